@@ -1,0 +1,82 @@
+package dev.refinery.schemas;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * The topic catalog: the one place that names a topic, its key and value types, partitions,
+ * retention and cleanup policy (DESIGN.md, "Topics"). {@code infra} creates them all.
+ */
+public final class Topics {
+  private static final Serde<String> KEYS = Serdes.String();
+  private static final Pattern STREAM = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+
+  /** Documents as ingested, keyed by doc id. */
+  public static final TopicBinding<String, Document> CORPUS_RAW =
+      new TopicBinding<>("corpus.raw.v1", KEYS, new AvroSerde<>(Document.class), 4,
+          CleanupPolicy.DELETE, Duration.ofDays(7));
+
+  /** Documents that passed dedup and filters, with their quality signals, keyed by doc id. */
+  public static final TopicBinding<String, Document> CORPUS_CLEAN =
+      new TopicBinding<>("corpus.clean.v1", KEYS, new AvroSerde<>(Document.class), 4,
+          CleanupPolicy.DELETE, Duration.ofDays(7));
+
+  /** Every refusal of every stage, with its reason and bounded original bytes, keyed by doc id. */
+  public static final TopicBinding<String, RejectedDocument> CORPUS_REJECTED =
+      new TopicBinding<>("corpus.rejected.v1", KEYS, new AvroSerde<>(RejectedDocument.class), 4,
+          CleanupPolicy.DELETE, Duration.ofDays(90));
+
+  /** Per-step figures of trainer ranks, keyed by run id. */
+  public static final TopicBinding<String, TrainerMetric> TRAINER_METRICS =
+      new TopicBinding<>("trainer.metrics.v1", KEYS, new AvroSerde<>(TrainerMetric.class), 4,
+          CleanupPolicy.DELETE, Duration.ofDays(90));
+
+  /** Data positions bound to model checkpoints, keyed by {@code <run id>/<step>}; compacted. */
+  public static final TopicBinding<String, DataCheckpoint> TRAINER_CHECKPOINTS =
+      new TopicBinding<>("trainer.checkpoints.v1", KEYS, new AvroSerde<>(DataCheckpoint.class), 4,
+          CleanupPolicy.COMPACT, null);
+
+  /** Partitions of every {@code tokens.<stream>.v1} topic. */
+  public static final int TOKEN_PARTITIONS = 4;
+
+  /** Retention of token batches: trainers resume from them, so keep them for a training run. */
+  public static final Duration TOKEN_RETENTION = Duration.ofDays(30);
+
+  private Topics() {}
+
+  /**
+   * The token batches of one stream, keyed by batch id.
+   *
+   * @throws IllegalArgumentException if the stream name is not 1-63 of {@code [a-z0-9_-]}
+   */
+  public static TopicBinding<String, TokenBatch> tokens(String stream) {
+    return new TopicBinding<>("tokens." + checkStream(stream) + ".v1", KEYS,
+        new AvroSerde<>(TokenBatch.class), TOKEN_PARTITIONS, CleanupPolicy.DELETE, TOKEN_RETENTION);
+  }
+
+  /** Validates a token stream name, as used in {@code tokens.<stream>.v1}. */
+  public static String checkStream(String stream) {
+    if (stream == null || !STREAM.matcher(stream).matches()) {
+      throw new IllegalArgumentException("token stream name '" + stream
+          + "' must be 1-63 characters of a-z, 0-9, '_' and '-', starting with a letter or digit");
+    }
+    return stream;
+  }
+
+  /** The stream a {@code tokens.<stream>.v1} topic carries, or {@code null} for another topic. */
+  public static String streamOf(String topic) {
+    if (topic.startsWith("tokens.") && topic.endsWith(".v1")) {
+      String stream = topic.substring("tokens.".length(), topic.length() - ".v1".length());
+      return STREAM.matcher(stream).matches() ? stream : null;
+    }
+    return null;
+  }
+
+  /** Every topic of the catalog that does not depend on deployment (token streams do). */
+  public static List<TopicBinding<?, ?>> fixed() {
+    return List.of(CORPUS_RAW, CORPUS_CLEAN, CORPUS_REJECTED, TRAINER_METRICS, TRAINER_CHECKPOINTS);
+  }
+}
