@@ -16,6 +16,7 @@ import org.apache.kafka.common.serialization.Serde;
  * @param partitions partitions to create the topic with
  * @param cleanup cleanup policy
  * @param retention how long records are kept; {@code null} keeps them forever
+ * @param maxMessageBytes the largest record batch the topic accepts ({@code max.message.bytes})
  */
 public record TopicBinding<K, V>(
     String name,
@@ -23,7 +24,8 @@ public record TopicBinding<K, V>(
     Serde<V> valueSerde,
     int partitions,
     CleanupPolicy cleanup,
-    Duration retention) {
+    Duration retention,
+    int maxMessageBytes) {
 
   public TopicBinding {
     Objects.requireNonNull(name, "name");
@@ -40,16 +42,33 @@ public record TopicBinding<K, V>(
     if (retention != null && (retention.isNegative() || retention.isZero())) {
       throw new IllegalArgumentException("topic " + name + ": retention must be positive or null (forever)");
     }
+    if (maxMessageBytes < 1024) {
+      throw new IllegalArgumentException("topic " + name + ": max message bytes must be >= 1024");
+    }
   }
 
   /** The same binding with another partition count (for a deployment that needs more). */
   public TopicBinding<K, V> withPartitions(int count) {
-    return new TopicBinding<>(name, keySerde, valueSerde, count, cleanup, retention);
+    return new TopicBinding<>(name, keySerde, valueSerde, count, cleanup, retention, maxMessageBytes);
   }
 
   /** The same binding with another retention; {@code null} keeps records forever. */
   public TopicBinding<K, V> withRetention(Duration keep) {
-    return new TopicBinding<>(name, keySerde, valueSerde, partitions, cleanup, keep);
+    return new TopicBinding<>(name, keySerde, valueSerde, partitions, cleanup, keep, maxMessageBytes);
+  }
+
+  /** A value in this topic's wire format. */
+  public byte[] serialize(V value) {
+    return valueSerde.serializer().serialize(name, value);
+  }
+
+  /**
+   * A value from this topic's wire format.
+   *
+   * @throws org.apache.kafka.common.errors.SerializationException if the bytes do not decode
+   */
+  public V deserialize(byte[] bytes) {
+    return valueSerde.deserializer().deserialize(name, bytes);
   }
 
   /** Topic-level configuration to create the topic with. */
@@ -57,6 +76,7 @@ public record TopicBinding<K, V>(
     Map<String, String> configs = new LinkedHashMap<>();
     configs.put("cleanup.policy", cleanup.config());
     configs.put("retention.ms", retention == null ? "-1" : Long.toString(retention.toMillis()));
+    configs.put("max.message.bytes", Integer.toString(maxMessageBytes));
     return Map.copyOf(configs);
   }
 

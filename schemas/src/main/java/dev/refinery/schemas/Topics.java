@@ -14,30 +14,39 @@ public final class Topics {
   private static final Serde<String> KEYS = Serdes.String();
   private static final Pattern STREAM = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
+  /**
+   * Largest record the document and token topics take (8 MiB): a long book is a few MiB of text, a
+   * batch of long sequences a few MiB of ids. Their producers set {@code max.request.size} to this.
+   */
+  public static final int LARGE_MESSAGE_BYTES = 8 * 1024 * 1024;
+
+  /** Largest record of the other topics (1 MiB, Kafka's default). */
+  public static final int MAX_MESSAGE_BYTES = 1024 * 1024;
+
   /** Documents as ingested, keyed by doc id. */
   public static final TopicBinding<String, Document> CORPUS_RAW =
       new TopicBinding<>("corpus.raw.v1", KEYS, new AvroSerde<>(Document.class), 4,
-          CleanupPolicy.DELETE, Duration.ofDays(7));
+          CleanupPolicy.DELETE, Duration.ofDays(7), LARGE_MESSAGE_BYTES);
 
   /** Documents that passed dedup and filters, with their quality signals, keyed by doc id. */
   public static final TopicBinding<String, Document> CORPUS_CLEAN =
       new TopicBinding<>("corpus.clean.v1", KEYS, new AvroSerde<>(Document.class), 4,
-          CleanupPolicy.DELETE, Duration.ofDays(7));
+          CleanupPolicy.DELETE, Duration.ofDays(7), LARGE_MESSAGE_BYTES);
 
   /** Every refusal of every stage, with its reason and bounded original bytes, keyed by doc id. */
   public static final TopicBinding<String, RejectedDocument> CORPUS_REJECTED =
       new TopicBinding<>("corpus.rejected.v1", KEYS, new AvroSerde<>(RejectedDocument.class), 4,
-          CleanupPolicy.DELETE, Duration.ofDays(90));
+          CleanupPolicy.DELETE, Duration.ofDays(90), LARGE_MESSAGE_BYTES);
 
   /** Per-step figures of trainer ranks, keyed by run id. */
   public static final TopicBinding<String, TrainerMetric> TRAINER_METRICS =
       new TopicBinding<>("trainer.metrics.v1", KEYS, new AvroSerde<>(TrainerMetric.class), 4,
-          CleanupPolicy.DELETE, Duration.ofDays(90));
+          CleanupPolicy.DELETE, Duration.ofDays(90), MAX_MESSAGE_BYTES);
 
   /** Data positions bound to model checkpoints, keyed by {@code <run id>/<step>}; compacted. */
   public static final TopicBinding<String, DataCheckpoint> TRAINER_CHECKPOINTS =
       new TopicBinding<>("trainer.checkpoints.v1", KEYS, new AvroSerde<>(DataCheckpoint.class), 4,
-          CleanupPolicy.COMPACT, null);
+          CleanupPolicy.COMPACT, null, MAX_MESSAGE_BYTES);
 
   /** Partitions of every {@code tokens.<stream>.v1} topic. */
   public static final int TOKEN_PARTITIONS = 4;
@@ -54,7 +63,7 @@ public final class Topics {
    */
   public static TopicBinding<String, TokenBatch> tokens(String stream) {
     return new TopicBinding<>("tokens." + checkStream(stream) + ".v1", KEYS,
-        new AvroSerde<>(TokenBatch.class), TOKEN_PARTITIONS, CleanupPolicy.DELETE, TOKEN_RETENTION);
+        new AvroSerde<>(TokenBatch.class), TOKEN_PARTITIONS, CleanupPolicy.DELETE, TOKEN_RETENTION, LARGE_MESSAGE_BYTES);
   }
 
   /** Validates a token stream name, as used in {@code tokens.<stream>.v1}. */

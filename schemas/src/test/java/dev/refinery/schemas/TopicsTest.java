@@ -26,7 +26,8 @@ class TopicsTest {
     assertThat(Topics.streamOf("tokens.web.v1")).isEqualTo("web");
     assertThat(Topics.streamOf("corpus.raw.v1")).isNull();
     assertThat(web.configs()).containsEntry("cleanup.policy", "delete")
-        .containsEntry("retention.ms", Long.toString(Duration.ofDays(30).toMillis()));
+        .containsEntry("retention.ms", Long.toString(Duration.ofDays(30).toMillis()))
+        .containsEntry("max.message.bytes", Integer.toString(Topics.LARGE_MESSAGE_BYTES));
   }
 
   @Test

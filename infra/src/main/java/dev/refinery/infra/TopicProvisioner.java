@@ -1,0 +1,157 @@
+package dev.refinery.infra;
+
+import dev.refinery.schemas.TopicBinding;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * Creates the catalog's topics with the AdminClient, idempotently: a topic that exists as the catalog
+ * describes it is left alone, so running twice changes nothing. A topic whose cleanup or retention
+ * drifted is set back to the catalog's values. A topic with fewer partitions than the catalog asks
+ * for is reported, not changed: adding partitions remaps keys, which an operator must choose.
+ *
+ * <p>The replication factor is the cluster's {@code default.replication.factor}.
+ */
+public final class TopicProvisioner {
+  private static final long TIMEOUT_S = 60;
+
+  private final Admin admin;
+
+  public TopicProvisioner(Admin admin) {
+    this.admin = admin;
+  }
+
+  /** What provisioning did to each topic. */
+  public enum Outcome {
+    CREATED,
+    UNCHANGED,
+    CONFIG_UPDATED,
+    PARTITIONS_DIFFER
+  }
+
+  /** One line of the report. */
+  public record Result(String topic, Outcome outcome, String detail) {}
+
+  /** Brings every binding's topic to the catalog's description; results in the given order. */
+  public List<Result> provision(Collection<? extends TopicBinding<?, ?>> bindings) {
+    Map<String, TopicBinding<?, ?>> wanted = new LinkedHashMap<>();
+    bindings.forEach(b -> wanted.put(b.name(), b));
+    try {
+      Set<String> existing = admin.listTopics().names().get(TIMEOUT_S, TimeUnit.SECONDS);
+      List<NewTopic> toCreate = new ArrayList<>();
+      for (TopicBinding<?, ?> binding : wanted.values()) {
+        if (!existing.contains(binding.name())) {
+          toCreate.add(new NewTopic(binding.name(), Optional.of(binding.partitions()), Optional.empty())
+              .configs(binding.configs()));
+        }
+      }
+      Map<String, Result> results = new LinkedHashMap<>();
+      var created = admin.createTopics(toCreate).values();
+      for (var entry : created.entrySet()) {
+        try {
+          entry.getValue().get(TIMEOUT_S, TimeUnit.SECONDS);
+          TopicBinding<?, ?> b = wanted.get(entry.getKey());
+          results.put(entry.getKey(), new Result(entry.getKey(), Outcome.CREATED,
+              b.partitions() + " partitions, " + b.configs()));
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw e;
+          }
+          // created by someone else meanwhile: check it like any existing topic below
+        }
+      }
+      List<String> toCheck = wanted.keySet().stream().filter(t -> !results.containsKey(t)).toList();
+      results.putAll(check(toCheck, wanted));
+      List<Result> ordered = new ArrayList<>();
+      wanted.keySet().forEach(t -> ordered.add(results.get(t)));
+      return ordered;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while provisioning topics", e);
+    } catch (ExecutionException | TimeoutException e) {
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      throw new IllegalStateException("cannot provision topics: " + cause, cause);
+    }
+  }
+
+  private Map<String, Result> check(List<String> topics, Map<String, TopicBinding<?, ?>> wanted)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    Map<String, Result> results = new LinkedHashMap<>();
+    if (topics.isEmpty()) {
+      return results;
+    }
+    Map<String, TopicDescription> descriptions =
+        admin.describeTopics(topics).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS);
+    List<ConfigResource> resources = topics.stream()
+        .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+    Map<ConfigResource, Config> configs =
+        admin.describeConfigs(resources).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+
+    Map<ConfigResource, Collection<AlterConfigOp>> alterations = new LinkedHashMap<>();
+    for (ConfigResource resource : resources) {
+      String topic = resource.name();
+      TopicBinding<?, ?> binding = wanted.get(topic);
+      List<AlterConfigOp> ops = new ArrayList<>();
+      List<String> drift = new ArrayList<>();
+      for (var setting : binding.configs().entrySet()) {
+        ConfigEntry actual = configs.get(resource).get(setting.getKey());
+        if (actual == null || !setting.getValue().equals(actual.value())) {
+          drift.add(setting.getKey() + " " + (actual == null ? "unset" : actual.value()) + " -> " + setting.getValue());
+          ops.add(new AlterConfigOp(new ConfigEntry(setting.getKey(), setting.getValue()), AlterConfigOp.OpType.SET));
+        }
+      }
+      int partitions = descriptions.get(topic).partitions().size();
+      if (!ops.isEmpty()) {
+        alterations.put(resource, ops);
+        results.put(topic, new Result(topic, Outcome.CONFIG_UPDATED, String.join(", ", drift)));
+      } else if (partitions < binding.partitions()) {
+        results.put(topic, new Result(topic, Outcome.PARTITIONS_DIFFER, "has " + partitions
+            + " partitions, the catalog asks for " + binding.partitions()
+            + "; left as is, since adding partitions remaps keys"));
+      } else {
+        results.put(topic, new Result(topic, Outcome.UNCHANGED, partitions + " partitions"));
+      }
+    }
+    if (!alterations.isEmpty()) {
+      admin.incrementalAlterConfigs(alterations).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+      awaitConfigs(alterations.keySet(), wanted);
+    }
+    return results;
+  }
+
+  /** Config changes reach the brokers through the metadata log: wait until they read back. */
+  private void awaitConfigs(Set<ConfigResource> resources, Map<String, TopicBinding<?, ?>> wanted)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+    while (true) {
+      Map<ConfigResource, Config> configs =
+          admin.describeConfigs(resources).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+      boolean applied = resources.stream().allMatch(r -> wanted.get(r.name()).configs().entrySet().stream()
+          .allMatch(c -> configs.get(r).get(c.getKey()) != null
+              && c.getValue().equals(configs.get(r).get(c.getKey()).value())));
+      if (applied) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new TimeoutException("topic configs of " + resources + " did not take effect in " + TIMEOUT_S + " s");
+      }
+      Thread.sleep(50);
+    }
+  }
+}

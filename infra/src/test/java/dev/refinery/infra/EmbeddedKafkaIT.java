@@ -1,0 +1,109 @@
+package dev.refinery.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.refinery.infra.TopicProvisioner.Outcome;
+import dev.refinery.infra.TopicProvisioner.Result;
+import dev.refinery.schemas.TopicBinding;
+import dev.refinery.schemas.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EmbeddedKafkaIT {
+  @TempDir Path dir;
+
+  @Test
+  void provisioningTwiceChangesNothingAndTopicsSurviveARestart() throws Exception {
+    List<TopicBinding<?, ?>> catalog = new ArrayList<>(Topics.fixed());
+    catalog.add(Topics.tokens("web"));
+
+    try (EmbeddedKafka kafka = EmbeddedKafka.startEphemeral(dir); Admin admin = kafka.admin()) {
+      TopicProvisioner provisioner = new TopicProvisioner(admin);
+
+      List<Result> first = provisioner.provision(catalog);
+      List<Result> second = provisioner.provision(catalog);
+
+      assertThat(first).extracting(Result::outcome).containsOnly(Outcome.CREATED);
+      assertThat(second).extracting(Result::outcome).containsOnly(Outcome.UNCHANGED);
+      assertThat(second).extracting(Result::topic)
+          .containsExactlyElementsOf(catalog.stream().map(TopicBinding::name).toList());
+      Config rejected = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC,
+          "corpus.rejected.v1"))).all().get(30, TimeUnit.SECONDS).values().iterator().next();
+      assertThat(rejected.get("retention.ms").value())
+          .isEqualTo(Long.toString(Duration.ofDays(90).toMillis()));
+
+      // drift is set back to the catalog
+      TopicBinding<?, ?> shorter = Topics.CORPUS_RAW.withRetention(Duration.ofHours(1));
+      assertThat(provisioner.provision(List.of(shorter)).get(0).outcome()).isEqualTo(Outcome.CONFIG_UPDATED);
+      assertThat(provisioner.provision(List.of(Topics.CORPUS_RAW)).get(0).outcome())
+          .isEqualTo(Outcome.CONFIG_UPDATED);
+      assertThat(provisioner.provision(List.of(Topics.CORPUS_RAW.withPartitions(8))).get(0).outcome())
+          .isEqualTo(Outcome.PARTITIONS_DIFFER);
+
+      produce(kafka.bootstrapServers(), "kept across restarts");
+    }
+
+    // same folder, new process-equivalent: storage is reused, the record is still there
+    try (EmbeddedKafka again = EmbeddedKafka.startEphemeral(dir); Admin admin = again.admin()) {
+      assertThat(new TopicProvisioner(admin).provision(catalog))
+          .extracting(Result::outcome).containsOnly(Outcome.UNCHANGED);
+      assertThat(consumeAll(again.bootstrapServers())).containsExactly("kept across restarts");
+    }
+  }
+
+  @Test
+  void aTakenPortIsAnErrorThatSaysWhatToDo() throws Exception {
+    try (var socket = new java.net.ServerSocket(0)) {
+      BrokerConfig config = new BrokerConfig(Map.of(BrokerConfig.PORT, socket.getLocalPort(),
+          BrokerConfig.DATA_DIR, dir.toString()));
+
+      assertThatThrownBy(() -> EmbeddedKafka.start(config))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("is taken")
+          .hasMessageContaining("--bootstrap-servers");
+    }
+  }
+
+  private static void produce(String bootstrap, String value) throws Exception {
+    try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(), new StringSerializer())) {
+      producer.send(new ProducerRecord<>("trainer.metrics.v1", 0, "k", value)).get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static List<String> consumeAll(String bootstrap) {
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringDeserializer(), new StringDeserializer())) {
+      TopicPartition tp = new TopicPartition("trainer.metrics.v1", 0);
+      consumer.assign(List.of(tp));
+      consumer.seekToBeginning(List.of(tp));
+      List<String> values = new ArrayList<>();
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (values.isEmpty() && System.currentTimeMillis() < deadline) {
+        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
+          values.add(r.value());
+        }
+      }
+      return values;
+    }
+  }
+}

@@ -1,0 +1,23 @@
+package dev.refinery.ingest;
+
+/** Why ingest refused an input record; the {@code reason} of its {@code corpus.rejected.v1} record. */
+public enum RejectReason {
+  /** The line is not valid JSON, or has content after the JSON value. */
+  MALFORMED_JSON,
+  /** The line is valid JSON but not an object. */
+  NOT_AN_OBJECT,
+  /** The configured text field is absent or not a string. */
+  MISSING_TEXT,
+  /** The text is empty or only white space. */
+  EMPTY_TEXT,
+  /** The text contains NUL characters, which no tokenizer should see. */
+  TEXT_HAS_NUL,
+  /** The bytes are not valid UTF-8. */
+  INVALID_UTF8,
+  /** The record is larger than {@code ingest.max.document.bytes}. */
+  DOCUMENT_TOO_LARGE,
+  /** The input ended in the middle (a cut .gz file): the rest of the file could not be read. */
+  TRUNCATED_INPUT,
+  /** The file is not what its name says (a .gz file that is not gzip): none of it could be read. */
+  CORRUPT_INPUT
+}

@@ -1,0 +1,97 @@
+package dev.refinery.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * Base of every module's typed configuration: a Kafka {@link ConfigDef} (type, default, validator,
+ * doc per setting) whose values come from, lowest precedence first, the defaults, a properties file,
+ * the environment and explicit overrides (command-line flags).
+ *
+ * <p>An environment variable names a setting in upper case with {@code .} and {@code -} as {@code _}
+ * under {@code REFINERY_}: {@code dedup.min.words} is {@code REFINERY_DEDUP_MIN_WORDS}.
+ *
+ * <p>Settings under the module's prefix that the module does not define are refused, so a typo in a
+ * file is an error naming the setting, not a silently ignored line.
+ */
+public abstract class RefineryConfig extends AbstractConfig {
+  /** Shared by every stage: where the Kafka cluster is. */
+  public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+
+  public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
+
+  protected RefineryConfig(ConfigDef definition, Map<String, ?> values, String prefix) {
+    super(definition, values, false);
+    Set<String> unknown = new TreeSet<>();
+    for (String key : values.keySet()) {
+      if (key.startsWith(prefix) && !definition.names().contains(key)) {
+        unknown.add(key);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new ConfigException("unknown setting(s) " + unknown + "; the " + prefix
+          + "* settings are " + new TreeSet<>(definition.names()));
+    }
+  }
+
+  /** Adds {@code bootstrap.servers} to a definition. */
+  protected static ConfigDef withBootstrapServers(ConfigDef definition) {
+    return definition.define(BOOTSTRAP_SERVERS, ConfigDef.Type.STRING, DEFAULT_BOOTSTRAP_SERVERS,
+        new ConfigDef.NonEmptyString(), ConfigDef.Importance.HIGH,
+        "Kafka bootstrap servers, host:port[,host:port...]. The default is the broker of `refinery up`.");
+  }
+
+  public String bootstrapServers() {
+    return getString(BOOTSTRAP_SERVERS);
+  }
+
+  /**
+   * Merges the sources of settings: {@code file} (may be {@code null}), then the environment
+   * variables of the settings {@code definition} names, then {@code overrides}.
+   */
+  public static Map<String, String> sources(
+      ConfigDef definition, Path file, Map<String, String> environment, Map<String, String> overrides) {
+    Map<String, String> values = new TreeMap<>(readProperties(file));
+    for (String key : definition.names()) {
+      String fromEnv = environment.get(environmentName(key));
+      if (fromEnv != null) {
+        values.put(key, fromEnv);
+      }
+    }
+    values.putAll(overrides);
+    return values;
+  }
+
+  /** The environment variable for a setting: {@code REFINERY_} and the key in upper snake case. */
+  public static String environmentName(String key) {
+    return "REFINERY_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+  }
+
+  /** Reads a properties file (UTF-8); {@code null} reads nothing. */
+  public static Map<String, String> readProperties(Path file) {
+    Map<String, String> values = new TreeMap<>();
+    if (file == null) {
+      return values;
+    }
+    Properties properties = new Properties();
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      properties.load(reader);
+    } catch (IOException e) {
+      throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage());
+    }
+    properties.stringPropertyNames().forEach(k -> values.put(k, properties.getProperty(k).trim()));
+    return values;
+  }
+}
