@@ -1,6 +1,7 @@
 package dev.refinery.ingest;
 
 import dev.refinery.schemas.Licence;
+import dev.refinery.schemas.Licences;
 import dev.refinery.schemas.Source;
 import dev.refinery.schemas.SourceKind;
 import dev.refinery.schemas.Topics;
@@ -33,11 +34,8 @@ public record SourceDeclaration(
         .build();
   }
 
-  /** Licence in one line, for summaries: the SPDX id, else the licensor and terms. */
+  /** Licence in one line, for summaries. */
   public String licenceLabel() {
-    if (spdxId != null) {
-      return spdxId;
-    }
-    return (licensor == null ? "" : licensor + " ") + "(" + terms + ")";
+    return Licences.label(toSource().getLicence());
   }
 }

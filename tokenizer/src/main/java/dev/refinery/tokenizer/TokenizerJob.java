@@ -1,0 +1,164 @@
+package dev.refinery.tokenizer;
+
+import dev.refinery.config.RefineryConfig;
+import dev.refinery.schemas.RejectedDocument;
+import dev.refinery.schemas.TokenBatch;
+import dev.refinery.schemas.Topics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tokenizer as a Flink job:
+ *
+ * <pre>
+ * corpus.clean.v1 ─▶ decode-tokenize ─▶ keyBy(stream) ─▶ pack-sequences ─▶ tokens.&lt;stream&gt;.v1
+ *   (clean-source)        └─ rejected ─────────────────────────────────────▶ corpus.rejected.v1
+ * </pre>
+ *
+ * Source offsets and packer state go into the same checkpoint, and both sinks are transactional
+ * Kafka sinks committed on checkpoints, so each document ends in exactly one batch span or one
+ * rejection, across failures. Every operator has a {@code uid} so savepoints restore across upgrades.
+ *
+ * <p>Source and sinks are given to the constructor: tests plug in their own.
+ */
+public final class TokenizerJob {
+  public static final String JOB_NAME = "refinery-tokenizer";
+  public static final String SOURCE_UID = "clean-source";
+  public static final String TOKENIZE_UID = "decode-tokenize";
+  public static final String PACK_UID = "pack-sequences";
+  public static final String BATCH_SINK_UID = "batches-sink";
+  public static final String REJECTED_SINK_UID = "rejected-sink";
+
+  private static final Logger LOG = LoggerFactory.getLogger(TokenizerJob.class);
+
+  private final TokenizerConfig config;
+  private final Source<RawRecord, ?, ?> source;
+  private final Sink<TokenBatch> batches;
+  private final Sink<RejectedDocument> rejected;
+
+  public TokenizerJob(TokenizerConfig config, Source<RawRecord, ?, ?> source, Sink<TokenBatch> batches,
+      Sink<RejectedDocument> rejected) {
+    this.config = config;
+    this.source = source;
+    this.batches = batches;
+    this.rejected = rejected;
+  }
+
+  /** The job on Kafka: corpus.clean.v1 in ({@code read_committed}), token topics and rejections out. */
+  public static TokenizerJob onKafka(TokenizerConfig config) {
+    KafkaSource<RawRecord> source = KafkaSource.<RawRecord>builder()
+        .setBootstrapServers(config.bootstrapServers())
+        .setTopics(Topics.CORPUS_CLEAN.name())
+        .setGroupId(config.groupId())
+        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+        .setDeserializer(new RawRecordDeserializer())
+        .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+        .setProperty("partition.discovery.interval.ms", "30000")
+        .setProperty("commit.offsets.on.checkpoint", "true")
+        .build();
+    return new TokenizerJob(config, source, KafkaSinks.batches(config), KafkaSinks.rejected(config));
+  }
+
+  /** Adds the pipeline to an environment. */
+  public void addTo(StreamExecutionEnvironment env) {
+    env.enableCheckpointing(config.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
+    SingleOutputStreamOperator<TokenizedDocument> tokenized = env
+        .fromSource(source, WatermarkStrategy.noWatermarks(), SOURCE_UID)
+        .uid(SOURCE_UID)
+        .process(new TokenizeFunction(config.encoding(), config.streams(), config.rejectedMaxBytes()))
+        .name(TOKENIZE_UID)
+        .uid(TOKENIZE_UID);
+    tokenized.getSideOutput(TokenizeFunction.REJECTED)
+        .sinkTo(rejected)
+        .name(REJECTED_SINK_UID)
+        .uid(REJECTED_SINK_UID);
+    tokenized
+        .keyBy(doc -> doc.stream)
+        .process(new PackFunction(config.encoding(), config.seqLen(), config.batchSequences(), config.flushIdleMs()))
+        .name(PACK_UID)
+        .uid(PACK_UID)
+        .sinkTo(batches)
+        .name(BATCH_SINK_UID)
+        .uid(BATCH_SINK_UID);
+  }
+
+  /**
+   * Runs the job on a local Flink MiniCluster in this JVM, resuming from the newest retained
+   * checkpoint in {@code tokenizer.checkpoint.dir} if there is one.
+   */
+  public JobClient startLocal() throws Exception {
+    Configuration flink = new Configuration();
+    Path checkpoints = config.checkpointDir().toAbsolutePath();
+    Files.createDirectories(checkpoints);
+    flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+    flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+    flink.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+        ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+    Optional<Path> latest = latestCheckpoint(checkpoints);
+    latest.ifPresent(p -> {
+      LOG.info("tokenizer resumes from checkpoint {}", p);
+      flink.set(StateRecoveryOptions.SAVEPOINT_PATH, p.toUri().toString());
+    });
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(), flink);
+    addTo(env);
+    return env.executeAsync(JOB_NAME);
+  }
+
+  /** The newest completed checkpoint ({@code chk-N} with its {@code _metadata}) under a folder. */
+  static Optional<Path> latestCheckpoint(Path root) {
+    if (!Files.isDirectory(root)) {
+      return Optional.empty();
+    }
+    try (Stream<Path> files = Files.walk(root, 3)) {
+      return files.filter(p -> p.getFileName().toString().equals("_metadata"))
+          .map(Path::getParent)
+          .filter(p -> p.getFileName().toString().startsWith("chk-"))
+          .max(Comparator.comparingLong(TokenizerJob::modified));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list checkpoints in " + root, e);
+    }
+  }
+
+  private static long modified(Path p) {
+    try {
+      return Files.getLastModifiedTime(p.resolve("_metadata")).toMillis();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  /**
+   * Entry point for {@code flink run}: settings from {@code --config FILE} (a properties file) and the
+   * environment.
+   */
+  public static void main(String[] args) throws Exception {
+    Path file = args.length == 2 && args[0].equals("--config") ? Path.of(args[1]) : null;
+    TokenizerConfig config = new TokenizerConfig(RefineryConfig.sources(TokenizerConfig.DEFINITION, file,
+        System.getenv(), java.util.Map.of()));
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    onKafka(config).addTo(env);
+    env.execute(JOB_NAME);
+  }
+}
