@@ -17,20 +17,51 @@ public final class DedupFilterConfig extends RefineryConfig {
   public static final String MIN_WORDS = "dedup.min.words";
   public static final String REJECTED_MAX_BYTES = "dedup.rejected.original.max.bytes";
 
-  public static final ConfigDef DEFINITION = withBootstrapServers(new ConfigDef())
-      .define(APPLICATION_ID, Type.STRING, "refinery-dedup-filter", new ConfigDef.NonEmptyString(),
-          Importance.HIGH, "Kafka Streams application id: the consumer group, and the prefix of the "
-              + "internal topics. Instances with the same id share the work.")
-      .define(STATE_DIR, Type.STRING, ".refinery/streams", new ConfigDef.NonEmptyString(), Importance.HIGH,
-          "Folder of the RocksDB state stores (restored from their changelogs if lost).")
-      .define(STREAM_THREADS, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM,
-          "Stream threads of this instance.")
-      .define(COMMIT_INTERVAL_MS, Type.LONG, 100L, Range.between(10L, 60_000L), Importance.LOW,
-          "How often transactions commit (exactly_once_v2): the latency of a document through the stage.")
-      .define(MIN_WORDS, Type.INT, 50, Range.atLeast(0), Importance.MEDIUM,
-          "Documents with fewer words are rejected as TOO_SHORT (Gopher's lower bound is 50).")
-      .define(REJECTED_MAX_BYTES, Type.INT, 64 * 1024, Range.between(0, 1024 * 1024), Importance.LOW,
-          "How many bytes of a rejected document's encoded record are kept on corpus.rejected.v1.");
+  public static final ConfigDef DEFINITION =
+      withBootstrapServers(new ConfigDef())
+          .define(
+              APPLICATION_ID,
+              Type.STRING,
+              "refinery-dedup-filter",
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              "Kafka Streams application id: the consumer group, and the prefix of the "
+                  + "internal topics. Instances with the same id share the work.")
+          .define(
+              STATE_DIR,
+              Type.STRING,
+              ".refinery/streams",
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              "Folder of the RocksDB state stores (restored from their changelogs if lost).")
+          .define(
+              STREAM_THREADS,
+              Type.INT,
+              1,
+              Range.between(1, 64),
+              Importance.MEDIUM,
+              "Stream threads of this instance.")
+          .define(
+              COMMIT_INTERVAL_MS,
+              Type.LONG,
+              100L,
+              Range.between(10L, 60_000L),
+              Importance.LOW,
+              "How often transactions commit (exactly_once_v2): the latency of a document through the stage.")
+          .define(
+              MIN_WORDS,
+              Type.INT,
+              50,
+              Range.atLeast(0),
+              Importance.MEDIUM,
+              "Documents with fewer words are rejected as TOO_SHORT (Gopher's lower bound is 50).")
+          .define(
+              REJECTED_MAX_BYTES,
+              Type.INT,
+              64 * 1024,
+              Range.between(0, 1024 * 1024),
+              Importance.LOW,
+              "How many bytes of a rejected document's encoded record are kept on corpus.rejected.v1.");
 
   public DedupFilterConfig(Map<String, ?> values) {
     super(DEFINITION, values, "dedup.");

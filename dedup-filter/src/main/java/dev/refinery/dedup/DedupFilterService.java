@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The dedup-filter stage as a running Kafka Streams application: RocksDB state, {@code
- * exactly_once_v2}. Start as many instances with the same application id as {@code corpus.raw.v1} has
- * partitions; they share the work.
+ * exactly_once_v2}. Start as many instances with the same application id as {@code corpus.raw.v1}
+ * has partitions; they share the work.
  */
 public final class DedupFilterService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DedupFilterService.class);
@@ -31,11 +31,15 @@ public final class DedupFilterService implements AutoCloseable {
   /** Builds and starts the application. */
   public static DedupFilterService start(DedupFilterConfig config) {
     DedupMetrics metrics = new DedupMetrics();
-    KafkaStreams streams = new KafkaStreams(DedupFilterTopology.build(config, metrics), streamsConfig(config));
-    streams.setUncaughtExceptionHandler(e -> {
-      LOG.error("dedup-filter stream thread failed; replacing it (its tasks resume from the last commit)", e);
-      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-    });
+    KafkaStreams streams =
+        new KafkaStreams(DedupFilterTopology.build(config, metrics), streamsConfig(config));
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          LOG.error(
+              "dedup-filter stream thread failed; replacing it (its tasks resume from the last commit)",
+              e);
+          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
     streams.setStateListener((now, before) -> LOG.info("dedup-filter {} -> {}", before, now));
     streams.start();
     return new DedupFilterService(streams, metrics);
@@ -54,7 +58,9 @@ public final class DedupFilterService implements AutoCloseable {
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
     // documents can be large: the repartition and changelog topics and the producer must take them
     p.put(StreamsConfig.topicPrefix("max.message.bytes"), Topics.LARGE_MESSAGE_BYTES);
-    p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topics.LARGE_MESSAGE_BYTES);
+    p.put(
+        StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+        Topics.LARGE_MESSAGE_BYTES);
     p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     return p;
@@ -73,7 +79,8 @@ public final class DedupFilterService implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (streams.state() != KafkaStreams.State.RUNNING) {
       if (System.nanoTime() > deadline || streams.state() == KafkaStreams.State.ERROR) {
-        throw new IllegalStateException("dedup-filter is " + streams.state() + ", not RUNNING, after " + timeout);
+        throw new IllegalStateException(
+            "dedup-filter is " + streams.state() + ", not RUNNING, after " + timeout);
       }
       try {
         Thread.sleep(50);
@@ -84,10 +91,13 @@ public final class DedupFilterService implements AutoCloseable {
     }
   }
 
-  /** Stops, leaving the group, so the partitions move to the other instances (or a restart) at once. */
+  /**
+   * Stops, leaving the group, so the partitions move to the other instances (or a restart) at once.
+   */
   @Override
   public void close() {
-    streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-        .withTimeout(Duration.ofSeconds(30)));
+    streams.close(
+        CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+            .withTimeout(Duration.ofSeconds(30)));
   }
 }

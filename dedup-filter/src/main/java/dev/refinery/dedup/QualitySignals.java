@@ -26,7 +26,8 @@ public record QualitySignals(int chars, int words, int lines, double meanWordLen
         wordChars++;
       }
     }
-    return new QualitySignals(text.length(), words, lines, words == 0 ? 0 : (double) wordChars / words);
+    return new QualitySignals(
+        text.length(), words, lines, words == 0 ? 0 : (double) wordChars / words);
   }
 
   /** As the {@code signals} map of a clean document. */

@@ -1,6 +1,8 @@
 package dev.refinery.dedup;
 
-/** Why dedup-filter refused a document; the {@code reason} of its {@code corpus.rejected.v1} record. */
+/**
+ * Why dedup-filter refused a document; the {@code reason} of its {@code corpus.rejected.v1} record.
+ */
 public enum RejectReason {
   /** The record on corpus.raw.v1 is not a Document this build can decode. */
   UNDECODABLE,

@@ -38,8 +38,9 @@ public final class TextFingerprint {
   /** 32 hex digits. */
   public static String of(String text) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest(normalize(text).getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest(normalize(text).getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest, 0, 16);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required of every JVM", e);

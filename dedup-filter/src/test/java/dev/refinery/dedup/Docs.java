@@ -14,8 +14,13 @@ final class Docs {
   static Document doc(String nativeId, String text) {
     return Document.newBuilder()
         .setId(DocumentIds.of("test", nativeId))
-        .setSource(Source.newBuilder().setName("test").setKind(SourceKind.PUBLIC_WEB)
-            .setLicence(Licence.newBuilder().setSpdxId("CC0-1.0").build()).setStream("web").build())
+        .setSource(
+            Source.newBuilder()
+                .setName("test")
+                .setKind(SourceKind.PUBLIC_WEB)
+                .setLicence(Licence.newBuilder().setSpdxId("CC0-1.0").build())
+                .setStream("web")
+                .build())
         .setNativeId(nativeId)
         .setIngestedAt(Instant.parse("2026-11-22T00:00:00Z"))
         .setText(text)

@@ -8,7 +8,8 @@ class TextFingerprintTest {
 
   @Test
   void normalizesCaseWhiteSpaceAndUnicodeComposition() {
-    assertThat(TextFingerprint.normalize("  Hello,\t\tWORLD \n\u00A0again ")).isEqualTo("hello, world again");
+    assertThat(TextFingerprint.normalize("  Hello,\t\tWORLD \n\u00A0again "))
+        .isEqualTo("hello, world again");
     // e + combining acute (NFD) is é (NFC); the full-width Ａ is A under NFKC
     assertThat(TextFingerprint.of("Cafe\u0301 \uFF21")).isEqualTo(TextFingerprint.of("café a"));
   }

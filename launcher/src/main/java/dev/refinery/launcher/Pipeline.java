@@ -1,0 +1,120 @@
+package dev.refinery.launcher;
+
+import dev.refinery.config.RefineryConfig;
+import dev.refinery.dedup.DedupFilterService;
+import dev.refinery.infra.EmbeddedKafka;
+import dev.refinery.infra.TopicProvisioner;
+import dev.refinery.schemas.TopicBinding;
+import dev.refinery.schemas.Topics;
+import dev.refinery.tokenizer.TokenizerJob;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every stage in this process: the embedded broker (unless a cluster is given), the catalog's topics,
+ * dedup-filter on Kafka Streams and the tokenizer on a Flink MiniCluster. Ingest and the bridge are
+ * clients that come and go; they are not part of it.
+ */
+final class Pipeline implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+
+  private final EmbeddedKafka kafka;
+  private final Settings settings;
+  private DedupFilterService dedup;
+  private JobClient tokenizer;
+
+  private Pipeline(EmbeddedKafka kafka, Settings settings) {
+    this.kafka = kafka;
+    this.settings = settings;
+  }
+
+  /**
+   * Starts the pipeline.
+   *
+   * @param embedded start a broker in this process; else use {@code bootstrap.servers}
+   */
+  static Pipeline start(Settings settings, boolean embedded, PrintWriter out) throws Exception {
+    long t0 = System.nanoTime();
+    EmbeddedKafka kafka = null;
+    if (embedded) {
+      kafka = EmbeddedKafka.start(settings.broker());
+      settings = settings.with(Map.of(RefineryConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers()));
+      out.printf("Kafka broker (KRaft, in this process) listening on %s, data in %s [%.1f s]%n",
+          kafka.bootstrapServers(), kafka.dataDir(), seconds(t0));
+    }
+    Pipeline pipeline = new Pipeline(kafka, settings);
+    try {
+      provision(settings, out);
+      long t1 = System.nanoTime();
+      pipeline.dedup = DedupFilterService.start(settings.dedup());
+      pipeline.tokenizer = TokenizerJob.onKafka(settings.tokenizer()).startLocal();
+      pipeline.dedup.awaitRunning(Duration.ofSeconds(60));
+      out.printf("dedup-filter (Kafka Streams, exactly_once_v2) and tokenizer (Flink MiniCluster, %s) running [%.1f s]%n",
+          settings.tokenizer().encoding(), seconds(t1));
+      out.flush();
+      return pipeline;
+    } catch (Exception | Error e) {
+      pipeline.close();
+      throw e;
+    }
+  }
+
+  /** Creates the catalog's topics and the token topics of the configured streams, idempotently. */
+  static List<TopicProvisioner.Result> provision(Settings settings, PrintWriter out) {
+    List<TopicBinding<?, ?>> topics = new ArrayList<>(Topics.fixed());
+    settings.streams().forEach(s -> topics.add(Topics.tokens(s)));
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+        settings.ingest().bootstrapServers()))) {
+      List<TopicProvisioner.Result> results = new TopicProvisioner(admin).provision(topics);
+      long created = results.stream().filter(r -> r.outcome() == TopicProvisioner.Outcome.CREATED).count();
+      out.printf("Topics: %d in the catalog, %d created, %d already there%n", results.size(), created,
+          results.size() - created);
+      results.stream().filter(r -> r.outcome() == TopicProvisioner.Outcome.PARTITIONS_DIFFER
+          || r.outcome() == TopicProvisioner.Outcome.CONFIG_UPDATED)
+          .forEach(r -> out.printf("  %s: %s %s%n", r.topic(), r.outcome(), r.detail()));
+      return results;
+    }
+  }
+
+  Settings settings() {
+    return settings;
+  }
+
+  String bootstrapServers() {
+    return settings.ingest().bootstrapServers();
+  }
+
+  DedupFilterService dedup() {
+    return dedup;
+  }
+
+  @Override
+  public void close() {
+    if (tokenizer != null) {
+      try {
+        tokenizer.cancel().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.warn("tokenizer job did not cancel cleanly: {}", e.toString());
+      }
+    }
+    if (dedup != null) {
+      dedup.close();
+    }
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
+  static double seconds(long since) {
+    return (System.nanoTime() - since) / 1e9;
+  }
+}

@@ -1,0 +1,130 @@
+package dev.refinery.launcher;
+
+import dev.refinery.infra.TopicSnapshot;
+import dev.refinery.schemas.Document;
+import dev.refinery.schemas.DocumentSpan;
+import dev.refinery.schemas.RejectedDocument;
+import dev.refinery.schemas.Stage;
+import dev.refinery.schemas.TokenBatch;
+import dev.refinery.schemas.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Where every document that ingest accepted ended, from the committed contents of the topics
+ * (invariant 1 of the design): in the spans of token batches, every token once, or in one rejection
+ * by a later stage. What is neither yet is in flight.
+ */
+final class PipelineAccount {
+  private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
+
+  final Map<String, Document> documents = new LinkedHashMap<>();
+  final List<RejectedDocument> rejected;
+  final Map<String, List<TokenBatch>> batches = new TreeMap<>();
+  private final Map<String, Integer> rejections = new HashMap<>();
+  private final Map<String, Integer> covered = new HashMap<>();
+  private final Map<String, Integer> docTokens = new HashMap<>();
+
+  private PipelineAccount(List<Document> raw, List<RejectedDocument> rejected, Map<String, List<TokenBatch>> batches) {
+    raw.forEach(d -> documents.putIfAbsent(d.getId(), d));
+    this.rejected = rejected;
+    this.batches.putAll(batches);
+    for (RejectedDocument r : rejected) {
+      if (r.getStage() != Stage.INGEST) {
+        rejections.merge(r.getDocId(), 1, Integer::sum);
+      }
+    }
+    for (List<TokenBatch> stream : batches.values()) {
+      for (TokenBatch b : stream) {
+        for (DocumentSpan s : b.getSpans()) {
+          covered.merge(s.getDocId(), s.getLength(), Integer::sum);
+          docTokens.put(s.getDocId(), s.getDocTokens());
+        }
+      }
+    }
+  }
+
+  /** Reads the topics as they are now. */
+  static PipelineAccount read(String bootstrapServers, Collection<String> streams) {
+    List<Document> raw = values(TopicSnapshot.read(bootstrapServers, Topics.CORPUS_RAW, READ_TIMEOUT));
+    List<RejectedDocument> rejected = values(TopicSnapshot.read(bootstrapServers, Topics.CORPUS_REJECTED, READ_TIMEOUT));
+    Map<String, List<TokenBatch>> batches = new TreeMap<>();
+    for (String stream : streams) {
+      List<TokenBatch> list = new ArrayList<>(values(TopicSnapshot.read(bootstrapServers, Topics.tokens(stream), READ_TIMEOUT)));
+      list.sort(java.util.Comparator.comparingLong(TokenBatch::getBatchIndex));
+      batches.put(stream, list);
+    }
+    return new PipelineAccount(raw, rejected, batches);
+  }
+
+  private static <V> List<V> values(List<TopicSnapshot.Entry<V>> entries) {
+    return entries.stream().map(TopicSnapshot.Entry::value).filter(v -> v != null).toList();
+  }
+
+  /** Documents that ended in exactly one place. */
+  long accountedFor() {
+    return documents.keySet().stream().filter(this::accounted).count();
+  }
+
+  /** Documents found in two places, or with a token twice: breaches of invariant 1. */
+  List<String> violations() {
+    List<String> out = new ArrayList<>();
+    for (String id : documents.keySet()) {
+      int r = rejections.getOrDefault(id, 0);
+      int c = covered.getOrDefault(id, 0);
+      if (r > 1) {
+        out.add(id + " rejected " + r + " times");
+      } else if (r == 1 && c > 0) {
+        out.add(id + " rejected and in token spans");
+      } else if (c > docTokens.getOrDefault(id, Integer.MAX_VALUE)) {
+        out.add(id + " has " + c + " tokens in spans of a " + docTokens.get(id) + "-token document");
+      }
+    }
+    return out;
+  }
+
+  private boolean accounted(String id) {
+    int r = rejections.getOrDefault(id, 0);
+    int c = covered.getOrDefault(id, 0);
+    return (r == 1 && c == 0) || (r == 0 && docTokens.containsKey(id) && c == docTokens.get(id));
+  }
+
+  /** The documents not yet accounted for, with what is known of each. */
+  List<String> inFlight() {
+    List<String> out = new ArrayList<>();
+    for (Document d : documents.values()) {
+      if (!accounted(d.getId())) {
+        out.add(d.getId() + " of " + d.getSource().getName() + " (" + d.getText().length() + " chars): "
+            + rejections.getOrDefault(d.getId(), 0) + " rejections, " + covered.getOrDefault(d.getId(), 0)
+            + " tokens in spans" + (docTokens.containsKey(d.getId()) ? " of " + docTokens.get(d.getId()) : ""));
+      }
+    }
+    return out;
+  }
+
+  boolean drained() {
+    return accountedFor() == documents.size();
+  }
+
+  /** Rejections by a stage, by reason. */
+  Map<String, Long> rejectedBy(Stage stage) {
+    Map<String, Long> out = new TreeMap<>();
+    rejected.stream().filter(r -> r.getStage() == stage).forEach(r -> out.merge(r.getReason(), 1L, Long::sum));
+    return out;
+  }
+
+  long inSpans() {
+    return documents.keySet().stream().filter(id -> covered.containsKey(id)).count();
+  }
+
+  Set<String> streams() {
+    return batches.keySet();
+  }
+}

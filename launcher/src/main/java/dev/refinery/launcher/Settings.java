@@ -1,0 +1,110 @@
+package dev.refinery.launcher;
+
+import dev.refinery.bridge.BridgeConfig;
+import dev.refinery.config.RefineryConfig;
+import dev.refinery.dedup.DedupFilterConfig;
+import dev.refinery.infra.BrokerConfig;
+import dev.refinery.ingest.IngestConfig;
+import dev.refinery.ingest.SourceRegistry;
+import dev.refinery.tokenizer.TokenizerConfig;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigDef;
+
+/**
+ * Where every module's configuration comes from, lowest precedence first: the defaults, the folders
+ * under the work directory, the {@code --config} properties file, {@code REFINERY_*} environment
+ * variables, and command-line flags. One file can hold the settings of every module and the source
+ * declarations.
+ */
+final class Settings {
+  private final Path workDir;
+  private final Map<String, String> defaults;
+  private final Path file;
+  private final Map<String, String> environment;
+  private final Map<String, String> overrides;
+
+  Settings(Path workDir, Path file, Map<String, String> environment, Map<String, String> overrides) {
+    this(workDir, Map.of(), file, environment, overrides);
+  }
+
+  private Settings(Path workDir, Map<String, String> defaults, Path file, Map<String, String> environment,
+      Map<String, String> overrides) {
+    this.workDir = workDir;
+    this.defaults = Map.copyOf(defaults);
+    this.file = file;
+    this.environment = Map.copyOf(environment);
+    this.overrides = Map.copyOf(overrides);
+  }
+
+  /** The same settings with more command-line values (they win over everything else). */
+  Settings with(Map<String, String> more) {
+    Map<String, String> merged = new HashMap<>(overrides);
+    merged.putAll(more);
+    return new Settings(workDir, defaults, file, environment, merged);
+  }
+
+  /** The same settings with other defaults, which the file, the environment and flags override. */
+  Settings withDefaults(Map<String, String> more) {
+    Map<String, String> merged = new HashMap<>(defaults);
+    merged.putAll(more);
+    return new Settings(workDir, merged, file, environment, overrides);
+  }
+
+  Path workDir() {
+    return workDir;
+  }
+
+  BrokerConfig broker() {
+    return new BrokerConfig(values(BrokerConfig.DEFINITION));
+  }
+
+  IngestConfig ingest() {
+    return new IngestConfig(values(IngestConfig.DEFINITION));
+  }
+
+  DedupFilterConfig dedup() {
+    return new DedupFilterConfig(values(DedupFilterConfig.DEFINITION));
+  }
+
+  /** The tokenizer's settings; its streams default to those the declared sources feed. */
+  TokenizerConfig tokenizer() {
+    Map<String, Object> values = values(TokenizerConfig.DEFINITION);
+    if (!values.containsKey(TokenizerConfig.STREAMS) && !sources().streams().isEmpty()) {
+      values.put(TokenizerConfig.STREAMS, String.join(",", sources().streams()));
+    }
+    return new TokenizerConfig(values);
+  }
+
+  BridgeConfig bridge() {
+    Map<String, Object> values = values(BridgeConfig.DEFINITION);
+    if (!values.containsKey(BridgeConfig.STREAMS) && !sources().streams().isEmpty()) {
+      values.put(BridgeConfig.STREAMS, String.join(",", sources().streams()));
+    }
+    return new BridgeConfig(values);
+  }
+
+  SourceRegistry sources() {
+    Map<String, String> all = new HashMap<>(defaults);
+    all.putAll(RefineryConfig.readProperties(file));
+    all.putAll(overrides);
+    return SourceRegistry.fromConfig(all);
+  }
+
+  /** The token streams to provision and pack: the tokenizer's. */
+  List<String> streams() {
+    return tokenizer().streams();
+  }
+
+  private Map<String, Object> values(ConfigDef definition) {
+    Map<String, Object> values = new HashMap<>();
+    values.put(BrokerConfig.DATA_DIR, workDir.resolve("kafka").toString());
+    values.put(DedupFilterConfig.STATE_DIR, workDir.resolve("streams").toString());
+    values.put(TokenizerConfig.CHECKPOINT_DIR, workDir.resolve("flink").resolve("checkpoints").toString());
+    values.putAll(defaults);
+    values.putAll(RefineryConfig.sources(definition, file, environment, overrides));
+    return values;
+  }
+}
