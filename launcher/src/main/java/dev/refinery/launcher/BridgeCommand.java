@@ -17,7 +17,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "bridge", mixinStandardHelpOptions = true, description = "The trainer-bridge.",
+@Command(
+    name = "bridge",
+    mixinStandardHelpOptions = true,
+    description = "The trainer-bridge.",
     subcommands = {BridgeCommand.Tail.class})
 final class BridgeCommand implements Runnable {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -27,27 +30,41 @@ final class BridgeCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  @Command(name = "tail", mixinStandardHelpOptions = true,
+  @Command(
+      name = "tail",
+      mixinStandardHelpOptions = true,
       description = "Print token batches as they are committed, a line each (read_committed).")
   static final class Tail implements Callable<Integer> {
     @Mixin GlobalOptions global;
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--stream", split = ",", paramLabel = "STREAM",
+    @Option(
+        names = "--stream",
+        split = ",",
+        paramLabel = "STREAM",
         description = "Streams to read (default: those of the declared sources, or main).")
     List<String> streams;
 
-    @Option(names = "--from-beginning", description = "Start at the first batch, not at the newest.")
+    @Option(
+        names = "--from-beginning",
+        description = "Start at the first batch, not at the newest.")
     boolean fromBeginning;
 
-    @Option(names = "--decode", paramLabel = "CHARS", arity = "0..1", fallbackValue = "300",
-        description = "Also print the first sequence of each batch as text, up to CHARS characters (default 300).")
+    @Option(
+        names = "--decode",
+        paramLabel = "CHARS",
+        arity = "0..1",
+        fallbackValue = "300",
+        description =
+            "Also print the first sequence of each batch as text, up to CHARS characters (default 300).")
     Integer decode;
 
     @Option(names = "--max", paramLabel = "N", description = "Stop after N batches.")
     Long max;
 
-    @Option(names = "--idle-exit", paramLabel = "SECONDS",
+    @Option(
+        names = "--idle-exit",
+        paramLabel = "SECONDS",
         description = "Stop when no batch has come for this long (default: follow until Ctrl-C).")
     Long idleExit;
 
@@ -61,7 +78,9 @@ final class BridgeCommand implements Runnable {
       BridgeConfig config = settings.bridge();
       long seen = 0;
       long lastBatch = System.nanoTime();
-      try (BatchReader reader = new BatchReader(config, fromBeginning ? BatchReader.Start.BEGINNING : BatchReader.Start.END)) {
+      try (BatchReader reader =
+          new BatchReader(
+              config, fromBeginning ? BatchReader.Start.BEGINNING : BatchReader.Start.END)) {
         out.printf("tailing %s on %s%n", config.streams(), config.bootstrapServers());
         out.flush();
         while (max == null || seen < max) {
@@ -78,7 +97,8 @@ final class BridgeCommand implements Runnable {
             }
           }
           out.flush();
-          if (idleExit != null && System.nanoTime() - lastBatch > Duration.ofSeconds(idleExit).toNanos()) {
+          if (idleExit != null
+              && System.nanoTime() - lastBatch > Duration.ofSeconds(idleExit).toNanos()) {
             break;
           }
         }
@@ -87,7 +107,10 @@ final class BridgeCommand implements Runnable {
     }
   }
 
-  /** The first sequence of a batch as text, special tokens shown, new lines as ⏎, cut at {@code chars}. */
+  /**
+   * The first sequence of a batch as text, special tokens shown, new lines as ⏎, cut at {@code
+   * chars}.
+   */
   static String firstSequence(TokenBatch batch, int chars) {
     Tokenizer tokenizer = Tokenizer.forName(batch.getTokenizer());
     int[] tokens = TokenBytes.of(batch);

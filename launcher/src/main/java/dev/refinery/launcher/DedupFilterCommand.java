@@ -9,9 +9,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
-@Command(name = "dedup-filter", mixinStandardHelpOptions = true,
-    description = {"Run the dedup-filter stage alone (Kafka Streams) until Ctrl-C.",
-        "Instances with the same dedup.application.id share the partitions of corpus.raw.v1."})
+@Command(
+    name = "dedup-filter",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the dedup-filter stage alone (Kafka Streams) until Ctrl-C.",
+      "Instances with the same dedup.application.id share the partitions of corpus.raw.v1."
+    })
 final class DedupFilterCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -22,12 +26,17 @@ final class DedupFilterCommand implements Callable<Integer> {
     DedupFilterConfig config = global.load().dedup();
     DedupFilterService service = DedupFilterService.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      service.close();
-      stopped.countDown();
-    }, "dedup-filter-shutdown"));
-    out.printf("dedup-filter (application id %s) on %s, state in %s; Ctrl-C stops%n", config.applicationId(),
-        config.bootstrapServers(), config.stateDir());
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  service.close();
+                  stopped.countDown();
+                },
+                "dedup-filter-shutdown"));
+    out.printf(
+        "dedup-filter (application id %s) on %s, state in %s; Ctrl-C stops%n",
+        config.applicationId(), config.bootstrapServers(), config.stateDir());
     out.flush();
     stopped.await();
     return 0;

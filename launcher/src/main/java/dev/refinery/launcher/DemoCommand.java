@@ -26,26 +26,43 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "demo", mixinStandardHelpOptions = true,
-    description = {"Start the pipeline on a fresh embedded broker, ingest a demo corpus, wait until every",
-        "document is tokenized or rejected, print a summary, and exit."})
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Start the pipeline on a fresh embedded broker, ingest a demo corpus, wait until every",
+      "document is tokenized or rejected, print a summary, and exit."
+    })
 final class DemoCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--input", paramLabel = "PATH",
-      description = "Ingest these JSONL/JSONL.gz files (or folders) instead of the generated demo corpus.")
+  @Option(
+      names = "--input",
+      paramLabel = "PATH",
+      description =
+          "Ingest these JSONL/JSONL.gz files (or folders) instead of the generated demo corpus.")
   List<Path> input;
 
-  @Option(names = "--source", paramLabel = "NAME", defaultValue = "local-input",
-      description = "Source of the --input files: declared in --config, or else public_web with licence "
-          + "NOASSERTION (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--source",
+      paramLabel = "NAME",
+      defaultValue = "local-input",
+      description =
+          "Source of the --input files: declared in --config, or else public_web with licence "
+              + "NOASSERTION (default: ${DEFAULT-VALUE}).")
   String source;
 
-  @Option(names = "--seed", defaultValue = "2026", description = "Seed of the generated corpus (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "2026",
+      description = "Seed of the generated corpus (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "180",
+  @Option(
+      names = "--timeout",
+      paramLabel = "SECONDS",
+      defaultValue = "180",
       description = "Give up waiting for the pipeline after this long (default: ${DEFAULT-VALUE}).")
   long timeout;
 
@@ -82,8 +99,10 @@ final class DemoCommand implements Callable<Integer> {
       print(account, IngestReport.sum("total", reports), out);
       List<String> violations = account.violations();
       boolean ok = account.drained() && violations.isEmpty();
-      out.printf("%nInvariant 1 (each document in exactly one place): %d of %d documents ingested are in token "
-          + "spans or rejected once%s%n", account.accountedFor(), account.documents.size(), ok ? " ✓" : " ✗");
+      out.printf(
+          "%nInvariant 1 (each document in exactly one place): %d of %d documents ingested are in token "
+              + "spans or rejected once%s%n",
+          account.accountedFor(), account.documents.size(), ok ? " ✓" : " ✗");
       violations.stream().limit(10).forEach(v -> out.println("  violation: " + v));
       out.printf("%nDemo %s in %.1f s.%n", ok ? "done" : "FAILED", Pipeline.seconds(t0));
       out.flush();
@@ -95,7 +114,8 @@ final class DemoCommand implements Callable<Integer> {
     SourceRegistry registry = settings.sources();
     List<IngestCommand.Input> inputs = new ArrayList<>();
     if (input == null) {
-      for (DemoCorpus.DemoFile f : new DemoCorpus(seed).write(settings.workDir().resolve("corpus"))) {
+      for (DemoCorpus.DemoFile f :
+          new DemoCorpus(seed).write(settings.workDir().resolve("corpus"))) {
         inputs.add(new IngestCommand.Input(f.path(), registry.get(f.source())));
       }
       return inputs;
@@ -104,7 +124,10 @@ final class DemoCommand implements Callable<Integer> {
     for (Path path : input) {
       if (Files.isDirectory(path)) {
         try (Stream<Path> files = Files.list(path)) {
-          files.filter(IngestCommand::isJsonl).sorted().forEach(f -> inputs.add(new IngestCommand.Input(f, declared)));
+          files
+              .filter(IngestCommand::isJsonl)
+              .sorted()
+              .forEach(f -> inputs.add(new IngestCommand.Input(f, declared)));
         }
       } else {
         inputs.add(new IngestCommand.Input(path, declared));
@@ -116,16 +139,22 @@ final class DemoCommand implements Callable<Integer> {
     return inputs;
   }
 
-  private PipelineAccount awaitDrained(Pipeline pipeline, PrintWriter out, long t0) throws InterruptedException {
+  private PipelineAccount awaitDrained(Pipeline pipeline, PrintWriter out, long t0)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout * 1_000_000_000L;
     boolean terminal = System.console() != null;
     long lastPrinted = -1;
     while (true) {
-      PipelineAccount account = PipelineAccount.read(pipeline.bootstrapServers(), pipeline.settings().streams());
+      PipelineAccount account =
+          PipelineAccount.read(pipeline.bootstrapServers(), pipeline.settings().streams());
       long done = account.accountedFor();
       if (done != lastPrinted || terminal) {
-        out.printf(terminal ? "\rpipeline: %d of %d documents tokenized or rejected [%.1f s]" :
-            "pipeline: %d of %d documents tokenized or rejected [%.1f s]%n", done, account.documents.size(),
+        out.printf(
+            terminal
+                ? "\rpipeline: %d of %d documents tokenized or rejected [%.1f s]"
+                : "pipeline: %d of %d documents tokenized or rejected [%.1f s]%n",
+            done,
+            account.documents.size(),
             Pipeline.seconds(t0));
         out.flush();
         lastPrinted = done;
@@ -135,8 +164,9 @@ final class DemoCommand implements Callable<Integer> {
           out.println();
         }
         if (!account.drained()) {
-          out.printf("gave up after %d s: %d documents still in flight, e.g.%n", timeout,
-              account.documents.size() - account.accountedFor());
+          out.printf(
+              "gave up after %d s: %d documents still in flight, e.g.%n",
+              timeout, account.documents.size() - account.accountedFor());
           account.inFlight().stream().limit(5).forEach(d -> out.println("  " + d));
         }
         return account;
@@ -147,19 +177,27 @@ final class DemoCommand implements Callable<Integer> {
 
   private static void print(PipelineAccount account, IngestReport ingest, PrintWriter out) {
     out.printf("%nSummary%n");
-    out.printf("  ingest        %6d records read, %d documents to corpus.raw.v1, %d rejected%s%n", ingest.records(),
-        ingest.documents(), ingest.rejectedTotal(), ingest.rejectedTotal() == 0 ? "" : ": " + IngestCommand.counts(ingest.rejected()));
+    out.printf(
+        "  ingest        %6d records read, %d documents to corpus.raw.v1, %d rejected%s%n",
+        ingest.records(),
+        ingest.documents(),
+        ingest.rejectedTotal(),
+        ingest.rejectedTotal() == 0 ? "" : ": " + IngestCommand.counts(ingest.rejected()));
     Map<String, Long> dedup = account.rejectedBy(Stage.DEDUP_FILTER);
-    out.printf("  dedup-filter  %6d documents in, %d clean, %d rejected%s%n", account.documents.size(),
-        account.inSpans(), dedup.values().stream().mapToLong(Long::longValue).sum(),
+    out.printf(
+        "  dedup-filter  %6d documents in, %d clean, %d rejected%s%n",
+        account.documents.size(),
+        account.inSpans(),
+        dedup.values().stream().mapToLong(Long::longValue).sum(),
         dedup.isEmpty() ? "" : ": " + IngestCommand.counts(dedup));
     Map<String, Long> tokenizer = account.rejectedBy(Stage.TOKENIZER);
     if (!tokenizer.isEmpty()) {
       out.printf("  tokenizer     rejected: %s%n", IngestCommand.counts(tokenizer));
     }
 
-    out.printf("%n  %-8s %8s %10s %12s %12s %8s %9s%n", "stream", "batches", "sequences", "positions", "doc tokens",
-        "docs", "padding");
+    out.printf(
+        "%n  %-8s %8s %10s %12s %12s %8s %9s%n",
+        "stream", "batches", "sequences", "positions", "doc tokens", "docs", "padding");
     Map<String, long[]> bySource = new TreeMap<>();
     for (var stream : account.batches.entrySet()) {
       long sequences = 0;
@@ -174,37 +212,77 @@ final class DemoCommand implements Callable<Integer> {
         for (DocumentSpan s : b.getSpans()) {
           tokens += s.getLength();
           docs.add(s.getDocId());
-          String key = s.getSource().getName() + "\t" + s.getSource().getKind() + "\t" + Licences.label(s.getSource().getLicence());
+          String key =
+              s.getSource().getName()
+                  + "\t"
+                  + s.getSource().getKind()
+                  + "\t"
+                  + Licences.label(s.getSource().getLicence());
           long[] v = bySource.computeIfAbsent(key, k -> new long[2]);
           v[1] += s.getLength();
         }
       }
-      out.printf("  %-8s %8d %10d %12d %12d %8d %8.1f%%%n", stream.getKey(), stream.getValue().size(), sequences,
-          positions, tokens, docs.size(), positions == 0 ? 0 : 100.0 * padding / positions);
+      out.printf(
+          "  %-8s %8d %10d %12d %12d %8d %8.1f%%%n",
+          stream.getKey(),
+          stream.getValue().size(),
+          sequences,
+          positions,
+          tokens,
+          docs.size(),
+          positions == 0 ? 0 : 100.0 * padding / positions);
     }
     Map<String, java.util.Set<String>> docsBySource = new HashMap<>();
-    account.batches.values().forEach(l -> l.forEach(b -> b.getSpans().forEach(s -> docsBySource
-        .computeIfAbsent(s.getSource().getName(), k -> new java.util.HashSet<>()).add(s.getDocId()))));
+    account
+        .batches
+        .values()
+        .forEach(
+            l ->
+                l.forEach(
+                    b ->
+                        b.getSpans()
+                            .forEach(
+                                s ->
+                                    docsBySource
+                                        .computeIfAbsent(
+                                            s.getSource().getName(), k -> new java.util.HashSet<>())
+                                        .add(s.getDocId()))));
     out.printf("%n  %-11s %-11s %-44s %6s %10s%n", "source", "kind", "licence", "docs", "tokens");
-    bySource.forEach((key, v) -> {
-      String[] parts = key.split("\t");
-      String licence = parts[2].length() <= 44 ? parts[2] : parts[2].substring(0, 43) + "…";
-      out.printf("  %-11s %-11s %-44s %6d %10d%n", parts[0], parts[1].toLowerCase(java.util.Locale.ROOT), licence,
-          docsBySource.getOrDefault(parts[0], java.util.Set.of()).size(), v[1]);
-    });
+    bySource.forEach(
+        (key, v) -> {
+          String[] parts = key.split("\t");
+          String licence = parts[2].length() <= 44 ? parts[2] : parts[2].substring(0, 43) + "…";
+          out.printf(
+              "  %-11s %-11s %-44s %6d %10d%n",
+              parts[0],
+              parts[1].toLowerCase(java.util.Locale.ROOT),
+              licence,
+              docsBySource.getOrDefault(parts[0], java.util.Set.of()).size(),
+              v[1]);
+        });
 
     // the first sequence of the stream with the most batches
-    account.batches.values().stream().max(Comparator.comparingInt(List::size)).filter(l -> !l.isEmpty())
-        .map(l -> l.get(0)).ifPresent(first -> {
-          out.printf("%nFirst sequence of %s (batch %s, %d tokens), decoded:%n", "tokens." + first.getStream() + ".v1",
-              first.getBatchId(), first.getSeqLen());
-          out.println("  " + BridgeCommand.firstSequence(first, 700));
-          DocumentSpan span = first.getSpans().get(0);
-          Document doc = account.documents.get(span.getDocId());
-          out.printf("  (its first span: document %s of %s, %s, tokens %d-%d of %d)%n", span.getDocId(),
-              span.getSource().getName(), doc != null && doc.getUrl() != null ? doc.getUrl() : "no url",
-              span.getDocOffset(), span.getDocOffset() + span.getLength(), span.getDocTokens());
-        });
+    account.batches.values().stream()
+        .max(Comparator.comparingInt(List::size))
+        .filter(l -> !l.isEmpty())
+        .map(l -> l.get(0))
+        .ifPresent(
+            first -> {
+              out.printf(
+                  "%nFirst sequence of %s (batch %s, %d tokens), decoded:%n",
+                  "tokens." + first.getStream() + ".v1", first.getBatchId(), first.getSeqLen());
+              out.println("  " + BridgeCommand.firstSequence(first, 700));
+              DocumentSpan span = first.getSpans().get(0);
+              Document doc = account.documents.get(span.getDocId());
+              out.printf(
+                  "  (its first span: document %s of %s, %s, tokens %d-%d of %d)%n",
+                  span.getDocId(),
+                  span.getSource().getName(),
+                  doc != null && doc.getUrl() != null ? doc.getUrl() : "no url",
+                  span.getDocOffset(),
+                  span.getDocOffset() + span.getLength(),
+                  span.getDocTokens());
+            });
   }
 
   private static boolean hasSource(Settings settings, String name) {

@@ -9,19 +9,30 @@ import picocli.CommandLine.Option;
 
 /** Options every command takes. */
 final class GlobalOptions {
-  @Option(names = "--config", paramLabel = "FILE",
-      description = "Properties file with settings of any module and source declarations (sources.<name>.*).")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "Properties file with settings of any module and source declarations (sources.<name>.*).")
   Path config;
 
-  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
+  @Option(
+      names = "--bootstrap-servers",
+      paramLabel = "HOST:PORT[,...]",
       description = "Use this Kafka cluster instead of the embedded broker.")
   String bootstrapServers;
 
-  @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = ".refinery",
-      description = "Folder for broker data, Streams state, Flink checkpoints and logs (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--work-dir",
+      paramLabel = "DIR",
+      defaultValue = ".refinery",
+      description =
+          "Folder for broker data, Streams state, Flink checkpoints and logs (default: ${DEFAULT-VALUE}).")
   Path workDir;
 
-  @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE",
+  @Option(
+      names = {"-D", "--set"},
+      paramLabel = "KEY=VALUE",
       description = "Any setting, e.g. -D dedup.min.words=100 or -D tokenizer.seq.len=4096.")
   Map<String, String> settings = new LinkedHashMap<>();
 

@@ -21,17 +21,28 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "ingest", mixinStandardHelpOptions = true,
-    description = {"Ingest JSONL and JSONL.gz files (or folders of them) of one declared source into corpus.raw.v1.",
-        "Declare the source in --config (sources.<name>.kind, .licence or .terms, .stream) or here with --kind."})
+@Command(
+    name = "ingest",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Ingest JSONL and JSONL.gz files (or folders of them) of one declared source into corpus.raw.v1.",
+      "Declare the source in --config (sources.<name>.kind, .licence or .terms, .stream) or here with --kind."
+    })
 final class IngestCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--source", required = true, paramLabel = "NAME", description = "The declared source of the files.")
+  @Option(
+      names = "--source",
+      required = true,
+      paramLabel = "NAME",
+      description = "The declared source of the files.")
   String source;
 
-  @Option(names = "--kind", description = "Declare the source here: public_web, licensed, code, books, academic, synthetic.")
+  @Option(
+      names = "--kind",
+      description =
+          "Declare the source here: public_web, licensed, code, books, academic, synthetic.")
   String kind;
 
   @Option(names = "--licence", paramLabel = "SPDX", description = "SPDX licence id of the source.")
@@ -46,7 +57,10 @@ final class IngestCommand implements Callable<Integer> {
   @Option(names = "--stream", description = "Token stream the source feeds (default main).")
   String stream;
 
-  @Parameters(arity = "1..*", paramLabel = "PATH", description = "JSONL, JSONL.gz files, or folders of them.")
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "PATH",
+      description = "JSONL, JSONL.gz files, or folders of them.")
   List<Path> paths;
 
   @Override
@@ -79,19 +93,37 @@ final class IngestCommand implements Callable<Integer> {
   /** Ingests files in order, a line per file as it finishes, then the total. */
   static List<IngestReport> ingestAll(Ingestor ingestor, List<Input> inputs, PrintWriter out) {
     List<IngestReport> reports = new ArrayList<>();
-    out.printf("%-28s %-12s %9s %9s %9s %10s %7s%n", "file", "source", "records", "documents", "rejected", "MB", "s");
+    out.printf(
+        "%-28s %-12s %9s %9s %9s %10s %7s%n",
+        "file", "source", "records", "documents", "rejected", "MB", "s");
     for (Input input : inputs) {
       IngestReport r = ingestor.ingest(input.file(), input.source());
       reports.add(r);
-      out.printf("%-28s %-12s %9d %9d %9d %10.2f %7.2f%n", input.file().getFileName(), r.source(), r.records(),
-          r.documents(), r.rejectedTotal(), r.bytes() / 1e6, r.took().toMillis() / 1e3);
+      out.printf(
+          "%-28s %-12s %9d %9d %9d %10.2f %7.2f%n",
+          input.file().getFileName(),
+          r.source(),
+          r.records(),
+          r.documents(),
+          r.rejectedTotal(),
+          r.bytes() / 1e6,
+          r.took().toMillis() / 1e3);
       out.flush();
     }
     IngestReport total = IngestReport.sum("total", reports);
-    out.printf("%-28s %-12s %9d %9d %9d %10.2f %7.2f%n", "total", "", total.records(), total.documents(),
-        total.rejectedTotal(), total.bytes() / 1e6, total.took().toMillis() / 1e3);
+    out.printf(
+        "%-28s %-12s %9d %9d %9d %10.2f %7.2f%n",
+        "total",
+        "",
+        total.records(),
+        total.documents(),
+        total.rejectedTotal(),
+        total.bytes() / 1e6,
+        total.took().toMillis() / 1e3);
     if (total.rejectedTotal() > 0) {
-      out.println("rejected at ingest (on corpus.rejected.v1 with reason, file and line): " + counts(total.rejected()));
+      out.println(
+          "rejected at ingest (on corpus.rejected.v1 with reason, file and line): "
+              + counts(total.rejected()));
     }
     out.flush();
     return reports;
@@ -99,8 +131,14 @@ final class IngestCommand implements Callable<Integer> {
 
   static String counts(Map<String, Long> byReason) {
     StringBuilder b = new StringBuilder();
-    byReason.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-        .forEach(e -> b.append(b.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue()));
+    byReason.entrySet().stream()
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .forEach(
+            e ->
+                b.append(b.length() == 0 ? "" : ", ")
+                    .append(e.getKey())
+                    .append(' ')
+                    .append(e.getValue()));
     return b.toString();
   }
 
@@ -123,8 +161,11 @@ final class IngestCommand implements Callable<Integer> {
 
   static boolean isJsonl(Path file) {
     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    return Files.isRegularFile(file) && (name.endsWith(".jsonl") || name.endsWith(".jsonl.gz")
-        || name.endsWith(".json.gz") || name.endsWith(".ndjson"));
+    return Files.isRegularFile(file)
+        && (name.endsWith(".jsonl")
+            || name.endsWith(".jsonl.gz")
+            || name.endsWith(".json.gz")
+            || name.endsWith(".ndjson"));
   }
 
   private static void putIfSet(Map<String, String> map, String key, String value) {

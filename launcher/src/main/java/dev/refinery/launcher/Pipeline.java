@@ -20,9 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every stage in this process: the embedded broker (unless a cluster is given), the catalog's topics,
- * dedup-filter on Kafka Streams and the tokenizer on a Flink MiniCluster. Ingest and the bridge are
- * clients that come and go; they are not part of it.
+ * Every stage in this process: the embedded broker (unless a cluster is given), the catalog's
+ * topics, dedup-filter on Kafka Streams and the tokenizer on a Flink MiniCluster. Ingest and the
+ * bridge are clients that come and go; they are not part of it.
  */
 final class Pipeline implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
@@ -48,7 +48,8 @@ final class Pipeline implements AutoCloseable {
     if (embedded) {
       kafka = EmbeddedKafka.start(settings.broker());
       settings = settings.with(Map.of(RefineryConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers()));
-      out.printf("Kafka broker (KRaft, in this process) listening on %s, data in %s [%.1f s]%n",
+      out.printf(
+          "Kafka broker (KRaft, in this process) listening on %s, data in %s [%.1f s]%n",
           kafka.bootstrapServers(), kafka.dataDir(), seconds(t0));
     }
     Pipeline pipeline = new Pipeline(kafka, settings);
@@ -58,7 +59,8 @@ final class Pipeline implements AutoCloseable {
       pipeline.dedup = DedupFilterService.start(settings.dedup());
       pipeline.tokenizer = TokenizerJob.onKafka(settings.tokenizer()).startLocal();
       pipeline.dedup.awaitRunning(Duration.ofSeconds(60));
-      out.printf("dedup-filter (Kafka Streams, exactly_once_v2) and tokenizer (Flink MiniCluster, %s) running [%.1f s]%n",
+      out.printf(
+          "dedup-filter (Kafka Streams, exactly_once_v2) and tokenizer (Flink MiniCluster, %s) running [%.1f s]%n",
           settings.tokenizer().encoding(), seconds(t1));
       out.flush();
       return pipeline;
@@ -72,14 +74,22 @@ final class Pipeline implements AutoCloseable {
   static List<TopicProvisioner.Result> provision(Settings settings, PrintWriter out) {
     List<TopicBinding<?, ?>> topics = new ArrayList<>(Topics.fixed());
     settings.streams().forEach(s -> topics.add(Topics.tokens(s)));
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-        settings.ingest().bootstrapServers()))) {
+    try (Admin admin =
+        Admin.create(
+            Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                settings.ingest().bootstrapServers()))) {
       List<TopicProvisioner.Result> results = new TopicProvisioner(admin).provision(topics);
-      long created = results.stream().filter(r -> r.outcome() == TopicProvisioner.Outcome.CREATED).count();
-      out.printf("Topics: %d in the catalog, %d created, %d already there%n", results.size(), created,
-          results.size() - created);
-      results.stream().filter(r -> r.outcome() == TopicProvisioner.Outcome.PARTITIONS_DIFFER
-          || r.outcome() == TopicProvisioner.Outcome.CONFIG_UPDATED)
+      long created =
+          results.stream().filter(r -> r.outcome() == TopicProvisioner.Outcome.CREATED).count();
+      out.printf(
+          "Topics: %d in the catalog, %d created, %d already there%n",
+          results.size(), created, results.size() - created);
+      results.stream()
+          .filter(
+              r ->
+                  r.outcome() == TopicProvisioner.Outcome.PARTITIONS_DIFFER
+                      || r.outcome() == TopicProvisioner.Outcome.CONFIG_UPDATED)
           .forEach(r -> out.printf("  %s: %s %s%n", r.topic(), r.outcome(), r.detail()));
       return results;
     }

@@ -32,7 +32,8 @@ final class PipelineAccount {
   private final Map<String, Integer> covered = new HashMap<>();
   private final Map<String, Integer> docTokens = new HashMap<>();
 
-  private PipelineAccount(List<Document> raw, List<RejectedDocument> rejected, Map<String, List<TokenBatch>> batches) {
+  private PipelineAccount(
+      List<Document> raw, List<RejectedDocument> rejected, Map<String, List<TokenBatch>> batches) {
     raw.forEach(d -> documents.putIfAbsent(d.getId(), d));
     this.rejected = rejected;
     this.batches.putAll(batches);
@@ -53,11 +54,15 @@ final class PipelineAccount {
 
   /** Reads the topics as they are now. */
   static PipelineAccount read(String bootstrapServers, Collection<String> streams) {
-    List<Document> raw = values(TopicSnapshot.read(bootstrapServers, Topics.CORPUS_RAW, READ_TIMEOUT));
-    List<RejectedDocument> rejected = values(TopicSnapshot.read(bootstrapServers, Topics.CORPUS_REJECTED, READ_TIMEOUT));
+    List<Document> raw =
+        values(TopicSnapshot.read(bootstrapServers, Topics.CORPUS_RAW, READ_TIMEOUT));
+    List<RejectedDocument> rejected =
+        values(TopicSnapshot.read(bootstrapServers, Topics.CORPUS_REJECTED, READ_TIMEOUT));
     Map<String, List<TokenBatch>> batches = new TreeMap<>();
     for (String stream : streams) {
-      List<TokenBatch> list = new ArrayList<>(values(TopicSnapshot.read(bootstrapServers, Topics.tokens(stream), READ_TIMEOUT)));
+      List<TokenBatch> list =
+          new ArrayList<>(
+              values(TopicSnapshot.read(bootstrapServers, Topics.tokens(stream), READ_TIMEOUT)));
       list.sort(java.util.Comparator.comparingLong(TokenBatch::getBatchIndex));
       batches.put(stream, list);
     }
@@ -84,7 +89,8 @@ final class PipelineAccount {
       } else if (r == 1 && c > 0) {
         out.add(id + " rejected and in token spans");
       } else if (c > docTokens.getOrDefault(id, Integer.MAX_VALUE)) {
-        out.add(id + " has " + c + " tokens in spans of a " + docTokens.get(id) + "-token document");
+        out.add(
+            id + " has " + c + " tokens in spans of a " + docTokens.get(id) + "-token document");
       }
     }
     return out;
@@ -101,9 +107,18 @@ final class PipelineAccount {
     List<String> out = new ArrayList<>();
     for (Document d : documents.values()) {
       if (!accounted(d.getId())) {
-        out.add(d.getId() + " of " + d.getSource().getName() + " (" + d.getText().length() + " chars): "
-            + rejections.getOrDefault(d.getId(), 0) + " rejections, " + covered.getOrDefault(d.getId(), 0)
-            + " tokens in spans" + (docTokens.containsKey(d.getId()) ? " of " + docTokens.get(d.getId()) : ""));
+        out.add(
+            d.getId()
+                + " of "
+                + d.getSource().getName()
+                + " ("
+                + d.getText().length()
+                + " chars): "
+                + rejections.getOrDefault(d.getId(), 0)
+                + " rejections, "
+                + covered.getOrDefault(d.getId(), 0)
+                + " tokens in spans"
+                + (docTokens.containsKey(d.getId()) ? " of " + docTokens.get(d.getId()) : ""));
       }
     }
     return out;
@@ -116,7 +131,9 @@ final class PipelineAccount {
   /** Rejections by a stage, by reason. */
   Map<String, Long> rejectedBy(Stage stage) {
     Map<String, Long> out = new TreeMap<>();
-    rejected.stream().filter(r -> r.getStage() == stage).forEach(r -> out.merge(r.getReason(), 1L, Long::sum));
+    rejected.stream()
+        .filter(r -> r.getStage() == stage)
+        .forEach(r -> out.merge(r.getReason(), 1L, Long::sum));
     return out;
   }
 

@@ -6,12 +6,25 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code refinery} command. */
-@Command(name = "refinery", mixinStandardHelpOptions = true, version = "refinery 0.1.0",
+@Command(
+    name = "refinery",
+    mixinStandardHelpOptions = true,
+    version = "refinery 0.1.0",
     description = "Kafka-native data and training pipeline for large language models.",
-    subcommands = {UpCommand.class, DemoCommand.class, IngestCommand.class, DedupFilterCommand.class,
-        TokenizerCommand.class, BridgeCommand.class, TopicsCommand.class},
-    footer = {"", "Exit status: 0 done; 1 done, but input was rejected or a check failed (see the summary);"
-        + " 2 usage or configuration error; 3 failure."})
+    subcommands = {
+      UpCommand.class,
+      DemoCommand.class,
+      IngestCommand.class,
+      DedupFilterCommand.class,
+      TokenizerCommand.class,
+      BridgeCommand.class,
+      TopicsCommand.class
+    },
+    footer = {
+      "",
+      "Exit status: 0 done; 1 done, but input was rejected or a check failed (see the summary);"
+          + " 2 usage or configuration error; 3 failure."
+    })
 public final class Refinery implements Runnable {
   static final int REJECTED = 1;
   static final int USAGE = 2;
@@ -25,19 +38,24 @@ public final class Refinery implements Runnable {
 
   static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Refinery());
-    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      PrintWriter err = commandLine.getErr();
-      if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
-        err.println("refinery: " + e.getMessage());
-        return USAGE;
-      }
-      err.println("refinery: " + e);
-      for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
-        err.println("  caused by: " + cause);
-      }
-      err.println("The log has the details: " + System.getProperty("refinery.log.file", ".refinery/refinery.log"));
-      return FAILURE;
-    });
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          PrintWriter err = commandLine.getErr();
+          if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
+            err.println("refinery: " + e.getMessage());
+            return USAGE;
+          }
+          err.println("refinery: " + e);
+          for (Throwable cause = e.getCause();
+              cause != null && cause != cause.getCause();
+              cause = cause.getCause()) {
+            err.println("  caused by: " + cause);
+          }
+          err.println(
+              "The log has the details: "
+                  + System.getProperty("refinery.log.file", ".refinery/refinery.log"));
+          return FAILURE;
+        });
     return cli;
   }
 

@@ -26,11 +26,16 @@ final class Settings {
   private final Map<String, String> environment;
   private final Map<String, String> overrides;
 
-  Settings(Path workDir, Path file, Map<String, String> environment, Map<String, String> overrides) {
+  Settings(
+      Path workDir, Path file, Map<String, String> environment, Map<String, String> overrides) {
     this(workDir, Map.of(), file, environment, overrides);
   }
 
-  private Settings(Path workDir, Map<String, String> defaults, Path file, Map<String, String> environment,
+  private Settings(
+      Path workDir,
+      Map<String, String> defaults,
+      Path file,
+      Map<String, String> environment,
       Map<String, String> overrides) {
     this.workDir = workDir;
     this.defaults = Map.copyOf(defaults);
@@ -102,7 +107,8 @@ final class Settings {
     Map<String, Object> values = new HashMap<>();
     values.put(BrokerConfig.DATA_DIR, workDir.resolve("kafka").toString());
     values.put(DedupFilterConfig.STATE_DIR, workDir.resolve("streams").toString());
-    values.put(TokenizerConfig.CHECKPOINT_DIR, workDir.resolve("flink").resolve("checkpoints").toString());
+    values.put(
+        TokenizerConfig.CHECKPOINT_DIR, workDir.resolve("flink").resolve("checkpoints").toString());
     values.putAll(defaults);
     values.putAll(RefineryConfig.sources(definition, file, environment, overrides));
     return values;

@@ -11,9 +11,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
-@Command(name = "tokenizer", mixinStandardHelpOptions = true,
-    description = {"Run the tokenizer job alone on a local Flink MiniCluster until Ctrl-C.",
-        "It resumes from its newest checkpoint in tokenizer.checkpoint.dir."})
+@Command(
+    name = "tokenizer",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the tokenizer job alone on a local Flink MiniCluster until Ctrl-C.",
+      "It resumes from its newest checkpoint in tokenizer.checkpoint.dir."
+    })
 final class TokenizerCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -24,16 +28,25 @@ final class TokenizerCommand implements Callable<Integer> {
     TokenizerConfig config = global.load().tokenizer();
     JobClient job = TokenizerJob.onKafka(config).startLocal();
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        job.cancel().get(30, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        // the JVM is going down anyway; the retained checkpoint is what matters
-      }
-      stopped.countDown();
-    }, "tokenizer-shutdown"));
-    out.printf("tokenizer (%s, %d-token sequences, %d per batch) on %s, streams %s; Ctrl-C stops%n",
-        config.encoding(), config.seqLen(), config.batchSequences(), config.bootstrapServers(), config.streams());
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    job.cancel().get(30, TimeUnit.SECONDS);
+                  } catch (Exception e) {
+                    // the JVM is going down anyway; the retained checkpoint is what matters
+                  }
+                  stopped.countDown();
+                },
+                "tokenizer-shutdown"));
+    out.printf(
+        "tokenizer (%s, %d-token sequences, %d per batch) on %s, streams %s; Ctrl-C stops%n",
+        config.encoding(),
+        config.seqLen(),
+        config.batchSequences(),
+        config.bootstrapServers(),
+        config.streams());
     out.flush();
     stopped.await();
     return 0;

@@ -7,9 +7,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
-@Command(name = "topics", mixinStandardHelpOptions = true,
-    description = {"Create the catalog's topics (and tokens.<stream>.v1 of the declared streams) on a cluster.",
-        "Idempotent: a second run changes nothing."})
+@Command(
+    name = "topics",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Create the catalog's topics (and tokens.<stream>.v1 of the declared streams) on a cluster.",
+      "Idempotent: a second run changes nothing."
+    })
 final class TopicsCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
   @Spec picocli.CommandLine.Model.CommandSpec spec;

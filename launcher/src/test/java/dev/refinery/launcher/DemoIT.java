@@ -26,10 +26,14 @@ class DemoIT {
     assertThat(printed)
         .contains("Kafka broker (KRaft, in this process) listening on localhost:")
         .contains("rejected at ingest")
-        .contains("EXACT_DUPLICATE").contains("TOO_SHORT").contains("MALFORMED_JSON").contains("INVALID_UTF8")
+        .contains("EXACT_DUPLICATE")
+        .contains("TOO_SHORT")
+        .contains("MALFORMED_JSON")
+        .contains("INVALID_UTF8")
         .contains("acme-books  licensed")
         .contains("First sequence of tokens.web.v1")
-        .containsPattern("Invariant 1 \\(each document in exactly one place\\): (\\d+) of \\1 documents ingested .* ✓")
+        .containsPattern(
+            "Invariant 1 \\(each document in exactly one place\\): (\\d+) of \\1 documents ingested .* ✓")
         .containsPattern("Demo done in \\d+\\.\\d s\\.");
   }
 

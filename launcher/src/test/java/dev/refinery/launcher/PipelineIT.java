@@ -38,15 +38,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Invariant 1 of the design, end to end on the embedded broker with real samples: every input record
- * ends exactly once, in the spans of token batches or on corpus.rejected.v1 with a reason, and every
- * span decodes back to the part of its document's text that it covers.
+ * Invariant 1 of the design, end to end on the embedded broker with real samples: every input
+ * record ends exactly once, in the spans of token batches or on corpus.rejected.v1 with a reason,
+ * and every span decodes back to the part of its document's text that it covers.
  */
 class PipelineIT {
-  static final SourceDeclaration DOLMA = new SourceDeclaration("dolma-cc", SourceKind.PUBLIC_WEB, "ODC-BY-1.0",
-      null, null, "web");
-  static final SourceDeclaration JUICER = new SourceDeclaration("datajuicer", SourceKind.ACADEMIC, "Apache-2.0",
-      null, null, "web");
+  static final SourceDeclaration DOLMA =
+      new SourceDeclaration("dolma-cc", SourceKind.PUBLIC_WEB, "ODC-BY-1.0", null, null, "web");
+  static final SourceDeclaration JUICER =
+      new SourceDeclaration("datajuicer", SourceKind.ACADEMIC, "Apache-2.0", null, null, "web");
   static KafkaFixture kafka;
 
   @TempDir Path work;
@@ -63,23 +63,29 @@ class PipelineIT {
 
   @Test
   void everyInputDocumentEndsExactlyOnceAndEverySpanDecodesToItsText() throws Exception {
-    List<IngestCommand.Input> inputs = List.of(
-        new IngestCommand.Input(SharedData.corpus("dolma-cc_en_head-0091.jsonl.gz"), DOLMA),
-        new IngestCommand.Input(SharedData.corpus("dolma-cc_en_head-0174.jsonl.gz"), DOLMA),
-        new IngestCommand.Input(SharedData.corpus("datajuicer-dedup-demo.jsonl"), JUICER),
-        new IngestCommand.Input(SharedData.corpus("dolma-test.jsonl"), JUICER),
-        new IngestCommand.Input(SharedData.corpus("dolma-test.jsonl.gz"), JUICER));
+    List<IngestCommand.Input> inputs =
+        List.of(
+            new IngestCommand.Input(SharedData.corpus("dolma-cc_en_head-0091.jsonl.gz"), DOLMA),
+            new IngestCommand.Input(SharedData.corpus("dolma-cc_en_head-0174.jsonl.gz"), DOLMA),
+            new IngestCommand.Input(SharedData.corpus("datajuicer-dedup-demo.jsonl"), JUICER),
+            new IngestCommand.Input(SharedData.corpus("dolma-test.jsonl"), JUICER),
+            new IngestCommand.Input(SharedData.corpus("dolma-test.jsonl.gz"), JUICER));
     long inputRecords = 0;
     for (IngestCommand.Input input : inputs) {
       inputRecords += nonBlankLines(input.file());
     }
-    Settings settings = new Settings(work, null, Map.of(), Map.of(
-        "bootstrap.servers", kafka.bootstrapServers(),
-        "tokenizer.streams", "web",
-        "tokenizer.seq.len", "512",
-        "tokenizer.batch.sequences", "4",
-        "tokenizer.flush.idle.ms", "500",
-        "tokenizer.checkpoint.interval.ms", "500"));
+    Settings settings =
+        new Settings(
+            work,
+            null,
+            Map.of(),
+            Map.of(
+                "bootstrap.servers", kafka.bootstrapServers(),
+                "tokenizer.streams", "web",
+                "tokenizer.seq.len", "512",
+                "tokenizer.batch.sequences", "4",
+                "tokenizer.flush.idle.ms", "500",
+                "tokenizer.checkpoint.interval.ms", "500"));
     StringWriter log = new StringWriter();
 
     List<IngestReport> reports;
@@ -89,7 +95,8 @@ class PipelineIT {
       long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
       PipelineAccount account = PipelineAccount.read(kafka.bootstrapServers(), List.of("web"));
       while (!account.drained()) {
-        assertThat(System.nanoTime()).as("pipeline drained in time; in flight: %s; %s", account.inFlight(), log)
+        assertThat(System.nanoTime())
+            .as("pipeline drained in time; in flight: %s; %s", account.inFlight(), log)
             .isLessThan(deadline);
         Thread.sleep(300);
         account = PipelineAccount.read(kafka.bootstrapServers(), List.of("web"));
@@ -102,18 +109,26 @@ class PipelineIT {
     List<RejectedDocument> rejected = kafka.values(Topics.CORPUS_REJECTED);
     List<TokenBatch> batches = new ArrayList<>(kafka.values(Topics.tokens("web")));
     long rejectedAtIngest = rejected.stream().filter(r -> r.getStage() == Stage.INGEST).count();
-    assertThat(raw.size() + rejectedAtIngest).as("each input record became a document or an ingest rejection")
+    assertThat(raw.size() + rejectedAtIngest)
+        .as("each input record became a document or an ingest rejection")
         .isEqualTo(inputRecords);
-    assertThat(rejected).allSatisfy(r -> {
-      assertThat(r.getReason()).isNotBlank();
-      assertThat(r.getDetail()).isNotBlank();
-    });
+    assertThat(rejected)
+        .allSatisfy(
+            r -> {
+              assertThat(r.getReason()).isNotBlank();
+              assertThat(r.getDetail()).isNotBlank();
+            });
     // dolma-test.jsonl has no "text" field: both copies are rejected at ingest, with that reason
-    assertThat(rejected).filteredOn(r -> r.getStage() == Stage.INGEST).extracting(RejectedDocument::getReason)
-        .containsOnly("MISSING_TEXT").hasSize(2);
+    assertThat(rejected)
+        .filteredOn(r -> r.getStage() == Stage.INGEST)
+        .extracting(RejectedDocument::getReason)
+        .containsOnly("MISSING_TEXT")
+        .hasSize(2);
 
     Map<String, Integer> places = new HashMap<>();
-    rejected.stream().filter(r -> r.getStage() != Stage.INGEST).forEach(r -> places.merge(r.getDocId(), 1, Integer::sum));
+    rejected.stream()
+        .filter(r -> r.getStage() != Stage.INGEST)
+        .forEach(r -> places.merge(r.getDocId(), 1, Integer::sum));
     Map<String, List<int[]>> pieces = new HashMap<>();
     Tokenizer tokenizer = Tokenizer.forName("cl100k_base");
     Map<String, Document> byId = new HashMap<>();
@@ -124,24 +139,34 @@ class PipelineIT {
       for (DocumentSpan span : batch.getSpans()) {
         Document doc = byId.get(span.getDocId());
         assertThat(doc).as("span of an ingested document").isNotNull();
-        assertThat(span.getSource().getLicence().getSpdxId()).isEqualTo(doc.getSource().getLicence().getSpdxId());
+        assertThat(span.getSource().getLicence().getSpdxId())
+            .isEqualTo(doc.getSource().getLicence().getSpdxId());
         int at = span.getSequence() * batch.getSeqLen() + span.getOffset();
         int[] piece = java.util.Arrays.copyOfRange(tokens, at, at + span.getLength());
         int[] expected = tokenizer.encode(doc.getText());
-        assertThat(piece).as("span tokens are the document's tokens at its offset")
-            .containsExactly(java.util.Arrays.copyOfRange(expected, span.getDocOffset(), span.getDocOffset() + span.getLength()));
+        assertThat(piece)
+            .as("span tokens are the document's tokens at its offset")
+            .containsExactly(
+                java.util.Arrays.copyOfRange(
+                    expected, span.getDocOffset(), span.getDocOffset() + span.getLength()));
         pieces.computeIfAbsent(doc.getId(), k -> new ArrayList<>()).add(piece);
       }
     }
     pieces.keySet().forEach(id -> places.merge(id, 1, Integer::sum));
-    assertThat(places.keySet()).as("every document is somewhere").containsExactlyInAnyOrderElementsOf(byId.keySet());
-    assertThat(places).as("and in one place only").allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
-    pieces.forEach((id, list) -> {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-      list.forEach(p -> bytes.writeBytes(tokenizer.decodeBytes(p, 0, p.length)));
-      assertThat(bytes.toString(StandardCharsets.UTF_8)).as("document %s decoded from its spans", id)
-          .isEqualTo(byId.get(id).getText());
-    });
+    assertThat(places.keySet())
+        .as("every document is somewhere")
+        .containsExactlyInAnyOrderElementsOf(byId.keySet());
+    assertThat(places)
+        .as("and in one place only")
+        .allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
+    pieces.forEach(
+        (id, list) -> {
+          ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+          list.forEach(p -> bytes.writeBytes(tokenizer.decodeBytes(p, 0, p.length)));
+          assertThat(bytes.toString(StandardCharsets.UTF_8))
+              .as("document %s decoded from its spans", id)
+              .isEqualTo(byId.get(id).getText());
+        });
     assertThat(pieces).as("some documents were long enough to be tokenized").hasSizeGreaterThan(10);
     assertThat(rejected).extracting(RejectedDocument::getReason).contains("TOO_SHORT");
   }
@@ -149,7 +174,8 @@ class PipelineIT {
   private static long nonBlankLines(Path file) throws IOException {
     var in = Files.newInputStream(file);
     var stream = file.toString().endsWith(".gz") ? new GZIPInputStream(in) : in;
-    try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+    try (BufferedReader reader =
+        new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
       return reader.lines().filter(l -> !l.isBlank()).count();
     }
   }
