@@ -16,17 +16,43 @@ public final class BrokerConfig extends RefineryConfig {
   public static final String DATA_DIR = "broker.data.dir";
   public static final String PARTITIONS = "broker.default.partitions";
 
-  public static final ConfigDef DEFINITION = new ConfigDef()
-      .define(PORT, Type.INT, 9092, Range.between(0, 65535), Importance.HIGH,
-          "Port of the PLAINTEXT listener clients connect to; 0 picks a free port.")
-      .define(CONTROLLER_PORT, Type.INT, 0, Range.between(0, 65535), Importance.LOW,
-          "Port of the KRaft controller listener; 0 picks a free port.")
-      .define(HOST, Type.STRING, "localhost", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
-          "Host name the broker binds and advertises.")
-      .define(DATA_DIR, Type.STRING, ".refinery/kafka", new ConfigDef.NonEmptyString(), Importance.HIGH,
-          "Folder of the broker's log and metadata; kept across restarts, so topics survive.")
-      .define(PARTITIONS, Type.INT, 1, Range.atLeast(1), Importance.LOW,
-          "Partitions of topics the broker creates itself (Streams' internal topics ask for theirs).");
+  public static final ConfigDef DEFINITION =
+      new ConfigDef()
+          .define(
+              PORT,
+              Type.INT,
+              9092,
+              Range.between(0, 65535),
+              Importance.HIGH,
+              "Port of the PLAINTEXT listener clients connect to; 0 picks a free port.")
+          .define(
+              CONTROLLER_PORT,
+              Type.INT,
+              0,
+              Range.between(0, 65535),
+              Importance.LOW,
+              "Port of the KRaft controller listener; 0 picks a free port.")
+          .define(
+              HOST,
+              Type.STRING,
+              "localhost",
+              new ConfigDef.NonEmptyString(),
+              Importance.MEDIUM,
+              "Host name the broker binds and advertises.")
+          .define(
+              DATA_DIR,
+              Type.STRING,
+              ".refinery/kafka",
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              "Folder of the broker's log and metadata; kept across restarts, so topics survive.")
+          .define(
+              PARTITIONS,
+              Type.INT,
+              1,
+              Range.atLeast(1),
+              Importance.LOW,
+              "Partitions of topics the broker creates itself (Streams' internal topics ask for theirs).");
 
   public BrokerConfig(Map<String, ?> values) {
     super(DEFINITION, values, "broker.");

@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A real Kafka broker in this JVM: one combined KRaft broker and controller node, from the Kafka
- * artifacts on Maven Central, no Docker. It serves the {@code refinery} launcher's local default and
- * the integration tests.
+ * artifacts on Maven Central, no Docker. It serves the {@code refinery} launcher's local default
+ * and the integration tests.
  *
  * <p>The storage is formatted on first start and reused afterwards, so topics and their records
  * survive a restart on the same data folder.
@@ -56,7 +56,8 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /** An embedded broker on a free port with its data in {@code dataDir}: what tests want. */
   public static EmbeddedKafka startEphemeral(Path dataDir) {
-    return start(new BrokerConfig(Map.of(BrokerConfig.PORT, 0, BrokerConfig.DATA_DIR, dataDir.toString())));
+    return start(
+        new BrokerConfig(Map.of(BrokerConfig.PORT, 0, BrokerConfig.DATA_DIR, dataDir.toString())));
   }
 
   /**
@@ -68,7 +69,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     long started = System.nanoTime();
     String host = config.host();
     int port = config.port() == 0 ? freePort(host) : requireFree(host, config.port());
-    int controllerPort = config.controllerPort() == 0 ? freePort(host) : requireFree(host, config.controllerPort());
+    int controllerPort =
+        config.controllerPort() == 0 ? freePort(host) : requireFree(host, config.controllerPort());
     Path dataDir = config.dataDir().toAbsolutePath();
     Path logDir = dataDir.resolve("log");
     try {
@@ -81,7 +83,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.put("process.roles", "broker,controller");
     props.put("node.id", Integer.toString(NODE_ID));
     props.put("controller.quorum.voters", NODE_ID + "@" + host + ":" + controllerPort);
-    props.put("listeners", "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort);
+    props.put(
+        "listeners",
+        "PLAINTEXT://" + host + ":" + port + ",CONTROLLER://" + host + ":" + controllerPort);
     props.put("advertised.listeners", "PLAINTEXT://" + host + ":" + port);
     props.put("controller.listener.names", "CONTROLLER");
     props.put("inter.broker.listener.name", "PLAINTEXT");
@@ -121,7 +125,10 @@ public final class EmbeddedKafka implements AutoCloseable {
       kafka.close();
       throw e;
     }
-    LOG.info("Kafka broker (KRaft) listening on {} with data in {}, up in {} ms", bootstrap, dataDir,
+    LOG.info(
+        "Kafka broker (KRaft) listening on {} with data in {}, up in {} ms",
+        bootstrap,
+        dataDir,
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     return kafka;
   }
@@ -152,10 +159,12 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   private void awaitReady(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    try (Admin admin = Admin.create(Map.of(
-        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000))) {
+    try (Admin admin =
+        Admin.create(
+            Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000))) {
       while (true) {
         try {
           if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
@@ -167,8 +176,13 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new IllegalStateException("interrupted while waiting for the broker", e);
           }
           if (System.nanoTime() > deadline) {
-            throw new IllegalStateException("the embedded broker did not answer on " + bootstrapServers
-                + " within " + timeout.toSeconds() + " s", e);
+            throw new IllegalStateException(
+                "the embedded broker did not answer on "
+                    + bootstrapServers
+                    + " within "
+                    + timeout.toSeconds()
+                    + " s",
+                e);
           }
         }
         sleep(100);
@@ -187,15 +201,33 @@ public final class EmbeddedKafka implements AutoCloseable {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     int status;
     try (PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-      status = StorageTool.execute(new String[] {"format", "--cluster-id", Uuid.randomUuid().toString(),
-          "--config", config.toString()}, print);
+      status =
+          StorageTool.execute(
+              new String[] {
+                "format",
+                "--cluster-id",
+                Uuid.randomUuid().toString(),
+                "--config",
+                config.toString()
+              },
+              print);
     } catch (Exception e) {
-      throw new IllegalStateException("cannot format Kafka storage in " + dataDir + ": " + e.getMessage()
-          + "; delete the folder to start afresh", e);
+      throw new IllegalStateException(
+          "cannot format Kafka storage in "
+              + dataDir
+              + ": "
+              + e.getMessage()
+              + "; delete the folder to start afresh",
+          e);
     }
     if (status != 0) {
-      throw new IllegalStateException("formatting Kafka storage in " + dataDir + " failed (" + status
-          + "): " + out.toString(StandardCharsets.UTF_8));
+      throw new IllegalStateException(
+          "formatting Kafka storage in "
+              + dataDir
+              + " failed ("
+              + status
+              + "): "
+              + out.toString(StandardCharsets.UTF_8));
     }
   }
 
@@ -215,9 +247,18 @@ public final class EmbeddedKafka implements AutoCloseable {
       socket.bind(new InetSocketAddress(host, port));
       return port;
     } catch (IOException e) {
-      throw new IllegalStateException("port " + port + " on " + host + " is taken (" + e.getMessage()
-          + "): stop what listens there, set " + BrokerConfig.PORT + "=0 for any free port, "
-          + "or use a running cluster with --bootstrap-servers", e);
+      throw new IllegalStateException(
+          "port "
+              + port
+              + " on "
+              + host
+              + " is taken ("
+              + e.getMessage()
+              + "): stop what listens there, set "
+              + BrokerConfig.PORT
+              + "=0 for any free port, "
+              + "or use a running cluster with --bootstrap-servers",
+          e);
     }
   }
 

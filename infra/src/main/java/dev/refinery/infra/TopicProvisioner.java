@@ -21,10 +21,11 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
- * Creates the catalog's topics with the AdminClient, idempotently: a topic that exists as the catalog
- * describes it is left alone, so running twice changes nothing. A topic whose cleanup or retention
- * drifted is set back to the catalog's values. A topic with fewer partitions than the catalog asks
- * for is reported, not changed: adding partitions remaps keys, which an operator must choose.
+ * Creates the catalog's topics with the AdminClient, idempotently: a topic that exists as the
+ * catalog describes it is left alone, so running twice changes nothing. A topic whose cleanup or
+ * retention drifted is set back to the catalog's values. A topic with fewer partitions than the
+ * catalog asks for is reported, not changed: adding partitions remaps keys, which an operator must
+ * choose.
  *
  * <p>The replication factor is the cluster's {@code default.replication.factor}.
  */
@@ -57,8 +58,9 @@ public final class TopicProvisioner {
       List<NewTopic> toCreate = new ArrayList<>();
       for (TopicBinding<?, ?> binding : wanted.values()) {
         if (!existing.contains(binding.name())) {
-          toCreate.add(new NewTopic(binding.name(), Optional.of(binding.partitions()), Optional.empty())
-              .configs(binding.configs()));
+          toCreate.add(
+              new NewTopic(binding.name(), Optional.of(binding.partitions()), Optional.empty())
+                  .configs(binding.configs()));
         }
       }
       Map<String, Result> results = new LinkedHashMap<>();
@@ -67,8 +69,10 @@ public final class TopicProvisioner {
         try {
           entry.getValue().get(TIMEOUT_S, TimeUnit.SECONDS);
           TopicBinding<?, ?> b = wanted.get(entry.getKey());
-          results.put(entry.getKey(), new Result(entry.getKey(), Outcome.CREATED,
-              b.partitions() + " partitions, " + b.configs()));
+          results.put(
+              entry.getKey(),
+              new Result(
+                  entry.getKey(), Outcome.CREATED, b.partitions() + " partitions, " + b.configs()));
         } catch (ExecutionException e) {
           if (!(e.getCause() instanceof TopicExistsException)) {
             throw e;
@@ -98,8 +102,8 @@ public final class TopicProvisioner {
     }
     Map<String, TopicDescription> descriptions =
         admin.describeTopics(topics).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS);
-    List<ConfigResource> resources = topics.stream()
-        .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+    List<ConfigResource> resources =
+        topics.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
     Map<ConfigResource, Config> configs =
         admin.describeConfigs(resources).all().get(TIMEOUT_S, TimeUnit.SECONDS);
 
@@ -112,8 +116,15 @@ public final class TopicProvisioner {
       for (var setting : binding.configs().entrySet()) {
         ConfigEntry actual = configs.get(resource).get(setting.getKey());
         if (actual == null || !setting.getValue().equals(actual.value())) {
-          drift.add(setting.getKey() + " " + (actual == null ? "unset" : actual.value()) + " -> " + setting.getValue());
-          ops.add(new AlterConfigOp(new ConfigEntry(setting.getKey(), setting.getValue()), AlterConfigOp.OpType.SET));
+          drift.add(
+              setting.getKey()
+                  + " "
+                  + (actual == null ? "unset" : actual.value())
+                  + " -> "
+                  + setting.getValue());
+          ops.add(
+              new AlterConfigOp(
+                  new ConfigEntry(setting.getKey(), setting.getValue()), AlterConfigOp.OpType.SET));
         }
       }
       int partitions = descriptions.get(topic).partitions().size();
@@ -121,9 +132,16 @@ public final class TopicProvisioner {
         alterations.put(resource, ops);
         results.put(topic, new Result(topic, Outcome.CONFIG_UPDATED, String.join(", ", drift)));
       } else if (partitions < binding.partitions()) {
-        results.put(topic, new Result(topic, Outcome.PARTITIONS_DIFFER, "has " + partitions
-            + " partitions, the catalog asks for " + binding.partitions()
-            + "; left as is, since adding partitions remaps keys"));
+        results.put(
+            topic,
+            new Result(
+                topic,
+                Outcome.PARTITIONS_DIFFER,
+                "has "
+                    + partitions
+                    + " partitions, the catalog asks for "
+                    + binding.partitions()
+                    + "; left as is, since adding partitions remaps keys"));
       } else {
         results.put(topic, new Result(topic, Outcome.UNCHANGED, partitions + " partitions"));
       }
@@ -142,14 +160,22 @@ public final class TopicProvisioner {
     while (true) {
       Map<ConfigResource, Config> configs =
           admin.describeConfigs(resources).all().get(TIMEOUT_S, TimeUnit.SECONDS);
-      boolean applied = resources.stream().allMatch(r -> wanted.get(r.name()).configs().entrySet().stream()
-          .allMatch(c -> configs.get(r).get(c.getKey()) != null
-              && c.getValue().equals(configs.get(r).get(c.getKey()).value())));
+      boolean applied =
+          resources.stream()
+              .allMatch(
+                  r ->
+                      wanted.get(r.name()).configs().entrySet().stream()
+                          .allMatch(
+                              c ->
+                                  configs.get(r).get(c.getKey()) != null
+                                      && c.getValue()
+                                          .equals(configs.get(r).get(c.getKey()).value())));
       if (applied) {
         return;
       }
       if (System.nanoTime() > deadline) {
-        throw new TimeoutException("topic configs of " + resources + " did not take effect in " + TIMEOUT_S + " s");
+        throw new TimeoutException(
+            "topic configs of " + resources + " did not take effect in " + TIMEOUT_S + " s");
       }
       Thread.sleep(50);
     }

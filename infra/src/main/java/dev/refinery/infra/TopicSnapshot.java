@@ -16,8 +16,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Every committed record of a topic at this moment: reads each partition from its beginning to its
- * last stable offset ({@code read_committed}), without a consumer group. What the demo and the tests
- * use to see what the pipeline has produced.
+ * last stable offset ({@code read_committed}), without a consumer group. What the demo and the
+ * tests use to see what the pipeline has produced.
  */
 public final class TopicSnapshot {
   private TopicSnapshot() {}
@@ -30,14 +30,20 @@ public final class TopicSnapshot {
    *
    * @throws IllegalStateException if the topic does not exist or cannot be read in {@code timeout}
    */
-  public static <V> List<Entry<V>> read(String bootstrapServers, TopicBinding<String, V> binding,
-      Duration timeout) {
-    Map<String, Object> config = Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-        ConsumerConfig.CLIENT_ID_CONFIG, "refinery-snapshot-" + UUID.randomUUID(),
-        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, binding.maxMessageBytes());
+  public static <V> List<Entry<V>> read(
+      String bootstrapServers, TopicBinding<String, V> binding, Duration timeout) {
+    Map<String, Object> config =
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrapServers,
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            "read_committed",
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            false,
+            ConsumerConfig.CLIENT_ID_CONFIG,
+            "refinery-snapshot-" + UUID.randomUUID(),
+            ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+            binding.maxMessageBytes());
     long deadline = System.nanoTime() + timeout.toNanos();
     try (KafkaConsumer<String, byte[]> consumer =
         new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
@@ -45,15 +51,16 @@ public final class TopicSnapshot {
       if (infos == null || infos.isEmpty()) {
         throw new IllegalStateException("topic " + binding.name() + " does not exist");
       }
-      List<TopicPartition> partitions = infos.stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      List<TopicPartition> partitions =
+          infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
       List<Entry<V>> entries = new ArrayList<>();
       while (!reached(consumer, end)) {
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("could not read " + binding.name() + " to its end in " + timeout);
+          throw new IllegalStateException(
+              "could not read " + binding.name() + " to its end in " + timeout);
         }
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
           V value;

@@ -36,7 +36,8 @@ class EmbeddedKafkaIT {
     List<TopicBinding<?, ?>> catalog = new ArrayList<>(Topics.fixed());
     catalog.add(Topics.tokens("web"));
 
-    try (EmbeddedKafka kafka = EmbeddedKafka.startEphemeral(dir); Admin admin = kafka.admin()) {
+    try (EmbeddedKafka kafka = EmbeddedKafka.startEphemeral(dir);
+        Admin admin = kafka.admin()) {
       TopicProvisioner provisioner = new TopicProvisioner(admin);
 
       List<Result> first = provisioner.provision(catalog);
@@ -44,28 +45,40 @@ class EmbeddedKafkaIT {
 
       assertThat(first).extracting(Result::outcome).containsOnly(Outcome.CREATED);
       assertThat(second).extracting(Result::outcome).containsOnly(Outcome.UNCHANGED);
-      assertThat(second).extracting(Result::topic)
+      assertThat(second)
+          .extracting(Result::topic)
           .containsExactlyElementsOf(catalog.stream().map(TopicBinding::name).toList());
-      Config rejected = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC,
-          "corpus.rejected.v1"))).all().get(30, TimeUnit.SECONDS).values().iterator().next();
+      Config rejected =
+          admin
+              .describeConfigs(
+                  List.of(new ConfigResource(ConfigResource.Type.TOPIC, "corpus.rejected.v1")))
+              .all()
+              .get(30, TimeUnit.SECONDS)
+              .values()
+              .iterator()
+              .next();
       assertThat(rejected.get("retention.ms").value())
           .isEqualTo(Long.toString(Duration.ofDays(90).toMillis()));
 
       // drift is set back to the catalog
       TopicBinding<?, ?> shorter = Topics.CORPUS_RAW.withRetention(Duration.ofHours(1));
-      assertThat(provisioner.provision(List.of(shorter)).get(0).outcome()).isEqualTo(Outcome.CONFIG_UPDATED);
+      assertThat(provisioner.provision(List.of(shorter)).get(0).outcome())
+          .isEqualTo(Outcome.CONFIG_UPDATED);
       assertThat(provisioner.provision(List.of(Topics.CORPUS_RAW)).get(0).outcome())
           .isEqualTo(Outcome.CONFIG_UPDATED);
-      assertThat(provisioner.provision(List.of(Topics.CORPUS_RAW.withPartitions(8))).get(0).outcome())
+      assertThat(
+              provisioner.provision(List.of(Topics.CORPUS_RAW.withPartitions(8))).get(0).outcome())
           .isEqualTo(Outcome.PARTITIONS_DIFFER);
 
       produce(kafka.bootstrapServers(), "kept across restarts");
     }
 
     // same folder, new process-equivalent: storage is reused, the record is still there
-    try (EmbeddedKafka again = EmbeddedKafka.startEphemeral(dir); Admin admin = again.admin()) {
+    try (EmbeddedKafka again = EmbeddedKafka.startEphemeral(dir);
+        Admin admin = again.admin()) {
       assertThat(new TopicProvisioner(admin).provision(catalog))
-          .extracting(Result::outcome).containsOnly(Outcome.UNCHANGED);
+          .extracting(Result::outcome)
+          .containsOnly(Outcome.UNCHANGED);
       assertThat(consumeAll(again.bootstrapServers())).containsExactly("kept across restarts");
     }
   }
@@ -73,8 +86,10 @@ class EmbeddedKafkaIT {
   @Test
   void aTakenPortIsAnErrorThatSaysWhatToDo() throws Exception {
     try (var socket = new java.net.ServerSocket(0)) {
-      BrokerConfig config = new BrokerConfig(Map.of(BrokerConfig.PORT, socket.getLocalPort(),
-          BrokerConfig.DATA_DIR, dir.toString()));
+      BrokerConfig config =
+          new BrokerConfig(
+              Map.of(
+                  BrokerConfig.PORT, socket.getLocalPort(), BrokerConfig.DATA_DIR, dir.toString()));
 
       assertThatThrownBy(() -> EmbeddedKafka.start(config))
           .isInstanceOf(IllegalStateException.class)
@@ -84,15 +99,23 @@ class EmbeddedKafkaIT {
   }
 
   private static void produce(String bootstrap, String value) throws Exception {
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(), new StringSerializer())) {
-      producer.send(new ProducerRecord<>("trainer.metrics.v1", 0, "k", value)).get(30, TimeUnit.SECONDS);
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(
+            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+            new StringSerializer(),
+            new StringSerializer())) {
+      producer
+          .send(new ProducerRecord<>("trainer.metrics.v1", 0, "k", value))
+          .get(30, TimeUnit.SECONDS);
     }
   }
 
   private static List<String> consumeAll(String bootstrap) {
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringDeserializer(), new StringDeserializer())) {
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(
+            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+            new StringDeserializer(),
+            new StringDeserializer())) {
       TopicPartition tp = new TopicPartition("trainer.metrics.v1", 0);
       consumer.assign(List.of(tp));
       consumer.seekToBeginning(List.of(tp));

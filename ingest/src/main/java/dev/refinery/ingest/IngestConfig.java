@@ -19,23 +19,60 @@ public final class IngestConfig extends RefineryConfig {
   public static final String REJECTED_MAX_BYTES = "ingest.rejected.original.max.bytes";
   public static final String CLIENT_ID = "ingest.client.id";
 
-  public static final ConfigDef DEFINITION = withBootstrapServers(new ConfigDef())
-      .define(TEXT_FIELD, Type.STRING, "text", new ConfigDef.NonEmptyString(), Importance.HIGH,
-          "JSONL field holding the document text; a dotted path reaches into objects (meta.text).")
-      .define(ID_FIELD, Type.STRING, "id", Importance.MEDIUM,
-          "JSONL field holding the record id; with the source name it makes the doc id. Empty: none.")
-      .define(URL_FIELD, Type.LIST, "url,metadata.url,meta.url", Importance.MEDIUM,
-          "JSONL fields tried in order for the document URL.")
-      .define(TIME_FIELD, Type.LIST, "created,metadata.date_download,meta.timestamp", Importance.LOW,
-          "JSONL fields tried in order for the fetch or creation time (ISO-8601, or epoch seconds).")
-      .define(ATTRIBUTE_FIELDS, Type.LIST, "title,metadata.title,language,metadata.language,meta.language",
-          Importance.LOW, "JSONL fields copied into the document's attributes when present.")
-      .define(MAX_DOCUMENT_BYTES, Type.INT, 4 * 1024 * 1024, Range.between(1024, 7 * 1024 * 1024),
-          Importance.MEDIUM, "Largest input record (a JSONL line) in bytes; larger ones are rejected "
-              + "as DOCUMENT_TOO_LARGE without being read into memory.")
-      .define(REJECTED_MAX_BYTES, Type.INT, 64 * 1024, Range.between(0, 1024 * 1024), Importance.LOW,
-          "How many bytes of a rejected input are kept on corpus.rejected.v1.")
-      .define(CLIENT_ID, Type.STRING, "refinery-ingest", Importance.LOW, "Kafka client id of the producer.");
+  public static final ConfigDef DEFINITION =
+      withBootstrapServers(new ConfigDef())
+          .define(
+              TEXT_FIELD,
+              Type.STRING,
+              "text",
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              "JSONL field holding the document text; a dotted path reaches into objects (meta.text).")
+          .define(
+              ID_FIELD,
+              Type.STRING,
+              "id",
+              Importance.MEDIUM,
+              "JSONL field holding the record id; with the source name it makes the doc id. Empty: none.")
+          .define(
+              URL_FIELD,
+              Type.LIST,
+              "url,metadata.url,meta.url",
+              Importance.MEDIUM,
+              "JSONL fields tried in order for the document URL.")
+          .define(
+              TIME_FIELD,
+              Type.LIST,
+              "created,metadata.date_download,meta.timestamp",
+              Importance.LOW,
+              "JSONL fields tried in order for the fetch or creation time (ISO-8601, or epoch seconds).")
+          .define(
+              ATTRIBUTE_FIELDS,
+              Type.LIST,
+              "title,metadata.title,language,metadata.language,meta.language",
+              Importance.LOW,
+              "JSONL fields copied into the document's attributes when present.")
+          .define(
+              MAX_DOCUMENT_BYTES,
+              Type.INT,
+              4 * 1024 * 1024,
+              Range.between(1024, 7 * 1024 * 1024),
+              Importance.MEDIUM,
+              "Largest input record (a JSONL line) in bytes; larger ones are rejected "
+                  + "as DOCUMENT_TOO_LARGE without being read into memory.")
+          .define(
+              REJECTED_MAX_BYTES,
+              Type.INT,
+              64 * 1024,
+              Range.between(0, 1024 * 1024),
+              Importance.LOW,
+              "How many bytes of a rejected input are kept on corpus.rejected.v1.")
+          .define(
+              CLIENT_ID,
+              Type.STRING,
+              "refinery-ingest",
+              Importance.LOW,
+              "Kafka client id of the producer.");
 
   public IngestConfig(Map<String, ?> values) {
     super(DEFINITION, values, "ingest.");

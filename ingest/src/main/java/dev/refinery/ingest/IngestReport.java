@@ -15,7 +15,12 @@ import java.util.TreeMap;
  * @param took wall time
  */
 public record IngestReport(
-    String input, String source, long documents, Map<String, Long> rejected, long bytes, Duration took) {
+    String input,
+    String source,
+    long documents,
+    Map<String, Long> rejected,
+    long bytes,
+    Duration took) {
 
   public IngestReport {
     rejected = Map.copyOf(new TreeMap<>(rejected));

@@ -29,13 +29,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads JSONL and JSONL.gz files of a declared source and writes each record to {@code corpus.raw.v1}
- * as a {@link Document}, or to {@code corpus.rejected.v1} with the reason it was refused. A bad record
- * never stops the file; a cut .gz file ends with one {@code TRUNCATED_INPUT} rejection after the
- * records that could be read.
+ * Reads JSONL and JSONL.gz files of a declared source and writes each record to {@code
+ * corpus.raw.v1} as a {@link Document}, or to {@code corpus.rejected.v1} with the reason it was
+ * refused. A bad record never stops the file; a cut .gz file ends with one {@code TRUNCATED_INPUT}
+ * rejection after the records that could be read.
  *
- * <p>The producer is idempotent ({@code enable.idempotence}, {@code acks=all}): retries after a broker
- * hiccup never duplicate a record, and doc ids are stable, so re-ingesting a file yields the same ids.
+ * <p>The producer is idempotent ({@code enable.idempotence}, {@code acks=all}): retries after a
+ * broker hiccup never duplicate a record, and doc ids are stable, so re-ingesting a file yields the
+ * same ids.
  */
 public final class Ingestor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Ingestor.class);
@@ -55,8 +56,11 @@ public final class Ingestor implements AutoCloseable {
 
   /** An ingestor with its own idempotent producer on {@code bootstrap.servers}. */
   public static Ingestor create(IngestConfig config) {
-    return new Ingestor(config, new KafkaProducer<>(producerConfig(config), new StringSerializer(),
-        new ByteArraySerializer()), Clock.systemUTC());
+    return new Ingestor(
+        config,
+        new KafkaProducer<>(
+            producerConfig(config), new StringSerializer(), new ByteArraySerializer()),
+        Clock.systemUTC());
   }
 
   /** The producer settings ingest runs with. */
@@ -82,7 +86,8 @@ public final class Ingestor implements AutoCloseable {
    */
   public IngestReport ingest(Path file, SourceDeclaration source) {
     if (!Files.isRegularFile(file)) {
-      throw new IngestException((Files.exists(file) ? "not a regular file: " : "no such file: ") + file, null);
+      throw new IngestException(
+          (Files.exists(file) ? "not a regular file: " : "no such file: ") + file, null);
     }
     return new Run(file, source).call();
   }
@@ -122,9 +127,14 @@ public final class Ingestor implements AutoCloseable {
           }
         } catch (IOException e) {
           // A cut or corrupt compressed file: keep what was read, record where it broke, go on.
-          reject(format.truncated(lines.partialLine(), name + "@" + lines.offset(), source, clock.instant(), e));
-          LOG.warn("{}: input ends early after {} bytes ({}); the records before were ingested", file,
-              lines.offset(), e.toString());
+          reject(
+              format.truncated(
+                  lines.partialLine(), name + "@" + lines.offset(), source, clock.instant(), e));
+          LOG.warn(
+              "{}: input ends early after {} bytes ({}); the records before were ingested",
+              file,
+              lines.offset(),
+              e.toString());
         }
         return finish(lines.offset());
       } catch (IOException e) {
@@ -134,7 +144,10 @@ public final class Ingestor implements AutoCloseable {
 
     private void accept(Parsed parsed) {
       if (parsed instanceof Accepted a) {
-        send(Topics.CORPUS_RAW.name(), a.document().getId(), Topics.CORPUS_RAW.serialize(a.document()));
+        send(
+            Topics.CORPUS_RAW.name(),
+            a.document().getId(),
+            Topics.CORPUS_RAW.serialize(a.document()));
         documents++;
       } else if (parsed instanceof Rejected r) {
         reject(r.rejection());
@@ -142,17 +155,22 @@ public final class Ingestor implements AutoCloseable {
     }
 
     private void reject(RejectedDocument rejection) {
-      send(Topics.CORPUS_REJECTED.name(), rejection.getDocId(), Topics.CORPUS_REJECTED.serialize(rejection));
+      send(
+          Topics.CORPUS_REJECTED.name(),
+          rejection.getDocId(),
+          Topics.CORPUS_REJECTED.serialize(rejection));
       rejected.merge(rejection.getReason(), 1L, Long::sum);
     }
 
     private void send(String topic, String key, byte[] value) {
       try {
-        producer.send(new ProducerRecord<>(topic, key, value), (metadata, e) -> {
-          if (e != null) {
-            failure.compareAndSet(null, e);
-          }
-        });
+        producer.send(
+            new ProducerRecord<>(topic, key, value),
+            (metadata, e) -> {
+              if (e != null) {
+                failure.compareAndSet(null, e);
+              }
+            });
       } catch (KafkaException e) {
         throw kafkaFailure(e);
       }
@@ -167,14 +185,26 @@ public final class Ingestor implements AutoCloseable {
       if (failure.get() != null) {
         throw kafkaFailure(failure.get());
       }
-      return new IngestReport(file.toString(), source.name(), documents, rejected, bytes,
+      return new IngestReport(
+          file.toString(),
+          source.name(),
+          documents,
+          rejected,
+          bytes,
           Duration.ofNanos(System.nanoTime() - started));
     }
 
     private IngestException kafkaFailure(Exception e) {
-      return new IngestException("Kafka did not accept every record of " + file + ": " + e
-          + ". Is the broker at " + config.bootstrapServers() + " up? Ingesting the file again is safe: "
-          + "doc ids are stable and duplicates are dropped downstream.", e);
+      return new IngestException(
+          "Kafka did not accept every record of "
+              + file
+              + ": "
+              + e
+              + ". Is the broker at "
+              + config.bootstrapServers()
+              + " up? Ingesting the file again is safe: "
+              + "doc ids are stable and duplicates are dropped downstream.",
+          e);
     }
 
     private byte[] head() {
@@ -198,7 +228,8 @@ public final class Ingestor implements AutoCloseable {
     InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
     try {
       return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz")
-          ? new GZIPInputStream(in, 64 * 1024) : in;
+          ? new GZIPInputStream(in, 64 * 1024)
+          : in;
     } catch (IOException e) {
       in.close();
       throw e;

@@ -36,9 +36,8 @@ final class JsonlFormat {
   private static final int MAX_ATTRIBUTE_CHARS = 1024;
 
   private final IngestConfig config;
-  private final ObjectMapper json = JsonMapper.builder()
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
+  private final ObjectMapper json =
+      JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
   JsonlFormat(IngestConfig config) {
     this.config = config;
@@ -54,86 +53,177 @@ final class JsonlFormat {
   Parsed parse(LineReader.Line line, String location, SourceDeclaration source, Instant now) {
     byte[] bytes = line.bytes();
     if (line.tooLong()) {
-      return reject(source, bytes, line.length(), location, now, RejectReason.DOCUMENT_TOO_LARGE,
-          "record of " + line.length() + " bytes is over " + IngestConfig.MAX_DOCUMENT_BYTES + "="
-              + config.maxDocumentBytes(), (double) line.length(), (double) config.maxDocumentBytes());
+      return reject(
+          source,
+          bytes,
+          line.length(),
+          location,
+          now,
+          RejectReason.DOCUMENT_TOO_LARGE,
+          "record of "
+              + line.length()
+              + " bytes is over "
+              + IngestConfig.MAX_DOCUMENT_BYTES
+              + "="
+              + config.maxDocumentBytes(),
+          (double) line.length(),
+          (double) config.maxDocumentBytes());
     }
     String text;
     try {
       text = utf8().decode(ByteBuffer.wrap(bytes)).toString();
     } catch (CharacterCodingException e) {
-      String where = e instanceof MalformedInputException m ? " (" + m.getInputLength() + " bad byte(s))" : "";
-      return reject(source, bytes, bytes.length, location, now, RejectReason.INVALID_UTF8,
-          "not valid UTF-8" + where + ": " + e.getMessage(), null, null);
+      String where =
+          e instanceof MalformedInputException m ? " (" + m.getInputLength() + " bad byte(s))" : "";
+      return reject(
+          source,
+          bytes,
+          bytes.length,
+          location,
+          now,
+          RejectReason.INVALID_UTF8,
+          "not valid UTF-8" + where + ": " + e.getMessage(),
+          null,
+          null);
     }
     JsonNode node;
     try {
       node = json.readTree(text);
     } catch (JacksonException e) {
-      return reject(source, bytes, bytes.length, location, now, RejectReason.MALFORMED_JSON,
-          "malformed JSON: " + e.getOriginalMessage() + " at column " + column(e), null, null);
+      return reject(
+          source,
+          bytes,
+          bytes.length,
+          location,
+          now,
+          RejectReason.MALFORMED_JSON,
+          "malformed JSON: " + e.getOriginalMessage() + " at column " + column(e),
+          null,
+          null);
     }
     if (node == null || !node.isObject()) {
-      return reject(source, bytes, bytes.length, location, now, RejectReason.NOT_AN_OBJECT,
-          "a JSONL record must be a JSON object, found " + (node == null ? "nothing" : node.getNodeType()),
-          null, null);
+      return reject(
+          source,
+          bytes,
+          bytes.length,
+          location,
+          now,
+          RejectReason.NOT_AN_OBJECT,
+          "a JSONL record must be a JSON object, found "
+              + (node == null ? "nothing" : node.getNodeType()),
+          null,
+          null);
     }
     JsonNode textNode = at(node, config.textField());
     if (textNode == null || !textNode.isTextual()) {
-      return reject(source, bytes, bytes.length, location, now, RejectReason.MISSING_TEXT,
-          "no string field '" + config.textField() + "' (" + IngestConfig.TEXT_FIELD + ")", null, null);
+      return reject(
+          source,
+          bytes,
+          bytes.length,
+          location,
+          now,
+          RejectReason.MISSING_TEXT,
+          "no string field '" + config.textField() + "' (" + IngestConfig.TEXT_FIELD + ")",
+          null,
+          null);
     }
     String body = textNode.textValue();
     if (body.isBlank()) {
-      return reject(source, bytes, bytes.length, location, now, RejectReason.EMPTY_TEXT,
-          "field '" + config.textField() + "' is empty", null, null);
+      return reject(
+          source,
+          bytes,
+          bytes.length,
+          location,
+          now,
+          RejectReason.EMPTY_TEXT,
+          "field '" + config.textField() + "' is empty",
+          null,
+          null);
     }
     if (body.indexOf('\0') >= 0) {
-      return reject(source, bytes, bytes.length, location, now, RejectReason.TEXT_HAS_NUL,
-          "text contains a NUL character at index " + body.indexOf('\0'), null, null);
+      return reject(
+          source,
+          bytes,
+          bytes.length,
+          location,
+          now,
+          RejectReason.TEXT_HAS_NUL,
+          "text contains a NUL character at index " + body.indexOf('\0'),
+          null,
+          null);
     }
 
     String nativeId = scalar(node, config.idField());
     String url = first(node, config.urlFields());
-    String docId = nativeId != null ? DocumentIds.of(source.name(), nativeId)
-        : url != null ? DocumentIds.of(source.name(), url)
-        : DocumentIds.forContent(source.name(), body);
+    String docId =
+        nativeId != null
+            ? DocumentIds.of(source.name(), nativeId)
+            : url != null
+                ? DocumentIds.of(source.name(), url)
+                : DocumentIds.forContent(source.name(), body);
     Map<String, String> attributes = new LinkedHashMap<>();
     for (String field : config.attributeFields()) {
       String value = scalar(node, field);
       if (value != null) {
-        attributes.put(field, value.length() > MAX_ATTRIBUTE_CHARS ? value.substring(0, MAX_ATTRIBUTE_CHARS) : value);
+        attributes.put(
+            field,
+            value.length() > MAX_ATTRIBUTE_CHARS ? value.substring(0, MAX_ATTRIBUTE_CHARS) : value);
       }
     }
     attributes.put("origin", location);
-    return new Accepted(Document.newBuilder()
-        .setId(docId)
-        .setSource(source.toSource())
-        .setNativeId(nativeId != null ? nativeId : url)
-        .setUrl(url)
-        .setFetchedAt(time(first(node, config.timeFields())))
-        .setIngestedAt(now)
-        .setText(body)
-        .setAttributes(attributes)
-        .build());
+    return new Accepted(
+        Document.newBuilder()
+            .setId(docId)
+            .setSource(source.toSource())
+            .setNativeId(nativeId != null ? nativeId : url)
+            .setUrl(url)
+            .setFetchedAt(time(first(node, config.timeFields())))
+            .setIngestedAt(now)
+            .setText(body)
+            .setAttributes(attributes)
+            .build());
   }
 
   /** The rejection for input that ended early: the bytes of the unfinished line, and why. */
-  RejectedDocument truncated(byte[] partialLine, String location, SourceDeclaration source, Instant now,
-      Exception cause) {
-    return reject(source, partialLine, partialLine.length, location, now, RejectReason.TRUNCATED_INPUT,
-        "input ends early, the rest of the file is unreadable: " + cause, null, null).rejection();
+  RejectedDocument truncated(
+      byte[] partialLine, String location, SourceDeclaration source, Instant now, Exception cause) {
+    return reject(
+            source,
+            partialLine,
+            partialLine.length,
+            location,
+            now,
+            RejectReason.TRUNCATED_INPUT,
+            "input ends early, the rest of the file is unreadable: " + cause,
+            null,
+            null)
+        .rejection();
   }
 
   /** The rejection for a file that cannot be decoded at all, with its first bytes. */
-  RejectedDocument corrupt(byte[] head, long size, String location, SourceDeclaration source, Instant now,
+  RejectedDocument corrupt(
+      byte[] head,
+      long size,
+      String location,
+      SourceDeclaration source,
+      Instant now,
       Exception cause) {
-    return reject(source, head, size, location, now, RejectReason.CORRUPT_INPUT,
-        "cannot decode the file: " + cause, null, null).rejection();
+    return reject(
+            source,
+            head,
+            size,
+            location,
+            now,
+            RejectReason.CORRUPT_INPUT,
+            "cannot decode the file: " + cause,
+            null,
+            null)
+        .rejection();
   }
 
   private static CharsetDecoder utf8() {
-    return StandardCharsets.UTF_8.newDecoder()
+    return StandardCharsets.UTF_8
+        .newDecoder()
         .onMalformedInput(CodingErrorAction.REPORT)
         .onUnmappableCharacter(CodingErrorAction.REPORT);
   }
@@ -173,7 +263,9 @@ final class JsonlFormat {
     return null;
   }
 
-  /** ISO-8601 date-time (with or without offset) or date, or epoch seconds/milliseconds; else null. */
+  /**
+   * ISO-8601 date-time (with or without offset) or date, or epoch seconds/milliseconds; else null.
+   */
   static Instant time(String value) {
     if (value == null) {
       return null;
@@ -201,16 +293,31 @@ final class JsonlFormat {
     }
   }
 
-  private Rejected reject(SourceDeclaration source, byte[] bytes, long size, String location, Instant now,
-      RejectReason reason, String detail, Double measured, Double threshold) {
-    RejectedDocument rejection = Rejections.of(DocumentIds.forBytes(source.name(), bytes), Stage.INGEST,
-            reason.name(), detail, bytes, config.rejectedMaxBytes(), now)
-        .setOriginalSize(size)
-        .setSource(source.toSource())
-        .setLocation(location)
-        .setMeasured(measured)
-        .setThreshold(threshold)
-        .build();
+  private Rejected reject(
+      SourceDeclaration source,
+      byte[] bytes,
+      long size,
+      String location,
+      Instant now,
+      RejectReason reason,
+      String detail,
+      Double measured,
+      Double threshold) {
+    RejectedDocument rejection =
+        Rejections.of(
+                DocumentIds.forBytes(source.name(), bytes),
+                Stage.INGEST,
+                reason.name(),
+                detail,
+                bytes,
+                config.rejectedMaxBytes(),
+                now)
+            .setOriginalSize(size)
+            .setSource(source.toSource())
+            .setLocation(location)
+            .setMeasured(measured)
+            .setThreshold(threshold)
+            .build();
     return new Rejected(rejection);
   }
 }

@@ -1,6 +1,8 @@
 package dev.refinery.ingest;
 
-/** Why ingest refused an input record; the {@code reason} of its {@code corpus.rejected.v1} record. */
+/**
+ * Why ingest refused an input record; the {@code reason} of its {@code corpus.rejected.v1} record.
+ */
 public enum RejectReason {
   /** The line is not valid JSON, or has content after the JSON value. */
   MALFORMED_JSON,

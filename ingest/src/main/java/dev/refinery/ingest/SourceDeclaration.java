@@ -8,8 +8,8 @@ import dev.refinery.schemas.Topics;
 import java.util.Objects;
 
 /**
- * A declared source: its name, kind, licence and the token stream it feeds. Ingest refuses documents
- * of a source that was not declared.
+ * A declared source: its name, kind, licence and the token stream it feeds. Ingest refuses
+ * documents of a source that was not declared.
  *
  * @param spdxId SPDX id of an open licence, or {@code null}
  * @param licensor who granted a licensed collection, or {@code null}
@@ -29,7 +29,8 @@ public record SourceDeclaration(
     return Source.newBuilder()
         .setName(name)
         .setKind(kind)
-        .setLicence(Licence.newBuilder().setSpdxId(spdxId).setLicensor(licensor).setTerms(terms).build())
+        .setLicence(
+            Licence.newBuilder().setSpdxId(spdxId).setLicensor(licensor).setTerms(terms).build())
         .setStream(stream)
         .build();
   }

@@ -27,13 +27,14 @@ import org.apache.kafka.common.config.ConfigException;
  * sources.acme-books.stream=books
  * </pre>
  *
- * A source needs a kind and a licence: an SPDX id ({@code licence}) or {@code terms}. A licensed source
- * needs its contract {@code terms}. The stream defaults to {@code main}.
+ * A source needs a kind and a licence: an SPDX id ({@code licence}) or {@code terms}. A licensed
+ * source needs its contract {@code terms}. The stream defaults to {@code main}.
  */
 public final class SourceRegistry {
   static final String PREFIX = "sources.";
   private static final Pattern KEY = Pattern.compile("sources\\.([a-z0-9][a-z0-9._-]*)\\.([a-z]+)");
-  private static final Set<String> SETTINGS = Set.of("kind", "licence", "licensor", "terms", "stream");
+  private static final Set<String> SETTINGS =
+      Set.of("kind", "licence", "licensor", "terms", "stream");
 
   private final Map<String, SourceDeclaration> sources;
 
@@ -64,11 +65,14 @@ public final class SourceRegistry {
       }
       Matcher m = KEY.matcher(entry.getKey());
       if (!m.matches() || !SETTINGS.contains(m.group(2))) {
-        throw new ConfigException(entry.getKey(), entry.getValue(),
+        throw new ConfigException(
+            entry.getKey(),
+            entry.getValue(),
             "a source setting is sources.<name>.<setting> with a lower-case name and setting one of "
                 + new TreeSet<>(SETTINGS));
       }
-      raw.computeIfAbsent(m.group(1), n -> new LinkedHashMap<>()).put(m.group(2), entry.getValue().trim());
+      raw.computeIfAbsent(m.group(1), n -> new LinkedHashMap<>())
+          .put(m.group(2), entry.getValue().trim());
     }
     List<SourceDeclaration> declarations = new ArrayList<>();
     raw.forEach((name, settings) -> declarations.add(declaration(name, settings)));
@@ -91,12 +95,26 @@ public final class SourceRegistry {
     String licensor = blankToNull(settings.get("licensor"));
     String terms = blankToNull(settings.get("terms"));
     if (kind == SourceKind.LICENSED && terms == null) {
-      throw new ConfigException(key + "terms", null, "licensed source " + name
-          + " needs its licence terms (contract id or terms reference) in " + key + "terms");
+      throw new ConfigException(
+          key + "terms",
+          null,
+          "licensed source "
+              + name
+              + " needs its licence terms (contract id or terms reference) in "
+              + key
+              + "terms");
     }
     if (spdx == null && terms == null) {
-      throw new ConfigException(key + "licence", null, "source " + name
-          + " needs a licence: an SPDX id in " + key + "licence or terms in " + key + "terms");
+      throw new ConfigException(
+          key + "licence",
+          null,
+          "source "
+              + name
+              + " needs a licence: an SPDX id in "
+              + key
+              + "licence or terms in "
+              + key
+              + "terms");
     }
     String stream = settings.getOrDefault("stream", "main");
     try {
@@ -107,8 +125,11 @@ public final class SourceRegistry {
   }
 
   private static String kinds() {
-    return Arrays.stream(SourceKind.values()).filter(k -> k != SourceKind.UNKNOWN)
-        .map(k -> k.name().toLowerCase(Locale.ROOT)).toList().toString();
+    return Arrays.stream(SourceKind.values())
+        .filter(k -> k != SourceKind.UNKNOWN)
+        .map(k -> k.name().toLowerCase(Locale.ROOT))
+        .toList()
+        .toString();
   }
 
   private static String blankToNull(String value) {
@@ -123,8 +144,14 @@ public final class SourceRegistry {
   public SourceDeclaration get(String name) {
     SourceDeclaration d = sources.get(name);
     if (d == null) {
-      throw new IllegalArgumentException("source '" + name + "' is not declared; declared: "
-          + sources.keySet() + ". Declare it with sources." + name + ".kind and a licence.");
+      throw new IllegalArgumentException(
+          "source '"
+              + name
+              + "' is not declared; declared: "
+              + sources.keySet()
+              + ". Declare it with sources."
+              + name
+              + ".kind and a licence.");
     }
     return d;
   }

@@ -45,13 +45,18 @@ class IngestIT {
 
   @Test
   void aMalformedLineIsRejectedWithAClearReasonAndTheRestOfTheFileGoesThrough() throws IOException {
-    SourceDeclaration source = new SourceDeclaration("malformed-test", SourceKind.SYNTHETIC, "CC0-1.0", null, null, "main");
+    SourceDeclaration source =
+        new SourceDeclaration(
+            "malformed-test", SourceKind.SYNTHETIC, "CC0-1.0", null, null, "main");
     Path file = dir.resolve("three.jsonl");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         {"id": "m1", "text": "The first line is fine."}
         {"id": "m2", "text": "The second line lost its closing brace"
         {"id": "m3", "text": "The third line is fine too."}
-        """, StandardCharsets.UTF_8);
+        """,
+        StandardCharsets.UTF_8);
 
     try (Ingestor ingestor = Ingestor.create(config())) {
       IngestReport report = ingestor.ingest(file, source);
@@ -59,18 +64,26 @@ class IngestIT {
       assertThat(report.rejected()).containsExactly(Map.entry("MALFORMED_JSON", 1L));
     }
 
-    List<Document> raw = kafka.values(Topics.CORPUS_RAW).stream()
-        .filter(d -> d.getSource().getName().equals("malformed-test")).toList();
+    List<Document> raw =
+        kafka.values(Topics.CORPUS_RAW).stream()
+            .filter(d -> d.getSource().getName().equals("malformed-test"))
+            .toList();
     assertThat(raw).extracting(Document::getNativeId).containsExactlyInAnyOrder("m1", "m3");
-    List<RejectedDocument> rejected = kafka.values(Topics.CORPUS_REJECTED).stream()
-        .filter(r -> r.getSource().getName().equals("malformed-test")).toList();
-    assertThat(rejected).singleElement().satisfies(r -> {
-      assertThat(r.getReason()).isEqualTo("MALFORMED_JSON");
-      assertThat(r.getDetail()).startsWith("malformed JSON: ");
-      assertThat(r.getLocation()).isEqualTo("three.jsonl:2");
-      assertThat(StandardCharsets.UTF_8.decode(r.getOriginal()).toString())
-          .isEqualTo("{\"id\": \"m2\", \"text\": \"The second line lost its closing brace\"");
-    });
+    List<RejectedDocument> rejected =
+        kafka.values(Topics.CORPUS_REJECTED).stream()
+            .filter(r -> r.getSource().getName().equals("malformed-test"))
+            .toList();
+    assertThat(rejected)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getReason()).isEqualTo("MALFORMED_JSON");
+              assertThat(r.getDetail()).startsWith("malformed JSON: ");
+              assertThat(r.getLocation()).isEqualTo("three.jsonl:2");
+              assertThat(StandardCharsets.UTF_8.decode(r.getOriginal()).toString())
+                  .isEqualTo(
+                      "{\"id\": \"m2\", \"text\": \"The second line lost its closing brace\"");
+            });
   }
 
   @Test
@@ -85,16 +98,20 @@ class IngestIT {
 
     assertThat(first.documents()).isEqualTo(10);
     assertThat(first.rejectedTotal()).isZero();
-    List<Document> docs = kafka.values(Topics.CORPUS_RAW).stream()
-        .filter(d -> d.getSource().getName().equals("dolma-cc")).toList();
+    List<Document> docs =
+        kafka.values(Topics.CORPUS_RAW).stream()
+            .filter(d -> d.getSource().getName().equals("dolma-cc"))
+            .toList();
     assertThat(docs).hasSize(20);
     Set<String> ids = docs.stream().map(Document::getId).collect(Collectors.toSet());
     assertThat(ids).as("re-ingesting yields the same ids").hasSize(10);
-    assertThat(docs).allSatisfy(d -> {
-      assertThat(d.getUrl()).startsWith("http");
-      assertThat(d.getFetchedAt()).isNotNull();
-      assertThat(d.getSource().getLicence().getSpdxId()).isEqualTo("ODC-BY-1.0");
-      assertThat(d.getAttributes()).containsKey("metadata.title");
-    });
+    assertThat(docs)
+        .allSatisfy(
+            d -> {
+              assertThat(d.getUrl()).startsWith("http");
+              assertThat(d.getFetchedAt()).isNotNull();
+              assertThat(d.getSource().getLicence().getSpdxId()).isEqualTo("ODC-BY-1.0");
+              assertThat(d.getAttributes()).containsKey("metadata.title");
+            });
   }
 }

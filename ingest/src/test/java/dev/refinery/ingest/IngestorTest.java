@@ -41,13 +41,21 @@ class IngestorTest {
   @BeforeEach
   void setUp() {
     producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
-    ingestor = new Ingestor(new IngestConfig(Map.of(IngestConfig.MAX_DOCUMENT_BYTES, 4096,
-        IngestConfig.REJECTED_MAX_BYTES, 100)), producer, Clock.fixed(NOW, ZoneOffset.UTC));
+    ingestor =
+        new Ingestor(
+            new IngestConfig(
+                Map.of(
+                    IngestConfig.MAX_DOCUMENT_BYTES, 4096, IngestConfig.REJECTED_MAX_BYTES, 100)),
+            producer,
+            Clock.fixed(NOW, ZoneOffset.UTC));
   }
 
   @Test
   void goodRecordsBecomeDocumentsWithProvenance() throws IOException {
-    Path file = write("good.jsonl", """
+    Path file =
+        write(
+            "good.jsonl",
+            """
         {"id": "a", "text": "First document.", "url": "https://example.org/a", "created": "2020-03-29T09:04:10Z", "title": "A"}
         {"text": "No id and no url: the id comes from the content.", "metadata": {"url": "https://example.org/b"}}
         {"text": "Neither: content id."}
@@ -66,11 +74,16 @@ class IngestorTest {
     assertThat(first.getUrl()).isEqualTo("https://example.org/a");
     assertThat(first.getFetchedAt()).isEqualTo(Instant.parse("2020-03-29T09:04:10Z"));
     assertThat(first.getIngestedAt()).isEqualTo(NOW);
-    assertThat(first.getAttributes()).containsEntry("title", "A").containsEntry("origin", "good.jsonl:1");
-    assertThat(docs.get(1).getId()).isEqualTo(dev.refinery.schemas.DocumentIds.of("web-test", "https://example.org/b"));
-    assertThat(docs.get(2).getId()).isEqualTo(dev.refinery.schemas.DocumentIds.forContent("web-test", "Neither: content id."));
-    assertThat(producer.history()).extracting(ProducerRecord::key).containsExactlyElementsOf(
-        docs.stream().map(Document::getId).toList());
+    assertThat(first.getAttributes())
+        .containsEntry("title", "A")
+        .containsEntry("origin", "good.jsonl:1");
+    assertThat(docs.get(1).getId())
+        .isEqualTo(dev.refinery.schemas.DocumentIds.of("web-test", "https://example.org/b"));
+    assertThat(docs.get(2).getId())
+        .isEqualTo(dev.refinery.schemas.DocumentIds.forContent("web-test", "Neither: content id."));
+    assertThat(producer.history())
+        .extracting(ProducerRecord::key)
+        .containsExactlyElementsOf(docs.stream().map(Document::getId).toList());
   }
 
   @Test
@@ -94,8 +107,12 @@ class IngestorTest {
     bytes.writeBytes("{\"text\": 42}\n".getBytes(StandardCharsets.UTF_8));
     bytes.writeBytes("{\"text\": \"   \"}\n".getBytes(StandardCharsets.UTF_8));
     bytes.writeBytes("{\"text\": \"nul \\u0000 inside\"}\n".getBytes(StandardCharsets.UTF_8));
-    bytes.writeBytes(new byte[] {'{', '"', 't', 'e', 'x', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}', '\n'});
-    bytes.writeBytes(("{\"text\": \"" + "x".repeat(5000) + "\"}\n").getBytes(StandardCharsets.UTF_8));
+    bytes.writeBytes(
+        new byte[] {
+          '{', '"', 't', 'e', 'x', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}', '\n'
+        });
+    bytes.writeBytes(
+        ("{\"text\": \"" + "x".repeat(5000) + "\"}\n").getBytes(StandardCharsets.UTF_8));
     bytes.writeBytes("{\"text\": \"a\"} trailing\n".getBytes(StandardCharsets.UTF_8));
     bytes.writeBytes("\n   \n".getBytes(StandardCharsets.UTF_8));
     bytes.writeBytes("{\"text\": \"good two\"}\n".getBytes(StandardCharsets.UTF_8));
@@ -105,23 +122,44 @@ class IngestorTest {
     IngestReport report = ingestor.ingest(file, WEB);
 
     assertThat(report.documents()).isEqualTo(2);
-    assertThat(report.rejected()).containsExactlyInAnyOrderEntriesOf(Map.of(
-        "MALFORMED_JSON", 2L, "NOT_AN_OBJECT", 1L, "MISSING_TEXT", 2L, "EMPTY_TEXT", 1L,
-        "TEXT_HAS_NUL", 1L, "INVALID_UTF8", 1L, "DOCUMENT_TOO_LARGE", 1L));
+    assertThat(report.rejected())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "MALFORMED_JSON",
+                2L,
+                "NOT_AN_OBJECT",
+                1L,
+                "MISSING_TEXT",
+                2L,
+                "EMPTY_TEXT",
+                1L,
+                "TEXT_HAS_NUL",
+                1L,
+                "INVALID_UTF8",
+                1L,
+                "DOCUMENT_TOO_LARGE",
+                1L));
     assertThat(documents()).extracting(Document::getText).containsExactly("good one", "good two");
     List<RejectedDocument> rejections = rejections();
-    assertThat(rejections).allSatisfy(r -> {
-      assertThat(r.getStage()).isEqualTo(Stage.INGEST);
-      assertThat(r.getSource().getName()).isEqualTo("web-test");
-      assertThat(r.getLocation()).startsWith("garbage.jsonl:");
-      assertThat(r.getDetail()).isNotBlank();
-      assertThat(r.getOriginal().remaining()).isLessThanOrEqualTo(100);
-    });
+    assertThat(rejections)
+        .allSatisfy(
+            r -> {
+              assertThat(r.getStage()).isEqualTo(Stage.INGEST);
+              assertThat(r.getSource().getName()).isEqualTo("web-test");
+              assertThat(r.getLocation()).startsWith("garbage.jsonl:");
+              assertThat(r.getDetail()).isNotBlank();
+              assertThat(r.getOriginal().remaining()).isLessThanOrEqualTo(100);
+            });
     RejectedDocument malformed = rejections.get(0);
     assertThat(malformed.getReason()).isEqualTo("MALFORMED_JSON");
     assertThat(malformed.getLocation()).isEqualTo("garbage.jsonl:2");
-    assertThat(StandardCharsets.UTF_8.decode(malformed.getOriginal()).toString()).isEqualTo("{\"text\": \"unterminated");
-    RejectedDocument tooLarge = rejections.stream().filter(r -> r.getReason().equals("DOCUMENT_TOO_LARGE")).findFirst().get();
+    assertThat(StandardCharsets.UTF_8.decode(malformed.getOriginal()).toString())
+        .isEqualTo("{\"text\": \"unterminated");
+    RejectedDocument tooLarge =
+        rejections.stream()
+            .filter(r -> r.getReason().equals("DOCUMENT_TOO_LARGE"))
+            .findFirst()
+            .get();
     assertThat(tooLarge.getOriginalSize()).isEqualTo(5012);
     assertThat(tooLarge.getMeasured()).isEqualTo(5012.0);
     assertThat(tooLarge.getThreshold()).isEqualTo(4096.0);
@@ -132,8 +170,9 @@ class IngestorTest {
     ByteArrayOutputStream gz = new ByteArrayOutputStream();
     try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
       for (int i = 0; i < 2000; i++) {
-        out.write(("{\"id\": " + i + ", \"text\": \"document number " + i + " with some words in it\"}\n")
-            .getBytes(StandardCharsets.UTF_8));
+        out.write(
+            ("{\"id\": " + i + ", \"text\": \"document number " + i + " with some words in it\"}\n")
+                .getBytes(StandardCharsets.UTF_8));
       }
     }
     byte[] whole = gz.toByteArray();
@@ -143,7 +182,9 @@ class IngestorTest {
     IngestReport report = ingestor.ingest(cut, WEB);
 
     assertThat(report.documents()).isBetween(1L, 1999L);
-    assertThat(report.rejected()).containsOnlyKeys("TRUNCATED_INPUT").containsEntry("TRUNCATED_INPUT", 1L);
+    assertThat(report.rejected())
+        .containsOnlyKeys("TRUNCATED_INPUT")
+        .containsEntry("TRUNCATED_INPUT", 1L);
     RejectedDocument truncated = rejections().get(0);
     assertThat(truncated.getLocation()).startsWith("cut.jsonl.gz@");
     assertThat(truncated.getDetail()).contains("input ends early");
@@ -157,20 +198,25 @@ class IngestorTest {
 
     assertThat(report.documents()).isZero();
     assertThat(report.rejected()).containsExactly(Map.entry("CORRUPT_INPUT", 1L));
-    assertThat(StandardCharsets.UTF_8.decode(rejections().get(0).getOriginal()).toString()).startsWith("{\"text\"");
+    assertThat(StandardCharsets.UTF_8.decode(rejections().get(0).getOriginal()).toString())
+        .startsWith("{\"text\"");
   }
 
   @Test
   void missingFileIsAnErrorNamingIt() {
     assertThatThrownBy(() -> ingestor.ingest(dir.resolve("nope.jsonl"), WEB))
-        .isInstanceOf(IngestException.class).hasMessageContaining("no such file").hasMessageContaining("nope.jsonl");
+        .isInstanceOf(IngestException.class)
+        .hasMessageContaining("no such file")
+        .hasMessageContaining("nope.jsonl");
     assertThatThrownBy(() -> ingestor.ingest(dir, WEB))
-        .isInstanceOf(IngestException.class).hasMessageContaining("not a regular file");
+        .isInstanceOf(IngestException.class)
+        .hasMessageContaining("not a regular file");
   }
 
   @Test
   void brokerAwayWhenSendingSaysWhatToDo() throws IOException {
-    producer.sendException = new org.apache.kafka.common.errors.TimeoutException("metadata not available");
+    producer.sendException =
+        new org.apache.kafka.common.errors.TimeoutException("metadata not available");
     Path file = write("one.jsonl", "{\"text\": \"x\"}\n");
 
     assertThatThrownBy(() -> ingestor.ingest(file, WEB))
@@ -181,15 +227,17 @@ class IngestorTest {
 
   @Test
   void recordsKafkaRefusesLaterFailTheFileToo() throws IOException {
-    MockProducer<String, byte[]> refusing = new MockProducer<>(false, null, new StringSerializer(),
-        new ByteArraySerializer()) {
-      @Override
-      public synchronized void flush() {
-        while (errorNext(new org.apache.kafka.common.errors.RecordTooLargeException("too large for the broker"))) {
-          // every pending send fails
-        }
-      }
-    };
+    MockProducer<String, byte[]> refusing =
+        new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer()) {
+          @Override
+          public synchronized void flush() {
+            while (errorNext(
+                new org.apache.kafka.common.errors.RecordTooLargeException(
+                    "too large for the broker"))) {
+              // every pending send fails
+            }
+          }
+        };
     Ingestor refused = new Ingestor(new IngestConfig(Map.of()), refusing, Clock.systemUTC());
     Path file = write("two.jsonl", "{\"text\": \"x\"}\n{\"text\": \"y\"}\n");
 
@@ -206,12 +254,16 @@ class IngestorTest {
   }
 
   private List<Document> documents() {
-    return producer.history().stream().filter(r -> r.topic().equals(Topics.CORPUS_RAW.name()))
-        .map(r -> Topics.CORPUS_RAW.deserialize(r.value())).toList();
+    return producer.history().stream()
+        .filter(r -> r.topic().equals(Topics.CORPUS_RAW.name()))
+        .map(r -> Topics.CORPUS_RAW.deserialize(r.value()))
+        .toList();
   }
 
   private List<RejectedDocument> rejections() {
-    return producer.history().stream().filter(r -> r.topic().equals(Topics.CORPUS_REJECTED.name()))
-        .map(r -> Topics.CORPUS_REJECTED.deserialize(r.value())).toList();
+    return producer.history().stream()
+        .filter(r -> r.topic().equals(Topics.CORPUS_REJECTED.name()))
+        .map(r -> Topics.CORPUS_REJECTED.deserialize(r.value()))
+        .toList();
   }
 }

@@ -15,7 +15,8 @@ class LineReaderTest {
   void splitsLinesStripsCrAndKeepsOffsets() throws IOException {
     List<LineReader.Line> lines = read("ab\r\ncd\n\nlast", 100);
 
-    assertThat(lines).extracting(l -> new String(l.bytes(), StandardCharsets.UTF_8))
+    assertThat(lines)
+        .extracting(l -> new String(l.bytes(), StandardCharsets.UTF_8))
         .containsExactly("ab", "cd", "", "last");
     assertThat(lines).extracting(LineReader.Line::number).containsExactly(1L, 2L, 3L, 4L);
     assertThat(lines).extracting(LineReader.Line::offset).containsExactly(0L, 4L, 7L, 8L);
@@ -43,7 +44,8 @@ class LineReaderTest {
 
   private static List<LineReader.Line> read(String text, int max) throws IOException {
     List<LineReader.Line> lines = new ArrayList<>();
-    try (LineReader reader = new LineReader(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), max)) {
+    try (LineReader reader =
+        new LineReader(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), max)) {
       for (LineReader.Line l = reader.next(); l != null; l = reader.next()) {
         lines.add(l);
       }

@@ -17,11 +17,11 @@ import org.apache.kafka.common.config.ConfigException;
 
 /**
  * Base of every module's typed configuration: a Kafka {@link ConfigDef} (type, default, validator,
- * doc per setting) whose values come from, lowest precedence first, the defaults, a properties file,
- * the environment and explicit overrides (command-line flags).
+ * doc per setting) whose values come from, lowest precedence first, the defaults, a properties
+ * file, the environment and explicit overrides (command-line flags).
  *
- * <p>An environment variable names a setting in upper case with {@code .} and {@code -} as {@code _}
- * under {@code REFINERY_}: {@code dedup.min.words} is {@code REFINERY_DEDUP_MIN_WORDS}.
+ * <p>An environment variable names a setting in upper case with {@code .} and {@code -} as {@code
+ * _} under {@code REFINERY_}: {@code dedup.min.words} is {@code REFINERY_DEDUP_MIN_WORDS}.
  *
  * <p>Settings under the module's prefix that the module does not define are refused, so a typo in a
  * file is an error naming the setting, not a silently ignored line.
@@ -41,15 +41,24 @@ public abstract class RefineryConfig extends AbstractConfig {
       }
     }
     if (!unknown.isEmpty()) {
-      throw new ConfigException("unknown setting(s) " + unknown + "; the " + prefix
-          + "* settings are " + new TreeSet<>(definition.names()));
+      throw new ConfigException(
+          "unknown setting(s) "
+              + unknown
+              + "; the "
+              + prefix
+              + "* settings are "
+              + new TreeSet<>(definition.names()));
     }
   }
 
   /** Adds {@code bootstrap.servers} to a definition. */
   protected static ConfigDef withBootstrapServers(ConfigDef definition) {
-    return definition.define(BOOTSTRAP_SERVERS, ConfigDef.Type.STRING, DEFAULT_BOOTSTRAP_SERVERS,
-        new ConfigDef.NonEmptyString(), ConfigDef.Importance.HIGH,
+    return definition.define(
+        BOOTSTRAP_SERVERS,
+        ConfigDef.Type.STRING,
+        DEFAULT_BOOTSTRAP_SERVERS,
+        new ConfigDef.NonEmptyString(),
+        ConfigDef.Importance.HIGH,
         "Kafka bootstrap servers, host:port[,host:port...]. The default is the broker of `refinery up`.");
   }
 
@@ -62,7 +71,10 @@ public abstract class RefineryConfig extends AbstractConfig {
    * variables of the settings {@code definition} names, then {@code overrides}.
    */
   public static Map<String, String> sources(
-      ConfigDef definition, Path file, Map<String, String> environment, Map<String, String> overrides) {
+      ConfigDef definition,
+      Path file,
+      Map<String, String> environment,
+      Map<String, String> overrides) {
     Map<String, String> values = new TreeMap<>(readProperties(file));
     for (String key : definition.names()) {
       String fromEnv = environment.get(environmentName(key));

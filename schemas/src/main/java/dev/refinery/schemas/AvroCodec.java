@@ -18,8 +18,8 @@ import org.apache.avro.util.ClassSecurityValidator;
  * Avro single-object encoding for one generated record type: the marker bytes {@code C3 01}, the
  * 8-byte little-endian CRC-64-AVRO fingerprint of the writer schema, then the binary body.
  *
- * <p>Any reader in any language can tell from the fingerprint which schema wrote a record, without a
- * registry. The decoder knows the current schema and every released version of it (see {@link
+ * <p>Any reader in any language can tell from the fingerprint which schema wrote a record, without
+ * a registry. The decoder knows the current schema and every released version of it (see {@link
  * ReleasedSchemas}), so records written by older builds still decode. Instances are thread-safe and
  * cached per type: use {@link #of(Class)}.
  *
@@ -98,12 +98,21 @@ public final class AvroCodec<T extends SpecificRecord> {
       return decoder.decode(bytes);
     } catch (BadHeaderException e) {
       throw new RecordDecodeException(
-          "not Avro single-object encoded " + type.getSimpleName() + " (" + bytes.length
-              + " bytes): " + e.getMessage(), e);
+          "not Avro single-object encoded "
+              + type.getSimpleName()
+              + " ("
+              + bytes.length
+              + " bytes): "
+              + e.getMessage(),
+          e);
     } catch (MissingSchemaException e) {
       throw new RecordDecodeException(
-          "unknown writer schema for " + type.getSimpleName() + ": " + e.getMessage()
-              + "; a newer build wrote it, or it is another record type", e);
+          "unknown writer schema for "
+              + type.getSimpleName()
+              + ": "
+              + e.getMessage()
+              + "; a newer build wrote it, or it is another record type",
+          e);
     } catch (IOException | RuntimeException e) {
       throw new RecordDecodeException(
           "corrupt " + type.getSimpleName() + " body (" + bytes.length + " bytes): " + e, e);

@@ -10,8 +10,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * Kafka serde for a generated Avro record, in single-object encoding ({@link AvroCodec}).
  *
  * <p>Decoding failures surface as Kafka's {@link SerializationException} carrying the {@link
- * RecordDecodeException}, so a Streams {@code DeserializationExceptionHandler} or a consumer can route
- * the record instead of stopping.
+ * RecordDecodeException}, so a Streams {@code DeserializationExceptionHandler} or a consumer can
+ * route the record instead of stopping.
  */
 public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
   private final AvroCodec<T> codec;

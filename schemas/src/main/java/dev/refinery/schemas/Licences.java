@@ -9,6 +9,9 @@ public final class Licences {
     if (licence.getSpdxId() != null) {
       return licence.getSpdxId();
     }
-    return "(" + (licence.getLicensor() == null ? "" : licence.getLicensor() + ": ") + licence.getTerms() + ")";
+    return "("
+        + (licence.getLicensor() == null ? "" : licence.getLicensor() + ": ")
+        + licence.getTerms()
+        + ")";
   }
 }

@@ -13,9 +13,9 @@ import org.apache.avro.Schema;
  * {@code dev/refinery/schemas/released/<Name>/v<N>.avsc} (in {@code schemas/src/main/resources}).
  *
  * <p>A released version is never changed or removed: the decoders register every one, so records
- * that any released build wrote stay readable, and {@code SchemaCompatibilityTest} holds the current
- * schema to full compatibility with all of them. {@link SchemaRelease} adds a version when a schema
- * changes.
+ * that any released build wrote stay readable, and {@code SchemaCompatibilityTest} holds the
+ * current schema to full compatibility with all of them. {@link SchemaRelease} adds a version when
+ * a schema changes.
  */
 public final class ReleasedSchemas {
   /** Classpath folder of the released set. */

@@ -22,8 +22,10 @@ public final class SchemaRelease {
 
   public static void main(String[] args) throws IOException {
     if (args.length != 1) {
-      System.err.println("usage: SchemaRelease <released folder, e.g. schemas/src/main/resources/"
-          + ReleasedSchemas.RESOURCE_ROOT + ">");
+      System.err.println(
+          "usage: SchemaRelease <released folder, e.g. schemas/src/main/resources/"
+              + ReleasedSchemas.RESOURCE_ROOT
+              + ">");
       System.exit(2);
     }
     Path root = Path.of(args[0]);

@@ -62,8 +62,13 @@ public final class TokenBytes {
   public static int[] of(TokenBatch batch) {
     int[] tokens = decode(batch.getTokens(), batch.getDtype());
     if (tokens.length != batch.getNumSequences() * batch.getSeqLen()) {
-      throw new IllegalArgumentException("batch " + batch.getBatchId() + " holds " + tokens.length
-          + " tokens, not num_sequences * seq_len = " + batch.getNumSequences() * batch.getSeqLen());
+      throw new IllegalArgumentException(
+          "batch "
+              + batch.getBatchId()
+              + " holds "
+              + tokens.length
+              + " tokens, not num_sequences * seq_len = "
+              + batch.getNumSequences() * batch.getSeqLen());
     }
     return tokens;
   }

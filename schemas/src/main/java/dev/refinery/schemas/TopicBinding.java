@@ -37,10 +37,12 @@ public record TopicBinding<K, V>(
           "topic name '" + name + "' is not <domain>.<what>.v<major> in lower case");
     }
     if (partitions < 1) {
-      throw new IllegalArgumentException("topic " + name + ": partitions must be >= 1, was " + partitions);
+      throw new IllegalArgumentException(
+          "topic " + name + ": partitions must be >= 1, was " + partitions);
     }
     if (retention != null && (retention.isNegative() || retention.isZero())) {
-      throw new IllegalArgumentException("topic " + name + ": retention must be positive or null (forever)");
+      throw new IllegalArgumentException(
+          "topic " + name + ": retention must be positive or null (forever)");
     }
     if (maxMessageBytes < 1024) {
       throw new IllegalArgumentException("topic " + name + ": max message bytes must be >= 1024");
@@ -49,12 +51,14 @@ public record TopicBinding<K, V>(
 
   /** The same binding with another partition count (for a deployment that needs more). */
   public TopicBinding<K, V> withPartitions(int count) {
-    return new TopicBinding<>(name, keySerde, valueSerde, count, cleanup, retention, maxMessageBytes);
+    return new TopicBinding<>(
+        name, keySerde, valueSerde, count, cleanup, retention, maxMessageBytes);
   }
 
   /** The same binding with another retention; {@code null} keeps records forever. */
   public TopicBinding<K, V> withRetention(Duration keep) {
-    return new TopicBinding<>(name, keySerde, valueSerde, partitions, cleanup, keep, maxMessageBytes);
+    return new TopicBinding<>(
+        name, keySerde, valueSerde, partitions, cleanup, keep, maxMessageBytes);
   }
 
   /** A value in this topic's wire format. */

@@ -25,28 +25,58 @@ public final class Topics {
 
   /** Documents as ingested, keyed by doc id. */
   public static final TopicBinding<String, Document> CORPUS_RAW =
-      new TopicBinding<>("corpus.raw.v1", KEYS, new AvroSerde<>(Document.class), 4,
-          CleanupPolicy.DELETE, Duration.ofDays(7), LARGE_MESSAGE_BYTES);
+      new TopicBinding<>(
+          "corpus.raw.v1",
+          KEYS,
+          new AvroSerde<>(Document.class),
+          4,
+          CleanupPolicy.DELETE,
+          Duration.ofDays(7),
+          LARGE_MESSAGE_BYTES);
 
   /** Documents that passed dedup and filters, with their quality signals, keyed by doc id. */
   public static final TopicBinding<String, Document> CORPUS_CLEAN =
-      new TopicBinding<>("corpus.clean.v1", KEYS, new AvroSerde<>(Document.class), 4,
-          CleanupPolicy.DELETE, Duration.ofDays(7), LARGE_MESSAGE_BYTES);
+      new TopicBinding<>(
+          "corpus.clean.v1",
+          KEYS,
+          new AvroSerde<>(Document.class),
+          4,
+          CleanupPolicy.DELETE,
+          Duration.ofDays(7),
+          LARGE_MESSAGE_BYTES);
 
   /** Every refusal of every stage, with its reason and bounded original bytes, keyed by doc id. */
   public static final TopicBinding<String, RejectedDocument> CORPUS_REJECTED =
-      new TopicBinding<>("corpus.rejected.v1", KEYS, new AvroSerde<>(RejectedDocument.class), 4,
-          CleanupPolicy.DELETE, Duration.ofDays(90), LARGE_MESSAGE_BYTES);
+      new TopicBinding<>(
+          "corpus.rejected.v1",
+          KEYS,
+          new AvroSerde<>(RejectedDocument.class),
+          4,
+          CleanupPolicy.DELETE,
+          Duration.ofDays(90),
+          LARGE_MESSAGE_BYTES);
 
   /** Per-step figures of trainer ranks, keyed by run id. */
   public static final TopicBinding<String, TrainerMetric> TRAINER_METRICS =
-      new TopicBinding<>("trainer.metrics.v1", KEYS, new AvroSerde<>(TrainerMetric.class), 4,
-          CleanupPolicy.DELETE, Duration.ofDays(90), MAX_MESSAGE_BYTES);
+      new TopicBinding<>(
+          "trainer.metrics.v1",
+          KEYS,
+          new AvroSerde<>(TrainerMetric.class),
+          4,
+          CleanupPolicy.DELETE,
+          Duration.ofDays(90),
+          MAX_MESSAGE_BYTES);
 
   /** Data positions bound to model checkpoints, keyed by {@code <run id>/<step>}; compacted. */
   public static final TopicBinding<String, DataCheckpoint> TRAINER_CHECKPOINTS =
-      new TopicBinding<>("trainer.checkpoints.v1", KEYS, new AvroSerde<>(DataCheckpoint.class), 4,
-          CleanupPolicy.COMPACT, null, MAX_MESSAGE_BYTES);
+      new TopicBinding<>(
+          "trainer.checkpoints.v1",
+          KEYS,
+          new AvroSerde<>(DataCheckpoint.class),
+          4,
+          CleanupPolicy.COMPACT,
+          null,
+          MAX_MESSAGE_BYTES);
 
   /** Partitions of every {@code tokens.<stream>.v1} topic. */
   public static final int TOKEN_PARTITIONS = 4;
@@ -62,15 +92,23 @@ public final class Topics {
    * @throws IllegalArgumentException if the stream name is not 1-63 of {@code [a-z0-9_-]}
    */
   public static TopicBinding<String, TokenBatch> tokens(String stream) {
-    return new TopicBinding<>("tokens." + checkStream(stream) + ".v1", KEYS,
-        new AvroSerde<>(TokenBatch.class), TOKEN_PARTITIONS, CleanupPolicy.DELETE, TOKEN_RETENTION, LARGE_MESSAGE_BYTES);
+    return new TopicBinding<>(
+        "tokens." + checkStream(stream) + ".v1",
+        KEYS,
+        new AvroSerde<>(TokenBatch.class),
+        TOKEN_PARTITIONS,
+        CleanupPolicy.DELETE,
+        TOKEN_RETENTION,
+        LARGE_MESSAGE_BYTES);
   }
 
   /** Validates a token stream name, as used in {@code tokens.<stream>.v1}. */
   public static String checkStream(String stream) {
     if (stream == null || !STREAM.matcher(stream).matches()) {
-      throw new IllegalArgumentException("token stream name '" + stream
-          + "' must be 1-63 characters of a-z, 0-9, '_' and '-', starting with a letter or digit");
+      throw new IllegalArgumentException(
+          "token stream name '"
+              + stream
+              + "' must be 1-63 characters of a-z, 0-9, '_' and '-', starting with a letter or digit");
     }
     return stream;
   }

@@ -17,7 +17,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 class AvroCodecTest {
 
   static Stream<SpecificRecord> samples() {
-    return Stream.of(Samples.document(), Samples.rejected(), Samples.batch(), Samples.metric(),
+    return Stream.of(
+        Samples.document(),
+        Samples.rejected(),
+        Samples.batch(),
+        Samples.metric(),
         Samples.checkpoint());
   }
 
@@ -84,7 +88,8 @@ class AvroCodecTest {
     byte[] bytes = serde.serializer().serialize("t", Samples.document());
 
     assertThat(serde.deserializer().deserialize("t", bytes)).isEqualTo(Samples.document());
-    assertThatThrownBy(() -> serde.deserializer().deserialize("corpus.raw.v1", new byte[] {1, 2, 3}))
+    assertThatThrownBy(
+            () -> serde.deserializer().deserialize("corpus.raw.v1", new byte[] {1, 2, 3}))
         .isInstanceOf(SerializationException.class)
         .hasMessageStartingWith("topic corpus.raw.v1: ")
         .hasCauseInstanceOf(RecordDecodeException.class);

@@ -15,7 +15,11 @@ final class Samples {
     return Source.newBuilder()
         .setName("acme-books")
         .setKind(SourceKind.LICENSED)
-        .setLicence(Licence.newBuilder().setLicensor("Acme Publishing").setTerms("contract-2026-17").build())
+        .setLicence(
+            Licence.newBuilder()
+                .setLicensor("Acme Publishing")
+                .setTerms("contract-2026-17")
+                .build())
         .setStream("books")
         .build();
   }
@@ -60,27 +64,50 @@ final class Samples {
         .setTokens(TokenBytes.encode(new int[] {100257, 1, 2, 3}, 0, 4, TokenDType.UINT32))
         .setPadToken(100257)
         .setPadding(0)
-        .setSpans(List.of(DocumentSpan.newBuilder()
-            .setDocId("d1").setSource(source()).setSequence(0).setOffset(1).setLength(3)
-            .setDocOffset(0).setDocTokens(3).build()))
+        .setSpans(
+            List.of(
+                DocumentSpan.newBuilder()
+                    .setDocId("d1")
+                    .setSource(source())
+                    .setSequence(0)
+                    .setOffset(1)
+                    .setLength(3)
+                    .setDocOffset(0)
+                    .setDocTokens(3)
+                    .build()))
         .setCreatedAt(T)
         .build();
   }
 
   static TrainerMetric metric() {
     return TrainerMetric.newBuilder()
-        .setRunId("run-1").setRank(3).setStep(100).setLoss(2.5).setTokensSeen(819_200)
-        .setLearningRate(3e-4).setStepTimeMs(120.0).setDataWaitMs(1.5).setRecordedAt(T)
+        .setRunId("run-1")
+        .setRank(3)
+        .setStep(100)
+        .setLoss(2.5)
+        .setTokensSeen(819_200)
+        .setLearningRate(3e-4)
+        .setStepTimeMs(120.0)
+        .setDataWaitMs(1.5)
+        .setRecordedAt(T)
         .setValues(Map.of("grad_norm", 0.9))
         .build();
   }
 
   static DataCheckpoint checkpoint() {
     return DataCheckpoint.newBuilder()
-        .setRunId("run-1").setStep(100).setWorldSize(8).setSeed(42)
+        .setRunId("run-1")
+        .setStep(100)
+        .setWorldSize(8)
+        .setSeed(42)
         .setWeights(Map.of("web", 0.7, "books", 0.3))
-        .setPositions(List.of(PartitionPosition.newBuilder()
-            .setTopic("tokens.web.v1").setPartition(0).setNextOffset(12).build()))
+        .setPositions(
+            List.of(
+                PartitionPosition.newBuilder()
+                    .setTopic("tokens.web.v1")
+                    .setPartition(0)
+                    .setNextOffset(12)
+                    .build()))
         .setCursor(ByteBuffer.wrap(new byte[] {1, 2, 3}))
         .setCreatedAt(T)
         .build();

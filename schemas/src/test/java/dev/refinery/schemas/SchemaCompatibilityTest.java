@@ -20,8 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Holds every value schema to full compatibility with each of its released versions: the current
- * schema reads what they wrote, and they read what it writes. A schema change that breaks this needs
- * a new major version, that is, a new topic.
+ * schema reads what they wrote, and they read what it writes. A schema change that breaks this
+ * needs a new major version, that is, a new topic.
  */
 class SchemaCompatibilityTest {
   private static final int RECORDS = 200;
@@ -31,8 +31,9 @@ class SchemaCompatibilityTest {
     for (Schema current : ReleasedSchemas.VALUE_SCHEMAS) {
       List<Schema> released = ReleasedSchemas.versionsOf(current.getName());
       assertThat(released)
-          .as("%s has no released version under %s; run SchemaRelease", current.getName(),
-              ReleasedSchemas.RESOURCE_ROOT)
+          .as(
+              "%s has no released version under %s; run SchemaRelease",
+              current.getName(), ReleasedSchemas.RESOURCE_ROOT)
           .isNotEmpty();
       for (int v = 0; v < released.size(); v++) {
         all.add(Arguments.of(current.getName() + " v" + (v + 1), current, released.get(v)));
@@ -57,7 +58,8 @@ class SchemaCompatibilityTest {
   void recordsWrittenByReleasedDecodeWithTheCodec(String name, Schema current, Schema released)
       throws Exception {
     AvroCodec<?> codec = AvroCodec.of(classOf(current));
-    BinaryMessageEncoder<Object> oldWriter = new BinaryMessageEncoder<>(GenericData.get(), released);
+    BinaryMessageEncoder<Object> oldWriter =
+        new BinaryMessageEncoder<>(GenericData.get(), released);
 
     int decoded = 0;
     for (Object record : new RandomData(released, RECORDS, 17L)) {
@@ -74,7 +76,8 @@ class SchemaCompatibilityTest {
   void recordsWrittenNowDecodeWithTheReleasedSchema(String name, Schema current, Schema released)
       throws Exception {
     BinaryMessageEncoder<Object> newWriter = new BinaryMessageEncoder<>(GenericData.get(), current);
-    BinaryMessageDecoder<Object> oldReader = new BinaryMessageDecoder<>(GenericData.get(), released);
+    BinaryMessageDecoder<Object> oldReader =
+        new BinaryMessageDecoder<>(GenericData.get(), released);
     oldReader.addSchema(current);
 
     int decoded = 0;
@@ -87,7 +90,8 @@ class SchemaCompatibilityTest {
   }
 
   @SuppressWarnings("unchecked")
-  private static Class<? extends SpecificRecord> classOf(Schema schema) throws ClassNotFoundException {
+  private static Class<? extends SpecificRecord> classOf(Schema schema)
+      throws ClassNotFoundException {
     return (Class<? extends SpecificRecord>) Class.forName(schema.getFullName());
   }
 

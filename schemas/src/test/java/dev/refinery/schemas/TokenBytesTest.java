@@ -28,7 +28,8 @@ class TokenBytesTest {
   @Test
   void uint32RoundTrips() {
     int[] ids = {0, 100_257, 199_997};
-    assertThat(TokenBytes.decode(TokenBytes.encode(ids, 0, 3, TokenDType.UINT32), TokenDType.UINT32))
+    assertThat(
+            TokenBytes.decode(TokenBytes.encode(ids, 0, 3, TokenDType.UINT32), TokenDType.UINT32))
         .containsExactly(ids);
   }
 
@@ -46,6 +47,7 @@ class TokenBytesTest {
     assertThat(TokenBytes.of(batch)).containsExactly(100257, 1, 2, 3);
 
     batch.setNumSequences(2);
-    assertThatThrownBy(() -> TokenBytes.of(batch)).hasMessageContaining("not num_sequences * seq_len");
+    assertThatThrownBy(() -> TokenBytes.of(batch))
+        .hasMessageContaining("not num_sequences * seq_len");
   }
 }

@@ -14,8 +14,13 @@ class TopicsTest {
   void catalogNamesTheDesignedTopics() {
     Set<String> names = Topics.fixed().stream().map(TopicBinding::name).collect(Collectors.toSet());
 
-    assertThat(names).containsExactlyInAnyOrder("corpus.raw.v1", "corpus.clean.v1",
-        "corpus.rejected.v1", "trainer.metrics.v1", "trainer.checkpoints.v1");
+    assertThat(names)
+        .containsExactlyInAnyOrder(
+            "corpus.raw.v1",
+            "corpus.clean.v1",
+            "corpus.rejected.v1",
+            "trainer.metrics.v1",
+            "trainer.checkpoints.v1");
   }
 
   @Test
@@ -25,7 +30,8 @@ class TopicsTest {
     assertThat(web.name()).isEqualTo("tokens.web.v1");
     assertThat(Topics.streamOf("tokens.web.v1")).isEqualTo("web");
     assertThat(Topics.streamOf("corpus.raw.v1")).isNull();
-    assertThat(web.configs()).containsEntry("cleanup.policy", "delete")
+    assertThat(web.configs())
+        .containsEntry("cleanup.policy", "delete")
         .containsEntry("retention.ms", Long.toString(Duration.ofDays(30).toMillis()))
         .containsEntry("max.message.bytes", Integer.toString(Topics.LARGE_MESSAGE_BYTES));
   }
@@ -34,7 +40,8 @@ class TopicsTest {
   void badStreamNamesAreRefusedWithTheRule() {
     assertThatThrownBy(() -> Topics.tokens("Web Text"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("'Web Text'").hasMessageContaining("a-z, 0-9");
+        .hasMessageContaining("'Web Text'")
+        .hasMessageContaining("a-z, 0-9");
     assertThatThrownBy(() -> Topics.tokens("")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Topics.tokens(null)).isInstanceOf(IllegalArgumentException.class);
   }
@@ -42,7 +49,8 @@ class TopicsTest {
   @Test
   void compactedTopicsKeepForever() {
     assertThat(Topics.TRAINER_CHECKPOINTS.configs())
-        .containsEntry("cleanup.policy", "compact").containsEntry("retention.ms", "-1");
+        .containsEntry("cleanup.policy", "compact")
+        .containsEntry("retention.ms", "-1");
   }
 
   @Test

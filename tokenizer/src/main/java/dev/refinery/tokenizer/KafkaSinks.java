@@ -39,8 +39,10 @@ final class KafkaSinks {
   private static Properties producerConfig(TokenizerConfig config) {
     Properties p = new Properties();
     // must not exceed the broker's transaction.max.timeout.ms, or InitProducerId fails forever
-    p.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Integer.toString(config.transactionTimeoutMs()));
-    p.setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(Topics.LARGE_MESSAGE_BYTES));
+    p.setProperty(
+        ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Integer.toString(config.transactionTimeoutMs()));
+    p.setProperty(
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(Topics.LARGE_MESSAGE_BYTES));
     p.setProperty(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     return p;
   }
@@ -48,25 +50,33 @@ final class KafkaSinks {
   /** A batch to the topic of its stream, keyed by batch id, single-object encoded. */
   static final class BatchSerializer implements KafkaRecordSerializationSchema<TokenBatch> {
     private static final long serialVersionUID = 1L;
-    private final SingleObjectSerializationSchema<TokenBatch> values = new SingleObjectSerializationSchema<>(TokenBatch.class);
+    private final SingleObjectSerializationSchema<TokenBatch> values =
+        new SingleObjectSerializationSchema<>(TokenBatch.class);
 
     @Override
-    public ProducerRecord<byte[], byte[]> serialize(TokenBatch batch, KafkaSinkContext context, Long timestamp) {
-      return new ProducerRecord<>(Topics.tokens(batch.getStream()).name(),
-          batch.getBatchId().getBytes(StandardCharsets.UTF_8), values.serialize(batch));
+    public ProducerRecord<byte[], byte[]> serialize(
+        TokenBatch batch, KafkaSinkContext context, Long timestamp) {
+      return new ProducerRecord<>(
+          Topics.tokens(batch.getStream()).name(),
+          batch.getBatchId().getBytes(StandardCharsets.UTF_8),
+          values.serialize(batch));
     }
   }
 
   /** A rejection to corpus.rejected.v1, keyed by doc id. */
-  static final class RejectionSerializer implements KafkaRecordSerializationSchema<RejectedDocument> {
+  static final class RejectionSerializer
+      implements KafkaRecordSerializationSchema<RejectedDocument> {
     private static final long serialVersionUID = 1L;
     private final SingleObjectSerializationSchema<RejectedDocument> values =
         new SingleObjectSerializationSchema<>(RejectedDocument.class);
 
     @Override
-    public ProducerRecord<byte[], byte[]> serialize(RejectedDocument rejection, KafkaSinkContext context, Long timestamp) {
-      return new ProducerRecord<>(Topics.CORPUS_REJECTED.name(),
-          rejection.getDocId().getBytes(StandardCharsets.UTF_8), values.serialize(rejection));
+    public ProducerRecord<byte[], byte[]> serialize(
+        RejectedDocument rejection, KafkaSinkContext context, Long timestamp) {
+      return new ProducerRecord<>(
+          Topics.CORPUS_REJECTED.name(),
+          rejection.getDocId().getBytes(StandardCharsets.UTF_8),
+          values.serialize(rejection));
     }
   }
 }

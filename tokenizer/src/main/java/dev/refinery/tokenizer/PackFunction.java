@@ -53,19 +53,28 @@ final class PackFunction extends KeyedProcessFunction<String, TokenizedDocument,
   @Override
   public void open(OpenContext context) {
     tokenizer = Tokenizer.forName(encoding);
-    pending = getRuntimeContext().getState(
-        new ValueStateDescriptor<>("pending-tokens", PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO));
-    spans = getRuntimeContext().getListState(
-        new ListStateDescriptor<>("pending-spans", TypeInformation.of(PackedSpan.class)));
-    nextBatchIndex = getRuntimeContext().getState(new ValueStateDescriptor<>("next-batch-index", Types.LONG));
-    lastDocumentAt = getRuntimeContext().getState(new ValueStateDescriptor<>("last-document-at", Types.LONG));
-    timerAt = getRuntimeContext().getState(new ValueStateDescriptor<>("flush-timer-at", Types.LONG));
+    pending =
+        getRuntimeContext()
+            .getState(
+                new ValueStateDescriptor<>(
+                    "pending-tokens", PrimitiveArrayTypeInfo.INT_PRIMITIVE_ARRAY_TYPE_INFO));
+    spans =
+        getRuntimeContext()
+            .getListState(
+                new ListStateDescriptor<>("pending-spans", TypeInformation.of(PackedSpan.class)));
+    nextBatchIndex =
+        getRuntimeContext().getState(new ValueStateDescriptor<>("next-batch-index", Types.LONG));
+    lastDocumentAt =
+        getRuntimeContext().getState(new ValueStateDescriptor<>("last-document-at", Types.LONG));
+    timerAt =
+        getRuntimeContext().getState(new ValueStateDescriptor<>("flush-timer-at", Types.LONG));
     batches = getRuntimeContext().getMetricGroup().counter("batches");
     paddingTokens = getRuntimeContext().getMetricGroup().counter("paddingTokens");
   }
 
   @Override
-  public void processElement(TokenizedDocument doc, Context ctx, Collector<TokenBatch> out) throws Exception {
+  public void processElement(TokenizedDocument doc, Context ctx, Collector<TokenBatch> out)
+      throws Exception {
     SequencePacker packer = load();
     for (PackedBatch batch : packer.add(doc)) {
       out.collect(toBatch(ctx.getCurrentKey(), batch, ctx.timerService().currentProcessingTime()));
@@ -82,7 +91,8 @@ final class PackFunction extends KeyedProcessFunction<String, TokenizedDocument,
   }
 
   @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<TokenBatch> out) throws Exception {
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<TokenBatch> out)
+      throws Exception {
     timerAt.clear();
     Long last = lastDocumentAt.value();
     if (last != null && timestamp - last < flushIdleMs) {
@@ -107,7 +117,12 @@ final class PackFunction extends KeyedProcessFunction<String, TokenizedDocument,
       stored.forEach(list::add);
     }
     Long index = nextBatchIndex.value();
-    return new SequencePacker(seqLen, sequences, tokenizer.endOfText(), tokens == null ? new int[0] : tokens, list,
+    return new SequencePacker(
+        seqLen,
+        sequences,
+        tokenizer.endOfText(),
+        tokens == null ? new int[0] : tokens,
+        list,
         index == null ? 0 : index);
   }
 

@@ -3,7 +3,10 @@ package dev.refinery.tokenizer;
 import dev.refinery.schemas.DocumentSpan;
 import java.util.Objects;
 
-/** A run of one document's tokens in one sequence of the pending batch (a Flink POJO, kept in state). */
+/**
+ * A run of one document's tokens in one sequence of the pending batch (a Flink POJO, kept in
+ * state).
+ */
 public class PackedSpan {
   public String docId;
   public SpanSource source;
@@ -15,7 +18,14 @@ public class PackedSpan {
 
   public PackedSpan() {}
 
-  PackedSpan(String docId, SpanSource source, int sequence, int offset, int length, int docOffset, int docTokens) {
+  PackedSpan(
+      String docId,
+      SpanSource source,
+      int sequence,
+      int offset,
+      int length,
+      int docOffset,
+      int docTokens) {
     this.docId = docId;
     this.source = source;
     this.sequence = sequence;
@@ -39,8 +49,13 @@ public class PackedSpan {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof PackedSpan s && Objects.equals(docId, s.docId) && Objects.equals(source, s.source)
-        && sequence == s.sequence && offset == s.offset && length == s.length && docOffset == s.docOffset
+    return o instanceof PackedSpan s
+        && Objects.equals(docId, s.docId)
+        && Objects.equals(source, s.source)
+        && sequence == s.sequence
+        && offset == s.offset
+        && length == s.length
+        && docOffset == s.docOffset
         && docTokens == s.docTokens;
   }
 
@@ -51,6 +66,7 @@ public class PackedSpan {
 
   @Override
   public String toString() {
-    return docId + "[" + docOffset + "+" + length + "/" + docTokens + "]@" + sequence + ":" + offset;
+    return docId + "[" + docOffset + "+" + length + "/" + docTokens + "]@" + sequence + ":"
+        + offset;
   }
 }

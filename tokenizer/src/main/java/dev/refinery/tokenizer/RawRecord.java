@@ -1,6 +1,9 @@
 package dev.refinery.tokenizer;
 
-/** A record of corpus.clean.v1 as it came, decoded later so that bad bytes can be routed, not thrown. */
+/**
+ * A record of corpus.clean.v1 as it came, decoded later so that bad bytes can be routed, not
+ * thrown.
+ */
 public class RawRecord {
   public String key;
   public byte[] value;

@@ -13,7 +13,8 @@ final class RawRecordDeserializer implements KafkaRecordDeserializationSchema<Ra
   @Override
   public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<RawRecord> out) {
     String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-    out.collect(new RawRecord(key, record.value(), record.topic(), record.partition(), record.offset()));
+    out.collect(
+        new RawRecord(key, record.value(), record.topic(), record.partition(), record.offset()));
   }
 
   @Override

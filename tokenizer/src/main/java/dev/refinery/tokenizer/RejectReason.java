@@ -1,6 +1,8 @@
 package dev.refinery.tokenizer;
 
-/** Why the tokenizer refused a record; the {@code reason} of its {@code corpus.rejected.v1} record. */
+/**
+ * Why the tokenizer refused a record; the {@code reason} of its {@code corpus.rejected.v1} record.
+ */
 public enum RejectReason {
   /** The record on corpus.clean.v1 is not a Document this build can decode. */
   UNDECODABLE,

@@ -6,10 +6,10 @@ import java.util.List;
 
 /**
  * Packs documents into fixed-length sequences, Megatron and GPT style: each document's tokens then
- * the end-of-text token, concatenated, cut every {@code seqLen} tokens, {@code sequences} sequences to
- * a batch. A document that crosses a sequence (or batch) boundary is split there, and each piece is a
- * {@link PackedSpan} that says which tokens of which document it holds. End-of-text and padding
- * belong to no span.
+ * the end-of-text token, concatenated, cut every {@code seqLen} tokens, {@code sequences} sequences
+ * to a batch. A document that crosses a sequence (or batch) boundary is split there, and each piece
+ * is a {@link PackedSpan} that says which tokens of which document it holds. End-of-text and
+ * padding belong to no span.
  *
  * <p>The packer is the state of one stream: {@link #pending()}, {@link #spans()} and {@link
  * #nextBatchIndex()} are all of it, and a packer rebuilt from them continues exactly.
@@ -23,13 +23,19 @@ final class SequencePacker {
   private int fill;
   private long nextBatchIndex;
 
-  SequencePacker(int seqLen, int sequences, int endOfText, int[] pending, List<PackedSpan> spans,
+  SequencePacker(
+      int seqLen,
+      int sequences,
+      int endOfText,
+      int[] pending,
+      List<PackedSpan> spans,
       long nextBatchIndex) {
     this.seqLen = seqLen;
     this.capacity = Math.multiplyExact(seqLen, sequences);
     this.endOfText = endOfText;
     if (pending.length >= capacity) {
-      throw new IllegalArgumentException("pending " + pending.length + " tokens, not less than a batch of " + capacity);
+      throw new IllegalArgumentException(
+          "pending " + pending.length + " tokens, not less than a batch of " + capacity);
     }
     this.buffer = Arrays.copyOf(pending, capacity);
     this.fill = pending.length;
@@ -51,7 +57,8 @@ final class SequencePacker {
       int inSequence = fill % seqLen;
       int n = Math.min(tokens.length - pos, seqLen - inSequence);
       System.arraycopy(tokens, pos, buffer, fill, n);
-      spans.add(new PackedSpan(doc.docId, doc.source, fill / seqLen, inSequence, n, pos, tokens.length));
+      spans.add(
+          new PackedSpan(doc.docId, doc.source, fill / seqLen, inSequence, n, pos, tokens.length));
       fill += n;
       pos += n;
       if (fill == capacity) {
@@ -66,8 +73,8 @@ final class SequencePacker {
   }
 
   /**
-   * Writes out what is pending as a batch of as many sequences as it needs, the last one padded with
-   * end-of-text; {@code null} if nothing is pending.
+   * Writes out what is pending as a batch of as many sequences as it needs, the last one padded
+   * with end-of-text; {@code null} if nothing is pending.
    */
   PackedBatch flush() {
     if (fill == 0) {
@@ -81,8 +88,13 @@ final class SequencePacker {
   }
 
   private PackedBatch emit(int padding) {
-    PackedBatch batch = new PackedBatch(nextBatchIndex++, Arrays.copyOf(buffer, fill), fill / seqLen, padding,
-        List.copyOf(spans));
+    PackedBatch batch =
+        new PackedBatch(
+            nextBatchIndex++,
+            Arrays.copyOf(buffer, fill),
+            fill / seqLen,
+            padding,
+            List.copyOf(spans));
     spans.clear();
     fill = 0;
     return batch;

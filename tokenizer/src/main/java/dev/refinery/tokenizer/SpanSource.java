@@ -37,16 +37,21 @@ public class SpanSource {
     return Source.newBuilder()
         .setName(name)
         .setKind(k)
-        .setLicence(Licence.newBuilder().setSpdxId(spdxId).setLicensor(licensor).setTerms(terms).build())
+        .setLicence(
+            Licence.newBuilder().setSpdxId(spdxId).setLicensor(licensor).setTerms(terms).build())
         .setStream(stream)
         .build();
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof SpanSource s && Objects.equals(name, s.name) && Objects.equals(kind, s.kind)
-        && Objects.equals(spdxId, s.spdxId) && Objects.equals(licensor, s.licensor)
-        && Objects.equals(terms, s.terms) && Objects.equals(stream, s.stream);
+    return o instanceof SpanSource s
+        && Objects.equals(name, s.name)
+        && Objects.equals(kind, s.kind)
+        && Objects.equals(spdxId, s.spdxId)
+        && Objects.equals(licensor, s.licensor)
+        && Objects.equals(terms, s.terms)
+        && Objects.equals(stream, s.stream);
   }
 
   @Override

@@ -55,19 +55,40 @@ final class TokenizeFunction extends ProcessFunction<RawRecord, TokenizedDocumen
     try {
       doc = Topics.CORPUS_CLEAN.deserialize(record.value);
     } catch (SerializationException e) {
-      String detail = e.getCause() instanceof RecordDecodeException d ? d.getMessage() : e.getMessage();
+      String detail =
+          e.getCause() instanceof RecordDecodeException d ? d.getMessage() : e.getMessage();
       reject(ctx, record, null, RejectReason.UNDECODABLE, detail, bytes);
       return;
     }
     if (doc == null) {
-      reject(ctx, record, null, RejectReason.UNDECODABLE, "null value (tombstone) on " + record.topic, bytes);
+      reject(
+          ctx,
+          record,
+          null,
+          RejectReason.UNDECODABLE,
+          "null value (tombstone) on " + record.topic,
+          bytes);
       return;
     }
     String stream = doc.getSource().getStream();
     if (!streams.contains(stream)) {
-      reject(ctx, record, doc, RejectReason.UNKNOWN_STREAM, "stream '" + stream + "' of source "
-          + doc.getSource().getName() + " is not one of " + TokenizerConfig.STREAMS + "=" + streams
-          + "; declare it and provision tokens." + stream + ".v1", bytes);
+      reject(
+          ctx,
+          record,
+          doc,
+          RejectReason.UNKNOWN_STREAM,
+          "stream '"
+              + stream
+              + "' of source "
+              + doc.getSource().getName()
+              + " is not one of "
+              + TokenizerConfig.STREAMS
+              + "="
+              + streams
+              + "; declare it and provision tokens."
+              + stream
+              + ".v1",
+          bytes);
       return;
     }
     int[] ids = tokenizer.encode(doc.getText());
@@ -80,11 +101,27 @@ final class TokenizeFunction extends ProcessFunction<RawRecord, TokenizedDocumen
     out.collect(new TokenizedDocument(doc.getId(), stream, SpanSource.of(doc.getSource()), ids));
   }
 
-  private void reject(Context ctx, RawRecord record, Document doc, RejectReason reason, String detail, byte[] bytes) {
-    String id = doc != null ? doc.getId() : record.key != null ? record.key : DocumentIds.forBytes("unknown", bytes);
-    RejectedDocument.Builder rejection = Rejections.of(id, Stage.TOKENIZER, reason.name(), detail, bytes,
-            rejectedMaxBytes, Instant.ofEpochMilli(ctx.timerService().currentProcessingTime()))
-        .setLocation(record.location());
+  private void reject(
+      Context ctx,
+      RawRecord record,
+      Document doc,
+      RejectReason reason,
+      String detail,
+      byte[] bytes) {
+    String id =
+        doc != null
+            ? doc.getId()
+            : record.key != null ? record.key : DocumentIds.forBytes("unknown", bytes);
+    RejectedDocument.Builder rejection =
+        Rejections.of(
+                id,
+                Stage.TOKENIZER,
+                reason.name(),
+                detail,
+                bytes,
+                rejectedMaxBytes,
+                Instant.ofEpochMilli(ctx.timerService().currentProcessingTime()))
+            .setLocation(record.location());
     if (doc != null) {
       rejection.setSource(doc.getSource());
     }

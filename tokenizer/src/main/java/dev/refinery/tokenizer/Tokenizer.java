@@ -14,18 +14,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * GPT-4o), through jtokkit, with what packing needs: the end-of-text id and the vocabulary size.
  *
  * <p>Document text is encoded as ordinary text: a literal {@code <|endoftext|>} in a document is
- * tokenized as the characters it is, never as the special token ({@code encode_ordinary} in tiktoken).
- * Instances are cached per name and thread-safe.
+ * tokenized as the characters it is, never as the special token ({@code encode_ordinary} in
+ * tiktoken). Instances are cached per name and thread-safe.
  */
 public final class Tokenizer {
   /** tiktoken's n_vocab and end-of-text id of the encodings jtokkit ships. */
   private record Spec(int vocabularySize, int endOfText) {}
 
-  private static final Map<String, Spec> SPECS = Map.of(
-      "cl100k_base", new Spec(100_277, 100_257),
-      "o200k_base", new Spec(200_019, 199_999),
-      "p50k_base", new Spec(50_281, 50_256),
-      "r50k_base", new Spec(50_257, 50_256));
+  private static final Map<String, Spec> SPECS =
+      Map.of(
+          "cl100k_base", new Spec(100_277, 100_257),
+          "o200k_base", new Spec(200_019, 199_999),
+          "p50k_base", new Spec(50_281, 50_256),
+          "r50k_base", new Spec(50_257, 50_256));
   private static final ConcurrentHashMap<String, Tokenizer> CACHE = new ConcurrentHashMap<>();
   private static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
 
@@ -45,13 +46,15 @@ public final class Tokenizer {
    * @throws IllegalArgumentException for a name that is not one of {@link #names()}
    */
   public static Tokenizer forName(String name) {
-    return CACHE.computeIfAbsent(name, n -> {
-      Spec spec = SPECS.get(n);
-      if (spec == null) {
-        throw new IllegalArgumentException("unknown encoding '" + n + "'; known: " + names());
-      }
-      return new Tokenizer(n, REGISTRY.getEncoding(n).orElseThrow(), spec);
-    });
+    return CACHE.computeIfAbsent(
+        name,
+        n -> {
+          Spec spec = SPECS.get(n);
+          if (spec == null) {
+            throw new IllegalArgumentException("unknown encoding '" + n + "'; known: " + names());
+          }
+          return new Tokenizer(n, REGISTRY.getEncoding(n).orElseThrow(), spec);
+        });
   }
 
   public static java.util.Set<String> names() {

@@ -26,30 +26,93 @@ public final class TokenizerConfig extends RefineryConfig {
   public static final String TRANSACTION_TIMEOUT_MS = "tokenizer.transaction.timeout.ms";
   public static final String REJECTED_MAX_BYTES = "tokenizer.rejected.original.max.bytes";
 
-  public static final ConfigDef DEFINITION = withBootstrapServers(new ConfigDef())
-      .define(ENCODING, Type.STRING, "cl100k_base", ConfigDef.ValidString.in(Tokenizer.names().toArray(String[]::new)),
-          Importance.HIGH, "tiktoken encoding: cl100k_base is GPT-4's, o200k_base GPT-4o's.")
-      .define(SEQ_LEN, Type.INT, 2048, Range.between(8, 1 << 20), Importance.HIGH, "Tokens per sequence.")
-      .define(BATCH_SEQUENCES, Type.INT, 8, Range.between(1, 4096), Importance.HIGH, "Sequences per batch.")
-      .define(STREAMS, Type.LIST, "main", Importance.HIGH,
-          "Token streams this job writes (tokens.<stream>.v1, which must exist). A document of another "
-              + "stream is rejected as UNKNOWN_STREAM.")
-      .define(FLUSH_IDLE_MS, Type.LONG, 5_000L, Range.atLeast(0L), Importance.MEDIUM,
-          "When a stream has had no document for this long, its partial batch is written, the last "
-              + "sequence padded. 0 never writes partial batches.")
-      .define(CHECKPOINT_INTERVAL_MS, Type.LONG, 2_000L, Range.atLeast(100L), Importance.MEDIUM,
-          "Flink checkpoint interval: batches become visible to read_committed readers at each checkpoint.")
-      .define(CHECKPOINT_DIR, Type.STRING, ".refinery/flink/checkpoints", new ConfigDef.NonEmptyString(),
-          Importance.MEDIUM, "Where checkpoints are kept; a restart resumes from the newest one.")
-      .define(PARALLELISM, Type.INT, 1, Range.between(1, 1024), Importance.MEDIUM, "Parallelism of the job.")
-      .define(GROUP_ID, Type.STRING, "refinery-tokenizer", new ConfigDef.NonEmptyString(), Importance.LOW,
-          "Consumer group of the corpus.clean.v1 source (offsets are committed on checkpoints).")
-      .define(TRANSACTIONAL_ID_PREFIX, Type.STRING, "refinery-tokenizer", new ConfigDef.NonEmptyString(),
-          Importance.LOW, "Prefix of the sink's transactional ids; unique per job on a cluster.")
-      .define(TRANSACTION_TIMEOUT_MS, Type.INT, 600_000, Range.between(10_000, 900_000), Importance.LOW,
-          "Kafka transaction timeout of the sink; at most the broker's transaction.max.timeout.ms (15 min).")
-      .define(REJECTED_MAX_BYTES, Type.INT, 64 * 1024, Range.between(0, 1024 * 1024), Importance.LOW,
-          "How many bytes of a rejected record are kept on corpus.rejected.v1.");
+  public static final ConfigDef DEFINITION =
+      withBootstrapServers(new ConfigDef())
+          .define(
+              ENCODING,
+              Type.STRING,
+              "cl100k_base",
+              ConfigDef.ValidString.in(Tokenizer.names().toArray(String[]::new)),
+              Importance.HIGH,
+              "tiktoken encoding: cl100k_base is GPT-4's, o200k_base GPT-4o's.")
+          .define(
+              SEQ_LEN,
+              Type.INT,
+              2048,
+              Range.between(8, 1 << 20),
+              Importance.HIGH,
+              "Tokens per sequence.")
+          .define(
+              BATCH_SEQUENCES,
+              Type.INT,
+              8,
+              Range.between(1, 4096),
+              Importance.HIGH,
+              "Sequences per batch.")
+          .define(
+              STREAMS,
+              Type.LIST,
+              "main",
+              Importance.HIGH,
+              "Token streams this job writes (tokens.<stream>.v1, which must exist). A document of another "
+                  + "stream is rejected as UNKNOWN_STREAM.")
+          .define(
+              FLUSH_IDLE_MS,
+              Type.LONG,
+              5_000L,
+              Range.atLeast(0L),
+              Importance.MEDIUM,
+              "When a stream has had no document for this long, its partial batch is written, the last "
+                  + "sequence padded. 0 never writes partial batches.")
+          .define(
+              CHECKPOINT_INTERVAL_MS,
+              Type.LONG,
+              2_000L,
+              Range.atLeast(100L),
+              Importance.MEDIUM,
+              "Flink checkpoint interval: batches become visible to read_committed readers at each checkpoint.")
+          .define(
+              CHECKPOINT_DIR,
+              Type.STRING,
+              ".refinery/flink/checkpoints",
+              new ConfigDef.NonEmptyString(),
+              Importance.MEDIUM,
+              "Where checkpoints are kept; a restart resumes from the newest one.")
+          .define(
+              PARALLELISM,
+              Type.INT,
+              1,
+              Range.between(1, 1024),
+              Importance.MEDIUM,
+              "Parallelism of the job.")
+          .define(
+              GROUP_ID,
+              Type.STRING,
+              "refinery-tokenizer",
+              new ConfigDef.NonEmptyString(),
+              Importance.LOW,
+              "Consumer group of the corpus.clean.v1 source (offsets are committed on checkpoints).")
+          .define(
+              TRANSACTIONAL_ID_PREFIX,
+              Type.STRING,
+              "refinery-tokenizer",
+              new ConfigDef.NonEmptyString(),
+              Importance.LOW,
+              "Prefix of the sink's transactional ids; unique per job on a cluster.")
+          .define(
+              TRANSACTION_TIMEOUT_MS,
+              Type.INT,
+              600_000,
+              Range.between(10_000, 900_000),
+              Importance.LOW,
+              "Kafka transaction timeout of the sink; at most the broker's transaction.max.timeout.ms (15 min).")
+          .define(
+              REJECTED_MAX_BYTES,
+              Type.INT,
+              64 * 1024,
+              Range.between(0, 1024 * 1024),
+              Importance.LOW,
+              "How many bytes of a rejected record are kept on corpus.rejected.v1.");
 
   public TokenizerConfig(Map<String, ?> values) {
     super(DEFINITION, values, "tokenizer.");

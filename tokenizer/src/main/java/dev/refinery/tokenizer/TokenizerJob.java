@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  *
  * Source offsets and packer state go into the same checkpoint, and both sinks are transactional
  * Kafka sinks committed on checkpoints, so each document ends in exactly one batch span or one
- * rejection, across failures. Every operator has a {@code uid} so savepoints restore across upgrades.
+ * rejection, across failures. Every operator has a {@code uid} so savepoints restore across
+ * upgrades.
  *
  * <p>Source and sinks are given to the constructor: tests plug in their own.
  */
@@ -58,7 +59,10 @@ public final class TokenizerJob {
   private final Sink<TokenBatch> batches;
   private final Sink<RejectedDocument> rejected;
 
-  public TokenizerJob(TokenizerConfig config, Source<RawRecord, ?, ?> source, Sink<TokenBatch> batches,
+  public TokenizerJob(
+      TokenizerConfig config,
+      Source<RawRecord, ?, ?> source,
+      Sink<TokenBatch> batches,
       Sink<RejectedDocument> rejected) {
     this.config = config;
     this.source = source;
@@ -66,37 +70,46 @@ public final class TokenizerJob {
     this.rejected = rejected;
   }
 
-  /** The job on Kafka: corpus.clean.v1 in ({@code read_committed}), token topics and rejections out. */
+  /**
+   * The job on Kafka: corpus.clean.v1 in ({@code read_committed}), token topics and rejections out.
+   */
   public static TokenizerJob onKafka(TokenizerConfig config) {
-    KafkaSource<RawRecord> source = KafkaSource.<RawRecord>builder()
-        .setBootstrapServers(config.bootstrapServers())
-        .setTopics(Topics.CORPUS_CLEAN.name())
-        .setGroupId(config.groupId())
-        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-        .setDeserializer(new RawRecordDeserializer())
-        .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
-        .setProperty("partition.discovery.interval.ms", "30000")
-        .setProperty("commit.offsets.on.checkpoint", "true")
-        .build();
-    return new TokenizerJob(config, source, KafkaSinks.batches(config), KafkaSinks.rejected(config));
+    KafkaSource<RawRecord> source =
+        KafkaSource.<RawRecord>builder()
+            .setBootstrapServers(config.bootstrapServers())
+            .setTopics(Topics.CORPUS_CLEAN.name())
+            .setGroupId(config.groupId())
+            .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+            .setDeserializer(new RawRecordDeserializer())
+            .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+            .setProperty("partition.discovery.interval.ms", "30000")
+            .setProperty("commit.offsets.on.checkpoint", "true")
+            .build();
+    return new TokenizerJob(
+        config, source, KafkaSinks.batches(config), KafkaSinks.rejected(config));
   }
 
   /** Adds the pipeline to an environment. */
   public void addTo(StreamExecutionEnvironment env) {
     env.enableCheckpointing(config.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
-    SingleOutputStreamOperator<TokenizedDocument> tokenized = env
-        .fromSource(source, WatermarkStrategy.noWatermarks(), SOURCE_UID)
-        .uid(SOURCE_UID)
-        .process(new TokenizeFunction(config.encoding(), config.streams(), config.rejectedMaxBytes()))
-        .name(TOKENIZE_UID)
-        .uid(TOKENIZE_UID);
-    tokenized.getSideOutput(TokenizeFunction.REJECTED)
+    SingleOutputStreamOperator<TokenizedDocument> tokenized =
+        env.fromSource(source, WatermarkStrategy.noWatermarks(), SOURCE_UID)
+            .uid(SOURCE_UID)
+            .process(
+                new TokenizeFunction(
+                    config.encoding(), config.streams(), config.rejectedMaxBytes()))
+            .name(TOKENIZE_UID)
+            .uid(TOKENIZE_UID);
+    tokenized
+        .getSideOutput(TokenizeFunction.REJECTED)
         .sinkTo(rejected)
         .name(REJECTED_SINK_UID)
         .uid(REJECTED_SINK_UID);
     tokenized
         .keyBy(doc -> doc.stream)
-        .process(new PackFunction(config.encoding(), config.seqLen(), config.batchSequences(), config.flushIdleMs()))
+        .process(
+            new PackFunction(
+                config.encoding(), config.seqLen(), config.batchSequences(), config.flushIdleMs()))
         .name(PACK_UID)
         .uid(PACK_UID)
         .sinkTo(batches)
@@ -114,14 +127,17 @@ public final class TokenizerJob {
     Files.createDirectories(checkpoints);
     flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
     flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
-    flink.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+    flink.set(
+        CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
         ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
     Optional<Path> latest = latestCheckpoint(checkpoints);
-    latest.ifPresent(p -> {
-      LOG.info("tokenizer resumes from checkpoint {}", p);
-      flink.set(StateRecoveryOptions.SAVEPOINT_PATH, p.toUri().toString());
-    });
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(), flink);
+    latest.ifPresent(
+        p -> {
+          LOG.info("tokenizer resumes from checkpoint {}", p);
+          flink.set(StateRecoveryOptions.SAVEPOINT_PATH, p.toUri().toString());
+        });
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(), flink);
     addTo(env);
     return env.executeAsync(JOB_NAME);
   }
@@ -132,7 +148,8 @@ public final class TokenizerJob {
       return Optional.empty();
     }
     try (Stream<Path> files = Files.walk(root, 3)) {
-      return files.filter(p -> p.getFileName().toString().equals("_metadata"))
+      return files
+          .filter(p -> p.getFileName().toString().equals("_metadata"))
           .map(Path::getParent)
           .filter(p -> p.getFileName().toString().startsWith("chk-"))
           .max(Comparator.comparingLong(TokenizerJob::modified));
@@ -150,13 +167,15 @@ public final class TokenizerJob {
   }
 
   /**
-   * Entry point for {@code flink run}: settings from {@code --config FILE} (a properties file) and the
-   * environment.
+   * Entry point for {@code flink run}: settings from {@code --config FILE} (a properties file) and
+   * the environment.
    */
   public static void main(String[] args) throws Exception {
     Path file = args.length == 2 && args[0].equals("--config") ? Path.of(args[1]) : null;
-    TokenizerConfig config = new TokenizerConfig(RefineryConfig.sources(TokenizerConfig.DEFINITION, file,
-        System.getenv(), java.util.Map.of()));
+    TokenizerConfig config =
+        new TokenizerConfig(
+            RefineryConfig.sources(
+                TokenizerConfig.DEFINITION, file, System.getenv(), java.util.Map.of()));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     onKafka(config).addTo(env);
     env.execute(JOB_NAME);

@@ -52,8 +52,13 @@ class TokenizerJobIT {
   static Document doc(String id, String stream, String text) {
     return Document.newBuilder()
         .setId(DocumentIds.of("it", id))
-        .setSource(Source.newBuilder().setName("it-" + stream).setKind(SourceKind.PUBLIC_WEB)
-            .setLicence(Licence.newBuilder().setSpdxId("CC-BY-4.0").build()).setStream(stream).build())
+        .setSource(
+            Source.newBuilder()
+                .setName("it-" + stream)
+                .setKind(SourceKind.PUBLIC_WEB)
+                .setLicence(Licence.newBuilder().setSpdxId("CC-BY-4.0").build())
+                .setStream(stream)
+                .build())
         .setIngestedAt(Instant.now())
         .setText(text)
         .build();
@@ -64,33 +69,54 @@ class TokenizerJobIT {
     List<Document> docs = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
       String stream = i % 3 == 0 ? "books" : "web";
-      String text = ("Document " + i + " — naïve café, 日本語のテキスト, emoji 🧪, code `x += 1;`\n").repeat(1 + i % 17);
+      String text =
+          ("Document " + i + " — naïve café, 日本語のテキスト, emoji 🧪, code `x += 1;`\n")
+              .repeat(1 + i % 17);
       docs.add(doc("d" + i, stream, text));
     }
     Document lost = doc("lost", "poetry", "A stream nobody declared.");
-    TokenizerConfig config = new TokenizerConfig(Map.of(
-        "bootstrap.servers", kafka.bootstrapServers(),
-        TokenizerConfig.STREAMS, "web,books",
-        TokenizerConfig.SEQ_LEN, 64,
-        TokenizerConfig.BATCH_SEQUENCES, 4,
-        TokenizerConfig.FLUSH_IDLE_MS, 500,
-        TokenizerConfig.CHECKPOINT_INTERVAL_MS, 300,
-        TokenizerConfig.CHECKPOINT_DIR, checkpoints.toString()));
+    TokenizerConfig config =
+        new TokenizerConfig(
+            Map.of(
+                "bootstrap.servers",
+                kafka.bootstrapServers(),
+                TokenizerConfig.STREAMS,
+                "web,books",
+                TokenizerConfig.SEQ_LEN,
+                64,
+                TokenizerConfig.BATCH_SEQUENCES,
+                4,
+                TokenizerConfig.FLUSH_IDLE_MS,
+                500,
+                TokenizerConfig.CHECKPOINT_INTERVAL_MS,
+                300,
+                TokenizerConfig.CHECKPOINT_DIR,
+                checkpoints.toString()));
 
     JobClient job = TokenizerJob.onKafka(config).startLocal();
     try {
-      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-          ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new StringSerializer(),
-          new ByteArraySerializer())) {
+      try (KafkaProducer<String, byte[]> producer =
+          new KafkaProducer<>(
+              Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+              new StringSerializer(),
+              new ByteArraySerializer())) {
         for (Document d : docs) {
-          producer.send(new ProducerRecord<>(Topics.CORPUS_CLEAN.name(), d.getId(), Topics.CORPUS_CLEAN.serialize(d)));
+          producer.send(
+              new ProducerRecord<>(
+                  Topics.CORPUS_CLEAN.name(), d.getId(), Topics.CORPUS_CLEAN.serialize(d)));
         }
-        producer.send(new ProducerRecord<>(Topics.CORPUS_CLEAN.name(), "garbage", new byte[] {1, 2, 3}));
-        producer.send(new ProducerRecord<>(Topics.CORPUS_CLEAN.name(), lost.getId(), Topics.CORPUS_CLEAN.serialize(lost)));
+        producer.send(
+            new ProducerRecord<>(Topics.CORPUS_CLEAN.name(), "garbage", new byte[] {1, 2, 3}));
+        producer.send(
+            new ProducerRecord<>(
+                Topics.CORPUS_CLEAN.name(), lost.getId(), Topics.CORPUS_CLEAN.serialize(lost)));
       }
 
-      List<RejectedDocument> rejected = kafka.await(Topics.CORPUS_REJECTED, r -> r.size() >= 2, Duration.ofSeconds(60));
-      assertThat(rejected).extracting(RejectedDocument::getReason).containsExactlyInAnyOrder("UNDECODABLE", "UNKNOWN_STREAM");
+      List<RejectedDocument> rejected =
+          kafka.await(Topics.CORPUS_REJECTED, r -> r.size() >= 2, Duration.ofSeconds(60));
+      assertThat(rejected)
+          .extracting(RejectedDocument::getReason)
+          .containsExactlyInAnyOrder("UNDECODABLE", "UNKNOWN_STREAM");
       Map<String, Document> byId = new HashMap<>();
       docs.forEach(d -> byId.put(d.getId(), d));
       List<TokenBatch> batches = new ArrayList<>();
@@ -124,20 +150,29 @@ class TokenizerJobIT {
       // spans in doc order decode back to the text
       for (Document d : docs) {
         List<int[]> pieces = new ArrayList<>();
-        batches.stream().sorted(Comparator.comparing(TokenBatch::getBatchIndex)).forEach(b -> {
-          int[] tokens = TokenBytes.of(b);
-          b.getSpans().stream().filter(s -> s.getDocId().equals(d.getId()))
-              .sorted(Comparator.comparing(DocumentSpan::getDocOffset)).forEach(s -> {
-                int at = s.getSequence() * b.getSeqLen() + s.getOffset();
-                pieces.add(java.util.Arrays.copyOfRange(tokens, at, at + s.getLength()));
-              });
-        });
+        batches.stream()
+            .sorted(Comparator.comparing(TokenBatch::getBatchIndex))
+            .forEach(
+                b -> {
+                  int[] tokens = TokenBytes.of(b);
+                  b.getSpans().stream()
+                      .filter(s -> s.getDocId().equals(d.getId()))
+                      .sorted(Comparator.comparing(DocumentSpan::getDocOffset))
+                      .forEach(
+                          s -> {
+                            int at = s.getSequence() * b.getSeqLen() + s.getOffset();
+                            pieces.add(
+                                java.util.Arrays.copyOfRange(tokens, at, at + s.getLength()));
+                          });
+                });
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         for (int[] p : pieces) {
           bytes.writeBytes(tokenizer.decodeBytes(p, 0, p.length));
         }
         assertThat(bytes.toString(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(d.getText());
-        assertThat(covered.get(d.getId())).as("no token twice").isEqualTo(tokenizer.encode(d.getText()).length);
+        assertThat(covered.get(d.getId()))
+            .as("no token twice")
+            .isEqualTo(tokenizer.encode(d.getText()).length);
       }
     } finally {
       job.cancel().get();
@@ -153,6 +188,7 @@ class TokenizerJobIT {
         total.put(s.getDocId(), s.getDocTokens());
       }
     }
-    return docs.keySet().stream().allMatch(id -> total.containsKey(id) && covered.get(id) >= total.get(id));
+    return docs.keySet().stream()
+        .allMatch(id -> total.containsKey(id) && covered.get(id) >= total.get(id));
   }
 }

@@ -12,7 +12,8 @@ class TokenizerTest {
   void cl100kIsGpt4sEncoding() {
     Tokenizer t = Tokenizer.forName("cl100k_base");
 
-    // tiktoken: enc = tiktoken.get_encoding("cl100k_base"); enc.encode("hello world") == [15339, 1917]
+    // tiktoken: enc = tiktoken.get_encoding("cl100k_base"); enc.encode("hello world") == [15339,
+    // 1917]
     assertThat(t.encode("hello world")).containsExactly(15339, 1917);
     assertThat(t.endOfText()).isEqualTo(100257);
     assertThat(t.dtype()).isEqualTo(TokenDType.UINT32);
@@ -38,6 +39,7 @@ class TokenizerTest {
   @Test
   void unknownEncodingListsTheKnownOnes() {
     assertThatThrownBy(() -> Tokenizer.forName("gpt5_base"))
-        .hasMessageContaining("gpt5_base").hasMessageContaining("cl100k_base");
+        .hasMessageContaining("gpt5_base")
+        .hasMessageContaining("cl100k_base");
   }
 }

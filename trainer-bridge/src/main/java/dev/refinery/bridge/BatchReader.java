@@ -31,21 +31,33 @@ public final class BatchReader implements AutoCloseable {
   private final KafkaConsumer<String, byte[]> consumer;
 
   public BatchReader(BridgeConfig config, Start start) {
-    this.consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-        ConsumerConfig.CLIENT_ID_CONFIG, config.clientId(),
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.LARGE_MESSAGE_BYTES),
-        new StringDeserializer(), new ByteArrayDeserializer());
+    this.consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                config.bootstrapServers(),
+                ConsumerConfig.CLIENT_ID_CONFIG,
+                config.clientId(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false,
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                Topics.LARGE_MESSAGE_BYTES),
+            new StringDeserializer(),
+            new ByteArrayDeserializer());
     List<TopicPartition> partitions = new ArrayList<>();
     for (String stream : config.streams()) {
       String topic = Topics.tokens(stream).name();
       List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
       if (infos == null || infos.isEmpty()) {
         consumer.close();
-        throw new IllegalArgumentException("topic " + topic + " does not exist: is stream '" + stream
-            + "' declared, and the pipeline's topics provisioned?");
+        throw new IllegalArgumentException(
+            "topic "
+                + topic
+                + " does not exist: is stream '"
+                + stream
+                + "' declared, and the pipeline's topics provisioned?");
       }
       infos.forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
     }
@@ -63,7 +75,13 @@ public final class BatchReader implements AutoCloseable {
     for (ConsumerRecord<String, byte[]> r : consumer.poll(timeout)) {
       String stream = Topics.streamOf(r.topic());
       try {
-        out.add(new ReceivedBatch(r.topic(), r.partition(), r.offset(), Topics.tokens(stream).deserialize(r.value()), null));
+        out.add(
+            new ReceivedBatch(
+                r.topic(),
+                r.partition(),
+                r.offset(),
+                Topics.tokens(stream).deserialize(r.value()),
+                null));
       } catch (SerializationException e) {
         out.add(new ReceivedBatch(r.topic(), r.partition(), r.offset(), null, e.getMessage()));
       }

@@ -24,12 +24,26 @@ public final class BatchSummary {
     java.util.Set<String> docs = new java.util.HashSet<>();
     for (DocumentSpan s : b.getSpans()) {
       docs.add(s.getDocId());
-      sources.merge(s.getSource().getName() + " " + Licences.label(s.getSource().getLicence()), 1, Integer::sum);
+      sources.merge(
+          s.getSource().getName() + " " + Licences.label(s.getSource().getLicence()),
+          1,
+          Integer::sum);
     }
-    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s %s %dx%d %s pad %d | %d spans, %d docs |",
-        received.position(), b.getBatchId(), b.getNumSequences(), b.getSeqLen(),
-        b.getDtype().name().toLowerCase(Locale.ROOT), b.getPadding(), b.getSpans().size(), docs.size()));
-    sources.forEach((source, n) -> line.append(' ').append(source).append(" x").append(n).append(','));
+    StringBuilder line =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "%s %s %dx%d %s pad %d | %d spans, %d docs |",
+                received.position(),
+                b.getBatchId(),
+                b.getNumSequences(),
+                b.getSeqLen(),
+                b.getDtype().name().toLowerCase(Locale.ROOT),
+                b.getPadding(),
+                b.getSpans().size(),
+                docs.size()));
+    sources.forEach(
+        (source, n) -> line.append(' ').append(source).append(" x").append(n).append(','));
     line.setLength(line.length() - (sources.isEmpty() ? 0 : 1));
     return line.toString();
   }

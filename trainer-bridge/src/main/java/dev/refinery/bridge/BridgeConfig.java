@@ -14,9 +14,20 @@ public final class BridgeConfig extends RefineryConfig {
   public static final String STREAMS = "bridge.streams";
   public static final String CLIENT_ID = "bridge.client.id";
 
-  public static final ConfigDef DEFINITION = withBootstrapServers(new ConfigDef())
-      .define(STREAMS, Type.LIST, "main", Importance.HIGH, "Token streams to read (tokens.<stream>.v1).")
-      .define(CLIENT_ID, Type.STRING, "refinery-bridge", Importance.LOW, "Kafka client id of the consumer.");
+  public static final ConfigDef DEFINITION =
+      withBootstrapServers(new ConfigDef())
+          .define(
+              STREAMS,
+              Type.LIST,
+              "main",
+              Importance.HIGH,
+              "Token streams to read (tokens.<stream>.v1).")
+          .define(
+              CLIENT_ID,
+              Type.STRING,
+              "refinery-bridge",
+              Importance.LOW,
+              "Kafka client id of the consumer.");
 
   public BridgeConfig(Map<String, ?> values) {
     super(DEFINITION, values, "bridge.");

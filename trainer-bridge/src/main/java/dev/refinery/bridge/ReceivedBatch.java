@@ -8,7 +8,8 @@ import dev.refinery.schemas.TokenBatch;
  * @param batch the decoded batch, {@code null} if it did not decode
  * @param error why it did not decode, {@code null} if it did
  */
-public record ReceivedBatch(String topic, int partition, long offset, TokenBatch batch, String error) {
+public record ReceivedBatch(
+    String topic, int partition, long offset, TokenBatch batch, String error) {
   public boolean ok() {
     return batch != null;
   }

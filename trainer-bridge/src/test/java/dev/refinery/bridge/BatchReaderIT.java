@@ -40,15 +40,35 @@ class BatchReaderIT {
   }
 
   static TokenBatch batch(long index) {
-    Source source = Source.newBuilder().setName("cc").setKind(SourceKind.PUBLIC_WEB)
-        .setLicence(Licence.newBuilder().setSpdxId("CC-BY-4.0").build()).setStream("web").build();
+    Source source =
+        Source.newBuilder()
+            .setName("cc")
+            .setKind(SourceKind.PUBLIC_WEB)
+            .setLicence(Licence.newBuilder().setSpdxId("CC-BY-4.0").build())
+            .setStream("web")
+            .build();
     return TokenBatch.newBuilder()
-        .setBatchId("web-" + index).setStream("web").setBatchIndex(index).setTokenizer("cl100k_base")
-        .setDtype(TokenDType.UINT32).setSeqLen(2).setNumSequences(1)
+        .setBatchId("web-" + index)
+        .setStream("web")
+        .setBatchIndex(index)
+        .setTokenizer("cl100k_base")
+        .setDtype(TokenDType.UINT32)
+        .setSeqLen(2)
+        .setNumSequences(1)
         .setTokens(TokenBytes.encode(new int[] {1, 100257}, 0, 2, TokenDType.UINT32))
-        .setPadToken(100257).setPadding(0)
-        .setSpans(List.of(DocumentSpan.newBuilder().setDocId("d" + index).setSource(source).setSequence(0)
-            .setOffset(0).setLength(1).setDocOffset(0).setDocTokens(1).build()))
+        .setPadToken(100257)
+        .setPadding(0)
+        .setSpans(
+            List.of(
+                DocumentSpan.newBuilder()
+                    .setDocId("d" + index)
+                    .setSource(source)
+                    .setSequence(0)
+                    .setOffset(0)
+                    .setLength(1)
+                    .setDocOffset(0)
+                    .setDocTokens(1)
+                    .build()))
         .setCreatedAt(Instant.now())
         .build();
   }
@@ -56,27 +76,40 @@ class BatchReaderIT {
   @Test
   void readsCommittedBatchesInOrderSkipsAbortedOnesAndReportsGarbage() {
     String topic = Topics.tokens("web").name();
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-        ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bridge-it"), new StringSerializer(), new ByteArraySerializer())) {
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrapServers(),
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                "bridge-it"),
+            new StringSerializer(),
+            new ByteArraySerializer())) {
       producer.initTransactions();
       producer.beginTransaction();
-      producer.send(new ProducerRecord<>(topic, 0, "web-0", Topics.tokens("web").serialize(batch(0))));
-      producer.send(new ProducerRecord<>(topic, 0, "web-1", Topics.tokens("web").serialize(batch(1))));
+      producer.send(
+          new ProducerRecord<>(topic, 0, "web-0", Topics.tokens("web").serialize(batch(0))));
+      producer.send(
+          new ProducerRecord<>(topic, 0, "web-1", Topics.tokens("web").serialize(batch(1))));
       producer.commitTransaction();
       producer.beginTransaction();
-      producer.send(new ProducerRecord<>(topic, 0, "web-x", Topics.tokens("web").serialize(batch(99))));
+      producer.send(
+          new ProducerRecord<>(topic, 0, "web-x", Topics.tokens("web").serialize(batch(99))));
       producer.flush();
       producer.abortTransaction();
       producer.beginTransaction();
       producer.send(new ProducerRecord<>(topic, 0, "junk", new byte[] {7, 7, 7}));
-      producer.send(new ProducerRecord<>(topic, 0, "web-2", Topics.tokens("web").serialize(batch(2))));
+      producer.send(
+          new ProducerRecord<>(topic, 0, "web-2", Topics.tokens("web").serialize(batch(2))));
       producer.commitTransaction();
     }
 
     List<ReceivedBatch> read = new ArrayList<>();
-    try (BatchReader reader = new BatchReader(new BridgeConfig(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-        BridgeConfig.STREAMS, "web")), BatchReader.Start.BEGINNING)) {
+    try (BatchReader reader =
+        new BatchReader(
+            new BridgeConfig(
+                Map.of("bootstrap.servers", kafka.bootstrapServers(), BridgeConfig.STREAMS, "web")),
+            BatchReader.Start.BEGINNING)) {
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (read.size() < 4 && System.nanoTime() < deadline) {
         read.addAll(reader.poll(Duration.ofMillis(200)));
@@ -84,7 +117,9 @@ class BatchReaderIT {
     }
 
     assertThat(read).hasSize(4);
-    assertThat(read).filteredOn(ReceivedBatch::ok).extracting(r -> r.batch().getBatchIndex())
+    assertThat(read)
+        .filteredOn(ReceivedBatch::ok)
+        .extracting(r -> r.batch().getBatchIndex())
         .containsExactly(0L, 1L, 2L);
     ReceivedBatch junk = read.get(2);
     assertThat(junk.ok()).isFalse();
@@ -96,8 +131,9 @@ class BatchReaderIT {
 
   @Test
   void aStreamWithoutItsTopicSaysSo() {
-    BridgeConfig config = new BridgeConfig(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-        BridgeConfig.STREAMS, "nothere"));
+    BridgeConfig config =
+        new BridgeConfig(
+            Map.of("bootstrap.servers", kafka.bootstrapServers(), BridgeConfig.STREAMS, "nothere"));
 
     assertThatThrownBy(() -> new BatchReader(config, BatchReader.Start.BEGINNING))
         .hasMessageContaining("tokens.nothere.v1 does not exist");

@@ -16,8 +16,8 @@ import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
- * An embedded broker for one integration test class, with the catalog's topics (and the token topics
- * of the streams asked for) provisioned.
+ * An embedded broker for one integration test class, with the catalog's topics (and the token
+ * topics of the streams asked for) provisioned.
  */
 public final class KafkaFixture implements AutoCloseable {
   private final EmbeddedKafka kafka;
@@ -54,11 +54,13 @@ public final class KafkaFixture implements AutoCloseable {
   /** Every committed value of the topic now. */
   public <V> List<V> values(TopicBinding<String, V> topic) {
     return TopicSnapshot.read(bootstrapServers(), topic, Duration.ofSeconds(30)).stream()
-        .map(TopicSnapshot.Entry::value).toList();
+        .map(TopicSnapshot.Entry::value)
+        .toList();
   }
 
   /** Waits until the committed values of the topic satisfy {@code done}, and returns them. */
-  public <V> List<V> await(TopicBinding<String, V> topic, Predicate<List<V>> done, Duration timeout) {
+  public <V> List<V> await(
+      TopicBinding<String, V> topic, Predicate<List<V>> done, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       List<V> values = values(topic);
@@ -66,8 +68,14 @@ public final class KafkaFixture implements AutoCloseable {
         return values;
       }
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("gave up waiting on " + topic.name() + " after " + timeout + "; it holds "
-            + values.size() + " records");
+        throw new AssertionError(
+            "gave up waiting on "
+                + topic.name()
+                + " after "
+                + timeout
+                + "; it holds "
+                + values.size()
+                + " records");
       }
       try {
         Thread.sleep(200);

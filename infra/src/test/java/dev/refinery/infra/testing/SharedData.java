@@ -6,8 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The real sample corpora in {@code ../shared/data} beside the checkout. They are there in CI and on
- * the development machines, never in the project; tests that read them are skipped elsewhere.
+ * The real sample corpora in {@code ../shared/data} beside the checkout. They are there in CI and
+ * on the development machines, never in the project; tests that read them are skipped elsewhere.
  */
 public final class SharedData {
   private SharedData() {}

@@ -10,8 +10,8 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 /**
  * Flink deserialization of a generated Avro record in single-object encoding ({@link AvroCodec}).
  *
- * <p>Bytes that do not decode fail with an {@link IOException} naming why. A job that must not stop on
- * bad input reads raw bytes instead and routes failures itself (the tokenizer does).
+ * <p>Bytes that do not decode fail with an {@link IOException} naming why. A job that must not stop
+ * on bad input reads raw bytes instead and routes failures itself (the tokenizer does).
  */
 public final class SingleObjectDeserializationSchema<T extends SpecificRecord>
     implements DeserializationSchema<T> {

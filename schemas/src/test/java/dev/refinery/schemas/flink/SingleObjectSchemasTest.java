@@ -15,18 +15,27 @@ class SingleObjectSchemasTest {
 
   @Test
   void flinkSchemasRoundTripAndNameBadInput() throws IOException {
-    Document doc = Document.newBuilder()
-        .setId("d").setText("hello")
-        .setSource(Source.newBuilder().setName("s").setKind(SourceKind.PUBLIC_WEB)
-            .setLicence(Licence.newBuilder().setSpdxId("CC0-1.0").build()).build())
-        .setIngestedAt(Instant.EPOCH)
-        .build();
-    SingleObjectSerializationSchema<Document> out = new SingleObjectSerializationSchema<>(Document.class);
-    SingleObjectDeserializationSchema<Document> in = new SingleObjectDeserializationSchema<>(Document.class);
+    Document doc =
+        Document.newBuilder()
+            .setId("d")
+            .setText("hello")
+            .setSource(
+                Source.newBuilder()
+                    .setName("s")
+                    .setKind(SourceKind.PUBLIC_WEB)
+                    .setLicence(Licence.newBuilder().setSpdxId("CC0-1.0").build())
+                    .build())
+            .setIngestedAt(Instant.EPOCH)
+            .build();
+    SingleObjectSerializationSchema<Document> out =
+        new SingleObjectSerializationSchema<>(Document.class);
+    SingleObjectDeserializationSchema<Document> in =
+        new SingleObjectDeserializationSchema<>(Document.class);
 
     assertThat(in.deserialize(out.serialize(doc))).isEqualTo(doc);
     assertThat(in.getProducedType().getTypeClass()).isEqualTo(Document.class);
     assertThatThrownBy(() -> in.deserialize(new byte[] {0, 1}))
-        .isInstanceOf(IOException.class).hasMessageContaining("not Avro single-object encoded");
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("not Avro single-object encoded");
   }
 }
