@@ -135,6 +135,7 @@ public final class TokenizerJob {
         p -> {
           LOG.info("tokenizer resumes from checkpoint {}", p);
           flink.set(StateRecoveryOptions.SAVEPOINT_PATH, p.toUri().toString());
+          deleteOtherJobs(checkpoints, p.getParent());
         });
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(), flink);
@@ -155,6 +156,23 @@ public final class TokenizerJob {
           .max(Comparator.comparingLong(TokenizerJob::modified));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list checkpoints in " + root, e);
+    }
+  }
+
+  /**
+   * Checkpoints of earlier runs than the one resumed from are obsolete: each run is a new job id.
+   */
+  private static void deleteOtherJobs(Path root, Path keep) {
+    try (Stream<Path> jobs = Files.list(root)) {
+      for (Path job : jobs.filter(j -> !j.equals(keep) && Files.isDirectory(j)).toList()) {
+        try (Stream<Path> walk = Files.walk(job)) {
+          for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+            Files.delete(p);
+          }
+        }
+      }
+    } catch (IOException e) {
+      LOG.warn("could not delete obsolete checkpoints in {}: {}", root, e.toString());
     }
   }
 
