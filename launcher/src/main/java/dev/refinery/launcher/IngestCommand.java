@@ -1,9 +1,11 @@
 package dev.refinery.launcher;
 
+import dev.refinery.ingest.IngestException;
 import dev.refinery.ingest.IngestReport;
 import dev.refinery.ingest.Ingestor;
 import dev.refinery.ingest.SourceDeclaration;
 import dev.refinery.ingest.SourceRegistry;
+import dev.refinery.schemas.Topics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -14,7 +16,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -80,6 +85,7 @@ final class IngestCommand implements Callable<Integer> {
     SourceRegistry registry = settings.sources();
     SourceDeclaration declared = registry.get(source);
     List<Path> files = expand(paths);
+    warnIfStreamMissing(settings, declared, spec.commandLine().getErr());
     List<IngestReport> reports;
     try (Ingestor ingestor = Ingestor.create(settings.ingest())) {
       reports = ingestAll(ingestor, files.stream().map(f -> new Input(f, declared)).toList(), out);
@@ -166,6 +172,37 @@ final class IngestCommand implements Callable<Integer> {
             || name.endsWith(".jsonl.gz")
             || name.endsWith(".json.gz")
             || name.endsWith(".ndjson"));
+  }
+
+  /** Documents of a stream without a token topic would all be rejected downstream: say so first. */
+  private static void warnIfStreamMissing(
+      Settings settings, SourceDeclaration source, PrintWriter err) {
+    String topic = Topics.tokens(source.stream()).name();
+    try (Admin admin =
+        Admin.create(
+            Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                settings.ingest().bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                10_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                15_000))) {
+      if (!admin.listTopics().names().get(15, TimeUnit.SECONDS).contains(topic)) {
+        err.printf(
+            "warning: source %s feeds stream '%s', but %s does not exist: the tokenizer will reject its "
+                + "documents as UNKNOWN_STREAM. Declare the source in the --config the pipeline runs with.%n",
+            source.name(), source.stream(), topic);
+        err.flush();
+      }
+    } catch (Exception e) {
+      throw new IngestException(
+          "cannot reach Kafka at "
+              + settings.ingest().bootstrapServers()
+              + ": is `refinery up` running, or is --bootstrap-servers right? ("
+              + e
+              + ")",
+          e);
+    }
   }
 
   private static void putIfSet(Map<String, String> map, String key, String value) {

@@ -2,6 +2,7 @@ package dev.refinery.launcher;
 
 import java.io.PrintWriter;
 import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,7 +19,8 @@ import picocli.CommandLine.Command;
       DedupFilterCommand.class,
       TokenizerCommand.class,
       BridgeCommand.class,
-      TopicsCommand.class
+      TopicsCommand.class,
+      SettingsCommand.class
     },
     footer = {
       "",
@@ -45,12 +47,20 @@ public final class Refinery implements Runnable {
             err.println("refinery: " + e.getMessage());
             return USAGE;
           }
-          err.println("refinery: " + e);
+          // our own exceptions say what went wrong and what to do; others come with their causes
+          boolean ours =
+              e.getClass().getName().startsWith("dev.refinery.")
+                  || e instanceof IllegalStateException;
+          err.println(
+              "refinery: " + (ours && e.getMessage() != null ? e.getMessage() : e.toString()));
           for (Throwable cause = e.getCause();
-              cause != null && cause != cause.getCause();
+              !ours && cause != null && cause != cause.getCause();
               cause = cause.getCause()) {
             err.println("  caused by: " + cause);
           }
+          // to the log file only: the terminal has had the message
+          LoggerFactory.getLogger("refinery.cli")
+              .error("refinery {} failed", String.join(" ", parseResult.originalArgs()), e);
           err.println(
               "The log has the details: "
                   + System.getProperty("refinery.log.file", ".refinery/refinery.log"));

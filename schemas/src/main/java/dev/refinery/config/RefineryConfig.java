@@ -32,8 +32,11 @@ public abstract class RefineryConfig extends AbstractConfig {
 
   public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
 
+  private final ConfigDef definition;
+
   protected RefineryConfig(ConfigDef definition, Map<String, ?> values, String prefix) {
     super(definition, values, false);
+    this.definition = definition;
     Set<String> unknown = new TreeSet<>();
     for (String key : values.keySet()) {
       if (key.startsWith(prefix) && !definition.names().contains(key)) {
@@ -49,6 +52,11 @@ public abstract class RefineryConfig extends AbstractConfig {
               + "* settings are "
               + new TreeSet<>(definition.names()));
     }
+  }
+
+  /** The settings this configuration defines: name, type, default, validator, documentation. */
+  public ConfigDef definition() {
+    return definition;
   }
 
   /** Adds {@code bootstrap.servers} to a definition. */
