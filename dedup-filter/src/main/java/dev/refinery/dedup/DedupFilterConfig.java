@@ -15,10 +15,10 @@ public final class DedupFilterConfig extends RefineryConfig {
   public static final String STREAM_THREADS = "dedup.stream.threads";
   public static final String COMMIT_INTERVAL_MS = "dedup.commit.interval.ms";
   public static final String MIN_WORDS = "dedup.min.words";
-  public static final String REJECTED_MAX_BYTES = "dedup.rejected.original.max.bytes";
+  public static final String REJECTED_MAX_BYTES = "dedup." + RefineryConfig.REJECTED_MAX_BYTES;
 
   public static final ConfigDef DEFINITION =
-      withBootstrapServers(new ConfigDef())
+      withRejectedMaxBytes(withBootstrapServers(new ConfigDef()), "dedup.")
           .define(
               APPLICATION_ID,
               Type.STRING,
@@ -54,14 +54,7 @@ public final class DedupFilterConfig extends RefineryConfig {
               50,
               Range.atLeast(0),
               Importance.MEDIUM,
-              "Documents with fewer words are rejected as TOO_SHORT (Gopher's lower bound is 50).")
-          .define(
-              REJECTED_MAX_BYTES,
-              Type.INT,
-              64 * 1024,
-              Range.between(0, 1024 * 1024),
-              Importance.LOW,
-              "How many bytes of a rejected document's encoded record are kept on corpus.rejected.v1.");
+              "Documents with fewer words are rejected as TOO_SHORT (Gopher's lower bound is 50).");
 
   public DedupFilterConfig(Map<String, ?> values) {
     super(DEFINITION, values, "dedup.");
@@ -85,9 +78,5 @@ public final class DedupFilterConfig extends RefineryConfig {
 
   public int minWords() {
     return getInt(MIN_WORDS);
-  }
-
-  public int rejectedMaxBytes() {
-    return getInt(REJECTED_MAX_BYTES);
   }
 }

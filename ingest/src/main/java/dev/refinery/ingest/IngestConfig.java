@@ -16,11 +16,11 @@ public final class IngestConfig extends RefineryConfig {
   public static final String TIME_FIELD = "ingest.jsonl.time.field";
   public static final String ATTRIBUTE_FIELDS = "ingest.jsonl.attribute.fields";
   public static final String MAX_DOCUMENT_BYTES = "ingest.max.document.bytes";
-  public static final String REJECTED_MAX_BYTES = "ingest.rejected.original.max.bytes";
+  public static final String REJECTED_MAX_BYTES = "ingest." + RefineryConfig.REJECTED_MAX_BYTES;
   public static final String CLIENT_ID = "ingest.client.id";
 
   public static final ConfigDef DEFINITION =
-      withBootstrapServers(new ConfigDef())
+      withRejectedMaxBytes(withBootstrapServers(new ConfigDef()), "ingest.")
           .define(
               TEXT_FIELD,
               Type.STRING,
@@ -61,13 +61,6 @@ public final class IngestConfig extends RefineryConfig {
               "Largest input record (a JSONL line) in bytes; larger ones are rejected "
                   + "as DOCUMENT_TOO_LARGE without being read into memory.")
           .define(
-              REJECTED_MAX_BYTES,
-              Type.INT,
-              64 * 1024,
-              Range.between(0, 1024 * 1024),
-              Importance.LOW,
-              "How many bytes of a rejected input are kept on corpus.rejected.v1.")
-          .define(
               CLIENT_ID,
               Type.STRING,
               "refinery-ingest",
@@ -100,10 +93,6 @@ public final class IngestConfig extends RefineryConfig {
 
   public int maxDocumentBytes() {
     return getInt(MAX_DOCUMENT_BYTES);
-  }
-
-  public int rejectedMaxBytes() {
-    return getInt(REJECTED_MAX_BYTES);
   }
 
   public String clientId() {

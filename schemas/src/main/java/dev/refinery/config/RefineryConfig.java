@@ -32,11 +32,16 @@ public abstract class RefineryConfig extends AbstractConfig {
 
   public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
 
+  /** Suffix, under a stage's prefix, of how many bytes of a rejected input it keeps. */
+  public static final String REJECTED_MAX_BYTES = "rejected.original.max.bytes";
+
   private final ConfigDef definition;
+  private final String prefix;
 
   protected RefineryConfig(ConfigDef definition, Map<String, ?> values, String prefix) {
     super(definition, values, false);
     this.definition = definition;
+    this.prefix = prefix;
     Set<String> unknown = new TreeSet<>();
     for (String key : values.keySet()) {
       if (key.startsWith(prefix) && !definition.names().contains(key)) {
@@ -68,6 +73,26 @@ public abstract class RefineryConfig extends AbstractConfig {
         new ConfigDef.NonEmptyString(),
         ConfigDef.Importance.HIGH,
         "Kafka bootstrap servers, host:port[,host:port...]. The default is the broker of `refinery up`.");
+  }
+
+  /**
+   * Adds {@code <prefix>rejected.original.max.bytes} to a stage's definition: how many bytes of a
+   * rejected input go onto corpus.rejected.v1 with its reason.
+   */
+  protected static ConfigDef withRejectedMaxBytes(ConfigDef definition, String prefix) {
+    return definition.define(
+        prefix + REJECTED_MAX_BYTES,
+        ConfigDef.Type.INT,
+        64 * 1024,
+        ConfigDef.Range.between(0, 1024 * 1024),
+        ConfigDef.Importance.LOW,
+        "How many bytes of a rejected input are kept on corpus.rejected.v1 (original_size keeps the"
+            + " full size).");
+  }
+
+  /** How many bytes of a rejected input this stage keeps, if it defines the setting. */
+  public int rejectedMaxBytes() {
+    return getInt(prefix + REJECTED_MAX_BYTES);
   }
 
   public String bootstrapServers() {

@@ -24,10 +24,10 @@ public final class TokenizerConfig extends RefineryConfig {
   public static final String GROUP_ID = "tokenizer.group.id";
   public static final String TRANSACTIONAL_ID_PREFIX = "tokenizer.transactional.id.prefix";
   public static final String TRANSACTION_TIMEOUT_MS = "tokenizer.transaction.timeout.ms";
-  public static final String REJECTED_MAX_BYTES = "tokenizer.rejected.original.max.bytes";
+  public static final String REJECTED_MAX_BYTES = "tokenizer." + RefineryConfig.REJECTED_MAX_BYTES;
 
   public static final ConfigDef DEFINITION =
-      withBootstrapServers(new ConfigDef())
+      withRejectedMaxBytes(withBootstrapServers(new ConfigDef()), "tokenizer.")
           .define(
               ENCODING,
               Type.STRING,
@@ -105,14 +105,7 @@ public final class TokenizerConfig extends RefineryConfig {
               600_000,
               Range.between(10_000, 900_000),
               Importance.LOW,
-              "Kafka transaction timeout of the sink; at most the broker's transaction.max.timeout.ms (15 min).")
-          .define(
-              REJECTED_MAX_BYTES,
-              Type.INT,
-              64 * 1024,
-              Range.between(0, 1024 * 1024),
-              Importance.LOW,
-              "How many bytes of a rejected record are kept on corpus.rejected.v1.");
+              "Kafka transaction timeout of the sink; at most the broker's transaction.max.timeout.ms (15 min).");
 
   public TokenizerConfig(Map<String, ?> values) {
     super(DEFINITION, values, "tokenizer.");
@@ -167,9 +160,5 @@ public final class TokenizerConfig extends RefineryConfig {
 
   public int transactionTimeoutMs() {
     return getInt(TRANSACTION_TIMEOUT_MS);
-  }
-
-  public int rejectedMaxBytes() {
-    return getInt(REJECTED_MAX_BYTES);
   }
 }
