@@ -1,6 +1,7 @@
 package dev.refinery.dedup;
 
 import dev.refinery.schemas.Document;
+import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Rejections;
 import dev.refinery.schemas.Stage;
 import dev.refinery.schemas.Topics;
@@ -49,7 +50,6 @@ final class DedupFilterProcessor implements FixedKeyProcessor<String, Document, 
   public void process(FixedKeyRecord<String, Document> record) {
     String fingerprint = record.key();
     Document doc = record.value();
-    Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
     String first = seen.get(fingerprint);
     if (first != null && first.equals(doc.getId())) {
       metrics.replay();
@@ -57,47 +57,44 @@ final class DedupFilterProcessor implements FixedKeyProcessor<String, Document, 
       return;
     }
     if (first != null) {
-      context.forward(
-          record.withValue(
-              Verdict.reject(
-                  Rejections.of(
-                          doc.getId(),
-                          Stage.DEDUP_FILTER,
-                          RejectReason.EXACT_DUPLICATE.name(),
-                          "same normalized text as " + first + " (text hash " + fingerprint + ")",
-                          Topics.CORPUS_RAW.serialize(doc),
-                          config.rejectedMaxBytes(),
-                          now)
-                      .setDupOf(first)
-                      .setSource(doc.getSource())
-                      .build())));
+      RejectedDocument.Builder duplicate =
+          rejection(
+              doc,
+              RejectReason.EXACT_DUPLICATE,
+              "same normalized text as " + first + " (text hash " + fingerprint + ")");
+      context.forward(record.withValue(Verdict.reject(duplicate.setDupOf(first).build())));
       return;
     }
     seen.put(fingerprint, doc.getId());
     QualitySignals signals = QualitySignals.of(doc.getText());
     if (signals.words() < config.minWords()) {
-      context.forward(
-          record.withValue(
-              Verdict.reject(
-                  Rejections.of(
-                          doc.getId(),
-                          Stage.DEDUP_FILTER,
-                          RejectReason.TOO_SHORT.name(),
-                          signals.words()
-                              + " words, fewer than "
-                              + DedupFilterConfig.MIN_WORDS
-                              + "="
-                              + config.minWords(),
-                          Topics.CORPUS_RAW.serialize(doc),
-                          config.rejectedMaxBytes(),
-                          now)
-                      .setSource(doc.getSource())
-                      .setMeasured((double) signals.words())
-                      .setThreshold((double) config.minWords())
-                      .build())));
+      RejectedDocument.Builder tooShort =
+          rejection(
+              doc,
+              RejectReason.TOO_SHORT,
+              signals.words()
+                  + " words, fewer than "
+                  + DedupFilterConfig.MIN_WORDS
+                  + "="
+                  + config.minWords());
+      tooShort.setMeasured((double) signals.words()).setThreshold((double) config.minWords());
+      context.forward(record.withValue(Verdict.reject(tooShort.build())));
       return;
     }
     doc.getSignals().putAll(signals.asMap());
     context.forward(record.withValue(Verdict.accept(doc)));
+  }
+
+  /** A rejection of a document, with the document as it arrived. */
+  private RejectedDocument.Builder rejection(Document doc, RejectReason reason, String detail) {
+    return Rejections.of(
+            doc.getId(),
+            Stage.DEDUP_FILTER,
+            reason.name(),
+            detail,
+            Topics.CORPUS_RAW.serialize(doc),
+            config.rejectedMaxBytes(),
+            Instant.ofEpochMilli(context.currentSystemTimeMs()))
+        .setSource(doc.getSource());
   }
 }

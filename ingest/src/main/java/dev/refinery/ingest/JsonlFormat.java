@@ -51,106 +51,63 @@ final class JsonlFormat {
   record Rejected(RejectedDocument rejection) implements Parsed {}
 
   Parsed parse(LineReader.Line line, String location, SourceDeclaration source, Instant now) {
-    byte[] bytes = line.bytes();
+    Input in = new Input(source, line.bytes(), line.length(), location, now);
     if (line.tooLong()) {
-      return reject(
-          source,
-          bytes,
-          line.length(),
-          location,
-          now,
-          RejectReason.DOCUMENT_TOO_LARGE,
-          "record of "
-              + line.length()
-              + " bytes is over "
-              + IngestConfig.MAX_DOCUMENT_BYTES
-              + "="
-              + config.maxDocumentBytes(),
-          (double) line.length(),
-          (double) config.maxDocumentBytes());
+      return new Rejected(
+          rejection(
+                  in,
+                  RejectReason.DOCUMENT_TOO_LARGE,
+                  "record of "
+                      + line.length()
+                      + " bytes is over "
+                      + IngestConfig.MAX_DOCUMENT_BYTES
+                      + "="
+                      + config.maxDocumentBytes())
+              .setMeasured((double) line.length())
+              .setThreshold((double) config.maxDocumentBytes())
+              .build());
     }
     String text;
     try {
-      text = utf8().decode(ByteBuffer.wrap(bytes)).toString();
+      text = utf8().decode(ByteBuffer.wrap(in.bytes())).toString();
     } catch (CharacterCodingException e) {
       String where =
           e instanceof MalformedInputException m ? " (" + m.getInputLength() + " bad byte(s))" : "";
       return reject(
-          source,
-          bytes,
-          bytes.length,
-          location,
-          now,
-          RejectReason.INVALID_UTF8,
-          "not valid UTF-8" + where + ": " + e.getMessage(),
-          null,
-          null);
+          in, RejectReason.INVALID_UTF8, "not valid UTF-8" + where + ": " + e.getMessage());
     }
     JsonNode node;
     try {
       node = json.readTree(text);
     } catch (JacksonException e) {
       return reject(
-          source,
-          bytes,
-          bytes.length,
-          location,
-          now,
+          in,
           RejectReason.MALFORMED_JSON,
-          "malformed JSON: " + e.getOriginalMessage() + " at column " + column(e),
-          null,
-          null);
+          "malformed JSON: " + e.getOriginalMessage() + " at column " + column(e));
     }
     if (node == null || !node.isObject()) {
       return reject(
-          source,
-          bytes,
-          bytes.length,
-          location,
-          now,
+          in,
           RejectReason.NOT_AN_OBJECT,
           "a JSONL record must be a JSON object, found "
-              + (node == null ? "nothing" : node.getNodeType()),
-          null,
-          null);
+              + (node == null ? "nothing" : node.getNodeType()));
     }
     JsonNode textNode = at(node, config.textField());
     if (textNode == null || !textNode.isTextual()) {
       return reject(
-          source,
-          bytes,
-          bytes.length,
-          location,
-          now,
+          in,
           RejectReason.MISSING_TEXT,
-          "no string field '" + config.textField() + "' (" + IngestConfig.TEXT_FIELD + ")",
-          null,
-          null);
+          "no string field '" + config.textField() + "' (" + IngestConfig.TEXT_FIELD + ")");
     }
     String body = textNode.textValue();
     if (body.isBlank()) {
-      return reject(
-          source,
-          bytes,
-          bytes.length,
-          location,
-          now,
-          RejectReason.EMPTY_TEXT,
-          "field '" + config.textField() + "' is empty",
-          null,
-          null);
+      return reject(in, RejectReason.EMPTY_TEXT, "field '" + config.textField() + "' is empty");
     }
     if (body.indexOf('\0') >= 0) {
       return reject(
-          source,
-          bytes,
-          bytes.length,
-          location,
-          now,
+          in,
           RejectReason.TEXT_HAS_NUL,
-          "text contains a NUL character at index " + body.indexOf('\0'),
-          null,
-          null);
+          "text contains a NUL character at index " + body.indexOf('\0'));
     }
 
     String nativeId = scalar(node, config.idField());
@@ -187,17 +144,11 @@ final class JsonlFormat {
   /** The rejection for input that ended early: the bytes of the unfinished line, and why. */
   RejectedDocument truncated(
       byte[] partialLine, String location, SourceDeclaration source, Instant now, Exception cause) {
-    return reject(
-            source,
-            partialLine,
-            partialLine.length,
-            location,
-            now,
+    return rejection(
+            new Input(source, partialLine, partialLine.length, location, now),
             RejectReason.TRUNCATED_INPUT,
-            "input ends early, the rest of the file is unreadable: " + cause,
-            null,
-            null)
-        .rejection();
+            "input ends early, the rest of the file is unreadable: " + cause)
+        .build();
   }
 
   /** The rejection for a file that cannot be decoded at all, with its first bytes. */
@@ -208,18 +159,16 @@ final class JsonlFormat {
       SourceDeclaration source,
       Instant now,
       Exception cause) {
-    return reject(
-            source,
-            head,
-            size,
-            location,
-            now,
+    return rejection(
+            new Input(source, head, size, location, now),
             RejectReason.CORRUPT_INPUT,
-            "cannot decode the file: " + cause,
-            null,
-            null)
-        .rejection();
+            "cannot decode the file: " + cause)
+        .build();
   }
+
+  /** One input record (bytes cut at the bound, full size) and where it came from. */
+  private record Input(
+      SourceDeclaration source, byte[] bytes, long size, String location, Instant now) {}
 
   private static CharsetDecoder utf8() {
     return StandardCharsets.UTF_8
@@ -293,31 +242,21 @@ final class JsonlFormat {
     }
   }
 
-  private Rejected reject(
-      SourceDeclaration source,
-      byte[] bytes,
-      long size,
-      String location,
-      Instant now,
-      RejectReason reason,
-      String detail,
-      Double measured,
-      Double threshold) {
-    RejectedDocument rejection =
-        Rejections.of(
-                DocumentIds.forBytes(source.name(), bytes),
-                Stage.INGEST,
-                reason.name(),
-                detail,
-                bytes,
-                config.rejectedMaxBytes(),
-                now)
-            .setOriginalSize(size)
-            .setSource(source.toSource())
-            .setLocation(location)
-            .setMeasured(measured)
-            .setThreshold(threshold)
-            .build();
-    return new Rejected(rejection);
+  private Rejected reject(Input in, RejectReason reason, String detail) {
+    return new Rejected(rejection(in, reason, detail).build());
+  }
+
+  private RejectedDocument.Builder rejection(Input in, RejectReason reason, String detail) {
+    return Rejections.of(
+            DocumentIds.forBytes(in.source().name(), in.bytes()),
+            Stage.INGEST,
+            reason.name(),
+            detail,
+            in.bytes(),
+            config.rejectedMaxBytes(),
+            in.now())
+        .setOriginalSize(in.size())
+        .setSource(in.source().toSource())
+        .setLocation(in.location());
   }
 }

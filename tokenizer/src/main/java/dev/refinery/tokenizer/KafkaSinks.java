@@ -6,9 +6,11 @@ import dev.refinery.schemas.Topics;
 import dev.refinery.schemas.flink.SingleObjectSerializationSchema;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -16,67 +18,66 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 final class KafkaSinks {
   private KafkaSinks() {}
 
+  /** Each batch to the topic of its stream, keyed by batch id. */
   static KafkaSink<TokenBatch> batches(TokenizerConfig config) {
-    return KafkaSink.<TokenBatch>builder()
-        .setBootstrapServers(config.bootstrapServers())
-        .setRecordSerializer(new BatchSerializer())
-        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-        .setTransactionalIdPrefix(config.transactionalIdPrefix() + "-batches")
-        .setKafkaProducerConfig(producerConfig(config))
-        .build();
+    return exactlyOnce(
+        config,
+        "batches",
+        new Serializer<>(
+            TokenBatch.class, b -> Topics.tokens(b.getStream()).name(), TokenBatch::getBatchId));
   }
 
+  /** Rejections to corpus.rejected.v1, keyed by doc id. */
   static KafkaSink<RejectedDocument> rejected(TokenizerConfig config) {
-    return KafkaSink.<RejectedDocument>builder()
+    return exactlyOnce(
+        config,
+        "rejected",
+        new Serializer<>(
+            RejectedDocument.class,
+            r -> Topics.CORPUS_REJECTED.name(),
+            RejectedDocument::getDocId));
+  }
+
+  private static <T> KafkaSink<T> exactlyOnce(
+      TokenizerConfig config, String name, KafkaRecordSerializationSchema<T> serializer) {
+    Properties producer = new Properties();
+    // must not exceed the broker's transaction.max.timeout.ms, or InitProducerId fails forever
+    producer.setProperty(
+        ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Integer.toString(config.transactionTimeoutMs()));
+    producer.setProperty(
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(Topics.LARGE_MESSAGE_BYTES));
+    producer.setProperty(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    return KafkaSink.<T>builder()
         .setBootstrapServers(config.bootstrapServers())
-        .setRecordSerializer(new RejectionSerializer())
+        .setRecordSerializer(serializer)
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-        .setTransactionalIdPrefix(config.transactionalIdPrefix() + "-rejected")
-        .setKafkaProducerConfig(producerConfig(config))
+        .setTransactionalIdPrefix(config.transactionalIdPrefix() + "-" + name)
+        .setKafkaProducerConfig(producer)
         .build();
   }
 
-  private static Properties producerConfig(TokenizerConfig config) {
-    Properties p = new Properties();
-    // must not exceed the broker's transaction.max.timeout.ms, or InitProducerId fails forever
-    p.setProperty(
-        ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Integer.toString(config.transactionTimeoutMs()));
-    p.setProperty(
-        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(Topics.LARGE_MESSAGE_BYTES));
-    p.setProperty(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    return p;
-  }
-
-  /** A batch to the topic of its stream, keyed by batch id, single-object encoded. */
-  static final class BatchSerializer implements KafkaRecordSerializationSchema<TokenBatch> {
+  /** A record to the topic it names, under the key it names, single-object encoded. */
+  static final class Serializer<T extends SpecificRecord>
+      implements KafkaRecordSerializationSchema<T> {
     private static final long serialVersionUID = 1L;
-    private final SingleObjectSerializationSchema<TokenBatch> values =
-        new SingleObjectSerializationSchema<>(TokenBatch.class);
+    private final SingleObjectSerializationSchema<T> values;
+    private final SerializableFunction<T, String> topic;
+    private final SerializableFunction<T, String> key;
 
-    @Override
-    public ProducerRecord<byte[], byte[]> serialize(
-        TokenBatch batch, KafkaSinkContext context, Long timestamp) {
-      return new ProducerRecord<>(
-          Topics.tokens(batch.getStream()).name(),
-          batch.getBatchId().getBytes(StandardCharsets.UTF_8),
-          values.serialize(batch));
+    Serializer(
+        Class<T> type, SerializableFunction<T, String> topic, SerializableFunction<T, String> key) {
+      this.values = new SingleObjectSerializationSchema<>(type);
+      this.topic = topic;
+      this.key = key;
     }
-  }
-
-  /** A rejection to corpus.rejected.v1, keyed by doc id. */
-  static final class RejectionSerializer
-      implements KafkaRecordSerializationSchema<RejectedDocument> {
-    private static final long serialVersionUID = 1L;
-    private final SingleObjectSerializationSchema<RejectedDocument> values =
-        new SingleObjectSerializationSchema<>(RejectedDocument.class);
 
     @Override
     public ProducerRecord<byte[], byte[]> serialize(
-        RejectedDocument rejection, KafkaSinkContext context, Long timestamp) {
+        T record, KafkaSinkContext context, Long timestamp) {
       return new ProducerRecord<>(
-          Topics.CORPUS_REJECTED.name(),
-          rejection.getDocId().getBytes(StandardCharsets.UTF_8),
-          values.serialize(rejection));
+          topic.apply(record),
+          key.apply(record).getBytes(StandardCharsets.UTF_8),
+          values.serialize(record));
     }
   }
 }
