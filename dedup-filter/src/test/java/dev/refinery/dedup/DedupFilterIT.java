@@ -21,26 +21,15 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** dedup-filter on the real embedded broker, four partitions, RocksDB, exactly_once_v2. */
 class DedupFilterIT {
-  static KafkaFixture kafka;
+  @RegisterExtension static final KafkaFixture kafka = KafkaFixture.withStreams();
 
   @TempDir Path state;
-
-  @BeforeAll
-  static void startKafka() {
-    kafka = KafkaFixture.start();
-  }
-
-  @AfterAll
-  static void stopKafka() {
-    kafka.close();
-  }
 
   @Test
   void everyDocumentEndsCleanOrRejectedOnceAndDedupStateSurvivesARestart() throws Exception {

@@ -16,28 +16,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Ingest against the real embedded broker. */
 class IngestIT {
   static final SourceDeclaration DOLMA =
       new SourceDeclaration("dolma-cc", SourceKind.PUBLIC_WEB, "ODC-BY-1.0", null, null, "web");
-  static KafkaFixture kafka;
+  @RegisterExtension static final KafkaFixture kafka = KafkaFixture.withStreams();
 
   @TempDir Path dir;
-
-  @BeforeAll
-  static void startKafka() {
-    kafka = KafkaFixture.start();
-  }
-
-  @AfterAll
-  static void stopKafka() {
-    kafka.close();
-  }
 
   private IngestConfig config() {
     return new IngestConfig(Map.of("bootstrap.servers", kafka.bootstrapServers()));

@@ -4,7 +4,6 @@ import dev.refinery.dedup.DedupFilterConfig;
 import dev.refinery.dedup.DedupFilterService;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
@@ -25,20 +24,11 @@ final class DedupFilterCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     DedupFilterConfig config = global.load().dedup();
     DedupFilterService service = DedupFilterService.start(config);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  service.close();
-                  stopped.countDown();
-                },
-                "dedup-filter-shutdown"));
     out.printf(
         "dedup-filter (application id %s) on %s, state in %s; Ctrl-C stops%n",
         config.applicationId(), config.bootstrapServers(), config.stateDir());
     out.flush();
-    stopped.await();
+    UntilStopped.await("dedup-filter", service::close);
     return 0;
   }
 }

@@ -4,7 +4,6 @@ import dev.refinery.tokenizer.TokenizerConfig;
 import dev.refinery.tokenizer.TokenizerJob;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
 import picocli.CommandLine.Command;
@@ -27,19 +26,6 @@ final class TokenizerCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     TokenizerConfig config = global.load().tokenizer();
     JobClient job = TokenizerJob.onKafka(config).startLocal();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  try {
-                    job.cancel().get(30, TimeUnit.SECONDS);
-                  } catch (Exception e) {
-                    // the JVM is going down anyway; the retained checkpoint is what matters
-                  }
-                  stopped.countDown();
-                },
-                "tokenizer-shutdown"));
     out.printf(
         "tokenizer (%s, %d-token sequences, %d per batch) on %s, streams %s; Ctrl-C stops%n",
         config.encoding(),
@@ -48,7 +34,8 @@ final class TokenizerCommand implements Callable<Integer> {
         config.bootstrapServers(),
         config.streams());
     out.flush();
-    stopped.await();
+    // cancelling keeps the newest checkpoint, which the next start resumes from
+    UntilStopped.await("tokenizer", () -> job.cancel().get(30, TimeUnit.SECONDS));
     return 0;
   }
 }

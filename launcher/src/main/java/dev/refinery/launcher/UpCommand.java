@@ -2,7 +2,6 @@ package dev.refinery.launcher;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
@@ -20,15 +19,6 @@ final class UpCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Settings settings = global.load();
     Pipeline pipeline = Pipeline.start(settings, global.embedded(), out);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  pipeline.close();
-                  stopped.countDown();
-                },
-                "refinery-shutdown"));
     out.printf("%nRefinery is up. Kafka: %s%n", pipeline.bootstrapServers());
     out.printf("  token streams: %s%n", String.join(", ", pipeline.settings().streams()));
     out.printf(
@@ -43,7 +33,7 @@ final class UpCommand implements Callable<Integer> {
             + settings.workDir()
             + " and the next 'up' resumes from it.");
     out.flush();
-    stopped.await();
+    UntilStopped.await("refinery", pipeline::close);
     return 0;
   }
 }

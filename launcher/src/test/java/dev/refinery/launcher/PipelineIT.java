@@ -32,9 +32,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -47,19 +46,9 @@ class PipelineIT {
       new SourceDeclaration("dolma-cc", SourceKind.PUBLIC_WEB, "ODC-BY-1.0", null, null, "web");
   static final SourceDeclaration JUICER =
       new SourceDeclaration("datajuicer", SourceKind.ACADEMIC, "Apache-2.0", null, null, "web");
-  static KafkaFixture kafka;
+  @RegisterExtension static final KafkaFixture kafka = KafkaFixture.withStreams();
 
   @TempDir Path work;
-
-  @BeforeAll
-  static void startKafka() {
-    kafka = KafkaFixture.start();
-  }
-
-  @AfterAll
-  static void stopKafka() {
-    kafka.close();
-  }
 
   @Test
   void everyInputDocumentEndsExactlyOnceAndEverySpanDecodesToItsText() throws Exception {

@@ -28,26 +28,15 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The tokenizer job on a real MiniCluster against the embedded broker. */
 class TokenizerJobIT {
-  static KafkaFixture kafka;
+  @RegisterExtension static final KafkaFixture kafka = KafkaFixture.withStreams("web", "books");
 
   @TempDir Path checkpoints;
-
-  @BeforeAll
-  static void startKafka() {
-    kafka = KafkaFixture.start("web", "books");
-  }
-
-  @AfterAll
-  static void stopKafka() {
-    kafka.close();
-  }
 
   static Document doc(String id, String stream, String text) {
     return Document.newBuilder()

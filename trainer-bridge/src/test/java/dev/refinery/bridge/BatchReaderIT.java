@@ -22,22 +22,11 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class BatchReaderIT {
-  static KafkaFixture kafka;
-
-  @BeforeAll
-  static void startKafka() {
-    kafka = KafkaFixture.start("web");
-  }
-
-  @AfterAll
-  static void stopKafka() {
-    kafka.close();
-  }
+  @RegisterExtension static final KafkaFixture kafka = KafkaFixture.withStreams("web");
 
   static TokenBatch batch(long index) {
     Source source =

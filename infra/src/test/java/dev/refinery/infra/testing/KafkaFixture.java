@@ -6,40 +6,54 @@ import dev.refinery.infra.TopicSnapshot;
 import dev.refinery.schemas.TopicBinding;
 import dev.refinery.schemas.Topics;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * An embedded broker for one integration test class, with the catalog's topics (and the token
- * topics of the streams asked for) provisioned.
+ * topics of the streams asked for) provisioned before the first test and the broker stopped after
+ * the last:
+ *
+ * <pre>{@code
+ * @RegisterExtension static final KafkaFixture kafka = KafkaFixture.withStreams("web");
+ * }</pre>
  */
-public final class KafkaFixture implements AutoCloseable {
-  private final EmbeddedKafka kafka;
+public final class KafkaFixture implements BeforeAllCallback, AfterAllCallback {
+  private final String[] streams;
+  private EmbeddedKafka kafka;
 
-  private KafkaFixture(EmbeddedKafka kafka) {
-    this.kafka = kafka;
+  private KafkaFixture(String[] streams) {
+    this.streams = streams;
   }
 
-  public static KafkaFixture start(String... streams) {
-    try {
-      Path dir = Files.createTempDirectory("kafka-");
-      EmbeddedKafka kafka = EmbeddedKafka.startEphemeral(dir);
-      List<TopicBinding<?, ?>> topics = new ArrayList<>(Topics.fixed());
-      for (String stream : streams) {
-        topics.add(Topics.tokens(stream));
-      }
-      try (Admin admin = kafka.admin()) {
-        new TopicProvisioner(admin).provision(topics);
-      }
-      return new KafkaFixture(kafka);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+  /** A fixture that also provisions {@code tokens.<stream>.v1} for each stream. */
+  public static KafkaFixture withStreams(String... streams) {
+    return new KafkaFixture(streams);
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws IOException {
+    kafka = EmbeddedKafka.startEphemeral(Files.createTempDirectory("kafka-"));
+    List<TopicBinding<?, ?>> topics = new ArrayList<>(Topics.fixed());
+    for (String stream : streams) {
+      topics.add(Topics.tokens(stream));
+    }
+    try (Admin admin = kafka.admin()) {
+      new TopicProvisioner(admin).provision(topics);
+    }
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    if (kafka != null) {
+      kafka.close();
     }
   }
 
@@ -84,10 +98,5 @@ public final class KafkaFixture implements AutoCloseable {
         throw new AssertionError("interrupted", e);
       }
     }
-  }
-
-  @Override
-  public void close() {
-    kafka.close();
   }
 }

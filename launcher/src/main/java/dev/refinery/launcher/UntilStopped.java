@@ -1,0 +1,38 @@
+package dev.refinery.launcher;
+
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a long-running command in the foreground until Ctrl-C or SIGTERM, then stops what it ran.
+ */
+final class UntilStopped {
+  /** Stops a running thing; may take a while and may fail. */
+  interface Stoppable {
+    void stop() throws Exception;
+  }
+
+  private UntilStopped() {}
+
+  /**
+   * Blocks until the JVM is asked to stop; {@code running} is stopped first, in the shutdown hook.
+   */
+  static void await(String name, Stoppable running) throws InterruptedException {
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    running.stop();
+                  } catch (Exception e) {
+                    LoggerFactory.getLogger(UntilStopped.class)
+                        .warn("{} did not stop cleanly", name, e);
+                  } finally {
+                    stopped.countDown();
+                  }
+                },
+                name + "-shutdown"));
+    stopped.await();
+  }
+}
