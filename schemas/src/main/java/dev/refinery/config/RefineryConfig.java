@@ -1,5 +1,6 @@
 package dev.refinery.config;
 
+import dev.refinery.schemas.Topics;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -88,6 +89,21 @@ public abstract class RefineryConfig extends AbstractConfig {
         ConfigDef.Importance.LOW,
         "How many bytes of a rejected input are kept on corpus.rejected.v1 (original_size keeps the"
             + " full size).");
+  }
+
+  /**
+   * Checks that a list setting holds token stream names.
+   *
+   * @throws ConfigException naming the setting and the name that is not one
+   */
+  protected void requireStreamNames(String key) {
+    for (String stream : getList(key)) {
+      try {
+        Topics.checkStream(stream);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(key, stream, e.getMessage());
+      }
+    }
   }
 
   /** How many bytes of a rejected input this stage keeps, if it defines the setting. */

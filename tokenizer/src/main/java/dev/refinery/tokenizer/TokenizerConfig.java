@@ -1,7 +1,6 @@
 package dev.refinery.tokenizer;
 
 import dev.refinery.config.RefineryConfig;
-import dev.refinery.schemas.Topics;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +8,6 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
-import org.apache.kafka.common.config.ConfigException;
 
 /** Settings of the tokenizer job ({@code tokenizer.*}, plus {@code bootstrap.servers}). */
 public final class TokenizerConfig extends RefineryConfig {
@@ -109,13 +107,7 @@ public final class TokenizerConfig extends RefineryConfig {
 
   public TokenizerConfig(Map<String, ?> values) {
     super(DEFINITION, values, "tokenizer.");
-    for (String stream : streams()) {
-      try {
-        Topics.checkStream(stream);
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(STREAMS, stream, e.getMessage());
-      }
-    }
+    requireStreamNames(STREAMS);
   }
 
   public String encoding() {

@@ -1,13 +1,11 @@
 package dev.refinery.bridge;
 
 import dev.refinery.config.RefineryConfig;
-import dev.refinery.schemas.Topics;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
-import org.apache.kafka.common.config.ConfigException;
 
 /** Settings of the trainer-bridge ({@code bridge.*}, plus {@code bootstrap.servers}). */
 public final class BridgeConfig extends RefineryConfig {
@@ -31,13 +29,7 @@ public final class BridgeConfig extends RefineryConfig {
 
   public BridgeConfig(Map<String, ?> values) {
     super(DEFINITION, values, "bridge.");
-    for (String stream : streams()) {
-      try {
-        Topics.checkStream(stream);
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(STREAMS, stream, e.getMessage());
-      }
-    }
+    requireStreamNames(STREAMS);
   }
 
   public List<String> streams() {
