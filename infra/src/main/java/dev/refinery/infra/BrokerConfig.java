@@ -14,7 +14,6 @@ public final class BrokerConfig extends RefineryConfig {
   public static final String CONTROLLER_PORT = "broker.controller.port";
   public static final String HOST = "broker.host";
   public static final String DATA_DIR = "broker.data.dir";
-  public static final String PARTITIONS = "broker.default.partitions";
 
   public static final ConfigDef DEFINITION =
       new ConfigDef()
@@ -45,14 +44,7 @@ public final class BrokerConfig extends RefineryConfig {
               ".refinery/kafka",
               new ConfigDef.NonEmptyString(),
               Importance.HIGH,
-              "Folder of the broker's log and metadata; kept across restarts, so topics survive.")
-          .define(
-              PARTITIONS,
-              Type.INT,
-              1,
-              Range.atLeast(1),
-              Importance.LOW,
-              "Partitions of topics the broker creates itself (Streams' internal topics ask for theirs).");
+              "Folder of the broker's log and metadata; kept across restarts, so topics survive.");
 
   public BrokerConfig(Map<String, ?> values) {
     super(DEFINITION, values, "broker.");
@@ -72,9 +64,5 @@ public final class BrokerConfig extends RefineryConfig {
 
   public Path dataDir() {
     return Path.of(getString(DATA_DIR));
-  }
-
-  public int defaultPartitions() {
-    return getInt(PARTITIONS);
   }
 }

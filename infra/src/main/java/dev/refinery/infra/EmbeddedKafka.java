@@ -91,7 +91,6 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.put("inter.broker.listener.name", "PLAINTEXT");
     props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
     props.put("log.dirs", logDir.toString());
-    props.put("num.partitions", Integer.toString(config.defaultPartitions()));
     // One node: every internal topic has one replica.
     props.put("offsets.topic.replication.factor", "1");
     props.put("offsets.topic.num.partitions", "4");
