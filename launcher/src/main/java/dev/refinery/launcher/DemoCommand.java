@@ -121,20 +121,8 @@ final class DemoCommand implements Callable<Integer> {
       return inputs;
     }
     SourceDeclaration declared = registry.get(source);
-    for (Path path : input) {
-      if (Files.isDirectory(path)) {
-        try (Stream<Path> files = Files.list(path)) {
-          files
-              .filter(IngestCommand::isJsonl)
-              .sorted()
-              .forEach(f -> inputs.add(new IngestCommand.Input(f, declared)));
-        }
-      } else {
-        inputs.add(new IngestCommand.Input(path, declared));
-      }
-    }
-    if (inputs.isEmpty()) {
-      throw new IllegalArgumentException("no .jsonl or .jsonl.gz files in " + input);
+    for (Path file : IngestCommand.expand(input)) {
+      inputs.add(new IngestCommand.Input(file, declared));
     }
     return inputs;
   }
@@ -187,7 +175,7 @@ final class DemoCommand implements Callable<Integer> {
     out.printf(
         "  dedup-filter  %6d documents in, %d clean, %d rejected%s%n",
         account.documents.size(),
-        account.inSpans(),
+        account.clean(),
         dedup.values().stream().mapToLong(Long::longValue).sum(),
         dedup.isEmpty() ? "" : ": " + IngestCommand.counts(dedup));
     Map<String, Long> tokenizer = account.rejectedBy(Stage.TOKENIZER);

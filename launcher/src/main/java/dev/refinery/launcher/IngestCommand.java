@@ -148,7 +148,8 @@ final class IngestCommand implements Callable<Integer> {
     return b.toString();
   }
 
-  private static List<Path> expand(List<Path> paths) throws IOException {
+  /** The JSONL files named, and those in the folders named, in name order. */
+  static List<Path> expand(List<Path> paths) throws IOException {
     List<Path> files = new ArrayList<>();
     for (Path path : paths) {
       if (Files.isDirectory(path)) {

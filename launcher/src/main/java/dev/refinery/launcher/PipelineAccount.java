@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -137,8 +138,13 @@ final class PipelineAccount {
     return out;
   }
 
-  long inSpans() {
-    return documents.keySet().stream().filter(id -> covered.containsKey(id)).count();
+  /** Documents that dedup-filter did not reject: those it wrote to corpus.clean.v1. */
+  long clean() {
+    Set<String> rejectedByDedup = new HashSet<>();
+    rejected.stream()
+        .filter(r -> r.getStage() == Stage.DEDUP_FILTER)
+        .forEach(r -> rejectedByDedup.add(r.getDocId()));
+    return documents.keySet().stream().filter(id -> !rejectedByDedup.contains(id)).count();
   }
 
   Set<String> streams() {
