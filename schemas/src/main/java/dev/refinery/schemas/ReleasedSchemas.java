@@ -28,7 +28,8 @@ public final class ReleasedSchemas {
           RejectedDocument.getClassSchema(),
           TokenBatch.getClassSchema(),
           TrainerMetric.getClassSchema(),
-          DataCheckpoint.getClassSchema());
+          DataCheckpoint.getClassSchema(),
+          IngestProgress.getClassSchema());
 
   private static final ConcurrentHashMap<String, List<Schema>> CACHE = new ConcurrentHashMap<>();
 

@@ -78,6 +78,20 @@ public final class Topics {
           null,
           MAX_MESSAGE_BYTES);
 
+  /**
+   * How far ingest got in each input file, keyed by {@code <source>/<file fingerprint>}; written in
+   * the same transaction as the file's documents, so a restart resumes exactly; compacted.
+   */
+  public static final TopicBinding<String, IngestProgress> INGEST_PROGRESS =
+      new TopicBinding<>(
+          "ingest.progress.v1",
+          KEYS,
+          new AvroSerde<>(IngestProgress.class),
+          1,
+          CleanupPolicy.COMPACT,
+          null,
+          MAX_MESSAGE_BYTES);
+
   /** Partitions of every {@code tokens.<stream>.v1} topic. */
   public static final int TOKEN_PARTITIONS = 4;
 
@@ -124,6 +138,12 @@ public final class Topics {
 
   /** Every topic of the catalog that does not depend on deployment (token streams do). */
   public static List<TopicBinding<?, ?>> fixed() {
-    return List.of(CORPUS_RAW, CORPUS_CLEAN, CORPUS_REJECTED, TRAINER_METRICS, TRAINER_CHECKPOINTS);
+    return List.of(
+        CORPUS_RAW,
+        CORPUS_CLEAN,
+        CORPUS_REJECTED,
+        INGEST_PROGRESS,
+        TRAINER_METRICS,
+        TRAINER_CHECKPOINTS);
   }
 }
