@@ -16,24 +16,34 @@ public final class IngestConfig extends RefineryConfig {
   public static final String TIME_FIELD = "ingest.jsonl.time.field";
   public static final String ATTRIBUTE_FIELDS = "ingest.jsonl.attribute.fields";
   public static final String MAX_DOCUMENT_BYTES = "ingest.max.document.bytes";
+  public static final String MAX_DECOMPRESSED_BYTES = "ingest.max.decompressed.bytes";
+  public static final String MAX_COMPRESSION_RATIO = "ingest.max.compression.ratio";
   public static final String REJECTED_MAX_BYTES = "ingest." + RefineryConfig.REJECTED_MAX_BYTES;
+  public static final String COMMIT_RECORDS = "ingest.commit.records";
+  public static final String COMMIT_BYTES = "ingest.commit.bytes";
+  public static final String COMMIT_INTERVAL_MS = "ingest.commit.interval.ms";
+  public static final String TRANSACTIONAL_ID = "ingest.transactional.id";
   public static final String CLIENT_ID = "ingest.client.id";
+  public static final String HTTP_PORT = "ingest.http.port";
+  public static final String HTTP_MAX_BODY_BYTES = "ingest.http.max.body.bytes";
+  public static final String WATCH_POLL_MS = "ingest.watch.poll.ms";
 
   public static final ConfigDef DEFINITION =
       withRejectedMaxBytes(withBootstrapServers(new ConfigDef()), "ingest.")
           .define(
               TEXT_FIELD,
-              Type.STRING,
-              "text",
-              new ConfigDef.NonEmptyString(),
+              Type.LIST,
+              "text,raw_content",
               Importance.HIGH,
-              "JSONL field holding the document text; a dotted path reaches into objects (meta.text).")
+              "JSONL fields tried in order for the document text; a dotted path reaches into objects "
+                  + "(meta.text). The default reads Dolma, RedPajama v1 (text) and v2 (raw_content).")
           .define(
               ID_FIELD,
-              Type.STRING,
-              "id",
+              Type.LIST,
+              "id,doc_id",
               Importance.MEDIUM,
-              "JSONL field holding the record id; with the source name it makes the doc id. Empty: none.")
+              "JSONL fields tried in order for the record id; with the source name it makes the doc "
+                  + "id. Without one, the URL is the id, else the text.")
           .define(
               URL_FIELD,
               Type.LIST,
@@ -43,40 +53,110 @@ public final class IngestConfig extends RefineryConfig {
           .define(
               TIME_FIELD,
               Type.LIST,
-              "created,metadata.date_download,meta.timestamp",
+              "created,metadata.date_download,meta.timestamp,date_download",
               Importance.LOW,
-              "JSONL fields tried in order for the fetch or creation time (ISO-8601, or epoch seconds).")
+              "JSONL fields tried in order for the fetch or creation time (ISO-8601, or epoch "
+                  + "seconds or milliseconds).")
           .define(
               ATTRIBUTE_FIELDS,
               Type.LIST,
-              "title,metadata.title,language,metadata.language,meta.language",
+              "title,source,added,lang,language,metadata.*,meta.*",
               Importance.LOW,
-              "JSONL fields copied into the document's attributes when present.")
+              "JSONL fields passed through into the document's attributes; 'x.*' takes every scalar "
+                  + "field of object x. At most 64 attributes, each cut at 1,024 characters.")
           .define(
               MAX_DOCUMENT_BYTES,
               Type.INT,
               4 * 1024 * 1024,
               Range.between(1024, 7 * 1024 * 1024),
               Importance.MEDIUM,
-              "Largest input record (a JSONL line) in bytes; larger ones are rejected "
-                  + "as DOCUMENT_TOO_LARGE without being read into memory.")
+              "Largest input record (a JSONL line, a text file, a WARC payload) in bytes; larger ones "
+                  + "are rejected as DOCUMENT_TOO_LARGE without being read into memory.")
+          .define(
+              MAX_DECOMPRESSED_BYTES,
+              Type.LONG,
+              64L << 30,
+              Range.atLeast(1024L),
+              Importance.MEDIUM,
+              "Most bytes one compressed file may decompress to; beyond it the rest of the file is "
+                  + "rejected as DECOMPRESSION_LIMIT (a decompression bomb).")
+          .define(
+              MAX_COMPRESSION_RATIO,
+              Type.INT,
+              200,
+              Range.atLeast(2),
+              Importance.LOW,
+              "Most decompressed bytes per compressed byte, checked once a file has produced 64 MiB; "
+                  + "text compresses 3-10x, a bomb 1,000x.")
+          .define(
+              COMMIT_RECORDS,
+              Type.INT,
+              5_000,
+              Range.atLeast(1),
+              Importance.LOW,
+              "Input records per Kafka transaction: the documents and the file's progress are "
+                  + "committed together, so a restart resumes where the last commit left off.")
+          .define(
+              COMMIT_BYTES,
+              Type.INT,
+              32 * 1024 * 1024,
+              Range.atLeast(1024),
+              Importance.LOW,
+              "Input bytes per Kafka transaction, at most.")
+          .define(
+              COMMIT_INTERVAL_MS,
+              Type.LONG,
+              1_000L,
+              Range.atLeast(10L),
+              Importance.LOW,
+              "Longest time between commits: documents become visible downstream at each commit.")
+          .define(
+              TRANSACTIONAL_ID,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              "Kafka transactional id of this ingest process. A restart with the same id fences and "
+                  + "aborts what the crashed run left open. Empty: refinery-ingest-<source> for "
+                  + "files, refinery-ingest-http for the HTTP endpoint. Two processes running at "
+                  + "once need different ids.")
           .define(
               CLIENT_ID,
               Type.STRING,
               "refinery-ingest",
               Importance.LOW,
-              "Kafka client id of the producer.");
+              "Kafka client id of the producer.")
+          .define(
+              HTTP_PORT,
+              Type.INT,
+              8470,
+              Range.between(0, 65535),
+              Importance.MEDIUM,
+              "Port of the ingest HTTP service (push endpoint, /metrics, /health); 0 picks a free one.")
+          .define(
+              HTTP_MAX_BODY_BYTES,
+              Type.INT,
+              64 * 1024 * 1024,
+              Range.between(1024, 1024 * 1024 * 1024),
+              Importance.LOW,
+              "Largest request body the push endpoint accepts; larger ones get 413.")
+          .define(
+              WATCH_POLL_MS,
+              Type.LONG,
+              500L,
+              Range.atLeast(10L),
+              Importance.LOW,
+              "How often a watched folder is listed for new files.");
 
   public IngestConfig(Map<String, ?> values) {
     super(DEFINITION, values, "ingest.");
   }
 
-  public String textField() {
-    return getString(TEXT_FIELD);
+  public List<String> textFields() {
+    return getList(TEXT_FIELD);
   }
 
-  public String idField() {
-    return getString(ID_FIELD);
+  public List<String> idFields() {
+    return getList(ID_FIELD);
   }
 
   public List<String> urlFields() {
@@ -95,7 +175,45 @@ public final class IngestConfig extends RefineryConfig {
     return getInt(MAX_DOCUMENT_BYTES);
   }
 
+  public long maxDecompressedBytes() {
+    return getLong(MAX_DECOMPRESSED_BYTES);
+  }
+
+  public int maxCompressionRatio() {
+    return getInt(MAX_COMPRESSION_RATIO);
+  }
+
+  public int commitRecords() {
+    return getInt(COMMIT_RECORDS);
+  }
+
+  public int commitBytes() {
+    return getInt(COMMIT_BYTES);
+  }
+
+  public long commitIntervalMs() {
+    return getLong(COMMIT_INTERVAL_MS);
+  }
+
+  /** The configured transactional id, or {@code fallback} when none is. */
+  public String transactionalId(String fallback) {
+    String id = getString(TRANSACTIONAL_ID);
+    return id == null || id.isBlank() ? fallback : id;
+  }
+
   public String clientId() {
     return getString(CLIENT_ID);
+  }
+
+  public int httpPort() {
+    return getInt(HTTP_PORT);
+  }
+
+  public int httpMaxBodyBytes() {
+    return getInt(HTTP_MAX_BODY_BYTES);
+  }
+
+  public long watchPollMs() {
+    return getLong(WATCH_POLL_MS);
   }
 }

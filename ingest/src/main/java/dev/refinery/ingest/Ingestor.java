@@ -1,214 +1,428 @@
 package dev.refinery.ingest;
 
-import dev.refinery.ingest.JsonlFormat.Accepted;
-import dev.refinery.ingest.JsonlFormat.Parsed;
-import dev.refinery.ingest.JsonlFormat.Rejected;
 import dev.refinery.schemas.Document;
+import dev.refinery.schemas.IngestProgress;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Topics;
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.zip.GZIPInputStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads JSONL and JSONL.gz files of a declared source and writes each record to {@code
- * corpus.raw.v1} as a {@link Document}, or to {@code corpus.rejected.v1} with the reason it was
- * refused. A bad record never stops the file; a cut .gz file ends with one {@code TRUNCATED_INPUT}
- * rejection after the records that could be read.
+ * Reads input files of a declared source (JSONL, text, WARC/WET; plain, .gz or .zst) and writes
+ * each record to {@code corpus.raw.v1} as a {@link Document}, or to {@code corpus.rejected.v1} with
+ * the reason it was refused. A bad record never stops a file.
  *
- * <p>The producer is idempotent ({@code enable.idempotence}, {@code acks=all}): retries after a
- * broker hiccup never duplicate a record, and doc ids are stable, so re-ingesting a file yields the
- * same ids.
+ * <p><b>Exactly once across crashes.</b> Records go out in Kafka transactions of {@code
+ * ingest.commit.records} records (or bytes, or time), and each transaction also writes how far the
+ * file got to {@code ingest.progress.v1}. A run killed mid-file leaves an open transaction, which
+ * the next run with the same transactional id aborts; the next run then skips the records the last
+ * committed progress counts and goes on. Readers use {@code read_committed}, so every record of the
+ * file is seen once. A file already done is not read again.
  */
 public final class Ingestor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Ingestor.class);
+  private static final int LISTENER_EVERY = 1000;
 
   private final IngestConfig config;
   private final Producer<String, byte[]> producer;
+  private final ProgressStore progress;
+  private final IngestMetrics metrics;
   private final Clock clock;
-  private final JsonlFormat format;
 
-  /** An ingestor on a producer the caller made (tests pass their own). */
-  public Ingestor(IngestConfig config, Producer<String, byte[]> producer, Clock clock) {
+  /**
+   * An ingestor on a transactional producer the caller made; {@code initTransactions} is called
+   * here.
+   */
+  public Ingestor(
+      IngestConfig config,
+      Producer<String, byte[]> producer,
+      ProgressStore progress,
+      IngestMetrics metrics,
+      Clock clock) {
     this.config = config;
     this.producer = producer;
+    this.progress = progress;
+    this.metrics = metrics;
     this.clock = clock;
-    this.format = new JsonlFormat(config);
+    try {
+      producer.initTransactions();
+    } catch (KafkaException e) {
+      producer.close(Duration.ZERO);
+      throw new IngestException(
+          "cannot start a Kafka transaction on "
+              + config.bootstrapServers()
+              + ": "
+              + e.getMessage()
+              + ". Is the broker up, and are the topics provisioned (`refinery topics`)?",
+          e);
+    }
   }
 
-  /** An ingestor with its own idempotent producer on {@code bootstrap.servers}. */
-  public static Ingestor create(IngestConfig config) {
-    return new Ingestor(
-        config,
+  /**
+   * An ingestor with its own transactional producer on {@code bootstrap.servers}, resuming from the
+   * progress recorded on {@code ingest.progress.v1}.
+   *
+   * @param transactionalId used unless {@code ingest.transactional.id} is set
+   */
+  public static Ingestor create(
+      IngestConfig config, String transactionalId, IngestMetrics metrics) {
+    ProgressStore progress = ProgressStore.load(config.bootstrapServers(), Duration.ofSeconds(60));
+    KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(
-            producerConfig(config), new StringSerializer(), new ByteArraySerializer()),
-        Clock.systemUTC());
+            producerConfig(config, config.transactionalId(transactionalId)),
+            new StringSerializer(),
+            new ByteArraySerializer());
+    return new Ingestor(config, producer, progress, metrics, Clock.systemUTC());
   }
 
   /** The producer settings ingest runs with. */
-  public static Map<String, Object> producerConfig(IngestConfig config) {
+  public static Map<String, Object> producerConfig(IngestConfig config, String transactionalId) {
     Map<String, Object> p = new HashMap<>();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    p.put(ProducerConfig.CLIENT_ID_CONFIG, config.clientId());
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, config.clientId() + "-" + transactionalId);
+    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     p.put(ProducerConfig.LINGER_MS_CONFIG, 10);
-    p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
+    p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 128L * 1024 * 1024);
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.LARGE_MESSAGE_BYTES);
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
+    p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 300_000);
     return p;
   }
 
-  /**
-   * Ingests one file; {@code .gz} files are decompressed.
-   *
-   * @throws IngestException if the file cannot be opened, or Kafka did not take every record
-   */
+  /** One input: a file, the source its documents belong to, how to read it, and its label. */
+  public record Input(Path file, SourceDeclaration source, InputFormat format, String label) {
+    /** A file read by its name's format, labelled by its file name. */
+    public static Input of(Path file, SourceDeclaration source) {
+      return new Input(file, source, null, file.getFileName().toString());
+    }
+  }
+
+  /** Ingests one file. */
   public IngestReport ingest(Path file, SourceDeclaration source) {
+    return ingest(Input.of(file, source), IngestListener.NONE);
+  }
+
+  /**
+   * Ingests one file, resuming where a previous run of it stopped.
+   *
+   * @throws IngestException if the file cannot be opened or its format told, or Kafka did not take
+   *     the records (what was committed stands; running again resumes after it)
+   */
+  public IngestReport ingest(Input input, IngestListener listener) {
+    Path file = input.file();
     if (!Files.isRegularFile(file)) {
       throw new IngestException(
           (Files.exists(file) ? "not a regular file: " : "no such file: ") + file, null);
     }
-    return new Run(file, source).call();
+    InputFormat format = input.format() != null ? input.format() : InputFormat.of(file);
+    if (format == null) {
+      throw new IngestException(
+          "cannot tell the format of "
+              + file
+              + ": name it .jsonl, .txt, .warc or .wet (each may end "
+              + "in .gz or .zst), or pass --format",
+          null);
+    }
+    String fingerprint;
+    try {
+      fingerprint = FileFingerprint.of(file);
+    } catch (IOException e) {
+      throw new IngestException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    return new Run(
+            input,
+            format,
+            ProgressStore.key(input.source().name(), fingerprint),
+            fingerprint,
+            listener)
+        .call();
   }
 
-  /** One file's ingest: its counters and the first failure Kafka reported. */
+  /** One file's ingest: its counters, and the transaction it has open. */
   private final class Run {
-    private final Path file;
-    private final String name;
-    private final SourceDeclaration source;
+    private final Input input;
+    private final InputFormat format;
+    private final String key;
+    private final String fingerprint;
+    private final IngestListener listener;
+    private final Rejector rejector;
     private final long started = System.nanoTime();
     private final Map<String, Long> rejected = new HashMap<>();
-    private final AtomicReference<Exception> failure = new AtomicReference<>();
+    private final Map<String, Long> uncommittedRejected = new HashMap<>();
+    private long records;
     private long documents;
+    private long skipped;
+    private long resumedAt;
+    private long bytes;
+    private long committedRecords;
+    private long committedBytes;
+    private long committedDocuments;
+    private long committedSkipped;
+    private long lastCommitAt = System.nanoTime();
+    private boolean inTransaction;
+    private IngestProgress prior;
+    private DocumentReader reader;
 
-    Run(Path file, SourceDeclaration source) {
-      this.file = file;
-      this.name = file.getFileName().toString();
-      this.source = source;
+    Run(Input input, InputFormat format, String key, String fingerprint, IngestListener listener) {
+      this.input = input;
+      this.format = format;
+      this.key = key;
+      this.fingerprint = fingerprint;
+      this.listener = listener;
+      this.rejector = new Rejector(input.source(), config, clock);
     }
 
     IngestReport call() {
-      InputStream in;
-      try {
-        in = open(file);
-      } catch (IOException e) {
-        // Not the format its name says (a .gz that is not gzip): one rejection for the whole file.
-        reject(format.corrupt(head(), size(), name, source, clock.instant(), e));
-        LOG.warn("{}: cannot decode ({}); rejected as a whole", file, e.toString());
-        return finish(0);
+      String source = input.source().name();
+      prior = progress.get(key);
+      if (prior != null && prior.getDone()) {
+        LOG.info("{} was ingested before ({} records); skipped", input.file(), prior.getRecords());
+        metrics.file(source, "already_done");
+        return report(true);
       }
-      try (LineReader lines = new LineReader(in, config.maxDocumentBytes())) {
+      try {
+        read();
+        commit(true);
+        metrics.file(source, "done");
+        return report(false);
+      } catch (KafkaException e) {
+        metrics.file(source, "failed");
+        throw kafkaFailure(e);
+      }
+    }
+
+    private void read() {
+      DocumentReader opened;
+      try {
+        opened = format.open(input.file(), input.label(), config, rejector);
+      } catch (IOException e) {
+        // not the format its name says (a .gz that is not gzip): one rejection for the whole file
+        rejected(
+            rejector.reject(
+                RejectReason.CORRUPT_INPUT,
+                "cannot decode the file: " + e,
+                head(),
+                size(),
+                input.label()));
+        LOG.warn("{}: cannot decode ({}); rejected as a whole", input.file(), e.toString());
+        return;
+      }
+
+      this.reader = opened;
+      try (DocumentReader reader = opened) {
+        long skip = prior == null ? 0 : prior.getRecords();
         try {
-          for (LineReader.Line line = lines.next(); line != null; line = lines.next()) {
-            if (!isBlank(line.bytes())) {
-              accept(format.parse(line, name + ":" + line.number(), source, clock.instant()));
+          for (Parsed parsed = reader.next(); parsed != null; parsed = reader.next()) {
+            if (resumedAt < skip) {
+              // committed by an earlier run that was interrupted
+              resumedAt++;
+              records++;
+              continue;
+            }
+            records++;
+            accept(parsed);
+            bytes = reader.bytesRead();
+            if (records % LISTENER_EVERY == 0) {
+              listener.progress(
+                  input.label(), reader.fileBytes(), records, documents, rejectedCount());
+            }
+            if (dueForCommit()) {
+              commit(false);
             }
           }
+        } catch (Decompression.LimitExceeded e) {
+          rejected(
+              new Parsed.Rejected(
+                  rejector
+                      .rejection(
+                          RejectReason.DECOMPRESSION_LIMIT,
+                          e.getMessage() + "; the rest of the file is not read",
+                          reader.unfinishedRecord(),
+                          reader.unfinishedRecord().length,
+                          reader.position())
+                      .setMeasured((double) e.measured)
+                      .setThreshold((double) e.threshold)
+                      .build()));
+          LOG.warn("{}: {}", input.file(), e.getMessage());
         } catch (IOException e) {
-          // A cut or corrupt compressed file: keep what was read, record where it broke, go on.
-          reject(
-              format.truncated(
-                  lines.partialLine(), name + "@" + lines.offset(), source, clock.instant(), e));
+          // a cut or corrupt compressed file: keep what was read, record where it broke, go on
+          byte[] unfinished = reader.unfinishedRecord();
+          rejected(
+              rejector.reject(
+                  RejectReason.TRUNCATED_INPUT,
+                  "input ends early, the rest of the file is unreadable: " + e,
+                  unfinished,
+                  unfinished.length,
+                  reader.position()));
           LOG.warn(
-              "{}: input ends early after {} bytes ({}); the records before were ingested",
-              file,
-              lines.offset(),
+              "{}: input ends early at {} ({}); the records before were ingested",
+              input.file(),
+              reader.position(),
               e.toString());
         }
-        return finish(lines.offset());
+        bytes = reader.bytesRead();
       } catch (IOException e) {
-        throw new IngestException("cannot read " + file + ": " + e.getMessage(), e);
+        throw new IngestException("cannot read " + input.file() + ": " + e.getMessage(), e);
       }
     }
 
     private void accept(Parsed parsed) {
-      if (parsed instanceof Accepted a) {
-        send(
-            Topics.CORPUS_RAW.name(),
-            a.document().getId(),
-            Topics.CORPUS_RAW.serialize(a.document()));
+      if (parsed instanceof Parsed.Accepted a) {
+        Document doc = a.document();
+        send(Topics.CORPUS_RAW.name(), doc.getId(), Topics.CORPUS_RAW.serialize(doc));
         documents++;
-      } else if (parsed instanceof Rejected r) {
-        reject(r.rejection());
+      } else if (parsed instanceof Parsed.Rejected r) {
+        rejected(r);
+      } else {
+        skipped++;
       }
     }
 
-    private void reject(RejectedDocument rejection) {
+    private void rejected(Parsed.Rejected r) {
+      RejectedDocument rejection = r.rejection();
       send(
           Topics.CORPUS_REJECTED.name(),
           rejection.getDocId(),
           Topics.CORPUS_REJECTED.serialize(rejection));
       rejected.merge(rejection.getReason(), 1L, Long::sum);
+      uncommittedRejected.merge(rejection.getReason(), 1L, Long::sum);
     }
 
     private void send(String topic, String key, byte[] value) {
-      try {
-        producer.send(
-            new ProducerRecord<>(topic, key, value),
-            (metadata, e) -> {
-              if (e != null) {
-                failure.compareAndSet(null, e);
-              }
-            });
-      } catch (KafkaException e) {
-        throw kafkaFailure(e);
+      if (!inTransaction) {
+        producer.beginTransaction();
+        inTransaction = true;
       }
+      producer.send(new ProducerRecord<>(topic, key, value));
     }
 
-    private IngestReport finish(long bytes) {
-      try {
-        producer.flush();
-      } catch (KafkaException e) {
-        throw kafkaFailure(e);
-      }
-      if (failure.get() != null) {
-        throw kafkaFailure(failure.get());
-      }
+    private boolean dueForCommit() {
+      return records - committedRecords >= config.commitRecords()
+          || bytes - committedBytes >= config.commitBytes()
+          || System.nanoTime() - lastCommitAt >= config.commitIntervalMs() * 1_000_000L;
+    }
+
+    /** Writes the file's progress in the open transaction and commits it. */
+    private void commit(boolean done) {
+      IngestProgress state =
+          IngestProgress.newBuilder()
+              .setSource(input.source().name())
+              .setFile(input.file().toString())
+              .setFingerprint(fingerprint)
+              .setRecords(records)
+              .setBytes(bytes)
+              .setDocuments(documents + (prior == null ? 0 : prior.getDocuments()))
+              .setRejected(rejectedCount() + (prior == null ? 0 : prior.getRejected()))
+              .setSkipped(skipped + (prior == null ? 0 : prior.getSkipped()))
+              .setDone(done)
+              .setUpdatedAt(clock.instant())
+              .build();
+      send(Topics.INGEST_PROGRESS.name(), key, Topics.INGEST_PROGRESS.serialize(state));
+      producer.commitTransaction();
+      inTransaction = false;
+      progress.committed(key, state);
+      String source = input.source().name();
+      metrics.committed(
+          source,
+          documents - committedDocuments,
+          bytes - committedBytes,
+          skipped - committedSkipped);
+      uncommittedRejected.forEach((reason, n) -> metrics.rejected(source, reason, n));
+      uncommittedRejected.clear();
+      committedRecords = records;
+      committedBytes = bytes;
+      committedDocuments = documents;
+      committedSkipped = skipped;
+      lastCommitAt = System.nanoTime();
+      listener.progress(
+          input.label(),
+          reader == null ? 0 : reader.fileBytes(),
+          records,
+          documents,
+          rejectedCount());
+    }
+
+    private long rejectedCount() {
+      return rejected.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    private IngestReport report(boolean alreadyDone) {
       return new IngestReport(
-          file.toString(),
-          source.name(),
+          input.file().toString(),
+          input.source().name(),
           documents,
           rejected,
+          skipped,
           bytes,
+          resumedAt,
+          alreadyDone,
           Duration.ofNanos(System.nanoTime() - started));
     }
 
-    private IngestException kafkaFailure(Exception e) {
+    private IngestException kafkaFailure(KafkaException e) {
+      boolean fatal =
+          e instanceof ProducerFencedException
+              || e instanceof InvalidProducerEpochException
+              || e instanceof AuthorizationException;
+      if (inTransaction && !fatal) {
+        try {
+          producer.abortTransaction();
+        } catch (KafkaException abortFailed) {
+          LOG.warn("could not abort the open transaction: {}", abortFailed.toString());
+        }
+      }
+      String resume =
+          "What was committed stands: "
+              + committedRecords
+              + " records of "
+              + input.file()
+              + "; running ingest again resumes after them.";
+      if (fatal) {
+        return new IngestException(
+            "another ingest process took over this transactional id ("
+                + e
+                + "): run one ingest per id, or set "
+                + IngestConfig.TRANSACTIONAL_ID
+                + ". "
+                + resume,
+            e);
+      }
       return new IngestException(
-          "Kafka did not accept every record of "
-              + file
+          "Kafka did not accept the records of "
+              + input.file()
               + ": "
               + e
               + ". Is the broker at "
               + config.bootstrapServers()
-              + " up? Ingesting the file again is safe: "
-              + "doc ids are stable and duplicates are dropped downstream.",
+              + " up? "
+              + resume,
           e);
     }
 
     private byte[] head() {
-      try (InputStream in = Files.newInputStream(file)) {
+      try (var in = Files.newInputStream(input.file())) {
         return in.readNBytes(config.rejectedMaxBytes());
       } catch (IOException e) {
         return new byte[0];
@@ -217,32 +431,11 @@ public final class Ingestor implements AutoCloseable {
 
     private long size() {
       try {
-        return Files.size(file);
+        return Files.size(input.file());
       } catch (IOException e) {
         return -1;
       }
     }
-  }
-
-  private static InputStream open(Path file) throws IOException {
-    InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
-    try {
-      return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz")
-          ? new GZIPInputStream(in, 64 * 1024)
-          : in;
-    } catch (IOException e) {
-      in.close();
-      throw e;
-    }
-  }
-
-  private static boolean isBlank(byte[] bytes) {
-    for (byte b : bytes) {
-      if (b != ' ' && b != '\t' && b != '\r') {
-        return false;
-      }
-    }
-    return true;
   }
 
   @Override

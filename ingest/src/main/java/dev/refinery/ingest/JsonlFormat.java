@@ -7,9 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.DocumentIds;
-import dev.refinery.schemas.RejectedDocument;
-import dev.refinery.schemas.Rejections;
-import dev.refinery.schemas.Stage;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
@@ -24,157 +21,198 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoField;
 import java.time.temporal.TemporalAccessor;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Turns one JSONL line into a {@link Document} of a declared source, or into a {@link
- * RejectedDocument} that says what is wrong with it. Never throws for bad input.
+ * Turns one JSON object (a JSONL line, or an element of a pushed batch) into a {@link Document} of
+ * a declared source, or into a rejection that says what is wrong with it. Never throws for bad
+ * input.
+ *
+ * <p>The field mapping is configurable; the defaults read Dolma ({@code id, text, created,
+ * metadata.*}) and RedPajama ({@code text} or {@code raw_content}, {@code meta.*}) as they are.
  */
 final class JsonlFormat {
-  private static final int MAX_ATTRIBUTE_CHARS = 1024;
+  static final int MAX_ATTRIBUTES = 64;
+  static final int MAX_ATTRIBUTE_CHARS = 1024;
+  private static final ObjectMapper JSON =
+      JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
   private final IngestConfig config;
-  private final ObjectMapper json =
-      JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
   JsonlFormat(IngestConfig config) {
     this.config = config;
   }
 
-  /** The outcome for one input record. */
-  sealed interface Parsed permits Accepted, Rejected {}
-
-  record Accepted(Document document) implements Parsed {}
-
-  record Rejected(RejectedDocument rejection) implements Parsed {}
-
-  Parsed parse(LineReader.Line line, String location, SourceDeclaration source, Instant now) {
-    Input in = new Input(source, line.bytes(), line.length(), location, now);
-    if (line.tooLong()) {
-      return new Rejected(
-          rejection(
-                  in,
+  /**
+   * Parses one record.
+   *
+   * @param bytes the record, cut at the bound if {@code size} is larger
+   * @param size the record's full size in bytes
+   */
+  Parsed parse(byte[] bytes, long size, String location, Rejector rejector) {
+    if (size > config.maxDocumentBytes()) {
+      return new Parsed.Rejected(
+          rejector
+              .rejection(
                   RejectReason.DOCUMENT_TOO_LARGE,
                   "record of "
-                      + line.length()
+                      + size
                       + " bytes is over "
                       + IngestConfig.MAX_DOCUMENT_BYTES
                       + "="
-                      + config.maxDocumentBytes())
-              .setMeasured((double) line.length())
+                      + config.maxDocumentBytes(),
+                  bytes,
+                  size,
+                  location)
+              .setMeasured((double) size)
               .setThreshold((double) config.maxDocumentBytes())
               .build());
     }
     String text;
     try {
-      text = utf8().decode(ByteBuffer.wrap(in.bytes())).toString();
+      text = utf8(bytes);
     } catch (CharacterCodingException e) {
-      String where =
-          e instanceof MalformedInputException m ? " (" + m.getInputLength() + " bad byte(s))" : "";
-      return reject(
-          in, RejectReason.INVALID_UTF8, "not valid UTF-8" + where + ": " + e.getMessage());
+      return rejector.reject(RejectReason.INVALID_UTF8, invalidUtf8(e), bytes, location);
     }
     JsonNode node;
     try {
-      node = json.readTree(text);
+      node = JSON.readTree(text);
     } catch (JacksonException e) {
-      return reject(
-          in,
+      return rejector.reject(
           RejectReason.MALFORMED_JSON,
-          "malformed JSON: " + e.getOriginalMessage() + " at column " + column(e));
+          "malformed JSON: " + e.getOriginalMessage() + " at column " + column(e),
+          bytes,
+          location);
     }
+    return parse(node, bytes, location, rejector);
+  }
+
+  /** Maps an already parsed JSON value; {@code bytes} are its original bytes, for a rejection. */
+  Parsed parse(JsonNode node, byte[] bytes, String location, Rejector rejector) {
     if (node == null || !node.isObject()) {
-      return reject(
-          in,
+      return rejector.reject(
           RejectReason.NOT_AN_OBJECT,
-          "a JSONL record must be a JSON object, found "
-              + (node == null ? "nothing" : node.getNodeType()));
+          "a record must be a JSON object, found "
+              + (node == null ? "nothing" : node.getNodeType()),
+          bytes,
+          location);
     }
-    JsonNode textNode = at(node, config.textField());
+    JsonNode textNode = firstNode(node, config.textFields());
     if (textNode == null || !textNode.isTextual()) {
-      return reject(
-          in,
+      return rejector.reject(
           RejectReason.MISSING_TEXT,
-          "no string field '" + config.textField() + "' (" + IngestConfig.TEXT_FIELD + ")");
+          "no string field " + config.textFields() + " (" + IngestConfig.TEXT_FIELD + ")",
+          bytes,
+          location);
     }
     String body = textNode.textValue();
-    if (body.isBlank()) {
-      return reject(in, RejectReason.EMPTY_TEXT, "field '" + config.textField() + "' is empty");
+    Parsed.Rejected unusable = checkText(body, bytes, location, rejector);
+    if (unusable != null) {
+      return unusable;
     }
-    if (body.indexOf('\0') >= 0) {
-      return reject(
-          in,
-          RejectReason.TEXT_HAS_NUL,
-          "text contains a NUL character at index " + body.indexOf('\0'));
-    }
-
-    String nativeId = scalar(node, config.idField());
+    String nativeId = first(node, config.idFields());
     String url = first(node, config.urlFields());
-    String docId =
+    Map<String, String> attributes = attributes(node);
+    attributes.put("origin", location);
+    return new Parsed.Accepted(
+        document(
+                rejector.source(),
+                nativeId,
+                url,
+                time(first(node, config.timeFields())),
+                body,
+                attributes)
+            .setIngestedAt(rejector.clock().instant())
+            .build());
+  }
+
+  /** Rejects a text that is empty or holds NUL characters; {@code null} if it can be used. */
+  static Parsed.Rejected checkText(String body, byte[] bytes, String location, Rejector rejector) {
+    if (body.isBlank()) {
+      return rejector.reject(RejectReason.EMPTY_TEXT, "the text is empty", bytes, location);
+    }
+    int nul = body.indexOf('\0');
+    if (nul >= 0) {
+      return rejector.reject(
+          RejectReason.TEXT_HAS_NUL,
+          "text contains a NUL character at index " + nul,
+          bytes,
+          location);
+    }
+    return null;
+  }
+
+  /**
+   * A document of a source, with the stable id of its native id, else its URL, else its text. The
+   * caller sets the ingest time.
+   */
+  static Document.Builder document(
+      SourceDeclaration source,
+      String nativeId,
+      String url,
+      Instant fetchedAt,
+      String text,
+      Map<String, String> attributes) {
+    String id =
         nativeId != null
             ? DocumentIds.of(source.name(), nativeId)
             : url != null
                 ? DocumentIds.of(source.name(), url)
-                : DocumentIds.forContent(source.name(), body);
+                : DocumentIds.forContent(source.name(), text);
+    return Document.newBuilder()
+        .setId(id)
+        .setSource(source.toSource())
+        .setNativeId(nativeId != null ? nativeId : url)
+        .setUrl(url)
+        .setFetchedAt(fetchedAt)
+        .setText(text)
+        .setAttributes(attributes);
+  }
+
+  /** Strict UTF-8 decoding. */
+  static String utf8(byte[] bytes) throws CharacterCodingException {
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    return decoder.decode(ByteBuffer.wrap(bytes)).toString();
+  }
+
+  static String invalidUtf8(CharacterCodingException e) {
+    String where =
+        e instanceof MalformedInputException m ? " (" + m.getInputLength() + " bad byte(s))" : "";
+    return "not valid UTF-8" + where + ": " + e.getMessage();
+  }
+
+  private Map<String, String> attributes(JsonNode node) {
     Map<String, String> attributes = new LinkedHashMap<>();
     for (String field : config.attributeFields()) {
-      String value = scalar(node, field);
-      if (value != null) {
-        attributes.put(
-            field,
-            value.length() > MAX_ATTRIBUTE_CHARS ? value.substring(0, MAX_ATTRIBUTE_CHARS) : value);
+      if (field.endsWith(".*")) {
+        JsonNode object = at(node, field.substring(0, field.length() - 2));
+        if (object != null && object.isObject()) {
+          String prefix = field.substring(0, field.length() - 1);
+          for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            put(attributes, prefix + entry.getKey(), scalar(entry.getValue()));
+          }
+        }
+      } else {
+        put(attributes, field, scalar(at(node, field)));
       }
     }
-    attributes.put("origin", location);
-    return new Accepted(
-        Document.newBuilder()
-            .setId(docId)
-            .setSource(source.toSource())
-            .setNativeId(nativeId != null ? nativeId : url)
-            .setUrl(url)
-            .setFetchedAt(time(first(node, config.timeFields())))
-            .setIngestedAt(now)
-            .setText(body)
-            .setAttributes(attributes)
-            .build());
+    return attributes;
   }
 
-  /** The rejection for input that ended early: the bytes of the unfinished line, and why. */
-  RejectedDocument truncated(
-      byte[] partialLine, String location, SourceDeclaration source, Instant now, Exception cause) {
-    return rejection(
-            new Input(source, partialLine, partialLine.length, location, now),
-            RejectReason.TRUNCATED_INPUT,
-            "input ends early, the rest of the file is unreadable: " + cause)
-        .build();
-  }
-
-  /** The rejection for a file that cannot be decoded at all, with its first bytes. */
-  RejectedDocument corrupt(
-      byte[] head,
-      long size,
-      String location,
-      SourceDeclaration source,
-      Instant now,
-      Exception cause) {
-    return rejection(
-            new Input(source, head, size, location, now),
-            RejectReason.CORRUPT_INPUT,
-            "cannot decode the file: " + cause)
-        .build();
-  }
-
-  /** One input record (bytes cut at the bound, full size) and where it came from. */
-  private record Input(
-      SourceDeclaration source, byte[] bytes, long size, String location, Instant now) {}
-
-  private static CharsetDecoder utf8() {
-    return StandardCharsets.UTF_8
-        .newDecoder()
-        .onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
+  private static void put(Map<String, String> attributes, String key, String value) {
+    if (value != null && attributes.size() < MAX_ATTRIBUTES) {
+      attributes.put(
+          key,
+          value.length() > MAX_ATTRIBUTE_CHARS ? value.substring(0, MAX_ATTRIBUTE_CHARS) : value);
+    }
   }
 
   private static long column(JacksonException e) {
@@ -193,8 +231,17 @@ final class JsonlFormat {
     return current;
   }
 
-  private static String scalar(JsonNode node, String path) {
-    JsonNode value = at(node, path);
+  private static JsonNode firstNode(JsonNode node, List<String> paths) {
+    for (String path : paths) {
+      JsonNode value = at(node, path);
+      if (value != null && !value.isNull()) {
+        return value;
+      }
+    }
+    return null;
+  }
+
+  private static String scalar(JsonNode value) {
     if (value == null || value.isNull() || value.isContainerNode()) {
       return null;
     }
@@ -204,7 +251,7 @@ final class JsonlFormat {
 
   private static String first(JsonNode node, List<String> paths) {
     for (String path : paths) {
-      String value = scalar(node, path);
+      String value = scalar(at(node, path));
       if (value != null) {
         return value;
       }
@@ -240,23 +287,5 @@ final class JsonlFormat {
     } catch (DateTimeParseException e) {
       return null;
     }
-  }
-
-  private Rejected reject(Input in, RejectReason reason, String detail) {
-    return new Rejected(rejection(in, reason, detail).build());
-  }
-
-  private RejectedDocument.Builder rejection(Input in, RejectReason reason, String detail) {
-    return Rejections.of(
-            DocumentIds.forBytes(in.source().name(), in.bytes()),
-            Stage.INGEST,
-            reason.name(),
-            detail,
-            in.bytes(),
-            config.rejectedMaxBytes(),
-            in.now())
-        .setOriginalSize(in.size())
-        .setSource(in.source().toSource())
-        .setLocation(in.location());
   }
 }

@@ -1,104 +1,186 @@
 package dev.refinery.ingest;
 
+import static dev.refinery.ingest.Fixtures.WEB;
+import static dev.refinery.ingest.Fixtures.documents;
+import static dev.refinery.ingest.Fixtures.gzip;
+import static dev.refinery.ingest.Fixtures.progress;
+import static dev.refinery.ingest.Fixtures.rejections;
+import static dev.refinery.ingest.Fixtures.write;
+import static dev.refinery.ingest.Fixtures.zstd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.refinery.schemas.Document;
+import dev.refinery.schemas.DocumentIds;
+import dev.refinery.schemas.IngestProgress;
 import dev.refinery.schemas.RejectedDocument;
-import dev.refinery.schemas.SourceKind;
 import dev.refinery.schemas.Stage;
-import dev.refinery.schemas.Topics;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPOutputStream;
 import org.apache.kafka.clients.producer.MockProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The ingest unit alone: no broker here, so Kafka's own MockProducer stands in for one. */
+/** The ingest unit alone: no broker here, so Kafka's own MockProducer (transactional) stands in. */
 class IngestorTest {
-  static final SourceDeclaration WEB =
-      new SourceDeclaration("web-test", SourceKind.PUBLIC_WEB, "CC-BY-4.0", null, null, "web");
   static final Instant NOW = Instant.parse("2026-11-22T10:00:00Z");
 
   @TempDir Path dir;
-  MockProducer<String, byte[]> producer;
-  Ingestor ingestor;
+  MockProducer<String, byte[]> producer =
+      new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
+  ProgressStore store = ProgressStore.empty();
 
-  @BeforeEach
-  void setUp() {
-    producer = new MockProducer<>(true, null, new StringSerializer(), new ByteArraySerializer());
-    ingestor =
-        new Ingestor(
-            new IngestConfig(
-                Map.of(
-                    IngestConfig.MAX_DOCUMENT_BYTES, 4096, IngestConfig.REJECTED_MAX_BYTES, 100)),
-            producer,
-            Clock.fixed(NOW, ZoneOffset.UTC));
+  Ingestor ingestor(Map<String, Object> settings) {
+    Map<String, Object> all =
+        new HashMap<>(
+            Map.of(IngestConfig.MAX_DOCUMENT_BYTES, 4096, IngestConfig.REJECTED_MAX_BYTES, 100));
+    all.putAll(settings);
+    return new Ingestor(
+        new IngestConfig(all),
+        producer,
+        store,
+        IngestMetrics.inMemory(),
+        Clock.fixed(NOW, ZoneOffset.UTC));
+  }
+
+  Ingestor ingestor() {
+    return ingestor(Map.of());
   }
 
   @Test
-  void goodRecordsBecomeDocumentsWithProvenance() throws IOException {
+  void dolmaAndRedPajamaLayoutsWorkAsTheyAre() throws IOException {
     Path file =
         write(
-            "good.jsonl",
-            """
-        {"id": "a", "text": "First document.", "url": "https://example.org/a", "created": "2020-03-29T09:04:10Z", "title": "A"}
-        {"text": "No id and no url: the id comes from the content.", "metadata": {"url": "https://example.org/b"}}
-        {"text": "Neither: content id."}
-        """);
+            dir,
+            "mixed.jsonl",
+            ("""
+        {"id": "d1", "text": "A Dolma document.", "source": "common-crawl", "added": "2023-04-07T15:24:38.743534+00:00", "created": "2020-03-29T09:04:10Z", "metadata": {"url": "https://example.org/a", "language": "en", "perplexity": 304.6, "line_ids": [1, 2]}}
+        {"text": "A RedPajama v1 document.", "meta": {"url": "https://example.org/b", "timestamp": 1666000000, "language": "en"}}
+        {"raw_content": "A RedPajama v2 document.", "doc_id": "rp2-7"}
+        """)
+                .getBytes(StandardCharsets.UTF_8));
 
-    IngestReport report = ingestor.ingest(file, WEB);
+    IngestReport report = ingestor().ingest(file, WEB);
 
     assertThat(report.documents()).isEqualTo(3);
-    assertThat(report.rejectedTotal()).isZero();
-    List<Document> docs = documents();
-    Document first = docs.get(0);
-    assertThat(first.getId()).isEqualTo(dev.refinery.schemas.DocumentIds.of("web-test", "a"));
-    assertThat(first.getSource().getName()).isEqualTo("web-test");
-    assertThat(first.getSource().getLicence().getSpdxId()).isEqualTo("CC-BY-4.0");
-    assertThat(first.getSource().getStream()).isEqualTo("web");
-    assertThat(first.getUrl()).isEqualTo("https://example.org/a");
-    assertThat(first.getFetchedAt()).isEqualTo(Instant.parse("2020-03-29T09:04:10Z"));
-    assertThat(first.getIngestedAt()).isEqualTo(NOW);
-    assertThat(first.getAttributes())
-        .containsEntry("title", "A")
-        .containsEntry("origin", "good.jsonl:1");
-    assertThat(docs.get(1).getId())
-        .isEqualTo(dev.refinery.schemas.DocumentIds.of("web-test", "https://example.org/b"));
-    assertThat(docs.get(2).getId())
-        .isEqualTo(dev.refinery.schemas.DocumentIds.forContent("web-test", "Neither: content id."));
-    assertThat(producer.history())
-        .extracting(ProducerRecord::key)
-        .containsExactlyElementsOf(docs.stream().map(Document::getId).toList());
+    List<Document> docs = documents(producer);
+    Document dolma = docs.get(0);
+    assertThat(dolma.getId()).isEqualTo(DocumentIds.of("web-test", "d1"));
+    assertThat(dolma.getUrl()).isEqualTo("https://example.org/a");
+    assertThat(dolma.getFetchedAt()).isEqualTo(Instant.parse("2020-03-29T09:04:10Z"));
+    assertThat(dolma.getIngestedAt()).isEqualTo(NOW);
+    assertThat(dolma.getSource().getLicence().getSpdxId()).isEqualTo("CC-BY-4.0");
+    assertThat(dolma.getSource().getStream()).isEqualTo("web");
+    assertThat(dolma.getAttributes())
+        .containsEntry("source", "common-crawl")
+        .containsEntry("metadata.language", "en")
+        .containsEntry("metadata.perplexity", "304.6")
+        .containsEntry("origin", "mixed.jsonl:1")
+        .doesNotContainKey("metadata.line_ids");
+    Document v1 = docs.get(1);
+    assertThat(v1.getId()).isEqualTo(DocumentIds.of("web-test", "https://example.org/b"));
+    assertThat(v1.getFetchedAt()).isEqualTo(Instant.ofEpochSecond(1666000000));
+    assertThat(docs.get(2).getText()).isEqualTo("A RedPajama v2 document.");
+    assertThat(docs.get(2).getNativeId()).isEqualTo("rp2-7");
   }
 
   @Test
-  void reingestingTheSameFileYieldsTheSameIds() throws IOException {
-    Path file = write("same.jsonl", "{\"text\": \"one\"}\n{\"id\": 7, \"text\": \"two\"}\n");
+  void documentsAndProgressCommitTogetherInTransactionsOfTheConfiguredSize() throws IOException {
+    StringBuilder lines = new StringBuilder();
+    for (int i = 0; i < 7; i++) {
+      lines
+          .append("{\"id\": ")
+          .append(i)
+          .append(", \"text\": \"document ")
+          .append(i)
+          .append("\"}\n");
+    }
+    Path file = write(dir, "seven.jsonl", lines.toString().getBytes(StandardCharsets.UTF_8));
 
-    ingestor.ingest(file, WEB);
-    ingestor.ingest(file, WEB);
+    ingestor(Map.of(IngestConfig.COMMIT_RECORDS, 3)).ingest(file, WEB);
 
-    List<String> keys = producer.history().stream().map(ProducerRecord::key).toList();
-    assertThat(keys.subList(0, 2)).isEqualTo(keys.subList(2, 4));
+    assertThat(producer.commitCount()).isEqualTo(3);
+    assertThat(progress(producer))
+        .extracting(IngestProgress::getRecords)
+        .containsExactly(3L, 6L, 7L);
+    assertThat(progress(producer))
+        .extracting(IngestProgress::getDone)
+        .containsExactly(false, false, true);
+    IngestProgress last = progress(producer).get(2);
+    assertThat(last.getDocuments()).isEqualTo(7);
+    assertThat(last.getFile()).isEqualTo(file.toString());
   }
 
   @Test
-  void everyKindOfGarbageIsRejectedWithItsReasonAndTheRestGoesThrough() throws IOException {
+  void aFileDoneBeforeIsNotReadAgain() throws IOException {
+    Path file =
+        write(
+            dir,
+            "once.jsonl",
+            "{\"text\": \"one\"}\n{\"text\": \"two\"}\n".getBytes(StandardCharsets.UTF_8));
+    Ingestor ingestor = ingestor();
+
+    ingestor.ingest(file, WEB);
+    IngestReport again = ingestor.ingest(file, WEB);
+
+    assertThat(again.alreadyDone()).isTrue();
+    assertThat(again.documents()).isZero();
+    assertThat(documents(producer)).hasSize(2);
+  }
+
+  @Test
+  void anInterruptedFileResumesAfterWhatWasCommitted() throws IOException {
+    StringBuilder lines = new StringBuilder();
+    for (int i = 0; i < 10; i++) {
+      lines
+          .append("{\"id\": ")
+          .append(i)
+          .append(", \"text\": \"document ")
+          .append(i)
+          .append("\"}\n");
+    }
+    Path file = write(dir, "ten.jsonl.gz", gzip(lines.toString().getBytes(StandardCharsets.UTF_8)));
+    // what the run that was killed committed: 4 records, then the process died
+    String key = ProgressStore.key(WEB.name(), FileFingerprint.of(file));
+    store.committed(
+        key,
+        IngestProgress.newBuilder()
+            .setSource(WEB.name())
+            .setFile("elsewhere/ten.jsonl.gz")
+            .setFingerprint(FileFingerprint.of(file))
+            .setRecords(4)
+            .setBytes(0)
+            .setDocuments(4)
+            .setRejected(0)
+            .setDone(false)
+            .setUpdatedAt(NOW)
+            .build());
+
+    IngestReport report = ingestor().ingest(file, WEB);
+
+    assertThat(report.resumedAt()).isEqualTo(4);
+    assertThat(report.documents()).isEqualTo(6);
+    assertThat(documents(producer))
+        .extracting(Document::getNativeId)
+        .containsExactly("4", "5", "6", "7", "8", "9");
+    assertThat(progress(producer).get(progress(producer).size() - 1).getDocuments()).isEqualTo(10);
+  }
+
+  @Test
+  void everyKindOfBadLineIsRejectedWithItsReasonAndTheRestGoesThrough() throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     bytes.writeBytes("{\"text\": \"good one\"}\n".getBytes(StandardCharsets.UTF_8));
     bytes.writeBytes("{\"text\": \"unterminated\n".getBytes(StandardCharsets.UTF_8));
@@ -116,10 +198,9 @@ class IngestorTest {
     bytes.writeBytes("{\"text\": \"a\"} trailing\n".getBytes(StandardCharsets.UTF_8));
     bytes.writeBytes("\n   \n".getBytes(StandardCharsets.UTF_8));
     bytes.writeBytes("{\"text\": \"good two\"}\n".getBytes(StandardCharsets.UTF_8));
-    Path file = dir.resolve("garbage.jsonl");
-    Files.write(file, bytes.toByteArray());
+    Path file = write(dir, "garbage.jsonl", bytes.toByteArray());
 
-    IngestReport report = ingestor.ingest(file, WEB);
+    IngestReport report = ingestor().ingest(file, WEB);
 
     assertThat(report.documents()).isEqualTo(2);
     assertThat(report.rejected())
@@ -139,8 +220,10 @@ class IngestorTest {
                 1L,
                 "DOCUMENT_TOO_LARGE",
                 1L));
-    assertThat(documents()).extracting(Document::getText).containsExactly("good one", "good two");
-    List<RejectedDocument> rejections = rejections();
+    assertThat(documents(producer))
+        .extracting(Document::getText)
+        .containsExactly("good one", "good two");
+    List<RejectedDocument> rejections = rejections(producer);
     assertThat(rejections)
         .allSatisfy(
             r -> {
@@ -151,7 +234,6 @@ class IngestorTest {
               assertThat(r.getOriginal().remaining()).isLessThanOrEqualTo(100);
             });
     RejectedDocument malformed = rejections.get(0);
-    assertThat(malformed.getReason()).isEqualTo("MALFORMED_JSON");
     assertThat(malformed.getLocation()).isEqualTo("garbage.jsonl:2");
     assertThat(StandardCharsets.UTF_8.decode(malformed.getOriginal()).toString())
         .isEqualTo("{\"text\": \"unterminated");
@@ -166,104 +248,161 @@ class IngestorTest {
   }
 
   @Test
-  void aCutGzipFileKeepsWhatCouldBeReadAndRecordsWhereItBroke() throws IOException {
-    ByteArrayOutputStream gz = new ByteArrayOutputStream();
-    try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
-      for (int i = 0; i < 2000; i++) {
-        out.write(
-            ("{\"id\": " + i + ", \"text\": \"document number " + i + " with some words in it\"}\n")
-                .getBytes(StandardCharsets.UTF_8));
-      }
+  void cutGzipAndZstdFilesKeepWhatCouldBeReadAndRecordWhereTheyBroke() throws IOException {
+    StringBuilder lines = new StringBuilder();
+    for (int i = 0; i < 20_000; i++) {
+      lines
+          .append("{\"id\": ")
+          .append(i)
+          .append(", \"text\": \"document number ")
+          .append(i)
+          .append(" with words\"}\n");
     }
-    byte[] whole = gz.toByteArray();
-    Path cut = dir.resolve("cut.jsonl.gz");
-    Files.write(cut, Arrays.copyOf(whole, whole.length * 2 / 3));
+    // over 1 MB, so zstd writes several blocks and a cut file still has whole ones
+    byte[] plain = lines.toString().getBytes(StandardCharsets.UTF_8);
+    byte[] gz = gzip(plain);
+    byte[] zst = zstd(plain);
+    Path cutGz = write(dir, "cut.jsonl.gz", Arrays.copyOf(gz, gz.length * 2 / 3));
+    Path cutZst = write(dir, "cut.jsonl.zst", Arrays.copyOf(zst, zst.length * 2 / 3));
+    Path wholeZst = write(dir, "whole.jsonl.zst", zst);
 
-    IngestReport report = ingestor.ingest(cut, WEB);
+    Ingestor ingestor = ingestor();
+    IngestReport gzReport = ingestor.ingest(cutGz, WEB);
+    IngestReport zstReport = ingestor.ingest(cutZst, WEB);
+    IngestReport whole = ingestor.ingest(wholeZst, WEB);
 
-    assertThat(report.documents()).isBetween(1L, 1999L);
-    assertThat(report.rejected())
-        .containsOnlyKeys("TRUNCATED_INPUT")
-        .containsEntry("TRUNCATED_INPUT", 1L);
-    RejectedDocument truncated = rejections().get(0);
-    assertThat(truncated.getLocation()).startsWith("cut.jsonl.gz@");
-    assertThat(truncated.getDetail()).contains("input ends early");
+    for (IngestReport cut : List.of(gzReport, zstReport)) {
+      assertThat(cut.documents()).isBetween(1L, 19_999L);
+      assertThat(cut.rejected()).containsExactly(Map.entry("TRUNCATED_INPUT", 1L));
+    }
+    assertThat(whole.documents()).isEqualTo(20_000);
+    assertThat(rejections(producer))
+        .extracting(RejectedDocument::getLocation)
+        .anySatisfy(l -> assertThat(l).startsWith("cut.jsonl.gz@"))
+        .anySatisfy(l -> assertThat(l).startsWith("cut.jsonl.zst@"));
+    assertThat(rejections(producer).get(0).getDetail()).contains("input ends early");
+  }
+
+  @Test
+  void aDecompressionBombIsStoppedAtTheBound() throws IOException {
+    byte[] zeros = new byte[8 * 1024 * 1024];
+    Path bomb = write(dir, "bomb.jsonl.gz", gzip(zeros));
+
+    IngestReport report =
+        ingestor(Map.of(IngestConfig.MAX_DECOMPRESSED_BYTES, 1024 * 1024)).ingest(bomb, WEB);
+
+    assertThat(report.rejected()).containsEntry("DECOMPRESSION_LIMIT", 1L);
+    RejectedDocument limit =
+        rejections(producer).stream()
+            .filter(r -> r.getReason().equals("DECOMPRESSION_LIMIT"))
+            .findFirst()
+            .get();
+    assertThat(limit.getThreshold()).isEqualTo(1024.0 * 1024);
+    assertThat(limit.getDetail()).contains(IngestConfig.MAX_DECOMPRESSED_BYTES);
+    assertThat(report.bytes()).isLessThanOrEqualTo(1024 * 1024 + 64 * 1024);
+  }
+
+  @Test
+  void aBombIsAlsoCaughtByItsCompressionRatio() throws IOException {
+    Path bomb = write(dir, "ratio.jsonl.gz", gzip(new byte[80 * 1024 * 1024]));
+
+    IngestReport report = ingestor().ingest(bomb, WEB);
+
+    assertThat(report.rejected()).containsKey("DECOMPRESSION_LIMIT");
+    assertThat(rejections(producer))
+        .anySatisfy(r -> assertThat(r.getDetail()).contains(IngestConfig.MAX_COMPRESSION_RATIO));
   }
 
   @Test
   void aGzFileThatIsNotGzipIsOneRejectionNotACrash() throws IOException {
-    Path fake = write("fake.jsonl.gz", "{\"text\": \"plain text pretending\"}\n");
+    Path fake =
+        write(
+            dir,
+            "fake.jsonl.gz",
+            "{\"text\": \"plain text pretending\"}\n".getBytes(StandardCharsets.UTF_8));
 
-    IngestReport report = ingestor.ingest(fake, WEB);
+    IngestReport report = ingestor().ingest(fake, WEB);
 
     assertThat(report.documents()).isZero();
     assertThat(report.rejected()).containsExactly(Map.entry("CORRUPT_INPUT", 1L));
-    assertThat(StandardCharsets.UTF_8.decode(rejections().get(0).getOriginal()).toString())
+    assertThat(StandardCharsets.UTF_8.decode(rejections(producer).get(0).getOriginal()).toString())
         .startsWith("{\"text\"");
   }
 
   @Test
-  void missingFileIsAnErrorNamingIt() {
+  void plainTextFilesAreOneDocumentEachWithTheirPathAsId() throws IOException {
+    Path good =
+        write(
+            dir,
+            "essay.txt",
+            "An essay, in one file.\nWith two lines.".getBytes(StandardCharsets.UTF_8));
+    Path latin1 = write(dir, "latin1.txt", "Caf\u00e9".getBytes(StandardCharsets.ISO_8859_1));
+    Path empty = write(dir, "empty.md", new byte[0]);
+    Path big = write(dir, "big.txt.gz", gzip("y".repeat(5000).getBytes(StandardCharsets.UTF_8)));
+    Ingestor ingestor = ingestor();
+
+    ingestor.ingest(new Ingestor.Input(good, WEB, null, "essays/essay.txt"), IngestListener.NONE);
+    for (Path p : List.of(latin1, empty, big)) {
+      ingestor.ingest(p, WEB);
+    }
+
+    assertThat(documents(producer))
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.getText()).isEqualTo("An essay, in one file.\nWith two lines.");
+              assertThat(d.getId()).isEqualTo(DocumentIds.of("web-test", "essays/essay.txt"));
+            });
+    assertThat(rejections(producer))
+        .extracting(RejectedDocument::getReason)
+        .containsExactly("INVALID_UTF8", "EMPTY_TEXT", "DOCUMENT_TOO_LARGE");
+  }
+
+  @Test
+  void unknownFormatsAndMissingFilesAreErrorsThatSayWhatToDo() throws IOException {
+    Path odd = write(dir, "data.bin", new byte[] {1});
+
+    Ingestor ingestor = ingestor();
+
+    assertThatThrownBy(() -> ingestor.ingest(odd, WEB))
+        .isInstanceOf(IngestException.class)
+        .hasMessageContaining("cannot tell the format")
+        .hasMessageContaining("--format");
     assertThatThrownBy(() -> ingestor.ingest(dir.resolve("nope.jsonl"), WEB))
         .isInstanceOf(IngestException.class)
-        .hasMessageContaining("no such file")
-        .hasMessageContaining("nope.jsonl");
+        .hasMessageContaining("no such file");
     assertThatThrownBy(() -> ingestor.ingest(dir, WEB))
         .isInstanceOf(IngestException.class)
         .hasMessageContaining("not a regular file");
   }
 
   @Test
-  void brokerAwayWhenSendingSaysWhatToDo() throws IOException {
-    producer.sendException =
-        new org.apache.kafka.common.errors.TimeoutException("metadata not available");
-    Path file = write("one.jsonl", "{\"text\": \"x\"}\n");
+  void aFailedCommitLeavesNothingAndSaysARerunResumes() throws IOException {
+    Path file =
+        write(
+            dir,
+            "two.jsonl",
+            "{\"text\": \"x\"}\n{\"text\": \"y\"}\n".getBytes(StandardCharsets.UTF_8));
+    Ingestor ingestor = ingestor();
+    producer.commitTransactionException = new TimeoutException("broker away");
 
     assertThatThrownBy(() -> ingestor.ingest(file, WEB))
         .isInstanceOf(IngestException.class)
-        .hasMessageContaining("metadata not available")
-        .hasMessageContaining("Ingesting the file again is safe");
+        .hasMessageContaining("broker away")
+        .hasMessageContaining("resumes");
+    assertThat(producer.history()).isEmpty();
+    assertThat(producer.transactionAborted()).isTrue();
   }
 
   @Test
-  void recordsKafkaRefusesLaterFailTheFileToo() throws IOException {
-    MockProducer<String, byte[]> refusing =
-        new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer()) {
-          @Override
-          public synchronized void flush() {
-            while (errorNext(
-                new org.apache.kafka.common.errors.RecordTooLargeException(
-                    "too large for the broker"))) {
-              // every pending send fails
-            }
-          }
-        };
-    Ingestor refused = new Ingestor(new IngestConfig(Map.of()), refusing, Clock.systemUTC());
-    Path file = write("two.jsonl", "{\"text\": \"x\"}\n{\"text\": \"y\"}\n");
+  void beingFencedByAnotherProcessIsExplained() throws IOException {
+    Path file = write(dir, "one.jsonl", "{\"text\": \"x\"}\n".getBytes(StandardCharsets.UTF_8));
+    Ingestor ingestor = ingestor();
+    producer.commitTransactionException = new ProducerFencedException("fenced");
 
-    assertThatThrownBy(() -> refused.ingest(file, WEB))
+    assertThatThrownBy(() -> ingestor.ingest(file, WEB))
         .isInstanceOf(IngestException.class)
-        .hasMessageContaining("too large for the broker")
-        .hasMessageContaining("two.jsonl");
-  }
-
-  private Path write(String name, String content) throws IOException {
-    Path file = dir.resolve(name);
-    Files.writeString(file, content);
-    return file;
-  }
-
-  private List<Document> documents() {
-    return producer.history().stream()
-        .filter(r -> r.topic().equals(Topics.CORPUS_RAW.name()))
-        .map(r -> Topics.CORPUS_RAW.deserialize(r.value()))
-        .toList();
-  }
-
-  private List<RejectedDocument> rejections() {
-    return producer.history().stream()
-        .filter(r -> r.topic().equals(Topics.CORPUS_REJECTED.name()))
-        .map(r -> Topics.CORPUS_REJECTED.deserialize(r.value()))
-        .toList();
+        .hasMessageContaining("another ingest process")
+        .hasMessageContaining(IngestConfig.TRANSACTIONAL_ID);
   }
 }

@@ -1,0 +1,174 @@
+package dev.refinery.ingest;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ingests files as they land in a folder, and keeps going.
+ *
+ * <p><b>Convention.</b> Write a file under a name the watcher ignores (starting with {@code .} or
+ * ending in {@code .tmp}, {@code .part} or {@code .partial}), then rename it to its final name in
+ * the same folder: a rename is atomic, so the watcher never sees half a file. With a source given,
+ * every file under the folder belongs to it; without, each first-level subfolder is named after the
+ * declared source its files belong to ({@code DIR/cc-2024-10/shard-0001.jsonl.gz}).
+ *
+ * <p>A file is ingested once: its progress is on {@code ingest.progress.v1}, so a restarted watcher
+ * skips what is done and resumes what was interrupted. When Kafka is away, the file is tried again
+ * at the next scan.
+ */
+public final class FolderWatcher implements Runnable, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FolderWatcher.class);
+
+  /** Told about each file the watcher finishes or fails. */
+  public interface Listener {
+    void ingested(Path file, IngestReport report);
+
+    void failed(Path file, Exception error);
+  }
+
+  private record Seen(Path file, long size, long modified) {}
+
+  private final Path root;
+  private final SourceRegistry sources;
+  private final String source;
+  private final Ingestor ingestor;
+  private final long pollMs;
+  private final Listener listener;
+  private final Set<Seen> finished = new HashSet<>();
+  private volatile boolean stopped;
+
+  /**
+   * @param source the source of every file, or {@code null} to name sources by subfolder
+   */
+  public FolderWatcher(
+      Path root,
+      SourceRegistry sources,
+      String source,
+      Ingestor ingestor,
+      long pollMs,
+      Listener listener) {
+    this.root = root;
+    this.sources = sources;
+    this.source = source;
+    this.ingestor = ingestor;
+    this.pollMs = pollMs;
+    this.listener = listener;
+    if (source != null) {
+      sources.get(source);
+    }
+  }
+
+  @Override
+  public void run() {
+    while (!stopped) {
+      try {
+        scan();
+      } catch (IOException e) {
+        LOG.warn("cannot list {}: {}", root, e.toString());
+      }
+      try {
+        Thread.sleep(pollMs);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** Ingests what is new in the folder now; returns how many files were finished. */
+  public int scan() throws IOException {
+    int done = 0;
+    for (Path file : candidates()) {
+      if (stopped) {
+        break;
+      }
+      BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+      Seen seen = new Seen(file, attributes.size(), attributes.lastModifiedTime().toMillis());
+      if (finished.contains(seen)) {
+        continue;
+      }
+      SourceDeclaration declared = sourceOf(file);
+      if (declared == null) {
+        continue;
+      }
+      try {
+        IngestReport report =
+            ingestor.ingest(
+                new Ingestor.Input(file, declared, null, root.relativize(file).toString()),
+                IngestListener.NONE);
+        finished.add(seen);
+        listener.ingested(file, report);
+        done++;
+      } catch (IngestException e) {
+        // Kafka away, or the file vanished: try again at the next scan
+        listener.failed(file, e);
+      }
+    }
+    return done;
+  }
+
+  private List<Path> candidates() throws IOException {
+    List<Path> files = new ArrayList<>();
+    if (!Files.isDirectory(root)) {
+      throw new IOException("no such folder: " + root);
+    }
+    try (Stream<Path> walk = Files.walk(root)) {
+      walk.filter(Files::isRegularFile)
+          .filter(f -> !ignored(root.relativize(f)))
+          .filter(f -> InputFormat.of(f) != null)
+          .sorted()
+          .forEach(files::add);
+    }
+    return files;
+  }
+
+  private SourceDeclaration sourceOf(Path file) {
+    if (source != null) {
+      return sources.get(source);
+    }
+    Path relative = root.relativize(file);
+    if (relative.getNameCount() < 2) {
+      return null;
+    }
+    String name = relative.getName(0).toString();
+    try {
+      return sources.get(name);
+    } catch (IllegalArgumentException e) {
+      if (finished.add(new Seen(file.getParent(), -1, -1))) {
+        LOG.warn("{}: folder {} names no declared source; its files are left alone", root, name);
+      }
+      return null;
+    }
+  }
+
+  /** Hidden, temporary and partial files, anywhere in the path. */
+  public static boolean ignored(Path relative) {
+    for (Path part : relative) {
+      String name = part.toString().toLowerCase(Locale.ROOT);
+      if (name.startsWith(".")
+          || name.startsWith("_")
+          || name.endsWith(".tmp")
+          || name.endsWith(".part")
+          || name.endsWith(".partial")
+          || name.endsWith(".inprogress")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public void close() {
+    stopped = true;
+  }
+}

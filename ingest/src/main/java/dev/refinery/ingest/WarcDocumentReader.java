@@ -1,0 +1,337 @@
+package dev.refinery.ingest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.Charset;
+import java.nio.charset.IllegalCharsetNameException;
+import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnsupportedCharsetException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.netpreserve.jwarc.HttpResponse;
+import org.netpreserve.jwarc.MediaType;
+import org.netpreserve.jwarc.ParsingException;
+import org.netpreserve.jwarc.WarcCompression;
+import org.netpreserve.jwarc.WarcConversion;
+import org.netpreserve.jwarc.WarcReader;
+import org.netpreserve.jwarc.WarcRecord;
+import org.netpreserve.jwarc.WarcResponse;
+import org.netpreserve.jwarc.WarcTargetRecord;
+
+/**
+ * WARC files (plain or .gz), read with the IIPC's jwarc. A {@code response} record holding a
+ * successful HTML page becomes a document of its main text ({@link HtmlText}), with the target URL,
+ * the capture date and the page title; a {@code conversion} record becomes a document of its text.
+ * Other records (warcinfo, request, metadata, images, redirects) hold no document and are skipped.
+ *
+ * <p>A record that does not parse is rejected as {@code BROKEN_WARC_RECORD} and reading goes on at
+ * the next record: in a .warc.gz the next gzip member (each record is one), in a plain WARC the
+ * next {@code WARC/} version line. What the file may decompress to is bounded by the records'
+ * declared lengths, checked before a record's body is read, so a bomb is refused unread.
+ */
+final class WarcDocumentReader implements DocumentReader {
+  private static final byte[] GZIP_MAGIC = {0x1f, (byte) 0x8b, 0x08};
+  private static final byte[] VERSION_LINE = "\nWARC/1.".getBytes(StandardCharsets.US_ASCII);
+
+  private final FileChannel channel;
+  private final WarcReader reader;
+  private final String name;
+  private final int maxBytes;
+  private final long maxDecompressed;
+  private final Rejector rejector;
+  private long declared;
+  private long lastRecordStart = -1;
+  private long resumedAt = -1;
+  private boolean exhausted;
+
+  WarcDocumentReader(Path file, String name, IngestConfig config, Rejector rejector)
+      throws IOException {
+    this.channel = FileChannel.open(file, StandardOpenOption.READ);
+    try {
+      this.reader = new WarcReader(channel);
+    } catch (IOException | IllegalArgumentException e) {
+      channel.close();
+      throw new IOException("not a WARC file: " + e.getMessage(), e);
+    }
+    // accept what real crawlers write: bare LF line ends, odd header spacing
+    reader.setLenient(true);
+    this.name = name;
+    this.maxBytes = config.maxDocumentBytes();
+    this.maxDecompressed = config.maxDecompressedBytes();
+    this.rejector = rejector;
+  }
+
+  @Override
+  public Parsed next() throws IOException {
+    if (exhausted) {
+      return null;
+    }
+    Optional<WarcRecord> next;
+    try {
+      next = reader.next();
+    } catch (ParsingException | RuntimeException e) {
+      // jwarc reports some malformed headers as runtime exceptions (a non-numeric Content-Length)
+      String why = e instanceof ParsingException p ? p.getBaseMessage() : e.toString();
+      Parsed.Rejected broken =
+          rejector.reject(
+              RejectReason.BROKEN_WARC_RECORD,
+              "WARC record does not parse: " + why + "; reading goes on at the next record",
+              new byte[0],
+              0,
+              name + "@" + failingRecord());
+      resync();
+      return broken;
+    }
+    if (next.isEmpty()) {
+      return null;
+    }
+    WarcRecord record = next.get();
+    lastRecordStart = record.position();
+    resumedAt = -1;
+    String location = name + "@" + record.position();
+    declared += record.body().size() + 512;
+    if (declared > maxDecompressed) {
+      throw new Decompression.LimitExceeded(
+          "records declare more than "
+              + IngestConfig.MAX_DECOMPRESSED_BYTES
+              + "="
+              + maxDecompressed
+              + " bytes by "
+              + location,
+          declared,
+          maxDecompressed);
+    }
+    try {
+      if (record instanceof WarcResponse response) {
+        return response(response, location);
+      }
+      if (record instanceof WarcConversion conversion) {
+        return conversion(conversion, location);
+      }
+      return new Parsed.Skipped(record.type());
+    } catch (ParsingException | RuntimeException e) {
+      String why = e instanceof ParsingException p ? p.getBaseMessage() : e.toString();
+      return rejector.reject(
+          RejectReason.BROKEN_WARC_RECORD,
+          record.type() + " record " + record.id() + " does not parse: " + why,
+          record.serializeHeader(),
+          location);
+    }
+  }
+
+  /**
+   * Where the record that failed starts: the first record boundary after the last good record (a
+   * gzip member, or a version line), or the start of the file.
+   */
+  private long failingRecord() throws IOException {
+    if (resumedAt >= 0) {
+      return resumedAt;
+    }
+    if (lastRecordStart < 0) {
+      return 0;
+    }
+    long found = find(marker(), lastRecordStart + 1);
+    return found < 0 ? lastRecordStart + 1 : found;
+  }
+
+  /** Moves to the record boundary after the one that failed; with none left, the file is done. */
+  private void resync() throws IOException {
+    long found = find(marker(), failingRecord() + 1);
+    if (found < 0) {
+      exhausted = true;
+      return;
+    }
+    resumedAt = found;
+    reader.position(marker() == VERSION_LINE ? found + 1 : found);
+  }
+
+  private byte[] marker() {
+    return reader.compression() == WarcCompression.GZIP ? GZIP_MAGIC : VERSION_LINE;
+  }
+
+  private long find(byte[] marker, long from) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+    long base = from;
+    while (base < channel.size()) {
+      buffer.clear();
+      int n = channel.read(buffer, base);
+      if (n <= 0) {
+        return -1;
+      }
+      byte[] bytes = buffer.array();
+      for (int i = 0; i + marker.length <= n; i++) {
+        if (Arrays.equals(bytes, i, i + marker.length, marker, 0, marker.length)) {
+          return base + i;
+        }
+      }
+      base += Math.max(1, n - marker.length + 1);
+    }
+    return -1;
+  }
+
+  private Parsed response(WarcResponse response, String location) throws IOException {
+    if (!response.contentType().base().equals(MediaType.HTTP_RESPONSE.base())
+        && !response.contentType().base().equals(MediaType.HTTP.base())) {
+      return new Parsed.Skipped("response of type " + response.contentType().base());
+    }
+    HttpResponse http = response.http();
+    String payloadType = http.contentType().base().toString().toLowerCase(Locale.ROOT);
+    if (http.status() < 200 || http.status() >= 300) {
+      return new Parsed.Skipped("HTTP " + http.status());
+    }
+    if (!payloadType.equals("text/html") && !payloadType.equals("application/xhtml+xml")) {
+      return new Parsed.Skipped(payloadType);
+    }
+    byte[] body = read(http.bodyDecoded().stream());
+    if (body.length > maxBytes) {
+      return tooLarge(response, location);
+    }
+    Charset charset = charset(http.contentType().parameters().get("charset"));
+    String html = new String(body, charset == null ? sniffCharset(body) : charset);
+    HtmlText.Extracted page = HtmlText.extract(html, response.target());
+    Parsed.Rejected unusable = JsonlFormat.checkText(page.text(), head(body), location, rejector);
+    if (unusable != null) {
+      return unusable;
+    }
+    Map<String, String> attributes = attributes(response, location);
+    attributes.put("http_status", Integer.toString(http.status()));
+    attributes.put("content_type", payloadType);
+    if (page.title() != null) {
+      attributes.put("title", page.title());
+    }
+    if (page.language() != null) {
+      attributes.put("html_lang", page.language());
+    }
+    return accepted(response, page.text(), attributes);
+  }
+
+  private Parsed conversion(WarcConversion conversion, String location) throws IOException {
+    byte[] body = read(conversion.body().stream());
+    if (body.length > maxBytes) {
+      return tooLarge(conversion, location);
+    }
+    String text;
+    try {
+      text = JsonlFormat.utf8(body).strip();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return rejector.reject(RejectReason.INVALID_UTF8, JsonlFormat.invalidUtf8(e), body, location);
+    }
+    Parsed.Rejected unusable = JsonlFormat.checkText(text, body, location, rejector);
+    if (unusable != null) {
+      return unusable;
+    }
+    Map<String, String> attributes = attributes(conversion, location);
+    conversion.refersTo().ifPresent(id -> attributes.put("warc_refers_to", id.toString()));
+    return accepted(conversion, text, attributes);
+  }
+
+  private Parsed accepted(WarcTargetRecord record, String text, Map<String, String> attributes) {
+    return new Parsed.Accepted(
+        JsonlFormat.document(
+                rejector.source(), null, record.target(), record.date(), text, attributes)
+            .setIngestedAt(rejector.clock().instant())
+            .build());
+  }
+
+  private static Map<String, String> attributes(WarcRecord record, String location) {
+    Map<String, String> attributes = new LinkedHashMap<>();
+    attributes.put("warc_record_id", record.id().toString());
+    attributes.put("warc_type", record.type());
+    attributes.put("origin", location);
+    return attributes;
+  }
+
+  private Parsed tooLarge(WarcTargetRecord record, String location) {
+    byte[] header = record.serializeHeader();
+    return new Parsed.Rejected(
+        rejector
+            .rejection(
+                RejectReason.DOCUMENT_TOO_LARGE,
+                record.type()
+                    + " payload of "
+                    + record.target()
+                    + " is over "
+                    + IngestConfig.MAX_DOCUMENT_BYTES
+                    + "="
+                    + maxBytes
+                    + " bytes",
+                header,
+                header.length,
+                location)
+            .setThreshold((double) maxBytes)
+            .build());
+  }
+
+  /** Reads at most one byte more than the bound, so an oversized payload is seen, not buffered. */
+  private byte[] read(InputStream body) throws IOException {
+    return body.readNBytes(maxBytes + 1);
+  }
+
+  private static byte[] head(byte[] body) {
+    return Arrays.copyOf(body, Math.min(body.length, 4096));
+  }
+
+  private static Charset charset(String name) {
+    if (name == null) {
+      return null;
+    }
+    try {
+      return Charset.forName(name.strip().replace("\"", ""));
+    } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
+      return null;
+    }
+  }
+
+  /** The charset a page declares in a meta tag, else UTF-8. */
+  private static Charset sniffCharset(byte[] body) {
+    String head =
+        new String(body, 0, Math.min(body.length, 2048), StandardCharsets.ISO_8859_1)
+            .toLowerCase(Locale.ROOT);
+    int at = head.indexOf("charset=");
+    if (at >= 0) {
+      int start = at + "charset=".length();
+      int end = start;
+      while (end < head.length() && "\"' />;".indexOf(head.charAt(end)) < 0) {
+        end++;
+      }
+      Charset declared = charset(head.substring(start, end).replace("\"", "").replace("'", ""));
+      if (declared != null) {
+        return declared;
+      }
+    }
+    return StandardCharsets.UTF_8;
+  }
+
+  @Override
+  public long bytesRead() {
+    return declared;
+  }
+
+  @Override
+  public long fileBytes() {
+    return reader.position();
+  }
+
+  @Override
+  public String position() {
+    return name + "@" + reader.position();
+  }
+
+  @Override
+  public byte[] unfinishedRecord() {
+    return new byte[0];
+  }
+
+  @Override
+  public void close() throws IOException {
+    reader.close();
+    channel.close();
+  }
+}

@@ -1,0 +1,167 @@
+package dev.refinery.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.refinery.infra.testing.KafkaFixture;
+import dev.refinery.schemas.Document;
+import dev.refinery.schemas.RejectedDocument;
+import dev.refinery.schemas.Topics;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The ingest HTTP service on the embedded broker. */
+class IngestServerIT {
+  @RegisterExtension static final KafkaFixture kafka = KafkaFixture.withStreams();
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  static IngestServer server;
+
+  @BeforeAll
+  static void start() throws IOException {
+    IngestConfig config =
+        new IngestConfig(
+            Map.of(
+                "bootstrap.servers",
+                kafka.bootstrapServers(),
+                IngestConfig.HTTP_PORT,
+                0,
+                IngestConfig.HTTP_MAX_BODY_BYTES,
+                4096,
+                IngestConfig.MAX_DOCUMENT_BYTES,
+                1024));
+    SourceRegistry sources =
+        SourceRegistry.fromConfig(
+            Map.of(
+                "sources.push-test.kind",
+                "synthetic",
+                "sources.push-test.licence",
+                "CC0-1.0",
+                "sources.push-test.stream",
+                "web"));
+    server = IngestServer.start(config, sources, IngestServer.prometheus());
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  static HttpResponse<String> post(String path, String contentType, String body) throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path))
+            .header("Content-Type", contentType)
+            .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  static HttpResponse<String> get(String path) throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path))
+            .GET()
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void aJsonBatchGetsAResultPerDocumentAndLandsOnTheTopics() throws Exception {
+    HttpResponse<String> response =
+        post(
+            "/v1/sources/push-test/documents",
+            "application/json",
+            """
+        [{"id": "p1", "text": "Pushed document one."},
+         {"id": "p2", "body": "no text field"},
+         {"id": "p3", "text": "Pushed document three.", "url": "https://push.example/3"}]
+        """);
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonNode body = JSON.readTree(response.body());
+    assertThat(body.get("accepted").asInt()).isEqualTo(2);
+    assertThat(body.get("rejected").asInt()).isEqualTo(1);
+    assertThat(body.get("results").get(1).get("status").asText()).isEqualTo("rejected");
+    assertThat(body.get("results").get(1).get("reason").asText()).isEqualTo("MISSING_TEXT");
+    String id = body.get("results").get(0).get("doc_id").asText();
+    List<Document> docs =
+        kafka.await(
+            Topics.CORPUS_RAW,
+            d -> d.stream().anyMatch(x -> x.getId().equals(id)),
+            Duration.ofSeconds(30));
+    assertThat(docs)
+        .filteredOn(d -> d.getSource().getName().equals("push-test"))
+        .hasSizeGreaterThanOrEqualTo(2);
+    List<RejectedDocument> rejected = kafka.values(Topics.CORPUS_REJECTED);
+    assertThat(rejected)
+        .anySatisfy(
+            r -> {
+              assertThat(r.getReason()).isEqualTo("MISSING_TEXT");
+              assertThat(r.getLocation()).startsWith("http:");
+            });
+  }
+
+  @Test
+  void ndjsonIsReadLineByLineBadLinesIncluded() throws Exception {
+    HttpResponse<String> response =
+        post(
+            "/v1/sources/push-test/documents",
+            "application/x-ndjson",
+            "{\"text\": \"line one\"}\n{not json\n{\"text\": \"line three\"}\n");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonNode results = JSON.readTree(response.body()).get("results");
+    assertThat(results).hasSize(3);
+    assertThat(results.get(1).get("reason").asText()).isEqualTo("MALFORMED_JSON");
+    assertThat(results.get(2).get("status").asText()).isEqualTo("accepted");
+  }
+
+  @Test
+  void badRequestsGetAFourHundredThatSaysWhy() throws Exception {
+    HttpResponse<String> unknown =
+        post("/v1/sources/nobody/documents", "application/json", "{\"text\": \"x\"}");
+    HttpResponse<String> notJson =
+        post("/v1/sources/push-test/documents", "application/json", "{\"text\": ");
+    HttpResponse<String> tooBig =
+        post(
+            "/v1/sources/push-test/documents",
+            "application/json",
+            "[" + "{\"text\": \"x\"},".repeat(400) + "{\"text\": \"x\"}]");
+    HttpResponse<String> wrongMethod = get("/v1/sources/push-test/documents");
+
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(unknown.body()).contains("'nobody' is not declared");
+    assertThat(notJson.statusCode()).isEqualTo(400);
+    assertThat(notJson.body()).contains("body is not JSON").contains("application/x-ndjson");
+    assertThat(tooBig.statusCode()).isEqualTo(413);
+    assertThat(tooBig.body()).contains(IngestConfig.HTTP_MAX_BODY_BYTES);
+    assertThat(wrongMethod.statusCode()).isEqualTo(405);
+  }
+
+  @Test
+  void healthAndPrometheusMetrics() throws Exception {
+    post("/v1/sources/push-test/documents", "application/json", "{\"text\": \"counted\"}");
+
+    HttpResponse<String> health = get("/health");
+    HttpResponse<String> metrics = get("/metrics");
+
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(health.body()).get("status").asText()).isEqualTo("UP");
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.body())
+        .contains("refinery_ingest_documents_total{source=\"push-test\"}")
+        .contains("refinery_ingest_rejected_total");
+  }
+}
