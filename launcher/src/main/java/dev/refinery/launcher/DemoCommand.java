@@ -1,5 +1,6 @@
 package dev.refinery.launcher;
 
+import dev.refinery.ingest.IngestMetrics;
 import dev.refinery.ingest.IngestReport;
 import dev.refinery.ingest.Ingestor;
 import dev.refinery.ingest.SourceDeclaration;
@@ -89,11 +90,13 @@ final class DemoCommand implements Callable<Integer> {
     out.flush();
 
     try (Pipeline pipeline = Pipeline.start(settings, global.embedded(), out)) {
-      List<IngestCommand.Input> inputs = inputs(pipeline.settings());
+      List<Ingestor.Input> inputs = inputs(pipeline.settings());
       out.println();
       List<IngestReport> reports;
-      try (Ingestor ingestor = Ingestor.create(pipeline.settings().ingest())) {
-        reports = IngestCommand.ingestAll(ingestor, inputs, out);
+      try (Ingestor ingestor =
+          Ingestor.create(
+              pipeline.settings().ingest(), "refinery-ingest-demo", IngestMetrics.inMemory())) {
+        reports = IngestCommand.ingestAll(ingestor, inputs, out, spec.commandLine().getErr());
       }
       PipelineAccount account = awaitDrained(pipeline, out, t0);
       print(account, IngestReport.sum("total", reports), out);
@@ -110,19 +113,19 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private List<IngestCommand.Input> inputs(Settings settings) throws IOException {
+  private List<Ingestor.Input> inputs(Settings settings) throws IOException {
     SourceRegistry registry = settings.sources();
-    List<IngestCommand.Input> inputs = new ArrayList<>();
+    List<Ingestor.Input> inputs = new ArrayList<>();
     if (input == null) {
       for (DemoCorpus.DemoFile f :
           new DemoCorpus(seed).write(settings.workDir().resolve("corpus"))) {
-        inputs.add(new IngestCommand.Input(f.path(), registry.get(f.source())));
+        inputs.add(Ingestor.Input.of(f.path(), registry.get(f.source())));
       }
       return inputs;
     }
     SourceDeclaration declared = registry.get(source);
-    for (Path file : IngestCommand.expand(input)) {
-      inputs.add(new IngestCommand.Input(file, declared));
+    for (IngestCommand.Listed file : IngestCommand.expand(input, false)) {
+      inputs.add(new Ingestor.Input(file.path(), declared, null, file.label()));
     }
     return inputs;
   }

@@ -1,10 +1,12 @@
 package dev.refinery.launcher;
 
+import dev.refinery.ingest.FolderWatcher;
 import dev.refinery.ingest.IngestException;
+import dev.refinery.ingest.IngestMetrics;
 import dev.refinery.ingest.IngestReport;
 import dev.refinery.ingest.Ingestor;
+import dev.refinery.ingest.InputFormat;
 import dev.refinery.ingest.SourceDeclaration;
-import dev.refinery.ingest.SourceRegistry;
 import dev.refinery.schemas.Topics;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -29,107 +31,93 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "ingest",
     mixinStandardHelpOptions = true,
+    subcommands = {WatchCommand.class, ServeCommand.class},
     description = {
-      "Ingest JSONL and JSONL.gz files (or folders of them) of one declared source into corpus.raw.v1.",
-      "Declare the source in --config (sources.<name>.kind, .licence or .terms, .stream) or here with --kind."
+      "Ingest files of one declared source into corpus.raw.v1: JSONL (.jsonl, .ndjson), plain text",
+      "(.txt, .md: one document per file), WARC and WET, each plain, .gz or .zst; folders are read",
+      "recursively. Declare the source in --config (sources.<name>.kind, .licence or .terms, .stream)",
+      "or here with --kind. A file done before is skipped; an interrupted one resumes where it stopped."
     })
 final class IngestCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
+  @Mixin SourceOptions sourceOptions;
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(
-      names = "--source",
-      required = true,
-      paramLabel = "NAME",
-      description = "The declared source of the files.")
-  String source;
-
-  @Option(
-      names = "--kind",
+      names = "--format",
       description =
-          "Declare the source here: public_web, licensed, code, books, academic, synthetic.")
-  String kind;
+          "Read every file as this format instead of telling it by name: ${COMPLETION-CANDIDATES}.")
+  InputFormat format;
 
-  @Option(names = "--licence", paramLabel = "SPDX", description = "SPDX licence id of the source.")
-  String licence;
-
-  @Option(names = "--licensor", description = "Licensor of a licensed source.")
-  String licensor;
-
-  @Option(names = "--terms", description = "Contract or terms of a licensed source.")
-  String terms;
-
-  @Option(names = "--stream", description = "Token stream the source feeds (default main).")
-  String stream;
-
-  @Parameters(
-      arity = "1..*",
-      paramLabel = "PATH",
-      description = "JSONL, JSONL.gz files, or folders of them.")
+  @Parameters(arity = "1..*", paramLabel = "PATH", description = "Files, or folders of them.")
   List<Path> paths;
 
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
-    Settings settings = global.load();
-    if (kind != null) {
-      Map<String, String> declaration = new HashMap<>();
-      String prefix = "sources." + source + ".";
-      declaration.put(prefix + "kind", kind);
-      putIfSet(declaration, prefix + "licence", licence);
-      putIfSet(declaration, prefix + "licensor", licensor);
-      putIfSet(declaration, prefix + "terms", terms);
-      putIfSet(declaration, prefix + "stream", stream);
-      settings = settings.with(declaration);
+    Settings settings = sourceOptions.declare(global.load());
+    SourceDeclaration declared = settings.sources().get(sourceOptions.source);
+    List<Ingestor.Input> inputs = new ArrayList<>();
+    for (Listed file : expand(paths, format != null)) {
+      inputs.add(new Ingestor.Input(file.path(), declared, format, file.label()));
     }
-    SourceRegistry registry = settings.sources();
-    SourceDeclaration declared = registry.get(source);
-    List<Path> files = expand(paths);
     warnIfStreamMissing(settings, declared, spec.commandLine().getErr());
     List<IngestReport> reports;
-    try (Ingestor ingestor = Ingestor.create(settings.ingest())) {
-      reports = ingestAll(ingestor, files.stream().map(f -> new Input(f, declared)).toList(), out);
+    try (Ingestor ingestor =
+        Ingestor.create(
+            settings.ingest(), "refinery-ingest-" + declared.name(), IngestMetrics.inMemory())) {
+      reports = ingestAll(ingestor, inputs, out, spec.commandLine().getErr());
     }
     return reports.stream().anyMatch(r -> r.rejectedTotal() > 0) ? Refinery.REJECTED : 0;
   }
 
-  /** A file and the source it is ingested as. */
-  record Input(Path file, SourceDeclaration source) {}
-
-  /** Ingests files in order, a line per file as it finishes, then the total. */
-  static List<IngestReport> ingestAll(Ingestor ingestor, List<Input> inputs, PrintWriter out) {
+  /** Ingests the inputs in order with a progress line, a line per file, then the total. */
+  static List<IngestReport> ingestAll(
+      Ingestor ingestor, List<Ingestor.Input> inputs, PrintWriter out, PrintWriter progress) {
+    long total = inputs.stream().mapToLong(i -> size(i.file())).sum();
+    ProgressBar bar = new ProgressBar(progress, System.console() != null, inputs.size(), total);
     List<IngestReport> reports = new ArrayList<>();
     out.printf(
-        "%-28s %-12s %9s %9s %9s %10s %7s%n",
-        "file", "source", "records", "documents", "rejected", "MB", "s");
-    for (Input input : inputs) {
-      IngestReport r = ingestor.ingest(input.file(), input.source());
+        "%-32s %-12s %9s %9s %8s %8s %10s %7s%n",
+        "file", "source", "records", "documents", "rejected", "skipped", "MB", "s");
+    for (int i = 0; i < inputs.size(); i++) {
+      Ingestor.Input input = inputs.get(i);
+      bar.start(i + 1);
+      IngestReport r = ingestor.ingest(input, bar);
+      bar.finished(size(input.file()), r);
       reports.add(r);
+      String note =
+          r.alreadyDone()
+              ? "  (done before: skipped)"
+              : r.resumedAt() > 0 ? "  (resumed after " + r.resumedAt() + " records)" : "";
       out.printf(
-          "%-28s %-12s %9d %9d %9d %10.2f %7.2f%n",
-          input.file().getFileName(),
+          "%-32s %-12s %9d %9d %8d %8d %10.2f %7.2f%s%n",
+          shorten(input.label()),
           r.source(),
           r.records(),
           r.documents(),
           r.rejectedTotal(),
+          r.skipped(),
           r.bytes() / 1e6,
-          r.took().toMillis() / 1e3);
+          r.took().toMillis() / 1e3,
+          note);
       out.flush();
     }
-    IngestReport total = IngestReport.sum("total", reports);
+    IngestReport sum = IngestReport.sum("total", reports);
     out.printf(
-        "%-28s %-12s %9d %9d %9d %10.2f %7.2f%n",
+        "%-32s %-12s %9d %9d %8d %8d %10.2f %7.2f%n",
         "total",
         "",
-        total.records(),
-        total.documents(),
-        total.rejectedTotal(),
-        total.bytes() / 1e6,
-        total.took().toMillis() / 1e3);
-    if (total.rejectedTotal() > 0) {
+        sum.records(),
+        sum.documents(),
+        sum.rejectedTotal(),
+        sum.skipped(),
+        sum.bytes() / 1e6,
+        sum.took().toMillis() / 1e3);
+    if (sum.rejectedTotal() > 0) {
       out.println(
-          "rejected at ingest (on corpus.rejected.v1 with reason, file and line): "
-              + counts(total.rejected()));
+          "rejected at ingest (on corpus.rejected.v1 with reason, file and position): "
+              + counts(sum.rejected()));
     }
     out.flush();
     return reports;
@@ -148,46 +136,58 @@ final class IngestCommand implements Callable<Integer> {
     return b.toString();
   }
 
-  /** The JSONL files named, and those in the folders named, in name order. */
-  static List<Path> expand(List<Path> paths) throws IOException {
-    List<Path> files = new ArrayList<>();
+  /** A file to ingest and its label: its path relative to the folder it was found in. */
+  record Listed(Path path, String label) {}
+
+  /**
+   * The files named, and those under the folders named (recursively, in name order, hidden ones
+   * left out). Without {@code anyName}, only files whose name tells their format.
+   */
+  static List<Listed> expand(List<Path> paths, boolean anyName) throws IOException {
+    List<Listed> files = new ArrayList<>();
     for (Path path : paths) {
       if (Files.isDirectory(path)) {
-        try (Stream<Path> listing = Files.list(path)) {
-          listing.filter(IngestCommand::isJsonl).sorted().forEach(files::add);
+        try (Stream<Path> walk = Files.walk(path)) {
+          walk.filter(Files::isRegularFile)
+              .filter(f -> !FolderWatcher.ignored(path.relativize(f)))
+              .filter(f -> anyName || InputFormat.of(f) != null)
+              .sorted()
+              .forEach(f -> files.add(new Listed(f, path.relativize(f).toString())));
         }
       } else {
-        files.add(path);
+        files.add(new Listed(path, path.getFileName().toString()));
       }
     }
     if (files.isEmpty()) {
-      throw new IllegalArgumentException("no .jsonl or .jsonl.gz files in " + paths);
+      throw new IllegalArgumentException(
+          "no files to ingest in "
+              + paths
+              + " (.jsonl, .txt, .warc, .wet, each maybe .gz or .zst; or pass --format)");
     }
     return files;
   }
 
-  static boolean isJsonl(Path file) {
-    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-    return Files.isRegularFile(file)
-        && (name.endsWith(".jsonl")
-            || name.endsWith(".jsonl.gz")
-            || name.endsWith(".json.gz")
-            || name.endsWith(".ndjson"));
+  private static long size(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  private static String shorten(String label) {
+    return label.length() <= 32 ? label : "…" + label.substring(label.length() - 31);
   }
 
   /** Documents of a stream without a token topic would all be rejected downstream: say so first. */
-  private static void warnIfStreamMissing(
-      Settings settings, SourceDeclaration source, PrintWriter err) {
+  static void warnIfStreamMissing(Settings settings, SourceDeclaration source, PrintWriter err) {
     String topic = Topics.tokens(source.stream()).name();
     try (Admin admin =
         Admin.create(
             Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                settings.ingest().bootstrapServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                10_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-                15_000))) {
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.ingest().bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000))) {
       if (!admin.listTopics().names().get(15, TimeUnit.SECONDS).contains(topic)) {
         err.printf(
             "warning: source %s feeds stream '%s', but %s does not exist: the tokenizer will reject its "
@@ -206,9 +206,55 @@ final class IngestCommand implements Callable<Integer> {
     }
   }
 
-  private static void putIfSet(Map<String, String> map, String key, String value) {
-    if (value != null) {
-      map.put(key, value);
+  /** A source named on the command line, declared in the configuration or by these options. */
+  static final class SourceOptions {
+    @Option(
+        names = "--source",
+        required = true,
+        paramLabel = "NAME",
+        description = "The declared source of the files.")
+    String source;
+
+    @Option(
+        names = "--kind",
+        description =
+            "Declare the source here: public_web, licensed, code, books, academic, synthetic.")
+    String kind;
+
+    @Option(
+        names = "--licence",
+        paramLabel = "SPDX",
+        description = "SPDX licence id of the source.")
+    String licence;
+
+    @Option(names = "--licensor", description = "Licensor of a licensed source.")
+    String licensor;
+
+    @Option(names = "--terms", description = "Contract or terms of a licensed source.")
+    String terms;
+
+    @Option(names = "--stream", description = "Token stream the source feeds (default main).")
+    String stream;
+
+    /** The settings with this source declared, if {@code --kind} was given. */
+    Settings declare(Settings settings) {
+      if (kind == null) {
+        return settings;
+      }
+      Map<String, String> declaration = new HashMap<>();
+      String prefix = "sources." + source + ".";
+      declaration.put(prefix + "kind", kind.toLowerCase(Locale.ROOT));
+      putIfSet(declaration, prefix + "licence", licence);
+      putIfSet(declaration, prefix + "licensor", licensor);
+      putIfSet(declaration, prefix + "terms", terms);
+      putIfSet(declaration, prefix + "stream", stream);
+      return settings.with(declaration);
+    }
+
+    private static void putIfSet(Map<String, String> map, String key, String value) {
+      if (value != null) {
+        map.put(key, value);
+      }
     }
   }
 }

@@ -1,39 +1,72 @@
 package dev.refinery.launcher;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(
     name = "up",
     mixinStandardHelpOptions = true,
-    description = "Run the embedded broker and every stage in this process until Ctrl-C.")
+    description = {
+      "Run the embedded broker and every stage in this process until Ctrl-C: dedup-filter, the",
+      "tokenizer, and the ingest service (HTTP push, /metrics, /health; with --watch, a folder)."
+    })
 final class UpCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
   @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--watch",
+      paramLabel = "DIR",
+      description = "Also ingest files landing in DIR/<source>/.")
+  Path watch;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     Settings settings = global.load();
     Pipeline pipeline = Pipeline.start(settings, global.embedded(), out);
-    out.printf("%nRefinery is up. Kafka: %s%n", pipeline.bootstrapServers());
+    ServeCommand.IngestService ingest;
+    try {
+      ingest = ServeCommand.IngestService.start(pipeline.settings(), watch, out);
+    } catch (Exception | Error e) {
+      pipeline.close();
+      throw e;
+    }
+    String kafka = pipeline.bootstrapServers();
+    out.printf("%nRefinery is up. Kafka: %s%n", kafka);
     out.printf("  token streams: %s%n", String.join(", ", pipeline.settings().streams()));
     out.printf(
-        "  ingest:  ./refinery ingest --bootstrap-servers %s --source NAME FILE...%n",
-        pipeline.bootstrapServers());
+        "  ingest:  ./refinery ingest --bootstrap-servers %s --source NAME FILE...%n", kafka);
+    out.printf(
+        "  push:    curl -X POST --data-binary @docs.jsonl -H 'Content-Type: application/x-ndjson' "
+            + "http://localhost:%d/v1/sources/NAME/documents%n",
+        ingest.port());
+    if (watch != null) {
+      out.printf(
+          "  drop:    files into %s/NAME/ (write as .tmp, then rename)%n", watch.toAbsolutePath());
+    }
     out.printf(
         "  watch:   ./refinery bridge tail --bootstrap-servers %s --stream %s%n",
-        pipeline.bootstrapServers(), pipeline.settings().streams().get(0));
-    out.printf("  kcat:    kcat -b %s -L%n", pipeline.bootstrapServers());
+        kafka, pipeline.settings().streams().get(0));
+    out.printf(
+        "  metrics: http://localhost:%d/metrics   health: http://localhost:%d/health%n",
+        ingest.port(), ingest.port());
     out.println(
         "Ctrl-C stops; state is kept in "
             + settings.workDir()
             + " and the next 'up' resumes from it.");
     out.flush();
-    UntilStopped.await("refinery", pipeline::close);
+    UntilStopped.await(
+        "refinery",
+        () -> {
+          ingest.close();
+          pipeline.close();
+        });
     return 0;
   }
 }

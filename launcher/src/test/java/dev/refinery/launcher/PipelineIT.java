@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.refinery.infra.testing.KafkaFixture;
 import dev.refinery.infra.testing.SharedData;
+import dev.refinery.ingest.IngestMetrics;
 import dev.refinery.ingest.IngestReport;
 import dev.refinery.ingest.Ingestor;
 import dev.refinery.ingest.SourceDeclaration;
@@ -52,15 +53,15 @@ class PipelineIT {
 
   @Test
   void everyInputDocumentEndsExactlyOnceAndEverySpanDecodesToItsText() throws Exception {
-    List<IngestCommand.Input> inputs =
+    List<Ingestor.Input> inputs =
         List.of(
-            new IngestCommand.Input(SharedData.corpus("dolma-cc_en_head-0091.jsonl.gz"), DOLMA),
-            new IngestCommand.Input(SharedData.corpus("dolma-cc_en_head-0174.jsonl.gz"), DOLMA),
-            new IngestCommand.Input(SharedData.corpus("datajuicer-dedup-demo.jsonl"), JUICER),
-            new IngestCommand.Input(SharedData.corpus("dolma-test.jsonl"), JUICER),
-            new IngestCommand.Input(SharedData.corpus("dolma-test.jsonl.gz"), JUICER));
+            Ingestor.Input.of(SharedData.corpus("dolma-cc_en_head-0091.jsonl.gz"), DOLMA),
+            Ingestor.Input.of(SharedData.corpus("dolma-cc_en_head-0174.jsonl.gz"), DOLMA),
+            Ingestor.Input.of(SharedData.corpus("datajuicer-dedup-demo.jsonl"), JUICER),
+            Ingestor.Input.of(SharedData.corpus("dolma-test.jsonl"), JUICER),
+            Ingestor.Input.of(SharedData.corpus("dolma-test.jsonl.gz"), JUICER));
     long inputRecords = 0;
-    for (IngestCommand.Input input : inputs) {
+    for (Ingestor.Input input : inputs) {
       inputRecords += nonBlankLines(input.file());
     }
     Settings settings =
@@ -79,8 +80,11 @@ class PipelineIT {
 
     List<IngestReport> reports;
     try (Pipeline pipeline = Pipeline.start(settings, false, new PrintWriter(log, true));
-        Ingestor ingestor = Ingestor.create(settings.ingest())) {
-      reports = IngestCommand.ingestAll(ingestor, inputs, new PrintWriter(log, true));
+        Ingestor ingestor =
+            Ingestor.create(settings.ingest(), "pipeline-it", IngestMetrics.inMemory())) {
+      reports =
+          IngestCommand.ingestAll(
+              ingestor, inputs, new PrintWriter(log, true), new PrintWriter(log, true));
       long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
       PipelineAccount account = PipelineAccount.read(kafka.bootstrapServers(), List.of("web"));
       while (!account.drained()) {
