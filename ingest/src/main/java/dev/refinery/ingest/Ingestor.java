@@ -14,7 +14,6 @@ import java.util.Map;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
@@ -176,12 +175,13 @@ public final class Ingestor implements AutoCloseable {
     private long skipped;
     private long resumedAt;
     private long bytes;
-    private long committedRecords;
-    private long committedBytes;
-    private long committedDocuments;
-    private long committedSkipped;
+    private long queuedRecords;
+    private long queuedBytes;
+    private long queuedDocuments;
+    private long queuedSkipped;
+    private volatile long committedRecords;
     private long lastCommitAt = System.nanoTime();
-    private boolean inTransaction;
+    private TransactionalSender sender;
     private IngestProgress prior;
     private DocumentReader reader;
 
@@ -202,9 +202,11 @@ public final class Ingestor implements AutoCloseable {
         metrics.file(source, "already_done");
         return report(true);
       }
-      try {
+      try (TransactionalSender sending = new TransactionalSender(producer, source)) {
+        sender = sending;
         read();
         commit(true);
+        sending.finish();
         metrics.file(source, "done");
         return report(false);
       } catch (KafkaException e) {
@@ -311,16 +313,12 @@ public final class Ingestor implements AutoCloseable {
     }
 
     private void send(String topic, String key, byte[] value) {
-      if (!inTransaction) {
-        producer.beginTransaction();
-        inTransaction = true;
-      }
-      producer.send(new ProducerRecord<>(topic, key, value));
+      sender.send(topic, key, value);
     }
 
     private boolean dueForCommit() {
-      return records - committedRecords >= config.commitRecords()
-          || bytes - committedBytes >= config.commitBytes()
+      return records - queuedRecords >= config.commitRecords()
+          || bytes - queuedBytes >= config.commitBytes()
           || System.nanoTime() - lastCommitAt >= config.commitIntervalMs() * 1_000_000L;
     }
 
@@ -340,21 +338,24 @@ public final class Ingestor implements AutoCloseable {
               .setUpdatedAt(clock.instant())
               .build();
       send(Topics.INGEST_PROGRESS.name(), key, Topics.INGEST_PROGRESS.serialize(state));
-      producer.commitTransaction();
-      inTransaction = false;
-      progress.committed(key, state);
       String source = input.source().name();
-      metrics.committed(
-          source,
-          documents - committedDocuments,
-          bytes - committedBytes,
-          skipped - committedSkipped);
-      uncommittedRejected.forEach((reason, n) -> metrics.rejected(source, reason, n));
+      long newDocuments = documents - queuedDocuments;
+      long newBytes = bytes - queuedBytes;
+      long newSkipped = skipped - queuedSkipped;
+      Map<String, Long> newRejected = new HashMap<>(uncommittedRejected);
+      long upTo = records;
+      sender.commit(
+          () -> {
+            progress.committed(key, state);
+            metrics.committed(source, newDocuments, newBytes, newSkipped);
+            newRejected.forEach((reason, n) -> metrics.rejected(source, reason, n));
+            committedRecords = upTo;
+          });
       uncommittedRejected.clear();
-      committedRecords = records;
-      committedBytes = bytes;
-      committedDocuments = documents;
-      committedSkipped = skipped;
+      queuedRecords = records;
+      queuedBytes = bytes;
+      queuedDocuments = documents;
+      queuedSkipped = skipped;
       lastCommitAt = System.nanoTime();
       listener.progress(
           input.label(),
@@ -386,13 +387,6 @@ public final class Ingestor implements AutoCloseable {
           e instanceof ProducerFencedException
               || e instanceof InvalidProducerEpochException
               || e instanceof AuthorizationException;
-      if (inTransaction && !fatal) {
-        try {
-          producer.abortTransaction();
-        } catch (KafkaException abortFailed) {
-          LOG.warn("could not abort the open transaction: {}", abortFailed.toString());
-        }
-      }
       String resume =
           "What was committed stands: "
               + committedRecords

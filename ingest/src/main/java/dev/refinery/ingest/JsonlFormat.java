@@ -71,21 +71,27 @@ final class JsonlFormat {
               .setThreshold((double) config.maxDocumentBytes())
               .build());
     }
-    String text;
-    try {
-      text = utf8(bytes);
-    } catch (CharacterCodingException e) {
-      return rejector.reject(RejectReason.INVALID_UTF8, invalidUtf8(e), bytes, location);
-    }
     JsonNode node;
     try {
-      node = JSON.readTree(text);
+      // the byte parser checks UTF-8 as it goes: no separate decoding pass
+      node = JSON.readTree(bytes);
     } catch (JacksonException e) {
+      String message = e.getOriginalMessage();
+      if (message != null && message.startsWith("Invalid UTF-8")) {
+        return rejector.reject(
+            RejectReason.INVALID_UTF8,
+            "not valid UTF-8: " + message + " at byte " + offset(e),
+            bytes,
+            location);
+      }
       return rejector.reject(
           RejectReason.MALFORMED_JSON,
-          "malformed JSON: " + e.getOriginalMessage() + " at column " + column(e),
+          "malformed JSON: " + message + " at column " + column(e),
           bytes,
           location);
+    } catch (java.io.IOException e) {
+      return rejector.reject(
+          RejectReason.MALFORMED_JSON, "malformed JSON: " + e.getMessage(), bytes, location);
     }
     return parse(node, bytes, location, rejector);
   }
@@ -129,18 +135,36 @@ final class JsonlFormat {
             .build());
   }
 
-  /** Rejects a text that is empty or holds NUL characters; {@code null} if it can be used. */
+  /**
+   * Rejects a text that is empty, holds NUL characters or an unpaired surrogate (which no UTF-8 can
+   * carry: a JSON {@code \\uD800} escape, or CESU-8 bytes); {@code null} if it can be used.
+   */
   static Parsed.Rejected checkText(String body, byte[] bytes, String location, Rejector rejector) {
     if (body.isBlank()) {
       return rejector.reject(RejectReason.EMPTY_TEXT, "the text is empty", bytes, location);
     }
-    int nul = body.indexOf('\0');
-    if (nul >= 0) {
-      return rejector.reject(
-          RejectReason.TEXT_HAS_NUL,
-          "text contains a NUL character at index " + nul,
-          bytes,
-          location);
+    for (int i = 0; i < body.length(); i++) {
+      char c = body.charAt(i);
+      if (c == '\0') {
+        return rejector.reject(
+            RejectReason.TEXT_HAS_NUL,
+            "text contains a NUL character at index " + i,
+            bytes,
+            location);
+      }
+      if (Character.isSurrogate(c)) {
+        if (Character.isHighSurrogate(c)
+            && i + 1 < body.length()
+            && Character.isLowSurrogate(body.charAt(i + 1))) {
+          i++;
+        } else {
+          return rejector.reject(
+              RejectReason.INVALID_UTF8,
+              "text has an unpaired surrogate at index " + i,
+              bytes,
+              location);
+        }
+      }
     }
     return null;
   }
@@ -213,6 +237,10 @@ final class JsonlFormat {
           key,
           value.length() > MAX_ATTRIBUTE_CHARS ? value.substring(0, MAX_ATTRIBUTE_CHARS) : value);
     }
+  }
+
+  private static long offset(JacksonException e) {
+    return e.getLocation() == null ? -1 : e.getLocation().getByteOffset();
   }
 
   private static long column(JacksonException e) {
