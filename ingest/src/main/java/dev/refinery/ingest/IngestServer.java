@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
+import dev.refinery.metrics.MetricsHttp;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -83,8 +83,7 @@ public final class IngestServer implements AutoCloseable {
     this.executor = Executors.newFixedThreadPool(4, r -> new Thread(r, "ingest-http"));
     server.setExecutor(executor);
     server.createContext("/v1/sources/", this::documents);
-    server.createContext("/metrics", this::metrics);
-    server.createContext("/health", this::health);
+    MetricsHttp.register(server, registry, this::health);
   }
 
   /**
@@ -108,7 +107,7 @@ public final class IngestServer implements AutoCloseable {
 
   /** A registry for {@link #start}: Prometheus, as {@code /metrics} serves it. */
   public static PrometheusMeterRegistry prometheus() {
-    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    return MetricsHttp.registry();
   }
 
   public int port() {
@@ -261,30 +260,15 @@ public final class IngestServer implements AutoCloseable {
     return response;
   }
 
-  private void metrics(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-    }
-  }
-
-  private void health(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      ObjectNode status = JSON.createObjectNode();
-      try {
-        int brokers = admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).size();
-        status.put("status", "UP");
-        status.put("kafka", config.bootstrapServers());
-        status.put("brokers", brokers);
-        reply(exchange, 200, status);
-      } catch (Exception e) {
-        status.put("status", "DOWN");
-        status.put("kafka", config.bootstrapServers());
-        status.put("detail", "broker does not answer: " + e);
-        reply(exchange, 503, status);
-      }
+  private MetricsHttp.Health health() {
+    try {
+      int brokers = admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).size();
+      return new MetricsHttp.Health(
+          true, Map.of("kafka", config.bootstrapServers(), "brokers", brokers));
+    } catch (Exception e) {
+      return new MetricsHttp.Health(
+          false,
+          Map.of("kafka", config.bootstrapServers(), "detail", "broker does not answer: " + e));
     }
   }
 

@@ -40,12 +40,23 @@ public abstract class RefineryConfig extends AbstractConfig {
   private final String prefix;
 
   protected RefineryConfig(ConfigDef definition, Map<String, ?> values, String prefix) {
+    this(definition, values, prefix, Set.of());
+  }
+
+  /**
+   * @param openPrefixes prefixes under the module's prefix whose keys the module reads itself (a
+   *     setting per source, say), so they are not refused as unknown
+   */
+  protected RefineryConfig(
+      ConfigDef definition, Map<String, ?> values, String prefix, Set<String> openPrefixes) {
     super(definition, values, false);
     this.definition = definition;
     this.prefix = prefix;
     Set<String> unknown = new TreeSet<>();
     for (String key : values.keySet()) {
-      if (key.startsWith(prefix) && !definition.names().contains(key)) {
+      if (key.startsWith(prefix)
+          && !definition.names().contains(key)
+          && openPrefixes.stream().noneMatch(key::startsWith)) {
         unknown.add(key);
       }
     }

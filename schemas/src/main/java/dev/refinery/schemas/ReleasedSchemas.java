@@ -29,7 +29,8 @@ public final class ReleasedSchemas {
           TokenBatch.getClassSchema(),
           TrainerMetric.getClassSchema(),
           DataCheckpoint.getClassSchema(),
-          IngestProgress.getClassSchema());
+          IngestProgress.getClassSchema(),
+          Takedown.getClassSchema());
 
   private static final ConcurrentHashMap<String, List<Schema>> CACHE = new ConcurrentHashMap<>();
 

@@ -92,6 +92,20 @@ public final class Topics {
           null,
           MAX_MESSAGE_BYTES);
 
+  /**
+   * Takedown requests, keyed by {@code <scope>:<value>}; compacted, kept forever (a tombstone
+   * withdraws one). Every stage that holds documents reads all of it.
+   */
+  public static final TopicBinding<String, Takedown> CORPUS_TAKEDOWNS =
+      new TopicBinding<>(
+          "corpus.takedowns.v1",
+          KEYS,
+          new AvroSerde<>(Takedown.class),
+          1,
+          CleanupPolicy.COMPACT,
+          null,
+          MAX_MESSAGE_BYTES);
+
   /** Partitions of every {@code tokens.<stream>.v1} topic. */
   public static final int TOKEN_PARTITIONS = 4;
 
@@ -142,6 +156,7 @@ public final class Topics {
         CORPUS_RAW,
         CORPUS_CLEAN,
         CORPUS_REJECTED,
+        CORPUS_TAKEDOWNS,
         INGEST_PROGRESS,
         TRAINER_METRICS,
         TRAINER_CHECKPOINTS);

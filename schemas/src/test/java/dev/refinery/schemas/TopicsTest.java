@@ -19,6 +19,7 @@ class TopicsTest {
             "corpus.raw.v1",
             "corpus.clean.v1",
             "corpus.rejected.v1",
+            "corpus.takedowns.v1",
             "ingest.progress.v1",
             "trainer.metrics.v1",
             "trainer.checkpoints.v1");
