@@ -2,19 +2,43 @@ package dev.refinery.dedup;
 
 import dev.refinery.config.RefineryConfig;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 
-/** Settings of dedup-filter ({@code dedup.*}, plus {@code bootstrap.servers}). */
+/**
+ * Settings of dedup-filter ({@code dedup.*}, plus {@code bootstrap.servers}). Besides the keys
+ * defined here, {@code dedup.rules.kind.<kind>} and {@code dedup.rules.source.<name>} name the
+ * rules of a kind of source or of one source.
+ */
 public final class DedupFilterConfig extends RefineryConfig {
   public static final String APPLICATION_ID = "dedup.application.id";
   public static final String STATE_DIR = "dedup.state.dir";
   public static final String STREAM_THREADS = "dedup.stream.threads";
   public static final String COMMIT_INTERVAL_MS = "dedup.commit.interval.ms";
-  public static final String MIN_WORDS = "dedup.min.words";
+  public static final String HOLD_MS = "dedup.hold.ms";
+  public static final String NGRAM = "dedup.minhash.ngram";
+  public static final String BANDS = "dedup.minhash.bands";
+  public static final String ROWS = "dedup.minhash.rows";
+  public static final String SEED = "dedup.minhash.seed";
+  public static final String URL_DEDUP = "dedup.url.enabled";
+  public static final String RULES_KIND = "dedup.rules.kind.";
+  public static final String RULES_SOURCE = "dedup.rules.source.";
+  public static final String QUALITY_LANGUAGES = "dedup.quality.languages";
+  public static final String LANGUAGES = "dedup.language.allowed";
+  public static final String LANGUAGE_MIN_CONFIDENCE = "dedup.language.min.confidence";
+  public static final String LANGUAGE_SAMPLE_CHARS = "dedup.language.sample.chars";
+  public static final String SAFETY_LEXICON = "dedup.safety.lexicon";
+  public static final String SAFETY_LEXICON_FILE = "dedup.safety.lexicon.file";
+  public static final String SAFETY_BLOCKLIST = "dedup.safety.blocklist";
+  public static final String SAFETY_BLOCKLIST_FILE = "dedup.safety.blocklist.file";
+  public static final String SAFETY_MIN_HITS = "dedup.safety.min.hits";
+  public static final String HTTP_PORT = "dedup.http.port";
   public static final String REJECTED_MAX_BYTES = "dedup." + RefineryConfig.REJECTED_MAX_BYTES;
 
   public static final ConfigDef DEFINITION =
@@ -49,15 +73,118 @@ public final class DedupFilterConfig extends RefineryConfig {
               Importance.LOW,
               "How often transactions commit (exactly_once_v2): the latency of a document through the stage.")
           .define(
-              MIN_WORDS,
-              Type.INT,
-              50,
-              Range.atLeast(0),
+              HOLD_MS,
+              Type.LONG,
+              1_000L,
+              Range.between(0L, 600_000L),
               Importance.MEDIUM,
-              "Documents with fewer words are rejected as TOO_SHORT (Gopher's lower bound is 50).");
+              "How long a document's dedup keys wait before answering, so that a smaller duplicate arriving "
+                  + "through another partition within this time is seen, and the smaller one survives.")
+          .define(
+              NGRAM,
+              Type.INT,
+              5,
+              Range.between(1, 32),
+              Importance.MEDIUM,
+              "Words per n-gram of the MinHash signature (FineWeb: 5).")
+          .define(
+              BANDS,
+              Type.INT,
+              14,
+              Range.between(1, 99),
+              Importance.MEDIUM,
+              "LSH bands (FineWeb: 14). A document sharing any band with a smaller one is its near duplicate.")
+          .define(
+              ROWS,
+              Type.INT,
+              8,
+              Range.between(1, 64),
+              Importance.MEDIUM,
+              "MinHash values per band (FineWeb: 8).")
+          .define(
+              SEED,
+              Type.LONG,
+              1L,
+              Importance.LOW,
+              "Seed of the MinHash functions: every instance, and every restart, must use the same.")
+          .define(
+              URL_DEDUP,
+              Type.BOOLEAN,
+              false,
+              Importance.MEDIUM,
+              "Also reject a document whose normalized URL a smaller document has (URL_DUPLICATE).")
+          .define(
+              QUALITY_LANGUAGES,
+              Type.LIST,
+              "en",
+              Importance.MEDIUM,
+              "Languages the quality rules (gopher_quality, gopher_repetition, c4, fineweb) apply to: their "
+                  + "thresholds were published for English. Empty: every language.")
+          .define(
+              LANGUAGES,
+              Type.LIST,
+              "",
+              Importance.MEDIUM,
+              "Languages to keep (ISO 639-1; und for text too short to identify), where the language rule applies. "
+                  + "Empty: all, labelled.")
+          .define(
+              LANGUAGE_MIN_CONFIDENCE,
+              Type.DOUBLE,
+              0.05,
+              Range.between(0.0, 1.0),
+              Importance.LOW,
+              "Documents whose language is less clear are rejected. The confidence is Lingua's relative distance "
+                  + "from the top language to the runner-up: English web text measures 0.10 to 0.28, mixed-language  "
+                  + "text and word lists under 0.05.")
+          .define(
+              LANGUAGE_SAMPLE_CHARS,
+              Type.INT,
+              300,
+              Range.atLeast(50),
+              Importance.LOW,
+              "Characters from the start of a document the language detector reads. Its cost grows with them "
+                  + "(about 3 ms a document at 300, 15 ms at 1000, on one core): it is the stage's largest.")
+          .define(
+              SAFETY_LEXICON,
+              Type.LIST,
+              "",
+              Importance.MEDIUM,
+              "Lexicon entries category:term (also from dedup.safety.lexicon.file).")
+          .define(
+              SAFETY_LEXICON_FILE,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              "File of category<TAB>term lines; # starts a comment.")
+          .define(
+              SAFETY_BLOCKLIST,
+              Type.LIST,
+              "",
+              Importance.MEDIUM,
+              "Blocked sites category:domain or category:URL prefix (also from dedup.safety.blocklist.file).")
+          .define(
+              SAFETY_BLOCKLIST_FILE,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              "File of category<TAB>domain-or-URL-prefix lines; # starts a comment.")
+          .define(
+              SAFETY_MIN_HITS,
+              Type.INT,
+              1,
+              Range.atLeast(1),
+              Importance.LOW,
+              "Lexicon hits in one category that reject a document.")
+          .define(
+              HTTP_PORT,
+              Type.INT,
+              8471,
+              Range.between(-1, 65535),
+              Importance.LOW,
+              "Port of /metrics and /health; 0 picks a free one, -1 serves none.");
 
   public DedupFilterConfig(Map<String, ?> values) {
-    super(DEFINITION, values, "dedup.");
+    super(DEFINITION, values, "dedup.", Set.of(RULES_KIND, RULES_SOURCE));
   }
 
   public String applicationId() {
@@ -76,7 +203,74 @@ public final class DedupFilterConfig extends RefineryConfig {
     return getLong(COMMIT_INTERVAL_MS);
   }
 
-  public int minWords() {
-    return getInt(MIN_WORDS);
+  public long holdMs() {
+    return getLong(HOLD_MS);
+  }
+
+  public int ngram() {
+    return getInt(NGRAM);
+  }
+
+  public int bands() {
+    return getInt(BANDS);
+  }
+
+  public int rows() {
+    return getInt(ROWS);
+  }
+
+  public long seed() {
+    return getLong(SEED);
+  }
+
+  public boolean urlDedup() {
+    return getBoolean(URL_DEDUP);
+  }
+
+  public List<String> qualityLanguages() {
+    return getList(QUALITY_LANGUAGES);
+  }
+
+  public List<String> languages() {
+    return getList(LANGUAGES);
+  }
+
+  public double languageMinConfidence() {
+    return getDouble(LANGUAGE_MIN_CONFIDENCE);
+  }
+
+  public int languageSampleChars() {
+    return getInt(LANGUAGE_SAMPLE_CHARS);
+  }
+
+  public int safetyMinHits() {
+    return getInt(SAFETY_MIN_HITS);
+  }
+
+  public int httpPort() {
+    return getInt(HTTP_PORT);
+  }
+
+  /** The {@code dedup.rules.kind.*} and {@code dedup.rules.source.*} entries, as given. */
+  public Map<String, String> ruleSettings() {
+    Map<String, String> rules = new HashMap<>();
+    originals()
+        .forEach(
+            (k, v) -> {
+              if (k.startsWith(RULES_KIND) || k.startsWith(RULES_SOURCE)) {
+                rules.put(k, String.valueOf(v));
+              }
+            });
+    return rules;
+  }
+
+  /** A list setting's entries. */
+  public List<String> listSetting(String key) {
+    return getList(key);
+  }
+
+  /** A file setting; empty when not set. */
+  public String fileSetting(String key) {
+    return getString(key);
   }
 }

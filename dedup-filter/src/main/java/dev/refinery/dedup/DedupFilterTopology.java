@@ -1,9 +1,11 @@
 package dev.refinery.dedup;
 
+import dev.refinery.dedup.rules.RuleSet;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Topics;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
@@ -15,104 +17,141 @@ import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The dedup-filter topology:
+ * The dedup-filter topology. Three steps, each where Kafka puts its key, so that more instances
+ * share every step:
  *
  * <pre>
- * corpus.raw.v1 ─▶ decode ─┬─▶ rekey by text fingerprint ─▶ [dedup-by-text-hash] ─▶ dedup-filter ─┬─▶ corpus.clean.v1 (by doc id)
- *                          └─▶ corpus.rejected.v1 (UNDECODABLE)   (store dedup-exact-seen)      └─▶ corpus.rejected.v1 (by doc id)
+ *                     [corpus.takedowns.v1 ─▶ global store dedup-takedowns]
+ *                                     │ (lookup)
+ * corpus.raw.v1 ─▶ screen ─┬─ undecodable ───────────────────────────────────────────▶ corpus.rejected.v1
+ *   (by doc id)            ├─ keys ─▶ [dedup-by-key] ─▶ bucket ──┐ answers
+ *                          │  exact, URL, 14 bands,     dedup-smallest,
+ *                          │  replay                    dedup-pending
+ *                          │                                     ▼
+ *                          └─ document or its rejection ─▶ [dedup-gather] ─▶ gather ─┬─▶ corpus.clean.v1
+ *                                               (by doc id@record)  dedup-gathering,  └─▶ corpus.rejected.v1
+ *                                                                   dedup-documents
  * </pre>
  *
- * Every processor, the repartition topic and the store are named, so an upgrade keeps its state.
+ * <ul>
+ *   <li><b>screen</b> (by raw partition): decodes, applies takedowns and the rules of the
+ *       document's source, and computes its keys.
+ *   <li><b>bucket</b> (by dedup key): keeps the smallest (event time, id) document of every key
+ *       ever seen and answers each document, after a hold, with the smaller holder if there is one.
+ *   <li><b>gather</b> (by document): waits for the document and all its answers, then decides.
+ * </ul>
+ *
+ * Every processor, internal topic and store is named, so an upgrade keeps its state.
  */
 public final class DedupFilterTopology {
-  /** RocksDB store: text fingerprint to the id of the first document with that text. */
-  public static final String EXACT_STORE = "dedup-exact-seen";
+  /** Global store: takedowns by {@code <scope>:<value>}. */
+  public static final String TAKEDOWN_STORE = "dedup-takedowns";
 
-  /** Repartition topic (suffix) that brings every copy of a text to the same task. */
-  public static final String BY_TEXT_HASH = "dedup-by-text-hash";
+  /** RocksDB store: dedup key to the smallest (event time, id) document that has held it. */
+  public static final String SMALLEST_STORE = "dedup-smallest";
+
+  /** RocksDB store: answers waiting for their hold to pass, ordered by due time. */
+  public static final String PENDING_STORE = "dedup-pending";
+
+  /** RocksDB store: what has been gathered of each undecided document (its answers so far). */
+  public static final String GATHER_STORE = "dedup-gathering";
+
+  /** RocksDB store: undecided documents, waiting for their answers. */
+  public static final String DOCUMENT_STORE = "dedup-documents";
+
+  /** Repartition topic (suffix) that brings every holder of a dedup key to one task. */
+  public static final String BY_KEY = "dedup-by-key";
+
+  /** Repartition topic (suffix) that brings a document and its answers to one task. */
+  public static final String GATHER = "dedup-gather";
+
+  /** The stores whose sizes {@code /metrics} reports. */
+  public static final List<String> STORES =
+      List.of(SMALLEST_STORE, PENDING_STORE, GATHER_STORE, DOCUMENT_STORE, TAKEDOWN_STORE);
 
   private DedupFilterTopology() {}
 
   public static Topology build(DedupFilterConfig config, DedupMetrics metrics) {
+    return build(config, RuleSet.from(config), metrics);
+  }
+
+  public static Topology build(DedupFilterConfig config, RuleSet rules, DedupMetrics metrics) {
     StreamsBuilder builder = new StreamsBuilder();
+    builder.addGlobalStore(
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(TAKEDOWN_STORE),
+                Serdes.String(),
+                Topics.CORPUS_TAKEDOWNS.valueSerde())
+            .withLoggingDisabled(),
+        Topics.CORPUS_TAKEDOWNS.name(),
+        Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("takedowns-in"),
+        () -> new TakedownLoader(metrics));
+    // cached: a key written many times between two commits (a document's answers, a busy band)
+    // reaches the changelog once, and one deleted before the commit not at all
+    for (String store : List.of(SMALLEST_STORE, GATHER_STORE, DOCUMENT_STORE)) {
+      builder.addStateStore(
+          Stores.keyValueStoreBuilder(
+                  Stores.persistentKeyValueStore(store), Serdes.String(), Serdes.ByteArray())
+              .withCachingEnabled());
+    }
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(EXACT_STORE), Serdes.String(), Serdes.String()));
+                Stores.persistentKeyValueStore(PENDING_STORE), Serdes.Bytes(), Serdes.ByteArray())
+            .withCachingEnabled());
     Produced<String, RejectedDocument> toRejected =
         Produced.with(Serdes.String(), Topics.CORPUS_REJECTED.valueSerde());
 
-    KStream<String, Verdict> decoded =
+    Map<String, KStream<String, Routed>> screened =
         builder.stream(
                 Topics.CORPUS_RAW.name(),
                 Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("raw-in"))
-            .peek((k, v) -> metrics.in(), Named.as("count-in"))
-            .processValues(
-                () -> new DecodeProcessor(config.rejectedMaxBytes()), Named.as("decode"));
+            .process(() -> new ScreenProcessor(config, rules, metrics), Named.as("screen"))
+            .split(Named.as("screened-"))
+            .branch((k, v) -> v instanceof Routed.Rejected, Branched.as("rejected"))
+            .branch((k, v) -> v instanceof Routed.ToKey, Branched.as("keys"))
+            .defaultBranch(Branched.as("documents"));
 
-    decoded
-        .split(Named.as("decoded-"))
-        .branch(
-            (k, v) -> !v.accepted(),
-            Branched.withConsumer(
-                undecodable ->
-                    undecodable
-                        .mapValues(Verdict::rejection, Named.as("undecodable-rejection"))
-                        .peek(
-                            (k, v) -> metrics.rejected(v.getReason()),
-                            Named.as("count-undecodable"))
-                        .to(Topics.CORPUS_REJECTED.name(), toRejected.withName("undecodable-out")),
-                "undecodable"))
-        .defaultBranch(
-            Branched.withConsumer(
-                documents ->
-                    documents
-                        .map(
-                            (k, v) ->
-                                KeyValue.pair(
-                                    TextFingerprint.of(v.document().getText()), v.document()),
-                            Named.as("key-by-text-hash"))
-                        .repartition(
-                            Repartitioned.with(Serdes.String(), Topics.CORPUS_RAW.valueSerde())
-                                .withName(BY_TEXT_HASH))
-                        .processValues(
-                            () -> new DedupFilterProcessor(config, metrics),
-                            Named.as("dedup-filter"),
-                            EXACT_STORE)
-                        .split(Named.as("judged-"))
-                        .branch(
-                            (k, v) -> !v.accepted(),
-                            Branched.withConsumer(
-                                rejected ->
-                                    rejected
-                                        .map(
-                                            (k, v) ->
-                                                KeyValue.pair(
-                                                    v.rejection().getDocId(), v.rejection()),
-                                            Named.as("rejection-by-doc-id"))
-                                        .peek(
-                                            (k, v) -> metrics.rejected(v.getReason()),
-                                            Named.as("count-rejected"))
-                                        .to(
-                                            Topics.CORPUS_REJECTED.name(),
-                                            toRejected.withName("rejected-out")),
-                                "rejected"))
-                        .defaultBranch(
-                            Branched.withConsumer(
-                                clean ->
-                                    clean
-                                        .map(
-                                            (k, v) ->
-                                                KeyValue.pair(v.document().getId(), v.document()),
-                                            Named.as("clean-by-doc-id"))
-                                        .peek((k, v) -> metrics.clean(), Named.as("count-clean"))
-                                        .to(
-                                            Topics.CORPUS_CLEAN.name(),
-                                            Produced.with(
-                                                    Serdes.String(),
-                                                    Topics.CORPUS_CLEAN.valueSerde())
-                                                .withName("clean-out")),
-                                "clean")),
-                "documents"));
+    screened
+        .get("screened-rejected")
+        .mapValues(v -> ((Routed.Rejected) v).rejection(), Named.as("screen-rejection"))
+        .to(Topics.CORPUS_REJECTED.name(), toRejected.withName("screen-rejected-out"));
+
+    KStream<String, byte[]> answers =
+        screened
+            .get("screened-keys")
+            .mapValues(v -> ((Routed.ToKey) v).member(), Named.as("key-member"))
+            .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(BY_KEY))
+            .process(
+                () -> new BucketProcessor(config.holdMs()),
+                Named.as("bucket"),
+                SMALLEST_STORE,
+                PENDING_STORE);
+
+    Map<String, KStream<String, Verdict>> decided =
+        screened
+            .get("screened-documents")
+            .mapValues(v -> ((Routed.ToGather) v).message(), Named.as("document-message"))
+            .merge(answers, Named.as("document-and-answers"))
+            .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(GATHER))
+            .process(
+                () -> new GatherProcessor(config, metrics),
+                Named.as("gather"),
+                GATHER_STORE,
+                DOCUMENT_STORE)
+            .split(Named.as("decided-"))
+            .branch((k, v) -> !v.accepted(), Branched.as("rejected"))
+            .defaultBranch(Branched.as("clean"));
+
+    decided
+        .get("decided-rejected")
+        .mapValues(Verdict::rejection, Named.as("dedup-rejection"))
+        .to(Topics.CORPUS_REJECTED.name(), toRejected.withName("dedup-rejected-out"));
+    decided
+        .get("decided-clean")
+        .mapValues(Verdict::document, Named.as("clean-document"))
+        .to(
+            Topics.CORPUS_CLEAN.name(),
+            Produced.with(Serdes.String(), Topics.CORPUS_CLEAN.valueSerde()).withName("clean-out"));
     return builder.build();
   }
 }

@@ -1,13 +1,18 @@
 package dev.refinery.dedup;
 
 /**
- * Why dedup-filter refused a document; the {@code reason} of its {@code corpus.rejected.v1} record.
+ * Reasons of dedup-filter's own making; the rules' reasons ({@code GOPHER_SHORT_DOC} and so on)
+ * come with their rules.
  */
 public enum RejectReason {
   /** The record on corpus.raw.v1 is not a Document this build can decode. */
   UNDECODABLE,
-  /** Fewer words than {@code dedup.min.words}. */
-  TOO_SHORT,
-  /** Same normalized text as an earlier document ({@code dup_of}). */
-  EXACT_DUPLICATE
+  /** A takedown on corpus.takedowns.v1 covers the document. */
+  TAKEDOWN,
+  /** Same normalized text as a smaller document ({@code dup_of}). */
+  EXACT_DUPLICATE,
+  /** Same normalized URL as a smaller document. */
+  URL_DUPLICATE,
+  /** Shares a MinHash band with a smaller document. */
+  NEAR_DUPLICATE
 }

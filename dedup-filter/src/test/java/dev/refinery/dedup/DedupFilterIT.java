@@ -1,21 +1,30 @@
 package dev.refinery.dedup;
 
 import static dev.refinery.dedup.Docs.doc;
-import static dev.refinery.dedup.Docs.words;
+import static dev.refinery.dedup.Docs.edited;
+import static dev.refinery.dedup.Docs.fetched;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.refinery.infra.testing.KafkaFixture;
+import dev.refinery.infra.text.SyntheticText;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Topics;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -31,111 +40,232 @@ class DedupFilterIT {
 
   @TempDir Path state;
 
+  DedupFilterConfig config(String instance, String applicationId) {
+    return new DedupFilterConfig(
+        Map.of(
+            "bootstrap.servers",
+            kafka.bootstrapServers(),
+            DedupFilterConfig.APPLICATION_ID,
+            applicationId,
+            DedupFilterConfig.STATE_DIR,
+            state.resolve(instance).toString(),
+            DedupFilterConfig.HOLD_MS,
+            2_000L,
+            DedupFilterConfig.HTTP_PORT,
+            0));
+  }
+
   @Test
   void everyDocumentEndsCleanOrRejectedOnceAndDedupStateSurvivesARestart() throws Exception {
-    DedupFilterConfig config =
-        new DedupFilterConfig(
-            Map.of(
-                "bootstrap.servers",
-                kafka.bootstrapServers(),
-                DedupFilterConfig.STATE_DIR,
-                state.toString(),
-                DedupFilterConfig.MIN_WORDS,
-                10));
     List<Document> firstWave = new ArrayList<>();
-    for (int i = 0; i < 120; i++) {
-      // 40 texts, each three times under different ids; every 10th text too short
-      int text = i % 40;
+    List<Document> originals = new ArrayList<>();
+    int minute = 0;
+    for (int t = 0; t < 30; t++) {
+      Document original = fetched(Docs.prose("restart-" + t, 1000 + t), minute++);
+      originals.add(original);
+      firstWave.add(original);
+      firstWave.add(fetched(doc("restart-" + t + "-copy1", original.getText()), minute++));
       firstWave.add(
-          doc("first-" + i, text % 10 == 0 ? "short text " + text : words("t" + text + "w", 20)));
+          fetched(doc("restart-" + t + "-copy2", original.getText().toUpperCase()), minute++));
+    }
+    for (int t = 0; t < 5; t++) {
+      // too short: both copies are rejected by the rules, not as duplicates
+      firstWave.add(fetched(doc("restart-short-" + t, "Short text number " + t + "."), minute++));
+      firstWave.add(
+          fetched(doc("restart-short-" + t + "-copy", "Short text number " + t + "."), minute++));
     }
     List<Document> secondWave = new ArrayList<>();
-    for (int i = 0; i < 40; i++) {
-      // 20 copies of long first-wave texts (the odd ones), 20 new texts
-      secondWave.add(
-          doc(
-              "second-" + i,
-              i < 20 ? words("t" + (2 * i + 1) + "w", 20) : words("new" + i + "w", 20)));
+    for (int t = 0; t < 10; t++) {
+      secondWave.add(fetched(doc("restart-late-copy-" + t, originals.get(t).getText()), minute++));
+      secondWave.add(fetched(Docs.prose("restart-new-" + t, 2000 + t), minute++));
+    }
+    // a replay of five first-wave documents: the same records again
+    List<Document> replays = firstWave.subList(0, 5);
+
+    try (DedupFilterService service = DedupFilterService.start(config("a", "dedup-restart"))) {
+      service.awaitRunning(java.time.Duration.ofSeconds(60));
+      assertThat(get(service, "/health")).contains("\"status\":\"UP\"");
+      produce(firstWave, -1);
+      awaitDecided(ids(firstWave));
+      String metrics = get(service, "/metrics");
+      assertThat(metrics)
+          .contains(
+              "refinery_dedup_documents_in_total",
+              "refinery_dedup_duplicate_ratio",
+              "refinery_dedup_store_entries{store=\"dedup-smallest\"}",
+              "kafka_stream_");
+    }
+    try (DedupFilterService restarted = DedupFilterService.start(config("a", "dedup-restart"))) {
+      produce(secondWave, -1);
+      produce(replays, -1);
+      awaitDecided(ids(secondWave));
+      // the replays are dropped: wait until the stage has counted them
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (restarted.metrics().replaysDropped() < replays.size()) {
+        assertThat(System.nanoTime()).as("replays dropped in time").isLessThan(deadline);
+        Thread.sleep(100);
+      }
     }
 
-    try (DedupFilterService service = DedupFilterService.start(config)) {
-      produce(firstWave);
-      awaitAccounted(firstWave.size());
-    }
-    try (DedupFilterService restarted = DedupFilterService.start(config)) {
-      produce(secondWave);
-      awaitAccounted(firstWave.size() + secondWave.size());
-    }
-
-    List<Document> clean = kafka.values(Topics.CORPUS_CLEAN);
-    List<RejectedDocument> rejected = kafka.values(Topics.CORPUS_REJECTED);
-    Map<String, Integer> seen = new HashMap<>();
-    clean.forEach(d -> seen.merge(d.getId(), 1, Integer::sum));
-    rejected.forEach(r -> seen.merge(r.getDocId(), 1, Integer::sum));
-    List<Document> all = new ArrayList<>(firstWave);
-    all.addAll(secondWave);
-    assertThat(seen)
-        .as("each document exactly once")
-        .hasSize(all.size())
+    Set<String> ours = ids(firstWave);
+    ours.addAll(ids(secondWave));
+    Map<String, Integer> outcomes = outcomes(ours);
+    assertThat(outcomes)
+        .as("each document exactly once, replays included")
+        .hasSize(ours.size())
         .allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
-
-    // 36 long texts of the first wave and 20 new ones survive, one copy each
-    assertThat(clean).hasSize(36 + 20);
-    Set<String> cleanIds = new HashSet<>();
-    clean.forEach(d -> cleanIds.add(d.getId()));
-    // dedup comes before the rules: of the 4 short texts, the first copy is TOO_SHORT, the others
-    // duplicates
-    List<RejectedDocument> tooShort =
-        rejected.stream().filter(r -> r.getReason().equals("TOO_SHORT")).toList();
-    assertThat(tooShort).hasSize(4);
-    Set<String> firsts = new HashSet<>(cleanIds);
-    tooShort.forEach(r -> firsts.add(r.getDocId()));
+    List<Document> clean =
+        kafka.values(Topics.CORPUS_CLEAN).stream().filter(d -> ours.contains(d.getId())).toList();
+    Set<String> survivors = ids(originals);
+    secondWave.stream()
+        .filter(d -> d.getNativeId().startsWith("restart-new-"))
+        .forEach(d -> survivors.add(d.getId()));
+    assertThat(clean).extracting(Document::getId).containsExactlyInAnyOrderElementsOf(survivors);
+    List<RejectedDocument> rejected = rejected(ours);
+    assertThat(rejected.stream().filter(r -> r.getReason().equals("GOPHER_SHORT_DOC"))).hasSize(10);
     List<RejectedDocument> duplicates =
         rejected.stream().filter(r -> r.getReason().equals("EXACT_DUPLICATE")).toList();
-    assertThat(duplicates).hasSize(40 * 2 + 20);
-    assertThat(duplicates).allSatisfy(r -> assertThat(firsts).contains(r.getDupOf()));
-    // the second wave's copies were caught by the state restored after the restart
-    Set<String> copies = new HashSet<>();
-    secondWave.subList(0, 20).forEach(d -> copies.add(d.getId()));
-    assertThat(duplicates.stream().filter(r -> copies.contains(r.getDocId()))).hasSize(20);
+    assertThat(duplicates).hasSize(60 + 10);
+    assertThat(duplicates).allSatisfy(r -> assertThat(ids(originals)).contains(r.getDupOf()));
   }
 
-  private static void awaitAccounted(int total) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (kafka.values(Topics.CORPUS_CLEAN).size() + kafka.values(Topics.CORPUS_REJECTED).size()
-        < total) {
-      assertThat(System.nanoTime())
-          .as("all %d documents accounted for in time", total)
-          .isLessThan(deadline);
-      sleep(200);
+  @Test
+  void nearDuplicateClustersKeepTheirSmallestMemberWhateverTheArrivalOrder() throws Exception {
+    // two instances share the four partitions of corpus.raw.v1 and every internal topic
+    try (DedupFilterService one = DedupFilterService.start(config("one", "dedup-order"));
+        DedupFilterService two = DedupFilterService.start(config("two", "dedup-order"))) {
+      one.awaitRunning(java.time.Duration.ofSeconds(60));
+      two.awaitRunning(java.time.Duration.ofSeconds(60));
+      for (int round = 0; round < 3; round++) {
+        List<List<Document>> clusters = new ArrayList<>();
+        for (int c = 0; c < 20; c++) {
+          String text = SyntheticText.text(round * 100 + c, 10);
+          String name = "order-" + round + "-" + c;
+          // event times 0, 1, 2 minutes: member 0 is the smallest
+          clusters.add(
+              List.of(
+                  fetched(doc(name + "-m0", text), 0),
+                  fetched(doc(name + "-m1", edited(text, 100)), 1),
+                  fetched(doc(name + "-m2", edited(text, 70)), 2)));
+        }
+        // even clusters arrive largest first, odd ones smallest first; each member through
+        // another partition
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+          for (int c = 0; c < clusters.size(); c++) {
+            List<Document> members = clusters.get(c);
+            for (int k = 0; k < 3; k++) {
+              Document d = members.get(c % 2 == 0 ? 2 - k : k);
+              producer.send(
+                  new ProducerRecord<>(
+                      Topics.CORPUS_RAW.name(),
+                      (c + k) % 4,
+                      d.getId(),
+                      Topics.CORPUS_RAW.serialize(d)));
+            }
+          }
+          producer.flush();
+        }
+        Set<String> ids = new HashSet<>();
+        clusters.forEach(members -> ids.addAll(ids(members)));
+        awaitDecided(ids);
+
+        Set<String> clean =
+            kafka.values(Topics.CORPUS_CLEAN).stream()
+                .map(Document::getId)
+                .filter(ids::contains)
+                .collect(Collectors.toSet());
+        Map<String, RejectedDocument> rejected =
+            rejected(ids).stream().collect(Collectors.toMap(RejectedDocument::getDocId, r -> r));
+        for (List<Document> members : clusters) {
+          assertThat(clean)
+              .as(
+                  "round %d: the smallest member of %s survives",
+                  round, members.get(0).getNativeId())
+              .contains(members.get(0).getId())
+              .doesNotContain(members.get(1).getId(), members.get(2).getId());
+          for (int k = 1; k < 3; k++) {
+            RejectedDocument r = rejected.get(members.get(k).getId());
+            assertThat(r.getReason()).isEqualTo("NEAR_DUPLICATE");
+            assertThat(r.getDupOf())
+                .as("a duplicate only of a smaller member")
+                .isIn(ids(members.subList(0, k)));
+          }
+        }
+        assertThat(outcomes(ids)).allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
+      }
     }
   }
 
-  private static void produce(List<Document> docs) throws Exception {
-    try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                kafka.bootstrapServers(),
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                true),
-            new StringSerializer(),
-            new ByteArraySerializer())) {
+  private static Set<String> ids(Collection<Document> docs) {
+    return docs.stream().map(Document::getId).collect(Collectors.toCollection(HashSet::new));
+  }
+
+  private static List<RejectedDocument> rejected(Set<String> ids) {
+    return kafka.values(Topics.CORPUS_REJECTED).stream()
+        .filter(r -> ids.contains(r.getDocId()))
+        .toList();
+  }
+
+  /** How many outcomes (clean or rejected) each of the documents has. */
+  private static Map<String, Integer> outcomes(Set<String> ids) {
+    Map<String, Integer> seen = new HashMap<>();
+    kafka.values(Topics.CORPUS_CLEAN).stream()
+        .map(Document::getId)
+        .filter(ids::contains)
+        .forEach(id -> seen.merge(id, 1, Integer::sum));
+    rejected(ids).forEach(r -> seen.merge(r.getDocId(), 1, Integer::sum));
+    return seen;
+  }
+
+  private static void awaitDecided(Set<String> ids) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (outcomes(ids).size() < ids.size()) {
+      assertThat(System.nanoTime())
+          .as("all %d documents decided in time", ids.size())
+          .isLessThan(deadline);
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  private static KafkaProducer<String, byte[]> producer() {
+    return new KafkaProducer<>(
+        Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            kafka.bootstrapServers(),
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+            true),
+        new StringSerializer(),
+        new ByteArraySerializer());
+  }
+
+  /** Sends the documents keyed by id (to the partition of their key when {@code partition} < 0). */
+  private static void produce(List<Document> docs, int partition) {
+    try (KafkaProducer<String, byte[]> producer = producer()) {
       for (Document d : docs) {
         producer.send(
             new ProducerRecord<>(
-                Topics.CORPUS_RAW.name(), d.getId(), Topics.CORPUS_RAW.serialize(d)));
+                Topics.CORPUS_RAW.name(),
+                partition < 0 ? null : partition,
+                d.getId(),
+                Topics.CORPUS_RAW.serialize(d)));
       }
       producer.flush();
     }
   }
 
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
+  private static String get(DedupFilterService service, String path)
+      throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + service.httpPort() + path))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    return response.body();
   }
 }

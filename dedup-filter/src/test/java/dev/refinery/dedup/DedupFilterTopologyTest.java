@@ -1,13 +1,20 @@
 package dev.refinery.dedup;
 
 import static dev.refinery.dedup.Docs.doc;
-import static dev.refinery.dedup.Docs.words;
+import static dev.refinery.dedup.Docs.edited;
+import static dev.refinery.dedup.Docs.fetched;
+import static dev.refinery.dedup.Docs.prose;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Stage;
+import dev.refinery.schemas.Takedown;
+import dev.refinery.schemas.TakedownScope;
 import dev.refinery.schemas.Topics;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -16,31 +23,40 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class DedupFilterTopologyTest {
-  DedupMetrics metrics = new DedupMetrics();
+  DedupMetrics metrics = DedupMetrics.inMemory();
   TopologyTestDriver driver;
   TestInputTopic<String, byte[]> raw;
+  TestInputTopic<String, byte[]> takedowns;
   TestOutputTopic<String, Document> clean;
   TestOutputTopic<String, RejectedDocument> rejected;
 
-  @BeforeEach
-  void setUp() {
-    DedupFilterConfig config = new DedupFilterConfig(Map.of(DedupFilterConfig.MIN_WORDS, 5));
-    Topology topology = DedupFilterTopology.build(config, metrics);
+  /** A driver with no hold (answers at once) unless the settings say otherwise. */
+  void start(Map<String, Object> settings) {
+    Map<String, Object> values = new HashMap<>(Map.of(DedupFilterConfig.HOLD_MS, 0L));
+    values.putAll(settings);
+    DedupFilterConfig config = new DedupFilterConfig(values);
     Properties props = DedupFilterService.streamsConfig(config);
     props.put(
         StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/dedup-driver");
-    driver = new TopologyTestDriver(topology, props);
+    driver =
+        new TopologyTestDriver(
+            DedupFilterTopology.build(config, metrics),
+            props,
+            Instant.parse("2026-11-22T12:00:00Z"));
     raw =
         driver.createInputTopic(
             Topics.CORPUS_RAW.name(),
+            Serdes.String().serializer(),
+            Serdes.ByteArray().serializer());
+    takedowns =
+        driver.createInputTopic(
+            Topics.CORPUS_TAKEDOWNS.name(),
             Serdes.String().serializer(),
             Serdes.ByteArray().serializer());
     clean =
@@ -55,69 +71,189 @@ class DedupFilterTopologyTest {
             Topics.CORPUS_REJECTED.valueSerde().deserializer());
   }
 
+  void start() {
+    start(Map.of());
+  }
+
   @AfterEach
   void tearDown() {
-    driver.close();
+    if (driver != null) {
+      driver.close();
+    }
   }
 
   private void send(Document d) {
     raw.pipeInput(d.getId(), Topics.CORPUS_RAW.serialize(d));
   }
 
-  @Test
-  void firstOfATextGoesThroughWithSignalsLaterCopiesAreDuplicatesOfIt() {
-    Document first = doc("a", "The quick brown fox jumps over the lazy dog.");
-    Document copy = doc("b", "the QUICK brown fox  jumps over the lazy dog.");
-    Document other = doc("c", words("w", 12));
-    send(first);
-    send(copy);
-    send(other);
+  private void takedown(TakedownScope scope, String value) {
+    Takedown t =
+        Takedown.newBuilder()
+            .setScope(scope)
+            .setValue(value)
+            .setReason("licensor withdrew it")
+            .setRequestedBy("legal@example.org")
+            .setRequestedAt(Instant.parse("2026-11-22T00:00:00Z"))
+            .build();
+    takedowns.pipeInput(Takedowns.key(t), Topics.CORPUS_TAKEDOWNS.serialize(t));
+  }
 
-    List<KeyValue<String, Document>> out = clean.readKeyValuesToList();
-    assertThat(out).extracting(kv -> kv.key).containsExactly(first.getId(), other.getId());
-    assertThat(out.get(0).value.getSignals())
-        .containsEntry("words", 9.0)
-        .containsKeys("chars", "lines");
-    RejectedDocument dup = rejected.readValue();
-    assertThat(dup.getReason()).isEqualTo("EXACT_DUPLICATE");
-    assertThat(dup.getDocId()).isEqualTo(copy.getId());
-    assertThat(dup.getDupOf()).isEqualTo(first.getId());
-    assertThat(dup.getStage()).isEqualTo(Stage.DEDUP_FILTER);
-    assertThat(Topics.CORPUS_RAW.deserialize(bytes(dup)))
-        .as("the document as it arrived")
-        .isEqualTo(copy);
-    assertThat(rejected.isEmpty()).isTrue();
-
-    KeyValueStore<String, String> store = driver.getKeyValueStore(DedupFilterTopology.EXACT_STORE);
-    assertThat(store.get(TextFingerprint.of(first.getText()))).isEqualTo(first.getId());
-    assertThat(metrics.documentsIn()).isEqualTo(3);
-    assertThat(metrics.documentsClean()).isEqualTo(2);
-    assertThat(metrics.rejectedByReason()).containsExactly(Map.entry("EXACT_DUPLICATE", 1L));
+  private List<String> cleanIds() {
+    return clean.readKeyValuesToList().stream().map(kv -> kv.key).toList();
   }
 
   @Test
-  void shortDocumentsAreRejectedWithTheMeasuredValueAndThreshold() {
-    Document tiny = doc("t", "four words only here");
-    Document enough = doc("e", "five words are just enough");
-    send(tiny);
-    send(enough);
+  void aCleanDocumentCarriesItsSignalsAndLanguage() {
+    start();
+    Document d = prose("a", 1);
+    send(d);
 
-    assertThat(clean.readKeyValuesToList())
-        .extracting(kv -> kv.key)
-        .containsExactly(enough.getId());
+    List<KeyValue<String, Document>> out = clean.readKeyValuesToList();
+    assertThat(out)
+        .singleElement()
+        .satisfies(
+            kv -> {
+              assertThat(kv.key).isEqualTo(d.getId());
+              assertThat(kv.value.getAttributes()).containsEntry("language", "en");
+              assertThat(kv.value.getSignals())
+                  .containsKeys(
+                      "words",
+                      "chars",
+                      "language_confidence",
+                      "gopher_words",
+                      "dup_line_frac",
+                      "c4_sentences",
+                      "fineweb_line_punct_ratio",
+                      "pii_email_address");
+              assertThat(kv.value.getText()).isEqualTo(d.getText());
+            });
+    assertThat(rejected.isEmpty()).isTrue();
+    assertThat(metrics.documentsIn()).isEqualTo(1);
+    assertThat(metrics.documentsClean()).isEqualTo(1);
+  }
+
+  @Test
+  void exactCopiesAreDuplicatesOfTheSmallerDocument() {
+    start();
+    Document first = prose("a", 2);
+    Document copy = doc("b", first.getText().toUpperCase().replace(" ", "  "));
+    send(first);
+    send(copy);
+
+    assertThat(cleanIds()).containsExactly(first.getId());
+    RejectedDocument dup = rejected.readValue();
+    assertThat(dup.getReason()).isEqualTo("EXACT_DUPLICATE");
+    assertThat(dup.getRule()).isEqualTo("exact_dedup");
+    assertThat(dup.getDocId()).isEqualTo(copy.getId());
+    assertThat(dup.getDupOf()).isEqualTo(first.getId());
+    assertThat(dup.getStage()).isEqualTo(Stage.DEDUP_FILTER);
+    assertThat(dup.getSource().getName()).isEqualTo("test");
+    assertThat(metrics.duplicateRatio()).isEqualTo(0.5);
+  }
+
+  @Test
+  void nearDuplicatesShareABandAndNameTheirOriginal() {
+    start();
+    Document original = prose("orig", 3);
+    Document near = doc("near", edited(original.getText(), 100));
+    Document other = prose("other", 4);
+    send(original);
+    send(near);
+    send(other);
+
+    assertThat(cleanIds()).containsExactly(original.getId(), other.getId());
+    RejectedDocument dup = rejected.readValue();
+    assertThat(dup.getReason()).isEqualTo("NEAR_DUPLICATE");
+    assertThat(dup.getRule()).isEqualTo("near_dedup");
+    assertThat(dup.getDupOf()).isEqualTo(original.getId());
+    assertThat(dup.getMeasured()).isBetween(1.0, 14.0);
+    assertThat(dup.getThreshold()).isEqualTo(1.0);
+    assertThat(dup.getDetail()).contains("of 14 MinHash bands", original.getId());
+  }
+
+  @Test
+  void aSmallerDocumentArrivingWithinTheHoldSurvivesAndTheLargerIsItsDuplicate() {
+    start(Map.of(DedupFilterConfig.HOLD_MS, 1_000L));
+    Document older = fetched(prose("older", 5), 0);
+    Document newer = fetched(doc("newer", edited(older.getText(), 100)), 10);
+    // the larger (later) one first
+    send(newer);
+    driver.advanceWallClockTime(Duration.ofMillis(400));
+    send(older);
+    assertThat(clean.isEmpty()).as("nothing is decided within the hold").isTrue();
+    driver.advanceWallClockTime(Duration.ofMillis(1_500));
+
+    assertThat(cleanIds()).containsExactly(older.getId());
+    RejectedDocument dup = rejected.readValue();
+    assertThat(dup.getDocId()).isEqualTo(newer.getId());
+    assertThat(dup.getDupOf()).isEqualTo(older.getId());
+    KeyValueStore<Object, Object> pending =
+        driver.getKeyValueStore(DedupFilterTopology.PENDING_STORE);
+    KeyValueStore<Object, Object> gathering =
+        driver.getKeyValueStore(DedupFilterTopology.GATHER_STORE);
+    assertThat(pending.approximateNumEntries()).isZero();
+    assertThat(gathering.approximateNumEntries()).isZero();
+  }
+
+  @Test
+  void aSmallerDocumentAfterTheHoldKeepsBothNeitherIsADuplicateOfALargerOne() {
+    start(Map.of(DedupFilterConfig.HOLD_MS, 1_000L));
+    Document older = fetched(prose("older", 6), 0);
+    Document newer = fetched(doc("newer", older.getText()), 10);
+    send(newer);
+    driver.advanceWallClockTime(Duration.ofMillis(1_500));
+    send(older);
+    driver.advanceWallClockTime(Duration.ofMillis(1_500));
+
+    assertThat(cleanIds()).containsExactly(newer.getId(), older.getId());
+    // but a third copy, later than both, is a duplicate of the smallest
+    Document third = fetched(doc("third", older.getText()), 20);
+    send(third);
+    driver.advanceWallClockTime(Duration.ofMillis(1_500));
+    assertThat(rejected.readValue().getDupOf()).isEqualTo(older.getId());
+  }
+
+  @Test
+  void ruleRejectionsNameTheRuleTheMeasuredValueAndTheThreshold() {
+    start();
+    Document tiny = doc("t", "Four words only here.");
+    send(tiny);
+
     RejectedDocument r = rejected.readValue();
-    assertThat(r.getReason()).isEqualTo("TOO_SHORT");
+    assertThat(r.getReason()).isEqualTo("GOPHER_SHORT_DOC");
+    assertThat(r.getRule()).isEqualTo("gopher_quality");
     assertThat(r.getMeasured()).isEqualTo(4.0);
-    assertThat(r.getThreshold()).isEqualTo(5.0);
-    assertThat(r.getDetail()).contains("dedup.min.words=5");
+    assertThat(r.getThreshold()).isEqualTo(50.0);
     assertThat(r.getSource().getName()).isEqualTo("test");
+    assertThat(r.getLocation()).startsWith(Topics.CORPUS_RAW.name() + "-0@");
+    Document original = Topics.CORPUS_RAW.deserialize(bytes(r));
+    assertThat(original.getText()).isEqualTo(tiny.getText());
+    assertThat(original.getAttributes()).containsEntry("language", "und");
+    assertThat(metrics.rejectedByReason()).containsExactly(Map.entry("GOPHER_SHORT_DOC", 1L));
+  }
+
+  @Test
+  void piiIsRedactedOnTheCleanDocument() {
+    start();
+    Document d = prose("p", 7);
+    d.setText(
+        d.getText()
+            + "\nFor questions, write to jane.doe@example.com or call +1 415-555-0132 today.");
+    send(d);
+
+    Document out = clean.readValue();
+    assertThat(out.getText()).endsWith("write to [EMAIL_ADDRESS] or call [PHONE_NUMBER] today.");
+    assertThat(out.getSignals())
+        .containsEntry("pii_email_address", 1.0)
+        .containsEntry("pii_phone_number", 1.0);
   }
 
   @Test
   void undecodableRecordsAreRejectedAndTheStageGoesOn() {
+    start();
     raw.pipeInput("garbage-key", "{\"text\": \"json, not avro\"}".getBytes());
     raw.pipeInput("null-key", null);
-    Document good = doc("g", words("g", 8));
+    Document good = prose("g", 8);
     send(good);
 
     List<RejectedDocument> out = rejected.readValuesToList();
@@ -128,44 +264,67 @@ class DedupFilterTopologyTest {
     assertThat(out.get(0).getDetail()).contains("not Avro single-object encoded");
     assertThat(new String(bytes(out.get(0)))).isEqualTo("{\"text\": \"json, not avro\"}");
     assertThat(out.get(1).getDetail()).contains("tombstone");
-    assertThat(clean.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly(good.getId());
+    assertThat(cleanIds()).containsExactly(good.getId());
   }
 
   @Test
-  void theSameDocumentAgainIsAReplayNotADuplicateOfItself() {
-    Document d = doc("r", words("r", 10));
-    send(d);
-    send(d);
+  void takedownsRejectLaterDocumentsAndATombstoneWithdrawsThem() {
+    start();
+    takedown(TakedownScope.URL_PREFIX, "https://Example.org/private/");
+    takedown(TakedownScope.SOURCE, "withdrawn-source");
+    takedowns.pipeInput("junk", "not a takedown".getBytes());
+    Document covered = prose("covered", 9);
+    covered.setUrl("https://example.org/private/2026/page.html");
+    Document elsewhere = prose("elsewhere", 10);
+    elsewhere.setUrl("https://example.org/public/page.html");
+    send(covered);
+    send(elsewhere);
 
-    assertThat(clean.readKeyValuesToList()).hasSize(1);
-    assertThat(rejected.isEmpty()).isTrue();
-    assertThat(metrics.replaysDropped()).isEqualTo(1);
+    RejectedDocument r = rejected.readValue();
+    assertThat(r.getReason()).isEqualTo("TAKEDOWN");
+    assertThat(r.getRule()).isEqualTo("takedown");
+    assertThat(r.getDocId()).isEqualTo(covered.getId());
+    assertThat(r.getDetail())
+        .contains("URL_PREFIX:https://example.org/private/", "licensor withdrew it");
+    assertThat(cleanIds()).containsExactly(elsewhere.getId());
+    assertThat(metrics.registry().get("refinery.dedup.bad.takedowns").counter().count())
+        .isEqualTo(1.0);
+
+    takedowns.pipeInput("URL_PREFIX:https://example.org/private/", (byte[]) null);
+    Document later = prose("later", 11);
+    later.setUrl("https://example.org/private/2027/page.html");
+    send(later);
+    assertThat(cleanIds()).containsExactly(later.getId());
   }
 
   @Test
-  void aReplayOfARejectedDocumentIsNotRejectedTwice() {
-    Document shortDoc = doc("s", "too short");
-    send(shortDoc);
-    send(shortDoc);
+  void aReplayIsDroppedWhateverItsOutcomeWas() {
+    start();
+    Document d = prose("r", 12);
+    Document tiny = doc("s", "Too short.");
+    send(d);
+    send(tiny);
+    send(d);
+    send(tiny);
 
+    assertThat(cleanIds()).containsExactly(d.getId());
     assertThat(rejected.readValuesToList())
         .singleElement()
-        .satisfies(r -> assertThat(r.getReason()).isEqualTo("TOO_SHORT"));
-    assertThat(metrics.replaysDropped()).isEqualTo(1);
+        .satisfies(r -> assertThat(r.getDocId()).isEqualTo(tiny.getId()));
+    assertThat(metrics.replaysDropped()).isEqualTo(2);
   }
 
   @Test
-  void aCopyOfARejectedTextIsItsDuplicate() {
-    Document shortDoc = doc("s1", "too short");
-    Document copy = doc("s2", "Too  short");
-    send(shortDoc);
-    send(copy);
+  void aCopyOfARejectedTextInASourceWithOtherRulesIsKept() {
+    start(Map.of(DedupFilterConfig.RULES_SOURCE + "notes", "pii"));
+    Document shortWeb = doc("w", "Too short for the web.");
+    Document notes = doc("n", "Too short for the web.");
+    notes.getSource().setName("notes");
+    send(shortWeb);
+    send(notes);
 
-    List<RejectedDocument> out = rejected.readValuesToList();
-    assertThat(out)
-        .extracting(RejectedDocument::getReason)
-        .containsExactly("TOO_SHORT", "EXACT_DUPLICATE");
-    assertThat(out.get(1).getDupOf()).isEqualTo(shortDoc.getId());
+    assertThat(rejected.readValue().getReason()).isEqualTo("GOPHER_SHORT_DOC");
+    assertThat(cleanIds()).containsExactly(notes.getId());
   }
 
   @Test
@@ -174,8 +333,14 @@ class DedupFilterTopologyTest {
         DedupFilterTopology.build(new DedupFilterConfig(Map.of()), metrics).describe().toString();
 
     assertThat(description)
-        .contains("stores: [" + DedupFilterTopology.EXACT_STORE + "]")
-        .contains(DedupFilterTopology.BY_TEXT_HASH + "-repartition")
+        .contains(
+            DedupFilterTopology.BY_KEY + "-repartition",
+            DedupFilterTopology.GATHER + "-repartition")
+        .contains(
+            DedupFilterTopology.SMALLEST_STORE,
+            DedupFilterTopology.PENDING_STORE,
+            DedupFilterTopology.GATHER_STORE,
+            DedupFilterTopology.TAKEDOWN_STORE)
         .doesNotContain("KSTREAM-")
         .doesNotContain("KTABLE-");
   }

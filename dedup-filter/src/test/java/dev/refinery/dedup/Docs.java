@@ -1,5 +1,6 @@
 package dev.refinery.dedup;
 
+import dev.refinery.infra.text.SyntheticText;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.DocumentIds;
 import dev.refinery.schemas.Licence;
@@ -9,6 +10,8 @@ import java.time.Instant;
 
 /** Documents for the dedup-filter tests. */
 final class Docs {
+  static final Instant INGESTED = Instant.parse("2026-11-22T00:00:00Z");
+
   private Docs() {}
 
   static Document doc(String nativeId, String text) {
@@ -22,17 +25,28 @@ final class Docs {
                 .setStream("web")
                 .build())
         .setNativeId(nativeId)
-        .setIngestedAt(Instant.parse("2026-11-22T00:00:00Z"))
+        .setIngestedAt(INGESTED)
         .setText(text)
         .build();
   }
 
-  /** A text of {@code n} distinct words. */
-  static String words(String seed, int n) {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < n; i++) {
-      b.append(i == 0 ? "" : " ").append(seed).append(i);
+  /** A web document of English prose that passes every default rule. */
+  static Document prose(String nativeId, long seed) {
+    return doc(nativeId, SyntheticText.text(seed, 10));
+  }
+
+  /** The document with its fetch time {@code minutes} after the ingest time: its event time. */
+  static Document fetched(Document doc, int minutes) {
+    doc.setFetchedAt(INGESTED.plusSeconds(60L * minutes));
+    return doc;
+  }
+
+  /** The text with one word in every {@code every} replaced: a near-duplicate. */
+  static String edited(String text, int every) {
+    String[] words = text.split(" ");
+    for (int i = every / 2; i < words.length; i += every) {
+      words[i] = words[i].endsWith(".") ? "changed." : "changed";
     }
-    return b.toString();
+    return String.join(" ", words);
   }
 }

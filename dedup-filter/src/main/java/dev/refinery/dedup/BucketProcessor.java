@@ -1,0 +1,121 @@
+package dev.refinery.dedup;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The dedup keys, each in the task its key hashes to. The store keeps, for every key ever seen, the
+ * smallest (event time, id) document that held it; that is all the history dedup needs. A
+ * document's answer for a key is given after a hold ({@code dedup.hold.ms}): a smaller document
+ * that arrives within it, through another partition, is seen, and the smaller one survives whatever
+ * the arrival order (invariant 3). Answers wait in a store ordered by due time, so they survive a
+ * restart.
+ *
+ * <p>A replay key ({@link DedupKey.Kind#ID}) keeps the first record that carried the document and
+ * answers at once: the same document in another record is a replay.
+ */
+final class BucketProcessor implements Processor<String, byte[], String, byte[]> {
+  private final long holdMs;
+  private ProcessorContext<String, byte[]> context;
+  private KeyValueStore<String, byte[]> smallest;
+  private KeyValueStore<Bytes, byte[]> pending;
+
+  BucketProcessor(long holdMs) {
+    this.holdMs = holdMs;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, byte[]> context) {
+    this.context = context;
+    this.smallest = context.getStateStore(DedupFilterTopology.SMALLEST_STORE);
+    this.pending = context.getStateStore(DedupFilterTopology.PENDING_STORE);
+    if (holdMs > 0) {
+      context.schedule(
+          Duration.ofMillis(Math.max(20, Math.min(holdMs / 4, 250))),
+          PunctuationType.WALL_CLOCK_TIME,
+          this::answerDue);
+    }
+  }
+
+  @Override
+  public void process(Record<String, byte[]> record) {
+    String key = record.key();
+    DedupKey dedupKey = DedupKey.decode(key);
+    Member member = Member.fromBytes(record.value());
+    byte[] current = smallest.get(key);
+    Member held = current == null ? null : Member.fromBytes(current);
+    if (dedupKey.kind() == DedupKey.Kind.ID) {
+      if (held == null) {
+        smallest.put(key, record.value());
+      }
+      boolean replay = held != null && !held.instance().equals(member.instance());
+      forward(member, new Gather.Answer(dedupKey.kind(), dedupKey.band(), null, replay));
+      return;
+    }
+    if (held == null || member.compareTo(held) < 0) {
+      smallest.put(key, record.value());
+    }
+    if (holdMs <= 0) {
+      answer(key, member);
+      return;
+    }
+    long due = context.currentSystemTimeMs() + holdMs;
+    byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
+    byte[] id = (member.docId() + "@" + member.instance()).getBytes(StandardCharsets.UTF_8);
+    Bytes pendingKey =
+        Bytes.wrap(
+            ByteBuffer.allocate(8 + 2 + keyBytes.length + id.length)
+                .putLong(due)
+                .putShort((short) keyBytes.length)
+                .put(keyBytes)
+                .put(id)
+                .array());
+    pending.put(pendingKey, record.value());
+  }
+
+  /** Answers every document whose hold has passed, in due order. */
+  private void answerDue(long now) {
+    Bytes upTo = Bytes.wrap(ByteBuffer.allocate(8).putLong(now + 1).array());
+    List<KeyValue<Bytes, byte[]>> due = new ArrayList<>();
+    try (KeyValueIterator<Bytes, byte[]> it = pending.range(null, upTo)) {
+      it.forEachRemaining(due::add);
+    }
+    for (KeyValue<Bytes, byte[]> entry : due) {
+      ByteBuffer k = ByteBuffer.wrap(entry.key.get());
+      k.getLong();
+      byte[] keyBytes = new byte[k.getShort()];
+      k.get(keyBytes);
+      answer(new String(keyBytes, StandardCharsets.UTF_8), Member.fromBytes(entry.value));
+      pending.delete(entry.key);
+    }
+  }
+
+  /** Tells the document's gathering step whether a smaller document holds the key. */
+  private void answer(String key, Member member) {
+    byte[] current = smallest.get(key);
+    Member min = current == null ? member : Member.fromBytes(current);
+    // the same document (by id) is never its own duplicate
+    Member smaller = min.compareTo(member) < 0 && !min.sameDocument(member) ? min : null;
+    DedupKey dedupKey = DedupKey.decode(key);
+    forward(member, new Gather.Answer(dedupKey.kind(), dedupKey.band(), smaller, false));
+  }
+
+  private void forward(Member member, Gather.Answer answer) {
+    context.forward(
+        new Record<>(
+            member.docId() + "@" + member.instance(),
+            Gather.encode(answer),
+            context.currentSystemTimeMs()));
+  }
+}

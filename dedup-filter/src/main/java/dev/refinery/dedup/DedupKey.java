@@ -1,0 +1,49 @@
+package dev.refinery.dedup;
+
+import java.util.HexFormat;
+import java.util.Locale;
+
+/**
+ * A key that duplicates share: the 128-bit fingerprint of the normalized text or of the normalized
+ * URL, or the 64-bit hash of one LSH band of the MinHash signature; or the key that tells a replay
+ * (the fingerprint of a document's id with its text). As a Kafka key: {@code <kind><band>:<hex
+ * digits>}, e.g. {@code b07:9f3a...}.
+ */
+record DedupKey(Kind kind, int band, String hash) {
+  static DedupKey band(int band, long hash) {
+    return new DedupKey(Kind.BAND, band, HexFormat.of().toHexDigits(hash));
+  }
+
+  /** What a shared key means. */
+  enum Kind {
+    EXACT('e'),
+    URL('u'),
+    BAND('b'),
+    /** The same document (id and text) from another record: a replay. */
+    ID('i');
+
+    final char code;
+
+    Kind(char code) {
+      this.code = code;
+    }
+
+    static Kind of(char code) {
+      for (Kind k : values()) {
+        if (k.code == code) {
+          return k;
+        }
+      }
+      throw new IllegalArgumentException("no dedup key kind '" + code + "'");
+    }
+  }
+
+  String encode() {
+    return kind.code + String.format(Locale.ROOT, "%02d", band) + ":" + hash;
+  }
+
+  static DedupKey decode(String key) {
+    return new DedupKey(
+        Kind.of(key.charAt(0)), Integer.parseInt(key.substring(1, 3)), key.substring(4));
+  }
+}

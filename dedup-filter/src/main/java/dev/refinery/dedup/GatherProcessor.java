@@ -1,0 +1,224 @@
+package dev.refinery.dedup;
+
+import dev.refinery.schemas.Document;
+import dev.refinery.schemas.RejectedDocument;
+import dev.refinery.schemas.Rejections;
+import dev.refinery.schemas.Stage;
+import dev.refinery.schemas.Topics;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Gathers a document and the answers of its keys (keyed by {@code <doc id>@<instance>}), and once
+ * all have come, decides: a replay is dropped (its first record has had its outcome); a document
+ * the screening step rejected gets that rejection; a document that shares its exact text, its URL
+ * or a MinHash band with a smaller document is rejected as its duplicate ({@code dup_of}); anything
+ * else is clean. The state of a document is deleted when it is decided.
+ */
+final class GatherProcessor implements Processor<String, byte[], String, Verdict> {
+  private final DedupFilterConfig config;
+  private final DedupMetrics metrics;
+  private ProcessorContext<String, Verdict> context;
+  private KeyValueStore<String, byte[]> gathering;
+  private KeyValueStore<String, byte[]> documents;
+
+  GatherProcessor(DedupFilterConfig config, DedupMetrics metrics) {
+    this.config = config;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Verdict> context) {
+    this.context = context;
+    this.gathering = context.getStateStore(DedupFilterTopology.GATHER_STORE);
+    this.documents = context.getStateStore(DedupFilterTopology.DOCUMENT_STORE);
+  }
+
+  @Override
+  public void process(Record<String, byte[]> record) {
+    String key = record.key();
+    State state = State.read(gathering.get(key));
+    Gather message = Gather.decode(record.value());
+    Gather.Doc doc = null;
+    if (message instanceof Gather.Doc d) {
+      doc = d;
+      state.expected = d.expected();
+    } else {
+      state.add((Gather.Answer) message);
+    }
+    if (state.expected < 0 || state.received < state.expected) {
+      gathering.put(key, state.write());
+      if (doc != null) {
+        // the document waits apart from the answers: written once, not with each answer
+        documents.put(key, record.value());
+      }
+      return;
+    }
+    gathering.delete(key);
+    if (doc == null) {
+      doc = (Gather.Doc) Gather.decode(documents.get(key));
+      documents.delete(key);
+    }
+    decide(state, doc);
+  }
+
+  private void decide(State state, Gather.Doc gathered) {
+    if (state.replay) {
+      metrics.replay();
+      return;
+    }
+    long now = context.currentSystemTimeMs();
+    if (gathered.rejected()) {
+      RejectedDocument rejection = Topics.CORPUS_REJECTED.deserialize(gathered.rejection());
+      metrics.rejected(rejection.getRule(), rejection.getReason());
+      context.forward(new Record<>(rejection.getDocId(), Verdict.reject(rejection), now));
+      return;
+    }
+    Document doc = Topics.CORPUS_RAW.deserialize(gathered.document());
+    String rule;
+    String reason;
+    String detail;
+    Member of;
+    Double measured = null;
+    Double threshold = null;
+    if (state.exact != null) {
+      rule = "exact_dedup";
+      reason = RejectReason.EXACT_DUPLICATE.name();
+      of = state.exact;
+      detail = "same normalized text as " + of.docId() + ", a smaller (event time, id)";
+    } else if (state.url != null) {
+      rule = "url_dedup";
+      reason = RejectReason.URL_DUPLICATE.name();
+      of = state.url;
+      detail = "same URL as " + of.docId() + ", a smaller (event time, id)";
+    } else if (state.near != null) {
+      rule = "near_dedup";
+      reason = RejectReason.NEAR_DUPLICATE.name();
+      of = state.near;
+      measured = (double) state.bandsShared;
+      threshold = 1.0;
+      detail =
+          "shares "
+              + state.bandsShared
+              + " of "
+              + config.bands()
+              + " MinHash bands ("
+              + config.rows()
+              + " rows of "
+              + config.ngram()
+              + "-word shingles each) with "
+              + of.docId()
+              + ", a smaller (event time, id)";
+    } else {
+      metrics.clean();
+      context.forward(new Record<>(doc.getId(), Verdict.accept(doc), now));
+      return;
+    }
+    metrics.rejected(rule, reason);
+    context.forward(
+        new Record<>(
+            doc.getId(),
+            Verdict.reject(
+                Rejections.of(
+                        doc.getId(),
+                        Stage.DEDUP_FILTER,
+                        reason,
+                        detail,
+                        gathered.document(),
+                        config.rejectedMaxBytes(),
+                        Instant.ofEpochMilli(now))
+                    .setRule(rule)
+                    .setDupOf(of.docId())
+                    .setMeasured(measured)
+                    .setThreshold(threshold)
+                    .setSource(doc.getSource())
+                    .build()),
+            now));
+  }
+
+  /** What has been gathered of one document. */
+  private static final class State {
+    /** Answers awaited; -1 until the document has come. */
+    int expected = -1;
+
+    int received;
+    boolean replay;
+    Member exact;
+    Member url;
+    Member near;
+    int bandsShared;
+
+    void add(Gather.Answer answer) {
+      received++;
+      replay |= answer.replay();
+      Member smaller = answer.smaller();
+      if (smaller == null) {
+        return;
+      }
+      switch (answer.kind()) {
+        case EXACT -> exact = min(exact, smaller);
+        case URL -> url = min(url, smaller);
+        case BAND -> {
+          near = min(near, smaller);
+          bandsShared++;
+        }
+        case ID -> {}
+      }
+    }
+
+    private static Member min(Member a, Member b) {
+      return a == null || b.compareTo(a) < 0 ? b : a;
+    }
+
+    byte[] write() {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      try (DataOutputStream out = new DataOutputStream(bytes)) {
+        out.writeInt(expected);
+        out.writeInt(received);
+        out.writeBoolean(replay);
+        out.writeInt(bandsShared);
+        for (Member m : new Member[] {exact, url, near}) {
+          byte[] b = m == null ? new byte[0] : m.toBytes();
+          out.writeInt(b.length);
+          out.write(b);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return bytes.toByteArray();
+    }
+
+    static State read(byte[] bytes) {
+      State s = new State();
+      if (bytes == null) {
+        return s;
+      }
+      try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+        s.expected = in.readInt();
+        s.received = in.readInt();
+        s.replay = in.readBoolean();
+        s.bandsShared = in.readInt();
+        Member[] members = new Member[3];
+        for (int i = 0; i < 3; i++) {
+          byte[] b = in.readNBytes(in.readInt());
+          members[i] = b.length == 0 ? null : Member.fromBytes(b);
+        }
+        s.exact = members[0];
+        s.url = members[1];
+        s.near = members[2];
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return s;
+    }
+  }
+}

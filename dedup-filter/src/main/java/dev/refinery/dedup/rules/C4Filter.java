@@ -1,0 +1,122 @@
+package dev.refinery.dedup.rules;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * C4's page cleaning (Raffel et al. 2020, section 2.2), which rewrites the text, then drops pages
+ * left too short. We follow the paper, whose numbers TensorFlow Datasets' reference code ({@code
+ * c4_utils.clean_page}) also uses: keep lines that end in terminal punctuation (not an ellipsis),
+ * have at least 5 words, no word over 1,000 characters, no "javascript" and no cookie or policy
+ * notice; strip citation marks ([1], [edit], [citation needed]); drop pages with "lorem ipsum" or a
+ * curly bracket, or fewer than 3 sentences left. (datatrove's {@code C4QualityFilter} defaults
+ * differ: 3 words per line and 5 sentences.) Sentences are counted as terminal punctuation followed
+ * by a space or the end of the line, where TFDS uses NLTK's Punkt tokenizer.
+ */
+public final class C4Filter implements Rule {
+  public static final String NAME = "c4";
+  private static final Pattern CITATION =
+      Pattern.compile("\\[\\d*]|\\[edit]|\\[citation needed]", Pattern.CASE_INSENSITIVE);
+  private static final List<String> POLICY =
+      List.of(
+          "terms of use",
+          "privacy policy",
+          "cookie policy",
+          "uses cookies",
+          "use of cookies",
+          "use cookies");
+  private static final Pattern SENTENCE_END = Pattern.compile("[.!?\"](?=\\s|$)");
+
+  int minWordsPerLine = 5;
+  int minSentences = 3;
+  int maxWordLength = 1000;
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Optional<Rejection> apply(Screened doc) {
+    List<String> kept = new ArrayList<>();
+    int sentences = 0;
+    int dropped = 0;
+    // the order of c4_utils.clean_page: long words, citations, end mark, words per line; a page is
+    // dropped for lorem ipsum or a curly bracket only in a line that has passed those
+    for (String raw : doc.text().split("\n")) {
+      String stripped = raw.strip();
+      if (longestWord(words(stripped)) > maxWordLength) {
+        dropped++;
+        continue;
+      }
+      String line = CITATION.matcher(stripped).replaceAll("");
+      boolean prose =
+          (line.endsWith(".") || line.endsWith("?") || line.endsWith("!") || line.endsWith("\""))
+              && !line.endsWith("...")
+              && words(line).length >= minWordsPerLine;
+      if (!prose) {
+        dropped++;
+        continue;
+      }
+      String lower = line.toLowerCase(Locale.ROOT);
+      if (lower.contains("lorem ipsum")) {
+        return Optional.of(
+            new Rejection(NAME, "C4_LOREM_IPSUM", "the page contains \"lorem ipsum\"", null, null));
+      }
+      if (lower.contains("javascript")) {
+        dropped++;
+        continue;
+      }
+      if (line.contains("{")) {
+        return Optional.of(
+            new Rejection(
+                NAME, "C4_CURLY_BRACKET", "the page contains a curly bracket (code)", null, null));
+      }
+      if (POLICY.stream().anyMatch(lower::contains)) {
+        dropped++;
+        continue;
+      }
+      kept.add(line);
+      sentences += sentences(line);
+    }
+    doc.signal("c4_lines_dropped", dropped);
+    doc.signal("c4_sentences", sentences);
+    if (sentences < minSentences) {
+      return Optional.of(
+          Rejection.of(
+              NAME,
+              "C4_TOO_FEW_SENTENCES",
+              "sentences left after line cleaning",
+              sentences,
+              "<",
+              minSentences));
+    }
+    doc.rewrite(String.join("\n", kept));
+    return Optional.empty();
+  }
+
+  private static String[] words(String line) {
+    return line.isEmpty() ? new String[0] : line.split("\\s+");
+  }
+
+  private static int longestWord(String[] words) {
+    int max = 0;
+    for (String w : words) {
+      max = Math.max(max, w.length());
+    }
+    return max;
+  }
+
+  static int sentences(String line) {
+    Matcher m = SENTENCE_END.matcher(line);
+    int n = 0;
+    while (m.find()) {
+      n++;
+    }
+    return Math.max(n, line.isBlank() ? 0 : 1);
+  }
+}

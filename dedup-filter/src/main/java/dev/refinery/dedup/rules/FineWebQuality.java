@@ -1,0 +1,101 @@
+package dev.refinery.dedup.rules;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * FineWeb's own filters (Penedo et al. 2024), at the defaults of datatrove's {@code
+ * FineWebQualityFilter}: at least 12 % of lines end in terminal punctuation; at most 67 % of lines
+ * are 30 characters or shorter; at most 1 % of characters are in duplicated lines; at most 0.3 line
+ * breaks per word (a list, not prose).
+ */
+public final class FineWebQuality implements Rule {
+  public static final String NAME = "fineweb";
+
+  double minLinePunctRatio = 0.12;
+  double maxShortLineRatio = 0.67;
+  int shortLineLength = 30;
+  double maxCharDuplicatesRatio = 0.01;
+  double maxNewLineRatio = 0.3;
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Optional<Rejection> apply(Screened doc) {
+    String text = doc.text();
+    List<String> lines = new ArrayList<>();
+    for (String line : text.split("\n")) {
+      if (!line.strip().isEmpty()) {
+        lines.add(line);
+      }
+    }
+    if (lines.isEmpty()) {
+      return Optional.of(new Rejection(NAME, "FINEWEB_EMPTY", "no non-empty line", 0.0, 1.0));
+    }
+    long punct = lines.stream().filter(Words::endsWithTerminal).count();
+    double punctRatio = (double) punct / lines.size();
+    doc.signal("fineweb_line_punct_ratio", punctRatio);
+    if (punctRatio < minLinePunctRatio) {
+      return Optional.of(
+          Rejection.of(
+              NAME,
+              "FINEWEB_LINE_PUNCT_RATIO",
+              "share of lines ending in punctuation",
+              punctRatio,
+              "<",
+              minLinePunctRatio));
+    }
+    long shortLines = lines.stream().filter(l -> l.length() <= shortLineLength).count();
+    double shortRatio = (double) shortLines / lines.size();
+    doc.signal("fineweb_short_line_ratio", shortRatio);
+    if (shortRatio > maxShortLineRatio) {
+      return Optional.of(
+          Rejection.of(
+              NAME,
+              "FINEWEB_SHORT_LINE_RATIO",
+              "share of lines of " + shortLineLength + " characters or fewer",
+              shortRatio,
+              ">",
+              maxShortLineRatio));
+    }
+    Set<String> seen = new HashSet<>();
+    long duplicateChars = 0;
+    for (String line : lines) {
+      if (!seen.add(line)) {
+        duplicateChars += line.length();
+      }
+    }
+    double charDup = (double) duplicateChars / Math.max(1, text.replace("\n", "").length());
+    doc.signal("fineweb_char_dup_ratio", charDup);
+    if (charDup > maxCharDuplicatesRatio) {
+      return Optional.of(
+          Rejection.of(
+              NAME,
+              "FINEWEB_CHAR_DUP_RATIO",
+              "share of characters in duplicated lines",
+              charDup,
+              ">",
+              maxCharDuplicatesRatio));
+    }
+    long newLines = text.chars().filter(c -> c == '\n').count();
+    double newLineRatio = (double) newLines / Math.max(1, doc.words().size());
+    doc.signal("fineweb_new_line_ratio", newLineRatio);
+    if (newLineRatio > maxNewLineRatio) {
+      return Optional.of(
+          Rejection.of(
+              NAME,
+              "FINEWEB_LIST_RATIO",
+              "line breaks per word",
+              newLineRatio,
+              ">",
+              maxNewLineRatio));
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,165 @@
+package dev.refinery.dedup.rules;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Gopher's quality filter (Rae et al. 2021, appendix A), at its published thresholds as datatrove's
+ * {@code GopherQualityFilter} implements them: 50 to 100,000 words (symbols not counted), mean word
+ * length 3 to 10, at most 0.1 hash symbols and 0.1 ellipses per word, at most 90 % of lines
+ * starting with a bullet, at most 30 % ending in an ellipsis, at least 80 % of words with a letter,
+ * at least 2 of the stop words the, be, to, of, and, that, have, with.
+ */
+public final class GopherQuality implements Rule {
+  public static final String NAME = "gopher_quality";
+  static final Set<String> STOP_WORDS =
+      Set.of("the", "be", "to", "of", "and", "that", "have", "with");
+
+  int minWords = 50;
+  int maxWords = 100_000;
+  double minMeanWordLength = 3;
+  double maxMeanWordLength = 10;
+  double maxSymbolWordRatio = 0.1;
+  double maxBulletLinesRatio = 0.9;
+  double maxEllipsisLinesRatio = 0.3;
+  double minAlphaWordsRatio = 0.8;
+  int minStopWords = 2;
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Optional<Rejection> apply(Screened doc) {
+    String text = doc.text();
+    List<String> words = doc.words();
+    int nonSymbol = 0;
+    long nonSymbolChars = 0;
+    int withLetter = 0;
+    int stopWords = 0;
+    for (String w : words) {
+      if (!Words.isSymbol(w)) {
+        nonSymbol++;
+        nonSymbolChars += w.length();
+      }
+      if (Words.hasLetter(w)) {
+        withLetter++;
+      }
+      if (STOP_WORDS.contains(w.toLowerCase(java.util.Locale.ROOT))) {
+        stopWords++;
+      }
+    }
+    double meanLength = nonSymbol == 0 ? 0 : (double) nonSymbolChars / nonSymbol;
+    int n = Math.max(1, words.size());
+    double hashes = (double) count(text, "#") / n;
+    double ellipses = (double) (count(text, "...") + count(text, "…")) / n;
+    List<String> lines = doc.lines();
+    int bullets = 0;
+    int endEllipsis = 0;
+    for (String line : lines) {
+      String left = line.stripLeading();
+      if (left.startsWith("•") || left.startsWith("-")) {
+        bullets++;
+      }
+      String right = line.stripTrailing();
+      if (right.endsWith("...") || right.endsWith("…")) {
+        endEllipsis++;
+      }
+    }
+    double bulletRatio = lines.isEmpty() ? 0 : (double) bullets / lines.size();
+    double ellipsisLineRatio = lines.isEmpty() ? 0 : (double) endEllipsis / lines.size();
+    double alphaRatio = words.isEmpty() ? 0 : (double) withLetter / words.size();
+    doc.signal("gopher_words", nonSymbol);
+    doc.signal("gopher_mean_word_length", meanLength);
+    doc.signal("gopher_alpha_words_ratio", alphaRatio);
+    doc.signal("gopher_stop_words", stopWords);
+
+    if (nonSymbol < minWords) {
+      return Optional.of(Rejection.of(NAME, "GOPHER_SHORT_DOC", "words", nonSymbol, "<", minWords));
+    }
+    if (nonSymbol > maxWords) {
+      return Optional.of(Rejection.of(NAME, "GOPHER_LONG_DOC", "words", nonSymbol, ">", maxWords));
+    }
+    if (meanLength < minMeanWordLength) {
+      return Optional.of(
+          Rejection.of(
+              NAME,
+              "GOPHER_BELOW_AVG_WORD_LENGTH",
+              "mean word length",
+              meanLength,
+              "<",
+              minMeanWordLength));
+    }
+    if (meanLength > maxMeanWordLength) {
+      return Optional.of(
+          Rejection.of(
+              NAME,
+              "GOPHER_ABOVE_AVG_WORD_LENGTH",
+              "mean word length",
+              meanLength,
+              ">",
+              maxMeanWordLength));
+    }
+    if (hashes > maxSymbolWordRatio) {
+      return Optional.of(
+          Rejection.of(
+              NAME, "GOPHER_TOO_MANY_HASHES", "hashes per word", hashes, ">", maxSymbolWordRatio));
+    }
+    if (ellipses > maxSymbolWordRatio) {
+      return Optional.of(
+          Rejection.of(
+              NAME,
+              "GOPHER_TOO_MANY_ELLIPSES",
+              "ellipses per word",
+              ellipses,
+              ">",
+              maxSymbolWordRatio));
+    }
+    if (bulletRatio > maxBulletLinesRatio) {
+      return Optional.of(
+          Rejection.of(
+              NAME,
+              "GOPHER_TOO_MANY_BULLETS",
+              "share of lines starting with a bullet",
+              bulletRatio,
+              ">",
+              maxBulletLinesRatio));
+    }
+    if (ellipsisLineRatio > maxEllipsisLinesRatio) {
+      return Optional.of(
+          Rejection.of(
+              NAME,
+              "GOPHER_TOO_MANY_END_ELLIPSES",
+              "share of lines ending in an ellipsis",
+              ellipsisLineRatio,
+              ">",
+              maxEllipsisLinesRatio));
+    }
+    if (alphaRatio < minAlphaWordsRatio) {
+      return Optional.of(
+          Rejection.of(
+              NAME,
+              "GOPHER_BELOW_ALPHA_THRESHOLD",
+              "share of words with a letter",
+              alphaRatio,
+              "<",
+              minAlphaWordsRatio));
+    }
+    if (stopWords < minStopWords) {
+      return Optional.of(
+          Rejection.of(
+              NAME, "GOPHER_ENOUGH_STOP_WORDS", "stop words", stopWords, "<", minStopWords));
+    }
+    return Optional.empty();
+  }
+
+  static int count(String text, String needle) {
+    int n = 0;
+    for (int at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length())) {
+      n++;
+    }
+    return n;
+  }
+}

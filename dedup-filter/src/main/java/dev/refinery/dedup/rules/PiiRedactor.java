@@ -1,0 +1,174 @@
+package dev.refinery.dedup.rules;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Replaces personal data with typed placeholders and counts it: email addresses ({@code
+ * [EMAIL_ADDRESS]}), public IPv4 and IPv6 addresses ({@code [IP_ADDRESS]}; private, loopback,
+ * link-local and reserved ranges stay), payment card numbers that pass the Luhn check ({@code
+ * [CREDIT_CARD]}), US social security numbers in their dashed form with a valid area, group and
+ * serial ({@code [US_SSN]}), and phone numbers written with separators ({@code [PHONE_NUMBER]}).
+ * The counts become the signals {@code pii_email_address} and so on. It never rejects.
+ */
+public final class PiiRedactor implements Rule {
+  public static final String NAME = "pii";
+
+  private static final Pattern EMAIL =
+      Pattern.compile(
+          "(?<![\\w.+-])[\\w.+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
+              + "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\\.[A-Za-z]{2,24}(?![\\w-])");
+  private static final String OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+  private static final Pattern IPV4 =
+      Pattern.compile("(?<![\\d.])" + OCTET + "(?:\\." + OCTET + "){3}(?![\\d.]|\\.\\d)");
+  private static final Pattern IPV6 =
+      Pattern.compile(
+          "(?i)(?<![\\w:])(?:[0-9a-f]{1,4}:){1,7}(?::|[0-9a-f]{1,4})(?:[:0-9a-f]*)(?![\\w:])");
+  private static final Pattern CARD =
+      Pattern.compile("(?<![\\d-])(?:\\d[ -]?){12,18}\\d(?![\\d-])");
+  private static final Pattern SSN =
+      Pattern.compile("(?<![\\d-])(\\d{3})-(\\d{2})-(\\d{4})(?![\\d-])");
+  private static final Pattern PHONE =
+      Pattern.compile(
+          "(?<![\\w+]|\\d[ .-])(?:\\+\\d{1,3}[ .-]?)?(?:\\(\\d{2,4}\\)[ .-]?|\\d{2,4}[ .-])\\d{3,4}[ .-]\\d{3,4}"
+              + "(?![\\w-]|[ .]\\d)");
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Optional<Rejection> apply(Screened doc) {
+    String text = doc.text();
+    int[] counts = new int[5];
+    text = replace(text, EMAIL, m -> true, "[EMAIL_ADDRESS]", counts, 0);
+    text = replace(text, CARD, PiiRedactor::isCard, "[CREDIT_CARD]", counts, 1);
+    text = replace(text, SSN, PiiRedactor::isSsn, "[US_SSN]", counts, 2);
+    text = replace(text, IPV4, PiiRedactor::isPublicIp, "[IP_ADDRESS]", counts, 3);
+    text = replace(text, IPV6, PiiRedactor::isPublicIp, "[IP_ADDRESS]", counts, 3);
+    text = replace(text, PHONE, PiiRedactor::isPhone, "[PHONE_NUMBER]", counts, 4);
+    doc.signal("pii_email_address", counts[0]);
+    doc.signal("pii_credit_card", counts[1]);
+    doc.signal("pii_us_ssn", counts[2]);
+    doc.signal("pii_ip_address", counts[3]);
+    doc.signal("pii_phone_number", counts[4]);
+    if (counts[0] + counts[1] + counts[2] + counts[3] + counts[4] > 0) {
+      doc.rewrite(text);
+    }
+    return Optional.empty();
+  }
+
+  private static String replace(
+      String text,
+      Pattern pattern,
+      Predicate<String> valid,
+      String placeholder,
+      int[] counts,
+      int slot) {
+    Matcher m = pattern.matcher(text);
+    StringBuilder out = null;
+    int last = 0;
+    while (m.find()) {
+      if (!valid.test(m.group())) {
+        continue;
+      }
+      if (out == null) {
+        out = new StringBuilder(text.length());
+      }
+      out.append(text, last, m.start()).append(placeholder);
+      last = m.end();
+      counts[slot]++;
+    }
+    return out == null ? text : out.append(text, last, text.length()).toString();
+  }
+
+  /** 13 to 19 digits of a card network's range that pass the Luhn check. */
+  static boolean isCard(String candidate) {
+    String digits = candidate.replaceAll("[ -]", "");
+    if (digits.length() < 13 || digits.length() > 19 || "3456".indexOf(digits.charAt(0)) < 0) {
+      return false;
+    }
+    int sum = 0;
+    boolean twice = false;
+    for (int i = digits.length() - 1; i >= 0; i--) {
+      int d = digits.charAt(i) - '0';
+      if (twice) {
+        d *= 2;
+        if (d > 9) {
+          d -= 9;
+        }
+      }
+      sum += d;
+      twice = !twice;
+    }
+    return sum % 10 == 0;
+  }
+
+  /** Area 001-899 but not 666, group not 00, serial not 0000 (the SSA's rules). */
+  static boolean isSsn(String candidate) {
+    int area = Integer.parseInt(candidate.substring(0, 3));
+    int group = Integer.parseInt(candidate.substring(4, 6));
+    int serial = Integer.parseInt(candidate.substring(7, 11));
+    return area != 0 && area != 666 && area < 900 && group != 0 && serial != 0;
+  }
+
+  /** 10 to 15 digits: what the world's numbering plans give a full phone number. */
+  static boolean isPhone(String candidate) {
+    long digits = candidate.chars().filter(Character::isDigit).count();
+    return digits >= 10 && digits <= 15;
+  }
+
+  /**
+   * An address on the public internet: not private, loopback, link-local, multicast or reserved.
+   */
+  static boolean isPublicIp(String candidate) {
+    if (candidate.indexOf(':') >= 0 && candidate.chars().filter(c -> c == ':').count() < 2) {
+      return false;
+    }
+    InetAddress address;
+    try {
+      // a literal is parsed, never looked up
+      address =
+          InetAddress.getByName(candidate.indexOf(':') >= 0 ? "[" + candidate + "]" : candidate);
+    } catch (UnknownHostException | SecurityException e) {
+      return false;
+    }
+    if (address.isAnyLocalAddress()
+        || address.isLoopbackAddress()
+        || address.isLinkLocalAddress()
+        || address.isSiteLocalAddress()
+        || address.isMulticastAddress()) {
+      return false;
+    }
+    byte[] b = address.getAddress();
+    if (address instanceof Inet4Address) {
+      int first = b[0] & 0xff;
+      int second = b[1] & 0xff;
+      return first != 0
+          && first < 224
+          && !(first == 100 && second >= 64 && second < 128)
+          && !(first == 192 && second == 0 && (b[2] & 0xff) == 2)
+          && !(first == 198 && (second == 18 || second == 19))
+          && !(first == 198 && second == 51 && (b[2] & 0xff) == 100)
+          && !(first == 203 && second == 0 && (b[2] & 0xff) == 113);
+    }
+    if (address instanceof Inet6Address) {
+      int top = b[0] & 0xff;
+      // unique local fc00::/7 and documentation 2001:db8::/32 are not public
+      return (top & 0xfe) != 0xfc
+          && !(top == 0x20
+              && (b[1] & 0xff) == 0x01
+              && (b[2] & 0xff) == 0x0d
+              && (b[3] & 0xff) == 0xb8)
+          && (top & 0xe0) == 0x20;
+    }
+    return false;
+  }
+}

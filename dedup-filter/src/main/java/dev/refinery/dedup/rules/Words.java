@@ -1,0 +1,49 @@
+package dev.refinery.dedup.rules;
+
+import java.util.Set;
+
+/** Character classes the rules share, as datatrove defines them. */
+final class Words {
+  /** Punctuation and symbols: a word made only of these is a symbol, not a word. */
+  static boolean isSymbol(String word) {
+    for (int i = 0; i < word.length(); i++) {
+      int type = Character.getType(word.charAt(i));
+      boolean punctuation =
+          type == Character.CONNECTOR_PUNCTUATION
+              || type == Character.DASH_PUNCTUATION
+              || type == Character.START_PUNCTUATION
+              || type == Character.END_PUNCTUATION
+              || type == Character.INITIAL_QUOTE_PUNCTUATION
+              || type == Character.FINAL_QUOTE_PUNCTUATION
+              || type == Character.OTHER_PUNCTUATION
+              || type == Character.MATH_SYMBOL
+              || type == Character.CURRENCY_SYMBOL
+              || type == Character.MODIFIER_SYMBOL
+              || type == Character.OTHER_SYMBOL;
+      if (!punctuation) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static boolean hasLetter(String word) {
+    for (int i = 0; i < word.length(); i++) {
+      if (Character.isLetter(word.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Terminal punctuation that ends a sentence or a line (C4 and FineWeb). */
+  static final Set<Character> TERMINAL =
+      Set.of('.', '!', '?', '"', '\'', '”', '’', '。', '！', '？', '…', ')', ']');
+
+  static boolean endsWithTerminal(String line) {
+    String s = line.stripTrailing();
+    return !s.isEmpty() && TERMINAL.contains(s.charAt(s.length() - 1));
+  }
+
+  private Words() {}
+}

@@ -1,0 +1,117 @@
+package dev.refinery.dedup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.refinery.infra.text.SyntheticText;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class MinHasherTest {
+  final MinHasher fineWeb = new MinHasher(5, 14, 8, 1);
+
+  @Test
+  void theSignatureIgnoresCasePunctuationAndSpacing() {
+    String text = SyntheticText.text(1, 3);
+    String noisy = text.toUpperCase().replace(" ", "  \t").replace(".", " ;");
+    assertThat(fineWeb.signature(noisy)).isEqualTo(fineWeb.signature(text));
+    assertThat(fineWeb.signature(text)).hasSize(112);
+  }
+
+  @Test
+  void theSeedFixesTheFunctions() {
+    String text = SyntheticText.text(2, 2);
+    assertThat(new MinHasher(5, 14, 8, 1).signature(text)).isEqualTo(fineWeb.signature(text));
+    assertThat(new MinHasher(5, 14, 8, 2).signature(text)).isNotEqualTo(fineWeb.signature(text));
+  }
+
+  @Test
+  void similarityEstimatesTheJaccardIndexOfTheShingles() {
+    // a document with a tail replaced: the true Jaccard of the 5-gram sets, against the estimate
+    MinHasher many = new MinHasher(5, 64, 16, 7);
+    for (int replaced : new int[] {10, 40, 80}) {
+      List<String> a = words(SyntheticText.text(3, 12));
+      List<String> b = new ArrayList<>(a);
+      SplittableRandom r = new SplittableRandom(replaced);
+      for (int i = 0; i < replaced; i++) {
+        b.set(r.nextInt(b.size()), "zz" + i);
+      }
+      double truth = jaccard(shingles(a), shingles(b));
+      double estimate =
+          MinHasher.similarity(
+              many.signature(String.join(" ", a)), many.signature(String.join(" ", b)));
+      // 1024 hashes: the standard error is under 0.016
+      assertThat(estimate)
+          .as("%d words replaced, true Jaccard %.3f", replaced, truth)
+          .isCloseTo(truth, org.assertj.core.data.Offset.offset(0.06));
+    }
+  }
+
+  @Test
+  void nearCopiesShareABandAndUnrelatedTextsDoNot() {
+    String text = SyntheticText.text(4, 10);
+    String edited = text.replaceFirst("The ", "Then the ").replaceFirst(" the ", " a ");
+    long[] x = fineWeb.bandHashes(fineWeb.signature(text));
+    long[] y = fineWeb.bandHashes(fineWeb.signature(edited));
+    assertThat(shared(x, y)).isGreaterThan(0);
+    for (int seed = 10; seed < 40; seed++) {
+      long[] other = fineWeb.bandHashes(fineWeb.signature(SyntheticText.text(seed, 10)));
+      assertThat(shared(x, other)).as("seed %d", seed).isZero();
+    }
+  }
+
+  @Test
+  void bandsOfTheSameRowsInDifferentPositionsDiffer() {
+    long[] signature = new long[112];
+    long[] bands = fineWeb.bandHashes(signature);
+    assertThat(new HashSet<>(Arrays.stream(bands).boxed().toList())).hasSize(14);
+  }
+
+  @Test
+  void shortTextsAreOneShingleAndEmptyTextsHaveNone() {
+    assertThat(fineWeb.signature("two words")).isEqualTo(fineWeb.signature("Two, words!"));
+    assertThat(fineWeb.signature("two words")).isNotEqualTo(fineWeb.signature("two other"));
+    assertThat(fineWeb.signature("")).containsOnly(0xFFFF_FFFFL);
+    assertThatThrownBy(() -> new MinHasher(0, 14, 8, 1))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  private static int shared(long[] x, long[] y) {
+    int n = 0;
+    for (int i = 0; i < x.length; i++) {
+      n += x[i] == y[i] ? 1 : 0;
+    }
+    return n;
+  }
+
+  static List<String> words(String text) {
+    List<String> out = new ArrayList<>();
+    for (String w : text.toLowerCase().split("[^\\p{L}\\p{N}]+")) {
+      if (!w.isEmpty()) {
+        out.add(w);
+      }
+    }
+    return out;
+  }
+
+  static Set<String> shingles(List<String> words) {
+    Set<String> out = new HashSet<>();
+    for (int i = 0; i + 5 <= words.size(); i++) {
+      out.add(String.join(" ", words.subList(i, i + 5)));
+    }
+    return out;
+  }
+
+  static double jaccard(Set<String> a, Set<String> b) {
+    Set<String> union = new HashSet<>(a);
+    union.addAll(b);
+    Set<String> both = new HashSet<>(a);
+    both.retainAll(b);
+    return (double) both.size() / union.size();
+  }
+}

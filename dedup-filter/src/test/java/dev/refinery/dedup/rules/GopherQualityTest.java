@@ -1,0 +1,119 @@
+package dev.refinery.dedup.rules;
+
+import static dev.refinery.dedup.rules.Texts.apply;
+import static dev.refinery.dedup.rules.Texts.distinct;
+import static dev.refinery.dedup.rules.Texts.repeat;
+import static dev.refinery.dedup.rules.Texts.screened;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.refinery.infra.text.SyntheticText;
+import org.junit.jupiter.api.Test;
+
+class GopherQualityTest {
+  final GopherQuality rule = new GopherQuality();
+
+  /** {@code n} words of mean length 4: two stop words and n-2 distinct four-letter words. */
+  static String words(int n) {
+    return "the and " + distinct(n - 2, 4).replace("the ", "thx ");
+  }
+
+  @Test
+  void proseOfAFewParagraphsPassesWithItsSignals() {
+    Screened doc = screened(SyntheticText.text(1, 4));
+    assertThat(rule.apply(doc)).isEmpty();
+    assertThat(doc.signals())
+        .containsKeys("gopher_words", "gopher_mean_word_length", "gopher_stop_words");
+  }
+
+  @Test
+  void fiftyWordsAreEnoughFortyNineAreNot() {
+    assertThat(apply(rule, words(50))).isEmpty();
+    assertThat(apply(rule, words(49)))
+        .hasValueSatisfying(
+            r -> {
+              assertThat(r.reason()).isEqualTo("GOPHER_SHORT_DOC");
+              assertThat(r.rule()).isEqualTo("gopher_quality");
+              assertThat(r.measured()).isEqualTo(49.0);
+              assertThat(r.threshold()).isEqualTo(50.0);
+              assertThat(r.detail()).isEqualTo("words 49 < 50");
+            });
+  }
+
+  @Test
+  void symbolsAreNotWords() {
+    // 49 words and a lone symbol: still short
+    assertThat(apply(rule, words(49) + " &"))
+        .hasValueSatisfying(r -> assertThat(r.measured()).isEqualTo(49.0));
+  }
+
+  @Test
+  void meanWordLengthFromThreeToTen() {
+    // 2 stop words (3 letters) + 48 words of 3 letters: mean exactly 3
+    String three = "the and " + distinct(48, 3);
+    assertThat(apply(rule, three)).isEmpty();
+    String below = "the and " + distinct(47, 3) + " ab";
+    assertThat(apply(rule, below))
+        .hasValueSatisfying(
+            r -> {
+              assertThat(r.reason()).isEqualTo("GOPHER_BELOW_AVG_WORD_LENGTH");
+              assertThat(r.measured()).isEqualTo(149.0 / 50);
+            });
+    // 6 + 46 * 10 + 2 * 17 = 500 characters in 50 words: mean exactly 10
+    String ten = "the and " + distinct(46, 10) + " " + distinct(2, 17);
+    assertThat(apply(rule, ten)).isEmpty();
+    String above = "the and " + distinct(46, 10) + " " + distinct(1, 17) + " " + "b".repeat(18);
+    assertThat(apply(rule, above))
+        .hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo("GOPHER_ABOVE_AVG_WORD_LENGTH"));
+  }
+
+  @Test
+  void atMostOneHashPerTenWords() {
+    // 50 words and 5 hashes: 5 / 55 tokens; 6 hashes: 6 / 56 > 0.1
+    assertThat(apply(rule, words(50) + repeat(" #", 5))).isEmpty();
+    assertThat(apply(rule, words(50) + repeat(" #", 6)))
+        .hasValueSatisfying(
+            r -> {
+              assertThat(r.reason()).isEqualTo("GOPHER_TOO_MANY_HASHES");
+              assertThat(r.measured()).isEqualTo(6.0 / 56);
+              assertThat(r.threshold()).isEqualTo(0.1);
+            });
+  }
+
+  @Test
+  void bulletsAndEllipsesAtTheEndsOfLines() {
+    String bullets = "- the and " + distinct(10, 4);
+    for (int i = 0; i < 9; i++) {
+      bullets += "\n- " + distinct(6, 5).replace("a", "e");
+    }
+    // ten lines of ten, all bullets: 1.0 > 0.9
+    assertThat(apply(rule, bullets))
+        .hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo("GOPHER_TOO_MANY_BULLETS"));
+    // nine of ten: 0.9, at the bound
+    assertThat(apply(rule, bullets.replaceFirst("\n- ", "\n"))).isEmpty();
+  }
+
+  @Test
+  void eightyPercentOfWordsNeedALetter() {
+    // 48 words and 12 numbers: 48 / 60 = 0.8, at the bound; 13 numbers: 48 / 61
+    assertThat(apply(rule, words(48) + repeat(" 7", 12))).isEmpty();
+    assertThat(apply(rule, words(48) + repeat(" 7", 13)))
+        .hasValueSatisfying(
+            r -> {
+              assertThat(r.reason()).isEqualTo("GOPHER_BELOW_ALPHA_THRESHOLD");
+              assertThat(r.measured()).isEqualTo(48.0 / 61);
+              assertThat(r.threshold()).isEqualTo(0.8);
+            });
+  }
+
+  @Test
+  void twoStopWordsAreNeeded() {
+    String one = "the " + distinct(49, 4).replace("the ", "thx ");
+    assertThat(apply(rule, one))
+        .hasValueSatisfying(
+            r -> {
+              assertThat(r.reason()).isEqualTo("GOPHER_ENOUGH_STOP_WORDS");
+              assertThat(r.measured()).isEqualTo(1.0);
+            });
+    assertThat(apply(rule, "with " + one)).isEmpty();
+  }
+}
