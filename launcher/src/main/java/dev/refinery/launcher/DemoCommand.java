@@ -1,5 +1,6 @@
 package dev.refinery.launcher;
 
+import dev.refinery.dedup.Takedowns;
 import dev.refinery.ingest.IngestMetrics;
 import dev.refinery.ingest.IngestReport;
 import dev.refinery.ingest.Ingestor;
@@ -9,6 +10,8 @@ import dev.refinery.schemas.Document;
 import dev.refinery.schemas.DocumentSpan;
 import dev.refinery.schemas.Licences;
 import dev.refinery.schemas.Stage;
+import dev.refinery.schemas.Takedown;
+import dev.refinery.schemas.TakedownScope;
 import dev.refinery.schemas.TokenBatch;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -80,6 +83,9 @@ final class DemoCommand implements Callable<Integer> {
     demo.put("broker.port", "0");
     demo.put("tokenizer.flush.idle.ms", "1000");
     demo.put("tokenizer.checkpoint.interval.ms", "1000");
+    // the demo serves no /metrics (it prints its own summary); a short hold drains it sooner
+    demo.put("dedup.http.port", "-1");
+    demo.put("dedup.hold.ms", "500");
     Settings settings = global.load();
     if (input != null && !hasSource(settings, source)) {
       demo.put("sources." + source + ".kind", "public_web");
@@ -90,6 +96,21 @@ final class DemoCommand implements Callable<Integer> {
     out.flush();
 
     try (Pipeline pipeline = Pipeline.start(settings, global.embedded(), out)) {
+      if (input == null) {
+        // a publisher asked for its pages under one path to be removed: they are rejected as
+        // TAKEDOWN
+        Takedown takedown =
+            Takedown.newBuilder()
+                .setScope(TakedownScope.URL_PREFIX)
+                .setValue(DemoCorpus.TAKEN_DOWN)
+                .setReason("demo: the publisher withdrew these pages")
+                .setRequestedBy("legal@news.example.org")
+                .setRequestedAt(java.time.Instant.now())
+                .build();
+        TakedownCommand.publish(pipeline.bootstrapServers(), takedown);
+        pipeline.dedup().awaitTakedown(Takedowns.key(takedown), java.time.Duration.ofSeconds(30));
+        out.printf("Takedown published: every page under %s%n", DemoCorpus.TAKEN_DOWN);
+      }
       List<Ingestor.Input> inputs = inputs(pipeline.settings());
       out.println();
       List<IngestReport> reports;

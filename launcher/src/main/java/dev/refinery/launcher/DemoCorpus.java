@@ -2,6 +2,7 @@ package dev.refinery.launcher;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.refinery.infra.text.SyntheticText;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -19,122 +20,30 @@ import java.util.zip.GZIPOutputStream;
 /**
  * Writes the demo corpus: four sources, public and licensed, in three token streams, with the
  * troubles a real corpus has: exact duplicates (verbatim, and differing only in case and white
- * space, within and across sources), near-duplicates (one sentence changed), documents too short to
+ * space, within and across sources), near-duplicates (a sentence added), documents too short to
  * keep, and junk lines (malformed JSON, empty text, invalid UTF-8, a NUL character, a missing text
  * field).
  *
  * <p>The same seed writes the same bytes on any machine, so the demo's figures are reproducible.
  */
 public final class DemoCorpus {
+  /** The URL prefix the demo takes down: one town's pages on the demo news site. */
+  public static final String TAKEN_DOWN = "https://news.example.org/saltmere/";
+
   /** The sources the demo declares, as configuration entries. */
   public static final Map<String, String> SOURCES = sources();
 
-  private static final String[] SUBJECTS = {
-    "The city council",
-    "A local bakery",
-    "The research team",
-    "Our volunteers",
-    "The museum",
-    "A small startup",
-    "The river authority",
-    "The school board",
-    "A group of farmers",
-    "The orchestra",
-    "The library",
-    "A cycling club",
-    "The hospital",
-    "The port"
-  };
-  private static final String[] VERBS = {
-    "announced",
-    "opened",
-    "tested",
-    "expanded",
-    "reviewed",
-    "celebrated",
-    "published",
-    "rebuilt",
-    "measured",
-    "planned",
-    "funded",
-    "restored",
-    "launched"
-  };
-  private static final String[] OBJECTS = {
-    "a new footbridge",
-    "its spring program",
-    "a water quality study",
-    "the community garden",
-    "an exhibition on early maps",
-    "a solar roof",
-    "the flood barrier",
-    "a reading challenge",
-    "the harvest festival",
-    "a concert series",
-    "the night market",
-    "a repair workshop",
-    "a vaccination drive",
-    "the ferry timetable"
-  };
-  private static final String[] DETAILS = {
-    "after two years of planning",
-    "with help from residents",
-    "despite a tight budget",
-    "ahead of the summer season",
-    "in partnership with the university",
-    "following a public consultation",
-    "at a fraction of the expected cost",
-    "for the first time",
-    "with support from local businesses",
-    "to mixed reviews"
-  };
-  private static final String[] CLOSERS = {
-    "Officials expect the work to finish by autumn.",
-    "Visitors can find the schedule on the notice board.",
-    "Residents are invited to share feedback.",
-    "The organisers thanked everyone who took part.",
-    "Further updates will follow next month.",
-    "Tickets are free but places are limited.",
-    "The full report is available at the town hall."
-  };
-  private static final String[] PLACES = {
-    "Harrowgate",
-    "Lindenfield",
-    "Marlow Cross",
-    "Eastbrook",
-    "Saltmere",
-    "Kingsreach",
-    "Oakhollow",
-    "Westvale",
-    "Brightwater",
-    "Stonebury"
-  };
   private static final String[] KINDS = {
     "market town", "river port", "hill village", "coastal city", "mill town", "university town"
   };
-  private static final String[] CHARACTERS = {
-    "Ada", "Tomas", "Mireille", "Oskar", "Priya", "Jun", "Elena"
-  };
-  private static final String[] ACTIONS = {
-    "opened the shutters",
-    "read the letter twice",
-    "walked down to the harbour",
-    "counted the coins on the table",
-    "listened to the rain",
-    "climbed the narrow stairs",
-    "lit the lamp",
-    "watched the boats come in",
-    "folded the map"
-  };
-  private static final String[] FEELINGS = {
-    "uneasy", "hopeful", "tired", "curious", "restless", "calm"
-  };
 
   private final SplittableRandom random;
+  private final SyntheticText prose;
   private final ObjectMapper json = new ObjectMapper();
 
   public DemoCorpus(long seed) {
     this.random = new SplittableRandom(seed);
+    this.prose = new SyntheticText(seed);
   }
 
   /** A written file and the source it belongs to. */
@@ -151,10 +60,7 @@ public final class DemoCorpus {
       web.add(
           line(
               "url",
-              "https://news.example.org/"
-                  + PLACES[i % PLACES.length].toLowerCase().replace(' ', '-')
-                  + "/"
-                  + i,
+              "https://news.example.org/" + prose.place().toLowerCase() + "/" + i,
               "text",
               text,
               "created",
@@ -240,9 +146,9 @@ public final class DemoCorpus {
               "id",
               "wiki-" + (1000 + i),
               "text",
-              encyclopedia(i),
+              encyclopedia(),
               "title",
-              PLACES[i % PLACES.length] + " (" + i + ")"));
+              prose.place() + " (" + i + ")"));
       if (i % 25 == 0) {
         // an article that also appears in the web crawl: a duplicate across sources
         wiki.add(line("id", "wiki-copy-" + i, "text", webTexts.get(i * 2)));
@@ -288,117 +194,139 @@ public final class DemoCorpus {
   }
 
   private String article() {
-    StringBuilder text = new StringBuilder();
-    int paragraphs = 2 + random.nextInt(3);
-    for (int p = 0; p < paragraphs; p++) {
-      int sentences = 3 + random.nextInt(5);
-      for (int s = 0; s < sentences; s++) {
-        text.append(sentence()).append(' ');
-      }
-      text.append(pick(CLOSERS)).append(p + 1 < paragraphs ? "\n\n" : "");
-    }
-    return text.toString();
+    return prose.paragraphs(2 + random.nextInt(3), "\n\n");
   }
 
   private String sentence() {
-    return pick(SUBJECTS)
-        + " in "
-        + pick(PLACES)
-        + " "
-        + pick(VERBS)
-        + " "
-        + pick(OBJECTS)
-        + " "
-        + pick(DETAILS)
-        + ".";
+    return prose.sentence();
   }
 
-  private String encyclopedia(int i) {
-    String place = PLACES[i % PLACES.length];
-    StringBuilder text =
-        new StringBuilder(
-            place
-                + " is a "
-                + pick(KINDS)
-                + " with a population of about "
-                + (2_000 + random.nextInt(90_000))
-                + " people. ");
-    text.append("It was first recorded in ").append(900 + random.nextInt(900)).append(". ");
-    for (int s = 0; s < 8 + random.nextInt(10); s++) {
-      String sentence = sentence();
-      text.append("In ")
-          .append(1850 + random.nextInt(170))
-          .append(", ")
-          .append(Character.toLowerCase(sentence.charAt(0)))
-          .append(sentence.substring(1))
-          .append(' ');
-    }
-    return text.append("See also: ").append(pick(PLACES)).append('.').toString();
+  private String encyclopedia() {
+    String place = prose.place();
+    return place
+        + " is a "
+        + pick(KINDS)
+        + " with a population of about "
+        + (2_000 + random.nextInt(90_000))
+        + " people. It was first recorded in "
+        + (900 + random.nextInt(900))
+        + ". "
+        + prose.paragraphs(2, " ")
+        + "\n\n"
+        + prose.paragraphs(1 + random.nextInt(3), "\n\n");
   }
 
   private String chapter(int book, int chapter) {
-    StringBuilder text = new StringBuilder("Chapter " + chapter + "\n\n");
-    for (int p = 0; p < 40 + random.nextInt(30); p++) {
-      String who = pick(CHARACTERS);
-      text.append(who)
-          .append(' ')
-          .append(pick(ACTIONS))
-          .append(". ")
-          .append(who)
-          .append(" felt ")
-          .append(pick(FEELINGS))
-          .append(", and ")
-          .append(pick(CHARACTERS))
-          .append(' ')
-          .append(pick(ACTIONS))
-          .append(" while the light over ")
-          .append(pick(PLACES))
-          .append(" faded. \u201cWe leave at dawn,\u201d said ")
-          .append(pick(CHARACTERS))
-          .append(".\n\n");
-    }
-    return text.append("(The Harbour Light, book ")
-        .append(book)
-        .append(". \u00a9 Acme Publishing, licensed for training.)")
-        .toString();
+    return "Chapter "
+        + chapter
+        + "\n\n"
+        + prose.paragraphs(12 + random.nextInt(10), "\n\n")
+        + "\n\n(The Harbour Light, book "
+        + book
+        + ". \u00a9 Acme Publishing, licensed for training.)";
   }
 
+  /** A small program of statements drawn at random, in Python or Java: no two alike. */
   private String program(int i) {
+    String[] names = {
+      "total", "count", "weight", "score", "limit", "offset", "ratio", "buffer", "index", "value",
+      "result", "delta", "margin", "window", "budget", "sample", "factor", "cursor", "depth",
+      "width"
+    };
     String name =
-        "compute" + pick(new String[] {"Total", "Average", "Median", "Score", "Checksum"}) + i;
-    if (i % 2 == 0) {
-      return "def "
-          + snake(name)
-          + "(values, weights=None):\n"
-          + "    \"\"\"Return the weighted "
-          + name.substring(7).toLowerCase()
-          + " of a list of numbers.\"\"\"\n"
-          + "    if not values:\n        raise ValueError(\"values must not be empty\")\n"
-          + "    if weights is None:\n        weights = [1.0] * len(values)\n"
-          + "    total = 0.0\n    for value, weight in zip(values, weights):\n        total += value * weight\n"
-          + "    return total / sum(weights)  # "
-          + random.nextInt(1000)
-          + "\n\n\n"
-          + "if __name__ == \"__main__\":\n    print("
-          + snake(name)
-          + "([1, 2, 3], [0.2, 0.3, 0.5]))\n";
+        pick(
+                new String[] {
+                  "compute", "merge", "scale", "filter", "rank", "parse", "check", "update"
+                })
+            + "_"
+            + pick(names)
+            + "_"
+            + pick(names)
+            + "_"
+            + i;
+    String a = pick(names);
+    String b = pick(names);
+    StringBuilder body = new StringBuilder();
+    boolean python = i % 2 == 0;
+    int statements = 4 + random.nextInt(6);
+    for (int s = 0; s < statements; s++) {
+      String x = pick(names);
+      String y = pick(names);
+      int n = 2 + random.nextInt(97);
+      String op = pick(new String[] {"+", "-", "*", "//"});
+      String line =
+          switch (random.nextInt(5)) {
+            case 0 ->
+                python
+                    ? x + " = " + y + " " + op + " " + n
+                    : "long " + x + s + " = " + y + " " + op.charAt(0) + " " + n + ";";
+            case 1 ->
+                python
+                    ? "if " + x + " > " + n + ":\n        " + y + " = " + x + " % " + (n + 1)
+                    : "if (" + x + " > " + n + ") { " + y + " = " + x + " % " + (n + 1) + "; }";
+            case 2 ->
+                python
+                    ? "for k in range(" + n + "):\n        " + x + " += k * " + y
+                    : "for (int k = 0; k < " + n + "; k++) { " + x + " += k * " + y + "; }";
+            case 3 ->
+                python
+                    ? "assert " + x + " >= 0, \"" + x + " must not be negative\""
+                    : "if ("
+                        + x
+                        + " < 0) { throw new IllegalStateException(\""
+                        + x
+                        + " must not be negative\"); }";
+            default ->
+                python
+                    ? y + " = max(" + x + ", " + y + ", " + n + ")"
+                    : y + " = Math.max(" + x + ", Math.max(" + y + ", " + n + "));";
+          };
+      body.append(python ? "    " : "    ").append(line).append('\n');
     }
-    return "public final class "
-        + Character.toUpperCase(name.charAt(0))
-        + name.substring(1)
-        + " {\n"
-        + "  /** Returns the weighted value of {@code values}; weights default to one. */\n"
-        + "  static double apply(double[] values, double[] weights) {\n"
-        + "    if (values.length == 0) {\n      throw new IllegalArgumentException(\"values must not be empty\");\n    }\n"
-        + "    double total = 0, sum = 0;\n    for (int i = 0; i < values.length; i++) {\n"
-        + "      double w = weights == null ? 1 : weights[i];\n      total += values[i] * w;\n      sum += w;\n    }\n"
-        + "    return total / sum; // "
-        + random.nextInt(1000)
-        + "\n  }\n}\n";
+    if (python) {
+      return "def "
+          + name
+          + "("
+          + String.join(", ", names)
+          + "):\n"
+          + "    \"\"\"Return the "
+          + a
+          + " after adjusting it by the "
+          + b
+          + ".\"\"\"\n"
+          + body
+          + "    return "
+          + a
+          + "\n";
+    }
+    return "static long "
+        + camel(name)
+        + "(long... v) {\n    long "
+        + String.join(" = 0, ", names)
+        + " = 0;\n"
+        + "    // the "
+        + a
+        + " adjusted by the "
+        + b
+        + "\n"
+        + body
+        + "    return "
+        + a
+        + ";\n}\n";
   }
 
-  private static String snake(String camel) {
-    return camel.replaceAll("([a-z])([A-Z0-9])", "$1_$2").toLowerCase();
+  private static String camel(String snake) {
+    StringBuilder out = new StringBuilder();
+    boolean upper = false;
+    for (char c : snake.toCharArray()) {
+      if (c == '_') {
+        upper = true;
+      } else {
+        out.append(upper ? Character.toUpperCase(c) : c);
+        upper = false;
+      }
+    }
+    return out.toString();
   }
 
   private String pick(String[] options) {

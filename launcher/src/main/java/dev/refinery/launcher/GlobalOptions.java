@@ -33,7 +33,7 @@ final class GlobalOptions {
   @Option(
       names = {"-D", "--set"},
       paramLabel = "KEY=VALUE",
-      description = "Any setting, e.g. -D dedup.min.words=100 or -D tokenizer.seq.len=4096.")
+      description = "Any setting, e.g. -D dedup.hold.ms=2000 or -D tokenizer.seq.len=4096.")
   Map<String, String> settings = new LinkedHashMap<>();
 
   /** True when no cluster was given: commands that need a broker start one. */

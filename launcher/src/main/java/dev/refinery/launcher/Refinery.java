@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       TokenizerCommand.class,
       BridgeCommand.class,
       TopicsCommand.class,
+      TakedownCommand.class,
       SettingsCommand.class
     },
     footer = {

@@ -54,8 +54,14 @@ final class UpCommand implements Callable<Integer> {
         "  watch:   ./refinery bridge tail --bootstrap-servers %s --stream %s%n",
         kafka, pipeline.settings().streams().get(0));
     out.printf(
-        "  metrics: http://localhost:%d/metrics   health: http://localhost:%d/health%n",
-        ingest.port(), ingest.port());
+        "  takedown: ./refinery takedown --bootstrap-servers %s --url-prefix URL --reason TEXT%n",
+        kafka);
+    out.printf(
+        "  metrics: http://localhost:%d/metrics (ingest)   http://localhost:%d/metrics (dedup-filter)%n",
+        ingest.port(), pipeline.dedup().httpPort());
+    out.printf(
+        "  health:  http://localhost:%d/health   http://localhost:%d/health%n",
+        ingest.port(), pipeline.dedup().httpPort());
     out.println(
         "Ctrl-C stops; state is kept in "
             + settings.workDir()

@@ -1,0 +1,166 @@
+package dev.refinery.launcher;
+
+import dev.refinery.dedup.Takedowns;
+import dev.refinery.infra.TopicSnapshot;
+import dev.refinery.schemas.Takedown;
+import dev.refinery.schemas.TakedownScope;
+import dev.refinery.schemas.Topics;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "takedown",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Publish a takedown on corpus.takedowns.v1 (one document, every URL under a prefix, or a",
+      "whole source), withdraw one, or list those in force. dedup-filter rejects every document a",
+      "takedown covers from the moment it reads it, as TAKEDOWN with the reason given here.",
+      "Needs a running broker: refinery up, or --bootstrap-servers."
+    })
+final class TakedownCommand implements Callable<Integer> {
+  @Mixin GlobalOptions global;
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @ArgGroup(exclusive = true, multiplicity = "0..1")
+  Scope scope;
+
+  static final class Scope {
+    @Option(names = "--doc-id", paramLabel = "ID", description = "One document, by its id.")
+    String docId;
+
+    @Option(
+        names = "--url-prefix",
+        paramLabel = "URL",
+        description = "Every document whose URL starts with this (https://host/path/).")
+    String urlPrefix;
+
+    @Option(names = "--source", paramLabel = "NAME", description = "Every document of a source.")
+    String source;
+
+    Takedown.Builder builder() {
+      Takedown.Builder b = Takedown.newBuilder();
+      if (docId != null) {
+        return b.setScope(TakedownScope.DOC_ID).setValue(docId);
+      }
+      if (urlPrefix != null) {
+        return b.setScope(TakedownScope.URL_PREFIX).setValue(urlPrefix);
+      }
+      return b.setScope(TakedownScope.SOURCE).setValue(source);
+    }
+  }
+
+  @Option(
+      names = "--reason",
+      paramLabel = "TEXT",
+      description = "Why: a legal request, a licensor's withdrawal.")
+  String reason;
+
+  @Option(names = "--requested-by", paramLabel = "WHO", description = "Who asked for it.")
+  String requestedBy;
+
+  @Option(names = "--withdraw", description = "Withdraw the takedown of this scope and value.")
+  boolean withdraw;
+
+  @Option(names = "--list", description = "List the takedowns in force.")
+  boolean list;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    String bootstrap = global.load().ingest().bootstrapServers();
+    if (list) {
+      Map<String, Takedown> inForce = inForce(bootstrap);
+      out.printf("%d takedowns in force on %s%n", inForce.size(), Topics.CORPUS_TAKEDOWNS.name());
+      inForce.forEach(
+          (key, t) ->
+              out.printf(
+                  "  %-60s %s (%s, %s)%n",
+                  key,
+                  t.getReason(),
+                  t.getRequestedBy() == null ? "requester not given" : t.getRequestedBy(),
+                  t.getRequestedAt()));
+      return 0;
+    }
+    if (scope == null) {
+      throw new IllegalArgumentException(
+          "name what to take down: --doc-id, --url-prefix or --source (or --list)");
+    }
+    Takedown.Builder builder =
+        scope.builder().setRequestedAt(Instant.now()).setRequestedBy(requestedBy);
+    if (withdraw) {
+      String key = Takedowns.key(builder.setReason("").build());
+      RecordMetadata at = send(bootstrap, key, null);
+      out.printf(
+          "withdrew takedown %s (%s partition %d, offset %d); documents it covered are no longer "
+              + "rejected from now on%n",
+          key, at.topic(), at.partition(), at.offset());
+      return 0;
+    }
+    if (reason == null || reason.isBlank()) {
+      throw new IllegalArgumentException(
+          "give the --reason for the takedown: it goes on every rejection");
+    }
+    Takedown takedown = builder.setReason(reason).build();
+    RecordMetadata at = publish(bootstrap, takedown);
+    out.printf(
+        "takedown %s published (%s partition %d, offset %d); dedup-filter rejects the documents it "
+            + "covers as TAKEDOWN from now on%n",
+        Takedowns.key(takedown), at.topic(), at.partition(), at.offset());
+    return 0;
+  }
+
+  /** Publishes a takedown under its key, and waits until the broker has it. */
+  static RecordMetadata publish(String bootstrapServers, Takedown takedown) throws Exception {
+    return send(
+        bootstrapServers, Takedowns.key(takedown), Topics.CORPUS_TAKEDOWNS.serialize(takedown));
+  }
+
+  private static RecordMetadata send(String bootstrapServers, String key, byte[] value)
+      throws Exception {
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                15_000),
+            new StringSerializer(),
+            new ByteArraySerializer())) {
+      return producer
+          .send(new ProducerRecord<>(Topics.CORPUS_TAKEDOWNS.name(), key, value))
+          .get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The takedowns in force: the latest record of each key, tombstones removing theirs. */
+  static Map<String, Takedown> inForce(String bootstrapServers) {
+    Map<String, Takedown> inForce = new LinkedHashMap<>();
+    for (TopicSnapshot.Entry<Takedown> e :
+        TopicSnapshot.read(bootstrapServers, Topics.CORPUS_TAKEDOWNS, Duration.ofSeconds(15))) {
+      if (e.raw() == null) {
+        inForce.remove(Takedowns.normalizeKey(e.key()));
+      } else if (e.value() != null) {
+        inForce.put(Takedowns.key(e.value()), e.value());
+      }
+    }
+    return inForce;
+  }
+}
