@@ -1,0 +1,246 @@
+package dev.refinery.bench;
+
+import dev.refinery.dedup.DedupFilterConfig;
+import dev.refinery.dedup.DedupFilterService;
+import dev.refinery.infra.EmbeddedKafka;
+import dev.refinery.infra.TopicProvisioner;
+import dev.refinery.infra.text.SyntheticText;
+import dev.refinery.schemas.Document;
+import dev.refinery.schemas.DocumentIds;
+import dev.refinery.schemas.Licence;
+import dev.refinery.schemas.Source;
+import dev.refinery.schemas.SourceKind;
+import dev.refinery.schemas.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+
+/**
+ * dedup-filter's throughput on this machine: a backlog of web-like documents on corpus.raw.v1 (four
+ * partitions; a tenth exact copies, a tenth near copies), drained by the stage with all its rules,
+ * and, as the baseline in the same run on the same broker, by a Kafka Streams application with the
+ * same settings ({@code exactly_once_v2}) that only copies each record to a topic.
+ */
+public final class DedupBench {
+  private DedupBench() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = Options.parse(args);
+    Path work = Path.of(options.getOrDefault("work-dir", ".refinery/bench"));
+    int count = Integer.parseInt(options.getOrDefault("docs", "20000"));
+    int threads = Integer.parseInt(options.getOrDefault("threads", "1"));
+    Path run = work.resolve("dedup-" + System.nanoTime());
+    Files.createDirectories(run);
+    EmbeddedKafka kafka = null;
+    String bootstrap = options.get("bootstrap-servers");
+    if (bootstrap == null) {
+      kafka = EmbeddedKafka.startEphemeral(run.resolve("kafka"));
+      bootstrap = kafka.bootstrapServers();
+      System.out.printf("broker: embedded KRaft on %s%n", bootstrap);
+    }
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      new TopicProvisioner(admin).provision(Topics.fixed());
+      long bytes = produce(bootstrap, count);
+      System.out.printf(
+          Locale.ROOT,
+          "backlog: %,d documents, %.1f MB on %s; stream threads: %d%n",
+          count,
+          bytes / 1e6,
+          Topics.CORPUS_RAW.name(),
+          threads);
+
+      double copySeconds = copy(bootstrap, run, threads, count);
+      System.out.printf(Locale.ROOT, "  copy (EOS passthrough):  %.1f s%n", copySeconds);
+      Map<String, Object> settings =
+          new HashMap<>(
+              Map.of(
+                  "bootstrap.servers",
+                  bootstrap,
+                  DedupFilterConfig.APPLICATION_ID,
+                  "bench-dedup-" + System.nanoTime(),
+                  DedupFilterConfig.STATE_DIR,
+                  run.resolve("streams").toString(),
+                  DedupFilterConfig.STREAM_THREADS,
+                  threads,
+                  DedupFilterConfig.HTTP_PORT,
+                  -1));
+      DedupFilterConfig config = new DedupFilterConfig(settings);
+      double dedupSeconds;
+      long started;
+      try (DedupFilterService service = DedupFilterService.start(config)) {
+        service.awaitRunning(Duration.ofSeconds(60));
+        started = System.nanoTime();
+        long lastPrint = started;
+        while (decided(service) < count) {
+          Thread.sleep(20);
+          if (System.nanoTime() - lastPrint > 5_000_000_000L) {
+            System.out.printf("  dedup-filter: %,d of %,d decided%n", decided(service), count);
+            lastPrint = System.nanoTime();
+          }
+        }
+        dedupSeconds = (System.nanoTime() - started) / 1e9;
+        System.out.printf(
+            Locale.ROOT,
+            "  dedup-filter:            %.1f s (%s)%n",
+            dedupSeconds,
+            service.metrics().rejectedByReason());
+      }
+      double mb = bytes / 1e6;
+      System.out.printf(Locale.ROOT, "%n%-42s %9s %9s%n", "", "docs/s", "MB/s");
+      System.out.printf(
+          Locale.ROOT,
+          "%-42s %9.0f %9.1f%n",
+          "Kafka Streams EOS copy (baseline)",
+          count / copySeconds,
+          mb / copySeconds);
+      System.out.printf(
+          Locale.ROOT,
+          "%-42s %9.0f %9.1f%n",
+          "dedup-filter (all rules, exact + near dedup)",
+          count / dedupSeconds,
+          mb / dedupSeconds);
+      System.out.printf(
+          Locale.ROOT, "%-42s %9.2f%n", "ratio dedup-filter / copy", copySeconds / dedupSeconds);
+      System.out.printf(
+          "(the last %d ms of dedup-filter's time are its hold: the last answers wait for it)%n",
+          config.holdMs());
+    } finally {
+      if (kafka != null) {
+        kafka.close();
+      }
+    }
+  }
+
+  private static long decided(DedupFilterService service) {
+    var m = service.metrics();
+    return m.documentsClean()
+        + m.rejectedByReason().values().stream().mapToLong(Long::longValue).sum()
+        + m.replaysDropped();
+  }
+
+  /**
+   * Web-like documents of 3 to 8 paragraphs; a tenth exact copies, a tenth with a sentence added.
+   */
+  private static long produce(String bootstrap, int count) throws Exception {
+    SplittableRandom random = new SplittableRandom(7);
+    SyntheticText prose = new SyntheticText(7);
+    List<String> texts = new ArrayList<>();
+    long bytes = 0;
+    Source source =
+        Source.newBuilder()
+            .setName("bench-web")
+            .setKind(SourceKind.PUBLIC_WEB)
+            .setLicence(Licence.newBuilder().setSpdxId("CC0-1.0").build())
+            .setStream("web")
+            .build();
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ProducerConfig.LINGER_MS_CONFIG,
+                20,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                "lz4"),
+            new StringSerializer(),
+            new ByteArraySerializer())) {
+      for (int i = 0; i < count; i++) {
+        String text;
+        int kind = random.nextInt(10);
+        if (kind == 0 && !texts.isEmpty()) {
+          text = texts.get(random.nextInt(texts.size()));
+        } else if (kind == 1 && !texts.isEmpty()) {
+          text =
+              texts
+                  .get(random.nextInt(texts.size()))
+                  .replaceFirst("\\. ", ". " + prose.sentence() + " ");
+        } else {
+          text = prose.paragraphs(3 + random.nextInt(6), "\n\n");
+          texts.add(text);
+        }
+        Document doc =
+            Document.newBuilder()
+                .setId(DocumentIds.of("bench-web", "doc-" + i))
+                .setSource(source)
+                .setNativeId("doc-" + i)
+                .setUrl("https://bench.example.org/" + i)
+                .setIngestedAt(Instant.parse("2026-11-22T00:00:00Z").plusMillis(i))
+                .setText(text)
+                .build();
+        byte[] value = Topics.CORPUS_RAW.serialize(doc);
+        bytes += value.length;
+        producer.send(new ProducerRecord<>(Topics.CORPUS_RAW.name(), doc.getId(), value));
+      }
+      producer.flush();
+    }
+    return bytes;
+  }
+
+  /** Seconds a copy of corpus.raw.v1 takes with the stage's Streams settings. */
+  private static double copy(String bootstrap, Path run, int threads, int count) throws Exception {
+    String sink = "bench.copy.v1";
+    StreamsBuilder builder = new StreamsBuilder();
+    AtomicLong copied = new AtomicLong();
+    builder.stream(Topics.CORPUS_RAW.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()))
+        .peek((k, v) -> copied.incrementAndGet())
+        .to(sink, Produced.with(Serdes.String(), Serdes.ByteArray()));
+    DedupFilterConfig config =
+        new DedupFilterConfig(
+            Map.of(
+                "bootstrap.servers",
+                bootstrap,
+                DedupFilterConfig.APPLICATION_ID,
+                "bench-copy-" + System.nanoTime(),
+                DedupFilterConfig.STATE_DIR,
+                run.resolve("copy").toString(),
+                DedupFilterConfig.STREAM_THREADS,
+                threads));
+    Properties props = DedupFilterService.streamsConfig(config);
+    props.put(StreamsConfig.topicPrefix("cleanup.policy"), "delete");
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      admin
+          .createTopics(
+              List.of(
+                  new org.apache.kafka.clients.admin.NewTopic(sink, 4, (short) 1)
+                      .configs(
+                          Map.of("max.message.bytes", String.valueOf(Topics.LARGE_MESSAGE_BYTES)))))
+          .all()
+          .get();
+    }
+    try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
+      streams.start();
+      while (copied.get() == 0) {
+        Thread.sleep(5);
+      }
+      long started = System.nanoTime();
+      while (copied.get() < count) {
+        Thread.sleep(20);
+      }
+      return (System.nanoTime() - started) / 1e9;
+    }
+  }
+}
