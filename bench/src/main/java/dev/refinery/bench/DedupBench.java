@@ -39,9 +39,10 @@ import org.apache.kafka.streams.kstream.Produced;
 
 /**
  * dedup-filter's throughput on this machine: a backlog of web-like documents on corpus.raw.v1 (four
- * partitions; a tenth exact copies, a tenth near copies), drained by the stage with all its rules,
- * and, as the baseline in the same run on the same broker, by a Kafka Streams application with the
- * same settings ({@code exactly_once_v2}) that only copies each record to a topic.
+ * partitions; a tenth exact copies, a tenth near copies), drained by the stage with all its rules
+ * (or those of {@code --rules}, e.g. {@code none}), and, as the baseline in the same run on the
+ * same broker, by a Kafka Streams application with the same settings ({@code exactly_once_v2}) that
+ * only copies each record to a topic.
  */
 public final class DedupBench {
   private DedupBench() {}
@@ -87,6 +88,10 @@ public final class DedupBench {
                   threads,
                   DedupFilterConfig.HTTP_PORT,
                   -1));
+      String rules = options.get("rules");
+      if (rules != null) {
+        settings.put(DedupFilterConfig.RULES_KIND + "public_web", rules);
+      }
       DedupFilterConfig config = new DedupFilterConfig(settings);
       double dedupSeconds;
       long started;
@@ -119,7 +124,7 @@ public final class DedupBench {
       System.out.printf(
           Locale.ROOT,
           "%-42s %9.0f %9.1f%n",
-          "dedup-filter (all rules, exact + near dedup)",
+          "dedup-filter (rules: " + (rules == null ? "all" : rules) + ")",
           count / dedupSeconds,
           mb / dedupSeconds);
       System.out.printf(
@@ -130,6 +135,17 @@ public final class DedupBench {
     } finally {
       if (kafka != null) {
         kafka.close();
+      }
+      deleteRecursively(run);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws java.io.IOException {
+    if (Files.exists(dir)) {
+      try (var paths = Files.walk(dir)) {
+        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
       }
     }
   }

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       BridgeCommand.class,
       TopicsCommand.class,
       TakedownCommand.class,
+      RejectionsCommand.class,
       SettingsCommand.class
     },
     footer = {
