@@ -76,18 +76,7 @@ public final class DedupBench {
       double copySeconds = copy(bootstrap, run, threads, count);
       System.out.printf(Locale.ROOT, "  copy (EOS passthrough):  %.1f s%n", copySeconds);
       Map<String, Object> settings =
-          new HashMap<>(
-              Map.of(
-                  "bootstrap.servers",
-                  bootstrap,
-                  DedupFilterConfig.APPLICATION_ID,
-                  "bench-dedup-" + System.nanoTime(),
-                  DedupFilterConfig.STATE_DIR,
-                  run.resolve("streams").toString(),
-                  DedupFilterConfig.STREAM_THREADS,
-                  threads,
-                  DedupFilterConfig.HTTP_PORT,
-                  -1));
+          settings(bootstrap, "bench-dedup", run.resolve("streams"), threads);
       String rules = options.get("rules");
       if (rules != null) {
         settings.put(DedupFilterConfig.RULES_KIND + "public_web", rules);
@@ -148,6 +137,23 @@ public final class DedupBench {
         }
       }
     }
+  }
+
+  /** Settings of a fresh application (its own id and state) on the broker, without /metrics. */
+  private static Map<String, Object> settings(
+      String bootstrap, String name, Path state, int threads) {
+    return new HashMap<>(
+        Map.of(
+            "bootstrap.servers",
+            bootstrap,
+            DedupFilterConfig.APPLICATION_ID,
+            name + "-" + System.nanoTime(),
+            DedupFilterConfig.STATE_DIR,
+            state.toString(),
+            DedupFilterConfig.STREAM_THREADS,
+            threads,
+            DedupFilterConfig.HTTP_PORT,
+            -1));
   }
 
   private static long decided(DedupFilterService service) {
@@ -224,16 +230,7 @@ public final class DedupBench {
         .peek((k, v) -> copied.incrementAndGet())
         .to(sink, Produced.with(Serdes.String(), Serdes.ByteArray()));
     DedupFilterConfig config =
-        new DedupFilterConfig(
-            Map.of(
-                "bootstrap.servers",
-                bootstrap,
-                DedupFilterConfig.APPLICATION_ID,
-                "bench-copy-" + System.nanoTime(),
-                DedupFilterConfig.STATE_DIR,
-                run.resolve("copy").toString(),
-                DedupFilterConfig.STREAM_THREADS,
-                threads));
+        new DedupFilterConfig(settings(bootstrap, "bench-copy", run.resolve("copy"), threads));
     Properties props = DedupFilterService.streamsConfig(config);
     props.put(StreamsConfig.topicPrefix("cleanup.policy"), "delete");
     try (Admin admin =

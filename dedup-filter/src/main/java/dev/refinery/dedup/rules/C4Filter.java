@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * differ: 3 words per line and 5 sentences.) Sentences are counted as terminal punctuation followed
  * by a space or the end of the line, where TFDS uses NLTK's Punkt tokenizer.
  */
-public final class C4Filter implements Rule {
+public final class C4Filter extends Rule {
   public static final String NAME = "c4";
   private static final Pattern CITATION =
       Pattern.compile("\\[\\d*]|\\[edit]|\\[citation needed]", Pattern.CASE_INSENSITIVE);
@@ -35,9 +35,8 @@ public final class C4Filter implements Rule {
   int minSentences = 3;
   int maxWordLength = 1000;
 
-  @Override
-  public String name() {
-    return NAME;
+  public C4Filter() {
+    super(NAME);
   }
 
   @Override

@@ -12,7 +12,7 @@ import java.util.Set;
  * are 30 characters or shorter; at most 1 % of characters are in duplicated lines; at most 0.3 line
  * breaks per word (a list, not prose).
  */
-public final class FineWebQuality implements Rule {
+public final class FineWebQuality extends Rule {
   public static final String NAME = "fineweb";
 
   double minLinePunctRatio = 0.12;
@@ -21,9 +21,8 @@ public final class FineWebQuality implements Rule {
   double maxCharDuplicatesRatio = 0.01;
   double maxNewLineRatio = 0.3;
 
-  @Override
-  public String name() {
-    return NAME;
+  public FineWebQuality() {
+    super(NAME);
   }
 
   @Override

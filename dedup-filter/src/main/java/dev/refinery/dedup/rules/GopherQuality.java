@@ -11,7 +11,7 @@ import java.util.Set;
  * starting with a bullet, at most 30 % ending in an ellipsis, at least 80 % of words with a letter,
  * at least 2 of the stop words the, be, to, of, and, that, have, with.
  */
-public final class GopherQuality implements Rule {
+public final class GopherQuality extends Rule {
   public static final String NAME = "gopher_quality";
   static final Set<String> STOP_WORDS =
       Set.of("the", "be", "to", "of", "and", "that", "have", "with");
@@ -26,9 +26,8 @@ public final class GopherQuality implements Rule {
   double minAlphaWordsRatio = 0.8;
   int minStopWords = 2;
 
-  @Override
-  public String name() {
-    return NAME;
+  public GopherQuality() {
+    super(NAME);
   }
 
   @Override

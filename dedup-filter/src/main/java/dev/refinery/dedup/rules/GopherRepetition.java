@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * 4-gram at most 20, 18, 16 % of characters; characters in duplicated 5- to 10-grams at most 15,
  * 14, 13, 12, 11, 10 %.
  */
-public final class GopherRepetition implements Rule {
+public final class GopherRepetition extends Rule {
   public static final String NAME = "gopher_repetition";
   private static final Pattern PARAGRAPHS = Pattern.compile("\\n{2,}");
   private static final Pattern LINES = Pattern.compile("\\n+");
@@ -29,54 +29,29 @@ public final class GopherRepetition implements Rule {
   double dupLineCharFrac = 0.2;
   double dupParaCharFrac = 0.2;
 
-  @Override
-  public String name() {
-    return NAME;
+  public GopherRepetition() {
+    super(NAME);
   }
 
   @Override
   public Optional<Rejection> apply(Screened doc) {
     String text = doc.text();
     double length = Math.max(1, text.length());
-    String[] paragraphs = PARAGRAPHS.split(text.strip());
-    long[] para = duplicates(paragraphs);
-    double paraFrac = (double) para[0] / paragraphs.length;
-    double paraCharFrac = para[1] / length;
-    doc.signal("dup_para_frac", paraFrac);
-    if (paraFrac > dupParaFrac) {
-      return Optional.of(
-          Rejection.of(
-              NAME, "DUP_PARA_FRAC", "share of duplicate paragraphs", paraFrac, ">", dupParaFrac));
+    Optional<Rejection> repeated =
+        repeated(
+            doc,
+            PARAGRAPHS.split(text.strip()),
+            length,
+            "PARA",
+            "paragraphs",
+            dupParaFrac,
+            dupParaCharFrac);
+    if (repeated.isEmpty()) {
+      repeated =
+          repeated(doc, LINES.split(text), length, "LINE", "lines", dupLineFrac, dupLineCharFrac);
     }
-    if (paraCharFrac > dupParaCharFrac) {
-      return Optional.of(
-          Rejection.of(
-              NAME,
-              "DUP_PARA_CHAR_FRAC",
-              "share of characters in duplicate paragraphs",
-              paraCharFrac,
-              ">",
-              dupParaCharFrac));
-    }
-    String[] lines = LINES.split(text);
-    long[] line = duplicates(lines);
-    double lineFrac = (double) line[0] / lines.length;
-    double lineCharFrac = line[1] / length;
-    doc.signal("dup_line_frac", lineFrac);
-    if (lineFrac > dupLineFrac) {
-      return Optional.of(
-          Rejection.of(
-              NAME, "DUP_LINE_FRAC", "share of duplicate lines", lineFrac, ">", dupLineFrac));
-    }
-    if (lineCharFrac > dupLineCharFrac) {
-      return Optional.of(
-          Rejection.of(
-              NAME,
-              "DUP_LINE_CHAR_FRAC",
-              "share of characters in duplicate lines",
-              lineCharFrac,
-              ">",
-              dupLineCharFrac));
+    if (repeated.isPresent()) {
+      return repeated;
     }
     List<String> words = doc.words();
     for (int i = 0; i < TOP_N.length; i++) {
@@ -108,6 +83,40 @@ public final class GopherRepetition implements Rule {
                 ">",
                 DUP_N_FRAC[i]));
       }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The share of parts (paragraphs or lines) that repeat an earlier part, and the share of the
+   * text's characters in them, against their bounds.
+   */
+  private static Optional<Rejection> repeated(
+      Screened doc,
+      String[] parts,
+      double length,
+      String kind,
+      String noun,
+      double maxFrac,
+      double maxCharFrac) {
+    long[] dup = duplicates(parts);
+    double frac = (double) dup[0] / parts.length;
+    double charFrac = dup[1] / length;
+    doc.signal("dup_" + kind.toLowerCase(java.util.Locale.ROOT) + "_frac", frac);
+    if (frac > maxFrac) {
+      return Optional.of(
+          Rejection.of(
+              NAME, "DUP_" + kind + "_FRAC", "share of duplicate " + noun, frac, ">", maxFrac));
+    }
+    if (charFrac > maxCharFrac) {
+      return Optional.of(
+          Rejection.of(
+              NAME,
+              "DUP_" + kind + "_CHAR_FRAC",
+              "share of characters in duplicate " + noun,
+              charFrac,
+              ">",
+              maxCharFrac));
     }
     return Optional.empty();
   }

@@ -27,7 +27,7 @@ import java.util.SortedMap;
  * languages leaves {@code und} out. The detector reads the first {@code sampleChars} characters:
  * beyond a page, more text does not change the answer, only the cost.
  */
-public final class LanguageRule implements Rule {
+public final class LanguageRule extends Rule {
   public static final String NAME = "language";
 
   /** The label of a text too short to identify. */
@@ -46,6 +46,7 @@ public final class LanguageRule implements Rule {
    * @param minConfidence the least relative distance to the runner-up language to keep a document
    */
   public LanguageRule(Set<String> allowed, double minConfidence, int sampleChars) {
+    super(NAME);
     this.allowed = Set.copyOf(allowed);
     this.minConfidence = minConfidence;
     this.sampleChars = sampleChars;
@@ -71,11 +72,6 @@ public final class LanguageRule implements Rule {
       }
     }
     return d;
-  }
-
-  @Override
-  public String name() {
-    return NAME;
   }
 
   @Override

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * serial ({@code [US_SSN]}), and phone numbers written with separators ({@code [PHONE_NUMBER]}).
  * The counts become the signals {@code pii_email_address} and so on. It never rejects.
  */
-public final class PiiRedactor implements Rule {
+public final class PiiRedactor extends Rule {
   public static final String NAME = "pii";
 
   private static final Pattern EMAIL =
@@ -39,9 +39,8 @@ public final class PiiRedactor implements Rule {
           "(?<![\\w+]|\\d[ .-])(?:\\+\\d{1,3}[ .-]?)?(?:\\(\\d{2,4}\\)[ .-]?|\\d{2,4}[ .-])\\d{3,4}[ .-]\\d{3,4}"
               + "(?![\\w-]|[ .]\\d)");
 
-  @Override
-  public String name() {
-    return NAME;
+  public PiiRedactor() {
+    super(NAME);
   }
 
   @Override

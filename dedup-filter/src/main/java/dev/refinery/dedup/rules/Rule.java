@@ -7,10 +7,20 @@ import java.util.Optional;
  * signals, may rewrite the text (cleaning, redaction), and refuses the document or lets it pass.
  * Rules are stateless and thread-safe.
  */
-public interface Rule {
-  /** The rule's name, as settings and rejections name it: {@code gopher_quality}. */
-  String name();
+public abstract class Rule {
+  private final String name;
+
+  /**
+   * @param name the rule's name, as settings and rejections name it: {@code gopher_quality}
+   */
+  protected Rule(String name) {
+    this.name = name;
+  }
+
+  public final String name() {
+    return name;
+  }
 
   /** Applies the rule; a rejection if the document fails it. */
-  Optional<Rejection> apply(Screened document);
+  public abstract Optional<Rejection> apply(Screened document);
 }

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * <p>Lexicon lines are {@code category<TAB>term} (a term may be several words; matching is on word
  * boundaries, case-insensitive); blocklist lines are {@code category<TAB>domain-or-url-prefix}.
  */
-public final class SafetyRule implements Rule {
+public final class SafetyRule extends Rule {
   public static final String NAME = "safety";
 
   private final Map<String, Pattern> lexicon = new LinkedHashMap<>();
@@ -33,6 +33,7 @@ public final class SafetyRule implements Rule {
    * @param blocklist category by blocked domain or URL prefix
    */
   public SafetyRule(Map<String, List<String>> lexicon, Map<String, String> blocklist, int minHits) {
+    super(NAME);
     lexicon.forEach(
         (category, terms) -> {
           List<String> quoted = new ArrayList<>();
@@ -49,11 +50,6 @@ public final class SafetyRule implements Rule {
         });
     this.blocklist = Map.copyOf(blocklist);
     this.minHits = minHits;
-  }
-
-  @Override
-  public String name() {
-    return NAME;
   }
 
   @Override
