@@ -58,17 +58,29 @@ public final class TokenBytes {
     return tokens;
   }
 
-  /** All token ids of a batch, {@code num_sequences * seq_len} of them, row-major. */
+  /**
+   * Ids per row of a batch: {@code seq_len}, or {@code seq_len + 1} when it carries label tokens.
+   */
+  public static int rowWidth(TokenBatch batch) {
+    return batch.getSeqLen() + (batch.getLabelToken() ? 1 : 0);
+  }
+
+  /** Where a span starts in the batch's ids: its row times the row width, plus its offset. */
+  public static int position(TokenBatch batch, DocumentSpan span) {
+    return span.getSequence() * rowWidth(batch) + span.getOffset();
+  }
+
+  /** All token ids of a batch, {@code num_sequences} rows of {@link #rowWidth}, row-major. */
   public static int[] of(TokenBatch batch) {
     int[] tokens = decode(batch.getTokens(), batch.getDtype());
-    if (tokens.length != batch.getNumSequences() * batch.getSeqLen()) {
+    if (tokens.length != batch.getNumSequences() * rowWidth(batch)) {
       throw new IllegalArgumentException(
           "batch "
               + batch.getBatchId()
               + " holds "
               + tokens.length
-              + " tokens, not num_sequences * seq_len = "
-              + batch.getNumSequences() * batch.getSeqLen());
+              + " tokens, not num_sequences * row width = "
+              + batch.getNumSequences() * rowWidth(batch));
     }
     return tokens;
   }

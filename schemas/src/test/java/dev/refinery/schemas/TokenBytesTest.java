@@ -48,6 +48,18 @@ class TokenBytesTest {
 
     batch.setNumSequences(2);
     assertThatThrownBy(() -> TokenBytes.of(batch))
-        .hasMessageContaining("not num_sequences * seq_len");
+        .hasMessageContaining("not num_sequences * row width = 8");
+  }
+
+  @Test
+  void withLabelTokensARowIsOneLonger() {
+    TokenBatch batch = Samples.batch();
+    batch.setSeqLen(3);
+    batch.setLabelToken(true);
+    assertThat(TokenBytes.rowWidth(batch)).isEqualTo(4);
+    assertThat(TokenBytes.of(batch)).hasSize(4);
+    DocumentSpan span =
+        DocumentSpan.newBuilder(batch.getSpans().get(0)).setSequence(2).setOffset(1).build();
+    assertThat(TokenBytes.position(batch, span)).isEqualTo(9);
   }
 }
