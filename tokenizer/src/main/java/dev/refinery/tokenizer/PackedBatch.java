@@ -3,8 +3,13 @@ package dev.refinery.tokenizer;
 import java.util.List;
 
 /**
- * A full (or flushed) batch from the packer: {@code numSequences * seqLen} ids, the last {@code
- * padding} of them padding.
+ * A full (or flushed) batch from a packer: {@code numSequences} rows of ids, {@code padding}
+ * positions of them padding, {@code rowPadding[r]} at the end of row {@code r}.
  */
 record PackedBatch(
-    long batchIndex, int[] tokens, int numSequences, int padding, List<PackedSpan> spans) {}
+    long batchIndex,
+    int[] tokens,
+    int numSequences,
+    int padding,
+    int[] rowPadding,
+    List<PackedSpan> spans) {}

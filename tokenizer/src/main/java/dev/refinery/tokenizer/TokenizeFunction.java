@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Set;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -28,24 +27,20 @@ final class TokenizeFunction extends ProcessFunction<RawRecord, TokenizedDocumen
   static final OutputTag<RejectedDocument> REJECTED =
       new OutputTag<>("rejected", TypeInformation.of(RejectedDocument.class));
 
-  private final String encoding;
+  private final TokenizerSpec spec;
   private final Set<String> streams;
   private final int rejectedMaxBytes;
   private transient Tokenizer tokenizer;
-  private transient Counter documents;
-  private transient Counter tokens;
 
-  TokenizeFunction(String encoding, List<String> streams, int rejectedMaxBytes) {
-    this.encoding = encoding;
+  TokenizeFunction(TokenizerSpec spec, List<String> streams, int rejectedMaxBytes) {
+    this.spec = spec;
     this.streams = Set.copyOf(streams);
     this.rejectedMaxBytes = rejectedMaxBytes;
   }
 
   @Override
   public void open(OpenContext context) {
-    tokenizer = Tokenizer.forName(encoding);
-    documents = getRuntimeContext().getMetricGroup().counter("documents");
-    tokens = getRuntimeContext().getMetricGroup().counter("tokens");
+    tokenizer = Tokenizer.of(spec);
   }
 
   @Override
@@ -96,8 +91,7 @@ final class TokenizeFunction extends ProcessFunction<RawRecord, TokenizedDocumen
       reject(ctx, record, doc, RejectReason.NO_TOKENS, "the text encodes to no tokens", bytes);
       return;
     }
-    documents.inc();
-    tokens.inc(ids.length);
+
     out.collect(new TokenizedDocument(doc.getId(), stream, SpanSource.of(doc.getSource()), ids));
   }
 

@@ -3,19 +3,28 @@ package dev.refinery.tokenizer;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
+import com.knuddels.jtokkit.api.GptBytePairEncodingParams;
 import com.knuddels.jtokkit.api.IntArrayList;
 import dev.refinery.schemas.TokenBytes;
 import dev.refinery.schemas.TokenDType;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
- * A tiktoken encoding by name (GPT-4's {@code cl100k_base} by default, {@code o200k_base} for
- * GPT-4o), through jtokkit, with what packing needs: the end-of-text id and the vocabulary size.
+ * A tiktoken encoding through jtokkit, with what packing needs: the end-of-text id and the
+ * vocabulary size. Built in: GPT-4's {@code cl100k_base} (the default), GPT-4o's {@code
+ * o200k_base}, {@code p50k_base} and {@code r50k_base}; any other from a tiktoken rank file ({@link
+ * TokenizerSpec}). Ids are tiktoken's, bit for bit: {@code TiktokenParityTest} holds them to golden
+ * files written by tiktoken itself.
  *
  * <p>Document text is encoded as ordinary text: a literal {@code <|endoftext|>} in a document is
  * tokenized as the characters it is, never as the special token ({@code encode_ordinary} in
- * tiktoken). Instances are cached per name and thread-safe.
+ * tiktoken). Instances are cached per spec and thread-safe.
  */
 public final class Tokenizer {
   /** tiktoken's n_vocab and end-of-text id of the encodings jtokkit ships. */
@@ -27,7 +36,8 @@ public final class Tokenizer {
           "o200k_base", new Spec(200_019, 199_999),
           "p50k_base", new Spec(50_281, 50_256),
           "r50k_base", new Spec(50_257, 50_256));
-  private static final ConcurrentHashMap<String, Tokenizer> CACHE = new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<TokenizerSpec, Tokenizer> CACHE =
+      new ConcurrentHashMap<>();
   private static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
 
   private final String name;
@@ -41,23 +51,85 @@ public final class Tokenizer {
   }
 
   /**
-   * The tokenizer of an encoding name.
+   * A built-in encoding by name.
    *
-   * @throws IllegalArgumentException for a name that is not one of {@link #names()}
+   * @throws IllegalArgumentException for a name that is not one of {@link #builtInNames()}
    */
   public static Tokenizer forName(String name) {
-    return CACHE.computeIfAbsent(
-        name,
-        n -> {
-          Spec spec = SPECS.get(n);
-          if (spec == null) {
-            throw new IllegalArgumentException("unknown encoding '" + n + "'; known: " + names());
-          }
-          return new Tokenizer(n, REGISTRY.getEncoding(n).orElseThrow(), spec);
-        });
+    return of(TokenizerSpec.builtIn(name));
   }
 
-  public static java.util.Set<String> names() {
+  /** The tokenizer of a spec, built once per JVM. */
+  public static Tokenizer of(TokenizerSpec spec) {
+    return CACHE.computeIfAbsent(spec, Tokenizer::build);
+  }
+
+  private static Tokenizer build(TokenizerSpec s) {
+    if (s.isBuiltIn()) {
+      return new Tokenizer(
+          s.name(), REGISTRY.getEncoding(s.name()).orElseThrow(), SPECS.get(s.name()));
+    }
+    Map<byte[], Integer> ranks = ranks(s.ranks());
+    int vocabulary = 0;
+    for (int rank : ranks.values()) {
+      vocabulary = Math.max(vocabulary, rank + 1);
+    }
+    for (int id : s.specialTokens().values()) {
+      vocabulary = Math.max(vocabulary, id + 1);
+    }
+    Pattern pattern;
+    try {
+      // tiktoken's regexes are Python regex syntax: \s and \d are Unicode there
+      pattern = Pattern.compile(s.pattern(), Pattern.UNICODE_CHARACTER_CLASS);
+    } catch (PatternSyntaxException e) {
+      throw new IllegalArgumentException(
+          "the split regex of " + s.name() + " does not compile: " + e.getMessage());
+    }
+    Encoding encoding =
+        Encodings.newDefaultEncodingRegistry()
+            .registerGptBytePairEncoding(
+                new GptBytePairEncodingParams(s.name(), pattern, ranks, s.specialTokens()))
+            .getEncoding(s.name())
+            .orElseThrow();
+    return new Tokenizer(
+        s.name(), encoding, new Spec(vocabulary, s.specialTokens().get(s.endOfText())));
+  }
+
+  /**
+   * Parses a tiktoken rank file: {@code <base64 bytes> <rank>} a line; a bad line is an error
+   * naming it.
+   */
+  static Map<byte[], Integer> ranks(byte[] file) {
+    Map<byte[], Integer> ranks = new HashMap<>();
+    String[] lines = new String(file, StandardCharsets.US_ASCII).split("\n");
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i].strip();
+      if (line.isEmpty()) {
+        continue;
+      }
+      int space = line.indexOf(' ');
+      try {
+        if (space <= 0) {
+          throw new IllegalArgumentException("no rank");
+        }
+        ranks.put(
+            Base64.getDecoder().decode(line.substring(0, space)),
+            Integer.parseInt(line.substring(space + 1).strip()));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "rank file line "
+                + (i + 1)
+                + " is not <base64 bytes> <rank>: "
+                + (line.length() > 60 ? line.substring(0, 60) + "..." : line));
+      }
+    }
+    if (ranks.isEmpty()) {
+      throw new IllegalArgumentException("the rank file has no ranks");
+    }
+    return ranks;
+  }
+
+  public static java.util.Set<String> builtInNames() {
     return new java.util.TreeSet<>(SPECS.keySet());
   }
 

@@ -8,10 +8,19 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
 
 /** Settings of the tokenizer job ({@code tokenizer.*}, plus {@code bootstrap.servers}). */
 public final class TokenizerConfig extends RefineryConfig {
   public static final String ENCODING = "tokenizer.encoding";
+  public static final String ENCODING_FILE = "tokenizer.encoding.file";
+  public static final String ENCODING_PATTERN = "tokenizer.encoding.pattern";
+  public static final String ENCODING_SPECIAL_TOKENS = "tokenizer.encoding.special.tokens";
+  public static final String ENCODING_END_OF_TEXT = "tokenizer.encoding.end.of.text";
+  public static final String PACKING = "tokenizer.packing";
+  public static final String LABEL_TOKEN = "tokenizer.seq.label.token";
+  public static final String PACK_WINDOW = "tokenizer.pack.window";
+  public static final String METRICS_PORT = "tokenizer.metrics.port";
   public static final String SEQ_LEN = "tokenizer.seq.len";
   public static final String BATCH_SEQUENCES = "tokenizer.batch.sequences";
   public static final String STREAMS = "tokenizer.streams";
@@ -30,9 +39,63 @@ public final class TokenizerConfig extends RefineryConfig {
               ENCODING,
               Type.STRING,
               "cl100k_base",
-              ConfigDef.ValidString.in(Tokenizer.names().toArray(String[]::new)),
+              new ConfigDef.NonEmptyString(),
               Importance.HIGH,
-              "tiktoken encoding: cl100k_base is GPT-4's, o200k_base GPT-4o's.")
+              "tiktoken encoding: cl100k_base is GPT-4's, o200k_base GPT-4o's (also p50k_base, r50k_base); "
+                  + "another name needs tokenizer.encoding.file, .pattern and .special.tokens.")
+          .define(
+              ENCODING_FILE,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              "tiktoken rank file (<base64 token> <rank> a line) of an encoding that is not built in.")
+          .define(
+              ENCODING_PATTERN,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              "The split regex of that encoding, as tiktoken gives it (pat_str).")
+          .define(
+              ENCODING_SPECIAL_TOKENS,
+              Type.LIST,
+              "",
+              Importance.MEDIUM,
+              "Its special tokens, <token>=<id>, e.g. <|endoftext|>=100257.")
+          .define(
+              ENCODING_END_OF_TEXT,
+              Type.STRING,
+              TokenizerSpec.END_OF_TEXT,
+              Importance.LOW,
+              "The special token that ends each document and pads sequences.")
+          .define(
+              PACKING,
+              Type.STRING,
+              "concat",
+              ConfigDef.ValidString.in("concat", "best_fit"),
+              Importance.HIGH,
+              "concat: documents joined by end-of-text, cut every seq.len tokens (no padding but at a flush); "
+                  + "best_fit: whole documents placed best-fit into sequences, each padded (no cuts but of "
+                  + "documents longer than a sequence).")
+          .define(
+              LABEL_TOKEN,
+              Type.BOOLEAN,
+              false,
+              Importance.MEDIUM,
+              "Each sequence carries one extra token, for the labels shifted by one: rows of seq.len + 1 ids.")
+          .define(
+              PACK_WINDOW,
+              Type.INT,
+              32,
+              Range.between(1, 4096),
+              Importance.LOW,
+              "best_fit: sequences open at once per stream; more cuts less padding, at more memory and delay.")
+          .define(
+              METRICS_PORT,
+              Type.INT,
+              8472,
+              Range.between(-1, 65535),
+              Importance.LOW,
+              "Port of the local job's Prometheus /metrics; 0 picks a free one, -1 serves none.")
           .define(
               SEQ_LEN,
               Type.INT,
@@ -112,6 +175,67 @@ public final class TokenizerConfig extends RefineryConfig {
 
   public String encoding() {
     return getString(ENCODING);
+  }
+
+  /**
+   * The tokenizer these settings name: built in, or read from its rank file now.
+   *
+   * @throws ConfigException naming the setting that is missing or wrong
+   */
+  public TokenizerSpec tokenizerSpec() {
+    String name = encoding();
+    String file = getString(ENCODING_FILE);
+    if (file.isBlank()) {
+      if (!Tokenizer.builtInNames().contains(name)) {
+        throw new ConfigException(
+            ENCODING,
+            name,
+            "not a built-in encoding "
+                + Tokenizer.builtInNames()
+                + "; for another, set "
+                + ENCODING_FILE
+                + ", "
+                + ENCODING_PATTERN
+                + " and "
+                + ENCODING_SPECIAL_TOKENS);
+      }
+      return TokenizerSpec.builtIn(name);
+    }
+    if (getString(ENCODING_PATTERN).isBlank()) {
+      throw new ConfigException(
+          ENCODING_PATTERN, "", "the split regex of " + name + " is needed with its rank file");
+    }
+    try {
+      TokenizerSpec spec =
+          TokenizerSpec.fromFile(
+              name,
+              Path.of(file),
+              getString(ENCODING_PATTERN),
+              getList(ENCODING_SPECIAL_TOKENS),
+              getString(ENCODING_END_OF_TEXT));
+      Tokenizer.of(spec);
+      return spec;
+    } catch (java.io.IOException e) {
+      throw new ConfigException(ENCODING_FILE, file, "cannot read: " + e.getMessage());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(ENCODING_FILE, file, e.getMessage());
+    }
+  }
+
+  public String packing() {
+    return getString(PACKING);
+  }
+
+  public boolean labelToken() {
+    return getBoolean(LABEL_TOKEN);
+  }
+
+  public int packWindow() {
+    return getInt(PACK_WINDOW);
+  }
+
+  public int metricsPort() {
+    return getInt(METRICS_PORT);
   }
 
   public int seqLen() {

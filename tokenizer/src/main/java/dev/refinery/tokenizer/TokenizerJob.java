@@ -22,6 +22,7 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -59,6 +60,11 @@ public final class TokenizerJob {
   private final Sink<TokenBatch> batches;
   private final Sink<RejectedDocument> rejected;
 
+  /**
+   * Between tokenizing and packing: the identity, but for the tests that make the job fail there.
+   */
+  java.util.function.UnaryOperator<DataStream<TokenizedDocument>> afterTokenize = s -> s;
+
   public TokenizerJob(
       TokenizerConfig config,
       Source<RawRecord, ?, ?> source,
@@ -91,13 +97,12 @@ public final class TokenizerJob {
 
   /** Adds the pipeline to an environment. */
   public void addTo(StreamExecutionEnvironment env) {
+    TokenizerSpec spec = config.tokenizerSpec();
     env.enableCheckpointing(config.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
     SingleOutputStreamOperator<TokenizedDocument> tokenized =
         env.fromSource(source, WatermarkStrategy.noWatermarks(), SOURCE_UID)
             .uid(SOURCE_UID)
-            .process(
-                new TokenizeFunction(
-                    config.encoding(), config.streams(), config.rejectedMaxBytes()))
+            .process(new TokenizeFunction(spec, config.streams(), config.rejectedMaxBytes()))
             .name(TOKENIZE_UID)
             .uid(TOKENIZE_UID);
     tokenized
@@ -105,11 +110,18 @@ public final class TokenizerJob {
         .sinkTo(rejected)
         .name(REJECTED_SINK_UID)
         .uid(REJECTED_SINK_UID);
-    tokenized
+    afterTokenize
+        .apply(tokenized)
         .keyBy(doc -> doc.stream)
         .process(
             new PackFunction(
-                config.encoding(), config.seqLen(), config.batchSequences(), config.flushIdleMs()))
+                spec,
+                config.packing(),
+                config.seqLen(),
+                config.labelToken(),
+                config.batchSequences(),
+                config.packWindow(),
+                config.flushIdleMs()))
         .name(PACK_UID)
         .uid(PACK_UID)
         .sinkTo(batches)
@@ -130,6 +142,13 @@ public final class TokenizerJob {
     flink.set(
         CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
         ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+    if (config.metricsPort() >= 0) {
+      // the job's metrics (per stream: documents, tokens, padding, cuts) as Prometheus text
+      flink.setString(
+          "metrics.reporter.prom.factory.class",
+          "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+      flink.setString("metrics.reporter.prom.port", String.valueOf(config.metricsPort()));
+    }
     Optional<Path> latest = latestCheckpoint(checkpoints);
     latest.ifPresent(
         p -> {

@@ -25,11 +25,14 @@ class PackFunctionTest {
       throws Exception {
     KeyedOneInputStreamOperatorTestHarness<String, TokenizedDocument, TokenBatch> h =
         new KeyedOneInputStreamOperatorTestHarness<>(
-            new KeyedProcessOperator<>(new PackFunction("cl100k_base", SEQ, 2, 1000)),
-            d -> d.stream,
-            Types.STRING);
+            new KeyedProcessOperator<>(pack(SEQ)), d -> d.stream, Types.STRING);
     h.open();
     return h;
+  }
+
+  static PackFunction pack(int seqLen) {
+    return new PackFunction(
+        TokenizerSpec.builtIn("cl100k_base"), "concat", seqLen, false, 2, 32, 1000);
   }
 
   static TokenizedDocument doc(String id, String stream, int count) {
@@ -109,9 +112,7 @@ class PackFunctionTest {
     }
     try (var restored =
         new KeyedOneInputStreamOperatorTestHarness<String, TokenizedDocument, TokenBatch>(
-            new KeyedProcessOperator<>(new PackFunction("cl100k_base", SEQ, 2, 1000)),
-            d -> d.stream,
-            Types.STRING)) {
+            new KeyedProcessOperator<>(pack(SEQ)), d -> d.stream, Types.STRING)) {
       restored.initializeState(snapshot);
       restored.open();
       restored.setProcessingTime(0);
@@ -125,6 +126,65 @@ class PackFunctionTest {
                 assertThat(b.getBatchIndex()).isEqualTo(1);
                 assertThat(b.getSpans().get(0).getDocId()).isEqualTo("a");
                 assertThat(b.getSpans().get(0).getDocOffset()).isEqualTo(32);
+              });
+    }
+  }
+
+  @Test
+  void aRestoreWithAnotherSequenceLengthFinishesTheOldBatchFirst() throws Exception {
+    OperatorSubtaskState snapshot;
+    try (var h = harness()) {
+      h.setProcessingTime(0);
+      h.processElement(new StreamRecord<>(doc("a", "web", 40))); // one batch of 2 x 16, 9 pending
+      snapshot = h.snapshot(1, 10);
+    }
+    try (var restored =
+        new KeyedOneInputStreamOperatorTestHarness<String, TokenizedDocument, TokenBatch>(
+            new KeyedProcessOperator<>(pack(8)), d -> d.stream, Types.STRING)) {
+      restored.initializeState(snapshot);
+      restored.open();
+      restored.setProcessingTime(0);
+      restored.processElement(new StreamRecord<>(doc("b", "web", 15))); // 16 with its end-of-text
+
+      List<TokenBatch> out = restored.extractOutputValues();
+      assertThat(out).extracting(TokenBatch::getBatchIndex).containsExactly(1L, 2L);
+      assertThat(out.get(0).getSeqLen()).isEqualTo(SEQ);
+      assertThat(out.get(0).getPadding()).isEqualTo(SEQ - 9);
+      assertThat(out.get(1).getSeqLen()).isEqualTo(8);
+      assertThat(out.get(1).getSpans()).extracting(s -> s.getDocId()).containsExactly("b", "b");
+    }
+  }
+
+  @Test
+  void bestFitBatchesRecordTheirPackingAndEachRowsPadding() throws Exception {
+    try (var h =
+        new KeyedOneInputStreamOperatorTestHarness<String, TokenizedDocument, TokenBatch>(
+            new KeyedProcessOperator<>(
+                new PackFunction(
+                    TokenizerSpec.builtIn("cl100k_base"), "best_fit", SEQ, true, 2, 4, 1000)),
+            d -> d.stream,
+            Types.STRING)) {
+      h.open();
+      h.setProcessingTime(0);
+      h.processElement(new StreamRecord<>(doc("a", "web", 10))); // 11 of 17
+      h.processElement(new StreamRecord<>(doc("b", "web", 12))); // 13: a new row
+      h.processElement(new StreamRecord<>(doc("c", "web", 5))); // 6: fills a's row exactly
+      h.setProcessingTime(2000);
+
+      List<TokenBatch> out = h.extractOutputValues();
+      assertThat(out)
+          .singleElement()
+          .satisfies(
+              b -> {
+                assertThat(b.getPacking()).isEqualTo("best_fit");
+                assertThat(b.getLabelToken()).isTrue();
+                assertThat(TokenBytes.rowWidth(b)).isEqualTo(SEQ + 1);
+                assertThat(TokenBytes.of(b)).hasSize(2 * (SEQ + 1));
+                assertThat(b.getSequencePadding()).containsExactly(0, 4);
+                assertThat(b.getPadding()).isEqualTo(4);
+                assertThat(b.getSpans())
+                    .extracting(s -> s.getDocId() + "@" + s.getSequence() + ":" + s.getOffset())
+                    .containsExactly("a@0:0", "c@0:11", "b@1:0");
               });
     }
   }

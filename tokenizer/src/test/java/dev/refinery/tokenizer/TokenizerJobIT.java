@@ -129,7 +129,7 @@ class TokenizerJobIT {
           assertThat(d).as("span of a document that was sent").isNotNull();
           assertThat(s.getSource().getStream()).isEqualTo(b.getStream());
           int[] expected = tokenizer.encode(d.getText());
-          int at = s.getSequence() * b.getSeqLen() + s.getOffset();
+          int at = TokenBytes.position(b, s);
           for (int k = 0; k < s.getLength(); k++) {
             assertThat(tokens[at + k]).isEqualTo(expected[s.getDocOffset() + k]);
           }
@@ -149,7 +149,7 @@ class TokenizerJobIT {
                       .sorted(Comparator.comparing(DocumentSpan::getDocOffset))
                       .forEach(
                           s -> {
-                            int at = s.getSequence() * b.getSeqLen() + s.getOffset();
+                            int at = TokenBytes.position(b, s);
                             pieces.add(
                                 java.util.Arrays.copyOfRange(tokens, at, at + s.getLength()));
                           });
