@@ -112,6 +112,9 @@ final class BridgeCommand implements Runnable {
    * chars}.
    */
   static String firstSequence(TokenBatch batch, int chars) {
+    if (!Tokenizer.builtInNames().contains(batch.getTokenizer())) {
+      return "(" + batch.getTokenizer() + " is not a built-in encoding: not decoded here)";
+    }
     Tokenizer tokenizer = Tokenizer.forName(batch.getTokenizer());
     int[] tokens = TokenBytes.of(batch);
     String text = tokenizer.decode(tokens, 0, batch.getSeqLen()).replace("\n", "⏎");

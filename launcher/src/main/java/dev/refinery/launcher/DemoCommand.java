@@ -13,6 +13,7 @@ import dev.refinery.schemas.Stage;
 import dev.refinery.schemas.Takedown;
 import dev.refinery.schemas.TakedownScope;
 import dev.refinery.schemas.TokenBatch;
+import dev.refinery.schemas.TokenBytes;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -85,6 +86,7 @@ final class DemoCommand implements Callable<Integer> {
     demo.put("tokenizer.checkpoint.interval.ms", "1000");
     // the demo serves no /metrics (it prints its own summary); a short hold drains it sooner
     demo.put("dedup.http.port", "-1");
+    demo.put("tokenizer.metrics.port", "-1");
     demo.put("dedup.hold.ms", "500");
     Settings settings = global.load();
     if (input != null && !hasSource(settings, source)) {
@@ -219,7 +221,7 @@ final class DemoCommand implements Callable<Integer> {
       java.util.Set<String> docs = new java.util.HashSet<>();
       for (TokenBatch b : stream.getValue()) {
         sequences += b.getNumSequences();
-        positions += (long) b.getNumSequences() * b.getSeqLen();
+        positions += (long) b.getNumSequences() * TokenBytes.rowWidth(b);
         padding += b.getPadding();
         for (DocumentSpan s : b.getSpans()) {
           tokens += s.getLength();

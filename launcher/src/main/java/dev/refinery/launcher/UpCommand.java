@@ -62,6 +62,11 @@ final class UpCommand implements Callable<Integer> {
     out.printf(
         "  health:  http://localhost:%d/health   http://localhost:%d/health%n",
         ingest.port(), pipeline.dedup().httpPort());
+    if (pipeline.settings().tokenizer().metricsPort() > 0) {
+      out.printf(
+          "  tokenizer metrics: http://localhost:%d/metrics (Flink, per stream)%n",
+          pipeline.settings().tokenizer().metricsPort());
+    }
     out.println(
         "Ctrl-C stops; state is kept in "
             + settings.workDir()

@@ -76,7 +76,8 @@ class PipelineIT {
                 "tokenizer.batch.sequences", "4",
                 "tokenizer.flush.idle.ms", "500",
                 "tokenizer.checkpoint.interval.ms", "500",
-                "dedup.http.port", "0"));
+                "dedup.http.port", "0",
+                "tokenizer.metrics.port", "-1"));
     StringWriter log = new StringWriter();
 
     List<IngestReport> reports;
@@ -139,7 +140,7 @@ class PipelineIT {
         assertThat(doc).as("span of a clean document").isNotNull();
         assertThat(span.getSource().getLicence().getSpdxId())
             .isEqualTo(doc.getSource().getLicence().getSpdxId());
-        int at = span.getSequence() * batch.getSeqLen() + span.getOffset();
+        int at = TokenBytes.position(batch, span);
         int[] piece = java.util.Arrays.copyOfRange(tokens, at, at + span.getLength());
         int[] expected = tokenizer.encode(doc.getText());
         assertThat(piece)
