@@ -1,0 +1,313 @@
+package dev.refinery.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.refinery.infra.EmbeddedKafka;
+import dev.refinery.infra.TopicProvisioner;
+import dev.refinery.schemas.Document;
+import dev.refinery.schemas.DocumentIds;
+import dev.refinery.schemas.DocumentSpan;
+import dev.refinery.schemas.Licence;
+import dev.refinery.schemas.Source;
+import dev.refinery.schemas.SourceKind;
+import dev.refinery.schemas.TokenBatch;
+import dev.refinery.schemas.Topics;
+import dev.refinery.tokenizer.Tokenizer;
+import dev.refinery.tokenizer.TokenizerConfig;
+import dev.refinery.tokenizer.TokenizerJob;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The tokenizer stage's throughput on the same text as two baselines measured in the same run: raw
+ * jtokkit ({@code encodeOrdinary} in a loop on one thread, the ceiling) and npm tiktoken (OpenAI's
+ * Rust core built to WASM, one thread, through Node). The stage is the Flink job at parallelism 1
+ * (one task slot: decode, tokenize, pack, the transactional sink) on a MiniCluster, draining a
+ * backlog on corpus.clean.v1 of the embedded broker; its time runs from the first batch committed
+ * to the last.
+ */
+public final class TokenizeBench {
+  private TokenizeBench() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = Options.parse(args);
+    Path work = Path.of(options.getOrDefault("work-dir", ".refinery/bench"));
+    long targetBytes = Long.parseLong(options.getOrDefault("mb", "96")) << 20;
+    String encoding = options.getOrDefault("encoding", "cl100k_base");
+    Path run = work.resolve("tokenize-" + System.nanoTime());
+    Files.createDirectories(run);
+
+    BenchTexts.Passages passages = BenchTexts.load(150);
+    List<String> texts = new ArrayList<>();
+    long bytes = 0;
+    while (bytes < targetBytes) {
+      for (String t : passages.texts()) {
+        texts.add(t);
+        bytes += t.getBytes(StandardCharsets.UTF_8).length;
+      }
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "text: %s, cycled to %,d documents, %.1f MB; encoding %s%n",
+        passages.origin(),
+        texts.size(),
+        bytes / 1e6,
+        encoding);
+
+    // 1. raw jtokkit, one thread
+    Tokenizer tokenizer = Tokenizer.forName(encoding);
+    for (int i = 0; i < Math.min(2000, texts.size()); i++) {
+      tokenizer.encode(texts.get(i));
+    }
+    long t0 = System.nanoTime();
+    long tokens = 0;
+    for (String t : texts) {
+      tokens += tokenizer.encode(t).length;
+    }
+    double rawSeconds = (System.nanoTime() - t0) / 1e9;
+    System.out.printf(Locale.ROOT, "  jtokkit, one thread:        %.1f s%n", rawSeconds);
+
+    // 2. npm tiktoken, one thread
+    double[] tiktoken = tiktoken(texts, encoding, run);
+
+    // 3. the stage
+    double stageSeconds;
+    EmbeddedKafka kafka = EmbeddedKafka.startEphemeral(run.resolve("kafka"));
+    try {
+      String bootstrap = kafka.bootstrapServers();
+      try (Admin admin =
+          Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        List<dev.refinery.schemas.TopicBinding<?, ?>> topics = new ArrayList<>(Topics.fixed());
+        topics.add(Topics.tokens("web"));
+        new TopicProvisioner(admin).provision(topics);
+      }
+      produce(bootstrap, texts);
+      TokenizerConfig config =
+          new TokenizerConfig(
+              Map.of(
+                  "bootstrap.servers",
+                  bootstrap,
+                  TokenizerConfig.ENCODING,
+                  encoding,
+                  TokenizerConfig.STREAMS,
+                  "web",
+                  TokenizerConfig.CHECKPOINT_INTERVAL_MS,
+                  1000,
+                  TokenizerConfig.FLUSH_IDLE_MS,
+                  500,
+                  TokenizerConfig.CHECKPOINT_DIR,
+                  run.resolve("checkpoints").toString(),
+                  TokenizerConfig.METRICS_PORT,
+                  -1,
+                  TokenizerConfig.PARALLELISM,
+                  1));
+      JobClient job = TokenizerJob.onKafka(config).startLocal();
+      try {
+        stageSeconds = drain(bootstrap, tokens);
+      } finally {
+        job.cancel().get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      kafka.close();
+      deleteRecursively(run);
+    }
+    System.out.printf(Locale.ROOT, "  tokenizer stage, 1 slot:    %.1f s%n", stageSeconds);
+
+    double mb = bytes / 1e6;
+    System.out.printf(Locale.ROOT, "%n%-40s %10s %12s%n", "", "MB/s", "tokens/s");
+    System.out.printf(
+        Locale.ROOT,
+        "%-40s %10.1f %,12.0f%n",
+        "jtokkit encodeOrdinary, one thread",
+        mb / rawSeconds,
+        tokens / rawSeconds);
+    if (tiktoken != null) {
+      System.out.printf(
+          Locale.ROOT,
+          "%-40s %10.1f %,12.0f%n",
+          "npm tiktoken encode_ordinary, one thread",
+          tiktoken[0] / 1e6 / tiktoken[2],
+          tiktoken[1] / tiktoken[2]);
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "%-40s %10.1f %,12.0f%n",
+        "tokenizer stage (Flink, Kafka in and out)",
+        mb / stageSeconds,
+        tokens / stageSeconds);
+    System.out.printf(
+        Locale.ROOT, "%nstage / jtokkit:  %.2f (goal >= 0.8)%n", rawSeconds / stageSeconds);
+    if (tiktoken != null) {
+      System.out.printf(
+          Locale.ROOT,
+          "stage / tiktoken: %.2f (goal >= 5)%n",
+          (mb / stageSeconds) / (tiktoken[0] / 1e6 / tiktoken[2]));
+    }
+  }
+
+  /**
+   * Runs the Node baseline on the same texts; null (with a note) where Node or tiktoken is missing.
+   */
+  private static double[] tiktoken(List<String> texts, String encoding, Path run) throws Exception {
+    Path script =
+        Path.of(System.getProperty("refinery.bench.node", "bench/node"), "tiktoken-bench.mjs");
+    if (!Files.exists(script.resolveSibling("node_modules").resolve("tiktoken"))) {
+      System.out.println("  npm tiktoken: not installed; run: npm ci --prefix bench/node");
+      return null;
+    }
+    Path file = run.resolve("texts.jsonl");
+    ObjectMapper json = new ObjectMapper();
+    try (BufferedWriter out = Files.newBufferedWriter(file)) {
+      for (String t : texts) {
+        out.write(json.writeValueAsString(Map.of("text", t)));
+        out.write('\n');
+      }
+    }
+    Process node =
+        new ProcessBuilder("node", script.toString(), file.toString(), encoding, "10")
+            .redirectErrorStream(true)
+            .start();
+    String output =
+        new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    if (node.waitFor() != 0) {
+      System.out.println("  npm tiktoken failed: " + output);
+      return null;
+    }
+    JsonNode result = json.readTree(output.substring(output.lastIndexOf('\n') + 1));
+    double[] r = {
+      result.get("bytes").asDouble(),
+      result.get("tokens").asDouble(),
+      result.get("seconds").asDouble()
+    };
+    System.out.printf(Locale.ROOT, "  npm tiktoken, one thread:   %.1f s%n", r[2]);
+    return r;
+  }
+
+  private static void produce(String bootstrap, List<String> texts) {
+    Source source =
+        Source.newBuilder()
+            .setName("bench-web")
+            .setKind(SourceKind.PUBLIC_WEB)
+            .setLicence(Licence.newBuilder().setSpdxId("CC0-1.0").build())
+            .setStream("web")
+            .build();
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ProducerConfig.LINGER_MS_CONFIG,
+                20,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                "lz4"),
+            new StringSerializer(),
+            new ByteArraySerializer())) {
+      for (int i = 0; i < texts.size(); i++) {
+        Document doc =
+            Document.newBuilder()
+                .setId(DocumentIds.of("bench-web", "doc-" + i))
+                .setSource(source)
+                .setNativeId("doc-" + i)
+                .setIngestedAt(Instant.parse("2026-11-22T00:00:00Z"))
+                .setText(texts.get(i))
+                .build();
+        producer.send(
+            new ProducerRecord<>(
+                Topics.CORPUS_CLEAN.name(), doc.getId(), Topics.CORPUS_CLEAN.serialize(doc)));
+      }
+      producer.flush();
+    }
+  }
+
+  /**
+   * Seconds per token of the steady state, times the total: measured between the batches that bring
+   * the committed document tokens past 10 % and past 90 % of the total, so neither the job's start
+   * nor its last checkpoint (batches become visible at checkpoints) is counted.
+   */
+  private static double drain(String bootstrap, long total) throws IOException {
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                Topics.LARGE_MESSAGE_BYTES),
+            new StringDeserializer(),
+            new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      consumer
+          .partitionsFor(Topics.tokens("web").name())
+          .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long seen = 0;
+      long at10 = 0;
+      long seenAt10 = 0;
+      long at90 = 0;
+      long seenAt90 = 0;
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+      long lastPrint = System.nanoTime();
+      while (seen < total) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "the stage did not finish in 10 minutes: " + seen + " of " + total);
+        }
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(20))) {
+          TokenBatch batch = Topics.tokens("web").deserialize(r.value());
+          for (DocumentSpan s : batch.getSpans()) {
+            seen += s.getLength();
+          }
+        }
+        if (at10 == 0 && seen >= total / 10) {
+          at10 = System.nanoTime();
+          seenAt10 = seen;
+        }
+        if (at90 == 0 && seen >= total * 9 / 10) {
+          at90 = System.nanoTime();
+          seenAt90 = seen;
+        }
+        if (System.nanoTime() - lastPrint > 5_000_000_000L) {
+          System.out.printf(Locale.ROOT, "  tokenizer stage: %,d of %,d tokens%n", seen, total);
+          lastPrint = System.nanoTime();
+        }
+      }
+      return (at90 - at10) / 1e9 / (seenAt90 - seenAt10) * total;
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (Files.exists(dir)) {
+      try (var paths = Files.walk(dir)) {
+        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+}
