@@ -11,6 +11,10 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 public final class BridgeConfig extends RefineryConfig {
   public static final String STREAMS = "bridge.streams";
   public static final String CLIENT_ID = "bridge.client.id";
+  public static final String PORT = "bridge.port";
+  public static final String SOCKET = "bridge.socket";
+  public static final String PREFETCH = "bridge.prefetch";
+  public static final String HTTP_PORT = "bridge.http.port";
 
   public static final ConfigDef DEFINITION =
       withBootstrapServers(new ConfigDef())
@@ -25,7 +29,34 @@ public final class BridgeConfig extends RefineryConfig {
               Type.STRING,
               "refinery-bridge",
               Importance.LOW,
-              "Kafka client id of the consumer.");
+              "Kafka client id of the consumer.")
+          .define(
+              PORT,
+              Type.INT,
+              8473,
+              ConfigDef.Range.between(-1, 65535),
+              Importance.HIGH,
+              "Loopback TCP port the trainer's ranks connect to; 0 any free port, -1 none.")
+          .define(
+              SOCKET,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              "Unix domain socket the ranks may connect to instead (a path); empty for none.")
+          .define(
+              PREFETCH,
+              Type.INT,
+              32,
+              ConfigDef.Range.between(1, 4096),
+              Importance.MEDIUM,
+              "Batches fetched ahead of each rank, at most (and so held in memory per rank).")
+          .define(
+              HTTP_PORT,
+              Type.INT,
+              8474,
+              ConfigDef.Range.between(-1, 65535),
+              Importance.LOW,
+              "/metrics and /health of the bridge; 0 any free port, -1 none.");
 
   public BridgeConfig(Map<String, ?> values) {
     super(DEFINITION, values, "bridge.");
@@ -38,5 +69,21 @@ public final class BridgeConfig extends RefineryConfig {
 
   public String clientId() {
     return getString(CLIENT_ID);
+  }
+
+  public int port() {
+    return getInt(PORT);
+  }
+
+  public String socket() {
+    return getString(SOCKET);
+  }
+
+  public int prefetch() {
+    return getInt(PREFETCH);
+  }
+
+  public int httpPort() {
+    return getInt(HTTP_PORT);
   }
 }

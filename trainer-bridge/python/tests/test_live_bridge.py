@@ -1,0 +1,66 @@
+"""Against a running bridge (BridgeServerIT starts one and sets the environment; skipped otherwise)."""
+
+import os
+import unittest
+
+import refinery_bridge as rb
+
+TCP = os.environ.get("REFINERY_BRIDGE_TCP")
+SOCKET = os.environ.get("REFINERY_BRIDGE_SOCKET")
+EXPECTED = os.environ.get("REFINERY_BRIDGE_EXPECTED")
+
+
+def expected():
+    out = {}
+    with open(EXPECTED) as f:
+        for line in f:
+            batch_id, hexed = line.split()
+            out[batch_id] = bytes.fromhex(hexed)
+    return out
+
+
+@unittest.skipUnless(TCP and EXPECTED, "REFINERY_BRIDGE_TCP and REFINERY_BRIDGE_EXPECTED name a running bridge")
+class LiveBridgeTest(unittest.TestCase):
+    def test_batches_are_bit_identical(self):
+        want = expected()
+        streams = {"a": 2.0, "b": 1.0}
+        got = {}
+        for address in filter(None, [TCP, SOCKET and "unix:" + SOCKET]):
+            with rb.BridgeClient.connect(address, run_id="python-" + address[:4], rank=0, world_size=1, streams=streams, seed=9) as c:
+                mix = rb.Mixture(9, streams)
+                counts = {"a": 0, "b": 0}
+                for step in range(120):
+                    batch = c.next()
+                    stream = mix.draw(step)
+                    self.assertEqual((batch.step, batch.stream, batch.index), (step, stream, counts[stream]))
+                    counts[stream] += 1
+                    self.assertEqual(bytes(batch.tokens), want[batch.batch_id], batch.batch_id)
+                    got[batch.batch_id] = batch
+        self.assertEqual(len(got), 120)
+
+    def test_resume_from_a_cursor_continues_exactly(self):
+        hello = dict(run_id="python-resume", rank=0, world_size=1, streams={"a": 1.0, "b": 1.0}, seed=4)
+        with rb.BridgeClient.connect(TCP, **hello) as c:
+            straight = [c.next().batch_id for _ in range(40)]
+        with rb.BridgeClient.connect(TCP, **hello) as c:
+            first = [c.next().batch_id for _ in range(25)]
+            cursor = c.checkpoint(25)
+        with rb.BridgeClient.connect(TCP, cursor=cursor, **hello) as c:
+            self.assertTrue(c.welcome["resumed"])
+            rest = [c.next().batch_id for _ in range(15)]
+        self.assertEqual(first + rest, straight)
+
+    def test_numpy_view_when_numpy_is_there(self):
+        try:
+            import numpy  # noqa: F401
+        except ImportError:
+            self.skipTest("numpy is not installed")
+        with rb.BridgeClient.connect(TCP, run_id="python-np", rank=0, world_size=1, streams={"a": 1.0}) as c:
+            batch = c.next()
+            arr = batch.array()
+            self.assertEqual(arr.shape, (batch.rows, batch.row_width))
+            self.assertEqual(int(arr[0, 1]), batch.index)
+
+
+if __name__ == "__main__":
+    unittest.main()

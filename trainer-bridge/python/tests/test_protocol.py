@@ -1,0 +1,90 @@
+"""The client against a scripted bridge on a socket pair: frames, errors, non-blocking reads."""
+
+import json
+import socket
+import struct
+import threading
+import unittest
+
+import refinery_bridge as rb
+
+
+def frame(kind, header, body=b""):
+    h = json.dumps(header).encode()
+    return struct.pack(">BIQ", kind, len(h), len(body)) + h + body
+
+
+def read_frame(sock):
+    def exactly(n):
+        buf = b""
+        while len(buf) < n:
+            chunk = sock.recv(n - len(buf))
+            if not chunk:
+                raise EOFError
+            buf += chunk
+        return buf
+
+    kind, hlen, blen = struct.unpack(">BIQ", exactly(13))
+    return kind, json.loads(exactly(hlen)), exactly(blen)
+
+
+class ProtocolTest(unittest.TestCase):
+    def serve(self, script):
+        a, b = socket.socketpair()
+        seen = []
+
+        def run():
+            try:
+                for answer in script:
+                    seen.append(read_frame(b))
+                    if answer is not None:
+                        b.sendall(answer)
+            except EOFError:
+                pass
+
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+        return a, seen, t
+
+    def test_hello_batch_empty_checkpoint_and_metrics(self):
+        tokens = struct.pack("<4I", 1, 2, 3, 100257)
+        a, seen, t = self.serve(
+            [
+                frame(rb.WELCOME, {"step": 0, "resumed": False}),
+                frame(rb.BATCH, {"step": 0, "stream": "web", "index": 0, "dtype": "uint32", "rows": 2, "row_width": 2,
+                                 "spans": [["d1", "cc", "CC0-1.0", 0, 0, 3, 0, 3]]}, tokens),
+                frame(rb.EMPTY, {"step": 1, "stream": "web", "index": 1}),
+                frame(rb.CURSOR, {"step": 1}, b'{"v":1}'),
+                None,
+            ]
+        )
+        client = rb.BridgeClient(a, {"run_id": "r", "rank": 0, "world_size": 1, "streams": {"web": 1}})
+        batch = client.next()
+        self.assertEqual(batch.ids(), [1, 2, 3, 100257])
+        self.assertEqual(batch.spans()[0]["doc_id"], "d1")
+        self.assertEqual(batch.stream, "web")
+        self.assertIsNone(client.next(wait=0))
+        self.assertEqual(client.checkpoint(1), b'{"v":1}')
+        client.report(1, loss=2.0, tokens_seen=4, grad_norm=0.5)
+        client.close()
+        t.join(5)
+        self.assertEqual(seen[0][0], rb.HELLO)
+        self.assertEqual(seen[2][1], {"wait_ms": 0})
+        self.assertEqual(seen[4][1]["values"], {"grad_norm": 0.5})
+        self.assertEqual(seen[4][1]["loss"], 2.0)
+
+    def test_an_error_frame_is_raised_with_the_bridges_message(self):
+        a, _, _ = self.serve([frame(rb.ERROR, {"error": "rank must be in [0, world_size)"})])
+        with self.assertRaisesRegex(rb.BridgeError, "rank must be"):
+            rb.BridgeClient(a, {"run_id": "r", "rank": 5, "world_size": 1, "streams": {"web": 1}})
+
+    def test_a_connection_closed_mid_frame_is_an_error_not_a_hang(self):
+        a, b = socket.socketpair()
+        b.sendall(struct.pack(">BIQ", rb.WELCOME, 100, 0) + b'{"ste')
+        b.shutdown(socket.SHUT_WR)
+        with self.assertRaisesRegex(rb.BridgeError, "closed"):
+            rb.BridgeClient(a, {"run_id": "r", "rank": 0, "world_size": 1, "streams": {"web": 1}})
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,179 @@
+package dev.refinery.bridge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
+import java.util.Base64;
+import java.util.Map;
+
+/**
+ * A rank's connection to its node's bridge, in Java (the Python client, {@code refinery_bridge},
+ * speaks the same {@link Frames}). Not thread-safe: one per rank.
+ */
+public final class BridgeClient implements AutoCloseable {
+  /** Who a rank is, and where its run starts. */
+  public record Hello(
+      String runId,
+      int rank,
+      int worldSize,
+      Map<String, Double> streams,
+      long seed,
+      byte[] cursor,
+      int prefetch) {
+    public Hello(String runId, int rank, int worldSize, Map<String, Double> streams, long seed) {
+      this(runId, rank, worldSize, streams, seed, null, 0);
+    }
+
+    public Hello resumingFrom(byte[] cursor) {
+      return new Hello(runId, rank, worldSize, streams, seed, cursor, prefetch);
+    }
+
+    public Hello as(int rank, int worldSize) {
+      return new Hello(runId, rank, worldSize, streams, seed, cursor, prefetch);
+    }
+  }
+
+  /** A batch as a rank receives it: the header's fields and the raw token bytes. */
+  public record Batch(JsonNode header, ByteBuffer tokens) {
+    public long step() {
+      return header.path("step").asLong();
+    }
+
+    public String stream() {
+      return header.path("stream").asText();
+    }
+
+    public long index() {
+      return header.path("index").asLong();
+    }
+
+    public String batchId() {
+      return header.path("batch_id").asText(null);
+    }
+
+    /** Why the batch has no tokens (it did not decode), or null. */
+    public String error() {
+      return header.path("error").asText(null);
+    }
+
+    /** The token ids, row after row. */
+    public int[] ids() {
+      ByteBuffer b = tokens.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+      boolean narrow = "uint16".equals(header.path("dtype").asText());
+      int[] out = new int[b.remaining() / (narrow ? 2 : 4)];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = narrow ? Short.toUnsignedInt(b.getShort()) : b.getInt();
+      }
+      return out;
+    }
+  }
+
+  /** The bridge refused or failed: its message. */
+  public static final class BridgeException extends IOException {
+    public BridgeException(String message) {
+      super(message);
+    }
+  }
+
+  private final SocketChannel channel;
+  private final JsonNode welcome;
+
+  private BridgeClient(SocketChannel channel, Hello hello) throws IOException {
+    this.channel = channel;
+    ObjectNode h = Frames.object();
+    h.put("protocol", Frames.PROTOCOL);
+    h.put("run_id", hello.runId());
+    h.put("rank", hello.rank());
+    h.put("world_size", hello.worldSize());
+    h.put("seed", hello.seed());
+    ObjectNode s = h.putObject("streams");
+    hello.streams().forEach(s::put);
+    if (hello.cursor() != null) {
+      h.put("cursor", Base64.getEncoder().encodeToString(hello.cursor()));
+    }
+    if (hello.prefetch() > 0) {
+      h.put("prefetch", hello.prefetch());
+    }
+    Frames.write(channel, Frames.HELLO, h, null);
+    this.welcome = expect(Frames.WELCOME).header();
+  }
+
+  /** Connects to a bridge at a TCP address or a {@code UnixDomainSocketAddress}. */
+  public static BridgeClient connect(SocketAddress address, Hello hello) throws IOException {
+    SocketChannel channel = SocketChannel.open(address);
+    try {
+      return new BridgeClient(channel, hello);
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+  }
+
+  /** The bridge's answer to HELLO: the step this rank starts at, whether it resumed. */
+  public JsonNode welcome() {
+    return welcome;
+  }
+
+  /** The rank's next batch, waiting for it as long as it takes. */
+  public Batch next() throws IOException {
+    return next(-1);
+  }
+
+  /** The rank's next batch, or null if it has not come within {@code waitMs}. */
+  public Batch next(long waitMs) throws IOException {
+    ObjectNode h = Frames.object();
+    h.put("wait_ms", waitMs);
+    Frames.write(channel, Frames.NEXT, h, null);
+    Frames.Frame f = read();
+    if (f.type() == Frames.EMPTY) {
+      return null;
+    }
+    if (f.type() != Frames.BATCH) {
+      throw new BridgeException("expected BATCH, got frame type " + f.type());
+    }
+    return new Batch(f.header(), f.body());
+  }
+
+  /** The cursor for a model checkpoint taken after {@code step} steps. */
+  public byte[] checkpoint(long step) throws IOException {
+    ObjectNode h = Frames.object();
+    h.put("step", step);
+    Frames.write(channel, Frames.CHECKPOINT, h, null);
+    ByteBuffer body = expect(Frames.CURSOR).body();
+    byte[] out = new byte[body.remaining()];
+    body.get(out);
+    return out;
+  }
+
+  /** Sends a step's figures to trainer.metrics.v1 (no answer). */
+  public void report(long step, Map<String, Object> figures) throws IOException {
+    ObjectNode h = Frames.JSON.valueToTree(figures);
+    h.put("step", step);
+    Frames.write(channel, Frames.METRICS, h, null);
+  }
+
+  private Frames.Frame expect(byte type) throws IOException {
+    Frames.Frame f = read();
+    if (f.type() != type) {
+      throw new BridgeException("expected frame type " + type + ", got " + f.type());
+    }
+    return f;
+  }
+
+  private Frames.Frame read() throws IOException {
+    Frames.Frame f = Frames.read(channel, Long.MAX_VALUE);
+    if (f.type() == Frames.ERROR) {
+      throw new BridgeException(f.header().path("error").asText("the bridge failed"));
+    }
+    return f;
+  }
+
+  @Override
+  public void close() throws IOException {
+    channel.close();
+  }
+}

@@ -1,0 +1,339 @@
+package dev.refinery.bridge;
+
+import dev.refinery.schemas.Topics;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fetches the batches of one rank's plan from the token topics, ahead of the trainer, within a
+ * bound: at most {@code prefetch} planned steps, and so at most that many batches held.
+ *
+ * <p>A thread of its own reads every partition of the run's streams ({@code read_committed}, no
+ * consumer group) and keeps a record only if the plan names it, by the batch index in its key
+ * ({@code <stream>-<index>}). Indexes grow with offsets within a partition (one packer per stream,
+ * one transactional writer), so a partition whose next record is beyond the plan is rewound to it
+ * and paused until the plan gets there; the partition that holds the plan's next batch is never
+ * paused, and reading cannot stall. A batch that every partition of its stream has passed without
+ * showing it is gone (deleted by retention, or the stream's indexes restarted): the feed says so
+ * rather than waiting for ever.
+ */
+final class RankFeed implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RankFeed.class);
+
+  /** A planned batch as read: its step and its record, or why it cannot be had. */
+  record Fetched(RankPlan.Step step, String topic, int partition, long offset, byte[] value) {}
+
+  /** The plan's next batch will never come. */
+  static final class GoneException extends RuntimeException {
+    GoneException(String message) {
+      super(message);
+    }
+  }
+
+  private record Key(int stream, long index) {}
+
+  private final Mixture mixture;
+  private final RankPlan plan;
+  private final int prefetch;
+  private final KafkaConsumer<String, byte[]> consumer;
+  private final Map<String, Integer> streamOfTopic = new HashMap<>();
+  private final Map<Integer, List<TopicPartition>> partitionsOfStream = new HashMap<>();
+  private final Thread thread;
+
+  private final Object lock = new Object();
+  private final ArrayDeque<RankPlan.Step> planned = new ArrayDeque<>();
+  private final Set<Key> wanted = new HashSet<>();
+  private final long[] lastPlanned;
+  private final Map<Key, Fetched> fetched = new HashMap<>();
+  private final Map<TopicPartition, Long> pausedAt = new HashMap<>();
+  private final Map<TopicPartition, Long> lastIndex = new HashMap<>();
+  private boolean resumeRequested;
+  private volatile boolean closed;
+  private RuntimeException failure;
+  private long skippedRecords;
+
+  /**
+   * @param start where to start each partition; partitions not in it start at their beginning
+   * @param counts per stream (mixture order), the batch index the run is at: below it, nothing is
+   *     read
+   */
+  RankFeed(
+      BridgeConfig config,
+      Mixture mixture,
+      RankPlan plan,
+      long[] counts,
+      Map<TopicPartition, Long> start,
+      int prefetch,
+      String clientId) {
+    this.mixture = mixture;
+    this.plan = plan;
+    this.prefetch = prefetch;
+    this.lastPlanned = new long[mixture.size()];
+    for (int s = 0; s < mixture.size(); s++) {
+      lastPlanned[s] = counts[s] - 1;
+    }
+    this.consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                config.bootstrapServers(),
+                ConsumerConfig.CLIENT_ID_CONFIG,
+                clientId,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                Topics.LARGE_MESSAGE_BYTES),
+            new StringDeserializer(),
+            new ByteArrayDeserializer());
+    try {
+      List<TopicPartition> all = new ArrayList<>();
+      for (int s = 0; s < mixture.size(); s++) {
+        String topic = Topics.tokens(mixture.stream(s)).name();
+        List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+        if (infos == null || infos.isEmpty()) {
+          throw new IllegalArgumentException(
+              "topic "
+                  + topic
+                  + " does not exist: is stream '"
+                  + mixture.stream(s)
+                  + "' declared, and the pipeline's topics provisioned?");
+        }
+        streamOfTopic.put(topic, s);
+        List<TopicPartition> tps = new ArrayList<>();
+        infos.forEach(p -> tps.add(new TopicPartition(topic, p.partition())));
+        partitionsOfStream.put(s, tps);
+        all.addAll(tps);
+      }
+      consumer.assign(all);
+      List<TopicPartition> fromBeginning = new ArrayList<>();
+      for (TopicPartition tp : all) {
+        Long offset = start.get(tp);
+        if (offset == null) {
+          fromBeginning.add(tp);
+        } else {
+          consumer.seek(tp, offset);
+        }
+      }
+      consumer.seekToBeginning(fromBeginning);
+    } catch (RuntimeException e) {
+      consumer.close();
+      throw e;
+    }
+    synchronized (lock) {
+      extendPlan();
+    }
+    this.thread = new Thread(this::run, clientId + "-fetch");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /**
+   * The plan's next batch, waiting at most {@code timeoutMs} for it ({@code 0}: not at all); {@code
+   * null} if it has not come.
+   *
+   * @throws GoneException if it never will
+   */
+  Fetched next(long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    synchronized (lock) {
+      while (true) {
+        if (failure != null) {
+          throw failure;
+        }
+        RankPlan.Step head = planned.peekFirst();
+        Key key = new Key(head.stream(), head.index());
+        Fetched f = fetched.remove(key);
+        if (f != null) {
+          planned.removeFirst();
+          wanted.remove(key);
+          extendPlan();
+          resumeRequested = true;
+          consumer.wakeup();
+          return f;
+        }
+        checkGone(head);
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return null;
+        }
+        lock.wait(Math.max(1, left / 1_000_000L));
+      }
+    }
+  }
+
+  /** The plan's next step (what {@link #next} returns next). */
+  RankPlan.Step peek() {
+    synchronized (lock) {
+      return planned.peekFirst();
+    }
+  }
+
+  /** Records read and dropped because no plan step names them, or their key had no index. */
+  long skippedRecords() {
+    synchronized (lock) {
+      return skippedRecords;
+    }
+  }
+
+  private void run() {
+    try {
+      while (!closed) {
+        ConsumerRecords<String, byte[]> records;
+        try {
+          records = consumer.poll(Duration.ofMillis(200));
+        } catch (WakeupException e) {
+          records = ConsumerRecords.empty();
+        }
+        synchronized (lock) {
+          Set<TopicPartition> rewound = new HashSet<>();
+          for (ConsumerRecord<String, byte[]> r : records) {
+            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            if (!rewound.contains(tp) && !take(tp, r)) {
+              rewound.add(tp);
+            }
+          }
+          if (resumeRequested) {
+            resumeRequested = false;
+            List<TopicPartition> resume = new ArrayList<>();
+            pausedAt.forEach(
+                (tp, index) -> {
+                  if (index <= lastPlanned[streamOfTopic.get(tp.topic())]) {
+                    resume.add(tp);
+                  }
+                });
+            resume.forEach(pausedAt::remove);
+            consumer.resume(resume);
+          }
+          lock.notifyAll();
+        }
+      }
+    } catch (RuntimeException e) {
+      if (!closed) {
+        LOG.error("reading the token topics failed", e);
+        synchronized (lock) {
+          failure = e;
+          lock.notifyAll();
+        }
+      }
+    } finally {
+      consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  /** Keeps or drops a record; false if its partition was rewound and paused at it. */
+  private boolean take(TopicPartition tp, ConsumerRecord<String, byte[]> r) {
+    int s = streamOfTopic.get(r.topic());
+    long index = indexOf(r);
+    if (index < 0) {
+      skippedRecords++;
+      LOG.warn(
+          "skipping {}[{}]@{}: its key '{}' has no batch index",
+          r.topic(),
+          r.partition(),
+          r.offset(),
+          r.key());
+      return true;
+    }
+    lastIndex.put(tp, index);
+    if (index > lastPlanned[s]) {
+      extendPlan();
+      if (index > lastPlanned[s]) {
+        consumer.seek(tp, r.offset());
+        consumer.pause(List.of(tp));
+        pausedAt.put(tp, index);
+        return false;
+      }
+    }
+    Key key = new Key(s, index);
+    if (wanted.contains(key)) {
+      RankPlan.Step step = stepOf(key);
+      fetched.put(key, new Fetched(step, r.topic(), r.partition(), r.offset(), r.value()));
+    } else {
+      skippedRecords++;
+    }
+    return true;
+  }
+
+  private RankPlan.Step stepOf(Key key) {
+    for (RankPlan.Step step : planned) {
+      if (step.stream() == key.stream() && step.index() == key.index()) {
+        return step;
+      }
+    }
+    throw new IllegalStateException("not planned: " + key);
+  }
+
+  private void extendPlan() {
+    while (planned.size() < prefetch) {
+      RankPlan.Step step = plan.next();
+      planned.addLast(step);
+      wanted.add(new Key(step.stream(), step.index()));
+      lastPlanned[step.stream()] = Math.max(lastPlanned[step.stream()], step.index());
+    }
+  }
+
+  private void checkGone(RankPlan.Step head) {
+    List<TopicPartition> tps = partitionsOfStream.get(head.stream());
+    for (TopicPartition tp : tps) {
+      Long seen = lastIndex.get(tp);
+      if (seen == null || seen <= head.index()) {
+        return;
+      }
+    }
+    throw new GoneException(
+        "batch "
+            + head.index()
+            + " of stream '"
+            + mixture.stream(head.stream())
+            + "' is not on "
+            + Topics.tokens(mixture.stream(head.stream())).name()
+            + ": every partition is past it (deleted by retention, the stream's batch numbers"
+            + " restarted, or batches written out of order). Start a new run, or resume from a later checkpoint.");
+  }
+
+  /** The batch index in a record's key, {@code <stream>-<index>}; -1 if there is none. */
+  static long indexOf(ConsumerRecord<String, ?> r) {
+    String key = r.key();
+    if (key == null) {
+      return -1;
+    }
+    int dash = key.lastIndexOf('-');
+    try {
+      return Long.parseLong(key.substring(dash + 1));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    consumer.wakeup();
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
