@@ -20,6 +20,7 @@ enough to implement again in another language.
 """
 
 import base64
+import collections
 import json
 import socket
 import struct
@@ -95,8 +96,11 @@ class Batch:
 class BridgeClient:
     """A rank's connection to its node's bridge. Not thread-safe: one per rank."""
 
-    def __init__(self, sock, hello):
+    def __init__(self, sock, hello, pipeline=2):
         self._sock = sock
+        self._pipeline = max(1, pipeline)
+        self._pending = 0  # NEXT requests sent and not yet answered
+        self._ready = collections.deque()  # batches answered while reading something else
         self._send(HELLO, hello)
         kind, header, _ = self._read()
         if kind != WELCOME:
@@ -105,10 +109,13 @@ class BridgeClient:
         self.step = header["step"]
 
     @classmethod
-    def connect(cls, address, run_id, rank, world_size, streams, seed=0, cursor=None, prefetch=None, timeout=None):
+    def connect(cls, address, run_id, rank, world_size, streams, seed=0, cursor=None, prefetch=None, timeout=None, pipeline=2):
         """Connects to ``host:port`` or ``unix:/path`` (or a path) and says who this rank is.
 
         ``cursor`` is the bytes ``checkpoint()`` returned, to resume there (on any world size).
+        ``prefetch``: batches the bridge fetches ahead for this rank (its ``bridge.prefetch`` by
+        default). ``pipeline``: requests kept in flight by blocking ``next()``, so the next batch
+        is already on its way while the model trains on this one (1: none).
         """
         if address.startswith("unix:") or address.startswith("/"):
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -131,23 +138,35 @@ class BridgeClient:
         if prefetch:
             hello["prefetch"] = prefetch
         try:
-            return cls(sock, hello)
+            return cls(sock, hello, pipeline)
         except BaseException:
             sock.close()
             raise
 
     def next(self, wait=None):
         """The rank's next batch. ``wait``: seconds to wait at most (0: not at all), None: as
-        long as it takes. Returns None when it has not come in time; the step is not used up."""
-        wait_ms = -1 if wait is None else int(wait * 1000)
-        self._send(NEXT, {"wait_ms": wait_ms})
+        long as it takes. Returns None when it has not come in time; the step is not used up.
+        A batch already requested by an earlier blocking call is waited for in any case."""
+        if self._ready:
+            return self._took(self._ready.popleft())
+        if wait is None:
+            while self._pending < self._pipeline:
+                self._send(NEXT, {"wait_ms": -1})
+                self._pending += 1
+        elif not self._pending:
+            self._send(NEXT, {"wait_ms": int(wait * 1000)})
+            self._pending += 1
         kind, header, body = self._read()
+        self._pending -= 1
         if kind == EMPTY:
             return None
         if kind != BATCH:
             raise BridgeError("expected BATCH, got frame type %d" % kind)
-        self.step = header["step"] + 1
-        return Batch(header, body)
+        return self._took(Batch(header, body))
+
+    def _took(self, batch):
+        self.step = batch.header["step"] + 1
+        return batch
 
     def __iter__(self):
         while True:
@@ -157,10 +176,15 @@ class BridgeClient:
         """The cursor of a model checkpoint taken when ``step`` steps are done (every rank has
         read the batches of steps 0 .. step-1). Save the bytes with the model."""
         self._send(CHECKPOINT, {"step": step})
-        kind, _, body = self._read()
-        if kind != CURSOR:
-            raise BridgeError("expected CURSOR, got frame type %d" % kind)
-        return bytes(body)
+        while True:
+            kind, header, body = self._read()
+            if kind == BATCH and self._pending:  # answers to requests sent before this one
+                self._pending -= 1
+                self._ready.append(Batch(header, body))
+                continue
+            if kind != CURSOR:
+                raise BridgeError("expected CURSOR, got frame type %d" % kind)
+            return bytes(body)
 
     def report(self, step, loss=None, tokens_seen=0, learning_rate=None, step_time_ms=None, data_wait_ms=None, **values):
         """Sends a step's figures to trainer.metrics.v1; extra keyword figures go to ``values``."""

@@ -58,7 +58,7 @@ class ProtocolTest(unittest.TestCase):
                 None,
             ]
         )
-        client = rb.BridgeClient(a, {"run_id": "r", "rank": 0, "world_size": 1, "streams": {"web": 1}})
+        client = rb.BridgeClient(a, {"run_id": "r", "rank": 0, "world_size": 1, "streams": {"web": 1}}, pipeline=1)
         batch = client.next()
         self.assertEqual(batch.ids(), [1, 2, 3, 100257])
         self.assertEqual(batch.spans()[0]["doc_id"], "d1")
@@ -72,6 +72,23 @@ class ProtocolTest(unittest.TestCase):
         self.assertEqual(seen[2][1], {"wait_ms": 0})
         self.assertEqual(seen[4][1]["values"], {"grad_norm": 0.5})
         self.assertEqual(seen[4][1]["loss"], 2.0)
+
+    def test_blocking_reads_keep_a_request_in_flight_and_a_checkpoint_keeps_their_answers(self):
+        def batch(step):
+            return frame(rb.BATCH, {"step": step, "stream": "web", "index": step, "dtype": "uint16", "rows": 1, "row_width": 2},
+                         struct.pack("<2H", step, 65535))
+
+        a, seen, t = self.serve(
+            [frame(rb.WELCOME, {"step": 0}), None, batch(0) + batch(1), batch(2), frame(rb.CURSOR, {"step": 2}, b"c")]
+        )
+        client = rb.BridgeClient(a, {"run_id": "r", "rank": 0, "world_size": 1, "streams": {"web": 1}}, pipeline=2)
+        self.assertEqual(client.next().ids(), [0, 65535])  # two NEXT sent before the first answer
+        self.assertEqual(client.next().ids(), [1, 65535])  # and one more, to keep two in flight
+        self.assertEqual(client.checkpoint(2), b"c")  # batch 2 arrives first and is kept
+        self.assertEqual(client.next().step, 2)
+        client.close()
+        t.join(5)
+        self.assertEqual([k for k, _, _ in seen], [rb.HELLO, rb.NEXT, rb.NEXT, rb.NEXT, rb.CHECKPOINT])
 
     def test_an_error_frame_is_raised_with_the_bridges_message(self):
         a, _, _ = self.serve([frame(rb.ERROR, {"error": "rank must be in [0, world_size)"})])

@@ -3,6 +3,7 @@ package dev.refinery.launcher;
 import dev.refinery.bridge.BatchReader;
 import dev.refinery.bridge.BatchSummary;
 import dev.refinery.bridge.BridgeConfig;
+import dev.refinery.bridge.BridgeServer;
 import dev.refinery.bridge.ReceivedBatch;
 import dev.refinery.schemas.TokenBatch;
 import dev.refinery.schemas.TokenBytes;
@@ -21,7 +22,11 @@ import picocli.CommandLine.Spec;
     name = "bridge",
     mixinStandardHelpOptions = true,
     description = "The trainer-bridge.",
-    subcommands = {BridgeCommand.Tail.class})
+    subcommands = {
+      BridgeCommand.Serve.class,
+      BridgeCommand.Lineage.class,
+      BridgeCommand.Tail.class
+    })
 final class BridgeCommand implements Runnable {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -104,6 +109,98 @@ final class BridgeCommand implements Runnable {
         }
       }
       return 0;
+    }
+  }
+
+  @Command(
+      name = "serve",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Serve token batches to this node's training ranks, until Ctrl-C.",
+        "Ranks connect over loopback TCP (bridge.port) or a Unix domain socket (bridge.socket)",
+        "with refinery_bridge (Python) or BridgeClient (Java)."
+      })
+  static final class Serve implements Callable<Integer> {
+    @Mixin GlobalOptions global;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      Settings settings = global.load();
+      BridgeServer server = startBridge(settings, out);
+      out.println("Ctrl-C stops.");
+      out.flush();
+      UntilStopped.await("refinery-bridge", server::close);
+      return 0;
+    }
+  }
+
+  /** Starts the bridge, with a socket in the work folder unless one is set, and says where. */
+  static BridgeServer startBridge(Settings settings, PrintWriter out) throws java.io.IOException {
+    BridgeConfig config = settings.bridge();
+    if (config.socket().isBlank()) {
+      config =
+          settings
+              .with(
+                  Map.of(
+                      BridgeConfig.SOCKET,
+                      settings.workDir().resolve("bridge.sock").toAbsolutePath().toString()))
+              .bridge();
+    }
+    BridgeServer server = BridgeServer.start(config);
+    out.printf(
+        "trainer-bridge listening on %s%s (metrics %s)%n",
+        server.port() >= 0 ? "127.0.0.1:" + server.port() : "",
+        server.socket() != null ? " and unix:" + server.socket() : "",
+        server.httpPort() >= 0 ? "http://localhost:" + server.httpPort() + "/metrics" : "off");
+    out.printf(
+        "  rank:    BridgeClient.connect(\"%s\", run_id=\"RUN\", rank=R, world_size=W, streams={\"%s\": 1.0})%n",
+        server.port() >= 0 ? "127.0.0.1:" + server.port() : "unix:" + server.socket(),
+        config.streams().get(0));
+    return server;
+  }
+
+  @Command(
+      name = "lineage",
+      mixinStandardHelpOptions = true,
+      description = {
+        "What a run trained on: documents, sources, licences, takedowns.",
+        "Up to a step: batches, documents, sources and licences, and which steps hold a",
+        "document under takedown (from the run's checkpoints and the batches' spans)."
+      })
+  static final class Lineage implements Callable<Integer> {
+    @Mixin GlobalOptions global;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--run", required = true, paramLabel = "RUN", description = "The run id.")
+    String run;
+
+    @Option(
+        names = "--step",
+        paramLabel = "S",
+        description = "Report steps 0..S-1 (default: up to the run's newest checkpoint).")
+    Long step;
+
+    @Option(names = "--documents", description = "Also list every document id, one a line.")
+    boolean documents;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      dev.refinery.bridge.Lineage.Report report =
+          dev.refinery.bridge.Lineage.of(
+              global.load().bridge(),
+              run,
+              step == null ? -1 : step,
+              line -> {
+                err.println(line);
+                err.flush();
+              });
+      out.print(dev.refinery.bridge.Lineage.format(report, documents));
+      out.flush();
+      return report.takedownHits().isEmpty() ? 0 : 1;
     }
   }
 

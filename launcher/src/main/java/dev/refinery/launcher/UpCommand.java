@@ -1,5 +1,6 @@
 package dev.refinery.launcher;
 
+import dev.refinery.bridge.BridgeServer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Run the embedded broker and every stage in this process until Ctrl-C: dedup-filter, the",
-      "tokenizer, and the ingest service (HTTP push, /metrics, /health; with --watch, a folder)."
+      "tokenizer, the ingest service (HTTP push, /metrics, /health; with --watch, a folder) and",
+      "the trainer-bridge (ranks connect on loopback TCP or a Unix socket)."
     })
 final class UpCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
@@ -31,8 +33,15 @@ final class UpCommand implements Callable<Integer> {
     Settings settings = global.load();
     Pipeline pipeline = Pipeline.start(settings, global.embedded(), out);
     ServeCommand.IngestService ingest;
+    BridgeServer bridge;
     try {
       ingest = ServeCommand.IngestService.start(pipeline.settings(), watch, out);
+      try {
+        bridge = BridgeCommand.startBridge(pipeline.settings(), out);
+      } catch (Exception | Error e) {
+        ingest.close();
+        throw e;
+      }
     } catch (Exception | Error e) {
       pipeline.close();
       throw e;
@@ -75,6 +84,7 @@ final class UpCommand implements Callable<Integer> {
     UntilStopped.await(
         "refinery",
         () -> {
+          bridge.close();
           ingest.close();
           pipeline.close();
         });

@@ -10,6 +10,7 @@ import dev.refinery.schemas.Licences;
 import dev.refinery.schemas.PartitionPosition;
 import dev.refinery.schemas.TokenBatch;
 import dev.refinery.schemas.TokenBytes;
+import dev.refinery.schemas.TopicBinding;
 import dev.refinery.schemas.Topics;
 import dev.refinery.schemas.TrainerMetric;
 import io.micrometer.core.instrument.Counter;
@@ -44,7 +45,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
@@ -166,6 +166,9 @@ public final class BridgeServer implements AutoCloseable {
     while (!closed) {
       try {
         SocketChannel channel = listener.accept();
+        if (channel.getRemoteAddress() instanceof InetSocketAddress) {
+          channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+        }
         connections.add(channel);
         Thread t =
             new Thread(
@@ -256,6 +259,7 @@ public final class BridgeServer implements AutoCloseable {
     private final long[] startCounts;
     private final boolean resumed;
     private final RankFeed feed;
+    private final List<TopicBinding<String, TokenBatch>> bindings = new ArrayList<>();
     private final Counter batches;
     private final Counter tokens;
     private final Counter waitSeconds;
@@ -355,6 +359,9 @@ public final class BridgeServer implements AutoCloseable {
         }
         this.resumed = false;
       }
+      for (String stream : mixture.streams()) {
+        bindings.add(Topics.tokens(stream)); // one decoder per stream, not one per batch
+      }
       RankPlan plan = new RankPlan(mixture, segments, rank, startStep, startItem, startCounts);
       this.feed =
           new RankFeed(
@@ -364,7 +371,8 @@ public final class BridgeServer implements AutoCloseable {
               startCounts,
               positions,
               prefetch,
-              config.clientId() + "-" + runId + "-" + rank);
+              config.clientId() + "-" + runId + "-" + rank,
+              bindings);
       Tags tags = Tags.of("run", runId, "rank", Integer.toString(rank));
       this.batches = registry.counter("refinery_bridge_batches", tags);
       this.tokens = registry.counter("refinery_bridge_tokens", tags);
@@ -432,25 +440,14 @@ public final class BridgeServer implements AutoCloseable {
       h.put("partition", f.partition());
       h.put("offset", f.offset());
       h.put("wait_ms", waitedMs);
-      TokenBatch batch;
-      try {
-        batch = Topics.tokens(stream).deserialize(f.value());
-      } catch (SerializationException e) {
+      if (f.error() != null) {
         // the step keeps its place: the rank learns why it has no tokens
-        h.put(
-            "error",
-            "the batch at "
-                + f.topic()
-                + "["
-                + f.partition()
-                + "]@"
-                + f.offset()
-                + " does not decode: "
-                + e.getMessage());
+        h.put("error", f.error());
         Frames.write(channel, Frames.BATCH, h, null);
         stepGauge.set((int) Math.min(Integer.MAX_VALUE, f.step().step() + 1));
         return;
       }
+      TokenBatch batch = f.batch();
       h.put("batch_id", batch.getBatchId());
       h.put("dtype", batch.getDtype().name().toLowerCase(java.util.Locale.ROOT));
       h.put("seq_len", batch.getSeqLen());

@@ -7,6 +7,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
+import java.nio.channels.GatheringByteChannel;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -65,14 +66,21 @@ public final class Frames {
     byte[] h = JSON.writeValueAsBytes(header);
     ByteBuffer prefix = ByteBuffer.allocate(13 + h.length);
     prefix.put(type).putInt(h.length).putLong(body == null ? 0 : body.remaining()).put(h).flip();
-    while (prefix.hasRemaining()) {
-      channel.write(prefix);
-    }
-    if (body != null) {
-      ByteBuffer b = body.duplicate();
-      while (b.hasRemaining()) {
-        channel.write(b);
+    if (body == null || !(channel instanceof GatheringByteChannel gathering)) {
+      while (prefix.hasRemaining()) {
+        channel.write(prefix);
       }
+      if (body != null) {
+        ByteBuffer b = body.duplicate();
+        while (b.hasRemaining()) {
+          channel.write(b);
+        }
+      }
+      return;
+    }
+    ByteBuffer[] parts = {prefix, body.duplicate()};
+    while (parts[1].hasRemaining()) {
+      gathering.write(parts);
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.refinery.bridge;
 
+import dev.refinery.schemas.TokenBatch;
+import dev.refinery.schemas.TopicBinding;
 import dev.refinery.schemas.Topics;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -15,6 +17,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -23,22 +26,33 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Fetches the batches of one rank's plan from the token topics, ahead of the trainer, within a
- * bound: at most {@code prefetch} planned steps, and so at most that many batches held.
+ * bound: at most {@code prefetch} planned steps are fetched ahead, and per partition at most {@code
+ * prefetch} records beyond them are held.
  *
  * <p>A thread of its own reads every partition of the run's streams ({@code read_committed}, no
  * consumer group) and keeps a record only if the plan names it, by the batch index in its key
- * ({@code <stream>-<index>}). Indexes grow with offsets within a partition (one packer per stream,
- * one transactional writer), so a partition whose next record is beyond the plan is rewound to it
- * and paused until the plan gets there; the partition that holds the plan's next batch is never
- * paused, and reading cannot stall. A batch that every partition of its stream has passed without
- * showing it is gone (deleted by retention, or the stream's indexes restarted): the feed says so
- * rather than waiting for ever.
+ * ({@code <stream>-<index>}); it decodes kept batches there, ahead of the rank. Indexes grow with
+ * offsets within a partition (one packer per stream, one transactional writer), so records beyond
+ * the plan wait in their partition's queue, in order, and a partition whose queue is full is paused
+ * until the plan gets there. The partition that holds the plan's next batch is never held up, so
+ * reading cannot stall. A batch that every partition of its stream has passed without showing it is
+ * gone (deleted by retention, or the stream's indexes restarted): the feed says so rather than
+ * waiting for ever.
  */
 final class RankFeed implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RankFeed.class);
 
-  /** A planned batch as read: its step and its record, or why it cannot be had. */
-  record Fetched(RankPlan.Step step, String topic, int partition, long offset, byte[] value) {}
+  /**
+   * A planned batch as read: its step, where it was, and the batch (decoded here, ahead of the
+   * rank) or why it does not decode.
+   */
+  record Fetched(
+      RankPlan.Step step,
+      String topic,
+      int partition,
+      long offset,
+      TokenBatch batch,
+      String error) {}
 
   /** The plan's next batch will never come. */
   static final class GoneException extends RuntimeException {
@@ -56,13 +70,16 @@ final class RankFeed implements AutoCloseable {
   private final Map<String, Integer> streamOfTopic = new HashMap<>();
   private final Map<Integer, List<TopicPartition>> partitionsOfStream = new HashMap<>();
   private final Thread thread;
+  private final List<TopicBinding<String, TokenBatch>> bindings;
 
   private final Object lock = new Object();
   private final ArrayDeque<RankPlan.Step> planned = new ArrayDeque<>();
   private final Set<Key> wanted = new HashSet<>();
   private final long[] lastPlanned;
   private final Map<Key, Fetched> fetched = new HashMap<>();
-  private final Map<TopicPartition, Long> pausedAt = new HashMap<>();
+  private final Map<TopicPartition, ArrayDeque<ConsumerRecord<String, byte[]>>> ahead =
+      new HashMap<>();
+  private final Set<TopicPartition> paused = new HashSet<>();
   private final Map<TopicPartition, Long> lastIndex = new HashMap<>();
   private boolean resumeRequested;
   private volatile boolean closed;
@@ -81,7 +98,9 @@ final class RankFeed implements AutoCloseable {
       long[] counts,
       Map<TopicPartition, Long> start,
       int prefetch,
-      String clientId) {
+      String clientId,
+      List<TopicBinding<String, TokenBatch>> bindings) {
+    this.bindings = List.copyOf(bindings);
     this.mixture = mixture;
     this.plan = plan;
     this.prefetch = prefetch;
@@ -168,8 +187,9 @@ final class RankFeed implements AutoCloseable {
           planned.removeFirst();
           wanted.remove(key);
           extendPlan();
-          resumeRequested = true;
-          consumer.wakeup();
+          if (drainAhead()) {
+            consumer.wakeup(); // a paused partition has room again: let the reader resume it
+          }
           return f;
         }
         checkGone(head);
@@ -206,23 +226,18 @@ final class RankFeed implements AutoCloseable {
           records = ConsumerRecords.empty();
         }
         synchronized (lock) {
-          Set<TopicPartition> rewound = new HashSet<>();
           for (ConsumerRecord<String, byte[]> r : records) {
-            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-            if (!rewound.contains(tp) && !take(tp, r)) {
-              rewound.add(tp);
-            }
+            offer(new TopicPartition(r.topic(), r.partition()), r);
           }
           if (resumeRequested) {
             resumeRequested = false;
             List<TopicPartition> resume = new ArrayList<>();
-            pausedAt.forEach(
-                (tp, index) -> {
-                  if (index <= lastPlanned[streamOfTopic.get(tp.topic())]) {
-                    resume.add(tp);
-                  }
-                });
-            resume.forEach(pausedAt::remove);
+            for (TopicPartition tp : paused) {
+              if (ahead.getOrDefault(tp, EMPTY).size() < prefetch) {
+                resume.add(tp);
+              }
+            }
+            resume.forEach(paused::remove);
             consumer.resume(resume);
           }
           lock.notifyAll();
@@ -241,9 +256,10 @@ final class RankFeed implements AutoCloseable {
     }
   }
 
-  /** Keeps or drops a record; false if its partition was rewound and paused at it. */
-  private boolean take(TopicPartition tp, ConsumerRecord<String, byte[]> r) {
-    int s = streamOfTopic.get(r.topic());
+  private static final ArrayDeque<ConsumerRecord<String, byte[]>> EMPTY = new ArrayDeque<>();
+
+  /** A record as read: taken now, or queued behind its partition's records beyond the plan. */
+  private void offer(TopicPartition tp, ConsumerRecord<String, byte[]> r) {
     long index = indexOf(r);
     if (index < 0) {
       skippedRecords++;
@@ -253,26 +269,80 @@ final class RankFeed implements AutoCloseable {
           r.partition(),
           r.offset(),
           r.key());
-      return true;
+      return;
     }
     lastIndex.put(tp, index);
-    if (index > lastPlanned[s]) {
-      extendPlan();
-      if (index > lastPlanned[s]) {
-        consumer.seek(tp, r.offset());
-        consumer.pause(List.of(tp));
-        pausedAt.put(tp, index);
-        return false;
+    ArrayDeque<ConsumerRecord<String, byte[]>> queue =
+        ahead.computeIfAbsent(tp, k -> new ArrayDeque<>());
+    if (queue.isEmpty() && !beyondPlan(r, index)) {
+      take(r, index);
+      return;
+    }
+    queue.addLast(r);
+    if (queue.size() >= prefetch && paused.add(tp)) {
+      consumer.pause(List.of(tp));
+    }
+  }
+
+  /** Takes the queued records the plan has reached; true if a paused partition now has room. */
+  private boolean drainAhead() {
+    boolean room = false;
+    for (var e : ahead.entrySet()) {
+      ArrayDeque<ConsumerRecord<String, byte[]>> queue = e.getValue();
+      while (!queue.isEmpty()) {
+        ConsumerRecord<String, byte[]> r = queue.peekFirst();
+        long index = indexOf(r);
+        if (beyondPlan(r, index)) {
+          break;
+        }
+        queue.removeFirst();
+        take(r, index);
+      }
+      if (queue.size() < prefetch && paused.contains(e.getKey())) {
+        room = true;
       }
     }
+    if (room) {
+      resumeRequested = true;
+    }
+    return room;
+  }
+
+  /** Whether a record's index is past what the plan covers, even after planning further. */
+  private boolean beyondPlan(ConsumerRecord<String, byte[]> r, long index) {
+    int s = streamOfTopic.get(r.topic());
+    if (index > lastPlanned[s]) {
+      extendPlan();
+    }
+    return index > lastPlanned[s];
+  }
+
+  /** Keeps a record the plan has reached if the plan names it, else drops it. */
+  private void take(ConsumerRecord<String, byte[]> r, long index) {
+    int s = streamOfTopic.get(r.topic());
     Key key = new Key(s, index);
     if (wanted.contains(key)) {
       RankPlan.Step step = stepOf(key);
-      fetched.put(key, new Fetched(step, r.topic(), r.partition(), r.offset(), r.value()));
+      TokenBatch batch = null;
+      String error = null;
+      try {
+        batch = bindings.get(s).deserialize(r.value());
+      } catch (SerializationException e) {
+        error =
+            "the batch at "
+                + r.topic()
+                + "["
+                + r.partition()
+                + "]@"
+                + r.offset()
+                + " does not decode: "
+                + e.getMessage();
+        LOG.warn("{}", error);
+      }
+      fetched.put(key, new Fetched(step, r.topic(), r.partition(), r.offset(), batch, error));
     } else {
       skippedRecords++;
     }
-    return true;
   }
 
   private RankPlan.Step stepOf(Key key) {

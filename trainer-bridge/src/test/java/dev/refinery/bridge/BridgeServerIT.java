@@ -275,6 +275,53 @@ class BridgeServerIT {
     assertThat(d.getPositions()).hasSize(8);
     assertThat(StandardCharsets.UTF_8.decode(d.getCursor()).toString())
         .isEqualTo(new String(cursors.get(0), StandardCharsets.UTF_8));
+
+    // lineage: what the run consumed up to its checkpoint, and where a taken-down document was
+    String takenDown = uninterrupted.get(1).get(7); // rank 1, step 7
+    String docId = "doc-" + takenDown.charAt(0) + "-" + Long.parseLong(takenDown.substring(2));
+    producer.beginTransaction();
+    producer.send(
+        new ProducerRecord<>(
+            Topics.CORPUS_TAKEDOWNS.name(),
+            "DOC_ID:" + docId,
+            Topics.CORPUS_TAKEDOWNS.serialize(
+                dev.refinery.schemas.Takedown.newBuilder()
+                    .setScope(dev.refinery.schemas.TakedownScope.DOC_ID)
+                    .setValue(docId)
+                    .setReason("licensor withdrew it")
+                    .setRequestedAt(Instant.now())
+                    .build())));
+    producer.commitTransaction();
+    Lineage.Report report =
+        Lineage.of(
+            new BridgeConfig(Map.of("bootstrap.servers", kafka.bootstrapServers())),
+            "exact",
+            -1,
+            line -> {});
+    Set<String> consumed = new HashSet<>();
+    for (int r = 0; r < 2; r++) {
+      uninterrupted
+          .get(r)
+          .subList(0, 60)
+          .forEach(
+              id -> consumed.add("doc-" + id.charAt(0) + "-" + Long.parseLong(id.substring(2))));
+    }
+    assertThat(report.step()).isEqualTo(60);
+    assertThat(report.documentIds()).isEqualTo(consumed);
+    assertThat(report.batches().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(120);
+    assertThat(report.tokensByLicence()).containsOnlyKeys("CC0-1.0");
+    assertThat(report.takedownHits())
+        .singleElement()
+        .satisfies(
+            h -> {
+              assertThat(h.step()).isEqualTo(7);
+              assertThat(h.rank()).isEqualTo(1);
+              assertThat(h.docId()).isEqualTo(docId);
+              assertThat(h.reason()).isEqualTo("licensor withdrew it");
+            });
+    assertThat(Lineage.format(report, false))
+        .contains("step 7 rank 1")
+        .contains("licensor withdrew it");
   }
 
   @Test
