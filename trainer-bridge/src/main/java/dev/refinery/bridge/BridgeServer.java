@@ -265,6 +265,7 @@ public final class BridgeServer implements AutoCloseable {
     private final Counter waitSeconds;
     private final AtomicInteger stepGauge = new AtomicInteger();
     private RankPlan.Walk checkpointWalk;
+    private final List<io.micrometer.core.instrument.Meter> feedGauges = new ArrayList<>();
 
     Session(JsonNode hello) {
       int protocol = hello.path("protocol").asInt(Frames.PROTOCOL);
@@ -378,6 +379,18 @@ public final class BridgeServer implements AutoCloseable {
       this.tokens = registry.counter("refinery_bridge_tokens", tags);
       this.waitSeconds = registry.counter("refinery_bridge_data_wait_seconds", tags);
       registry.gauge("refinery_bridge_step", tags, stepGauge);
+      // gauges of this connection's feed, removed when it closes (a reconnecting rank gets new
+      // ones)
+      feedGauges.add(
+          io.micrometer.core.instrument.Gauge.builder(
+                  "refinery_bridge_buffered_batches", feed, RankFeed::buffered)
+              .tags(tags)
+              .register(registry));
+      feedGauges.add(
+          io.micrometer.core.instrument.Gauge.builder(
+                  "refinery_bridge_lag_batches", feed, RankFeed::lag)
+              .tags(tags)
+              .register(registry));
       stepGauge.set((int) Math.min(Integer.MAX_VALUE, startStep));
       LOG.info(
           "rank {} of {} of run {} connected at step {} ({})",
@@ -580,6 +593,7 @@ public final class BridgeServer implements AutoCloseable {
 
     @Override
     public void close() {
+      feedGauges.forEach(registry::remove);
       feed.close();
       LOG.info("rank {} of run {} disconnected", rank, runId);
     }

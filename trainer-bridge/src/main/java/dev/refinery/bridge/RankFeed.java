@@ -209,6 +209,41 @@ final class RankFeed implements AutoCloseable {
     }
   }
 
+  /** Batches fetched and waiting for the rank. */
+  int buffered() {
+    synchronized (lock) {
+      return fetched.size();
+    }
+  }
+
+  /**
+   * How far the rank is behind what has been read of its streams: per stream, the newest batch
+   * index read less the next one the rank will get, summed (0 when it keeps up with the head).
+   */
+  long lag() {
+    synchronized (lock) {
+      long[] newest = new long[mixture.size()];
+      java.util.Arrays.fill(newest, -1);
+      lastIndex.forEach(
+          (tp, index) -> {
+            int s = streamOfTopic.get(tp.topic());
+            newest[s] = Math.max(newest[s], index);
+          });
+      long[] next = lastPlanned.clone();
+      for (int s = 0; s < next.length; s++) {
+        next[s]++;
+      }
+      for (RankPlan.Step step : planned) {
+        next[step.stream()] = Math.min(next[step.stream()], step.index());
+      }
+      long lag = 0;
+      for (int s = 0; s < newest.length; s++) {
+        lag += Math.max(0, newest[s] - next[s] + 1);
+      }
+      return lag;
+    }
+  }
+
   /** Records read and dropped because no plan step names them, or their key had no index. */
   long skippedRecords() {
     synchronized (lock) {

@@ -375,6 +375,9 @@ class BridgeServerIT {
       }
       assertThat(c.next(0)).isNull();
       assertThat(c.next(200)).isNull();
+      assertThat(server.registry().scrape())
+          .contains("refinery_bridge_lag_batches{rank=\"0\",run=\"live\"} 0.0")
+          .contains("refinery_bridge_tokens_total{rank=\"0\",run=\"live\"} 40.0");
       Thread later = new Thread(() -> produce("live", 5, 20));
       later.start();
       for (int i = 5; i < 20; i++) {
