@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.refinery.bridge.BridgeConfig;
 import dev.refinery.bridge.BridgeServer;
 import dev.refinery.infra.EmbeddedKafka;
-import dev.refinery.infra.TopicProvisioner;
 import dev.refinery.schemas.DocumentSpan;
 import dev.refinery.schemas.Licence;
 import dev.refinery.schemas.Source;
@@ -23,8 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -66,12 +63,7 @@ public final class BridgeBench {
     EmbeddedKafka kafka = EmbeddedKafka.startEphemeral(run.resolve("kafka"));
     try {
       String bootstrap = kafka.bootstrapServers();
-      try (Admin admin =
-          Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-        List<dev.refinery.schemas.TopicBinding<?, ?>> topics = new ArrayList<>(Topics.fixed());
-        topics.add(Topics.tokens("bench"));
-        new TopicProvisioner(admin).provision(topics);
-      }
+      BenchKafka.provision(bootstrap, "bench");
       int total = batches + 20 + steps + 1 + 64;
       long t0 = System.nanoTime();
       produce(bootstrap, total, rows, seqLen);
@@ -135,7 +127,7 @@ public final class BridgeBench {
       }
     } finally {
       kafka.close();
-      deleteRecursively(run);
+      BenchKafka.deleteRecursively(run);
     }
   }
 
@@ -207,16 +199,6 @@ public final class BridgeBench {
         }
       }
       producer.commitTransaction();
-    }
-  }
-
-  private static void deleteRecursively(Path dir) throws java.io.IOException {
-    if (Files.exists(dir)) {
-      try (var paths = Files.walk(dir)) {
-        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
     }
   }
 }

@@ -125,17 +125,7 @@ public final class DedupBench {
       if (kafka != null) {
         kafka.close();
       }
-      deleteRecursively(run);
-    }
-  }
-
-  private static void deleteRecursively(Path dir) throws java.io.IOException {
-    if (Files.exists(dir)) {
-      try (var paths = Files.walk(dir)) {
-        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
+      BenchKafka.deleteRecursively(run);
     }
   }
 

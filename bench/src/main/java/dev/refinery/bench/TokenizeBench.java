@@ -3,7 +3,6 @@ package dev.refinery.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.refinery.infra.EmbeddedKafka;
-import dev.refinery.infra.TopicProvisioner;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.DocumentIds;
 import dev.refinery.schemas.DocumentSpan;
@@ -28,8 +27,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -99,12 +96,7 @@ public final class TokenizeBench {
     EmbeddedKafka kafka = EmbeddedKafka.startEphemeral(run.resolve("kafka"));
     try {
       String bootstrap = kafka.bootstrapServers();
-      try (Admin admin =
-          Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-        List<dev.refinery.schemas.TopicBinding<?, ?>> topics = new ArrayList<>(Topics.fixed());
-        topics.add(Topics.tokens("web"));
-        new TopicProvisioner(admin).provision(topics);
-      }
+      BenchKafka.provision(bootstrap, "web");
       produce(bootstrap, texts);
       TokenizerConfig config =
           new TokenizerConfig(
@@ -133,7 +125,7 @@ public final class TokenizeBench {
       }
     } finally {
       kafka.close();
-      deleteRecursively(run);
+      BenchKafka.deleteRecursively(run);
     }
     System.out.printf(Locale.ROOT, "  tokenizer stage, 1 slot:    %.1f s%n", stageSeconds);
 
@@ -298,16 +290,6 @@ public final class TokenizeBench {
         }
       }
       return (at90 - at10) / 1e9 / (seenAt90 - seenAt10) * total;
-    }
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (Files.exists(dir)) {
-      try (var paths = Files.walk(dir)) {
-        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(p);
-        }
-      }
     }
   }
 }

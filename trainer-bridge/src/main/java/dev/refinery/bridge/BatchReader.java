@@ -5,14 +5,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Reads the token batches of some streams, in offset order per partition, {@code read_committed}:
@@ -31,21 +28,7 @@ public final class BatchReader implements AutoCloseable {
   private final KafkaConsumer<String, byte[]> consumer;
 
   public BatchReader(BridgeConfig config, Start start) {
-    this.consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                config.bootstrapServers(),
-                ConsumerConfig.CLIENT_ID_CONFIG,
-                config.clientId(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                false,
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
-                Topics.LARGE_MESSAGE_BYTES),
-            new StringDeserializer(),
-            new ByteArrayDeserializer());
+    this.consumer = TokenConsumers.create(config, config.clientId(), Map.of());
     List<TopicPartition> partitions = new ArrayList<>();
     for (String stream : config.streams()) {
       String topic = Topics.tokens(stream).name();

@@ -10,8 +10,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Finds, in each partition of a stream's topic, the first offset whose batch index is at least a
@@ -23,22 +21,7 @@ final class IndexSeeker implements AutoCloseable {
 
   IndexSeeker(BridgeConfig config, String clientId) {
     this.consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                config.bootstrapServers(),
-                ConsumerConfig.CLIENT_ID_CONFIG,
-                clientId,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                false,
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                1,
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
-                Topics.LARGE_MESSAGE_BYTES),
-            new StringDeserializer(),
-            new ByteArrayDeserializer());
+        TokenConsumers.create(config, clientId, Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1));
   }
 
   /**

@@ -19,8 +19,6 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,22 +107,8 @@ final class RankFeed implements AutoCloseable {
       lastPlanned[s] = counts[s] - 1;
     }
     this.consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                config.bootstrapServers(),
-                ConsumerConfig.CLIENT_ID_CONFIG,
-                clientId,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                "earliest",
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
-                Topics.LARGE_MESSAGE_BYTES),
-            new StringDeserializer(),
-            new ByteArrayDeserializer());
+        TokenConsumers.create(
+            config, clientId, Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
     try {
       List<TopicPartition> all = new ArrayList<>();
       for (int s = 0; s < mixture.size(); s++) {

@@ -1,0 +1,30 @@
+package dev.refinery.bridge;
+
+import dev.refinery.schemas.Topics;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * The bridge's readers of token topics: {@code read_committed} (only batches of committed tokenizer
+ * transactions), no consumer group and no committed offsets (positions are the bridge's own),
+ * fetches large enough for the largest batch.
+ */
+final class TokenConsumers {
+  private TokenConsumers() {}
+
+  static KafkaConsumer<String, byte[]> create(
+      BridgeConfig config, String clientId, Map<String, Object> more) {
+    Map<String, Object> settings = new HashMap<>();
+    settings.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    settings.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    settings.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.LARGE_MESSAGE_BYTES);
+    settings.putAll(more);
+    return new KafkaConsumer<>(settings, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+}
