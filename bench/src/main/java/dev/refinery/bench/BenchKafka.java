@@ -1,6 +1,9 @@
 package dev.refinery.bench;
 
 import dev.refinery.infra.TopicProvisioner;
+import dev.refinery.schemas.Licence;
+import dev.refinery.schemas.Source;
+import dev.refinery.schemas.SourceKind;
 import dev.refinery.schemas.TopicBinding;
 import dev.refinery.schemas.Topics;
 import java.io.IOException;
@@ -12,6 +15,10 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /** What the benchmarks share: the catalog's topics on their broker, and their scratch folders. */
 final class BenchKafka {
@@ -27,6 +34,30 @@ final class BenchKafka {
       }
       new TopicProvisioner(admin).provision(topics);
     }
+  }
+
+  /** A public CC0 source of the given stream, as the benchmarks' documents and spans name it. */
+  static Source source(String name, String stream) {
+    return Source.newBuilder()
+        .setName(name)
+        .setKind(SourceKind.PUBLIC_WEB)
+        .setLicence(Licence.newBuilder().setSpdxId("CC0-1.0").build())
+        .setStream(stream)
+        .build();
+  }
+
+  /** A producer for filling a backlog: batched and compressed like a busy ingest. */
+  static KafkaProducer<String, byte[]> producer(String bootstrap) {
+    return new KafkaProducer<>(
+        Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrap,
+            ProducerConfig.LINGER_MS_CONFIG,
+            20,
+            ProducerConfig.COMPRESSION_TYPE_CONFIG,
+            "lz4"),
+        new StringSerializer(),
+        new ByteArraySerializer());
   }
 
   /** Deletes a run's folder (broker data, checkpoints) after the benchmark. */

@@ -6,9 +6,7 @@ import dev.refinery.bridge.BridgeConfig;
 import dev.refinery.bridge.BridgeServer;
 import dev.refinery.infra.EmbeddedKafka;
 import dev.refinery.schemas.DocumentSpan;
-import dev.refinery.schemas.Licence;
 import dev.refinery.schemas.Source;
-import dev.refinery.schemas.SourceKind;
 import dev.refinery.schemas.TokenBatch;
 import dev.refinery.schemas.TokenBytes;
 import dev.refinery.schemas.TokenDType;
@@ -132,13 +130,7 @@ public final class BridgeBench {
   }
 
   private static void produce(String bootstrap, int count, int rows, int seqLen) {
-    Source source =
-        Source.newBuilder()
-            .setName("bench")
-            .setKind(SourceKind.PUBLIC_WEB)
-            .setLicence(Licence.newBuilder().setSpdxId("CC0-1.0").build())
-            .setStream("bench")
-            .build();
+    Source source = BenchKafka.source("bench", "bench");
     SplittableRandom random = new SplittableRandom(1);
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(

@@ -7,9 +7,7 @@ import dev.refinery.infra.TopicProvisioner;
 import dev.refinery.infra.text.SyntheticText;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.DocumentIds;
-import dev.refinery.schemas.Licence;
 import dev.refinery.schemas.Source;
-import dev.refinery.schemas.SourceKind;
 import dev.refinery.schemas.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,11 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -161,24 +156,8 @@ public final class DedupBench {
     SyntheticText prose = new SyntheticText(7);
     List<String> texts = new ArrayList<>();
     long bytes = 0;
-    Source source =
-        Source.newBuilder()
-            .setName("bench-web")
-            .setKind(SourceKind.PUBLIC_WEB)
-            .setLicence(Licence.newBuilder().setSpdxId("CC0-1.0").build())
-            .setStream("web")
-            .build();
-    try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrap,
-                ProducerConfig.LINGER_MS_CONFIG,
-                20,
-                ProducerConfig.COMPRESSION_TYPE_CONFIG,
-                "lz4"),
-            new StringSerializer(),
-            new ByteArraySerializer())) {
+    Source source = BenchKafka.source("bench-web", "web");
+    try (KafkaProducer<String, byte[]> producer = BenchKafka.producer(bootstrap)) {
       for (int i = 0; i < count; i++) {
         String text;
         int kind = random.nextInt(10);

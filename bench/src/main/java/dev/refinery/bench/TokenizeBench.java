@@ -6,9 +6,7 @@ import dev.refinery.infra.EmbeddedKafka;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.DocumentIds;
 import dev.refinery.schemas.DocumentSpan;
-import dev.refinery.schemas.Licence;
 import dev.refinery.schemas.Source;
-import dev.refinery.schemas.SourceKind;
 import dev.refinery.schemas.TokenBatch;
 import dev.refinery.schemas.Topics;
 import dev.refinery.tokenizer.Tokenizer;
@@ -31,13 +29,10 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The tokenizer stage's throughput on the same text as two baselines measured in the same run: raw
@@ -200,24 +195,8 @@ public final class TokenizeBench {
   }
 
   private static void produce(String bootstrap, List<String> texts) {
-    Source source =
-        Source.newBuilder()
-            .setName("bench-web")
-            .setKind(SourceKind.PUBLIC_WEB)
-            .setLicence(Licence.newBuilder().setSpdxId("CC0-1.0").build())
-            .setStream("web")
-            .build();
-    try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrap,
-                ProducerConfig.LINGER_MS_CONFIG,
-                20,
-                ProducerConfig.COMPRESSION_TYPE_CONFIG,
-                "lz4"),
-            new StringSerializer(),
-            new ByteArraySerializer())) {
+    Source source = BenchKafka.source("bench-web", "web");
+    try (KafkaProducer<String, byte[]> producer = BenchKafka.producer(bootstrap)) {
       for (int i = 0; i < texts.size(); i++) {
         Document doc =
             Document.newBuilder()

@@ -1,13 +1,15 @@
 package dev.refinery.bridge;
 
+import dev.refinery.schemas.TokenBatch;
+import dev.refinery.schemas.TopicBinding;
 import dev.refinery.schemas.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 
@@ -26,23 +28,19 @@ public final class BatchReader implements AutoCloseable {
   }
 
   private final KafkaConsumer<String, byte[]> consumer;
+  // one decoder per topic, not one per record
+  private final Map<String, TopicBinding<String, TokenBatch>> bindings = new HashMap<>();
 
   public BatchReader(BridgeConfig config, Start start) {
     this.consumer = TokenConsumers.create(config, config.clientId(), Map.of());
     List<TopicPartition> partitions = new ArrayList<>();
-    for (String stream : config.streams()) {
-      String topic = Topics.tokens(stream).name();
-      List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-      if (infos == null || infos.isEmpty()) {
-        consumer.close();
-        throw new IllegalArgumentException(
-            "topic "
-                + topic
-                + " does not exist: is stream '"
-                + stream
-                + "' declared, and the pipeline's topics provisioned?");
+    try {
+      for (String stream : config.streams()) {
+        partitions.addAll(TokenConsumers.partitions(consumer, stream));
       }
-      infos.forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+    } catch (RuntimeException e) {
+      consumer.close();
+      throw e;
     }
     consumer.assign(partitions);
     if (start == Start.BEGINNING) {
@@ -56,15 +54,12 @@ public final class BatchReader implements AutoCloseable {
   public List<ReceivedBatch> poll(Duration timeout) {
     List<ReceivedBatch> out = new ArrayList<>();
     for (ConsumerRecord<String, byte[]> r : consumer.poll(timeout)) {
-      String stream = Topics.streamOf(r.topic());
+      TopicBinding<String, TokenBatch> binding =
+          bindings.computeIfAbsent(r.topic(), t -> Topics.tokens(Topics.streamOf(t)));
       try {
         out.add(
             new ReceivedBatch(
-                r.topic(),
-                r.partition(),
-                r.offset(),
-                Topics.tokens(stream).deserialize(r.value()),
-                null));
+                r.topic(), r.partition(), r.offset(), binding.deserialize(r.value()), null));
       } catch (SerializationException e) {
         out.add(new ReceivedBatch(r.topic(), r.partition(), r.offset(), null, e.getMessage()));
       }

@@ -391,6 +391,11 @@ public final class BridgeServer implements AutoCloseable {
                   "refinery_bridge_lag_batches", feed, RankFeed::lag)
               .tags(tags)
               .register(registry));
+      feedGauges.add(
+          io.micrometer.core.instrument.Gauge.builder(
+                  "refinery_bridge_skipped_records", feed, RankFeed::skippedRecords)
+              .tags(tags)
+              .register(registry));
       stepGauge.set((int) Math.min(Integer.MAX_VALUE, startStep));
       LOG.info(
           "rank {} of {} of run {} connected at step {} ({})",

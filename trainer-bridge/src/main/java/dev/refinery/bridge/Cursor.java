@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -53,9 +52,18 @@ public record Cursor(
 
   /** The segment that holds {@code step}. */
   public static Segment segmentOf(List<Segment> segments, long step) {
+    return last(segments, s -> s.firstStep() <= step);
+  }
+
+  /** The segment that holds global item {@code item}. */
+  public static Segment segmentOfItem(List<Segment> segments, long item) {
+    return last(segments, s -> s.firstItem() <= item);
+  }
+
+  private static Segment last(List<Segment> segments, java.util.function.Predicate<Segment> from) {
     Segment found = segments.get(0);
     for (Segment s : segments) {
-      if (s.firstStep() <= step) {
+      if (from.test(s)) {
         found = s;
       }
     }
@@ -137,10 +145,5 @@ public record Cursor(
     } catch (NullPointerException e) {
       throw new IllegalArgumentException("the cursor is incomplete: a field is missing");
     }
-  }
-
-  /** The per-stream counts as a plain map. */
-  public Map<String, Long> consumedMap() {
-    return consumed;
   }
 }

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.GatheringByteChannel;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The bridge's wire protocol, the same on TCP and on a Unix domain socket. Every message is a
@@ -141,9 +140,5 @@ public final class Frames {
 
   static ObjectNode object() {
     return JSON.createObjectNode();
-  }
-
-  static String text(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
   }
 }

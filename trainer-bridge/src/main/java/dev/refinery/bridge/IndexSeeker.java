@@ -8,7 +8,6 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -30,10 +29,8 @@ final class IndexSeeker implements AutoCloseable {
    */
   List<Cursor.Position> positions(String stream, long index) {
     String topic = Topics.tokens(stream).name();
-    List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
     List<Cursor.Position> out = new ArrayList<>();
-    for (PartitionInfo info : infos) {
-      TopicPartition tp = new TopicPartition(topic, info.partition());
+    for (TopicPartition tp : TokenConsumers.partitions(consumer, stream)) {
       consumer.assign(List.of(tp));
       long lo = consumer.beginningOffsets(List.of(tp)).get(tp);
       long hi = consumer.endOffsets(List.of(tp)).get(tp);
@@ -46,7 +43,7 @@ final class IndexSeeker implements AutoCloseable {
           lo = r.offset() + 1;
         }
       }
-      out.add(new Cursor.Position(topic, tp.partition(), lo));
+      out.add(new Cursor.Position(tp.topic(), tp.partition(), lo));
     }
     return out;
   }

@@ -20,7 +20,6 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 
@@ -183,7 +182,7 @@ public final class Lineage {
         long index = counts[s]++;
         List<String[]> f = flagged.getOrDefault(s, Map.of()).get(index);
         if (f != null) {
-          Cursor.Segment seg = segmentOfItem(segments, i);
+          Cursor.Segment seg = Cursor.segmentOfItem(segments, i);
           long st = seg.firstStep() + (i - seg.firstItem()) / seg.worldSize();
           int rank = (int) ((i - seg.firstItem()) % seg.worldSize());
           for (String[] x : f) {
@@ -208,16 +207,6 @@ public final class Lineage {
         missing);
   }
 
-  private static Cursor.Segment segmentOfItem(List<Cursor.Segment> segments, long item) {
-    Cursor.Segment found = segments.get(0);
-    for (Cursor.Segment s : segments) {
-      if (s.firstItem() <= item) {
-        found = s;
-      }
-    }
-    return found;
-  }
-
   /** Every batch of {@code stream} with an index in [from, to), as it is read. */
   private static void scan(
       BridgeConfig config, String stream, long from, long to, Consumer<TokenBatch> each) {
@@ -228,12 +217,7 @@ public final class Lineage {
     String topic = binding.name();
     try (KafkaConsumer<String, byte[]> consumer =
         TokenConsumers.create(config, "refinery-lineage", Map.of())) {
-      List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-      if (infos == null || infos.isEmpty()) {
-        throw new IllegalArgumentException("topic " + topic + " does not exist");
-      }
-      List<TopicPartition> tps =
-          infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+      List<TopicPartition> tps = TokenConsumers.partitions(consumer, stream);
       consumer.assign(tps);
       consumer.seekToBeginning(tps);
       Map<TopicPartition, Long> ends = consumer.endOffsets(tps);

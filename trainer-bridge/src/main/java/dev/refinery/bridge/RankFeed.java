@@ -15,7 +15,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -112,19 +111,8 @@ final class RankFeed implements AutoCloseable {
     try {
       List<TopicPartition> all = new ArrayList<>();
       for (int s = 0; s < mixture.size(); s++) {
-        String topic = Topics.tokens(mixture.stream(s)).name();
-        List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-        if (infos == null || infos.isEmpty()) {
-          throw new IllegalArgumentException(
-              "topic "
-                  + topic
-                  + " does not exist: is stream '"
-                  + mixture.stream(s)
-                  + "' declared, and the pipeline's topics provisioned?");
-        }
-        streamOfTopic.put(topic, s);
-        List<TopicPartition> tps = new ArrayList<>();
-        infos.forEach(p -> tps.add(new TopicPartition(topic, p.partition())));
+        List<TopicPartition> tps = TokenConsumers.partitions(consumer, mixture.stream(s));
+        streamOfTopic.put(tps.get(0).topic(), s);
         partitionsOfStream.put(s, tps);
         all.addAll(tps);
       }
@@ -228,7 +216,7 @@ final class RankFeed implements AutoCloseable {
     }
   }
 
-  /** Records read and dropped because no plan step names them, or their key had no index. */
+  /** Records read and not kept: other ranks' batches, and records whose key has no index. */
   long skippedRecords() {
     synchronized (lock) {
       return skippedRecords;

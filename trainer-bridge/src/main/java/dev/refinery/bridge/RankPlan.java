@@ -39,10 +39,6 @@ public final class RankPlan {
     public long item() {
       return item;
     }
-
-    Walk copy() {
-      return new Walk(mixture, item, counts);
-    }
   }
 
   private final Mixture mixture;

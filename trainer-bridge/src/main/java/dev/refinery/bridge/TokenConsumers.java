@@ -1,10 +1,14 @@
 package dev.refinery.bridge;
 
 import dev.refinery.schemas.Topics;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -26,5 +30,24 @@ final class TokenConsumers {
     settings.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.LARGE_MESSAGE_BYTES);
     settings.putAll(more);
     return new KafkaConsumer<>(settings, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /**
+   * The partitions of a stream's token topic.
+   *
+   * @throws IllegalArgumentException saying what to check, if the topic does not exist
+   */
+  static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String stream) {
+    String topic = Topics.tokens(stream).name();
+    List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+    if (infos == null || infos.isEmpty()) {
+      throw new IllegalArgumentException(
+          "topic "
+              + topic
+              + " does not exist: is stream '"
+              + stream
+              + "' declared, and the pipeline's topics provisioned?");
+    }
+    return infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
   }
 }
