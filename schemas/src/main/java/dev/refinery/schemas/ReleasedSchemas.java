@@ -30,7 +30,12 @@ public final class ReleasedSchemas {
           TrainerMetric.getClassSchema(),
           DataCheckpoint.getClassSchema(),
           IngestProgress.getClassSchema(),
-          Takedown.getClassSchema());
+          Takedown.getClassSchema(),
+          Sample.getClassSchema(),
+          PreferenceLabel.getClassSchema(),
+          RbrmJudgement.getClassSchema(),
+          RewardModelPair.getClassSchema(),
+          LabelerStats.getClassSchema());
 
   private static final ConcurrentHashMap<String, List<Schema>> CACHE = new ConcurrentHashMap<>();
 

@@ -106,6 +106,67 @@ public final class Topics {
           null,
           MAX_MESSAGE_BYTES);
 
+  /**
+   * Partitions of the feedback topics keyed by sample id: samples, preferences and RBRM judgements
+   * are joined without a repartition, so they must have the same count.
+   */
+  public static final int FEEDBACK_PARTITIONS = 4;
+
+  /** Prompts and policy completions to be labeled, keyed by sample id; kept forever. */
+  public static final TopicBinding<String, Sample> FEEDBACK_SAMPLES =
+      new TopicBinding<>(
+          "feedback.samples.v1",
+          KEYS,
+          new AvroSerde<>(Sample.class),
+          FEEDBACK_PARTITIONS,
+          CleanupPolicy.DELETE,
+          null,
+          MAX_MESSAGE_BYTES);
+
+  /** Human preference labels (pairwise, rankings, ratings), keyed by sample id; kept forever. */
+  public static final TopicBinding<String, PreferenceLabel> FEEDBACK_PREFERENCES =
+      new TopicBinding<>(
+          "feedback.preferences.v1",
+          KEYS,
+          new AvroSerde<>(PreferenceLabel.class),
+          FEEDBACK_PARTITIONS,
+          CleanupPolicy.DELETE,
+          null,
+          MAX_MESSAGE_BYTES);
+
+  /** Rule-based reward model judgements of completions, keyed by sample id; kept forever. */
+  public static final TopicBinding<String, RbrmJudgement> FEEDBACK_RBRM =
+      new TopicBinding<>(
+          "feedback.rbrm.v1",
+          KEYS,
+          new AvroSerde<>(RbrmJudgement.class),
+          FEEDBACK_PARTITIONS,
+          CleanupPolicy.DELETE,
+          null,
+          MAX_MESSAGE_BYTES);
+
+  /** Reward-model training pairs, keyed by prompt id (a prompt's pairs in one partition). */
+  public static final TopicBinding<String, RewardModelPair> FEEDBACK_RM_PAIRS =
+      new TopicBinding<>(
+          "feedback.rm-pairs.v1",
+          KEYS,
+          new AvroSerde<>(RewardModelPair.class),
+          FEEDBACK_PARTITIONS,
+          CleanupPolicy.DELETE,
+          null,
+          MAX_MESSAGE_BYTES);
+
+  /** Agreement of each labeler with peers and gold labels, keyed by labeler; compacted. */
+  public static final TopicBinding<String, LabelerStats> FEEDBACK_LABELER_STATS =
+      new TopicBinding<>(
+          "feedback.labeler-stats.v1",
+          KEYS,
+          new AvroSerde<>(LabelerStats.class),
+          1,
+          CleanupPolicy.COMPACT,
+          null,
+          MAX_MESSAGE_BYTES);
+
   /** Partitions of every {@code tokens.<stream>.v1} topic. */
   public static final int TOKEN_PARTITIONS = 4;
 
@@ -159,6 +220,11 @@ public final class Topics {
         CORPUS_TAKEDOWNS,
         INGEST_PROGRESS,
         TRAINER_METRICS,
-        TRAINER_CHECKPOINTS);
+        TRAINER_CHECKPOINTS,
+        FEEDBACK_SAMPLES,
+        FEEDBACK_PREFERENCES,
+        FEEDBACK_RBRM,
+        FEEDBACK_RM_PAIRS,
+        FEEDBACK_LABELER_STATS);
   }
 }

@@ -1,0 +1,202 @@
+package dev.refinery.feedback;
+
+import dev.refinery.config.RefineryConfig;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
+
+/**
+ * Settings of the feedback service ({@code feedback.*}, plus {@code bootstrap.servers}).
+ *
+ * <p>Besides the settings defined here, {@code feedback.token.<name>=<scope>[,<scope>...]:<secret>}
+ * declares an API token and {@code feedback.rubric.<id>@<version>.<class>=<reward>} a row of the
+ * RBRM rubric table.
+ */
+public final class FeedbackConfig extends RefineryConfig {
+  public static final String HTTP_PORT = "feedback.http.port";
+  public static final String HTTP_MAX_BODY_BYTES = "feedback.http.max.body.bytes";
+  public static final String PSEUDONYM_KEY = "feedback.pseudonym.key";
+  public static final String ARGILLA_SECRET = "feedback.argilla.secret";
+  public static final String ARGILLA_TOLERANCE_S = "feedback.argilla.tolerance.seconds";
+  public static final String SAMPLE_FIELD = "feedback.sample.field";
+  public static final String SAMPLE_CHECK = "feedback.sample.check";
+  public static final String TRANSACTIONAL_ID = "feedback.transactional.id";
+  public static final String APPLICATION_ID = "feedback.application.id";
+  public static final String STATE_DIR = "feedback.state.dir";
+  public static final String COMMIT_INTERVAL_MS = "feedback.commit.interval.ms";
+  public static final String TOKEN_PREFIX = "feedback.token.";
+  public static final String RUBRIC_PREFIX = "feedback.rubric.";
+
+  public static final ConfigDef DEFINITION =
+      withBootstrapServers(new ConfigDef())
+          .define(
+              HTTP_PORT,
+              Type.INT,
+              8475,
+              ConfigDef.Range.between(0, 65535),
+              Importance.HIGH,
+              "Port of the labeling gateway (and its /metrics and /health); 0 any free port.")
+          .define(
+              HTTP_MAX_BODY_BYTES,
+              Type.INT,
+              4 * 1024 * 1024,
+              ConfigDef.Range.between(1024, 64 * 1024 * 1024),
+              Importance.MEDIUM,
+              "Largest request body the gateway reads; a larger one is refused with 413.")
+          .define(
+              PSEUDONYM_KEY,
+              Type.PASSWORD,
+              "",
+              Importance.HIGH,
+              "Secret key of the labeler pseudonyms (HMAC-SHA256 of tool and user id). Keep it"
+                  + " stable: a new key gives every labeler a new pseudonym.")
+          .define(
+              ARGILLA_SECRET,
+              Type.PASSWORD,
+              "",
+              Importance.MEDIUM,
+              "The Argilla webhook's secret (whsec_...); empty refuses Argilla webhooks.")
+          .define(
+              ARGILLA_TOLERANCE_S,
+              Type.INT,
+              300,
+              ConfigDef.Range.between(1, 86400),
+              Importance.LOW,
+              "How far an Argilla webhook's timestamp may be from now (replay protection).")
+          .define(
+              SAMPLE_FIELD,
+              Type.STRING,
+              "sample_id",
+              new ConfigDef.NonEmptyString(),
+              Importance.MEDIUM,
+              "Field of a Label Studio task's data, or an Argilla record's metadata, that holds"
+                  + " the sample id (an Argilla record's external_id is used when it is absent).")
+          .define(
+              SAMPLE_CHECK,
+              Type.BOOLEAN,
+              true,
+              Importance.MEDIUM,
+              "Refuse labels of samples the gateway has not read from feedback.samples.v1, and"
+                  + " completion ids a sample does not have.")
+          .define(
+              TRANSACTIONAL_ID,
+              Type.STRING,
+              "refinery-feedback-gateway",
+              new ConfigDef.NonEmptyString(),
+              Importance.LOW,
+              "Transactional id of the gateway's producer (one per gateway instance).")
+          .define(
+              APPLICATION_ID,
+              Type.STRING,
+              "refinery-feedback",
+              new ConfigDef.NonEmptyString(),
+              Importance.MEDIUM,
+              "Kafka Streams application id of the joiner.")
+          .define(
+              STATE_DIR,
+              Type.STRING,
+              ".refinery/state/feedback",
+              new ConfigDef.NonEmptyString(),
+              Importance.MEDIUM,
+              "RocksDB state of the joiner.")
+          .define(
+              COMMIT_INTERVAL_MS,
+              Type.LONG,
+              200L,
+              ConfigDef.Range.atLeast(10),
+              Importance.LOW,
+              "How often the joiner commits its transaction: the latency of a pair.");
+
+  private final Map<String, ApiToken> tokens;
+  private final RubricTable rubrics;
+
+  public FeedbackConfig(Map<String, ?> values) {
+    super(DEFINITION, values, "feedback.", Set.of(TOKEN_PREFIX, RUBRIC_PREFIX));
+    Map<String, ApiToken> tokens = new TreeMap<>();
+    Map<String, String> rubricRows = new TreeMap<>();
+    values.forEach(
+        (key, value) -> {
+          if (key.startsWith(TOKEN_PREFIX)) {
+            ApiToken token = ApiToken.parse(key.substring(TOKEN_PREFIX.length()), key, value);
+            tokens.put(token.name(), token);
+          } else if (key.startsWith(RUBRIC_PREFIX)) {
+            rubricRows.put(key.substring(RUBRIC_PREFIX.length()), String.valueOf(value));
+          }
+        });
+    this.tokens = Map.copyOf(tokens);
+    this.rubrics =
+        rubricRows.isEmpty() ? RubricTable.DEFAULT : RubricTable.parse(rubricRows, RUBRIC_PREFIX);
+  }
+
+  public int httpPort() {
+    return getInt(HTTP_PORT);
+  }
+
+  public int httpMaxBodyBytes() {
+    return getInt(HTTP_MAX_BODY_BYTES);
+  }
+
+  /**
+   * The pseudonym key.
+   *
+   * @throws ConfigException if it is not set
+   */
+  public byte[] pseudonymKey() {
+    String key = getPassword(PSEUDONYM_KEY).value();
+    if (key.length() < 16) {
+      throw new ConfigException(
+          PSEUDONYM_KEY,
+          "(hidden)",
+          "must be a secret of at least 16 characters (refinery up writes one to"
+              + " .refinery/feedback.key); labeler ids are never written without it");
+    }
+    return key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  public Password argillaSecret() {
+    return getPassword(ARGILLA_SECRET);
+  }
+
+  public int argillaToleranceSeconds() {
+    return getInt(ARGILLA_TOLERANCE_S);
+  }
+
+  public String sampleField() {
+    return getString(SAMPLE_FIELD);
+  }
+
+  public boolean sampleCheck() {
+    return getBoolean(SAMPLE_CHECK);
+  }
+
+  public String transactionalId() {
+    return getString(TRANSACTIONAL_ID);
+  }
+
+  public String applicationId() {
+    return getString(APPLICATION_ID);
+  }
+
+  public Path stateDir() {
+    return Path.of(getString(STATE_DIR));
+  }
+
+  public long commitIntervalMs() {
+    return getLong(COMMIT_INTERVAL_MS);
+  }
+
+  /** The declared API tokens by name. */
+  public Map<String, ApiToken> tokens() {
+    return tokens;
+  }
+
+  public RubricTable rubrics() {
+    return rubrics;
+  }
+}

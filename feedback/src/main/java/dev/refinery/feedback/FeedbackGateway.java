@@ -1,0 +1,526 @@
+package dev.refinery.feedback;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.refinery.metrics.MetricsHttp;
+import dev.refinery.schemas.PreferenceLabel;
+import dev.refinery.schemas.RbrmJudgement;
+import dev.refinery.schemas.Sample;
+import dev.refinery.schemas.Topics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The labeling gateway, an HTTP service:
+ *
+ * <ul>
+ *   <li>{@code POST /v1/samples} (scope samples), {@code POST /v1/labels} (scope labels), {@code
+ *       POST /v1/rbrm} (scope rbrm): the native API, one JSON object or an array.
+ *   <li>{@code POST /v1/webhooks/label-studio} (scope label-studio): Label Studio's webhooks.
+ *   <li>{@code POST /v1/webhooks/argilla}: Argilla's webhooks, signed (Standard Webhooks).
+ *   <li>{@code GET /v1/rubrics}: the RBRM rubric table. {@code GET /metrics}, {@code GET /health}.
+ * </ul>
+ *
+ * A request is checked whole (authentication, size, JSON, every field, every sample and completion
+ * it names) before anything is written, then written in one Kafka transaction: all of it or none.
+ * Labelers are pseudonymized before a record is built. A refusal is a 4xx whose JSON body names the
+ * field: {@code {"error": "...", "field": "annotation.result[0].value.selected"}}; 503 means
+ * nothing was written and the request may be sent again.
+ */
+public final class FeedbackGateway implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FeedbackGateway.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long WRITE_TIMEOUT_S = 30;
+
+  private final FeedbackConfig config;
+  private final SampleIndex index;
+  private final FeedbackWriter writer;
+  private final FeedbackMetrics metrics;
+  private final Pseudonyms pseudonyms;
+  private final StandardWebhooks argilla;
+  private final Supplier<String> joiner;
+  private final Clock clock;
+  private final HttpServer server;
+  private final ExecutorService executor;
+
+  private FeedbackGateway(
+      FeedbackConfig config,
+      SampleIndex index,
+      FeedbackWriter writer,
+      PrometheusMeterRegistry registry,
+      FeedbackMetrics metrics,
+      Supplier<String> joiner,
+      Clock clock)
+      throws IOException {
+    this.config = config;
+    this.index = index;
+    this.writer = writer;
+    this.metrics = metrics;
+    this.joiner = joiner;
+    this.pseudonyms = new Pseudonyms(config.pseudonymKey());
+    String secret = config.argillaSecret().value();
+    try {
+      this.argilla =
+          secret.isEmpty() ? null : new StandardWebhooks(secret, config.argillaToleranceSeconds());
+    } catch (IllegalArgumentException e) {
+      throw new org.apache.kafka.common.config.ConfigException(
+          FeedbackConfig.ARGILLA_SECRET,
+          "(hidden)",
+          "must be whsec_ and base64, as Argilla shows it");
+    }
+    this.clock = clock;
+    this.server = HttpServer.create(new InetSocketAddress(config.httpPort()), 128);
+    this.executor = Executors.newFixedThreadPool(16, r -> new Thread(r, "feedback-http"));
+    server.setExecutor(executor);
+    server.createContext("/v1/samples", e -> handle(e, "samples", this::samples));
+    server.createContext("/v1/labels", e -> handle(e, "labels", this::labels));
+    server.createContext("/v1/rbrm", e -> handle(e, "rbrm", this::judgements));
+    server.createContext(
+        "/v1/webhooks/label-studio", e -> handle(e, "label-studio", this::labelStudio));
+    server.createContext("/v1/webhooks/argilla", e -> handle(e, "argilla", this::argilla));
+    server.createContext("/v1/rubrics", this::rubrics);
+    MetricsHttp.register(server, registry, this::health);
+  }
+
+  /**
+   * Starts the gateway on {@code feedback.http.port}: it reads feedback.samples.v1 to check labels
+   * against and writes with transactional id {@code feedback.transactional.id}.
+   *
+   * @throws org.apache.kafka.common.config.ConfigException if the pseudonym key or Argilla secret
+   *     is not usable
+   */
+  public static FeedbackGateway start(
+      FeedbackConfig config,
+      PrometheusMeterRegistry registry,
+      FeedbackMetrics metrics,
+      Supplier<String> joiner)
+      throws IOException {
+    SampleIndex index =
+        config.sampleCheck() ? new SampleIndex(config.bootstrapServers()).start() : null;
+    FeedbackGateway gateway =
+        new FeedbackGateway(
+            config,
+            index,
+            FeedbackWriter.create(config),
+            registry,
+            metrics,
+            joiner,
+            Clock.systemUTC());
+    gateway.server.start();
+    LOG.info(
+        "feedback gateway on port {} ({} API token(s))", gateway.port(), config.tokens().size());
+    return gateway;
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** Whether the gateway has read every sample that existed when it started. */
+  public boolean ready() {
+    return index == null || index.caughtUp();
+  }
+
+  /** One endpoint's work: the records to write and the response, or a refusal. */
+  @FunctionalInterface
+  private interface Endpoint {
+    Reply serve(HttpExchange exchange, byte[] body) throws BadPayload;
+  }
+
+  /** Records to write, then the response body. */
+  private record Reply(
+      List<ProducerRecord<String, byte[]>> records, ObjectNode body, Runnable afterCommit) {}
+
+  private void handle(HttpExchange exchange, String endpoint, Endpoint serve) throws IOException {
+    long t0 = System.nanoTime();
+    int status = 500;
+    try (exchange) {
+      try {
+        if (!exchange.getRequestMethod().equals("POST")) {
+          exchange.getResponseHeaders().add("Allow", "POST");
+          throw new BadPayload(405, null, "POST a JSON body");
+        }
+        byte[] body =
+            tooLong(exchange)
+                ? null
+                : readBody(exchange.getRequestBody(), config.httpMaxBodyBytes());
+        if (body == null) {
+          throw new BadPayload(
+              413,
+              null,
+              "request body is over "
+                  + FeedbackConfig.HTTP_MAX_BODY_BYTES
+                  + "="
+                  + config.httpMaxBodyBytes()
+                  + " bytes; send smaller batches");
+        }
+        Reply reply = serve.serve(exchange, body);
+        if (!reply.records().isEmpty()) {
+          try {
+            writer.write(reply.records()).get(WRITE_TIMEOUT_S, TimeUnit.SECONDS);
+          } catch (ExecutionException | TimeoutException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new BadPayload(
+                503,
+                null,
+                "Kafka did not take the records ("
+                    + cause.getMessage()
+                    + "); nothing of this request was written: send it again");
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BadPayload(503, null, "the gateway is shutting down; send it again");
+          }
+          if (reply.afterCommit() != null) {
+            reply.afterCommit().run();
+          }
+        }
+        status = 200;
+        reply(exchange, status, reply.body());
+      } catch (BadPayload e) {
+        status = e.status();
+        ObjectNode error = JSON.createObjectNode();
+        error.put("error", e.getMessage());
+        if (e.field() != null) {
+          error.put("field", e.field());
+        }
+        reply(exchange, status, error);
+      }
+    } catch (RuntimeException e) {
+      LOG.error("feedback request to {} failed", endpoint, e);
+    } finally {
+      metrics.request(endpoint, status, System.nanoTime() - t0);
+    }
+  }
+
+  private void authorize(HttpExchange exchange, ApiToken.Scope scope) throws BadPayload {
+    if (config.tokens().isEmpty()) {
+      throw new BadPayload(
+          401,
+          null,
+          "no API tokens are configured; declare one with "
+              + FeedbackConfig.TOKEN_PREFIX
+              + "<name>=<scopes>:<secret>");
+    }
+    String header = exchange.getRequestHeaders().getFirst("Authorization");
+    if (header == null) {
+      throw new BadPayload(
+          401, "Authorization", "missing header: send Authorization: Bearer <token>");
+    }
+    String presented = header.replaceFirst("^(?i)(Bearer|Token)\\s+", "").trim();
+    for (ApiToken token : config.tokens().values()) {
+      if (token.matches(presented)) {
+        if (!token.scopes().contains(scope)) {
+          throw new BadPayload(
+              403,
+              "Authorization",
+              "token '"
+                  + token.name()
+                  + "' lacks scope "
+                  + scope.key()
+                  + " (it has "
+                  + token.scopes().stream().map(ApiToken.Scope::key).toList()
+                  + ")");
+        }
+        return;
+      }
+    }
+    throw new BadPayload(401, "Authorization", "unknown token");
+  }
+
+  private JsonNode parse(byte[] body) throws BadPayload {
+    try {
+      JsonNode node = JSON.readTree(body);
+      if (node == null || node.isMissingNode()) {
+        throw new BadPayload(400, null, "empty body");
+      }
+      return node;
+    } catch (JacksonException e) {
+      throw new BadPayload(400, null, "body is not JSON (" + e.getOriginalMessage() + ")");
+    } catch (IOException e) {
+      throw new BadPayload(400, null, "cannot read the body: " + e.getMessage());
+    }
+  }
+
+  private Reply samples(HttpExchange exchange, byte[] body) throws BadPayload {
+    authorize(exchange, ApiToken.Scope.SAMPLES);
+    Instant now = clock.instant();
+    List<Sample> fresh = new ArrayList<>();
+    ArrayNode results = JSON.createArrayNode();
+    Map<String, Sample> inRequest = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> e : NativeApi.elements(parse(body))) {
+      Sample sample = NativeApi.sample(e.getValue(), e.getKey(), now);
+      List<String> ids = sample.getCompletions().stream().map(c -> c.getCompletionId()).toList();
+      KnownSample known = index == null ? null : index.get(sample.getSampleId());
+      Sample twin = inRequest.putIfAbsent(sample.getSampleId(), sample);
+      if ((known != null && !known.completionIds().equals(ids))
+          || (twin != null && !twin.equals(sample))) {
+        throw new BadPayload(
+            409,
+            Json.at(e.getKey(), "sample_id"),
+            "sample '"
+                + sample.getSampleId()
+                + "' exists with other completions; samples are immutable, use a new id");
+      }
+      ObjectNode result =
+          results
+              .addObject()
+              .put("sample_id", sample.getSampleId())
+              .put("prompt_id", sample.getPromptId());
+      if (known != null || twin != null) {
+        result.put("status", "unchanged");
+      } else {
+        result.put("status", "written");
+        fresh.add(sample);
+      }
+    }
+    List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+    for (Sample s : fresh) {
+      records.add(
+          new ProducerRecord<>(
+              Topics.FEEDBACK_SAMPLES.name(),
+              s.getSampleId(),
+              Topics.FEEDBACK_SAMPLES.serialize(s)));
+    }
+    ObjectNode response = JSON.createObjectNode().put("written", fresh.size());
+    response.set("samples", results);
+    return new Reply(
+        records,
+        response,
+        () -> {
+          metrics.written("sample", NativeApi.TOOL, fresh.size());
+          if (index != null) {
+            fresh.forEach(index::add);
+          }
+        });
+  }
+
+  private Reply labels(HttpExchange exchange, byte[] body) throws BadPayload {
+    authorize(exchange, ApiToken.Scope.LABELS);
+    Instant now = clock.instant();
+    List<PreferenceLabel> raw = new ArrayList<>();
+    List<String> paths = new ArrayList<>();
+    List<String> samplePaths = new ArrayList<>();
+    for (Map.Entry<String, JsonNode> e : NativeApi.elements(parse(body))) {
+      raw.add(NativeApi.label(e.getValue(), e.getKey(), now));
+      paths.add(e.getKey());
+      samplePaths.add(Json.at(e.getKey(), "sample_id"));
+    }
+    return labelReply(raw, paths, samplePaths, NativeApi.TOOL);
+  }
+
+  private Reply labelStudio(HttpExchange exchange, byte[] body) throws BadPayload {
+    authorize(exchange, ApiToken.Scope.LABEL_STUDIO);
+    WebhookResult result = LabelStudioWebhook.parse(parse(body), config.sampleField());
+    return webhookReply(
+        result, "annotation.result", "task.data." + config.sampleField(), LabelStudioWebhook.TOOL);
+  }
+
+  private Reply argilla(HttpExchange exchange, byte[] body) throws BadPayload {
+    if (argilla == null) {
+      throw new BadPayload(
+          401,
+          null,
+          "Argilla webhooks are off: set "
+              + FeedbackConfig.ARGILLA_SECRET
+              + " to the webhook's secret");
+    }
+    argilla.verify(
+        exchange.getRequestHeaders().getFirst(StandardWebhooks.ID),
+        exchange.getRequestHeaders().getFirst(StandardWebhooks.TIMESTAMP),
+        exchange.getRequestHeaders().getFirst(StandardWebhooks.SIGNATURE),
+        body,
+        clock.instant());
+    WebhookResult result = ArgillaWebhook.parse(parse(body), config.sampleField());
+    return webhookReply(result, "data.values", "data.record.external_id", ArgillaWebhook.TOOL);
+  }
+
+  private Reply webhookReply(WebhookResult result, String context, String samplePath, String tool)
+      throws BadPayload {
+    if (result.ignored() != null) {
+      return new Reply(
+          List.of(),
+          JSON.createObjectNode().put("written", 0).put("ignored", result.ignored()),
+          null);
+    }
+    List<String> paths = new ArrayList<>();
+    List<String> samplePaths = new ArrayList<>();
+    result.labels().forEach(l -> paths.add(context));
+    result.labels().forEach(l -> samplePaths.add(samplePath));
+    return labelReply(result.labels(), paths, samplePaths, tool);
+  }
+
+  private Reply labelReply(
+      List<PreferenceLabel> raw, List<String> paths, List<String> samplePaths, String tool)
+      throws BadPayload {
+    List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+    ArrayNode results = JSON.createArrayNode();
+    for (int i = 0; i < raw.size(); i++) {
+      PreferenceLabel label = raw.get(i);
+      String context = paths.get(i);
+      KnownSample sample = known(label.getSampleId(), samplePaths.get(i));
+      PreferenceLabel resolved = LabelResolver.resolve(label, sample, pseudonyms, context);
+      records.add(
+          new ProducerRecord<>(
+              Topics.FEEDBACK_PREFERENCES.name(),
+              resolved.getSampleId(),
+              Topics.FEEDBACK_PREFERENCES.serialize(resolved)));
+      results
+          .addObject()
+          .put("label_id", resolved.getLabelId())
+          .put("sample_id", resolved.getSampleId())
+          .put("revision", resolved.getRevision())
+          .put("labeler", resolved.getLabeler());
+    }
+    ObjectNode response = JSON.createObjectNode().put("written", records.size());
+    response.set("labels", results);
+    return new Reply(records, response, () -> metrics.written("label", tool, raw.size()));
+  }
+
+  private Reply judgements(HttpExchange exchange, byte[] body) throws BadPayload {
+    authorize(exchange, ApiToken.Scope.RBRM);
+    Instant now = clock.instant();
+    List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+    ArrayNode results = JSON.createArrayNode();
+    for (Map.Entry<String, JsonNode> e : NativeApi.elements(parse(body))) {
+      RbrmJudgement j = NativeApi.judgement(e.getValue(), e.getKey(), config.rubrics(), now);
+      KnownSample sample = known(j.getSampleId(), Json.at(e.getKey(), "sample_id"));
+      if (sample != null && !sample.completionIds().contains(j.getCompletionId())) {
+        throw new BadPayload(
+            Json.at(e.getKey(), "completion_id"),
+            "sample '"
+                + j.getSampleId()
+                + "' has no completion '"
+                + j.getCompletionId()
+                + "'; its completions are "
+                + sample.completionIds());
+      }
+      records.add(
+          new ProducerRecord<>(
+              Topics.FEEDBACK_RBRM.name(), j.getSampleId(), Topics.FEEDBACK_RBRM.serialize(j)));
+      results.addObject().put("judgement_id", j.getJudgementId()).put("reward", j.getReward());
+    }
+    ObjectNode response = JSON.createObjectNode().put("written", records.size());
+    response.set("judgements", results);
+    return new Reply(
+        records, response, () -> metrics.written("judgement", NativeApi.TOOL, records.size()));
+  }
+
+  /**
+   * The sample a label names, or {@code null} when the gateway does not check samples.
+   *
+   * @throws BadPayload 404 for an unknown sample, 503 while the index is still reading
+   */
+  private KnownSample known(String sampleId, String field) throws BadPayload {
+    if (index == null) {
+      return null;
+    }
+    KnownSample sample = index.get(sampleId);
+    if (sample != null) {
+      return sample;
+    }
+    if (!index.caughtUp()) {
+      throw new BadPayload(
+          503,
+          null,
+          "the gateway is still reading "
+              + Topics.FEEDBACK_SAMPLES.name()
+              + " ("
+              + index.size()
+              + " samples so far); send it again shortly");
+    }
+    throw new BadPayload(
+        404,
+        field,
+        "unknown sample '"
+            + sampleId
+            + "': it is not on "
+            + Topics.FEEDBACK_SAMPLES.name()
+            + "; publish it first (POST /v1/samples)");
+  }
+
+  private void rubrics(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      ObjectNode body = JSON.createObjectNode();
+      config
+          .rubrics()
+          .rewards()
+          .forEach(
+              (rubric, classes) -> {
+                ObjectNode row = body.putObject(rubric);
+                new java.util.TreeMap<>(classes).forEach(row::put);
+              });
+      reply(exchange, 200, body);
+    }
+  }
+
+  private MetricsHttp.Health health() {
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("kafka", config.bootstrapServers());
+    details.put("samples_known", index == null ? -1 : index.size());
+    details.put("samples_caught_up", ready());
+    String state = joiner.get();
+    details.put("joiner", state);
+    return new MetricsHttp.Health(
+        ready() && (state.equals("RUNNING") || state.equals("REBALANCING")), details);
+  }
+
+  /** Whether the declared length is over the limit: then the body is not read at all. */
+  private boolean tooLong(HttpExchange exchange) {
+    String length = exchange.getRequestHeaders().getFirst("Content-Length");
+    try {
+      return length != null && Long.parseLong(length.trim()) > config.httpMaxBodyBytes();
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  /** The body, or {@code null} if it is longer than {@code max}. */
+  private static byte[] readBody(InputStream in, int max) throws IOException {
+    byte[] body = in.readNBytes(max + 1);
+    if (body.length > max) {
+      in.transferTo(OutputStream.nullOutputStream());
+      return null;
+    }
+    return body;
+  }
+
+  private static void reply(HttpExchange exchange, int status, JsonNode body) throws IOException {
+    byte[] bytes = JSON.writeValueAsBytes(body);
+    exchange.getResponseHeaders().add("Content-Type", "application/json");
+    exchange.sendResponseHeaders(status, bytes.length);
+    exchange.getResponseBody().write(bytes);
+  }
+
+  @Override
+  public void close() {
+    server.stop(1);
+    executor.shutdownNow();
+    writer.close();
+    if (index != null) {
+      index.close();
+    }
+  }
+}

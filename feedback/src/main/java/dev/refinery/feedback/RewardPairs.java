@@ -1,0 +1,178 @@
+package dev.refinery.feedback;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.refinery.schemas.AvroCodec;
+import dev.refinery.schemas.PairOrigin;
+import dev.refinery.schemas.RecordDecodeException;
+import dev.refinery.schemas.RewardModelPair;
+import dev.refinery.schemas.Topics;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongConsumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * The current reward-model pairs: {@code feedback.rm-pairs.v1} read to its end (read_committed),
+ * each set at its latest revision, retracted sets left out, grouped by prompt. Written as JSONL in
+ * the layout TRL's reward trainer reads ({@code prompt}, {@code chosen}, {@code rejected}, and
+ * {@code margin} where there is one), optionally with the lineage columns.
+ */
+public final class RewardPairs {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A set at its latest revision. */
+  private static final class PairSet {
+    long revision = Long.MIN_VALUE;
+    final Map<String, RewardModelPair> pairs = new LinkedHashMap<>();
+  }
+
+  private final Map<String, PairSet> sets = new HashMap<>();
+  private long records;
+  private long undecodable;
+
+  /** Adds one record of the topic, in topic order. */
+  void add(RewardModelPair pair) {
+    records++;
+    PairSet set = sets.computeIfAbsent(pair.getSetId(), s -> new PairSet());
+    if (pair.getSetRevision() < set.revision) {
+      return;
+    }
+    if (pair.getSetRevision() > set.revision) {
+      set.revision = pair.getSetRevision();
+      set.pairs.clear();
+    }
+    if (pair.getSetSize() > 0) {
+      set.pairs.put(pair.getPairId(), pair);
+    }
+  }
+
+  /**
+   * Reads the whole topic as it is now.
+   *
+   * @param progress told the number of records read so far, now and then
+   */
+  public static RewardPairs read(String bootstrapServers, LongConsumer progress) {
+    RewardPairs pairs = new RewardPairs();
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                5000,
+                ConsumerConfig.CLIENT_ID_CONFIG,
+                "refinery-feedback-export"),
+            new StringDeserializer(),
+            new ByteArrayDeserializer())) {
+      List<PartitionInfo> infos =
+          consumer.partitionsFor(Topics.FEEDBACK_RM_PAIRS.name(), Duration.ofSeconds(15));
+      if (infos == null || infos.isEmpty()) {
+        throw new IllegalStateException(
+            Topics.FEEDBACK_RM_PAIRS.name()
+                + " does not exist at "
+                + bootstrapServers
+                + "; run refinery topics (or refinery up)");
+      }
+      List<TopicPartition> partitions =
+          infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+          try {
+            pairs.add(AvroCodec.of(RewardModelPair.class).decode(record.value()));
+          } catch (RecordDecodeException | NullPointerException e) {
+            pairs.undecodable++;
+          }
+        }
+        progress.accept(pairs.records);
+      }
+    }
+    return pairs;
+  }
+
+  /** The current pairs of the given origins, grouped by prompt (group id), then by pair id. */
+  public List<RewardModelPair> current(Set<PairOrigin> origins) {
+    List<RewardModelPair> all = new ArrayList<>();
+    for (PairSet set : sets.values()) {
+      for (RewardModelPair p : set.pairs.values()) {
+        if (origins.contains(p.getOrigin())) {
+          all.add(p);
+        }
+      }
+    }
+    all.sort(
+        Comparator.comparing(RewardModelPair::getGroupId)
+            .thenComparing(RewardModelPair::getPairId));
+    return all;
+  }
+
+  /**
+   * Writes pairs as JSONL, one object a line.
+   *
+   * @param lineage whether to add pair_id, group_id, sample_id, origin, models, labeler and rubric
+   */
+  public static long writeJsonl(List<RewardModelPair> pairs, boolean lineage, OutputStream out)
+      throws IOException {
+    long lines = 0;
+    for (RewardModelPair p : pairs) {
+      ObjectNode row = JSON.createObjectNode();
+      row.put("prompt", p.getPrompt());
+      row.put("chosen", p.getChosen());
+      row.put("rejected", p.getRejected());
+      if (p.getMargin() != null) {
+        row.put("margin", p.getMargin());
+      }
+      if (lineage) {
+        row.put("pair_id", p.getPairId());
+        row.put("group_id", p.getGroupId());
+        row.put("sample_id", p.getSampleId());
+        row.put("origin", p.getOrigin().name());
+        row.put("chosen_model", p.getChosenModel());
+        row.put("rejected_model", p.getRejectedModel());
+        row.put("labeler", p.getLabeler());
+        row.put("gold", p.getGold());
+        row.put("rubric", p.getRubric());
+      }
+      out.write(JSON.writeValueAsBytes(row));
+      out.write('\n');
+      lines++;
+    }
+    return lines;
+  }
+
+  /** Records read, including superseded and retracted ones. */
+  public long records() {
+    return records;
+  }
+
+  /** Records that could not be decoded (skipped). */
+  public long undecodable() {
+    return undecodable;
+  }
+
+  /** Sets at their latest revision, including retracted ones. */
+  public int sets() {
+    return sets.size();
+  }
+}

@@ -1,0 +1,147 @@
+package dev.refinery.feedback;
+
+import dev.refinery.schemas.AvroCodec;
+import dev.refinery.schemas.Completion;
+import dev.refinery.schemas.RecordDecodeException;
+import dev.refinery.schemas.Sample;
+import dev.refinery.schemas.Topics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's view of {@code feedback.samples.v1}: sample id to prompt and completion ids, read
+ * from the beginning (read_committed) and followed, so labels are checked against the samples they
+ * name. It holds about 150 bytes a sample: 10 million samples are about 1.5 GB of heap; past that,
+ * set {@code feedback.sample.check=false} and let the joiner reject what does not match.
+ */
+final class SampleIndex implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SampleIndex.class);
+
+  private final Map<String, KnownSample> samples = new ConcurrentHashMap<>();
+  private final KafkaConsumer<String, byte[]> consumer;
+  private final Thread thread;
+  private final AtomicLong undecodable = new AtomicLong();
+  private volatile boolean caughtUp;
+  private volatile boolean closed;
+
+  SampleIndex(String bootstrapServers) {
+    this.consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false,
+                ConsumerConfig.CLIENT_ID_CONFIG,
+                "refinery-feedback-samples"),
+            new StringDeserializer(),
+            new ByteArrayDeserializer());
+    this.thread = new Thread(this::run, "feedback-sample-index");
+    thread.setDaemon(true);
+  }
+
+  /** Starts reading; {@link #caughtUp()} turns true when the end of the topic is reached. */
+  SampleIndex start() {
+    thread.start();
+    return this;
+  }
+
+  private void run() {
+    try {
+      List<TopicPartition> partitions = partitions();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      while (!closed) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+          try {
+            add(AvroCodec.of(Sample.class).decode(record.value()));
+          } catch (RecordDecodeException | NullPointerException e) {
+            undecodable.incrementAndGet();
+          }
+        }
+        if (!caughtUp
+            && end.entrySet().stream()
+                .allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+          caughtUp = true;
+          LOG.info("sample index caught up: {} samples", samples.size());
+        }
+      }
+    } catch (WakeupException e) {
+      // closing
+    } catch (RuntimeException e) {
+      LOG.error("sample index stopped; labels are refused with 503 until the gateway restarts", e);
+    } finally {
+      consumer.close();
+    }
+  }
+
+  private List<TopicPartition> partitions() {
+    while (!closed) {
+      List<PartitionInfo> infos =
+          consumer.partitionsFor(Topics.FEEDBACK_SAMPLES.name(), Duration.ofSeconds(10));
+      if (infos != null && !infos.isEmpty()) {
+        return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      }
+      LOG.warn("{} does not exist yet; run refinery topics", Topics.FEEDBACK_SAMPLES.name());
+      try {
+        Thread.sleep(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new WakeupException();
+      }
+    }
+    throw new WakeupException();
+  }
+
+  /** Adds a sample the gateway has just committed, so its labels need not wait for the read. */
+  void add(Sample sample) {
+    samples.putIfAbsent(
+        sample.getSampleId(),
+        new KnownSample(
+            sample.getPromptId(),
+            sample.getCompletions().stream().map(Completion::getCompletionId).toList()));
+  }
+
+  KnownSample get(String sampleId) {
+    return samples.get(sampleId);
+  }
+
+  boolean caughtUp() {
+    return caughtUp;
+  }
+
+  int size() {
+    return samples.size();
+  }
+
+  long undecodable() {
+    return undecodable.get();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    consumer.wakeup();
+    try {
+      thread.join(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
