@@ -26,7 +26,7 @@ import socket
 import struct
 import time
 
-__all__ = ["BridgeClient", "Batch", "BridgeError", "Mixture", "TokenBatchDataset"]
+__all__ = ["BridgeClient", "Batch", "BridgeError", "Mixture", "TokenBatchDataset", "reward_pairs"]
 
 PROTOCOL = 1
 HELLO, WELCOME, NEXT, BATCH, EMPTY, CHECKPOINT, CURSOR, METRICS, ERROR = 1, 2, 3, 4, 5, 6, 7, 8, 15
@@ -256,6 +256,31 @@ class Mixture:
             if u < c:
                 return self.streams[i]
         return self.streams[-1]
+
+
+def reward_pairs(http_address, origin=None, lineage=False, timeout=60):
+    """The current reward-model pairs, as dicts with TRL's keys (prompt, chosen, rejected, margin).
+
+    ``http_address`` is the bridge's HTTP address (``http://127.0.0.1:8474``); ``origin`` is
+    ``"HUMAN"``, ``"RBRM"`` or None for both; ``lineage`` adds pair_id, group_id, sample_id,
+    origin, models, labeler and rubric. A prompt's pairs come together (grouped by group_id).
+
+        from datasets import Dataset
+        ds = Dataset.from_list(list(reward_pairs("http://127.0.0.1:8474")))
+    """
+    import urllib.parse
+    import urllib.request
+
+    query = {}
+    if origin:
+        query["origin"] = origin
+    if lineage:
+        query["lineage"] = "true"
+    url = http_address.rstrip("/") + "/v1/rm-pairs" + ("?" + urllib.parse.urlencode(query) if query else "")
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        for line in response:
+            if line.strip():
+                yield json.loads(line)
 
 
 try:  # the torch adapter, only where torch is installed

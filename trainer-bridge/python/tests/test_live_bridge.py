@@ -8,6 +8,7 @@ import refinery_bridge as rb
 TCP = os.environ.get("REFINERY_BRIDGE_TCP")
 SOCKET = os.environ.get("REFINERY_BRIDGE_SOCKET")
 EXPECTED = os.environ.get("REFINERY_BRIDGE_EXPECTED")
+HTTP = os.environ.get("REFINERY_BRIDGE_HTTP")
 
 
 def expected():
@@ -64,3 +65,12 @@ class LiveBridgeTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipUnless(HTTP, "REFINERY_BRIDGE_HTTP names a running bridge's HTTP address")
+class LiveRewardPairsTest(unittest.TestCase):
+    def test_reward_pairs_are_the_latest_revision_of_each_set(self):
+        pairs = list(rb.reward_pairs(HTTP, lineage=True))
+        self.assertEqual(sorted(p["pair_id"] for p in pairs), ["label:l1/b>a", "rbrm:s1:r@1/a>b"])
+        human = list(rb.reward_pairs(HTTP, origin="HUMAN"))
+        self.assertEqual(human, [{"prompt": "prompt", "chosen": "text b", "rejected": "text a", "margin": 2.0}])

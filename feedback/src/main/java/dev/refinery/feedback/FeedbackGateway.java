@@ -16,7 +16,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -92,7 +91,7 @@ public final class FeedbackGateway implements AutoCloseable {
           "must be whsec_ and base64, as Argilla shows it");
     }
     this.clock = clock;
-    this.server = HttpServer.create(new InetSocketAddress(config.httpPort()), 128);
+    this.server = MetricsHttp.server(config.httpPort(), 128);
     this.executor = Executors.newFixedThreadPool(16, r -> new Thread(r, "feedback-http"));
     server.setExecutor(executor);
     server.createContext("/v1/samples", e -> handle(e, "samples", this::samples));
@@ -124,7 +123,7 @@ public final class FeedbackGateway implements AutoCloseable {
         new FeedbackGateway(
             config,
             index,
-            FeedbackWriter.create(config),
+            FeedbackWriter.create(config, metrics),
             registry,
             metrics,
             joiner,

@@ -27,6 +27,19 @@ public final class FeedbackMetrics {
         .record(java.time.Duration.ofNanos(nanos));
   }
 
+  void transaction(int requests, long nanos) {
+    Timer.builder("refinery.feedback.transactions")
+        .description("Gateway transactions (begin to commit), each holding the requests waiting")
+        .publishPercentiles(0.5, 0.99)
+        .register(registry)
+        .record(java.time.Duration.ofNanos(nanos));
+    io.micrometer.core.instrument.DistributionSummary.builder(
+            "refinery.feedback.transaction.requests")
+        .description("Requests committed together in one gateway transaction")
+        .register(registry)
+        .record(requests);
+  }
+
   void written(String kind, String tool, int count) {
     Counter.builder("refinery.feedback.written")
         .description("Records the gateway wrote, by kind (sample, label, judgement) and tool")

@@ -19,10 +19,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes the records of gateway requests in Kafka transactions, all of a request or none: a writer
- * thread takes every request waiting and commits them in one transaction (group commit), so
- * concurrent requests share the cost of a commit. A request learns its outcome from its future;
- * after a failure the producer is replaced, so the next transaction starts clean.
+ * Writes the records of gateway requests, all of a request or none. A request of one record (a
+ * webhook's label, the usual case) goes out on an idempotent producer: one record is written whole
+ * or not at all, and the producer's retries cannot duplicate it. A request of several records goes
+ * into a Kafka transaction: a writer thread takes every such request waiting and commits them
+ * together (group commit), so concurrent requests share the cost of a commit. A request learns its
+ * outcome from its future; after a failed transaction the transactional producer is replaced, so
+ * the next one starts clean.
  */
 final class FeedbackWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FeedbackWriter.class);
@@ -32,45 +35,46 @@ final class FeedbackWriter implements AutoCloseable {
       List<ProducerRecord<String, byte[]>> records, CompletableFuture<Void> done) {}
 
   private final Supplier<Producer<String, byte[]>> producers;
+  private final Producer<String, byte[]> single;
+  private final FeedbackMetrics metrics;
   private final BlockingQueue<Write> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
   private volatile boolean closed;
   private Producer<String, byte[]> producer;
 
-  FeedbackWriter(Supplier<Producer<String, byte[]>> producers) {
+  /**
+   * @param producers makes transactional producers
+   * @param single an idempotent producer for requests of one record
+   */
+  FeedbackWriter(
+      Supplier<Producer<String, byte[]>> producers,
+      Producer<String, byte[]> single,
+      FeedbackMetrics metrics) {
     this.producers = producers;
+    this.single = single;
+    this.metrics = metrics;
     this.thread = new Thread(this::run, "feedback-writer");
     thread.setDaemon(true);
     thread.start();
   }
 
-  static FeedbackWriter create(FeedbackConfig config) {
+  static FeedbackWriter create(FeedbackConfig config, FeedbackMetrics metrics) {
+    Map<String, Object> common = new java.util.HashMap<>();
+    common.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    common.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    common.put(ProducerConfig.ACKS_CONFIG, "all");
+    common.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+    common.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    common.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
+    common.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+    common.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+    common.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 10);
+    Map<String, Object> transactional = new java.util.HashMap<>(common);
+    transactional.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
     return new FeedbackWriter(
-        () ->
-            new KafkaProducer<>(
-                Map.of(
-                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    config.bootstrapServers(),
-                    ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-                    config.transactionalId(),
-                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                    true,
-                    ProducerConfig.ACKS_CONFIG,
-                    "all",
-                    ProducerConfig.LINGER_MS_CONFIG,
-                    1,
-                    ProducerConfig.COMPRESSION_TYPE_CONFIG,
-                    "lz4",
-                    ProducerConfig.MAX_BLOCK_MS_CONFIG,
-                    15_000,
-                    ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-                    30_000,
-                    ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
-                    15_000,
-                    ProducerConfig.RETRY_BACKOFF_MS_CONFIG,
-                    10),
-                new StringSerializer(),
-                new ByteArraySerializer()));
+        () -> new KafkaProducer<>(transactional, new StringSerializer(), new ByteArraySerializer()),
+        new KafkaProducer<>(common, new StringSerializer(), new ByteArraySerializer()),
+        metrics);
   }
 
   /** Queues the records of one request; the future completes when they are committed. */
@@ -78,6 +82,20 @@ final class FeedbackWriter implements AutoCloseable {
     CompletableFuture<Void> done = new CompletableFuture<>();
     if (closed) {
       done.completeExceptionally(new KafkaException("the gateway is shutting down"));
+    } else if (records.size() == 1) {
+      try {
+        single.send(
+            records.get(0),
+            (metadata, e) -> {
+              if (e == null) {
+                done.complete(null);
+              } else {
+                done.completeExceptionally(e);
+              }
+            });
+      } catch (KafkaException e) {
+        done.completeExceptionally(e);
+      }
     } else {
       queue.add(new Write(List.copyOf(records), done));
     }
@@ -108,6 +126,7 @@ final class FeedbackWriter implements AutoCloseable {
     if (producer != null) {
       producer.close();
     }
+    single.close();
   }
 
   private void commit(List<Write> batch) {
@@ -116,6 +135,7 @@ final class FeedbackWriter implements AutoCloseable {
         producer = producers.get();
         producer.initTransactions();
       }
+      long t0 = System.nanoTime();
       producer.beginTransaction();
       for (Write w : batch) {
         for (ProducerRecord<String, byte[]> record : w.records()) {
@@ -123,6 +143,7 @@ final class FeedbackWriter implements AutoCloseable {
         }
       }
       producer.commitTransaction();
+      metrics.transaction(batch.size(), System.nanoTime() - t0);
       batch.forEach(w -> w.done().complete(null));
     } catch (KafkaException e) {
       LOG.warn("transaction of {} request(s) failed: {}", batch.size(), e.toString());

@@ -13,7 +13,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -79,7 +78,7 @@ public final class IngestServer implements AutoCloseable {
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000));
-    this.server = HttpServer.create(new InetSocketAddress(config.httpPort()), 64);
+    this.server = MetricsHttp.server(config.httpPort(), 64);
     this.executor = Executors.newFixedThreadPool(4, r -> new Thread(r, "ingest-http"));
     server.setExecutor(executor);
     server.createContext("/v1/sources/", this::documents);

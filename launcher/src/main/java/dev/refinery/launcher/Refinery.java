@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       DedupFilterCommand.class,
       TokenizerCommand.class,
       BridgeCommand.class,
+      FeedbackCommand.class,
       TopicsCommand.class,
       TakedownCommand.class,
       RejectionsCommand.class,

@@ -3,6 +3,7 @@ package dev.refinery.launcher;
 import dev.refinery.bridge.BridgeConfig;
 import dev.refinery.config.RefineryConfig;
 import dev.refinery.dedup.DedupFilterConfig;
+import dev.refinery.feedback.FeedbackConfig;
 import dev.refinery.infra.BrokerConfig;
 import dev.refinery.ingest.IngestConfig;
 import dev.refinery.ingest.SourceRegistry;
@@ -91,6 +92,29 @@ final class Settings {
     return new BridgeConfig(values);
   }
 
+  /**
+   * The feedback service's settings. Where none are set, the pseudonym key and one API token (all
+   * scopes) are generated once into the work folder ({@code feedback.key}, {@code feedback.token}),
+   * so the local default runs; a deployment sets {@code feedback.pseudonym.key} and its tokens.
+   */
+  FeedbackConfig feedback() {
+    Map<String, Object> values = values(FeedbackConfig.DEFINITION);
+    if (!values.containsKey(FeedbackConfig.PSEUDONYM_KEY)) {
+      values.put(FeedbackConfig.PSEUDONYM_KEY, LocalSecret.of(workDir.resolve("feedback.key")));
+    }
+    if (values.keySet().stream().noneMatch(k -> k.startsWith(FeedbackConfig.TOKEN_PREFIX))) {
+      values.put(
+          FeedbackConfig.TOKEN_PREFIX + "local",
+          "samples,labels,rbrm,label-studio:" + LocalSecret.of(localFeedbackToken()));
+    }
+    return new FeedbackConfig(values);
+  }
+
+  /** Where the generated local API token of the feedback gateway is kept. */
+  Path localFeedbackToken() {
+    return workDir.resolve("feedback.token");
+  }
+
   SourceRegistry sources() {
     Map<String, String> all = new HashMap<>(defaults);
     all.putAll(RefineryConfig.readProperties(file));
@@ -107,6 +131,7 @@ final class Settings {
     Map<String, Object> values = new HashMap<>();
     values.put(BrokerConfig.DATA_DIR, workDir.resolve("kafka").toString());
     values.put(DedupFilterConfig.STATE_DIR, workDir.resolve("streams").toString());
+    values.put(FeedbackConfig.STATE_DIR, workDir.resolve("feedback").toString());
     values.put(
         TokenizerConfig.CHECKPOINT_DIR, workDir.resolve("flink").resolve("checkpoints").toString());
     values.putAll(defaults);

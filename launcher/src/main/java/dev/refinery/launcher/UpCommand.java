@@ -1,6 +1,7 @@
 package dev.refinery.launcher;
 
 import dev.refinery.bridge.BridgeServer;
+import dev.refinery.feedback.FeedbackService;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -15,7 +16,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Run the embedded broker and every stage in this process until Ctrl-C: dedup-filter, the",
       "tokenizer, the ingest service (HTTP push, /metrics, /health; with --watch, a folder) and",
-      "the trainer-bridge (ranks connect on loopback TCP or a Unix socket)."
+      "the trainer-bridge (ranks connect on loopback TCP or a Unix socket) and the feedback",
+      "gateway (labels and RBRM judgements into reward-model pairs)."
     })
 final class UpCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
@@ -34,10 +36,17 @@ final class UpCommand implements Callable<Integer> {
     Pipeline pipeline = Pipeline.start(settings, global.embedded(), out);
     ServeCommand.IngestService ingest;
     BridgeServer bridge;
+    FeedbackService feedback;
     try {
       ingest = ServeCommand.IngestService.start(pipeline.settings(), watch, out);
       try {
         bridge = BridgeCommand.startBridge(pipeline.settings(), out);
+        try {
+          feedback = FeedbackCommand.start(pipeline.settings(), out);
+        } catch (Exception | Error e) {
+          bridge.close();
+          throw e;
+        }
       } catch (Exception | Error e) {
         ingest.close();
         throw e;
@@ -84,6 +93,7 @@ final class UpCommand implements Callable<Integer> {
     UntilStopped.await(
         "refinery",
         () -> {
+          feedback.close();
           bridge.close();
           ingest.close();
           pipeline.close();

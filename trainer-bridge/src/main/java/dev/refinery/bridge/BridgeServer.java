@@ -124,6 +124,11 @@ public final class BridgeServer implements AutoCloseable {
                   config.httpPort(),
                   registry,
                   () -> new MetricsHttp.Health(!closed, Map.of("ranks", sessions.get())));
+      if (http != null) {
+        http.handle(
+            "/v1/rm-pairs",
+            exchange -> RewardPairsEndpoint.serve(exchange, config.bootstrapServers()));
+      }
     } catch (IOException | RuntimeException e) {
       closeQuietly();
       producer.close();

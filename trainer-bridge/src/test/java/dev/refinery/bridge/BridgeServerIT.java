@@ -514,12 +514,16 @@ class BridgeServerIT {
     pb.environment().put("REFINERY_BRIDGE_TCP", "127.0.0.1:" + server.port());
     pb.environment().put("REFINERY_BRIDGE_SOCKET", server.socket().toString());
     pb.environment().put("REFINERY_BRIDGE_EXPECTED", expected.toString());
+    pb.environment().put("REFINERY_BRIDGE_HTTP", "http://127.0.0.1:" + server.httpPort());
+    RewardPairsFixture.produce(kafka.bootstrapServers());
     Process p = pb.start();
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(output).isZero();
     assertThat(output)
         .contains("test_batches_are_bit_identical")
+        .contains(
+            "LiveRewardPairsTest.test_reward_pairs_are_the_latest_revision_of_each_set) ... ok")
         .doesNotContain("skipped 'REFINERY_BRIDGE");
   }
 }

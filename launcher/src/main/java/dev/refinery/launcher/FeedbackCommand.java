@@ -1,0 +1,155 @@
+package dev.refinery.launcher;
+
+import dev.refinery.feedback.FeedbackConfig;
+import dev.refinery.feedback.FeedbackService;
+import dev.refinery.feedback.RewardPairs;
+import dev.refinery.schemas.PairOrigin;
+import dev.refinery.schemas.RewardModelPair;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "feedback",
+    mixinStandardHelpOptions = true,
+    description = "Human preference labels and RBRM judgements into reward-model pairs.",
+    subcommands = {FeedbackCommand.Serve.class, FeedbackCommand.Export.class})
+final class FeedbackCommand implements Runnable {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  @Command(
+      name = "serve",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Run the labeling gateway (native API, Label Studio and Argilla webhooks, RBRM",
+        "judgements) and the joiner that writes feedback.rm-pairs.v1, until Ctrl-C."
+      })
+  static final class Serve implements Callable<Integer> {
+    @Mixin GlobalOptions global;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      Settings settings = global.load();
+      FeedbackService service = start(settings, out);
+      out.println("Ctrl-C stops.");
+      out.flush();
+      UntilStopped.await("refinery-feedback", service::close);
+      return 0;
+    }
+  }
+
+  /** Starts the feedback service and says where it listens and how to reach it. */
+  static FeedbackService start(Settings settings, PrintWriter out) throws IOException {
+    FeedbackConfig config = settings.feedback();
+    FeedbackService service = FeedbackService.start(config);
+    String base = "http://localhost:" + service.port();
+    out.printf("feedback gateway on %s (metrics %s/metrics)%n", base, base);
+    if (config.tokens().containsKey("local")) {
+      out.printf(
+          "  labels:  curl -H \"Authorization: Bearer $(cat %s)\" -d @labels.json %s/v1/labels%n",
+          settings.localFeedbackToken(), base);
+      out.printf(
+          "  webhooks: Label Studio %s/v1/webhooks/label-studio (header Authorization: Token <token>);"
+              + " Argilla %s/v1/webhooks/argilla (set %s)%n",
+          base, base, FeedbackConfig.ARGILLA_SECRET);
+    }
+    return service;
+  }
+
+  @Command(
+      name = "export",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Write the current reward-model pairs as JSONL for TRL's reward trainer",
+        "(prompt, chosen, rejected, margin): each label or RBRM set at its latest revision,",
+        "retracted ones left out, a prompt's pairs together."
+      })
+  static final class Export implements Callable<Integer> {
+    @Mixin GlobalOptions global;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(
+        names = {"-o", "--out"},
+        paramLabel = "FILE",
+        required = true,
+        description = "The JSONL file to write ('-' for standard output).")
+    String outFile;
+
+    @Option(
+        names = "--origin",
+        split = ",",
+        paramLabel = "ORIGIN",
+        description = "HUMAN, RBRM or both (default both).")
+    Set<PairOrigin> origins;
+
+    @Option(
+        names = "--lineage",
+        description =
+            "Add pair_id, group_id, sample_id, origin, models, labeler and rubric columns.")
+    boolean lineage;
+
+    @Override
+    public Integer call() throws IOException {
+      PrintWriter err = spec.commandLine().getErr();
+      Settings settings = global.load();
+      String kafka = settings.feedback().bootstrapServers();
+      long t0 = System.nanoTime();
+      RewardPairs pairs =
+          RewardPairs.read(
+              kafka,
+              n -> {
+                err.printf("\rreading feedback.rm-pairs.v1: %,d records", n);
+                err.flush();
+              });
+      err.println();
+      List<RewardModelPair> current =
+          pairs.current(
+              origins == null || origins.isEmpty() ? EnumSet.allOf(PairOrigin.class) : origins);
+      long lines;
+      if (outFile.equals("-")) {
+        OutputStream stdout = new BufferedOutputStream(System.out);
+        lines = RewardPairs.writeJsonl(current, lineage, stdout);
+        stdout.flush();
+      } else {
+        Path file = Path.of(outFile);
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp))) {
+          lines = RewardPairs.writeJsonl(current, lineage, os);
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      }
+      long groups = current.stream().map(RewardModelPair::getGroupId).distinct().count();
+      err.printf(
+          "%,d pairs of %,d prompts written to %s (%,d records read, %,d sets, %,d undecodable) in %.1f s%n",
+          lines,
+          groups,
+          outFile.equals("-") ? "standard output" : outFile,
+          pairs.records(),
+          pairs.sets(),
+          pairs.undecodable(),
+          Duration.ofNanos(System.nanoTime() - t0).toMillis() / 1000.0);
+      err.flush();
+      return 0;
+    }
+  }
+}
