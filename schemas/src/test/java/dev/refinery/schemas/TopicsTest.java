@@ -22,7 +22,20 @@ class TopicsTest {
             "corpus.takedowns.v1",
             "ingest.progress.v1",
             "trainer.metrics.v1",
-            "trainer.checkpoints.v1");
+            "trainer.checkpoints.v1",
+            "feedback.samples.v1",
+            "feedback.preferences.v1",
+            "feedback.rbrm.v1",
+            "feedback.rm-pairs.v1",
+            "feedback.labeler-stats.v1");
+  }
+
+  @Test
+  void theFeedbackInputsAreCoPartitioned() {
+    // the joiner joins them by sample id without a repartition
+    assertThat(Topics.FEEDBACK_PREFERENCES.partitions())
+        .isEqualTo(Topics.FEEDBACK_SAMPLES.partitions())
+        .isEqualTo(Topics.FEEDBACK_RBRM.partitions());
   }
 
   @Test
