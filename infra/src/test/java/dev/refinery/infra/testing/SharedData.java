@@ -19,6 +19,15 @@ public final class SharedData {
     return file;
   }
 
+  /**
+   * A file under {@code shared/data} (e.g. {@code scaling/x.csv}); skips the test if it is absent.
+   */
+  public static Path file(String relative) {
+    Path file = root().resolve(relative);
+    assumeTrue(Files.isRegularFile(file), "shared sample " + file + " is not here; skipping");
+    return file;
+  }
+
   /** {@code shared/data}, from the {@code refinery.shared.data} property the build sets. */
   public static Path root() {
     String configured = System.getProperty("refinery.shared.data");
