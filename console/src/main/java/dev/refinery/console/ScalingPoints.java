@@ -99,6 +99,19 @@ public final class ScalingPoints {
     return points;
   }
 
+  /** The runs with a lower loss than every run of less compute, by compute. */
+  public static List<Point> frontier(List<Point> runs) {
+    List<Point> sorted = new ArrayList<>(runs);
+    sorted.sort(java.util.Comparator.comparingDouble(Point::compute));
+    List<Point> frontier = new ArrayList<>();
+    for (Point p : sorted) {
+      if (frontier.isEmpty() || p.loss() < frontier.get(frontier.size() - 1).loss()) {
+        frontier.add(p);
+      }
+    }
+    return frontier;
+  }
+
   private static double number(String[] cells, int column) {
     if (column < 0 || column >= cells.length || cells[column].isBlank()) {
       return Double.NaN;

@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.refinery.infra.testing.SharedData;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -70,14 +68,7 @@ class ScalingFitTest {
   @Test
   void aPowerLawOnTheSmallerRunsPredictsTheLargestWithinTwoPercent() {
     // the compute-optimal frontier: each run that beats every run of less compute
-    List<ScalingPoints.Point> runs = new ArrayList<>(chinchillaRuns());
-    runs.sort(Comparator.comparingDouble(ScalingPoints.Point::compute));
-    List<ScalingPoints.Point> frontier = new ArrayList<>();
-    for (ScalingPoints.Point p : runs) {
-      if (frontier.isEmpty() || p.loss() < frontier.get(frontier.size() - 1).loss()) {
-        frontier.add(p);
-      }
-    }
+    List<ScalingPoints.Point> frontier = ScalingPoints.frontier(chinchillaRuns());
     ScalingPoints.Point largest = frontier.get(frontier.size() - 1);
     for (double ratio : new double[] {10, 100}) {
       List<ScalingPoints.Point> small =

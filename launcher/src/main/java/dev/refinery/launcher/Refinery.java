@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
       TokenizerCommand.class,
       BridgeCommand.class,
       FeedbackCommand.class,
+      ConsoleCommand.class,
+      ScalingCommand.class,
       TopicsCommand.class,
       TakedownCommand.class,
       RejectionsCommand.class,

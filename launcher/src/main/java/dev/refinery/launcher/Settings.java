@@ -2,6 +2,7 @@ package dev.refinery.launcher;
 
 import dev.refinery.bridge.BridgeConfig;
 import dev.refinery.config.RefineryConfig;
+import dev.refinery.console.ConsoleConfig;
 import dev.refinery.dedup.DedupFilterConfig;
 import dev.refinery.feedback.FeedbackConfig;
 import dev.refinery.infra.BrokerConfig;
@@ -108,6 +109,10 @@ final class Settings {
           "samples,labels,rbrm,label-studio:" + LocalSecret.of(localFeedbackToken()));
     }
     return new FeedbackConfig(values);
+  }
+
+  ConsoleConfig console() {
+    return new ConsoleConfig(values(ConsoleConfig.DEFINITION));
   }
 
   /** Where the generated local API token of the feedback gateway is kept. */

@@ -1,6 +1,7 @@
 package dev.refinery.launcher;
 
 import dev.refinery.bridge.BridgeServer;
+import dev.refinery.console.ConsoleServer;
 import dev.refinery.feedback.FeedbackService;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Spec;
       "Run the embedded broker and every stage in this process until Ctrl-C: dedup-filter, the",
       "tokenizer, the ingest service (HTTP push, /metrics, /health; with --watch, a folder) and",
       "the trainer-bridge (ranks connect on loopback TCP or a Unix socket) and the feedback",
-      "gateway (labels and RBRM judgements into reward-model pairs)."
+      "gateway (labels and RBRM judgements into reward-model pairs) and the console (the ops",
+      "dashboard on http://localhost:8476/)."
     })
 final class UpCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
@@ -37,12 +39,19 @@ final class UpCommand implements Callable<Integer> {
     ServeCommand.IngestService ingest;
     BridgeServer bridge;
     FeedbackService feedback;
+    ConsoleServer console;
     try {
       ingest = ServeCommand.IngestService.start(pipeline.settings(), watch, out);
       try {
         bridge = BridgeCommand.startBridge(pipeline.settings(), out);
         try {
           feedback = FeedbackCommand.start(pipeline.settings(), out);
+          try {
+            console = ConsoleCommand.start(pipeline.settings(), out);
+          } catch (Exception | Error e) {
+            feedback.close();
+            throw e;
+          }
         } catch (Exception | Error e) {
           bridge.close();
           throw e;
@@ -93,6 +102,7 @@ final class UpCommand implements Callable<Integer> {
     UntilStopped.await(
         "refinery",
         () -> {
+          console.close();
           feedback.close();
           bridge.close();
           ingest.close();

@@ -1,0 +1,104 @@
+package dev.refinery.console;
+
+import dev.refinery.config.RefineryConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+
+/** Settings of the console ({@code console.*}, plus {@code bootstrap.servers}). */
+public final class ConsoleConfig extends RefineryConfig {
+  public static final String HTTP_PORT = "console.http.port";
+  public static final String REFRESH_MS = "console.refresh.ms";
+  public static final String SERVICES = "console.services";
+  public static final String LAG_BEHIND = "console.lag.behind.records";
+  public static final String EXAMPLES = "console.rejection.examples";
+
+  /** The services of {@code refinery up}, as their ports default. */
+  public static final String DEFAULT_SERVICES =
+      "ingest=http://localhost:8470,dedup-filter=http://localhost:8471,"
+          + "tokenizer=http://localhost:8472,trainer-bridge=http://localhost:8474,"
+          + "feedback=http://localhost:8475";
+
+  public static final ConfigDef DEFINITION =
+      withBootstrapServers(new ConfigDef())
+          .define(
+              HTTP_PORT,
+              Type.INT,
+              8476,
+              ConfigDef.Range.between(0, 65535),
+              Importance.HIGH,
+              "Port of the console (pages, /api/*, /metrics, /health); 0 any free port.")
+          .define(
+              REFRESH_MS,
+              Type.LONG,
+              2000L,
+              ConfigDef.Range.between(200, 600_000),
+              Importance.MEDIUM,
+              "How often offsets, lag and the services' health are sampled, and the pages refresh.")
+          .define(
+              SERVICES,
+              Type.LIST,
+              DEFAULT_SERVICES,
+              Importance.MEDIUM,
+              "Services to watch, name=base URL: their /health says up or down (the tokenizer's"
+                  + " Flink reporter has /metrics only).")
+          .define(
+              LAG_BEHIND,
+              Type.LONG,
+              10_000L,
+              ConfigDef.Range.atLeast(1),
+              Importance.MEDIUM,
+              "A consumer group this many records behind the end of its topics is shown as behind.")
+          .define(
+              EXAMPLES,
+              Type.INT,
+              200,
+              ConfigDef.Range.between(1, 10_000),
+              Importance.LOW,
+              "How many recent rejections the console keeps to open as examples.");
+
+  private final Map<String, String> services;
+
+  public ConsoleConfig(Map<String, ?> values) {
+    super(DEFINITION, values, "console.");
+    Map<String, String> services = new LinkedHashMap<>();
+    for (String entry : getList(SERVICES)) {
+      int eq = entry.indexOf('=');
+      if (eq <= 0 || !entry.substring(eq + 1).startsWith("http")) {
+        throw new ConfigException(SERVICES, entry, "each entry is name=http://host:port");
+      }
+      services.put(
+          entry.substring(0, eq).trim(), entry.substring(eq + 1).trim().replaceAll("/+$", ""));
+    }
+    this.services = Map.copyOf(services);
+  }
+
+  public int httpPort() {
+    return getInt(HTTP_PORT);
+  }
+
+  public long refreshMs() {
+    return getLong(REFRESH_MS);
+  }
+
+  /** Service name to base URL, in the configured order. */
+  public Map<String, String> services() {
+    Map<String, String> ordered = new LinkedHashMap<>();
+    for (String entry : getList(SERVICES)) {
+      String name = entry.substring(0, entry.indexOf('=')).trim();
+      ordered.put(name, services.get(name));
+    }
+    return ordered;
+  }
+
+  public long lagBehind() {
+    return getLong(LAG_BEHIND);
+  }
+
+  public int examples() {
+    return getInt(EXAMPLES);
+  }
+}

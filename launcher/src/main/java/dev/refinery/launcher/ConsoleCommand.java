@@ -1,0 +1,39 @@
+package dev.refinery.launcher;
+
+import dev.refinery.console.ConsoleServer;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "console",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Serve the ops dashboard until Ctrl-C: throughput and lag per stage, rejections by rule",
+      "with examples, tokens by stream, source and licence, training curves, health, and the",
+      "scaling-law forecast."
+    })
+final class ConsoleCommand implements Callable<Integer> {
+  @Mixin GlobalOptions global;
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    ConsoleServer console = start(global.load(), out);
+    out.println("Ctrl-C stops.");
+    out.flush();
+    UntilStopped.await("refinery-console", console::close);
+    return 0;
+  }
+
+  static ConsoleServer start(Settings settings, PrintWriter out) throws java.io.IOException {
+    ConsoleServer console = ConsoleServer.start(settings.console());
+    out.printf(
+        "console on http://localhost:%d/ (health http://localhost:%d/health.html, API /api/snapshot)%n",
+        console.port(), console.port());
+    return console;
+  }
+}
