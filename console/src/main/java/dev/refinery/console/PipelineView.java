@@ -10,6 +10,7 @@ import dev.refinery.schemas.Licence;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Source;
 import dev.refinery.schemas.TokenBatch;
+import dev.refinery.schemas.TopicReader;
 import dev.refinery.schemas.Topics;
 import dev.refinery.schemas.TrainerMetric;
 import java.nio.ByteBuffer;
@@ -25,14 +26,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,20 +100,7 @@ final class PipelineView implements AutoCloseable {
   PipelineView(String bootstrapServers, int examplesKept) {
     this.examplesKept = examplesKept;
     this.consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                false,
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
-                Topics.LARGE_MESSAGE_BYTES,
-                ConsumerConfig.CLIENT_ID_CONFIG,
-                "refinery-console"),
-            new StringDeserializer(),
-            new ByteArrayDeserializer());
+        TopicReader.consumer(bootstrapServers, "refinery-console", Topics.LARGE_MESSAGE_BYTES);
     this.thread = new Thread(this::run, "console-topics");
     thread.setDaemon(true);
   }

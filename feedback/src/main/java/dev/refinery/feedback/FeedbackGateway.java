@@ -14,8 +14,6 @@ import dev.refinery.schemas.Sample;
 import dev.refinery.schemas.Topics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -165,7 +163,7 @@ public final class FeedbackGateway implements AutoCloseable {
         byte[] body =
             tooLong(exchange)
                 ? null
-                : readBody(exchange.getRequestBody(), config.httpMaxBodyBytes());
+                : MetricsHttp.readBody(exchange.getRequestBody(), config.httpMaxBodyBytes());
         if (body == null) {
           throw new BadPayload(
               413,
@@ -494,16 +492,6 @@ public final class FeedbackGateway implements AutoCloseable {
     } catch (NumberFormatException e) {
       return false;
     }
-  }
-
-  /** The body, or {@code null} if it is longer than {@code max}. */
-  private static byte[] readBody(InputStream in, int max) throws IOException {
-    byte[] body = in.readNBytes(max + 1);
-    if (body.length > max) {
-      in.transferTo(OutputStream.nullOutputStream());
-      return null;
-    }
-    return body;
   }
 
   private static void reply(HttpExchange exchange, int status, JsonNode body) throws IOException {

@@ -6,6 +6,7 @@ import dev.refinery.schemas.AvroCodec;
 import dev.refinery.schemas.PairOrigin;
 import dev.refinery.schemas.RecordDecodeException;
 import dev.refinery.schemas.RewardModelPair;
+import dev.refinery.schemas.TopicReader;
 import dev.refinery.schemas.Topics;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -18,13 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongConsumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * The current reward-model pairs: {@code feedback.rm-pairs.v1} read to its end (read_committed),
@@ -68,46 +62,19 @@ public final class RewardPairs {
    */
   public static RewardPairs read(String bootstrapServers, LongConsumer progress) {
     RewardPairs pairs = new RewardPairs();
-    try (KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                false,
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                5000,
-                ConsumerConfig.CLIENT_ID_CONFIG,
-                "refinery-feedback-export"),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
-      List<PartitionInfo> infos =
-          consumer.partitionsFor(Topics.FEEDBACK_RM_PAIRS.name(), Duration.ofSeconds(15));
-      if (infos == null || infos.isEmpty()) {
-        throw new IllegalStateException(
-            Topics.FEEDBACK_RM_PAIRS.name()
-                + " does not exist at "
-                + bootstrapServers
-                + "; run refinery topics (or refinery up)");
-      }
-      List<TopicPartition> partitions =
-          infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+    TopicReader.readToEnd(
+        bootstrapServers,
+        Topics.FEEDBACK_RM_PAIRS,
+        "refinery-feedback-export",
+        Duration.ofMinutes(30),
+        record -> {
           try {
             pairs.add(AvroCodec.of(RewardModelPair.class).decode(record.value()));
           } catch (RecordDecodeException | NullPointerException e) {
             pairs.undecodable++;
           }
-        }
-        progress.accept(pairs.records);
-      }
-    }
+        },
+        progress);
     return pairs;
   }
 

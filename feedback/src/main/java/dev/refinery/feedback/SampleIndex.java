@@ -4,20 +4,17 @@ import dev.refinery.schemas.AvroCodec;
 import dev.refinery.schemas.Completion;
 import dev.refinery.schemas.RecordDecodeException;
 import dev.refinery.schemas.Sample;
+import dev.refinery.schemas.TopicReader;
 import dev.refinery.schemas.Topics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,18 +36,10 @@ final class SampleIndex implements AutoCloseable {
 
   SampleIndex(String bootstrapServers) {
     this.consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                false,
-                ConsumerConfig.CLIENT_ID_CONFIG,
-                "refinery-feedback-samples"),
-            new StringDeserializer(),
-            new ByteArrayDeserializer());
+        TopicReader.consumer(
+            bootstrapServers,
+            "refinery-feedback-samples",
+            Topics.FEEDBACK_SAMPLES.maxMessageBytes());
     this.thread = new Thread(this::run, "feedback-sample-index");
     thread.setDaemon(true);
   }
@@ -64,8 +53,6 @@ final class SampleIndex implements AutoCloseable {
   private void run() {
     try {
       List<TopicPartition> partitions = partitions();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
       while (!closed) {
         for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
@@ -93,10 +80,11 @@ final class SampleIndex implements AutoCloseable {
 
   private List<TopicPartition> partitions() {
     while (!closed) {
-      List<PartitionInfo> infos =
-          consumer.partitionsFor(Topics.FEEDBACK_SAMPLES.name(), Duration.ofSeconds(10));
-      if (infos != null && !infos.isEmpty()) {
-        return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      List<TopicPartition> partitions =
+          TopicReader.assignFromBeginning(
+              consumer, Topics.FEEDBACK_SAMPLES.name(), Duration.ofSeconds(10));
+      if (!partitions.isEmpty()) {
+        return partitions;
       }
       LOG.warn("{} does not exist yet; run refinery topics", Topics.FEEDBACK_SAMPLES.name());
       try {

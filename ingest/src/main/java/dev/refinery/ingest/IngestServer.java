@@ -11,8 +11,6 @@ import dev.refinery.metrics.MetricsHttp;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -136,7 +134,7 @@ public final class IngestServer implements AutoCloseable {
         reply(exchange, 404, error(e.getMessage()));
         return;
       }
-      byte[] body = readBody(exchange.getRequestBody(), config.httpMaxBodyBytes());
+      byte[] body = MetricsHttp.readBody(exchange.getRequestBody(), config.httpMaxBodyBytes());
       if (body == null) {
         reply(
             exchange,
@@ -274,16 +272,6 @@ public final class IngestServer implements AutoCloseable {
   private static String contentType(HttpExchange exchange) {
     String type = exchange.getRequestHeaders().getFirst("Content-Type");
     return type == null ? "application/json" : type.toLowerCase(Locale.ROOT);
-  }
-
-  /** The body, or {@code null} if it is longer than {@code max}. */
-  private static byte[] readBody(InputStream in, int max) throws IOException {
-    byte[] body = in.readNBytes(max + 1);
-    if (body.length > max) {
-      in.transferTo(OutputStream.nullOutputStream());
-      return null;
-    }
-    return body;
   }
 
   private static ObjectNode error(String message) {

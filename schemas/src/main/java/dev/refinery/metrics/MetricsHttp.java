@@ -54,6 +54,19 @@ public final class MetricsHttp implements AutoCloseable {
     return HttpServer.create(new InetSocketAddress(port), backlog);
   }
 
+  /**
+   * A request body, or {@code null} if it is longer than {@code max} (the rest is read and dropped,
+   * so the connection stays usable).
+   */
+  public static byte[] readBody(java.io.InputStream in, int max) throws IOException {
+    byte[] body = in.readNBytes(max + 1);
+    if (body.length > max) {
+      in.transferTo(java.io.OutputStream.nullOutputStream());
+      return null;
+    }
+    return body;
+  }
+
   /** Adds {@code /metrics} and {@code /health} to a server that has other endpoints too. */
   public static void register(
       HttpServer server, PrometheusMeterRegistry registry, Supplier<Health> health) {
