@@ -165,6 +165,8 @@ public final class FeedbackGateway implements AutoCloseable {
                 ? null
                 : MetricsHttp.readBody(exchange.getRequestBody(), config.httpMaxBodyBytes());
         if (body == null) {
+          // the rest of the body is not read: the connection cannot carry another request
+          exchange.getResponseHeaders().set("Connection", "close");
           throw new BadPayload(
               413,
               null,

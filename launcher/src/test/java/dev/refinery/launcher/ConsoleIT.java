@@ -209,6 +209,61 @@ class ConsoleIT {
 
   @Test
   @Order(3)
+  void trainingRunsOnTheMetricsTopicAreChartedAndFitted() throws Exception {
+    // five small runs, two ranks each, reporting their parameter count; final losses on a power law
+    try (org.apache.kafka.clients.producer.KafkaProducer<String, byte[]> producer =
+        new org.apache.kafka.clients.producer.KafkaProducer<>(
+            Map.of("bootstrap.servers", pipeline.bootstrapServers()),
+            new org.apache.kafka.common.serialization.StringSerializer(),
+            new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+      for (int r = 0; r < 5; r++) {
+        double params = 1e7 * Math.pow(4, r);
+        for (int step = 0; step <= 20; step++) {
+          for (int rank = 0; rank < 2; rank++) {
+            long tokens = (long) (params * 20 / 2 * (step + 1) / 21.0);
+            double compute = 6 * params * tokens * 2;
+            dev.refinery.schemas.TrainerMetric m =
+                dev.refinery.schemas.TrainerMetric.newBuilder()
+                    .setRunId("small-" + r)
+                    .setRank(rank)
+                    .setStep(step)
+                    .setLoss(2e2 * Math.pow(compute, -0.12) + 1.9)
+                    .setTokensSeen(tokens)
+                    .setLearningRate(3e-4)
+                    .setStepTimeMs(100.0)
+                    .setDataWaitMs(rank == 0 ? 1.0 : 4.0)
+                    .setRecordedAt(java.time.Instant.now())
+                    .setValues(Map.of("params", params))
+                    .build();
+            producer.send(
+                new org.apache.kafka.clients.producer.ProducerRecord<>(
+                    Topics.TRAINER_METRICS.name(),
+                    m.getRunId(),
+                    Topics.TRAINER_METRICS.serialize(m)));
+          }
+        }
+      }
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    JsonNode runs = api("/api/snapshot").get("runs");
+    while (runs.size() < 5 || runs.get(4).get("step").asLong() < 20) {
+      assertThat(System.nanoTime()).as("runs on the console").isLessThan(deadline);
+      Thread.sleep(300);
+      runs = api("/api/snapshot").get("runs");
+    }
+    JsonNode first = runs.get(0);
+    assertThat(first.get("curve")).hasSize(21);
+    assertThat(first.get("ranks").get(1).get("data_wait_fraction").asDouble())
+        .isCloseTo(0.04, org.assertj.core.api.Assertions.within(1e-9));
+    JsonNode fit = api("/api/scaling?source=runs&form=power");
+    assertThat(fit.get("runs").asInt()).isEqualTo(5);
+    double target = fit.at("/forecast/compute").asDouble();
+    double truth = 2e2 * Math.pow(target, -0.12) + 1.9;
+    assertThat(fit.at("/forecast/loss").asDouble()).isBetween(truth * 0.98, truth * 1.02);
+  }
+
+  @Test
+  @Order(4)
   void headlessChromiumSeesTheLiveFiguresInTheCharts() throws Exception {
     String chromium = chromium();
     Assumptions.assumeTrue(

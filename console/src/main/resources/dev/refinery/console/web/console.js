@@ -89,6 +89,9 @@ function render(s) {
     xAxis: {type: 'log', name: 'tokens', nameLocation: 'middle', nameGap: 20}, yAxis: {type: 'value', name: 'loss', scale: true},
     series: s.runs.map(r => ({name: r.run, type: 'line', showSymbol: false, data: r.curve.filter(p => p[2] != null && p[1] > 0).map(p => [p[1], p[2]])}))
   }, true);
+    // every rank takes one batch a step
+  const consumed = s.runs.map(r => [r.run, r.ranks.reduce((a, k) => a + k.step + 1, 0)]);
+  bars('run-batches', consumed.length ? consumed : [['(no runs yet)', 0]], {left: 110});
   const waits = s.runs.flatMap(r => r.ranks.map(k => [`${r.run} · rank ${k.rank}`, Math.round(k.data_wait_fraction * 10000) / 100]));
   bars('wait', waits.length ? waits : [['(no runs yet)', 0]], {left: 150});
 
