@@ -93,7 +93,12 @@ final class JoinProcessor implements Processor<String, byte[], String, Joined> {
     samples.put(id, bytes);
     metrics.joined("sample");
     for (PreferenceLabel label : labelsOf(id)) {
-      pairs(sample, label, bytes, now, "waiting label");
+      pairs(
+          sample,
+          label,
+          AvroCodec.of(PreferenceLabel.class).encode(label),
+          now,
+          "label " + label.getLabelId() + ", held until its sample came");
     }
     Map<String, List<RbrmJudgement>> byRubric = new TreeMap<>();
     for (RbrmJudgement j : judgementsOf(id + SEP)) {
