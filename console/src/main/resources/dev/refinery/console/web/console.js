@@ -56,8 +56,8 @@ function render(s) {
   const keys = [...new Set(s.rejections.per_minute.flatMap(m => Object.keys(m.counts)))];
   chart('rejections-time').setOption({
     grid: {left: 40, right: 20, top: 60, bottom: 25}, tooltip: {trigger: 'axis'}, legend: {top: 0, type: 'scroll'},
-    xAxis: {type: 'time'}, yAxis: {type: 'value'},
-    series: keys.map(k => ({name: k, type: 'bar', stack: 'r', data: s.rejections.per_minute.map(m => [m.t, m.counts[k] || 0])}))
+        xAxis: {type: 'category', data: s.rejections.per_minute.map(m => m.t.slice(5, 16).replace('T', ' '))}, yAxis: {type: 'value'},
+    series: keys.map(k => ({name: k, type: 'bar', stack: 'r', data: s.rejections.per_minute.map(m => m.counts[k] || 0)}))
   }, true);
   const rules = s.rejections.by_rule.slice().sort((a, b) => a.count - b.count).map(r => [`${r.stage} · ${r.reason}`, r.count]);
   bars('rejections-rules', rules, {left: 230});
@@ -86,7 +86,8 @@ function render(s) {
 
   chart('loss').setOption({
     grid: {left: 50, right: 20, top: 40, bottom: 30}, tooltip: {trigger: 'axis'}, legend: {top: 0, type: 'scroll'},
-    xAxis: {type: 'log', name: 'tokens', nameLocation: 'middle', nameGap: 20}, yAxis: {type: 'value', name: 'loss', scale: true},
+        xAxis: {type: 'log', name: 'tokens', nameLocation: 'middle', nameGap: 20, axisLabel: {formatter: v => Number(v).toExponential(0)}},
+    yAxis: {type: 'value', name: 'loss', scale: true},
     series: s.runs.map(r => ({name: r.run, type: 'line', showSymbol: false, data: r.curve.filter(p => p[2] != null && p[1] > 0).map(p => [p[1], p[2]])}))
   }, true);
     // every rank takes one batch a step
@@ -130,7 +131,8 @@ async function fit(ev) {
     `loss ${f.loss.toFixed(4)}  [${f.low.toFixed(4)}, ${f.high.toFixed(4)}]`;
   chart('scaling').setOption({
     grid: {left: 55, right: 20, top: 30, bottom: 35}, tooltip: {trigger: 'item'}, legend: {top: 0},
-    xAxis: {type: 'log', name: 'compute (FLOPs)', nameLocation: 'middle', nameGap: 22}, yAxis: {type: 'log', name: 'loss', scale: true},
+        xAxis: {type: 'log', name: 'compute (FLOPs)', nameLocation: 'middle', nameGap: 22, axisLabel: {formatter: v => Number(v).toExponential(0)}},
+    yAxis: {type: 'log', name: 'loss', scale: true},
     series: [
       {name: 'runs', type: 'scatter', symbolSize: 5, data: r.points.filter(x => !x.excluded).map(x => [x.compute, x.loss])},
       {name: 'left out', type: 'scatter', symbolSize: 5, itemStyle: {color: '#bbb'}, data: r.points.filter(x => x.excluded).map(x => [x.compute, x.loss])},
