@@ -31,7 +31,9 @@ final class SettingsCommand implements Callable<Integer> {
             new Module("ingest", settings.ingest()),
             new Module("dedup-filter", settings.dedup()),
             new Module("tokenizer", settings.tokenizer()),
-            new Module("trainer-bridge", settings.bridge()));
+            new Module("trainer-bridge", settings.bridge()),
+            new Module("feedback", settings.feedback()),
+            new Module("console", settings.console()));
     for (Module module : modules) {
       out.printf("%n%s%n", module.name());
       for (ConfigDef.ConfigKey key : module.config().definition().configKeys().values()) {
