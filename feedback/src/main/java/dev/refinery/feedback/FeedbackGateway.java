@@ -180,14 +180,21 @@ public final class FeedbackGateway implements AutoCloseable {
         if (!reply.records().isEmpty()) {
           try {
             writer.write(reply.records()).get(WRITE_TIMEOUT_S, TimeUnit.SECONDS);
-          } catch (ExecutionException | TimeoutException e) {
-            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+          } catch (ExecutionException e) {
             throw new BadPayload(
                 503,
                 null,
                 "Kafka did not take the records ("
-                    + cause.getMessage()
+                    + e.getCause().getMessage()
                     + "); nothing of this request was written: send it again");
+          } catch (TimeoutException e) {
+            throw new BadPayload(
+                503,
+                null,
+                "Kafka did not confirm the records in "
+                    + WRITE_TIMEOUT_S
+                    + " s; they may still be written. Sending the request again is safe: a label"
+                    + " or judgement with the same id and revision changes nothing");
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BadPayload(503, null, "the gateway is shutting down; send it again");
@@ -206,6 +213,10 @@ public final class FeedbackGateway implements AutoCloseable {
           error.put("field", e.field());
         }
         reply(exchange, status, error);
+      } catch (RuntimeException e) {
+        LOG.error("feedback request to {} failed", endpoint, e);
+        status = 500;
+        reply(exchange, status, JSON.createObjectNode().put("error", "internal error: " + e));
       }
     } catch (RuntimeException e) {
       LOG.error("feedback request to {} failed", endpoint, e);
