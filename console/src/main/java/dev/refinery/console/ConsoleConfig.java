@@ -73,7 +73,7 @@ public final class ConsoleConfig extends RefineryConfig {
       services.put(
           entry.substring(0, eq).trim(), entry.substring(eq + 1).trim().replaceAll("/+$", ""));
     }
-    this.services = Map.copyOf(services);
+    this.services = java.util.Collections.unmodifiableMap(services);
   }
 
   public int httpPort() {
@@ -86,12 +86,7 @@ public final class ConsoleConfig extends RefineryConfig {
 
   /** Service name to base URL, in the configured order. */
   public Map<String, String> services() {
-    Map<String, String> ordered = new LinkedHashMap<>();
-    for (String entry : getList(SERVICES)) {
-      String name = entry.substring(0, entry.indexOf('=')).trim();
-      ordered.put(name, services.get(name));
-    }
-    return ordered;
+    return services;
   }
 
   public long lagBehind() {

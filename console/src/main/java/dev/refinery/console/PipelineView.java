@@ -65,7 +65,7 @@ final class PipelineView implements AutoCloseable {
   private final Deque<ObjectNode> examples = new ArrayDeque<>();
   private final Map<String, long[]> streams =
       new TreeMap<>(); // batches, tokens, padding, positions
-  private final Map<String, Long> tokensBySource = new TreeMap<>();
+
   private final Map<String, Long> tokensByLicence = new TreeMap<>();
   private final Map<String, Run> runs = new TreeMap<>();
   private final Set<String> assigned = new HashSet<>();
@@ -254,15 +254,12 @@ final class PipelineView implements AutoCloseable {
     for (DocumentSpan span : b.getSpans()) {
       s[1] += span.getLength();
       Source src = span.getSource();
-      String name = src == null ? "(none)" : src.getName();
-      tokensBySource.merge(name, (long) span.getLength(), Long::sum);
+
       tokensByLicence.merge(
           src == null ? "(unknown)" : licence(src.getLicence()),
           (long) span.getLength(),
           Long::sum);
-      if (src != null) {
-        source(src)[3] += span.getLength();
-      }
+      source(src)[3] += span.getLength();
     }
   }
 
@@ -383,7 +380,12 @@ final class PipelineView implements AutoCloseable {
                 .put("padding", v[2])
                 .put("positions", v[3]));
     ObjectNode bySource = tokens.putObject("by_source");
-    tokensBySource.forEach(bySource::put);
+    sources.forEach(
+        (name, c) -> {
+          if (c[3] > 0) {
+            bySource.put(name, c[3]);
+          }
+        });
     ObjectNode byLicence = tokens.putObject("by_licence");
     tokensByLicence.forEach(byLicence::put);
     ArrayNode runList = out.putArray("runs");

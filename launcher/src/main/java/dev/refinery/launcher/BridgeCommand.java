@@ -129,10 +129,7 @@ final class BridgeCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       Settings settings = global.load();
       BridgeServer server = startBridge(settings, out);
-      out.println("Ctrl-C stops.");
-      out.flush();
-      UntilStopped.await("refinery-bridge", server::close);
-      return 0;
+      return UntilStopped.serve(out, "refinery-bridge", server::close);
     }
   }
 

@@ -23,10 +23,7 @@ final class ConsoleCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     ConsoleServer console = start(global.load(), out);
-    out.println("Ctrl-C stops.");
-    out.flush();
-    UntilStopped.await("refinery-console", console::close);
-    return 0;
+    return UntilStopped.serve(out, "refinery-console", console::close);
   }
 
   static ConsoleServer start(Settings settings, PrintWriter out) throws java.io.IOException {

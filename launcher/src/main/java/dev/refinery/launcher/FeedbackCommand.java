@@ -51,10 +51,7 @@ final class FeedbackCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       Settings settings = global.load();
       FeedbackService service = start(settings, out);
-      out.println("Ctrl-C stops.");
-      out.flush();
-      UntilStopped.await("refinery-feedback", service::close);
-      return 0;
+      return UntilStopped.serve(out, "refinery-feedback", service::close);
     }
   }
 

@@ -14,6 +14,15 @@ final class UntilStopped {
 
   private UntilStopped() {}
 
+  /** Says "Ctrl-C stops.", then {@link #await}s; the exit status of a command that served. */
+  static int serve(java.io.PrintWriter out, String name, Stoppable running)
+      throws InterruptedException {
+    out.println("Ctrl-C stops.");
+    out.flush();
+    await(name, running);
+    return 0;
+  }
+
   /**
    * Blocks until the JVM is asked to stop; {@code running} is stopped first, in the shutdown hook.
    */
