@@ -3,19 +3,12 @@ package dev.refinery.ingest;
 import java.io.IOException;
 
 /** JSONL (also .gz and .zst): one JSON object per line; blank lines are not records. */
-final class JsonlReader implements DocumentReader {
-  private final LineReader lines;
-  private final Decompression.Counted in;
+final class JsonlReader extends LineDocumentReader {
   private final JsonlFormat format;
-  private final Rejector rejector;
-  private final String name;
 
   JsonlReader(Decompression.Counted in, String name, IngestConfig config, Rejector rejector) {
-    this.in = in;
-    this.lines = new LineReader(in, config.maxDocumentBytes());
+    super(in, name, config, rejector);
     this.format = new JsonlFormat(config);
-    this.rejector = rejector;
-    this.name = name;
   }
 
   @Override
@@ -28,26 +21,6 @@ final class JsonlReader implements DocumentReader {
     return null;
   }
 
-  @Override
-  public long bytesRead() {
-    return in.bytes();
-  }
-
-  @Override
-  public long fileBytes() {
-    return in.fileBytes();
-  }
-
-  @Override
-  public String position() {
-    return name + "@" + lines.offset();
-  }
-
-  @Override
-  public byte[] unfinishedRecord() {
-    return lines.partialLine();
-  }
-
   private static boolean isBlank(byte[] bytes) {
     for (byte b : bytes) {
       if (b != ' ' && b != '\t' && b != '\r') {
@@ -55,10 +28,5 @@ final class JsonlReader implements DocumentReader {
       }
     }
     return true;
-  }
-
-  @Override
-  public void close() throws IOException {
-    lines.close();
   }
 }

@@ -17,19 +17,12 @@ import java.util.Map;
  * ends may be CRLF or LF, and a wrong {@code Content-Length} (common in hand-edited and re-encoded
  * files) does not derail the rest of the file.
  */
-final class WetReader implements DocumentReader {
-  private final Decompression.Counted in;
-  private final LineReader lines;
-  private final String name;
-  private final Rejector rejector;
+final class WetReader extends LineDocumentReader {
   private LineReader.Line pending;
   private long recordOffset;
 
   WetReader(Decompression.Counted in, String name, IngestConfig config, Rejector rejector) {
-    this.in = in;
-    this.lines = new LineReader(in, config.maxDocumentBytes());
-    this.name = name;
-    this.rejector = rejector;
+    super(in, name, config, rejector);
   }
 
   @Override
@@ -174,30 +167,5 @@ final class WetReader implements DocumentReader {
     if (value != null) {
       map.put(key, value);
     }
-  }
-
-  @Override
-  public long bytesRead() {
-    return in.bytes();
-  }
-
-  @Override
-  public long fileBytes() {
-    return in.fileBytes();
-  }
-
-  @Override
-  public String position() {
-    return name + "@" + lines.offset();
-  }
-
-  @Override
-  public byte[] unfinishedRecord() {
-    return lines.partialLine();
-  }
-
-  @Override
-  public void close() throws IOException {
-    lines.close();
   }
 }
