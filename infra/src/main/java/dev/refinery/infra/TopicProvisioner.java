@@ -16,7 +16,9 @@ import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 
@@ -80,6 +82,7 @@ public final class TopicProvisioner {
           // created by someone else meanwhile: check it like any existing topic below
         }
       }
+      awaitLeaders(results.keySet(), wanted);
       List<String> toCheck = wanted.keySet().stream().filter(t -> !results.containsKey(t)).toList();
       results.putAll(check(toCheck, wanted));
       List<Result> ordered = new ArrayList<>();
@@ -151,6 +154,26 @@ public final class TopicProvisioner {
       awaitConfigs(alterations.keySet(), wanted);
     }
     return results;
+  }
+
+  /**
+   * A created topic is in the metadata log before its leaders have taken their partitions on: until
+   * then a produce gets NOT_LEADER_OR_FOLLOWER, and an idempotent producer that pipelines batches
+   * can have a later batch accepted before the refused first one, which it then retries as out of
+   * order until its delivery timeout drops the records. Provisioning returns when every new
+   * partition answers a ListOffsets from its leader, which the Admin client retries until it does.
+   */
+  private void awaitLeaders(Collection<String> topics, Map<String, TopicBinding<?, ?>> wanted)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    Map<TopicPartition, OffsetSpec> partitions = new LinkedHashMap<>();
+    for (String topic : topics) {
+      for (int p = 0; p < wanted.get(topic).partitions(); p++) {
+        partitions.put(new TopicPartition(topic, p), OffsetSpec.latest());
+      }
+    }
+    if (!partitions.isEmpty()) {
+      admin.listOffsets(partitions).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+    }
   }
 
   /** Config changes reach the brokers through the metadata log: wait until they read back. */

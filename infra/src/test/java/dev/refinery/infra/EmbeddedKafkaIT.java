@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
@@ -95,6 +96,50 @@ class EmbeddedKafkaIT {
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("is taken")
           .hasMessageContaining("--bootstrap-servers");
+    }
+  }
+
+  /**
+   * Provisioned means writable: a burst sent the moment provisioning returns is accepted whole.
+   * (Before provisioning awaited the new partitions' leaders, a pipelining idempotent producer
+   * could have its first batch refused as NOT_LEADER_OR_FOLLOWER and a later one accepted, and then
+   * lost the refused records to out-of-order retries.)
+   */
+  @Test
+  void aBurstSentRightAfterProvisioningIsAcceptedWhole() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.startEphemeral(dir);
+        Admin admin = kafka.admin();
+        KafkaProducer<String, String> producer =
+            new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                new StringSerializer(),
+                new StringSerializer())) {
+      for (int round = 0; round < 5; round++) {
+        TopicBinding<String, ?> topic = Topics.tokens("burst" + round);
+        new TopicProvisioner(admin).provision(List.of(topic));
+        List<Future<?>> sent = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+          sent.add(producer.send(new ProducerRecord<>(topic.name(), "k" + i, "v" + i)));
+        }
+        for (var f : sent) {
+          f.get(30, TimeUnit.SECONDS);
+        }
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (int p = 0; p < topic.partitions(); p++) {
+          partitions.add(new TopicPartition(topic.name(), p));
+        }
+        Map<TopicPartition, Long> ends;
+        try (KafkaConsumer<String, String> consumer =
+            new KafkaConsumer<>(
+                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                new StringDeserializer(),
+                new StringDeserializer())) {
+          ends = consumer.endOffsets(partitions);
+        }
+        assertThat(ends.values().stream().mapToLong(Long::longValue).sum())
+            .as("records on %s", topic.name())
+            .isEqualTo(400);
+      }
     }
   }
 

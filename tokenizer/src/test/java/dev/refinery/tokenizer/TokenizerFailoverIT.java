@@ -15,14 +15,21 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TransactionState;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -106,10 +113,15 @@ class TokenizerFailoverIT {
             Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
             new StringSerializer(),
             new ByteArraySerializer())) {
+      List<Future<?>> sent = new ArrayList<>();
       for (Document d : docs) {
-        producer.send(
-            new ProducerRecord<>(
-                Topics.CORPUS_CLEAN.name(), d.getId(), Topics.CORPUS_CLEAN.serialize(d)));
+        sent.add(
+            producer.send(
+                new ProducerRecord<>(
+                    Topics.CORPUS_CLEAN.name(), d.getId(), Topics.CORPUS_CLEAN.serialize(d))));
+      }
+      for (var f : sent) {
+        f.get(); // a document the broker refused is the test's input lost, not the job's
       }
     }
     TokenizerJob tokenizerJob = TokenizerJob.onKafka(config);
@@ -125,8 +137,9 @@ class TokenizerFailoverIT {
         batches = kafka.values(Topics.tokens("web"));
       }
       assertThat(FailOnce.FAILED).as("the job failed once").isTrue();
-      assertThat(complete(batches, byId))
-          .as("every document fully in spans after the restore")
+      boolean complete = complete(batches, byId);
+      assertThat(complete)
+          .as("every document fully in spans after the restore%s", complete ? "" : diagnosis(job))
           .isTrue();
 
       // batches spread over the topic's partitions by id: their indexes, sorted, run on without a
@@ -157,6 +170,44 @@ class TokenizerFailoverIT {
     } finally {
       job.cancel().get();
     }
+  }
+
+  /** What a stuck run looks like from outside: the job, offsets, open transactions. */
+  private static String diagnosis(JobClient job) throws Exception {
+    StringBuilder out = new StringBuilder("\n");
+    out.append("job status: ").append(job.getJobStatus().get()).append('\n');
+    for (String isolation : List.of("read_committed", "read_uncommitted")) {
+      try (KafkaConsumer<byte[], byte[]> consumer =
+          new KafkaConsumer<>(
+              Map.of(
+                  ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                  kafka.bootstrapServers(),
+                  ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                  isolation),
+              new ByteArrayDeserializer(),
+              new ByteArrayDeserializer())) {
+        for (String topic : List.of(Topics.CORPUS_CLEAN.name(), Topics.tokens("web").name())) {
+          List<TopicPartition> partitions =
+              consumer.partitionsFor(topic).stream()
+                  .map(i -> new TopicPartition(i.topic(), i.partition()))
+                  .toList();
+          out.append(isolation)
+              .append(" end offsets: ")
+              .append(consumer.endOffsets(partitions))
+              .append('\n');
+        }
+      }
+    }
+    try (Admin admin = kafka.kafka().admin()) {
+      admin.listTransactions().all().get().stream()
+          .filter(
+              t ->
+                  t.state() != TransactionState.EMPTY
+                      && t.state() != TransactionState.COMPLETE_COMMIT
+                      && t.state() != TransactionState.COMPLETE_ABORT)
+          .forEach(t -> out.append("open transaction: ").append(t).append('\n'));
+    }
+    return out.toString();
   }
 
   static boolean complete(List<TokenBatch> batches, Map<String, Document> docs) {
