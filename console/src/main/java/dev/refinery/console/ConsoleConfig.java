@@ -1,6 +1,7 @@
 package dev.refinery.console;
 
-import dev.refinery.config.RefineryConfig;
+import dev.refinery.runtime.config.RefineryConfig;
+import dev.refinery.runtime.http.HttpSettings;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigDef;
@@ -23,42 +24,41 @@ public final class ConsoleConfig extends RefineryConfig {
           + "feedback=http://localhost:8475";
 
   public static final ConfigDef DEFINITION =
-      withBootstrapServers(new ConfigDef())
-          .define(
-              HTTP_PORT,
-              Type.INT,
-              8476,
-              ConfigDef.Range.between(0, 65535),
-              Importance.HIGH,
-              "Port of the console (pages, /api/*, /metrics, /health); 0 any free port.")
-          .define(
-              REFRESH_MS,
-              Type.LONG,
-              2000L,
-              ConfigDef.Range.between(200, 600_000),
-              Importance.MEDIUM,
-              "How often offsets, lag and the services' health are sampled, and the pages refresh.")
-          .define(
-              SERVICES,
-              Type.LIST,
-              DEFAULT_SERVICES,
-              Importance.MEDIUM,
-              "Services to watch, name=base URL: their /health says up or down (the tokenizer's"
-                  + " Flink reporter has /metrics only).")
-          .define(
-              LAG_BEHIND,
-              Type.LONG,
-              10_000L,
-              ConfigDef.Range.atLeast(1),
-              Importance.MEDIUM,
-              "A consumer group this many records behind the end of its topics is shown as behind.")
-          .define(
-              EXAMPLES,
-              Type.INT,
-              200,
-              ConfigDef.Range.between(1, 10_000),
-              Importance.LOW,
-              "How many recent rejections the console keeps to open as examples.");
+      HttpSettings.define(
+          withBootstrapServers(new ConfigDef())
+              .define(
+                  REFRESH_MS,
+                  Type.LONG,
+                  2000L,
+                  ConfigDef.Range.between(200, 600_000),
+                  Importance.MEDIUM,
+                  "How often offsets, lag and the services' health are sampled, and the pages refresh.")
+              .define(
+                  SERVICES,
+                  Type.LIST,
+                  DEFAULT_SERVICES,
+                  Importance.MEDIUM,
+                  "Services to watch, name=base URL: their /health says up or down (the tokenizer's"
+                      + " Flink reporter has /metrics only).")
+              .define(
+                  LAG_BEHIND,
+                  Type.LONG,
+                  10_000L,
+                  ConfigDef.Range.atLeast(1),
+                  Importance.MEDIUM,
+                  "A consumer group this many records behind the end of its topics is shown as behind.")
+              .define(
+                  EXAMPLES,
+                  Type.INT,
+                  200,
+                  ConfigDef.Range.between(1, 10_000),
+                  Importance.LOW,
+                  "How many recent rejections the console keeps to open as examples."),
+          "console.",
+          "console (pages, /api/*, /metrics, /health)",
+          8476,
+          false,
+          8L * 1024 * 1024);
 
   private final Map<String, String> services;
 
@@ -78,6 +78,11 @@ public final class ConsoleConfig extends RefineryConfig {
 
   public int httpPort() {
     return getInt(HTTP_PORT);
+  }
+
+  /** Where and how the HTTP service listens. */
+  public HttpSettings http() {
+    return HttpSettings.from(this, "console.");
   }
 
   public long refreshMs() {

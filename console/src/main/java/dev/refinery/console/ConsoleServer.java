@@ -3,20 +3,18 @@ package dev.refinery.console;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import dev.refinery.metrics.MetricsHttp;
+import dev.refinery.runtime.http.Exchange;
+import dev.refinery.runtime.http.Health;
+import dev.refinery.runtime.http.HttpError;
+import dev.refinery.runtime.http.HttpServer;
+import dev.refinery.runtime.http.Metrics;
+import dev.refinery.runtime.service.Service;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *       /api/scaling/points} (a CSV body) sets the imported runs.
  * </ul>
  */
-public final class ConsoleServer implements AutoCloseable {
+public final class ConsoleServer implements Service {
   private static final Logger LOG = LoggerFactory.getLogger(ConsoleServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   static final String ECHARTS = "META-INF/resources/_static/echarts/6.0.0/dist/echarts.min.js";
@@ -51,7 +49,6 @@ public final class ConsoleServer implements AutoCloseable {
   private final PipelineView view;
   private final StageVitals vitals;
   private final HttpServer server;
-  private final ExecutorService executor;
   private volatile List<ScalingPoints.Point> imported = List.of();
 
   private ConsoleServer(ConsoleConfig config, PipelineView view, StageVitals vitals)
@@ -59,15 +56,7 @@ public final class ConsoleServer implements AutoCloseable {
     this.config = config;
     this.view = view;
     this.vitals = vitals;
-    this.server = MetricsHttp.server(config.httpPort(), 64);
-    this.executor = Executors.newFixedThreadPool(4, r -> new Thread(r, "console-http"));
-    server.setExecutor(executor);
-    server.createContext("/", this::page);
-    server.createContext("/vendor/echarts.min.js", e -> resource(e, ECHARTS, "text/javascript"));
-    server.createContext("/api/snapshot", e -> json(e, 200, snapshot()));
-    server.createContext("/api/health", this::health);
-    server.createContext("/api/scaling", this::scaling);
-    PrometheusMeterRegistry registry = MetricsHttp.registry();
+    PrometheusMeterRegistry registry = Metrics.registry();
     for (String[] g : new String[][] {{"raw", "0"}, {"clean", "1"}, {"rejected", "2"}}) {
       int i = Integer.parseInt(g[1]);
       Gauge.builder("refinery.console.documents", view, v -> v.totals()[i])
@@ -75,10 +64,24 @@ public final class ConsoleServer implements AutoCloseable {
           .tag("topic", g[0])
           .register(registry);
     }
-    MetricsHttp.register(
-        server,
-        registry,
-        () -> new MetricsHttp.Health(true, Map.of("kafka", config.bootstrapServers())));
+    HttpServer.Builder http = HttpServer.builder("console", config.http());
+    PAGES.forEach(
+        (path, file) ->
+            http.resource(path, "dev/refinery/console/web/" + file, type(file), "no-cache"));
+    this.server =
+        http.resource("/vendor/echarts.min.js", ECHARTS, "text/javascript", "max-age=86400")
+            .get("/api/snapshot", e -> json(e, 200, snapshot()))
+            .get("/api/health", e -> json(e, 200, vitals.health()))
+            .get("/api/scaling", this::scaling)
+            .post("/api/scaling/points", this::points)
+            .metrics(registry, () -> new Health(true, Map.of("kafka", config.bootstrapServers())))
+            .start();
+  }
+
+  private static String type(String file) {
+    return file.endsWith(".html")
+        ? "text/html; charset=utf-8"
+        : file.endsWith(".css") ? "text/css" : "text/javascript";
   }
 
   /** Starts reading the topics, sampling the stages and serving the pages. */
@@ -87,7 +90,6 @@ public final class ConsoleServer implements AutoCloseable {
     StageVitals vitals = new StageVitals(config).start();
     try {
       ConsoleServer server = new ConsoleServer(config, view, vitals);
-      server.server.start();
       LOG.info("console on port {}", server.port());
       return server;
     } catch (IOException | RuntimeException e) {
@@ -98,7 +100,7 @@ public final class ConsoleServer implements AutoCloseable {
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
   /** The whole snapshot the dashboard shows. */
@@ -112,46 +114,20 @@ public final class ConsoleServer implements AutoCloseable {
     return out;
   }
 
-  private void page(HttpExchange exchange) throws IOException {
-    String file = PAGES.get(exchange.getRequestURI().getPath());
-    if (file == null) {
-      json(
-          exchange,
-          404,
-          JSON.createObjectNode().put("error", "no page " + exchange.getRequestURI().getPath()));
-      return;
-    }
-    String type =
-        file.endsWith(".html")
-            ? "text/html; charset=utf-8"
-            : file.endsWith(".css") ? "text/css" : "text/javascript";
-    resource(exchange, "dev/refinery/console/web/" + file, type);
-  }
-
-  private void health(HttpExchange exchange) throws IOException {
-    ObjectNode health = vitals.health();
-    json(exchange, 200, health);
-  }
-
-  private void scaling(HttpExchange exchange) throws IOException {
+  private void points(Exchange exchange) throws HttpError {
+    List<ScalingPoints.Point> points;
     try {
-      if (exchange.getRequestURI().getPath().equals("/api/scaling/points")) {
-        if (!exchange.getRequestMethod().equals("POST")) {
-          json(exchange, 405, JSON.createObjectNode().put("error", "POST a CSV of runs"));
-          return;
-        }
-        byte[] body = exchange.getRequestBody().readNBytes(8 * 1024 * 1024 + 1);
-        if (body.length > 8 * 1024 * 1024) {
-          json(exchange, 413, JSON.createObjectNode().put("error", "the CSV is over 8 MiB"));
-          return;
-        }
-        List<ScalingPoints.Point> points =
-            ScalingPoints.parse(new String(body, StandardCharsets.UTF_8));
-        imported = List.copyOf(points);
-        json(exchange, 200, JSON.createObjectNode().put("runs", points.size()));
-        return;
-      }
-      Map<String, String> q = query(exchange.getRequestURI().getRawQuery());
+      points = ScalingPoints.parse(new String(exchange.body(), StandardCharsets.UTF_8));
+    } catch (IllegalArgumentException e) {
+      throw HttpError.unprocessable(null, e.getMessage());
+    }
+    imported = List.copyOf(points);
+    json(exchange, 200, JSON.createObjectNode().put("runs", points.size()));
+  }
+
+  private void scaling(Exchange exchange) throws HttpError {
+    try {
+      Map<String, String> q = exchange.query();
       String source = q.getOrDefault("source", imported.isEmpty() ? "runs" : "csv");
       List<ScalingPoints.Point> runs =
           switch (source) {
@@ -161,16 +137,12 @@ public final class ConsoleServer implements AutoCloseable {
                 throw new IllegalArgumentException("source '" + source + "' is not runs or csv");
           };
       if (runs.isEmpty()) {
-        json(
-            exchange,
-            404,
-            JSON.createObjectNode()
-                .put(
-                    "error",
-                    source.equals("runs")
-                        ? "no completed runs with a parameter count on trainer.metrics.v1 (report values.params); or import a CSV: POST /api/scaling/points"
-                        : "no runs imported: POST a CSV to /api/scaling/points"));
-        return;
+        throw HttpError.notFound(
+            "source",
+            source.equals("runs")
+                ? "no completed runs with a parameter count on trainer.metrics.v1 (report"
+                    + " values.params); or import a CSV: POST /api/scaling/points"
+                : "no runs imported: POST a CSV to /api/scaling/points");
       }
       ObjectNode report =
           ScalingReport.fit(
@@ -183,7 +155,7 @@ public final class ConsoleServer implements AutoCloseable {
       report.put("source", source);
       json(exchange, 200, report);
     } catch (IllegalArgumentException e) {
-      json(exchange, 422, JSON.createObjectNode().put("error", e.getMessage()));
+      throw HttpError.unprocessable(null, e.getMessage());
     }
   }
 
@@ -199,51 +171,34 @@ public final class ConsoleServer implements AutoCloseable {
     }
   }
 
-  static Map<String, String> query(String raw) {
-    Map<String, String> q = new HashMap<>();
-    if (raw != null) {
-      for (String part : raw.split("&")) {
-        int eq = part.indexOf('=');
-        String k = URLDecoder.decode(eq < 0 ? part : part.substring(0, eq), StandardCharsets.UTF_8);
-        q.put(k, eq < 0 ? "" : URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8));
-      }
-    }
-    return q;
+  private static void json(Exchange exchange, int status, JsonNode body) {
+    exchange.header("Cache-Control", "no-cache");
+    exchange.json(status, body);
   }
 
-  private static void resource(HttpExchange exchange, String path, String type) throws IOException {
-    try (exchange;
-        InputStream in = ConsoleServer.class.getClassLoader().getResourceAsStream(path)) {
-      if (in == null) {
-        byte[] body = ("missing resource " + path).getBytes(StandardCharsets.UTF_8);
-        exchange.sendResponseHeaders(500, body.length);
-        exchange.getResponseBody().write(body);
-        return;
-      }
-      byte[] body = in.readAllBytes();
-      exchange.getResponseHeaders().add("Content-Type", type);
-      exchange
-          .getResponseHeaders()
-          .add("Cache-Control", path.contains("echarts") ? "max-age=86400" : "no-cache");
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-    }
+  @Override
+  public String name() {
+    return "console";
   }
 
-  private static void json(HttpExchange exchange, int status, JsonNode body) throws IOException {
-    try (exchange) {
-      byte[] bytes = JSON.writeValueAsBytes(body);
-      exchange.getResponseHeaders().add("Content-Type", "application/json");
-      exchange.getResponseHeaders().add("Cache-Control", "no-cache");
-      exchange.sendResponseHeaders(status, bytes.length);
-      exchange.getResponseBody().write(bytes);
-    }
+  @Override
+  public boolean ready() {
+    return true;
+  }
+
+  @Override
+  public Health health() {
+    return new Health(true, Map.of("kafka", config.bootstrapServers()));
+  }
+
+  @Override
+  public Map<String, java.net.URI> endpoints() {
+    return Map.of("http", server.uri().resolve("/"));
   }
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    server.close();
     view.close();
     vitals.close();
   }

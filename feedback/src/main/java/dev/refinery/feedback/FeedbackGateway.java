@@ -1,13 +1,14 @@
 package dev.refinery.feedback;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import dev.refinery.metrics.MetricsHttp;
+import dev.refinery.runtime.http.Exchange;
+import dev.refinery.runtime.http.Handler;
+import dev.refinery.runtime.http.Health;
+import dev.refinery.runtime.http.HttpError;
+import dev.refinery.runtime.http.HttpServer;
 import dev.refinery.schemas.PreferenceLabel;
 import dev.refinery.schemas.RbrmJudgement;
 import dev.refinery.schemas.Sample;
@@ -21,8 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -61,7 +60,6 @@ public final class FeedbackGateway implements AutoCloseable {
   private final Supplier<String> joiner;
   private final Clock clock;
   private final HttpServer server;
-  private final ExecutorService executor;
 
   private FeedbackGateway(
       FeedbackConfig config,
@@ -89,17 +87,16 @@ public final class FeedbackGateway implements AutoCloseable {
           "must be whsec_ and base64, as Argilla shows it");
     }
     this.clock = clock;
-    this.server = MetricsHttp.server(config.httpPort(), 128);
-    this.executor = Executors.newFixedThreadPool(16, r -> new Thread(r, "feedback-http"));
-    server.setExecutor(executor);
-    server.createContext("/v1/samples", e -> handle(e, "samples", this::samples));
-    server.createContext("/v1/labels", e -> handle(e, "labels", this::labels));
-    server.createContext("/v1/rbrm", e -> handle(e, "rbrm", this::judgements));
-    server.createContext(
-        "/v1/webhooks/label-studio", e -> handle(e, "label-studio", this::labelStudio));
-    server.createContext("/v1/webhooks/argilla", e -> handle(e, "argilla", this::argilla));
-    server.createContext("/v1/rubrics", this::rubrics);
-    MetricsHttp.register(server, registry, this::health);
+    this.server =
+        HttpServer.builder("feedback", config.http())
+            .post("/v1/samples", endpoint("samples", this::samples))
+            .post("/v1/labels", endpoint("labels", this::labels))
+            .post("/v1/rbrm", endpoint("rbrm", this::judgements))
+            .post("/v1/webhooks/label-studio", endpoint("label-studio", this::labelStudio))
+            .post("/v1/webhooks/argilla", endpoint("argilla", this::argilla))
+            .get("/v1/rubrics", this::rubrics)
+            .metrics(registry, this::health)
+            .start();
   }
 
   /**
@@ -126,14 +123,17 @@ public final class FeedbackGateway implements AutoCloseable {
             metrics,
             joiner,
             Clock.systemUTC());
-    gateway.server.start();
     LOG.info(
         "feedback gateway on port {} ({} API token(s))", gateway.port(), config.tokens().size());
     return gateway;
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return server.port();
+  }
+
+  public java.net.URI uri() {
+    return server.uri();
   }
 
   /** Whether the gateway has read every sample that existed when it started. */
@@ -141,91 +141,67 @@ public final class FeedbackGateway implements AutoCloseable {
     return index == null || index.caughtUp();
   }
 
-  /** One endpoint's work: the records to write and the response, or a refusal. */
+  /**
+   * One endpoint's work: the records to write and the response, or a refusal. It checks the
+   * caller's token before it reads the body.
+   */
   @FunctionalInterface
   private interface Endpoint {
-    Reply serve(HttpExchange exchange, byte[] body) throws BadPayload;
+    Reply serve(Exchange exchange) throws HttpError;
   }
 
   /** Records to write, then the response body. */
   private record Reply(
       List<ProducerRecord<String, byte[]>> records, ObjectNode body, Runnable afterCommit) {}
 
-  private void handle(HttpExchange exchange, String endpoint, Endpoint serve) throws IOException {
-    long t0 = System.nanoTime();
-    int status = 500;
-    try (exchange) {
+  private Handler endpoint(String endpoint, Endpoint serve) {
+    return exchange -> {
+      long t0 = System.nanoTime();
+      int status = 500;
       try {
-        if (!exchange.getRequestMethod().equals("POST")) {
-          exchange.getResponseHeaders().add("Allow", "POST");
-          throw new BadPayload(405, null, "POST a JSON body");
-        }
-        byte[] body =
-            tooLong(exchange)
-                ? null
-                : MetricsHttp.readBody(exchange.getRequestBody(), config.httpMaxBodyBytes());
-        if (body == null) {
-          // the rest of the body is not read: the connection cannot carry another request
-          exchange.getResponseHeaders().set("Connection", "close");
-          throw new BadPayload(
-              413,
-              null,
-              "request body is over "
-                  + FeedbackConfig.HTTP_MAX_BODY_BYTES
-                  + "="
-                  + config.httpMaxBodyBytes()
-                  + " bytes; send smaller batches");
-        }
-        Reply reply = serve.serve(exchange, body);
+        Reply reply = serve.serve(exchange);
         if (!reply.records().isEmpty()) {
-          try {
-            writer.write(reply.records()).get(WRITE_TIMEOUT_S, TimeUnit.SECONDS);
-          } catch (ExecutionException e) {
-            throw new BadPayload(
-                503,
-                null,
-                "Kafka did not take the records ("
-                    + e.getCause().getMessage()
-                    + "); nothing of this request was written: send it again");
-          } catch (TimeoutException e) {
-            throw new BadPayload(
-                503,
-                null,
-                "Kafka did not confirm the records in "
-                    + WRITE_TIMEOUT_S
-                    + " s; they may still be written. Sending the request again is safe: a label"
-                    + " or judgement with the same id and revision changes nothing");
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BadPayload(503, null, "the gateway is shutting down; send it again");
-          }
-          if (reply.afterCommit() != null) {
-            reply.afterCommit().run();
-          }
+          write(reply);
         }
         status = 200;
-        reply(exchange, status, reply.body());
-      } catch (BadPayload e) {
+        exchange.json(status, reply.body());
+      } catch (HttpError e) {
         status = e.status();
-        ObjectNode error = JSON.createObjectNode();
-        error.put("error", e.getMessage());
-        if (e.field() != null) {
-          error.put("field", e.field());
-        }
-        reply(exchange, status, error);
-      } catch (RuntimeException e) {
-        LOG.error("feedback request to {} failed", endpoint, e);
-        status = 500;
-        reply(exchange, status, JSON.createObjectNode().put("error", "internal error: " + e));
+        throw e;
+      } finally {
+        metrics.request(endpoint, status, System.nanoTime() - t0);
       }
-    } catch (RuntimeException e) {
-      LOG.error("feedback request to {} failed", endpoint, e);
-    } finally {
-      metrics.request(endpoint, status, System.nanoTime() - t0);
+    };
+  }
+
+  private void write(Reply reply) throws BadPayload {
+    try {
+      writer.write(reply.records()).get(WRITE_TIMEOUT_S, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw new BadPayload(
+          503,
+          null,
+          "Kafka did not take the records ("
+              + e.getCause().getMessage()
+              + "); nothing of this request was written: send it again");
+    } catch (TimeoutException e) {
+      throw new BadPayload(
+          503,
+          null,
+          "Kafka did not confirm the records in "
+              + WRITE_TIMEOUT_S
+              + " s; they may still be written. Sending the request again is safe: a label"
+              + " or judgement with the same id and revision changes nothing");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BadPayload(503, null, "the gateway is shutting down; send it again");
+    }
+    if (reply.afterCommit() != null) {
+      reply.afterCommit().run();
     }
   }
 
-  private void authorize(HttpExchange exchange, ApiToken.Scope scope) throws BadPayload {
+  private void authorize(Exchange exchange, ApiToken.Scope scope) throws BadPayload {
     if (config.tokens().isEmpty()) {
       throw new BadPayload(
           401,
@@ -234,7 +210,7 @@ public final class FeedbackGateway implements AutoCloseable {
               + FeedbackConfig.TOKEN_PREFIX
               + "<name>=<scopes>:<secret>");
     }
-    String header = exchange.getRequestHeaders().getFirst("Authorization");
+    String header = exchange.header("Authorization");
     if (header == null) {
       throw new BadPayload(
           401, "Authorization", "missing header: send Authorization: Bearer <token>");
@@ -260,27 +236,18 @@ public final class FeedbackGateway implements AutoCloseable {
     throw new BadPayload(401, "Authorization", "unknown token");
   }
 
-  private JsonNode parse(byte[] body) throws BadPayload {
-    try {
-      JsonNode node = JSON.readTree(body);
-      if (node == null || node.isMissingNode()) {
-        throw new BadPayload(400, null, "empty body");
-      }
-      return node;
-    } catch (JacksonException e) {
-      throw new BadPayload(400, null, "body is not JSON (" + e.getOriginalMessage() + ")");
-    } catch (IOException e) {
-      throw new BadPayload(400, null, "cannot read the body: " + e.getMessage());
-    }
+  /** The body as JSON: read only now, after the caller is known. */
+  private static JsonNode parse(Exchange exchange) throws HttpError {
+    return exchange.json();
   }
 
-  private Reply samples(HttpExchange exchange, byte[] body) throws BadPayload {
+  private Reply samples(Exchange exchange) throws HttpError {
     authorize(exchange, ApiToken.Scope.SAMPLES);
     Instant now = clock.instant();
     List<Sample> fresh = new ArrayList<>();
     ArrayNode results = JSON.createArrayNode();
     Map<String, Sample> inRequest = new LinkedHashMap<>();
-    for (Map.Entry<String, JsonNode> e : NativeApi.elements(parse(body))) {
+    for (Map.Entry<String, JsonNode> e : NativeApi.elements(parse(exchange))) {
       Sample sample = NativeApi.sample(e.getValue(), e.getKey(), now);
       List<String> ids = sample.getCompletions().stream().map(c -> c.getCompletionId()).toList();
       KnownSample known = index == null ? null : index.get(sample.getSampleId());
@@ -327,13 +294,13 @@ public final class FeedbackGateway implements AutoCloseable {
         });
   }
 
-  private Reply labels(HttpExchange exchange, byte[] body) throws BadPayload {
+  private Reply labels(Exchange exchange) throws HttpError {
     authorize(exchange, ApiToken.Scope.LABELS);
     Instant now = clock.instant();
     List<PreferenceLabel> raw = new ArrayList<>();
     List<String> paths = new ArrayList<>();
     List<String> samplePaths = new ArrayList<>();
-    for (Map.Entry<String, JsonNode> e : NativeApi.elements(parse(body))) {
+    for (Map.Entry<String, JsonNode> e : NativeApi.elements(parse(exchange))) {
       raw.add(NativeApi.label(e.getValue(), e.getKey(), now));
       paths.add(e.getKey());
       samplePaths.add(Json.at(e.getKey(), "sample_id"));
@@ -341,14 +308,14 @@ public final class FeedbackGateway implements AutoCloseable {
     return labelReply(raw, paths, samplePaths, NativeApi.TOOL);
   }
 
-  private Reply labelStudio(HttpExchange exchange, byte[] body) throws BadPayload {
+  private Reply labelStudio(Exchange exchange) throws HttpError {
     authorize(exchange, ApiToken.Scope.LABEL_STUDIO);
-    WebhookResult result = LabelStudioWebhook.parse(parse(body), config.sampleField());
+    WebhookResult result = LabelStudioWebhook.parse(parse(exchange), config.sampleField());
     return webhookReply(
         result, "annotation.result", "task.data." + config.sampleField(), LabelStudioWebhook.TOOL);
   }
 
-  private Reply argilla(HttpExchange exchange, byte[] body) throws BadPayload {
+  private Reply argilla(Exchange exchange) throws HttpError {
     if (argilla == null) {
       throw new BadPayload(
           401,
@@ -358,12 +325,12 @@ public final class FeedbackGateway implements AutoCloseable {
               + " to the webhook's secret");
     }
     argilla.verify(
-        exchange.getRequestHeaders().getFirst(StandardWebhooks.ID),
-        exchange.getRequestHeaders().getFirst(StandardWebhooks.TIMESTAMP),
-        exchange.getRequestHeaders().getFirst(StandardWebhooks.SIGNATURE),
-        body,
+        exchange.header(StandardWebhooks.ID),
+        exchange.header(StandardWebhooks.TIMESTAMP),
+        exchange.header(StandardWebhooks.SIGNATURE),
+        exchange.body(),
         clock.instant());
-    WebhookResult result = ArgillaWebhook.parse(parse(body), config.sampleField());
+    WebhookResult result = ArgillaWebhook.parse(parse(exchange), config.sampleField());
     return webhookReply(result, "data.values", "data.record.external_id", ArgillaWebhook.TOOL);
   }
 
@@ -409,12 +376,12 @@ public final class FeedbackGateway implements AutoCloseable {
     return new Reply(records, response, () -> metrics.written("label", tool, raw.size()));
   }
 
-  private Reply judgements(HttpExchange exchange, byte[] body) throws BadPayload {
+  private Reply judgements(Exchange exchange) throws HttpError {
     authorize(exchange, ApiToken.Scope.RBRM);
     Instant now = clock.instant();
     List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
     ArrayNode results = JSON.createArrayNode();
-    for (Map.Entry<String, JsonNode> e : NativeApi.elements(parse(body))) {
+    for (Map.Entry<String, JsonNode> e : NativeApi.elements(parse(exchange))) {
       RbrmJudgement j = NativeApi.judgement(e.getValue(), e.getKey(), config.rubrics(), now);
       KnownSample sample = known(j.getSampleId(), Json.at(e.getKey(), "sample_id"));
       if (sample != null && !sample.completionIds().contains(j.getCompletionId())) {
@@ -471,53 +438,32 @@ public final class FeedbackGateway implements AutoCloseable {
             + "; publish it first (POST /v1/samples)");
   }
 
-  private void rubrics(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      ObjectNode body = JSON.createObjectNode();
-      config
-          .rubrics()
-          .rewards()
-          .forEach(
-              (rubric, classes) -> {
-                ObjectNode row = body.putObject(rubric);
-                new java.util.TreeMap<>(classes).forEach(row::put);
-              });
-      reply(exchange, 200, body);
-    }
+  private void rubrics(Exchange exchange) {
+    ObjectNode body = JSON.createObjectNode();
+    config
+        .rubrics()
+        .rewards()
+        .forEach(
+            (rubric, classes) -> {
+              ObjectNode row = body.putObject(rubric);
+              new java.util.TreeMap<>(classes).forEach(row::put);
+            });
+    exchange.json(200, body);
   }
 
-  private MetricsHttp.Health health() {
+  Health health() {
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("kafka", config.bootstrapServers());
     details.put("samples_known", index == null ? -1 : index.size());
     details.put("samples_caught_up", ready());
     String state = joiner.get();
     details.put("joiner", state);
-    return new MetricsHttp.Health(
-        ready() && (state.equals("RUNNING") || state.equals("REBALANCING")), details);
-  }
-
-  /** Whether the declared length is over the limit: then the body is not read at all. */
-  private boolean tooLong(HttpExchange exchange) {
-    String length = exchange.getRequestHeaders().getFirst("Content-Length");
-    try {
-      return length != null && Long.parseLong(length.trim()) > config.httpMaxBodyBytes();
-    } catch (NumberFormatException e) {
-      return false;
-    }
-  }
-
-  private static void reply(HttpExchange exchange, int status, JsonNode body) throws IOException {
-    byte[] bytes = JSON.writeValueAsBytes(body);
-    exchange.getResponseHeaders().add("Content-Type", "application/json");
-    exchange.sendResponseHeaders(status, bytes.length);
-    exchange.getResponseBody().write(bytes);
+    return new Health(ready() && (state.equals("RUNNING") || state.equals("REBALANCING")), details);
   }
 
   @Override
   public void close() {
-    server.stop(1);
-    executor.shutdownNow();
+    server.close();
     writer.close();
     if (index != null) {
       index.close();

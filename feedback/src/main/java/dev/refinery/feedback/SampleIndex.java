@@ -1,10 +1,10 @@
 package dev.refinery.feedback;
 
+import dev.refinery.runtime.kafka.TopicReader;
 import dev.refinery.schemas.AvroCodec;
 import dev.refinery.schemas.Completion;
 import dev.refinery.schemas.RecordDecodeException;
 import dev.refinery.schemas.Sample;
-import dev.refinery.schemas.TopicReader;
 import dev.refinery.schemas.Topics;
 import java.time.Duration;
 import java.util.List;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.refinery.infra.testing.KafkaFixture;
+import dev.refinery.runtime.pairs.RewardPairs;
 import dev.refinery.schemas.LabelerStats;
 import dev.refinery.schemas.PairOrigin;
 import dev.refinery.schemas.PreferenceLabel;

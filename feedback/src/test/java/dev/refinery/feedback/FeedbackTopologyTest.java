@@ -2,6 +2,7 @@ package dev.refinery.feedback;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.refinery.runtime.pairs.RewardPairs;
 import dev.refinery.schemas.LabelKind;
 import dev.refinery.schemas.LabelerStats;
 import dev.refinery.schemas.PreferenceLabel;

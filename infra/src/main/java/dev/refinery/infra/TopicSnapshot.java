@@ -1,7 +1,7 @@
 package dev.refinery.infra;
 
+import dev.refinery.runtime.kafka.TopicReader;
 import dev.refinery.schemas.TopicBinding;
-import dev.refinery.schemas.TopicReader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

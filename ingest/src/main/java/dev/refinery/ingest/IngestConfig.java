@@ -1,6 +1,7 @@
 package dev.refinery.ingest;
 
-import dev.refinery.config.RefineryConfig;
+import dev.refinery.runtime.config.RefineryConfig;
+import dev.refinery.runtime.http.HttpSettings;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigDef;
@@ -29,123 +30,115 @@ public final class IngestConfig extends RefineryConfig {
   public static final String WATCH_POLL_MS = "ingest.watch.poll.ms";
 
   public static final ConfigDef DEFINITION =
-      withRejectedMaxBytes(withBootstrapServers(new ConfigDef()), "ingest.")
-          .define(
-              TEXT_FIELD,
-              Type.LIST,
-              "text,raw_content",
-              Importance.HIGH,
-              "JSONL fields tried in order for the document text; a dotted path reaches into objects "
-                  + "(meta.text). The default reads Dolma, RedPajama v1 (text) and v2 (raw_content).")
-          .define(
-              ID_FIELD,
-              Type.LIST,
-              "id,doc_id",
-              Importance.MEDIUM,
-              "JSONL fields tried in order for the record id; with the source name it makes the doc "
-                  + "id. Without one, the URL is the id, else the text.")
-          .define(
-              URL_FIELD,
-              Type.LIST,
-              "url,metadata.url,meta.url",
-              Importance.MEDIUM,
-              "JSONL fields tried in order for the document URL.")
-          .define(
-              TIME_FIELD,
-              Type.LIST,
-              "created,metadata.date_download,meta.timestamp,date_download",
-              Importance.LOW,
-              "JSONL fields tried in order for the fetch or creation time (ISO-8601, or epoch "
-                  + "seconds or milliseconds).")
-          .define(
-              ATTRIBUTE_FIELDS,
-              Type.LIST,
-              "title,source,added,lang,language,metadata.*,meta.*",
-              Importance.LOW,
-              "JSONL fields passed through into the document's attributes; 'x.*' takes every scalar "
-                  + "field of object x. At most 64 attributes, each cut at 1,024 characters.")
-          .define(
-              MAX_DOCUMENT_BYTES,
-              Type.INT,
-              4 * 1024 * 1024,
-              Range.between(1024, 7 * 1024 * 1024),
-              Importance.MEDIUM,
-              "Largest input record (a JSONL line, a text file, a WARC payload) in bytes; larger ones "
-                  + "are rejected as DOCUMENT_TOO_LARGE without being read into memory.")
-          .define(
-              MAX_DECOMPRESSED_BYTES,
-              Type.LONG,
-              64L << 30,
-              Range.atLeast(1024L),
-              Importance.MEDIUM,
-              "Most bytes one compressed file may decompress to; beyond it the rest of the file is "
-                  + "rejected as DECOMPRESSION_LIMIT (a decompression bomb).")
-          .define(
-              MAX_COMPRESSION_RATIO,
-              Type.INT,
-              200,
-              Range.atLeast(2),
-              Importance.LOW,
-              "Most decompressed bytes per compressed byte, checked once a file has produced 64 MiB; "
-                  + "text compresses 3-10x, a bomb 1,000x.")
-          .define(
-              COMMIT_RECORDS,
-              Type.INT,
-              5_000,
-              Range.atLeast(1),
-              Importance.LOW,
-              "Input records per Kafka transaction: the documents and the file's progress are "
-                  + "committed together, so a restart resumes where the last commit left off.")
-          .define(
-              COMMIT_BYTES,
-              Type.INT,
-              32 * 1024 * 1024,
-              Range.atLeast(1024),
-              Importance.LOW,
-              "Input bytes per Kafka transaction, at most.")
-          .define(
-              COMMIT_INTERVAL_MS,
-              Type.LONG,
-              1_000L,
-              Range.atLeast(10L),
-              Importance.LOW,
-              "Longest time between commits: documents become visible downstream at each commit.")
-          .define(
-              TRANSACTIONAL_ID,
-              Type.STRING,
-              "",
-              Importance.MEDIUM,
-              "Kafka transactional id of this ingest process. A restart with the same id fences and "
-                  + "aborts what the crashed run left open. Empty: refinery-ingest-<source> for "
-                  + "files, refinery-ingest-http for the HTTP endpoint. Two processes running at "
-                  + "once need different ids.")
-          .define(
-              CLIENT_ID,
-              Type.STRING,
-              "refinery-ingest",
-              Importance.LOW,
-              "Kafka client id of the producer.")
-          .define(
-              HTTP_PORT,
-              Type.INT,
-              8470,
-              Range.between(0, 65535),
-              Importance.MEDIUM,
-              "Port of the ingest HTTP service (push endpoint, /metrics, /health); 0 picks a free one.")
-          .define(
-              HTTP_MAX_BODY_BYTES,
-              Type.INT,
-              64 * 1024 * 1024,
-              Range.between(1024, 1024 * 1024 * 1024),
-              Importance.LOW,
-              "Largest request body the push endpoint accepts; larger ones get 413.")
-          .define(
-              WATCH_POLL_MS,
-              Type.LONG,
-              500L,
-              Range.atLeast(10L),
-              Importance.LOW,
-              "How often a watched folder is listed for new files.");
+      HttpSettings.define(
+          withRejectedMaxBytes(withBootstrapServers(new ConfigDef()), "ingest.")
+              .define(
+                  TEXT_FIELD,
+                  Type.LIST,
+                  "text,raw_content",
+                  Importance.HIGH,
+                  "JSONL fields tried in order for the document text; a dotted path reaches into objects "
+                      + "(meta.text). The default reads Dolma, RedPajama v1 (text) and v2 (raw_content).")
+              .define(
+                  ID_FIELD,
+                  Type.LIST,
+                  "id,doc_id",
+                  Importance.MEDIUM,
+                  "JSONL fields tried in order for the record id; with the source name it makes the doc "
+                      + "id. Without one, the URL is the id, else the text.")
+              .define(
+                  URL_FIELD,
+                  Type.LIST,
+                  "url,metadata.url,meta.url",
+                  Importance.MEDIUM,
+                  "JSONL fields tried in order for the document URL.")
+              .define(
+                  TIME_FIELD,
+                  Type.LIST,
+                  "created,metadata.date_download,meta.timestamp,date_download",
+                  Importance.LOW,
+                  "JSONL fields tried in order for the fetch or creation time (ISO-8601, or epoch "
+                      + "seconds or milliseconds).")
+              .define(
+                  ATTRIBUTE_FIELDS,
+                  Type.LIST,
+                  "title,source,added,lang,language,metadata.*,meta.*",
+                  Importance.LOW,
+                  "JSONL fields passed through into the document's attributes; 'x.*' takes every scalar "
+                      + "field of object x. At most 64 attributes, each cut at 1,024 characters.")
+              .define(
+                  MAX_DOCUMENT_BYTES,
+                  Type.INT,
+                  4 * 1024 * 1024,
+                  Range.between(1024, 7 * 1024 * 1024),
+                  Importance.MEDIUM,
+                  "Largest input record (a JSONL line, a text file, a WARC payload) in bytes; larger ones "
+                      + "are rejected as DOCUMENT_TOO_LARGE without being read into memory.")
+              .define(
+                  MAX_DECOMPRESSED_BYTES,
+                  Type.LONG,
+                  64L << 30,
+                  Range.atLeast(1024L),
+                  Importance.MEDIUM,
+                  "Most bytes one compressed file may decompress to; beyond it the rest of the file is "
+                      + "rejected as DECOMPRESSION_LIMIT (a decompression bomb).")
+              .define(
+                  MAX_COMPRESSION_RATIO,
+                  Type.INT,
+                  200,
+                  Range.atLeast(2),
+                  Importance.LOW,
+                  "Most decompressed bytes per compressed byte, checked once a file has produced 64 MiB; "
+                      + "text compresses 3-10x, a bomb 1,000x.")
+              .define(
+                  COMMIT_RECORDS,
+                  Type.INT,
+                  5_000,
+                  Range.atLeast(1),
+                  Importance.LOW,
+                  "Input records per Kafka transaction: the documents and the file's progress are "
+                      + "committed together, so a restart resumes where the last commit left off.")
+              .define(
+                  COMMIT_BYTES,
+                  Type.INT,
+                  32 * 1024 * 1024,
+                  Range.atLeast(1024),
+                  Importance.LOW,
+                  "Input bytes per Kafka transaction, at most.")
+              .define(
+                  COMMIT_INTERVAL_MS,
+                  Type.LONG,
+                  1_000L,
+                  Range.atLeast(10L),
+                  Importance.LOW,
+                  "Longest time between commits: documents become visible downstream at each commit.")
+              .define(
+                  TRANSACTIONAL_ID,
+                  Type.STRING,
+                  "",
+                  Importance.MEDIUM,
+                  "Kafka transactional id of this ingest process. A restart with the same id fences and "
+                      + "aborts what the crashed run left open. Empty: refinery-ingest-<source> for "
+                      + "files, refinery-ingest-http for the HTTP endpoint. Two processes running at "
+                      + "once need different ids.")
+              .define(
+                  CLIENT_ID,
+                  Type.STRING,
+                  "refinery-ingest",
+                  Importance.LOW,
+                  "Kafka client id of the producer.")
+              .define(
+                  WATCH_POLL_MS,
+                  Type.LONG,
+                  500L,
+                  Range.atLeast(10L),
+                  Importance.LOW,
+                  "How often a watched folder is listed for new files."),
+          "ingest.",
+          "ingest HTTP service (push endpoint, /metrics, /health)",
+          8470,
+          false,
+          64L * 1024 * 1024);
 
   public IngestConfig(Map<String, ?> values) {
     super(DEFINITION, values, "ingest.");
@@ -209,8 +202,13 @@ public final class IngestConfig extends RefineryConfig {
     return getInt(HTTP_PORT);
   }
 
-  public int httpMaxBodyBytes() {
-    return getInt(HTTP_MAX_BODY_BYTES);
+  /** Where and how the HTTP service listens. */
+  public HttpSettings http() {
+    return HttpSettings.from(this, "ingest.");
+  }
+
+  public long httpMaxBodyBytes() {
+    return getLong(HTTP_MAX_BODY_BYTES);
   }
 
   public long watchPollMs() {

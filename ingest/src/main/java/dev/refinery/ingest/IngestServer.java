@@ -5,9 +5,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import dev.refinery.metrics.MetricsHttp;
+import dev.refinery.runtime.http.Exchange;
+import dev.refinery.runtime.http.Health;
+import dev.refinery.runtime.http.HttpError;
+import dev.refinery.runtime.http.HttpServer;
+import dev.refinery.runtime.http.Metrics;
+import dev.refinery.runtime.service.Service;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -15,10 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
@@ -41,10 +41,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /health}: 200 when the broker answers, else 503.
  * </ul>
  */
-public final class IngestServer implements AutoCloseable {
+public final class IngestServer implements Service {
   private static final Logger LOG = LoggerFactory.getLogger(IngestServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String DOCUMENTS = "/documents";
 
   private final IngestConfig config;
   private final SourceRegistry sources;
@@ -54,7 +53,6 @@ public final class IngestServer implements AutoCloseable {
   private final Admin admin;
   private final Clock clock;
   private final HttpServer server;
-  private final ExecutorService executor;
   private final AtomicLong requests = new AtomicLong();
 
   private IngestServer(
@@ -76,11 +74,11 @@ public final class IngestServer implements AutoCloseable {
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000));
-    this.server = MetricsHttp.server(config.httpPort(), 64);
-    this.executor = Executors.newFixedThreadPool(4, r -> new Thread(r, "ingest-http"));
-    server.setExecutor(executor);
-    server.createContext("/v1/sources/", this::documents);
-    MetricsHttp.register(server, registry, this::health);
+    this.server =
+        HttpServer.builder("ingest", config.http())
+            .post("/v1/sources/{source}/documents", this::documents)
+            .metrics(registry, this::health)
+            .start();
   }
 
   /**
@@ -97,82 +95,46 @@ public final class IngestServer implements AutoCloseable {
             BatchWriter.create(config, "refinery-ingest-http"),
             registry,
             Clock.systemUTC());
-    server.server.start();
     LOG.info("ingest HTTP service on port {}", server.port());
     return server;
   }
 
   /** A registry for {@link #start}: Prometheus, as {@code /metrics} serves it. */
   public static PrometheusMeterRegistry prometheus() {
-    return MetricsHttp.registry();
+    return Metrics.registry();
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
-  private void documents(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      String path = exchange.getRequestURI().getPath();
-      if (!path.endsWith(DOCUMENTS)) {
-        reply(
-            exchange,
-            404,
-            error("no such endpoint " + path + "; POST to /v1/sources/{source}/documents"));
-        return;
-      }
-      if (!exchange.getRequestMethod().equals("POST")) {
-        exchange.getResponseHeaders().add("Allow", "POST");
-        reply(exchange, 405, error("POST a JSON object, a JSON array of objects, or NDJSON"));
-        return;
-      }
-      String name = path.substring("/v1/sources/".length(), path.length() - DOCUMENTS.length());
-      SourceDeclaration source;
-      try {
-        source = sources.get(name);
-      } catch (IllegalArgumentException e) {
-        reply(exchange, 404, error(e.getMessage()));
-        return;
-      }
-      byte[] body = MetricsHttp.readBody(exchange.getRequestBody(), config.httpMaxBodyBytes());
-      if (body == null) {
-        reply(
-            exchange,
-            413,
-            error(
-                "request body is over "
-                    + IngestConfig.HTTP_MAX_BODY_BYTES
-                    + "="
-                    + config.httpMaxBodyBytes()
-                    + " bytes; send smaller batches"));
-        return;
-      }
-      String request = "http:" + requests.incrementAndGet();
-      Rejector rejector = new Rejector(source, config, clock);
-      List<Parsed> batch;
-      try {
-        batch = parse(body, contentType(exchange), request, rejector);
-      } catch (BadRequest e) {
-        reply(exchange, 400, error(e.getMessage()));
-        return;
-      }
-      try {
-        writer.write(batch);
-      } catch (KafkaException e) {
-        LOG.warn("batch {} of {} not written: {}", request, name, e.toString());
-        reply(
-            exchange,
-            503,
-            error(
-                "Kafka did not take the batch ("
-                    + e.getMessage()
-                    + "); nothing of it was written: send it again"));
-        return;
-      }
-      reply(exchange, 200, results(source, batch));
-    } catch (RuntimeException e) {
-      LOG.error("ingest request failed", e);
+  private void documents(Exchange exchange) throws HttpError {
+    String name = exchange.pathParameter("source");
+    SourceDeclaration source;
+    try {
+      source = sources.get(name);
+    } catch (IllegalArgumentException e) {
+      throw HttpError.notFound("source", e.getMessage());
     }
+    byte[] body = exchange.body();
+    String request = "http:" + requests.incrementAndGet();
+    Rejector rejector = new Rejector(source, config, clock);
+    List<Parsed> batch;
+    try {
+      batch = parse(body, contentType(exchange), request, rejector);
+    } catch (BadRequest e) {
+      throw HttpError.badRequest(null, e.getMessage());
+    }
+    try {
+      writer.write(batch);
+    } catch (KafkaException e) {
+      LOG.warn("batch {} of {} not written: {}", request, name, e.toString());
+      throw HttpError.unavailable(
+          "Kafka did not take the batch ("
+              + e.getMessage()
+              + "); nothing of it was written: send it again");
+    }
+    exchange.json(200, results(source, batch));
   }
 
   /** The records of a body: NDJSON line by line, else one JSON value (an object or an array). */
@@ -257,34 +219,21 @@ public final class IngestServer implements AutoCloseable {
     return response;
   }
 
-  private MetricsHttp.Health health() {
+  @Override
+  public Health health() {
     try {
       int brokers = admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).size();
-      return new MetricsHttp.Health(
-          true, Map.of("kafka", config.bootstrapServers(), "brokers", brokers));
+      return new Health(true, Map.of("kafka", config.bootstrapServers(), "brokers", brokers));
     } catch (Exception e) {
-      return new MetricsHttp.Health(
+      return new Health(
           false,
           Map.of("kafka", config.bootstrapServers(), "detail", "broker does not answer: " + e));
     }
   }
 
-  private static String contentType(HttpExchange exchange) {
-    String type = exchange.getRequestHeaders().getFirst("Content-Type");
-    return type == null ? "application/json" : type.toLowerCase(Locale.ROOT);
-  }
-
-  private static ObjectNode error(String message) {
-    ObjectNode error = JSON.createObjectNode();
-    error.put("error", message);
-    return error;
-  }
-
-  private static void reply(HttpExchange exchange, int status, JsonNode body) throws IOException {
-    byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
-    exchange.getResponseHeaders().add("Content-Type", "application/json");
-    exchange.sendResponseHeaders(status, bytes.length);
-    exchange.getResponseBody().write(bytes);
+  private static String contentType(Exchange exchange) {
+    String type = exchange.contentType();
+    return type.isEmpty() ? "application/json" : type;
   }
 
   /** A body that cannot be read as documents. */
@@ -297,9 +246,23 @@ public final class IngestServer implements AutoCloseable {
   }
 
   @Override
+  public String name() {
+    return "ingest";
+  }
+
+  @Override
+  public boolean ready() {
+    return true;
+  }
+
+  @Override
+  public java.util.Map<String, java.net.URI> endpoints() {
+    return Map.of("http", server.uri());
+  }
+
+  @Override
   public void close() {
-    server.stop(1);
-    executor.shutdownNow();
+    server.close();
     writer.close();
     admin.close();
   }

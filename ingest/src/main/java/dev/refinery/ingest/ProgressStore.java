@@ -1,7 +1,7 @@
 package dev.refinery.ingest;
 
+import dev.refinery.runtime.kafka.TopicReader;
 import dev.refinery.schemas.IngestProgress;
-import dev.refinery.schemas.TopicReader;
 import dev.refinery.schemas.Topics;
 import java.time.Duration;
 import java.util.Map;

@@ -2,7 +2,7 @@ package dev.refinery.launcher;
 
 import dev.refinery.feedback.FeedbackConfig;
 import dev.refinery.feedback.FeedbackService;
-import dev.refinery.feedback.RewardPairs;
+import dev.refinery.runtime.pairs.RewardPairs;
 import dev.refinery.schemas.PairOrigin;
 import dev.refinery.schemas.RewardModelPair;
 import java.io.BufferedOutputStream;

@@ -1,9 +1,9 @@
 package dev.refinery.launcher;
 
-import dev.refinery.config.RefineryConfig;
 import dev.refinery.dedup.DedupFilterService;
 import dev.refinery.infra.EmbeddedKafka;
 import dev.refinery.infra.TopicProvisioner;
+import dev.refinery.runtime.config.RefineryConfig;
 import dev.refinery.schemas.TopicBinding;
 import dev.refinery.schemas.Topics;
 import dev.refinery.tokenizer.TokenizerJob;

@@ -1,13 +1,13 @@
 package dev.refinery.launcher;
 
 import dev.refinery.bridge.BridgeConfig;
-import dev.refinery.config.RefineryConfig;
 import dev.refinery.console.ConsoleConfig;
 import dev.refinery.dedup.DedupFilterConfig;
 import dev.refinery.feedback.FeedbackConfig;
 import dev.refinery.infra.BrokerConfig;
 import dev.refinery.ingest.IngestConfig;
 import dev.refinery.ingest.SourceRegistry;
+import dev.refinery.runtime.config.RefineryConfig;
 import dev.refinery.tokenizer.TokenizerConfig;
 import java.nio.file.Path;
 import java.util.HashMap;

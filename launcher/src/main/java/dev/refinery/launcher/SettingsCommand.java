@@ -1,6 +1,6 @@
 package dev.refinery.launcher;
 
-import dev.refinery.config.RefineryConfig;
+import dev.refinery.runtime.config.RefineryConfig;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;

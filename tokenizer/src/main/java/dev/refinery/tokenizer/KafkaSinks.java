@@ -3,7 +3,7 @@ package dev.refinery.tokenizer;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.TokenBatch;
 import dev.refinery.schemas.Topics;
-import dev.refinery.schemas.flink.SingleObjectSerializationSchema;
+import dev.refinery.tokenizer.serde.SingleObjectSerializationSchema;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;

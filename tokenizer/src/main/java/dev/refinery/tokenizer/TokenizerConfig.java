@@ -1,6 +1,6 @@
 package dev.refinery.tokenizer;
 
-import dev.refinery.config.RefineryConfig;
+import dev.refinery.runtime.config.RefineryConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.refinery.tokenizer;
 
-import dev.refinery.config.RefineryConfig;
+import dev.refinery.runtime.config.RefineryConfig;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.TokenBatch;
 import dev.refinery.schemas.Topics;

@@ -1,6 +1,7 @@
 package dev.refinery.bridge;
 
-import dev.refinery.config.RefineryConfig;
+import dev.refinery.runtime.config.RefineryConfig;
+import dev.refinery.runtime.http.HttpSettings;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigDef;
@@ -17,46 +18,45 @@ public final class BridgeConfig extends RefineryConfig {
   public static final String HTTP_PORT = "bridge.http.port";
 
   public static final ConfigDef DEFINITION =
-      withBootstrapServers(new ConfigDef())
-          .define(
-              STREAMS,
-              Type.LIST,
-              "main",
-              Importance.HIGH,
-              "Token streams to read (tokens.<stream>.v1).")
-          .define(
-              CLIENT_ID,
-              Type.STRING,
-              "refinery-bridge",
-              Importance.LOW,
-              "Kafka client id of the consumer.")
-          .define(
-              PORT,
-              Type.INT,
-              8473,
-              ConfigDef.Range.between(-1, 65535),
-              Importance.HIGH,
-              "Loopback TCP port the trainer's ranks connect to; 0 any free port, -1 none.")
-          .define(
-              SOCKET,
-              Type.STRING,
-              "",
-              Importance.MEDIUM,
-              "Unix domain socket the ranks may connect to instead (a path); empty for none.")
-          .define(
-              PREFETCH,
-              Type.INT,
-              32,
-              ConfigDef.Range.between(1, 4096),
-              Importance.MEDIUM,
-              "Batches fetched ahead of each rank, at most (and so held in memory per rank).")
-          .define(
-              HTTP_PORT,
-              Type.INT,
-              8474,
-              ConfigDef.Range.between(-1, 65535),
-              Importance.LOW,
-              "/metrics and /health of the bridge; 0 any free port, -1 none.");
+      HttpSettings.define(
+          withBootstrapServers(new ConfigDef())
+              .define(
+                  STREAMS,
+                  Type.LIST,
+                  "main",
+                  Importance.HIGH,
+                  "Token streams to read (tokens.<stream>.v1).")
+              .define(
+                  CLIENT_ID,
+                  Type.STRING,
+                  "refinery-bridge",
+                  Importance.LOW,
+                  "Kafka client id of the consumer.")
+              .define(
+                  PORT,
+                  Type.INT,
+                  8473,
+                  ConfigDef.Range.between(-1, 65535),
+                  Importance.HIGH,
+                  "Loopback TCP port the trainer's ranks connect to; 0 any free port, -1 none.")
+              .define(
+                  SOCKET,
+                  Type.STRING,
+                  "",
+                  Importance.MEDIUM,
+                  "Unix domain socket the ranks may connect to instead (a path); empty for none.")
+              .define(
+                  PREFETCH,
+                  Type.INT,
+                  32,
+                  ConfigDef.Range.between(1, 4096),
+                  Importance.MEDIUM,
+                  "Batches fetched ahead of each rank, at most (and so held in memory per rank)."),
+          "bridge.",
+          "bridge's HTTP (/v1/rm-pairs, /metrics, /health)",
+          8474,
+          true,
+          1024L * 1024);
 
   public BridgeConfig(Map<String, ?> values) {
     super(DEFINITION, values, "bridge.");
@@ -85,5 +85,10 @@ public final class BridgeConfig extends RefineryConfig {
 
   public int httpPort() {
     return getInt(HTTP_PORT);
+  }
+
+  /** Where and how the HTTP service listens. */
+  public HttpSettings http() {
+    return HttpSettings.from(this, "bridge.");
   }
 }

@@ -3,7 +3,10 @@ package dev.refinery.bridge;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.refinery.metrics.MetricsHttp;
+import dev.refinery.runtime.http.Health;
+import dev.refinery.runtime.http.HttpServer;
+import dev.refinery.runtime.http.Metrics;
+import dev.refinery.runtime.service.Service;
 import dev.refinery.schemas.DataCheckpoint;
 import dev.refinery.schemas.DocumentSpan;
 import dev.refinery.schemas.Licences;
@@ -57,7 +60,7 @@ import org.slf4j.LoggerFactory;
  * as cursors and, from rank 0, as {@code DataCheckpoint} records on {@code trainer.checkpoints.v1};
  * trainer metrics go to {@code trainer.metrics.v1}.
  */
-public final class BridgeServer implements AutoCloseable {
+public final class BridgeServer implements Service {
   private static final Logger LOG = LoggerFactory.getLogger(BridgeServer.class);
 
   private final BridgeConfig config;
@@ -68,7 +71,7 @@ public final class BridgeServer implements AutoCloseable {
   private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
   private final AtomicInteger sessions = new AtomicInteger();
   private final AtomicInteger connectionCount = new AtomicInteger();
-  private final MetricsHttp http;
+  private final HttpServer http;
   private final Counter badFrames;
   private final int port;
   private final Path socket;
@@ -76,7 +79,7 @@ public final class BridgeServer implements AutoCloseable {
 
   private BridgeServer(BridgeConfig config) throws IOException {
     this.config = config;
-    this.registry = MetricsHttp.registry();
+    this.registry = Metrics.registry();
     registry.gauge("refinery_bridge_ranks_connected", sessions);
     this.badFrames = registry.counter("refinery_bridge_bad_frames");
     this.producer =
@@ -120,15 +123,12 @@ public final class BridgeServer implements AutoCloseable {
       this.http =
           config.httpPort() < 0
               ? null
-              : MetricsHttp.start(
-                  config.httpPort(),
-                  registry,
-                  () -> new MetricsHttp.Health(!closed, Map.of("ranks", sessions.get())));
-      if (http != null) {
-        http.handle(
-            "/v1/rm-pairs",
-            exchange -> RewardPairsEndpoint.serve(exchange, config.bootstrapServers()));
-      }
+              : HttpServer.builder("bridge", config.http())
+                  .get(
+                      "/v1/rm-pairs",
+                      exchange -> RewardPairsEndpoint.serve(exchange, config.bootstrapServers()))
+                  .metrics(registry, this::health)
+                  .start();
     } catch (IOException | RuntimeException e) {
       closeQuietly();
       producer.close();
@@ -165,6 +165,36 @@ public final class BridgeServer implements AutoCloseable {
 
   public PrometheusMeterRegistry registry() {
     return registry;
+  }
+
+  @Override
+  public String name() {
+    return "trainer-bridge";
+  }
+
+  @Override
+  public boolean ready() {
+    return !closed;
+  }
+
+  @Override
+  public Health health() {
+    return new Health(!closed, Map.of("ranks", sessions.get()));
+  }
+
+  @Override
+  public Map<String, java.net.URI> endpoints() {
+    Map<String, java.net.URI> endpoints = new java.util.LinkedHashMap<>();
+    if (port >= 0) {
+      endpoints.put("ranks", java.net.URI.create("tcp://127.0.0.1:" + port));
+    }
+    if (socket != null) {
+      endpoints.put("socket", socket.toUri());
+    }
+    if (http != null) {
+      endpoints.put("http", http.uri());
+    }
+    return endpoints;
   }
 
   private void accept(ServerSocketChannel listener) {

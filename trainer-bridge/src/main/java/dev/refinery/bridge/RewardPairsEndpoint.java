@@ -1,13 +1,13 @@
 package dev.refinery.bridge;
 
-import com.sun.net.httpserver.HttpExchange;
-import dev.refinery.feedback.RewardPairs;
+import dev.refinery.runtime.http.Exchange;
+import dev.refinery.runtime.http.HttpError;
+import dev.refinery.runtime.pairs.RewardPairs;
 import dev.refinery.schemas.PairOrigin;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -19,60 +19,41 @@ import java.util.Set;
 final class RewardPairsEndpoint {
   private RewardPairsEndpoint() {}
 
-  static void serve(HttpExchange exchange, String bootstrapServers) throws IOException {
-    try (exchange) {
-      if (!exchange.getRequestMethod().equals("GET")) {
-        exchange.getResponseHeaders().add("Allow", "GET");
-        text(exchange, 405, "GET /v1/rm-pairs[?origin=HUMAN,RBRM][&lineage=true]\n");
-        return;
-      }
-      Set<PairOrigin> origins = EnumSet.allOf(PairOrigin.class);
-      boolean lineage = false;
-      String query = exchange.getRequestURI().getQuery();
-      if (query != null) {
-        for (String parameter : query.split("&")) {
-          String[] kv = parameter.split("=", 2);
-          String value = kv.length > 1 ? kv[1] : "";
-          if (kv[0].equals("lineage")) {
-            lineage = value.isEmpty() || value.equals("true") || value.equals("1");
-          } else if (kv[0].equals("origin")) {
-            origins = EnumSet.noneOf(PairOrigin.class);
-            for (String origin : value.split(",")) {
-              try {
-                origins.add(PairOrigin.valueOf(origin.trim().toUpperCase(Locale.ROOT)));
-              } catch (IllegalArgumentException e) {
-                text(exchange, 400, "origin '" + origin + "' is not HUMAN or RBRM\n");
-                return;
-              }
-            }
-          } else {
-            text(
-                exchange,
-                400,
-                "unknown parameter '" + kv[0] + "'; the parameters are origin and lineage\n");
-            return;
+  static void serve(Exchange exchange, String bootstrapServers) throws HttpError, IOException {
+    Set<PairOrigin> origins = EnumSet.allOf(PairOrigin.class);
+    boolean lineage = false;
+    for (Map.Entry<String, String> parameter : exchange.query().entrySet()) {
+      String value = parameter.getValue() == null ? "" : parameter.getValue();
+      if (parameter.getKey().equals("lineage")) {
+        lineage = value.isEmpty() || value.equals("true") || value.equals("1");
+      } else if (parameter.getKey().equals("origin")) {
+        origins = EnumSet.noneOf(PairOrigin.class);
+        for (String origin : value.split(",")) {
+          try {
+            origins.add(PairOrigin.valueOf(origin.trim().toUpperCase(Locale.ROOT)));
+          } catch (IllegalArgumentException e) {
+            throw HttpError.badRequest("origin", "origin '" + origin + "' is not HUMAN or RBRM");
           }
         }
-      }
-      RewardPairs pairs;
-      try {
-        pairs = RewardPairs.read(bootstrapServers, n -> {});
-      } catch (RuntimeException e) {
-        text(exchange, 503, "cannot read the pairs: " + e.getMessage() + "\n");
-        return;
-      }
-      exchange.getResponseHeaders().add("Content-Type", "application/x-ndjson");
-      exchange.sendResponseHeaders(200, 0);
-      try (OutputStream out = exchange.getResponseBody()) {
-        RewardPairs.writeJsonl(pairs.current(origins), lineage, out);
+      } else {
+        throw HttpError.badRequest(
+            parameter.getKey(),
+            "unknown parameter '"
+                + parameter.getKey()
+                + "'; the parameters are origin and lineage");
       }
     }
-  }
-
-  private static void text(HttpExchange exchange, int status, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().add("Content-Type", "text/plain; charset=utf-8");
-    exchange.sendResponseHeaders(status, bytes.length);
-    exchange.getResponseBody().write(bytes);
+    RewardPairs pairs;
+    try {
+      pairs = RewardPairs.read(bootstrapServers, n -> {});
+    } catch (RuntimeException e) {
+      throw HttpError.unavailable("cannot read the pairs: " + e.getMessage());
+    }
+    Set<PairOrigin> chosen = origins;
+    boolean withLineage = lineage;
+    exchange.stream(
+        200,
+        "application/x-ndjson",
+        out -> RewardPairs.writeJsonl(pairs.current(chosen), withLineage, out));
   }
 }

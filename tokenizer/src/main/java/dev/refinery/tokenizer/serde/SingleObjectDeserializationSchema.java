@@ -1,4 +1,4 @@
-package dev.refinery.schemas.flink;
+package dev.refinery.tokenizer.serde;
 
 import dev.refinery.schemas.AvroCodec;
 import dev.refinery.schemas.RecordDecodeException;

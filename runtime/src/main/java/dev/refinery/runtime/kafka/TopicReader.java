@@ -1,5 +1,6 @@
-package dev.refinery.schemas;
+package dev.refinery.runtime.kafka;
 
+import dev.refinery.schemas.TopicBinding;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

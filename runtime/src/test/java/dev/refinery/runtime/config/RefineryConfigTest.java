@@ -1,4 +1,4 @@
-package dev.refinery.config;
+package dev.refinery.runtime.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,12 +1,12 @@
-package dev.refinery.feedback;
+package dev.refinery.runtime.pairs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.refinery.runtime.kafka.TopicReader;
 import dev.refinery.schemas.AvroCodec;
 import dev.refinery.schemas.PairOrigin;
 import dev.refinery.schemas.RecordDecodeException;
 import dev.refinery.schemas.RewardModelPair;
-import dev.refinery.schemas.TopicReader;
 import dev.refinery.schemas.Topics;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -40,7 +40,7 @@ public final class RewardPairs {
   private long undecodable;
 
   /** Adds one record of the topic, in topic order. */
-  void add(RewardModelPair pair) {
+  public void add(RewardModelPair pair) {
     records++;
     PairSet set = sets.computeIfAbsent(pair.getSetId(), s -> new PairSet());
     if (pair.getSetRevision() < set.revision) {

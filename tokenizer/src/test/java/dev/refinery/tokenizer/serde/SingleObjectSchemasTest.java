@@ -1,4 +1,4 @@
-package dev.refinery.schemas.flink;
+package dev.refinery.tokenizer.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.refinery.config;
+package dev.refinery.runtime.config;
 
 import dev.refinery.schemas.Topics;
 import java.io.IOException;

@@ -1,0 +1,223 @@
+package dev.refinery.runtime.http;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+
+/**
+ * One request and its answer. A handler reads the request (method, path parameters, query, headers,
+ * a bounded body) and answers once: {@link #json}, {@link #send} or {@link #stream}.
+ */
+public final class Exchange {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Request request;
+  private final Response response;
+  private final Map<String, String> pathParameters;
+  private final long maxBodyBytes;
+  private Map<String, String> query;
+  private byte[] body;
+  private boolean answered;
+
+  Exchange(
+      Request request, Response response, Map<String, String> pathParameters, long maxBodyBytes) {
+    this.request = request;
+    this.response = response;
+    this.pathParameters = pathParameters;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  public String method() {
+    return request.getMethod();
+  }
+
+  public String path() {
+    return request.getHttpURI().getPath();
+  }
+
+  /** A {@code {name}} segment of the route's path. */
+  public String pathParameter(String name) {
+    String value = pathParameters.get(name);
+    if (value == null) {
+      throw new IllegalArgumentException("the route has no parameter {" + name + "}");
+    }
+    return value;
+  }
+
+  /** The query parameters, decoded; the first value of a repeated one. */
+  public Map<String, String> query() {
+    if (query == null) {
+      Map<String, String> q = new LinkedHashMap<>();
+      Fields fields = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+      fields.forEach(f -> q.put(f.getName(), f.getValue()));
+      query = Collections.unmodifiableMap(q);
+    }
+    return query;
+  }
+
+  /** A request header, or {@code null}. */
+  public String header(String name) {
+    return request.getHeaders().get(name);
+  }
+
+  /** The declared {@code Content-Type} in lower case, or {@code ""}. */
+  public String contentType() {
+    String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    return type == null ? "" : type.toLowerCase(java.util.Locale.ROOT).trim();
+  }
+
+  public String remoteAddress() {
+    return Request.getRemoteAddr(request);
+  }
+
+  /**
+   * The whole body, read once.
+   *
+   * @throws HttpError 413 when it is longer than the route's limit (then the connection is closed
+   *     rather than the rest read), 408 when the client sent it too slowly, 400 when it broke off
+   */
+  public byte[] body() throws HttpError {
+    if (body != null) {
+      return body;
+    }
+    long declared = request.getLength();
+    if (declared > maxBodyBytes) {
+      throw tooLarge();
+    }
+    try (InputStream in = Content.Source.asInputStream(request)) {
+      byte[] read = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
+      if (read.length > maxBodyBytes) {
+        throw tooLarge();
+      }
+      body = read;
+      return body;
+    } catch (IOException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause.getClass().getSimpleName().contains("Timeout")
+          || String.valueOf(cause.getMessage()).contains("rate")) {
+        throw new HttpError(408, null, "the request body came too slowly: " + cause.getMessage());
+      }
+      throw HttpError.badRequest(null, "cannot read the request body: " + cause.getMessage());
+    }
+  }
+
+  /**
+   * The body as JSON.
+   *
+   * @throws HttpError 400 for an empty body or one that is not JSON
+   */
+  public JsonNode json() throws HttpError {
+    byte[] bytes = body();
+    if (bytes.length == 0) {
+      throw HttpError.badRequest(null, "empty body; send JSON");
+    }
+    try {
+      JsonNode node = JSON.readTree(bytes);
+      if (node == null || node.isMissingNode()) {
+        throw HttpError.badRequest(null, "empty body; send JSON");
+      }
+      return node;
+    } catch (JacksonException e) {
+      throw HttpError.badRequest(null, "body is not JSON (" + e.getOriginalMessage() + ")");
+    } catch (IOException e) {
+      throw HttpError.badRequest(null, "cannot read the body: " + e.getMessage());
+    }
+  }
+
+  private HttpError tooLarge() {
+    closeAfter();
+    return new HttpError(
+        413, null, "request body is over " + maxBodyBytes + " bytes; send smaller requests");
+  }
+
+  /** Adds a response header. */
+  public Exchange header(String name, String value) {
+    response.getHeaders().add(name, value);
+    return this;
+  }
+
+  /** Asks the client to close the connection after this response. */
+  public void closeAfter() {
+    response.getHeaders().put(HttpHeader.CONNECTION, "close");
+  }
+
+  /** Answers with a JSON body. */
+  public void json(int status, Object body) {
+    try {
+      send(status, "application/json", JSON.writeValueAsBytes(body));
+    } catch (JacksonException e) {
+      throw new IllegalStateException("cannot write JSON", e);
+    }
+  }
+
+  /** Answers with plain UTF-8 text. */
+  public void text(int status, String body) {
+    send(status, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Answers with a body of the given type. */
+  public void send(int status, String contentType, byte[] body) {
+    begin(status, contentType);
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+    pending = ByteBuffer.wrap(body);
+  }
+
+  /** Writes a body of unknown length, as the writer produces it (chunked). */
+  public void stream(int status, String contentType, BodyWriter writer) throws IOException {
+    begin(status, contentType);
+    try (OutputStream out = Content.Sink.asOutputStream(response)) {
+      writer.write(out);
+    }
+    streamed = true;
+  }
+
+  /** Writes a streamed body. */
+  @FunctionalInterface
+  public interface BodyWriter {
+    void write(OutputStream out) throws IOException;
+  }
+
+  private ByteBuffer pending;
+  private boolean streamed;
+
+  private void begin(int status, String contentType) {
+    if (answered) {
+      throw new IllegalStateException("this request was answered already");
+    }
+    answered = true;
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+  }
+
+  boolean answered() {
+    return answered;
+  }
+
+  /** Sends what was answered, or 204 if nothing was, and completes the exchange. */
+  void complete(Callback callback) {
+    if (streamed) {
+      callback.succeeded();
+      return;
+    }
+    if (!answered) {
+      response.setStatus(204);
+      response.write(true, null, callback);
+      return;
+    }
+    response.write(true, pending, callback);
+  }
+}

@@ -1,0 +1,323 @@
+package dev.refinery.runtime.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one HTTP server of every Refinery service, on Jetty: exact routes (a path, or a template with
+ * {@code {name}} segments) per method, one error policy, limits on every request, and a graceful
+ * stop.
+ *
+ * <p>Error policy: a refusal ({@link HttpError}) is its status with {@code {"error", "field"}}; an
+ * unknown path is 404 and a known path with another method 405 with {@code Allow}, both in the same
+ * JSON shape; anything a handler throws is a 500 whose body says what failed (and the stack trace
+ * is logged). No request goes unanswered.
+ *
+ * <pre>{@code
+ * HttpServer server = HttpServer.builder("ingest", HttpSettings.loopback(8470))
+ *     .post("/v1/sources/{source}/documents", this::documents)
+ *     .metrics(registry, this::health)
+ *     .start();
+ * }</pre>
+ */
+public final class HttpServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpServer.class);
+
+  private final String name;
+  private final Server server;
+  private final ServerConnector connector;
+
+  private HttpServer(String name, Server server, ServerConnector connector) {
+    this.name = name;
+    this.server = server;
+    this.connector = connector;
+  }
+
+  /** A server named for its logs and threads, with its settings. */
+  public static Builder builder(String name, HttpSettings settings) {
+    return new Builder(name, settings);
+  }
+
+  /** The port it listens on (the chosen one when configured with 0). */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  /** The interface it listens on. */
+  public String host() {
+    return connector.getHost();
+  }
+
+  /** {@code http://host:port}, with loopback for a wildcard bind. */
+  public URI uri() {
+    String host = connector.getHost();
+    if (host == null || host.equals("0.0.0.0") || host.equals("::")) {
+      host = "127.0.0.1";
+    }
+    return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
+  }
+
+  /** Stops taking connections, lets requests under way finish (up to 5 s), then closes. */
+  @Override
+  public void close() {
+    try {
+      server.stop();
+    } catch (Exception e) {
+      LOG.warn("{} HTTP server did not stop cleanly: {}", name, e.toString());
+    }
+  }
+
+  /** Routes and settings of a server. */
+  public static final class Builder {
+    private final String name;
+    private final HttpSettings settings;
+    private final List<Route> routes = new ArrayList<>();
+
+    private Builder(String name, HttpSettings settings) {
+      this.name = name;
+      this.settings = settings;
+    }
+
+    public Builder get(String path, Handler handler) {
+      return route("GET", path, settings.maxBodyBytes(), handler);
+    }
+
+    public Builder post(String path, Handler handler) {
+      return route("POST", path, settings.maxBodyBytes(), handler);
+    }
+
+    /** A POST route whose body limit differs from the server's. */
+    public Builder post(String path, long maxBodyBytes, Handler handler) {
+      return route("POST", path, maxBodyBytes, handler);
+    }
+
+    public Builder route(String method, String path, long maxBodyBytes, Handler handler) {
+      Route route = new Route(method, Route.segments(path), path, maxBodyBytes, handler);
+      for (Route other : routes) {
+        if (other.method().equals(method) && other.pattern().equals(path)) {
+          throw new IllegalArgumentException(method + " " + path + " is routed twice");
+        }
+      }
+      routes.add(route);
+      return this;
+    }
+
+    /** {@code GET /metrics} (Prometheus text) and {@code GET /health} (200 up, 503 down). */
+    public Builder metrics(PrometheusMeterRegistry registry, Supplier<Health> health) {
+      get(
+          "/metrics",
+          ex ->
+              ex.send(
+                  200,
+                  "text/plain; version=0.0.4; charset=utf-8",
+                  registry.scrape().getBytes(StandardCharsets.UTF_8)));
+      get("/health", ex -> health(ex, health));
+      return this;
+    }
+
+    /** Serves a classpath resource at a path. */
+    public Builder resource(String path, String resource, String contentType, String cache) {
+      return get(
+          path,
+          ex -> {
+            try (InputStream in = HttpServer.class.getClassLoader().getResourceAsStream(resource)) {
+              if (in == null) {
+                throw new IllegalStateException("missing resource " + resource);
+              }
+              ex.header("Cache-Control", cache);
+              ex.send(200, contentType, in.readAllBytes());
+            }
+          });
+    }
+
+    /**
+     * Binds and starts serving.
+     *
+     * @throws java.io.UncheckedIOException naming the address when it cannot be bound
+     */
+    public HttpServer start() {
+      QueuedThreadPool threads = new QueuedThreadPool(settings.threads() + 4, 2);
+      threads.setName(name + "-http");
+      threads.setDaemon(true);
+      Server server = new Server(threads);
+      HttpConfiguration http = new HttpConfiguration();
+      http.setSendServerVersion(false);
+      http.setSendDateHeader(false);
+      http.setRequestHeaderSize(16 * 1024);
+      http.setMinRequestDataRate(settings.minDataRate());
+      http.setIdleTimeout(settings.idleTimeout().toMillis());
+      ServerConnector connector =
+          new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+      connector.setHost(settings.host());
+      connector.setPort(settings.port());
+      connector.setIdleTimeout(settings.idleTimeout().toMillis());
+      connector.setAcceptQueueSize(128);
+      connector.setReuseAddress(true);
+      server.addConnector(connector);
+      server.setHandler(new Dispatcher(name, List.copyOf(routes)));
+      server.setStopTimeout(5_000);
+      server.setStopAtShutdown(false);
+      try {
+        server.start();
+      } catch (Exception e) {
+        try {
+          server.stop();
+        } catch (Exception ignored) {
+          // it did not start
+        }
+        throw new java.io.UncheckedIOException(
+            "the "
+                + name
+                + " HTTP server cannot listen on "
+                + settings.host()
+                + ":"
+                + settings.port()
+                + " ("
+                + e.getMessage()
+                + "): choose a free port, 0 for any",
+            e instanceof java.io.IOException io ? io : new java.io.IOException(e));
+      }
+      LOG.info("{} HTTP on {}:{}", name, settings.host(), connector.getLocalPort());
+      return new HttpServer(name, server, connector);
+    }
+  }
+
+  private static void health(Exchange ex, Supplier<Health> health) {
+    Health h;
+    try {
+      h = health.get();
+    } catch (RuntimeException e) {
+      h = Health.down(Map.of("error", e.toString()));
+    }
+    ObjectNode body = Exchange.JSON.createObjectNode().put("status", h.up() ? "UP" : "DOWN");
+    h.details().forEach((k, v) -> body.set(k, Exchange.JSON.valueToTree(v)));
+    ex.header("Cache-Control", "no-cache");
+    ex.json(h.up() ? 200 : 503, body);
+  }
+
+  /** A method and a path pattern. */
+  record Route(
+      String method, String[] segments, String pattern, long maxBodyBytes, Handler handler) {
+    static String[] segments(String path) {
+      if (!path.startsWith("/")) {
+        throw new IllegalArgumentException("a route's path starts with /: " + path);
+      }
+      return path.equals("/") ? new String[0] : path.substring(1).split("/", -1);
+    }
+
+    /** The path parameters when the path matches, else {@code null}. */
+    Map<String, String> match(String[] path) {
+      if (path.length != segments.length) {
+        return null;
+      }
+      Map<String, String> parameters = Map.of();
+      for (int i = 0; i < path.length; i++) {
+        String s = segments[i];
+        if (s.startsWith("{") && s.endsWith("}")) {
+          if (path[i].isEmpty()) {
+            return null;
+          }
+          if (parameters.isEmpty()) {
+            parameters = new LinkedHashMap<>();
+          }
+          parameters.put(s.substring(1, s.length() - 1), path[i]);
+        } else if (!s.equals(path[i])) {
+          return null;
+        }
+      }
+      return parameters;
+    }
+  }
+
+  /** Finds the route, runs it, applies the error policy. */
+  private static final class Dispatcher extends org.eclipse.jetty.server.Handler.Abstract {
+    private final String name;
+    private final List<Route> routes;
+
+    Dispatcher(String name, List<Route> routes) {
+      this.name = name;
+      this.routes = routes;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      String path = request.getHttpURI().getDecodedPath();
+      String[] segments;
+      try {
+        segments = Route.segments(path == null || path.isEmpty() ? "/" : path);
+      } catch (IllegalArgumentException e) {
+        segments = new String[] {"\0"};
+      }
+      Route route = null;
+      Map<String, String> parameters = null;
+      TreeSet<String> allowed = new TreeSet<>();
+      for (Route r : routes) {
+        Map<String, String> p = r.match(segments);
+        if (p != null) {
+          allowed.add(r.method());
+          if (r.method().equals(request.getMethod())
+              || (request.getMethod().equals("HEAD") && r.method().equals("GET"))) {
+            route = r;
+            parameters = p;
+            break;
+          }
+        }
+      }
+      Exchange ex =
+          new Exchange(
+              request,
+              response,
+              parameters == null ? Map.of() : parameters,
+              route == null ? 0 : route.maxBodyBytes());
+      try {
+        if (route == null) {
+          if (allowed.isEmpty()) {
+            throw HttpError.notFound(null, "no such endpoint: " + request.getMethod() + " " + path);
+          }
+          ex.header("Allow", String.join(", ", allowed));
+          throw new HttpError(
+              405, null, request.getMethod() + " is not served at " + path + "; use " + allowed);
+        }
+        route.handler().handle(ex);
+      } catch (HttpError e) {
+        answerError(ex, e.status(), e.field(), e.getMessage());
+      } catch (Exception | LinkageError e) {
+        LOG.error("{}: {} {} failed", name, request.getMethod(), path, e);
+        answerError(ex, 500, null, "internal error: " + e);
+      }
+      ex.complete(callback);
+      return true;
+    }
+
+    private static void answerError(Exchange ex, int status, String field, String message) {
+      if (ex.answered()) {
+        // a streamed body broke off half way: the status is sent; the connection ends
+        return;
+      }
+      ObjectNode body = Exchange.JSON.createObjectNode().put("error", message);
+      if (field != null) {
+        body.put("field", field);
+      }
+      ex.json(status, body);
+    }
+  }
+}
