@@ -89,10 +89,13 @@ public final class FeedbackGateway implements AutoCloseable {
     this.clock = clock;
     this.server =
         HttpServer.builder("feedback", config.http())
-            .post("/v1/samples", endpoint("samples", this::samples))
-            .post("/v1/labels", endpoint("labels", this::labels))
-            .post("/v1/rbrm", endpoint("rbrm", this::judgements))
-            .post("/v1/webhooks/label-studio", endpoint("label-studio", this::labelStudio))
+            .post("/v1/samples", scope(ApiToken.Scope.SAMPLES), endpoint("samples", this::samples))
+            .post("/v1/labels", scope(ApiToken.Scope.LABELS), endpoint("labels", this::labels))
+            .post("/v1/rbrm", scope(ApiToken.Scope.RBRM), endpoint("rbrm", this::judgements))
+            .post(
+                "/v1/webhooks/label-studio",
+                scope(ApiToken.Scope.LABEL_STUDIO),
+                endpoint("label-studio", this::labelStudio))
             .post("/v1/webhooks/argilla", endpoint("argilla", this::argilla))
             .get("/v1/rubrics", this::rubrics)
             .metrics(registry, this::health)
@@ -201,6 +204,18 @@ public final class FeedbackGateway implements AutoCloseable {
     }
   }
 
+  /** The token check of an endpoint, run before its body is read. */
+  private dev.refinery.runtime.http.Guard scope(ApiToken.Scope scope) {
+    return exchange -> {
+      try {
+        authorize(exchange, scope);
+      } catch (HttpError e) {
+        metrics.request(scope.key(), e.status(), 0);
+        throw e;
+      }
+    };
+  }
+
   private void authorize(Exchange exchange, ApiToken.Scope scope) throws BadPayload {
     if (config.tokens().isEmpty()) {
       throw new BadPayload(
@@ -242,7 +257,6 @@ public final class FeedbackGateway implements AutoCloseable {
   }
 
   private Reply samples(Exchange exchange) throws HttpError {
-    authorize(exchange, ApiToken.Scope.SAMPLES);
     Instant now = clock.instant();
     List<Sample> fresh = new ArrayList<>();
     ArrayNode results = JSON.createArrayNode();
@@ -295,7 +309,6 @@ public final class FeedbackGateway implements AutoCloseable {
   }
 
   private Reply labels(Exchange exchange) throws HttpError {
-    authorize(exchange, ApiToken.Scope.LABELS);
     Instant now = clock.instant();
     List<PreferenceLabel> raw = new ArrayList<>();
     List<String> paths = new ArrayList<>();
@@ -309,7 +322,6 @@ public final class FeedbackGateway implements AutoCloseable {
   }
 
   private Reply labelStudio(Exchange exchange) throws HttpError {
-    authorize(exchange, ApiToken.Scope.LABEL_STUDIO);
     WebhookResult result = LabelStudioWebhook.parse(parse(exchange), config.sampleField());
     return webhookReply(
         result, "annotation.result", "task.data." + config.sampleField(), LabelStudioWebhook.TOOL);
@@ -377,7 +389,6 @@ public final class FeedbackGateway implements AutoCloseable {
   }
 
   private Reply judgements(Exchange exchange) throws HttpError {
-    authorize(exchange, ApiToken.Scope.RBRM);
     Instant now = clock.instant();
     List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
     ArrayNode results = JSON.createArrayNode();

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -29,16 +28,22 @@ public final class Exchange {
   private final Response response;
   private final Map<String, String> pathParameters;
   private final long maxBodyBytes;
+  private final String maxBodySetting;
   private Map<String, String> query;
   private byte[] body;
   private boolean answered;
 
   Exchange(
-      Request request, Response response, Map<String, String> pathParameters, long maxBodyBytes) {
+      Request request,
+      Response response,
+      Map<String, String> pathParameters,
+      long maxBodyBytes,
+      String maxBodySetting) {
     this.request = request;
     this.response = response;
     this.pathParameters = pathParameters;
     this.maxBodyBytes = maxBodyBytes;
+    this.maxBodySetting = maxBodySetting;
   }
 
   public String method() {
@@ -85,34 +90,25 @@ public final class Exchange {
   }
 
   /**
-   * The whole body, read once.
+   * The whole body. The server reads it, without holding a thread, before the handler runs (and
+   * after the route's guard), within the route's size limit and the request timeout.
    *
-   * @throws HttpError 413 when it is longer than the route's limit (then the connection is closed
-   *     rather than the rest read), 408 when the client sent it too slowly, 400 when it broke off
+   * @throws IllegalStateException when called from a guard, before the body is read
    */
-  public byte[] body() throws HttpError {
-    if (body != null) {
-      return body;
+  public byte[] body() {
+    if (body == null) {
+      throw new IllegalStateException("the body is read after the guard, not in it");
     }
-    long declared = request.getLength();
-    if (declared > maxBodyBytes) {
-      throw tooLarge();
-    }
-    try (InputStream in = Content.Source.asInputStream(request)) {
-      byte[] read = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
-      if (read.length > maxBodyBytes) {
-        throw tooLarge();
-      }
-      body = read;
-      return body;
-    } catch (IOException e) {
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      if (cause.getClass().getSimpleName().contains("Timeout")
-          || String.valueOf(cause.getMessage()).contains("rate")) {
-        throw new HttpError(408, null, "the request body came too slowly: " + cause.getMessage());
-      }
-      throw HttpError.badRequest(null, "cannot read the request body: " + cause.getMessage());
-    }
+    return body;
+  }
+
+  void body(byte[] read) {
+    this.body = read;
+  }
+
+  /** The declared length of the body, or -1 when it is not declared. */
+  long declaredLength() {
+    return request.getLength();
   }
 
   /**
@@ -138,10 +134,15 @@ public final class Exchange {
     }
   }
 
-  private HttpError tooLarge() {
+  HttpError tooLarge() {
     closeAfter();
     return new HttpError(
-        413, null, "request body is over " + maxBodyBytes + " bytes; send smaller requests");
+        413,
+        null,
+        "request body is over "
+            + (maxBodySetting == null ? "" : maxBodySetting + "=")
+            + maxBodyBytes
+            + " bytes; send smaller requests");
   }
 
   /** Adds a response header. */

@@ -10,7 +10,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
@@ -98,20 +100,29 @@ public final class HttpServer implements AutoCloseable {
     }
 
     public Builder get(String path, Handler handler) {
-      return route("GET", path, settings.maxBodyBytes(), handler);
+      return route("GET", path, settings.maxBodyBytes(), null, handler);
     }
 
     public Builder post(String path, Handler handler) {
-      return route("POST", path, settings.maxBodyBytes(), handler);
+      return route("POST", path, settings.maxBodyBytes(), null, handler);
+    }
+
+    /**
+     * A POST route whose guard checks the request's headers (its token, say) before a byte of its
+     * body is read.
+     */
+    public Builder post(String path, Guard guard, Handler handler) {
+      return route("POST", path, settings.maxBodyBytes(), guard, handler);
     }
 
     /** A POST route whose body limit differs from the server's. */
     public Builder post(String path, long maxBodyBytes, Handler handler) {
-      return route("POST", path, maxBodyBytes, handler);
+      return route("POST", path, maxBodyBytes, null, handler);
     }
 
-    public Builder route(String method, String path, long maxBodyBytes, Handler handler) {
-      Route route = new Route(method, Route.segments(path), path, maxBodyBytes, handler);
+    public Builder route(
+        String method, String path, long maxBodyBytes, Guard guard, Handler handler) {
+      Route route = new Route(method, Route.segments(path), path, maxBodyBytes, guard, handler);
       for (Route other : routes) {
         if (other.method().equals(method) && other.pattern().equals(path)) {
           throw new IllegalArgumentException(method + " " + path + " is routed twice");
@@ -163,7 +174,6 @@ public final class HttpServer implements AutoCloseable {
       http.setSendServerVersion(false);
       http.setSendDateHeader(false);
       http.setRequestHeaderSize(16 * 1024);
-      http.setMinRequestDataRate(settings.minDataRate());
       http.setIdleTimeout(settings.idleTimeout().toMillis());
       ServerConnector connector =
           new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
@@ -173,7 +183,7 @@ public final class HttpServer implements AutoCloseable {
       connector.setAcceptQueueSize(128);
       connector.setReuseAddress(true);
       server.addConnector(connector);
-      server.setHandler(new Dispatcher(name, List.copyOf(routes)));
+      server.setHandler(new Dispatcher(name, List.copyOf(routes), settings));
       server.setStopTimeout(5_000);
       server.setStopAtShutdown(false);
       try {
@@ -216,7 +226,12 @@ public final class HttpServer implements AutoCloseable {
 
   /** A method and a path pattern. */
   record Route(
-      String method, String[] segments, String pattern, long maxBodyBytes, Handler handler) {
+      String method,
+      String[] segments,
+      String pattern,
+      long maxBodyBytes,
+      Guard guard,
+      Handler handler) {
     static String[] segments(String path) {
       if (!path.startsWith("/")) {
         throw new IllegalArgumentException("a route's path starts with /: " + path);
@@ -252,10 +267,12 @@ public final class HttpServer implements AutoCloseable {
   private static final class Dispatcher extends org.eclipse.jetty.server.Handler.Abstract {
     private final String name;
     private final List<Route> routes;
+    private final HttpSettings settings;
 
-    Dispatcher(String name, List<Route> routes) {
+    Dispatcher(String name, List<Route> routes, HttpSettings settings) {
       this.name = name;
       this.routes = routes;
+      this.settings = settings;
     }
 
     @Override
@@ -287,7 +304,10 @@ public final class HttpServer implements AutoCloseable {
               request,
               response,
               parameters == null ? Map.of() : parameters,
-              route == null ? 0 : route.maxBodyBytes());
+              route == null ? 0 : route.maxBodyBytes(),
+              route != null && route.maxBodyBytes() == settings.maxBodyBytes()
+                  ? settings.maxBodySetting()
+                  : null);
       try {
         if (route == null) {
           if (allowed.isEmpty()) {
@@ -297,15 +317,90 @@ public final class HttpServer implements AutoCloseable {
           throw new HttpError(
               405, null, request.getMethod() + " is not served at " + path + "; use " + allowed);
         }
+        if (route.guard() != null) {
+          route.guard().check(ex);
+        }
+        if (ex.declaredLength() > route.maxBodyBytes()) {
+          throw ex.tooLarge();
+        }
+      } catch (HttpError e) {
+        answerError(ex, e.status(), e.field(), e.getMessage());
+        ex.complete(callback);
+        return true;
+      } catch (Exception | LinkageError e) {
+        fail(ex, request, path, e);
+        ex.complete(callback);
+        return true;
+      }
+      if (ex.declaredLength() == 0) {
+        ex.body(new byte[0]);
+        run(route, ex, request, path, callback);
+        return true;
+      }
+      // the body is read as it arrives, holding no thread; the handler runs once it is all in
+      Route chosen = route;
+      Content.Source.asByteArrayAsync(
+              request, (int) Math.min(Integer.MAX_VALUE - 8, route.maxBodyBytes() + 1))
+          .orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+          .whenComplete(
+              (bytes, failure) ->
+                  request
+                      .getComponents()
+                      .getExecutor()
+                      .execute(
+                          () -> {
+                            if (failure != null) {
+                              refuseBody(ex, failure);
+                              ex.complete(callback);
+                            } else if (bytes.length > chosen.maxBodyBytes()) {
+                              HttpError e = ex.tooLarge();
+                              answerError(ex, e.status(), e.field(), e.getMessage());
+                              ex.complete(callback);
+                            } else {
+                              ex.body(bytes);
+                              run(chosen, ex, request, path, callback);
+                            }
+                          }));
+      return true;
+    }
+
+    private void run(Route route, Exchange ex, Request request, String path, Callback callback) {
+      try {
         route.handler().handle(ex);
       } catch (HttpError e) {
         answerError(ex, e.status(), e.field(), e.getMessage());
       } catch (Exception | LinkageError e) {
-        LOG.error("{}: {} {} failed", name, request.getMethod(), path, e);
-        answerError(ex, 500, null, "internal error: " + e);
+        fail(ex, request, path, e);
       }
       ex.complete(callback);
-      return true;
+    }
+
+    private void fail(Exchange ex, Request request, String path, Throwable e) {
+      LOG.error("{}: {} {} failed", name, request.getMethod(), path, e);
+      answerError(ex, 500, null, "internal error: " + e);
+    }
+
+    private void refuseBody(Exchange ex, Throwable failure) {
+      Throwable cause =
+          failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+              ? failure.getCause()
+              : failure;
+      ex.closeAfter();
+      if (cause instanceof java.util.concurrent.TimeoutException) {
+        answerError(
+            ex,
+            408,
+            null,
+            "the request body did not all arrive in "
+                + settings.requestTimeout().toMillis()
+                + " ms; send it faster or in smaller requests");
+      } else if (String.valueOf(cause.getMessage()).startsWith("Max size")) {
+        // Jetty's bounded read stops at the limit: the body is longer than the route takes
+        HttpError e = ex.tooLarge();
+        answerError(ex, e.status(), e.field(), e.getMessage());
+      } else {
+        answerError(ex, 400, null, "cannot read the request body: " + cause.getMessage());
+      }
     }
 
     private static void answerError(Exchange ex, int status, String field, String message) {

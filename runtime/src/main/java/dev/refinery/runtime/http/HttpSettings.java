@@ -13,17 +13,26 @@ import org.apache.kafka.common.config.ConfigDef;
  * @param maxBodyBytes a longer body is refused with 413 (before it is read when its length is
  *     declared)
  * @param idleTimeout a connection that sends nothing for this long is closed
- * @param minDataRate bytes per second under which a request's body is abandoned with 408, so a
- *     client trickling its body cannot hold a thread
+ * @param requestTimeout a request whose body has not all arrived this long after its headers is
+ *     answered 408 and its connection closed; bodies are read without holding a thread, so clients
+ *     trickling their bodies cannot starve the others
  * @param threads most requests served at once
+ * @param prefix the prefix of the settings these came from ({@code ingest.}), so that a refusal can
+ *     name the setting to change; empty when they came from code
  */
 public record HttpSettings(
-    String host, int port, long maxBodyBytes, Duration idleTimeout, long minDataRate, int threads) {
+    String host,
+    int port,
+    long maxBodyBytes,
+    Duration idleTimeout,
+    Duration requestTimeout,
+    int threads,
+    String prefix) {
   public static final String HOST = "http.host";
   public static final String PORT = "http.port";
   public static final String MAX_BODY_BYTES = "http.max.body.bytes";
   public static final String IDLE_TIMEOUT_MS = "http.idle.timeout.ms";
-  public static final String MIN_DATA_RATE = "http.min.data.rate";
+  public static final String REQUEST_TIMEOUT_MS = "http.request.timeout.ms";
   public static final String THREADS = "http.threads";
 
   public static final String LOOPBACK = "127.0.0.1";
@@ -35,19 +44,37 @@ public record HttpSettings(
     if (maxBodyBytes < 0 || threads < 1) {
       throw new IllegalArgumentException("maxBodyBytes and threads must be positive");
     }
+    prefix = prefix == null ? "" : prefix;
   }
 
-  /** Loopback, the port, a 1 MiB body, 30 s idle, 1 KiB/s minimum body rate, 16 threads. */
+  /** Settings from code, not from a configuration. */
+  public HttpSettings(
+      String host,
+      int port,
+      long maxBodyBytes,
+      Duration idleTimeout,
+      Duration requestTimeout,
+      int threads) {
+    this(host, port, maxBodyBytes, idleTimeout, requestTimeout, threads, "");
+  }
+
+  /** The name of the body limit's setting, or {@code null} when these came from code. */
+  public String maxBodySetting() {
+    return prefix.isEmpty() ? null : prefix + MAX_BODY_BYTES;
+  }
+
+  /** Loopback, the port, a 1 MiB body, 30 s idle, 120 s for a request's body, 16 threads. */
   public static HttpSettings loopback(int port) {
-    return new HttpSettings(LOOPBACK, port, 1024 * 1024, Duration.ofSeconds(30), 1024, 16);
+    return new HttpSettings(
+        LOOPBACK, port, 1024 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(120), 16);
   }
 
   public HttpSettings withPort(int port) {
-    return new HttpSettings(host, port, maxBodyBytes, idleTimeout, minDataRate, threads);
+    return new HttpSettings(host, port, maxBodyBytes, idleTimeout, requestTimeout, threads, prefix);
   }
 
   public HttpSettings withMaxBodyBytes(long maxBodyBytes) {
-    return new HttpSettings(host, port, maxBodyBytes, idleTimeout, minDataRate, threads);
+    return new HttpSettings(host, port, maxBodyBytes, idleTimeout, requestTimeout, threads, prefix);
   }
 
   /**
@@ -98,13 +125,13 @@ public record HttpSettings(
             ConfigDef.Importance.LOW,
             "A connection that sends nothing for this long is closed.")
         .define(
-            prefix + MIN_DATA_RATE,
+            prefix + REQUEST_TIMEOUT_MS,
             ConfigDef.Type.LONG,
-            1024L,
-            ConfigDef.Range.atLeast(0),
+            120_000L,
+            ConfigDef.Range.between(100, 3_600_000),
             ConfigDef.Importance.LOW,
-            "Bytes per second under which a request body is abandoned with 408 (0: no minimum),"
-                + " so slow clients cannot hold the service's threads.")
+            "A request whose body has not all arrived this long after its headers is answered 408"
+                + " and its connection closed.")
         .define(
             prefix + THREADS,
             ConfigDef.Type.INT,
@@ -121,7 +148,8 @@ public record HttpSettings(
         Math.max(0, config.getInt(prefix + PORT)),
         config.getLong(prefix + MAX_BODY_BYTES),
         Duration.ofMillis(config.getLong(prefix + IDLE_TIMEOUT_MS)),
-        config.getLong(prefix + MIN_DATA_RATE),
-        config.getInt(prefix + THREADS));
+        Duration.ofMillis(config.getLong(prefix + REQUEST_TIMEOUT_MS)),
+        config.getInt(prefix + THREADS),
+        prefix);
   }
 }

@@ -1,0 +1,287 @@
+package dev.refinery.runtime.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class HttpServerTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final HttpClient client = HttpClient.newHttpClient();
+  private final AtomicBoolean up = new AtomicBoolean(true);
+  private HttpServer server;
+
+  @BeforeEach
+  void start() {
+    HttpSettings settings =
+        new HttpSettings(
+            HttpSettings.LOOPBACK, 0, 100, Duration.ofSeconds(30), Duration.ofSeconds(2), 4);
+    server =
+        HttpServer.builder("test", settings)
+            .get("/v1/things/{id}", ex -> ex.json(200, Map.of("id", ex.pathParameter("id"))))
+            .post(
+                "/v1/things/{id}",
+                ex -> ex.json(200, Map.of("id", ex.pathParameter("id"), "body", ex.json())))
+            .post(
+                "/v1/guarded",
+                ex -> {
+                  if (!"Bearer good".equals(ex.header("Authorization"))) {
+                    throw new HttpError(401, "Authorization", "unknown token");
+                  }
+                },
+                ex -> ex.json(200, Map.of("bytes", ex.body().length)))
+            .post("/v1/large", 1000, ex -> ex.json(200, Map.of("bytes", ex.body().length)))
+            .get("/v1/query", ex -> ex.json(200, ex.query()))
+            .get(
+                "/v1/refuse",
+                ex -> {
+                  throw HttpError.unprocessable("a.b[0]", "not acceptable");
+                })
+            .get(
+                "/v1/bug",
+                ex -> {
+                  throw new IllegalStateException("a bug");
+                })
+            .get("/v1/nothing", ex -> {})
+            .get(
+                "/v1/stream",
+                ex ->
+                    ex.stream(200, "application/x-ndjson", out -> out.write("{}\n{}\n".getBytes())))
+            .metrics(registry(), () -> new Health(up.get(), Map.of("detail", 1)))
+            .start();
+  }
+
+  private static io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry() {
+    var registry = Metrics.registry();
+    registry.counter("refinery.test.requests").increment();
+    return registry;
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(server.uri().resolve(path)).timeout(Duration.ofSeconds(20)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> post(String path, String body) throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(server.uri().resolve(path))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static JsonNode json(HttpResponse<String> response) throws Exception {
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
+    return JSON.readTree(response.body());
+  }
+
+  @Test
+  void routesExactlyWithPathParameters() throws Exception {
+    assertThat(json(get("/v1/things/42")).get("id").asText()).isEqualTo("42");
+    HttpResponse<String> posted = post("/v1/things/7", "{\"a\":1}");
+    assertThat(posted.statusCode()).isEqualTo(200);
+    assertThat(json(posted).get("body").get("a").asInt()).isEqualTo(1);
+    // no prefix matching: a longer or shorter path is not the route
+    assertThat(get("/v1/things/42/more").statusCode()).isEqualTo(404);
+    assertThat(get("/v1/things").statusCode()).isEqualTo(404);
+    assertThat(get("/v1/things/").statusCode()).isEqualTo(404);
+    assertThat(get("/health.html").statusCode()).isEqualTo(404);
+    assertThat(json(get("/v1/query?a=1&b=x%20y")).get("b").asText()).isEqualTo("x y");
+  }
+
+  @Test
+  void everyRefusalIsJsonWithErrorAndField() throws Exception {
+    HttpResponse<String> unknown = get("/nowhere");
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(json(unknown).get("error").asText()).contains("/nowhere");
+
+    HttpResponse<String> method =
+        client.send(
+            HttpRequest.newBuilder(server.uri().resolve("/v1/query")).DELETE().build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(method.statusCode()).isEqualTo(405);
+    assertThat(method.headers().firstValue("Allow")).hasValue("GET");
+    assertThat(json(method).has("error")).isTrue();
+
+    HttpResponse<String> refused = get("/v1/refuse");
+    assertThat(refused.statusCode()).isEqualTo(422);
+    assertThat(json(refused).get("field").asText()).isEqualTo("a.b[0]");
+    assertThat(json(refused).get("error").asText()).isEqualTo("not acceptable");
+
+    HttpResponse<String> bug = get("/v1/bug");
+    assertThat(bug.statusCode()).isEqualTo(500);
+    assertThat(json(bug).get("error").asText()).contains("a bug");
+
+    HttpResponse<String> notJson = post("/v1/things/1", "{not json");
+    assertThat(notJson.statusCode()).isEqualTo(400);
+    assertThat(json(notJson).get("error").asText()).contains("not JSON");
+
+    assertThat(post("/v1/things/1", "").statusCode()).isEqualTo(400);
+    assertThat(get("/v1/nothing").statusCode()).isEqualTo(204);
+  }
+
+  @Test
+  void bodiesOverTheLimitAreRefusedWith413() throws Exception {
+    assertThat(post("/v1/things/1", "[" + "1,".repeat(60) + "1]").statusCode()).isEqualTo(413);
+    // a route may take more than the server's default
+    HttpResponse<String> large = post("/v1/large", "x".repeat(900));
+    assertThat(json(large).get("bytes").asInt()).isEqualTo(900);
+    assertThat(post("/v1/large", "x".repeat(1001)).statusCode()).isEqualTo(413);
+  }
+
+  @Test
+  void aBodyOfUndeclaredLengthOverTheLimitIs413Too() throws Exception {
+    HttpResponse<String> response =
+        client.send(
+            HttpRequest.newBuilder(server.uri().resolve("/v1/things/1"))
+                .POST(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(new byte[5000])))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(413);
+  }
+
+  @Test
+  void aGuardRefusesBeforeTheBodyIsRead() throws Exception {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+      socket.setSoTimeout(20_000);
+      // the body is declared but never sent: the refusal cannot have waited for it
+      socket
+          .getOutputStream()
+          .write(
+              ("POST /v1/guarded HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer bad\r\n"
+                      + "Content-Length: 50\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      byte[] head = socket.getInputStream().readNBytes(12);
+      assertThat(new String(head, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 401");
+    }
+    HttpResponse<String> good =
+        client.send(
+            HttpRequest.newBuilder(server.uri().resolve("/v1/guarded"))
+                .header("Authorization", "Bearer good")
+                .POST(HttpRequest.BodyPublishers.ofString("12345"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(json(good).get("bytes").asInt()).isEqualTo(5);
+  }
+
+  @Test
+  void healthAndMetrics() throws Exception {
+    HttpResponse<String> health = get("/health");
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(json(health).get("status").asText()).isEqualTo("UP");
+    assertThat(json(health).get("detail").asInt()).isEqualTo(1);
+    up.set(false);
+    assertThat(get("/health").statusCode()).isEqualTo(503);
+    assertThat(get("/metrics").body()).contains("refinery_test_requests_total 1.0");
+    HttpResponse<String> stream = get("/v1/stream");
+    assertThat(stream.body()).isEqualTo("{}\n{}\n");
+  }
+
+  @Test
+  void listensOnLoopbackOnlyByDefault() throws Exception {
+    assertThat(server.host()).isEqualTo("127.0.0.1");
+    List<InetAddress> others = new ArrayList<>();
+    for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+      for (InetAddress address : Collections.list(nic.getInetAddresses())) {
+        if (!address.isLoopbackAddress() && address instanceof java.net.Inet4Address) {
+          others.add(address);
+        }
+      }
+    }
+    for (InetAddress address : others) {
+      try (Socket socket = new Socket()) {
+        socket.connect(new java.net.InetSocketAddress(address, server.port()), 1000);
+        throw new AssertionError("the server answered on " + address);
+      } catch (java.io.IOException expected) {
+        // refused: it listens on loopback only
+      }
+    }
+  }
+
+  @Test
+  void slowClientsDoNotHoldTheServer() throws Exception {
+    // more trickling clients than the server has threads, each sending its body a byte at a time
+    List<Socket> slow = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port());
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /v1/things/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  + "Content-Length: 90\r\n\r\n{")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      slow.add(socket);
+    }
+    Socket header = new Socket(InetAddress.getLoopbackAddress(), server.port());
+    header.getOutputStream().write("GET /v1/thi".getBytes(StandardCharsets.US_ASCII));
+    slow.add(header);
+    try {
+      // others are still served: the bodies are read without holding the server's 4 threads
+      for (int i = 0; i < 8; i++) {
+        assertThat(get("/health").statusCode()).isEqualTo(200);
+        assertThat(post("/v1/things/" + i, "{}").statusCode()).isEqualTo(200);
+      }
+      // and a trickling body is answered 408 once the request timeout has passed
+      Socket first = slow.get(0);
+      first.setSoTimeout(20_000);
+      InputStream in = first.getInputStream();
+      String answer = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+      assertThat(answer).startsWith("HTTP/1.1 408").contains("did not all arrive");
+    } finally {
+      for (Socket s : slow) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
+  void aPortInUseIsAnErrorNamingIt() {
+    HttpSettings same = HttpSettings.loopback(server.port());
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> HttpServer.builder("second", same).start())
+        .hasMessageContaining("127.0.0.1:" + server.port())
+        .hasMessageContaining("free port");
+  }
+
+  @Test
+  void aRouteTwiceIsRefused() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                HttpServer.builder("x", HttpSettings.loopback(0))
+                    .get("/a", e -> {})
+                    .get("/a", e -> {}))
+        .hasMessageContaining("twice");
+  }
+
+  @Test
+  void uriIsUsable() {
+    assertThat(server.uri()).isEqualTo(URI.create("http://127.0.0.1:" + server.port()));
+  }
+}
