@@ -71,17 +71,48 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
       return;
     }
     long due = context.currentSystemTimeMs() + holdMs;
-    byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
+    pending.put(pendingKey(due, key, member), record.value());
+  }
+
+  /** The version of {@link #pendingKey} this build writes. */
+  static final byte PENDING_KEY_VERSION = 1;
+
+  /**
+   * The key of a held answer in {@code dedup-pending}, ordered by due time: version 1 is the due
+   * time (int64), {@code 0x01}, the dedup key's length (int16), the dedup key and {@code <doc
+   * id>@<instance>} (UTF-8). Version 0 (before 0.2) had no version byte after the due time; there
+   * the byte is the high byte of the key's length, {@code 0x00} (dedup keys are far shorter than
+   * 256 bytes), so both are read, and both sort by due time.
+   */
+  static Bytes pendingKey(long due, String dedupKey, Member member) {
+    byte[] keyBytes = dedupKey.getBytes(StandardCharsets.UTF_8);
+    if (keyBytes.length > 255) {
+      throw new IllegalArgumentException("dedup key over 255 bytes: " + dedupKey);
+    }
     byte[] id = (member.docId() + "@" + member.instance()).getBytes(StandardCharsets.UTF_8);
-    Bytes pendingKey =
-        Bytes.wrap(
-            ByteBuffer.allocate(8 + 2 + keyBytes.length + id.length)
-                .putLong(due)
-                .putShort((short) keyBytes.length)
-                .put(keyBytes)
-                .put(id)
-                .array());
-    pending.put(pendingKey, record.value());
+    return Bytes.wrap(
+        ByteBuffer.allocate(8 + 1 + 2 + keyBytes.length + id.length)
+            .putLong(due)
+            .put(PENDING_KEY_VERSION)
+            .putShort((short) keyBytes.length)
+            .put(keyBytes)
+            .put(id)
+            .array());
+  }
+
+  /** The dedup key of a {@link #pendingKey} of any version. */
+  static String dedupKeyOf(byte[] pendingKey) {
+    ByteBuffer k = ByteBuffer.wrap(pendingKey);
+    k.getLong();
+    byte version = k.get(k.position());
+    if (version == PENDING_KEY_VERSION) {
+      k.get();
+    } else if (version != 0) {
+      throw new IllegalArgumentException("unknown pending key version " + version);
+    }
+    byte[] keyBytes = new byte[k.getShort()];
+    k.get(keyBytes);
+    return new String(keyBytes, StandardCharsets.UTF_8);
   }
 
   /** Answers every document whose hold has passed, in due order. */
@@ -92,11 +123,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
       it.forEachRemaining(due::add);
     }
     for (KeyValue<Bytes, byte[]> entry : due) {
-      ByteBuffer k = ByteBuffer.wrap(entry.key.get());
-      k.getLong();
-      byte[] keyBytes = new byte[k.getShort()];
-      k.get(keyBytes);
-      answer(new String(keyBytes, StandardCharsets.UTF_8), Member.fromBytes(entry.value));
+      answer(dedupKeyOf(entry.key.get()), Member.fromBytes(entry.value));
       pending.delete(entry.key);
     }
   }

@@ -6,12 +6,17 @@ import java.nio.ByteBuffer;
  * What reaches the gathering step of a document (keyed by {@code <doc id>@<instance>}): the
  * document itself (or its rejection) with the number of answers to wait for, or the answer of one
  * of its keys: the smallest document that holds a dedup key if that one is smaller, or, for its
- * replay key, whether the document was seen before. A small binary format, internal to the stage: a
- * leading type byte, then fields.
+ * replay key, whether the document was seen before. A small binary format, internal to the stage
+ * (on the gather repartition topic and in the {@code dedup-documents} store): a leading byte that
+ * holds the version in its high four bits and the type in its low four, then fields. Version 0
+ * (before 0.2) had the type alone ({@code 0x01}, {@code 0x02}) and the same fields; both are read.
  */
 sealed interface Gather permits Gather.Doc, Gather.Answer {
   byte DOC = 1;
   byte ANSWER = 2;
+
+  /** The version {@link #encode} writes. */
+  int VERSION = 1;
 
   /**
    * The document and how many answers it waits for.
@@ -37,7 +42,7 @@ sealed interface Gather permits Gather.Doc, Gather.Answer {
   static byte[] encode(Gather message) {
     if (message instanceof Doc d) {
       return ByteBuffer.allocate(1 + 4 + 4 + d.document().length + d.rejection().length)
-          .put(DOC)
+          .put((byte) (VERSION << 4 | DOC))
           .putInt(d.expected())
           .putInt(d.document().length)
           .put(d.document())
@@ -47,7 +52,7 @@ sealed interface Gather permits Gather.Doc, Gather.Answer {
     Answer a = (Answer) message;
     byte[] member = a.smaller() == null ? new byte[0] : a.smaller().toBytes();
     return ByteBuffer.allocate(1 + 1 + 1 + 1 + member.length)
-        .put(ANSWER)
+        .put((byte) (VERSION << 4 | ANSWER))
         .put((byte) a.kind().code)
         .put((byte) a.band())
         .put((byte) ((a.replay() ? 2 : 0) | (a.smaller() != null ? 1 : 0)))
@@ -57,7 +62,13 @@ sealed interface Gather permits Gather.Doc, Gather.Answer {
 
   static Gather decode(byte[] bytes) {
     ByteBuffer in = ByteBuffer.wrap(bytes);
-    byte type = in.get();
+    byte head = in.get();
+    int version = (head >> 4) & 0x0F;
+    int type = head & 0x0F;
+    if (version > VERSION) {
+      throw new IllegalArgumentException(
+          "gather message version " + version + " is newer than this build");
+    }
     if (type == DOC) {
       int expected = in.getInt();
       byte[] document = new byte[in.getInt()];

@@ -145,8 +145,16 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
             now));
   }
 
-  /** What has been gathered of one document. */
-  private static final class State {
+  /**
+   * What has been gathered of one document, stored in {@code dedup-gathering}. Version 1: {@code
+   * 0x01}, then expected, received (int32), replay (bool), bands shared (int32), and the exact, URL
+   * and near members, each as its length (int32) and {@link Member} bytes. Version 0 (before 0.2)
+   * lacks the leading byte; its first byte is that of {@code expected} ({@code 0x00}, or {@code
+   * 0xFF} for -1), so both are read.
+   */
+  static final class State {
+    static final byte VERSION = 1;
+
     /** Answers awaited; -1 until the document has come. */
     int expected = -1;
 
@@ -182,6 +190,7 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
     byte[] write() {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       try (DataOutputStream out = new DataOutputStream(bytes)) {
+        out.writeByte(VERSION);
         out.writeInt(expected);
         out.writeInt(received);
         out.writeBoolean(replay);
@@ -203,6 +212,11 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
         return s;
       }
       try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+        if (bytes[0] == VERSION) {
+          in.readByte();
+        } else if (bytes[0] != 0 && bytes[0] != (byte) 0xFF) {
+          throw new IllegalArgumentException("unknown gather state version " + bytes[0]);
+        }
         s.expected = in.readInt();
         s.received = in.readInt();
         s.replay = in.readBoolean();

@@ -12,6 +12,11 @@ import java.util.Comparator;
  * @param eventTime the document's fetch time, else its ingest time, in epoch milliseconds
  * @param docId the document's id
  * @param instance the raw record (partition:offset), to tell a replay of the same document apart
+ *     <p>Stored (in the {@code dedup-smallest} and {@code dedup-pending} stores, inside {@link
+ *     Gather} answers and gather states) as: version 1: {@code 0x01}, event time (int64), id length
+ *     (int16), id (UTF-8), instance length (int16), instance (UTF-8). Version 0 (before 0.2) is the
+ *     same without the leading byte; its first byte is that of the event time, {@code 0x00} (or
+ *     {@code 0xFF} before 1970), so {@link #read} tells them apart and reads both.
  */
 record Member(long eventTime, String docId, String instance) implements Comparable<Member> {
   private static final Comparator<Member> ORDER =
@@ -27,10 +32,14 @@ record Member(long eventTime, String docId, String instance) implements Comparab
     return docId.equals(other.docId);
   }
 
+  /** The version {@link #toBytes} writes. */
+  static final byte VERSION = 1;
+
   byte[] toBytes() {
     byte[] id = docId.getBytes(StandardCharsets.UTF_8);
     byte[] inst = instance.getBytes(StandardCharsets.UTF_8);
-    return ByteBuffer.allocate(8 + 2 + id.length + 2 + inst.length)
+    return ByteBuffer.allocate(1 + 8 + 2 + id.length + 2 + inst.length)
+        .put(VERSION)
         .putLong(eventTime)
         .putShort((short) id.length)
         .put(id)
@@ -39,7 +48,14 @@ record Member(long eventTime, String docId, String instance) implements Comparab
         .array();
   }
 
+  /** Reads a member of any version from the buffer's position. */
   static Member read(ByteBuffer in) {
+    byte first = in.get(in.position());
+    if (first == VERSION) {
+      in.get();
+    } else if (first != 0 && first != (byte) 0xFF) {
+      throw new IllegalArgumentException("unknown member version " + first);
+    }
     long time = in.getLong();
     byte[] id = new byte[in.getShort()];
     in.get(id);

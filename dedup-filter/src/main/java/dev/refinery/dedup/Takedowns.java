@@ -1,13 +1,25 @@
 package dev.refinery.dedup;
 
+import dev.refinery.runtime.kafka.TopicSnapshot;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.Takedown;
 import dev.refinery.schemas.TakedownScope;
+import dev.refinery.schemas.Topics;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Matches documents against the takedowns on {@code corpus.takedowns.v1}, keyed {@code
@@ -84,5 +96,50 @@ public final class Takedowns {
       // not a URI: compare as given
     }
     return u;
+  }
+
+  /** Publishes a takedown under its key, and waits until the broker has it. */
+  public static RecordMetadata publish(String bootstrapServers, Takedown takedown)
+      throws Exception {
+    return send(
+        bootstrapServers, Takedowns.key(takedown), Topics.CORPUS_TAKEDOWNS.serialize(takedown));
+  }
+
+  /** Withdraws the takedown under a key (a tombstone), and waits until the broker has it. */
+  public static RecordMetadata withdraw(String bootstrapServers, String key) throws Exception {
+    return send(bootstrapServers, key, null);
+  }
+
+  private static RecordMetadata send(String bootstrapServers, String key, byte[] value)
+      throws Exception {
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                15_000),
+            new StringSerializer(),
+            new ByteArraySerializer())) {
+      return producer
+          .send(new ProducerRecord<>(Topics.CORPUS_TAKEDOWNS.name(), key, value))
+          .get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The takedowns in force: the latest record of each key, tombstones removing theirs. */
+  public static Map<String, Takedown> inForce(String bootstrapServers) {
+    Map<String, Takedown> inForce = new LinkedHashMap<>();
+    for (TopicSnapshot.Entry<Takedown> e :
+        TopicSnapshot.read(bootstrapServers, Topics.CORPUS_TAKEDOWNS, Duration.ofSeconds(15))) {
+      if (e.raw() == null) {
+        inForce.remove(Takedowns.normalizeKey(e.key()));
+      } else if (e.value() != null) {
+        inForce.put(Takedowns.key(e.value()), e.value());
+      }
+    }
+    return inForce;
   }
 }

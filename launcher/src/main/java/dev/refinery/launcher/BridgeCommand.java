@@ -5,9 +5,7 @@ import dev.refinery.bridge.BatchSummary;
 import dev.refinery.bridge.BridgeConfig;
 import dev.refinery.bridge.BridgeServer;
 import dev.refinery.bridge.ReceivedBatch;
-import dev.refinery.schemas.TokenBatch;
-import dev.refinery.schemas.TokenBytes;
-import dev.refinery.tokenizer.Tokenizer;
+import dev.refinery.tokenizer.BatchText;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
@@ -93,7 +91,7 @@ final class BridgeCommand implements Runnable {
           for (ReceivedBatch received : batches) {
             out.println(BatchSummary.line(received));
             if (decode != null && received.ok()) {
-              out.println("    " + firstSequence(received.batch(), decode));
+              out.println("    " + BatchText.firstSequence(received.batch(), decode));
             }
             seen++;
             lastBatch = System.nanoTime();
@@ -128,34 +126,9 @@ final class BridgeCommand implements Runnable {
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       Settings settings = global.load();
-      BridgeServer server = startBridge(settings, out);
+      BridgeServer server = Launch.bridge(settings, out);
       return UntilStopped.serve(out, "refinery-bridge", server::close);
     }
-  }
-
-  /** Starts the bridge, with a socket in the work folder unless one is set, and says where. */
-  static BridgeServer startBridge(Settings settings, PrintWriter out) throws java.io.IOException {
-    BridgeConfig config = settings.bridge();
-    if (config.socket().isBlank()) {
-      config =
-          settings
-              .with(
-                  Map.of(
-                      BridgeConfig.SOCKET,
-                      settings.workDir().resolve("bridge.sock").toAbsolutePath().toString()))
-              .bridge();
-    }
-    BridgeServer server = BridgeServer.start(config);
-    out.printf(
-        "trainer-bridge listening on %s%s (metrics %s)%n",
-        server.port() >= 0 ? "127.0.0.1:" + server.port() : "",
-        server.socket() != null ? " and unix:" + server.socket() : "",
-        server.httpPort() >= 0 ? "http://localhost:" + server.httpPort() + "/metrics" : "off");
-    out.printf(
-        "  rank:    BridgeClient.connect(\"%s\", run_id=\"RUN\", rank=R, world_size=W, streams={\"%s\": 1.0})%n",
-        server.port() >= 0 ? "127.0.0.1:" + server.port() : "unix:" + server.socket(),
-        config.streams().get(0));
-    return server;
   }
 
   @Command(
@@ -199,19 +172,5 @@ final class BridgeCommand implements Runnable {
       out.flush();
       return report.takedownHits().isEmpty() ? 0 : 1;
     }
-  }
-
-  /**
-   * The first sequence of a batch as text, special tokens shown, new lines as ⏎, cut at {@code
-   * chars}.
-   */
-  static String firstSequence(TokenBatch batch, int chars) {
-    if (!Tokenizer.builtInNames().contains(batch.getTokenizer())) {
-      return "(" + batch.getTokenizer() + " is not a built-in encoding: not decoded here)";
-    }
-    Tokenizer tokenizer = Tokenizer.forName(batch.getTokenizer());
-    int[] tokens = TokenBytes.of(batch);
-    String text = tokenizer.decode(tokens, 0, batch.getSeqLen()).replace("\n", "⏎");
-    return text.length() <= chars ? text : text.substring(0, chars) + "…";
   }
 }

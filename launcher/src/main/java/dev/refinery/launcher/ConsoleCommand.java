@@ -22,15 +22,7 @@ final class ConsoleCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    ConsoleServer console = start(global.load(), out);
+    ConsoleServer console = Launch.console(global.load(), out);
     return UntilStopped.serve(out, "refinery-console", console::close);
-  }
-
-  static ConsoleServer start(Settings settings, PrintWriter out) throws java.io.IOException {
-    ConsoleServer console = ConsoleServer.start(settings.console());
-    out.printf(
-        "console on http://localhost:%d/ (health http://localhost:%d/health.html, API /api/snapshot)%n",
-        console.port(), console.port());
-    return console;
   }
 }

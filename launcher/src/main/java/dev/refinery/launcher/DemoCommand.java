@@ -4,8 +4,10 @@ import dev.refinery.dedup.Takedowns;
 import dev.refinery.ingest.IngestMetrics;
 import dev.refinery.ingest.IngestReport;
 import dev.refinery.ingest.Ingestor;
+import dev.refinery.ingest.InputFiles;
 import dev.refinery.ingest.SourceDeclaration;
 import dev.refinery.ingest.SourceRegistry;
+import dev.refinery.runtime.audit.PipelineAudit;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.DocumentSpan;
 import dev.refinery.schemas.Licences;
@@ -14,6 +16,7 @@ import dev.refinery.schemas.Takedown;
 import dev.refinery.schemas.TakedownScope;
 import dev.refinery.schemas.TokenBatch;
 import dev.refinery.schemas.TokenBytes;
+import dev.refinery.tokenizer.BatchText;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -109,7 +112,7 @@ final class DemoCommand implements Callable<Integer> {
                 .setRequestedBy("legal@news.example.org")
                 .setRequestedAt(java.time.Instant.now())
                 .build();
-        TakedownCommand.publish(pipeline.bootstrapServers(), takedown);
+        Takedowns.publish(pipeline.bootstrapServers(), takedown);
         pipeline.dedup().awaitTakedown(Takedowns.key(takedown), java.time.Duration.ofSeconds(30));
         out.printf("Takedown published: every page under %s%n", DemoCorpus.TAKEN_DOWN);
       }
@@ -119,16 +122,16 @@ final class DemoCommand implements Callable<Integer> {
       try (Ingestor ingestor =
           Ingestor.create(
               pipeline.settings().ingest(), "refinery-ingest-demo", IngestMetrics.inMemory())) {
-        reports = IngestCommand.ingestAll(ingestor, inputs, out, spec.commandLine().getErr());
+        reports = IngestTable.ingestAll(ingestor, inputs, out, spec.commandLine().getErr());
       }
-      PipelineAccount account = awaitDrained(pipeline, out, t0);
+      PipelineAudit account = awaitDrained(pipeline, out, t0);
       print(account, IngestReport.sum("total", reports), out);
       List<String> violations = account.violations();
       boolean ok = account.drained() && violations.isEmpty();
       out.printf(
           "%nInvariant 1 (each document in exactly one place): %d of %d documents ingested are in token "
               + "spans or rejected once%s%n",
-          account.accountedFor(), account.documents.size(), ok ? " ✓" : " ✗");
+          account.accountedFor(), account.documents().size(), ok ? " ✓" : " ✗");
       violations.stream().limit(10).forEach(v -> out.println("  violation: " + v));
       out.printf("%nDemo %s in %.1f s.%n", ok ? "done" : "FAILED", Pipeline.seconds(t0));
       out.flush();
@@ -147,20 +150,20 @@ final class DemoCommand implements Callable<Integer> {
       return inputs;
     }
     SourceDeclaration declared = registry.get(source);
-    for (IngestCommand.Listed file : IngestCommand.expand(input, false)) {
+    for (InputFiles.Listed file : InputFiles.expand(input, false)) {
       inputs.add(new Ingestor.Input(file.path(), declared, null, file.label()));
     }
     return inputs;
   }
 
-  private PipelineAccount awaitDrained(Pipeline pipeline, PrintWriter out, long t0)
+  private PipelineAudit awaitDrained(Pipeline pipeline, PrintWriter out, long t0)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout * 1_000_000_000L;
     boolean terminal = System.console() != null;
     long lastPrinted = -1;
     while (true) {
-      PipelineAccount account =
-          PipelineAccount.read(pipeline.bootstrapServers(), pipeline.settings().streams());
+      PipelineAudit account =
+          PipelineAudit.read(pipeline.bootstrapServers(), pipeline.settings().streams());
       long done = account.accountedFor();
       if (done != lastPrinted || terminal) {
         out.printf(
@@ -168,19 +171,19 @@ final class DemoCommand implements Callable<Integer> {
                 ? "\rpipeline: %d of %d documents tokenized or rejected [%.1f s]"
                 : "pipeline: %d of %d documents tokenized or rejected [%.1f s]%n",
             done,
-            account.documents.size(),
+            account.documents().size(),
             Pipeline.seconds(t0));
         out.flush();
         lastPrinted = done;
       }
-      if ((account.drained() && !account.documents.isEmpty()) || System.nanoTime() > deadline) {
+      if ((account.drained() && !account.documents().isEmpty()) || System.nanoTime() > deadline) {
         if (terminal) {
           out.println();
         }
         if (!account.drained()) {
           out.printf(
               "gave up after %d s: %d documents still in flight, e.g.%n",
-              timeout, account.documents.size() - account.accountedFor());
+              timeout, account.documents().size() - account.accountedFor());
           account.inFlight().stream().limit(5).forEach(d -> out.println("  " + d));
         }
         return account;
@@ -189,31 +192,31 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static void print(PipelineAccount account, IngestReport ingest, PrintWriter out) {
+  private static void print(PipelineAudit account, IngestReport ingest, PrintWriter out) {
     out.printf("%nSummary%n");
     out.printf(
         "  ingest        %6d records read, %d documents to corpus.raw.v1, %d rejected%s%n",
         ingest.records(),
         ingest.documents(),
         ingest.rejectedTotal(),
-        ingest.rejectedTotal() == 0 ? "" : ": " + IngestCommand.counts(ingest.rejected()));
+        ingest.rejectedTotal() == 0 ? "" : ": " + IngestTable.counts(ingest.rejected()));
     Map<String, Long> dedup = account.rejectedBy(Stage.DEDUP_FILTER);
     out.printf(
         "  dedup-filter  %6d documents in, %d clean, %d rejected%s%n",
-        account.documents.size(),
+        account.documents().size(),
         account.clean(),
         dedup.values().stream().mapToLong(Long::longValue).sum(),
-        dedup.isEmpty() ? "" : ": " + IngestCommand.counts(dedup));
+        dedup.isEmpty() ? "" : ": " + IngestTable.counts(dedup));
     Map<String, Long> tokenizer = account.rejectedBy(Stage.TOKENIZER);
     if (!tokenizer.isEmpty()) {
-      out.printf("  tokenizer     rejected: %s%n", IngestCommand.counts(tokenizer));
+      out.printf("  tokenizer     rejected: %s%n", IngestTable.counts(tokenizer));
     }
 
     out.printf(
         "%n  %-8s %8s %10s %12s %12s %8s %9s%n",
         "stream", "batches", "sequences", "positions", "doc tokens", "docs", "padding");
     Map<String, long[]> bySource = new TreeMap<>();
-    for (var stream : account.batches.entrySet()) {
+    for (var stream : account.batches().entrySet()) {
       long sequences = 0;
       long positions = 0;
       long tokens = 0;
@@ -248,7 +251,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     Map<String, java.util.Set<String>> docsBySource = new HashMap<>();
     account
-        .batches
+        .batches()
         .values()
         .forEach(
             l ->
@@ -276,7 +279,7 @@ final class DemoCommand implements Callable<Integer> {
         });
 
     // the first sequence of the stream with the most batches
-    account.batches.values().stream()
+    account.batches().values().stream()
         .max(Comparator.comparingInt(List::size))
         .filter(l -> !l.isEmpty())
         .map(l -> l.get(0))
@@ -285,9 +288,9 @@ final class DemoCommand implements Callable<Integer> {
               out.printf(
                   "%nFirst sequence of %s (batch %s, %d tokens), decoded:%n",
                   "tokens." + first.getStream() + ".v1", first.getBatchId(), first.getSeqLen());
-              out.println("  " + BridgeCommand.firstSequence(first, 700));
+              out.println("  " + BatchText.firstSequence(first, 700));
               DocumentSpan span = first.getSpans().get(0);
-              Document doc = account.documents.get(span.getDocId());
+              Document doc = account.documents().get(span.getDocId());
               out.printf(
                   "  (its first span: document %s of %s, %s, tokens %d-%d of %d)%n",
                   span.getDocId(),

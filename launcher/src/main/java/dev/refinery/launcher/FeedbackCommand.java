@@ -1,6 +1,5 @@
 package dev.refinery.launcher;
 
-import dev.refinery.feedback.FeedbackConfig;
 import dev.refinery.feedback.FeedbackService;
 import dev.refinery.runtime.pairs.RewardPairs;
 import dev.refinery.schemas.PairOrigin;
@@ -50,27 +49,9 @@ final class FeedbackCommand implements Runnable {
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       Settings settings = global.load();
-      FeedbackService service = start(settings, out);
+      FeedbackService service = Launch.feedback(settings, out);
       return UntilStopped.serve(out, "refinery-feedback", service::close);
     }
-  }
-
-  /** Starts the feedback service and says where it listens and how to reach it. */
-  static FeedbackService start(Settings settings, PrintWriter out) throws IOException {
-    FeedbackConfig config = settings.feedback();
-    FeedbackService service = FeedbackService.start(config);
-    String base = "http://localhost:" + service.port();
-    out.printf("feedback gateway on %s (metrics %s/metrics)%n", base, base);
-    if (config.tokens().containsKey("local")) {
-      out.printf(
-          "  labels:  curl -H \"Authorization: Bearer $(cat %s)\" -d @labels.json %s/v1/labels%n",
-          settings.localFeedbackToken(), base);
-      out.printf(
-          "  webhooks: Label Studio %s/v1/webhooks/label-studio (header Authorization: Token <token>);"
-              + " Argilla %s/v1/webhooks/argilla (set %s)%n",
-          base, base, FeedbackConfig.ARGILLA_SECRET);
-    }
-    return service;
   }
 
   @Command(

@@ -1,16 +1,15 @@
 package dev.refinery.launcher;
 
-import dev.refinery.ingest.FolderWatcher;
 import dev.refinery.ingest.IngestException;
 import dev.refinery.ingest.IngestMetrics;
 import dev.refinery.ingest.IngestReport;
 import dev.refinery.ingest.Ingestor;
+import dev.refinery.ingest.InputFiles;
 import dev.refinery.ingest.InputFormat;
 import dev.refinery.ingest.SourceDeclaration;
 import dev.refinery.schemas.Topics;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,7 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine.Command;
@@ -58,7 +56,7 @@ final class IngestCommand implements Callable<Integer> {
     Settings settings = sourceOptions.declare(global.load());
     SourceDeclaration declared = settings.sources().get(sourceOptions.source);
     List<Ingestor.Input> inputs = new ArrayList<>();
-    for (Listed file : expand(paths, format != null)) {
+    for (InputFiles.Listed file : InputFiles.expand(paths, format != null)) {
       inputs.add(new Ingestor.Input(file.path(), declared, format, file.label()));
     }
     warnIfStreamMissing(settings, declared, spec.commandLine().getErr());
@@ -66,117 +64,9 @@ final class IngestCommand implements Callable<Integer> {
     try (Ingestor ingestor =
         Ingestor.create(
             settings.ingest(), "refinery-ingest-" + declared.name(), IngestMetrics.inMemory())) {
-      reports = ingestAll(ingestor, inputs, out, spec.commandLine().getErr());
+      reports = IngestTable.ingestAll(ingestor, inputs, out, spec.commandLine().getErr());
     }
     return reports.stream().anyMatch(r -> r.rejectedTotal() > 0) ? Refinery.REJECTED : 0;
-  }
-
-  /** Ingests the inputs in order with a progress line, a line per file, then the total. */
-  static List<IngestReport> ingestAll(
-      Ingestor ingestor, List<Ingestor.Input> inputs, PrintWriter out, PrintWriter progress) {
-    long total = inputs.stream().mapToLong(i -> size(i.file())).sum();
-    ProgressBar bar = new ProgressBar(progress, System.console() != null, inputs.size(), total);
-    List<IngestReport> reports = new ArrayList<>();
-    out.printf(
-        "%-32s %-12s %9s %9s %8s %8s %10s %7s%n",
-        "file", "source", "records", "documents", "rejected", "skipped", "MB", "s");
-    for (int i = 0; i < inputs.size(); i++) {
-      Ingestor.Input input = inputs.get(i);
-      bar.start(i + 1);
-      IngestReport r = ingestor.ingest(input, bar);
-      bar.finished(size(input.file()), r);
-      reports.add(r);
-      String note =
-          r.alreadyDone()
-              ? "  (done before: skipped)"
-              : r.resumedAt() > 0 ? "  (resumed after " + r.resumedAt() + " records)" : "";
-      out.printf(
-          "%-32s %-12s %9d %9d %8d %8d %10.2f %7.2f%s%n",
-          shorten(input.label()),
-          r.source(),
-          r.records(),
-          r.documents(),
-          r.rejectedTotal(),
-          r.skipped(),
-          r.bytes() / 1e6,
-          r.took().toMillis() / 1e3,
-          note);
-      out.flush();
-    }
-    IngestReport sum = IngestReport.sum("total", reports);
-    out.printf(
-        "%-32s %-12s %9d %9d %8d %8d %10.2f %7.2f%n",
-        "total",
-        "",
-        sum.records(),
-        sum.documents(),
-        sum.rejectedTotal(),
-        sum.skipped(),
-        sum.bytes() / 1e6,
-        sum.took().toMillis() / 1e3);
-    if (sum.rejectedTotal() > 0) {
-      out.println(
-          "rejected at ingest (on corpus.rejected.v1 with reason, file and position): "
-              + counts(sum.rejected()));
-    }
-    out.flush();
-    return reports;
-  }
-
-  static String counts(Map<String, Long> byReason) {
-    StringBuilder b = new StringBuilder();
-    byReason.entrySet().stream()
-        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-        .forEach(
-            e ->
-                b.append(b.length() == 0 ? "" : ", ")
-                    .append(e.getKey())
-                    .append(' ')
-                    .append(e.getValue()));
-    return b.toString();
-  }
-
-  /** A file to ingest and its label: its path relative to the folder it was found in. */
-  record Listed(Path path, String label) {}
-
-  /**
-   * The files named, and those under the folders named (recursively, in name order, hidden ones
-   * left out). Without {@code anyName}, only files whose name tells their format.
-   */
-  static List<Listed> expand(List<Path> paths, boolean anyName) throws IOException {
-    List<Listed> files = new ArrayList<>();
-    for (Path path : paths) {
-      if (Files.isDirectory(path)) {
-        try (Stream<Path> walk = Files.walk(path)) {
-          walk.filter(Files::isRegularFile)
-              .filter(f -> !FolderWatcher.ignored(path.relativize(f)))
-              .filter(f -> anyName || InputFormat.of(f) != null)
-              .sorted()
-              .forEach(f -> files.add(new Listed(f, path.relativize(f).toString())));
-        }
-      } else {
-        files.add(new Listed(path, path.getFileName().toString()));
-      }
-    }
-    if (files.isEmpty()) {
-      throw new IllegalArgumentException(
-          "no files to ingest in "
-              + paths
-              + " (.jsonl, .txt, .warc, .wet, each maybe .gz or .zst; or pass --format)");
-    }
-    return files;
-  }
-
-  private static long size(Path file) {
-    try {
-      return Files.size(file);
-    } catch (IOException e) {
-      return 0;
-    }
-  }
-
-  private static String shorten(String label) {
-    return label.length() <= 32 ? label : "…" + label.substring(label.length() - 31);
   }
 
   /** Documents of a stream without a token topic would all be rejected downstream: say so first. */

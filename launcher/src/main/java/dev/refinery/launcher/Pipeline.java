@@ -4,6 +4,7 @@ import dev.refinery.dedup.DedupFilterService;
 import dev.refinery.infra.EmbeddedKafka;
 import dev.refinery.infra.TopicProvisioner;
 import dev.refinery.runtime.config.RefineryConfig;
+import dev.refinery.runtime.service.Services;
 import dev.refinery.schemas.TopicBinding;
 import dev.refinery.schemas.Topics;
 import dev.refinery.tokenizer.TokenizerJob;
@@ -27,14 +28,14 @@ import org.slf4j.LoggerFactory;
 final class Pipeline implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
 
-  private final EmbeddedKafka kafka;
+  private final Services parts;
   private final Settings settings;
-  private DedupFilterService dedup;
-  private JobClient tokenizer;
+  private final DedupFilterService dedup;
 
-  private Pipeline(EmbeddedKafka kafka, Settings settings) {
-    this.kafka = kafka;
+  private Pipeline(Services parts, Settings settings, DedupFilterService dedup) {
+    this.parts = parts;
     this.settings = settings;
+    this.dedup = dedup;
   }
 
   /**
@@ -44,29 +45,46 @@ final class Pipeline implements AutoCloseable {
    */
   static Pipeline start(Settings settings, boolean embedded, PrintWriter out) throws Exception {
     long t0 = System.nanoTime();
-    EmbeddedKafka kafka = null;
+    Services parts = new Services();
+    Settings given = settings;
     if (embedded) {
-      kafka = EmbeddedKafka.start(settings.broker());
+      EmbeddedKafka kafka = parts.start(() -> EmbeddedKafka.start(given.broker()));
       settings = settings.with(Map.of(RefineryConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers()));
       out.printf(
           "Kafka broker (KRaft, in this process) listening on %s, data in %s [%.1f s]%n",
           kafka.bootstrapServers(), kafka.dataDir(), seconds(t0));
     }
-    Pipeline pipeline = new Pipeline(kafka, settings);
+    Settings started = settings;
     try {
-      provision(settings, out);
-      long t1 = System.nanoTime();
-      pipeline.dedup = DedupFilterService.start(settings.dedup());
-      pipeline.tokenizer = TokenizerJob.onKafka(settings.tokenizer()).startLocal();
-      pipeline.dedup.awaitRunning(Duration.ofSeconds(60));
-      out.printf(
-          "dedup-filter (Kafka Streams, exactly_once_v2) and tokenizer (Flink MiniCluster, %s) running [%.1f s]%n",
-          settings.tokenizer().encoding(), seconds(t1));
-      out.flush();
-      return pipeline;
-    } catch (Exception | Error e) {
-      pipeline.close();
+      provision(started, out);
+    } catch (RuntimeException | Error e) {
+      parts.close();
       throw e;
+    }
+    long t1 = System.nanoTime();
+    DedupFilterService dedup = parts.start(() -> DedupFilterService.start(started.dedup()));
+    parts.start(
+        () -> {
+          JobClient tokenizer = TokenizerJob.onKafka(started.tokenizer()).startLocal();
+          return (AutoCloseable) () -> cancel(tokenizer);
+        });
+    parts.start(
+        () -> {
+          dedup.awaitRunning(Duration.ofSeconds(60));
+          return null;
+        });
+    out.printf(
+        "dedup-filter (Kafka Streams, exactly_once_v2) and tokenizer (Flink MiniCluster, %s) running [%.1f s]%n",
+        started.tokenizer().encoding(), seconds(t1));
+    out.flush();
+    return new Pipeline(parts, started, dedup);
+  }
+
+  private static void cancel(JobClient tokenizer) {
+    try {
+      tokenizer.cancel().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("tokenizer job did not cancel cleanly: {}", e.toString());
     }
   }
 
@@ -107,21 +125,10 @@ final class Pipeline implements AutoCloseable {
     return dedup;
   }
 
+  /** Cancels the tokenizer, stops dedup-filter, then the broker. */
   @Override
   public void close() {
-    if (tokenizer != null) {
-      try {
-        tokenizer.cancel().get(30, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        LOG.warn("tokenizer job did not cancel cleanly: {}", e.toString());
-      }
-    }
-    if (dedup != null) {
-      dedup.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
+    parts.close();
   }
 
   static double seconds(long since) {

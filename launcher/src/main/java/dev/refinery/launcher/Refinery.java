@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       TopicsCommand.class,
       TakedownCommand.class,
       RejectionsCommand.class,
+      AuditCommand.class,
       SettingsCommand.class
     },
     footer = {

@@ -1,6 +1,6 @@
 package dev.refinery.launcher;
 
-import dev.refinery.infra.TopicSnapshot;
+import dev.refinery.runtime.kafka.TopicSnapshot;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Topics;
 import java.io.PrintWriter;

@@ -1,23 +1,14 @@
 package dev.refinery.launcher;
 
 import dev.refinery.dedup.Takedowns;
-import dev.refinery.infra.TopicSnapshot;
 import dev.refinery.schemas.Takedown;
 import dev.refinery.schemas.TakedownScope;
 import dev.refinery.schemas.Topics;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -85,7 +76,7 @@ final class TakedownCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     String bootstrap = global.load().ingest().bootstrapServers();
     if (list) {
-      Map<String, Takedown> inForce = inForce(bootstrap);
+      Map<String, Takedown> inForce = Takedowns.inForce(bootstrap);
       out.printf("%d takedowns in force on %s%n", inForce.size(), Topics.CORPUS_TAKEDOWNS.name());
       inForce.forEach(
           (key, t) ->
@@ -105,7 +96,7 @@ final class TakedownCommand implements Callable<Integer> {
         scope.builder().setRequestedAt(Instant.now()).setRequestedBy(requestedBy);
     if (withdraw) {
       String key = Takedowns.key(builder.setReason("").build());
-      RecordMetadata at = send(bootstrap, key, null);
+      RecordMetadata at = Takedowns.withdraw(bootstrap, key);
       out.printf(
           "withdrew takedown %s (%s partition %d, offset %d); documents it covered are no longer "
               + "rejected from now on%n",
@@ -117,50 +108,11 @@ final class TakedownCommand implements Callable<Integer> {
           "give the --reason for the takedown: it goes on every rejection");
     }
     Takedown takedown = builder.setReason(reason).build();
-    RecordMetadata at = publish(bootstrap, takedown);
+    RecordMetadata at = Takedowns.publish(bootstrap, takedown);
     out.printf(
         "takedown %s published (%s partition %d, offset %d); dedup-filter rejects the documents it "
             + "covers as TAKEDOWN from now on%n",
         Takedowns.key(takedown), at.topic(), at.partition(), at.offset());
     return 0;
-  }
-
-  /** Publishes a takedown under its key, and waits until the broker has it. */
-  static RecordMetadata publish(String bootstrapServers, Takedown takedown) throws Exception {
-    return send(
-        bootstrapServers, Takedowns.key(takedown), Topics.CORPUS_TAKEDOWNS.serialize(takedown));
-  }
-
-  private static RecordMetadata send(String bootstrapServers, String key, byte[] value)
-      throws Exception {
-    try (KafkaProducer<String, byte[]> producer =
-        new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                true,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG,
-                15_000),
-            new StringSerializer(),
-            new ByteArraySerializer())) {
-      return producer
-          .send(new ProducerRecord<>(Topics.CORPUS_TAKEDOWNS.name(), key, value))
-          .get(30, TimeUnit.SECONDS);
-    }
-  }
-
-  /** The takedowns in force: the latest record of each key, tombstones removing theirs. */
-  static Map<String, Takedown> inForce(String bootstrapServers) {
-    Map<String, Takedown> inForce = new LinkedHashMap<>();
-    for (TopicSnapshot.Entry<Takedown> e :
-        TopicSnapshot.read(bootstrapServers, Topics.CORPUS_TAKEDOWNS, Duration.ofSeconds(15))) {
-      if (e.raw() == null) {
-        inForce.remove(Takedowns.normalizeKey(e.key()));
-      } else if (e.value() != null) {
-        inForce.put(Takedowns.key(e.value()), e.value());
-      }
-    }
-    return inForce;
   }
 }

@@ -1,8 +1,6 @@
 package dev.refinery.launcher;
 
-import dev.refinery.bridge.BridgeServer;
-import dev.refinery.console.ConsoleServer;
-import dev.refinery.feedback.FeedbackService;
+import dev.refinery.runtime.service.Services;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -35,35 +33,13 @@ final class UpCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     Settings settings = global.load();
-    Pipeline pipeline = Pipeline.start(settings, global.embedded(), out);
-    ServeCommand.IngestService ingest;
-    BridgeServer bridge;
-    FeedbackService feedback;
-    ConsoleServer console;
-    try {
-      ingest = ServeCommand.IngestService.start(pipeline.settings(), watch, out);
-      try {
-        bridge = BridgeCommand.startBridge(pipeline.settings(), out);
-        try {
-          feedback = FeedbackCommand.start(pipeline.settings(), out);
-          try {
-            console = ConsoleCommand.start(pipeline.settings(), out);
-          } catch (Exception | Error e) {
-            feedback.close();
-            throw e;
-          }
-        } catch (Exception | Error e) {
-          bridge.close();
-          throw e;
-        }
-      } catch (Exception | Error e) {
-        ingest.close();
-        throw e;
-      }
-    } catch (Exception | Error e) {
-      pipeline.close();
-      throw e;
-    }
+    Services services = new Services();
+    Pipeline pipeline = services.start(() -> Pipeline.start(settings, global.embedded(), out));
+    Settings running = pipeline.settings();
+    Launch.IngestService ingest = services.start(() -> Launch.ingest(running, watch, out));
+    services.start(() -> Launch.bridge(running, out));
+    services.start(() -> Launch.feedback(running, out));
+    services.start(() -> Launch.console(running, out));
     String kafka = pipeline.bootstrapServers();
     out.printf("%nRefinery is up. Kafka: %s%n", kafka);
     out.printf("  token streams: %s%n", String.join(", ", pipeline.settings().streams()));
@@ -99,15 +75,7 @@ final class UpCommand implements Callable<Integer> {
             + settings.workDir()
             + " and the next 'up' resumes from it.");
     out.flush();
-    UntilStopped.await(
-        "refinery",
-        () -> {
-          console.close();
-          feedback.close();
-          bridge.close();
-          ingest.close();
-          pipeline.close();
-        });
+    UntilStopped.await("refinery", services::close);
     return 0;
   }
 }

@@ -2,11 +2,9 @@ package dev.refinery.launcher;
 
 import dev.refinery.ingest.FolderWatcher;
 import dev.refinery.ingest.IngestMetrics;
-import dev.refinery.ingest.IngestReport;
 import dev.refinery.ingest.Ingestor;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -45,7 +43,7 @@ final class WatchCommand implements Callable<Integer> {
     Settings settings = global.load();
     Ingestor ingestor =
         Ingestor.create(settings.ingest(), "refinery-ingest-watch", IngestMetrics.inMemory());
-    FolderWatcher watcher = watcher(settings, dir, source, ingestor, out);
+    FolderWatcher watcher = Launch.watcher(settings, dir, source, ingestor, out);
     Thread thread = new Thread(watcher, "ingest-watch");
     thread.start();
     out.printf(
@@ -62,45 +60,5 @@ final class WatchCommand implements Callable<Integer> {
           ingestor.close();
         });
     return 0;
-  }
-
-  /** A watcher that prints a line per file it finishes or fails. */
-  static FolderWatcher watcher(
-      Settings settings, Path dir, String source, Ingestor ingestor, PrintWriter out) {
-    return new FolderWatcher(
-        dir,
-        settings.sources(),
-        source,
-        ingestor,
-        settings.ingest().watchPollMs(),
-        new FolderWatcher.Listener() {
-          @Override
-          public void ingested(Path file, IngestReport r) {
-            out.printf(
-                "%s %s: %s%n",
-                LocalTime.now().format(CLOCK),
-                dir.relativize(file),
-                r.alreadyDone()
-                    ? "done before, skipped"
-                    : r.documents()
-                        + " documents, "
-                        + r.rejectedTotal()
-                        + " rejected, "
-                        + r.skipped()
-                        + " skipped"
-                        + (r.resumedAt() > 0
-                            ? ", resumed after " + r.resumedAt() + " records"
-                            : ""));
-            out.flush();
-          }
-
-          @Override
-          public void failed(Path file, Exception error) {
-            out.printf(
-                "%s %s: not ingested yet (%s); trying again at the next scan%n",
-                LocalTime.now().format(CLOCK), dir.relativize(file), error.getMessage());
-            out.flush();
-          }
-        });
   }
 }

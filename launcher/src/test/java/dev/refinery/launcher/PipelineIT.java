@@ -8,6 +8,7 @@ import dev.refinery.ingest.IngestMetrics;
 import dev.refinery.ingest.IngestReport;
 import dev.refinery.ingest.Ingestor;
 import dev.refinery.ingest.SourceDeclaration;
+import dev.refinery.runtime.audit.PipelineAudit;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.DocumentSpan;
 import dev.refinery.schemas.RejectedDocument;
@@ -85,16 +86,16 @@ class PipelineIT {
         Ingestor ingestor =
             Ingestor.create(settings.ingest(), "pipeline-it", IngestMetrics.inMemory())) {
       reports =
-          IngestCommand.ingestAll(
+          IngestTable.ingestAll(
               ingestor, inputs, new PrintWriter(log, true), new PrintWriter(log, true));
       long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-      PipelineAccount account = PipelineAccount.read(kafka.bootstrapServers(), List.of("web"));
+      PipelineAudit account = PipelineAudit.read(kafka.bootstrapServers(), List.of("web"));
       while (!account.drained()) {
         assertThat(System.nanoTime())
             .as("pipeline drained in time; in flight: %s; %s", account.inFlight(), log)
             .isLessThan(deadline);
         Thread.sleep(300);
-        account = PipelineAccount.read(kafka.bootstrapServers(), List.of("web"));
+        account = PipelineAudit.read(kafka.bootstrapServers(), List.of("web"));
       }
     }
 

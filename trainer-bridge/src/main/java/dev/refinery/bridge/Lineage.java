@@ -1,6 +1,6 @@
 package dev.refinery.bridge;
 
-import dev.refinery.infra.TopicSnapshot;
+import dev.refinery.runtime.kafka.TopicSnapshot;
 import dev.refinery.schemas.DataCheckpoint;
 import dev.refinery.schemas.DocumentSpan;
 import dev.refinery.schemas.Licences;

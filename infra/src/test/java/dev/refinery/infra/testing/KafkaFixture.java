@@ -2,7 +2,7 @@ package dev.refinery.infra.testing;
 
 import dev.refinery.infra.EmbeddedKafka;
 import dev.refinery.infra.TopicProvisioner;
-import dev.refinery.infra.TopicSnapshot;
+import dev.refinery.runtime.kafka.TopicSnapshot;
 import dev.refinery.schemas.TopicBinding;
 import dev.refinery.schemas.Topics;
 import java.io.IOException;

@@ -1,6 +1,5 @@
-package dev.refinery.infra;
+package dev.refinery.runtime.kafka;
 
-import dev.refinery.runtime.kafka.TopicReader;
 import dev.refinery.schemas.TopicBinding;
 import java.time.Duration;
 import java.util.ArrayList;

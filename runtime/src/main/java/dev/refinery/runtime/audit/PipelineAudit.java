@@ -1,6 +1,6 @@
-package dev.refinery.launcher;
+package dev.refinery.runtime.audit;
 
-import dev.refinery.infra.TopicSnapshot;
+import dev.refinery.runtime.kafka.TopicSnapshot;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.DocumentSpan;
 import dev.refinery.schemas.RejectedDocument;
@@ -19,21 +19,26 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Where every document that ingest accepted ended, from the committed contents of the topics
- * (invariant 1 of the design): in the spans of token batches, every token once, or in one rejection
- * by a later stage. What is neither yet is in flight.
+ * Invariant 1 checked on any cluster (docs/concepts.md): where every document that ingest accepted
+ * ended, from the committed contents of the topics (read_committed): in the spans of token batches,
+ * every token once, or in one rejection by a later stage. A document in two places, rejected twice
+ * or with a token twice is a violation (duplicated); one in neither is in flight while the pipeline
+ * runs, and lost once it has drained. {@code refinery audit} prints it.
+ *
+ * <p>It holds every document of {@code corpus.raw.v1} in memory: meant for audits of test and
+ * staging clusters and of bounded retention windows, not of a whole pre-training corpus.
  */
-final class PipelineAccount {
+public final class PipelineAudit {
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
-  final Map<String, Document> documents = new LinkedHashMap<>();
-  final List<RejectedDocument> rejected;
-  final Map<String, List<TokenBatch>> batches = new TreeMap<>();
+  private final Map<String, Document> documents = new LinkedHashMap<>();
+  private final List<RejectedDocument> rejected;
+  private final Map<String, List<TokenBatch>> batches = new TreeMap<>();
   private final Map<String, Integer> rejections = new HashMap<>();
   private final Map<String, Integer> covered = new HashMap<>();
   private final Map<String, Integer> docTokens = new HashMap<>();
 
-  private PipelineAccount(
+  private PipelineAudit(
       List<Document> raw, List<RejectedDocument> rejected, Map<String, List<TokenBatch>> batches) {
     raw.forEach(d -> documents.putIfAbsent(d.getId(), d));
     this.rejected = rejected;
@@ -54,7 +59,7 @@ final class PipelineAccount {
   }
 
   /** Reads the topics as they are now. */
-  static PipelineAccount read(String bootstrapServers, Collection<String> streams) {
+  public static PipelineAudit read(String bootstrapServers, Collection<String> streams) {
     List<Document> raw =
         values(TopicSnapshot.read(bootstrapServers, Topics.CORPUS_RAW, READ_TIMEOUT));
     List<RejectedDocument> rejected =
@@ -67,7 +72,7 @@ final class PipelineAccount {
       list.sort(java.util.Comparator.comparingLong(TokenBatch::getBatchIndex));
       batches.put(stream, list);
     }
-    return new PipelineAccount(raw, rejected, batches);
+    return new PipelineAudit(raw, rejected, batches);
   }
 
   private static <V> List<V> values(List<TopicSnapshot.Entry<V>> entries) {
@@ -75,12 +80,12 @@ final class PipelineAccount {
   }
 
   /** Documents that ended in exactly one place. */
-  long accountedFor() {
+  public long accountedFor() {
     return documents.keySet().stream().filter(this::accounted).count();
   }
 
   /** Documents found in two places, or with a token twice: breaches of invariant 1. */
-  List<String> violations() {
+  public List<String> violations() {
     List<String> out = new ArrayList<>();
     for (String id : documents.keySet()) {
       int r = rejections.getOrDefault(id, 0);
@@ -104,7 +109,7 @@ final class PipelineAccount {
   }
 
   /** The documents not yet accounted for, with what is known of each. */
-  List<String> inFlight() {
+  public List<String> inFlight() {
     List<String> out = new ArrayList<>();
     for (Document d : documents.values()) {
       if (!accounted(d.getId())) {
@@ -125,12 +130,12 @@ final class PipelineAccount {
     return out;
   }
 
-  boolean drained() {
+  public boolean drained() {
     return accountedFor() == documents.size();
   }
 
   /** Rejections by a stage, by reason. */
-  Map<String, Long> rejectedBy(Stage stage) {
+  public Map<String, Long> rejectedBy(Stage stage) {
     Map<String, Long> out = new TreeMap<>();
     rejected.stream()
         .filter(r -> r.getStage() == stage)
@@ -139,7 +144,7 @@ final class PipelineAccount {
   }
 
   /** Documents that dedup-filter did not reject: those it wrote to corpus.clean.v1. */
-  long clean() {
+  public long clean() {
     Set<String> rejectedByDedup = new HashSet<>();
     rejected.stream()
         .filter(r -> r.getStage() == Stage.DEDUP_FILTER)
@@ -147,7 +152,22 @@ final class PipelineAccount {
     return documents.keySet().stream().filter(id -> !rejectedByDedup.contains(id)).count();
   }
 
-  Set<String> streams() {
+  public Set<String> streams() {
     return batches.keySet();
+  }
+
+  /** Every document of corpus.raw.v1, by id, in the order read. */
+  public Map<String, Document> documents() {
+    return java.util.Collections.unmodifiableMap(documents);
+  }
+
+  /** Every rejection on corpus.rejected.v1. */
+  public List<RejectedDocument> rejected() {
+    return java.util.Collections.unmodifiableList(rejected);
+  }
+
+  /** The token batches of each stream, by batch index. */
+  public Map<String, List<TokenBatch>> batches() {
+    return java.util.Collections.unmodifiableMap(batches);
   }
 }

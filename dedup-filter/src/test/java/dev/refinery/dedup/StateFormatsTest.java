@@ -1,0 +1,118 @@
+package dev.refinery.dedup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The binary formats dedup-filter keeps in RocksDB and on its repartition topics: the bytes of
+ * every released version are kept here, and this build must read each of them (and write the newest
+ * exactly), so a state directory or changelog written by an older build survives an upgrade.
+ */
+class StateFormatsTest {
+  private static final HexFormat HEX = HexFormat.of();
+  private static final Member M = new Member(1767225600000L, "doc-1", "2:17");
+
+  // version 0, as 0.1 wrote them (no version byte)
+  private static final String MEMBER_V0 = "0000019b76daa8000005646f632d310004323a3137";
+  private static final String DOC_V0 = "010000000300000003010203";
+  private static final String ANSWER_V0 = "026500010000019b76daa8000005646f632d310004323a3137";
+  private static final String REPLAY_ANSWER_V0 = "02690002";
+  private static final String STATE_V0 =
+      "00000010000000020000000001000000150000019b76daa8000005646f632d310004323a3137"
+          + "00000000000000150000019b76daa8000005646f632d310004323a3137";
+  private static final String PENDING_KEY_V0 =
+      "0000019b76daa9f40008" + hex("e00:abcd") + hex("doc-1@2:17");
+
+  // version 1
+  private static final String MEMBER_V1 = "01" + MEMBER_V0;
+  private static final String DOC_V1 = "11" + DOC_V0.substring(2);
+  // version 1 and type 2, kind 'e', band 0, flags (has smaller), member
+  private static final String ANSWER_V1 = "12" + "65" + "00" + "01" + MEMBER_V1;
+  // version, expected, received, replay, bands shared, exact, url (none), near
+  private static final String STATE_V1 =
+      "01"
+          + "00000010"
+          + "00000002"
+          + "00"
+          + "00000001"
+          + "00000016"
+          + MEMBER_V1
+          + "00000000"
+          + "00000016"
+          + MEMBER_V1;
+  private static final String PENDING_KEY_V1 =
+      "0000019b76daa9f4010008" + hex("e00:abcd") + hex("doc-1@2:17");
+
+  private static String hex(String text) {
+    return HEX.formatHex(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  private static byte[] bytes(String hex) {
+    return HEX.parseHex(hex);
+  }
+
+  @Test
+  void membersOfEveryVersionAreRead() {
+    assertThat(Member.fromBytes(bytes(MEMBER_V0))).isEqualTo(M);
+    assertThat(Member.fromBytes(bytes(MEMBER_V1))).isEqualTo(M);
+    assertThat(HEX.formatHex(M.toBytes())).isEqualTo(MEMBER_V1);
+    Member before1970 = new Member(-5L, "old", "0:0");
+    assertThat(Member.fromBytes(before1970.toBytes())).isEqualTo(before1970);
+  }
+
+  @Test
+  void gatherMessagesOfEveryVersionAreRead() {
+    Gather.Doc doc = (Gather.Doc) Gather.decode(bytes(DOC_V0));
+    assertThat(doc.expected()).isEqualTo(3);
+    assertThat(doc.document()).containsExactly(1, 2, 3);
+    assertThat(Gather.decode(bytes(DOC_V1))).usingRecursiveComparison().isEqualTo(doc);
+    assertThat(HEX.formatHex(Gather.encode(doc))).isEqualTo(DOC_V1);
+
+    Gather.Answer answer = new Gather.Answer(DedupKey.Kind.EXACT, 0, M, false);
+    assertThat(Gather.decode(bytes(ANSWER_V0))).isEqualTo(answer);
+    assertThat(Gather.decode(bytes(ANSWER_V1))).isEqualTo(answer);
+    assertThat(HEX.formatHex(Gather.encode(answer))).isEqualTo(ANSWER_V1);
+    assertThat(Gather.decode(bytes(REPLAY_ANSWER_V0)))
+        .isEqualTo(new Gather.Answer(DedupKey.Kind.ID, 0, null, true));
+  }
+
+  @Test
+  void gatherStatesOfEveryVersionAreRead() {
+    for (String version : new String[] {STATE_V0, STATE_V1}) {
+      GatherProcessor.State s = GatherProcessor.State.read(bytes(version));
+      assertThat(s.expected).isEqualTo(16);
+      assertThat(s.received).isEqualTo(2);
+      assertThat(s.bandsShared).isEqualTo(1);
+      assertThat(s.exact).isEqualTo(M);
+      assertThat(s.url).isNull();
+      assertThat(s.near).isEqualTo(M);
+      assertThat(HEX.formatHex(s.write())).isEqualTo(STATE_V1);
+    }
+    GatherProcessor.State waiting = new GatherProcessor.State();
+    assertThat(GatherProcessor.State.read(waiting.write()).expected).isEqualTo(-1);
+  }
+
+  @Test
+  void pendingKeysOfEveryVersionAreReadAndSortByDueTime() {
+    assertThat(BucketProcessor.dedupKeyOf(bytes(PENDING_KEY_V0))).isEqualTo("e00:abcd");
+    assertThat(BucketProcessor.dedupKeyOf(bytes(PENDING_KEY_V1))).isEqualTo("e00:abcd");
+    assertThat(HEX.formatHex(BucketProcessor.pendingKey(1767225600500L, "e00:abcd", M).get()))
+        .isEqualTo(PENDING_KEY_V1);
+    // a later due time sorts after, whichever version wrote the earlier one
+    byte[] later = BucketProcessor.pendingKey(1767225600501L, "e00:abcd", M).get();
+    assertThat(java.util.Arrays.compareUnsigned(bytes(PENDING_KEY_V0), later)).isNegative();
+  }
+
+  @Test
+  void aVersionFromTheFutureIsRefusedNotMisread() {
+    assertThatThrownBy(() -> Member.fromBytes(bytes("02" + MEMBER_V0)))
+        .hasMessageContaining("version");
+    assertThatThrownBy(() -> Gather.decode(bytes("21" + DOC_V0.substring(2))))
+        .hasMessageContaining("version");
+    assertThatThrownBy(() -> GatherProcessor.State.read(bytes("02" + STATE_V0.substring(2))))
+        .hasMessageContaining("version");
+  }
+}
