@@ -38,15 +38,21 @@ class DedupFilterTopologyTest {
 
   /** A driver with no hold (answers at once) unless the settings say otherwise. */
   void start(Map<String, Object> settings) {
+    start(settings, null);
+  }
+
+  /** A driver whose rules are the configured ones plus {@code extra} (when not null). */
+  void start(Map<String, Object> settings, dev.refinery.dedup.rules.Rule extra) {
     Map<String, Object> values = new HashMap<>(Map.of(DedupFilterConfig.HOLD_MS, 0L));
     values.putAll(settings);
     DedupFilterConfig config = new DedupFilterConfig(values);
+    dev.refinery.dedup.rules.RuleSet rules = dev.refinery.dedup.rules.RuleSet.from(config);
     Properties props = DedupFilterService.streamsConfig(config);
     props.put(
         StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/dedup-driver");
     driver =
         new TopologyTestDriver(
-            DedupFilterTopology.build(config, metrics),
+            DedupFilterTopology.build(config, extra == null ? rules : rules.plus(extra), metrics),
             props,
             Instant.parse("2026-11-22T12:00:00Z"));
     raw =
@@ -73,6 +79,41 @@ class DedupFilterTopologyTest {
 
   void start() {
     start(Map.of());
+  }
+
+  @Test
+  void aDocumentARuleThrowsOnIsRejectedAsAProcessingErrorAndTheStageGoesOn() {
+    start(
+        Map.of(),
+        new dev.refinery.dedup.rules.Rule("lab_check") {
+          @Override
+          public java.util.Optional<dev.refinery.dedup.rules.Rejection> apply(
+              dev.refinery.dedup.rules.Screened document) {
+            if (document.text().contains("POISON")) {
+              throw new IllegalStateException("lab_check cannot read this document");
+            }
+            return java.util.Optional.empty();
+          }
+        });
+    // inside a sentence, so no cleaning rule removes the word before the lab's rule sees it
+    Document poison = doc("p", "The POISON was found early. " + prose("p", 1).getText());
+    Document good = prose("g", 2);
+    byte[] poisonBytes = Topics.CORPUS_RAW.serialize(poison);
+    raw.pipeInput(poison.getId(), poisonBytes);
+    raw.pipeInput(good.getId(), Topics.CORPUS_RAW.serialize(good));
+
+    List<RejectedDocument> rejections = rejected.readValuesToList();
+    assertThat(rejections).hasSize(1);
+    RejectedDocument r = rejections.get(0);
+    assertThat(r.getDocId()).isEqualTo(poison.getId());
+    assertThat(r.getStage()).isEqualTo(Stage.DEDUP_FILTER);
+    assertThat(r.getReason()).isEqualTo("PROCESSING_ERROR");
+    assertThat(r.getDetail()).contains("lab_check cannot read this document");
+    assertThat(r.getLocation()).startsWith(Topics.CORPUS_RAW.name() + "-0@");
+    byte[] original = new byte[r.getOriginal().remaining()];
+    r.getOriginal().get(original);
+    assertThat(original).isEqualTo(poisonBytes);
+    assertThat(clean.readValuesToList()).extracting(Document::getId).containsExactly(good.getId());
   }
 
   @AfterEach

@@ -51,11 +51,13 @@ public final class RuleSet {
   private final Map<SourceKind, List<Rule>> byKind = new EnumMap<>(SourceKind.class);
   private final Map<String, List<Rule>> bySource = new ConcurrentHashMap<>();
   private final Set<String> qualityLanguages;
+  private final List<Rule> extra;
 
   private RuleSet(
       Map<String, Rule> rules, Map<String, String> settings, Set<String> qualityLanguages) {
     this.rules.putAll(rules);
     this.qualityLanguages = qualityLanguages;
+    this.extra = List.of();
     for (SourceKind kind : SourceKind.values()) {
       String key = DedupFilterConfig.RULES_KIND + kind.name().toLowerCase(Locale.ROOT);
       byKind.put(
@@ -108,10 +110,35 @@ public final class RuleSet {
     return new RuleSet(rules, config.ruleSettings(), new TreeSet<>(config.qualityLanguages()));
   }
 
+  private RuleSet(RuleSet base, Rule added) {
+    this.rules.putAll(base.rules);
+    this.byKind.putAll(base.byKind);
+    this.bySource.putAll(base.bySource);
+    this.qualityLanguages = base.qualityLanguages;
+    List<Rule> all = new ArrayList<>(base.extra);
+    all.add(added);
+    this.extra = List.copyOf(all);
+  }
+
+  /**
+   * These rules and one of the caller's, run after the configured ones for every document: a lab's
+   * own check. A rule that throws on a document has it rejected as {@code PROCESSING_ERROR} (the
+   * stage goes on), so a bug in it costs that document, not the stage.
+   */
+  public RuleSet plus(Rule rule) {
+    return new RuleSet(this, rule);
+  }
+
   /** The rules of a document of this source and kind. */
   public List<Rule> rulesFor(String source, SourceKind kind) {
     List<Rule> own = bySource.get(source);
-    return own != null ? own : byKind.get(kind);
+    List<Rule> configured = own != null ? own : byKind.get(kind);
+    if (extra.isEmpty()) {
+      return configured;
+    }
+    List<Rule> all = new ArrayList<>(configured);
+    all.addAll(extra);
+    return all;
   }
 
   /** Applies the rules of the document's source in order; the first rejection ends it. */
