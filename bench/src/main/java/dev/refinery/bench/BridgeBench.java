@@ -167,7 +167,7 @@ public final class BridgeBench {
         }
         TokenBatch b =
             TokenBatch.newBuilder()
-                .setBatchId(String.format("bench-%012d", i))
+                .setBatchId(dev.refinery.schemas.Keys.batch("bench", i))
                 .setStream("bench")
                 .setBatchIndex(i)
                 .setTokenizer("cl100k_base")

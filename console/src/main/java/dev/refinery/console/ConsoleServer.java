@@ -1,5 +1,8 @@
 package dev.refinery.console;
 
+import dev.refinery.scaling.ScalingPoints;
+import dev.refinery.scaling.ScalingReport;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,7 @@
 package dev.refinery.console;
 
+import dev.refinery.scaling.ScalingPoints;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

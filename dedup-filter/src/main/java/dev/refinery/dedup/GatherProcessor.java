@@ -90,10 +90,13 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
     Member of;
     Double measured = null;
     Double threshold = null;
-    if (state.exact != null) {
+    Member sameText = state.exact != null ? state.exact : sameText(state, doc);
+    if (sameText != null) {
+      // exact wins, whichever of the copy's keys met the smaller document first: the reason does
+      // not depend on the order in which the keys' answers arrived
       rule = "exact_dedup";
       reason = RejectReason.EXACT_DUPLICATE.name();
-      of = state.exact;
+      of = sameText;
       detail = "same normalized text as " + of.docId() + ", a smaller (event time, id)";
     } else if (state.url != null) {
       rule = "url_dedup";
@@ -143,6 +146,24 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
                     .setSource(doc.getSource())
                     .build()),
             now));
+  }
+
+  /**
+   * The smaller document found through the URL or a band whose text is this one's (their text
+   * hashes match), or {@code null}.
+   */
+  private static Member sameText(State state, Document doc) {
+    if (state.url == null && state.near == null) {
+      return null;
+    }
+    long own = TextFingerprint.hash64(TextFingerprint.of(doc.getText()));
+    Member found = null;
+    for (Member m : new Member[] {state.url, state.near}) {
+      if (m != null && m.textHash() == own && (found == null || m.compareTo(found) < 0)) {
+        found = m;
+      }
+    }
+    return found;
   }
 
   /**

@@ -87,6 +87,7 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
 
     Instant eventTime = doc.getFetchedAt() != null ? doc.getFetchedAt() : doc.getIngestedAt();
     byte[] member = new Member(eventTime.toEpochMilli(), doc.getId(), instance).toBytes();
+    long at = eventTime.toEpochMilli();
     String gatherKey = doc.getId() + "@" + instance;
     // the replay key: this document's id with its text as it arrived
     DedupKey replayKey =
@@ -136,8 +137,12 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
     doc.getSignals().put("chars", (double) screened.text().length());
     doc.getSignals().put("words", (double) screened.words().size());
 
-    List<DedupKey> keys = keys(doc, screened.text());
+    String fingerprint = TextFingerprint.of(screened.text());
+    List<DedupKey> keys = keys(doc, screened.text(), fingerprint);
     keys.add(replayKey);
+    // a screened document's keys carry its text hash: a copy found by any key is named exact
+    byte[] withText =
+        new Member(at, doc.getId(), instance, TextFingerprint.hash64(fingerprint)).toBytes();
     context.forward(
         new Record<>(
             gatherKey,
@@ -146,14 +151,14 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
                     new Gather.Doc(keys.size(), Topics.CORPUS_RAW.serialize(doc), new byte[0]))),
             record.timestamp()));
     for (DedupKey key : keys) {
-      context.forward(new Record<>(key.encode(), new Routed.ToKey(member), record.timestamp()));
+      context.forward(new Record<>(key.encode(), new Routed.ToKey(withText), record.timestamp()));
     }
   }
 
   /** The exact fingerprint, the normalized URL if URL dedup is on, and one key per MinHash band. */
-  private List<DedupKey> keys(Document doc, String text) {
+  private List<DedupKey> keys(Document doc, String text, String fingerprint) {
     List<DedupKey> keys = new ArrayList<>(config.bands() + 2);
-    keys.add(new DedupKey(DedupKey.Kind.EXACT, 0, TextFingerprint.of(text)));
+    keys.add(new DedupKey(DedupKey.Kind.EXACT, 0, fingerprint));
     if (config.urlDedup() && doc.getUrl() != null) {
       keys.add(
           new DedupKey(

@@ -35,6 +35,12 @@ public final class TextFingerprint {
     return out.toString();
   }
 
+  /** The first 64 bits of a fingerprint ({@link #of}); never 0, which means unknown. */
+  public static long hash64(String fingerprint) {
+    long h = Long.parseUnsignedLong(fingerprint.substring(0, 16), 16);
+    return h == 0 ? 1 : h;
+  }
+
   /** 32 hex digits. */
   public static String of(String text) {
     try {

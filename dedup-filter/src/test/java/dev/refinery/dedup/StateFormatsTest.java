@@ -27,7 +27,9 @@ class StateFormatsTest {
       "0000019b76daa9f40008" + hex("e00:abcd") + hex("doc-1@2:17");
 
   // version 1
-  private static final String MEMBER_V1 = "01" + MEMBER_V0;
+  // version, event time, text hash, id, instance
+  private static final String MEMBER_V1 =
+      "01" + "0000019b76daa800" + "0000000000000000" + "0005646f632d31" + "0004323a3137";
   private static final String DOC_V1 = "11" + DOC_V0.substring(2);
   // version 1 and type 2, kind 'e', band 0, flags (has smaller), member
   private static final String ANSWER_V1 = "12" + "65" + "00" + "01" + MEMBER_V1;
@@ -38,10 +40,10 @@ class StateFormatsTest {
           + "00000002"
           + "00"
           + "00000001"
-          + "00000016"
+          + "0000001e"
           + MEMBER_V1
           + "00000000"
-          + "00000016"
+          + "0000001e"
           + MEMBER_V1;
   private static final String PENDING_KEY_V1 =
       "0000019b76daa9f4010008" + hex("e00:abcd") + hex("doc-1@2:17");
@@ -61,6 +63,9 @@ class StateFormatsTest {
     assertThat(HEX.formatHex(M.toBytes())).isEqualTo(MEMBER_V1);
     Member before1970 = new Member(-5L, "old", "0:0");
     assertThat(Member.fromBytes(before1970.toBytes())).isEqualTo(before1970);
+    Member hashed = new Member(7L, "h", "1:1", 0x0123456789abcdefL);
+    assertThat(Member.fromBytes(hashed.toBytes())).isEqualTo(hashed);
+    assertThat(Member.fromBytes(bytes(MEMBER_V0)).textHash()).as("unknown in version 0").isZero();
   }
 
   @Test
@@ -108,7 +113,7 @@ class StateFormatsTest {
 
   @Test
   void aVersionFromTheFutureIsRefusedNotMisread() {
-    assertThatThrownBy(() -> Member.fromBytes(bytes("02" + MEMBER_V0)))
+    assertThatThrownBy(() -> Member.fromBytes(bytes("02" + MEMBER_V1.substring(2))))
         .hasMessageContaining("version");
     assertThatThrownBy(() -> Gather.decode(bytes("21" + DOC_V0.substring(2))))
         .hasMessageContaining("version");

@@ -2,8 +2,8 @@ package dev.refinery.launcher;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.refinery.console.ScalingPoints;
-import dev.refinery.console.ScalingReport;
+import dev.refinery.scaling.ScalingPoints;
+import dev.refinery.scaling.ScalingReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;

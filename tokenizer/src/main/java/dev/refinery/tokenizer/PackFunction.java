@@ -180,7 +180,7 @@ final class PackFunction extends KeyedProcessFunction<String, TokenizedDocument,
 
   /** {@code <stream>-<index>}, the index zero padded to 12 digits so ids sort in stream order. */
   static String batchId(String stream, long index) {
-    return stream + "-" + String.format(Locale.ROOT, "%012d", index);
+    return dev.refinery.schemas.Keys.batch(stream, index);
   }
 
   /** One stream's packing metrics. */

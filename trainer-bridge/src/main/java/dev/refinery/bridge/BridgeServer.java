@@ -641,7 +641,7 @@ public final class BridgeServer implements Service {
 
   /** The key of a run's checkpoint at a step: {@code <run>/<step, 12 digits>}. */
   public static String checkpointKey(String runId, long step) {
-    return runId + "/" + String.format(java.util.Locale.ROOT, "%012d", step);
+    return dev.refinery.schemas.Keys.checkpoint(runId, step);
   }
 
   private static Double number(JsonNode h, String field) {

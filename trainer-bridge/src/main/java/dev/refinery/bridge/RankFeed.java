@@ -391,16 +391,7 @@ final class RankFeed implements AutoCloseable {
 
   /** The batch index in a record's key, {@code <stream>-<index>}; -1 if there is none. */
   static long indexOf(ConsumerRecord<String, ?> r) {
-    String key = r.key();
-    if (key == null) {
-      return -1;
-    }
-    int dash = key.lastIndexOf('-');
-    try {
-      return Long.parseLong(key.substring(dash + 1));
-    } catch (NumberFormatException e) {
-      return -1;
-    }
+    return dev.refinery.schemas.Keys.batchIndex(r.key());
   }
 
   @Override

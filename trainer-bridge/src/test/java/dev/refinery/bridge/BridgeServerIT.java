@@ -1,5 +1,7 @@
 package dev.refinery.bridge;
 
+import dev.refinery.schemas.Keys;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -112,7 +114,7 @@ class BridgeServerIT {
             .setStream(stream)
             .build();
     return TokenBatch.newBuilder()
-        .setBatchId(String.format("%s-%012d", stream, index))
+        .setBatchId(Keys.batch(stream, index))
         .setStream(stream)
         .setBatchIndex(index)
         .setTokenizer("cl100k_base")
@@ -179,7 +181,7 @@ class BridgeServerIT {
     try (BridgeClient client = BridgeClient.connect(tcp(), hello)) {
       for (int i = 0; i < steps; i++) {
         BridgeClient.Batch b = client.next();
-        assertThat(b.batchId()).isEqualTo(String.format("%s-%012d", b.stream(), b.index()));
+        assertThat(b.batchId()).isEqualTo(Keys.batch(b.stream(), b.index()));
         int[] tokens = b.ids();
         assertThat(tokens[1]).isEqualTo((int) b.index());
         ids.add(b.batchId());
@@ -205,7 +207,7 @@ class BridgeServerIT {
     per.forEach(
         (stream, n) -> {
           for (int i = 0; i < n; i++) {
-            assertThat(all).contains(String.format("%s-%012d", stream, i));
+            assertThat(all).contains(Keys.batch(stream, i));
           }
         });
   }
@@ -500,7 +502,7 @@ class BridgeServerIT {
         byte[] bytes = new byte[t.remaining()];
         t.get(bytes);
         lines
-            .append(String.format("%s-%012d", stream, i))
+            .append(Keys.batch(stream, i))
             .append(' ')
             .append(java.util.HexFormat.of().formatHex(bytes))
             .append('\n');

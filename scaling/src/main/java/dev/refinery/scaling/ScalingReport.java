@@ -1,4 +1,4 @@
-package dev.refinery.console;
+package dev.refinery.scaling;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -1,4 +1,4 @@
-package dev.refinery.console;
+package dev.refinery.scaling;
 
 import java.io.BufferedReader;
 import java.io.IOException;

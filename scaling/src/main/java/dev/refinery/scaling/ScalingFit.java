@@ -1,4 +1,4 @@
-package dev.refinery.console;
+package dev.refinery.scaling;
 
 import java.util.ArrayList;
 import java.util.Arrays;

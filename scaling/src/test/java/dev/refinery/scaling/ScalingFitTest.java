@@ -1,4 +1,4 @@
-package dev.refinery.console;
+package dev.refinery.scaling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
