@@ -1,8 +1,5 @@
 package dev.refinery.console;
 
-import dev.refinery.scaling.ScalingPoints;
-import dev.refinery.scaling.ScalingReport;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,6 +9,8 @@ import dev.refinery.runtime.http.HttpError;
 import dev.refinery.runtime.http.HttpServer;
 import dev.refinery.runtime.http.Metrics;
 import dev.refinery.runtime.service.Service;
+import dev.refinery.scaling.ScalingPoints;
+import dev.refinery.scaling.ScalingReport;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;

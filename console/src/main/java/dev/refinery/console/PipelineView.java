@@ -1,11 +1,10 @@
 package dev.refinery.console;
 
-import dev.refinery.scaling.ScalingPoints;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.refinery.runtime.kafka.TopicReader;
+import dev.refinery.scaling.ScalingPoints;
 import dev.refinery.schemas.AvroCodec;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.DocumentSpan;

@@ -19,8 +19,8 @@ import org.apache.kafka.common.config.ConfigDef;
 
 /**
  * Writes {@code docs/configuration.md}, the reference of every setting, from the modules' {@link
- * ConfigDef}s: the build runs it (launcher, {@code process-classes}), so the reference cannot
- * drift from the code. {@code refinery settings} prints the same with the values in force.
+ * ConfigDef}s: the build runs it (launcher, {@code process-classes}), so the reference cannot drift
+ * from the code. {@code refinery settings} prints the same with the values in force.
  */
 public final class ConfigReference {
   private ConfigReference() {}

@@ -1,13 +1,12 @@
 package dev.refinery.bridge;
 
-import dev.refinery.schemas.Keys;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.refinery.infra.testing.KafkaFixture;
 import dev.refinery.schemas.DataCheckpoint;
 import dev.refinery.schemas.DocumentSpan;
+import dev.refinery.schemas.Keys;
 import dev.refinery.schemas.Licence;
 import dev.refinery.schemas.Source;
 import dev.refinery.schemas.SourceKind;

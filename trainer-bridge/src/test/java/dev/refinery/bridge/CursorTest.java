@@ -56,7 +56,12 @@ class CursorTest {
   void garbageIsRefusedWithAReason() {
     for (String garbage :
         new String[] {
-          "", "not json", "[]", "{\"v\":2}", "{\"v\":1}", V1.replace("\"segments\":[[0,0,2],[10,20,4]]", "\"segments\":[]")
+          "",
+          "not json",
+          "[]",
+          "{\"v\":2}",
+          "{\"v\":1}",
+          V1.replace("\"segments\":[[0,0,2],[10,20,4]]", "\"segments\":[]")
         }) {
       assertThatThrownBy(() -> Cursor.decode(garbage.getBytes(StandardCharsets.UTF_8)))
           .as(garbage)

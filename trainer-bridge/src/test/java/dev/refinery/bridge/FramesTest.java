@@ -64,7 +64,8 @@ class FramesTest {
         Frames.object().put("stream", "web"),
         ByteBuffer.wrap(new byte[] {1, 2, 3}));
     byte[] written = channel.written.toByteArray();
-    assertThat(written).isEqualTo(frame(Frames.BATCH, "{\"stream\":\"web\"}", new byte[] {1, 2, 3}));
+    assertThat(written)
+        .isEqualTo(frame(Frames.BATCH, "{\"stream\":\"web\"}", new byte[] {1, 2, 3}));
 
     Frames.Frame read = Frames.read(new Bytes(written), 10);
     assertThat(read.type()).isEqualTo(Frames.BATCH);
