@@ -84,32 +84,74 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
       return;
     }
     Document doc = Topics.CORPUS_RAW.deserialize(gathered.document());
-    String rule;
-    String reason;
-    String detail;
-    Member of;
-    Double measured = null;
-    Double threshold = null;
+    Duplicate duplicate = duplicate(state, doc);
+    if (duplicate == null) {
+      metrics.clean();
+      context.forward(new Record<>(doc.getId(), Verdict.accept(doc), now));
+      return;
+    }
+    metrics.rejected(duplicate.rule(), duplicate.reason().name());
+    context.forward(
+        new Record<>(
+            doc.getId(),
+            Verdict.reject(
+                Rejections.of(
+                        doc.getId(),
+                        Stage.DEDUP_FILTER,
+                        duplicate.reason().name(),
+                        duplicate.detail(),
+                        gathered.document(),
+                        config.rejectedMaxBytes(),
+                        Instant.ofEpochMilli(now))
+                    .setRule(duplicate.rule())
+                    .setDupOf(duplicate.of().docId())
+                    .setMeasured(duplicate.measured())
+                    .setThreshold(duplicate.threshold())
+                    .setSource(doc.getSource())
+                    .build()),
+            now));
+  }
+
+  /** Why a document is a duplicate, of which smaller one. */
+  record Duplicate(
+      String rule,
+      RejectReason reason,
+      Member of,
+      String detail,
+      Double measured,
+      Double threshold) {}
+
+  /**
+   * What the gathered answers make of a document: a duplicate of a smaller one (exact, URL or near,
+   * in that order of precedence), or {@code null} when it is clean.
+   */
+  Duplicate duplicate(State state, Document doc) {
     Member sameText = state.exact != null ? state.exact : sameText(state, doc);
     if (sameText != null) {
       // exact wins, whichever of the copy's keys met the smaller document first: the reason does
       // not depend on the order in which the keys' answers arrived
-      rule = "exact_dedup";
-      reason = RejectReason.EXACT_DUPLICATE.name();
-      of = sameText;
-      detail = "same normalized text as " + of.docId() + ", a smaller (event time, id)";
-    } else if (state.url != null) {
-      rule = "url_dedup";
-      reason = RejectReason.URL_DUPLICATE.name();
-      of = state.url;
-      detail = "same URL as " + of.docId() + ", a smaller (event time, id)";
-    } else if (state.near != null) {
-      rule = "near_dedup";
-      reason = RejectReason.NEAR_DUPLICATE.name();
-      of = state.near;
-      measured = (double) state.bandsShared;
-      threshold = 1.0;
-      detail =
+      return new Duplicate(
+          "exact_dedup",
+          RejectReason.EXACT_DUPLICATE,
+          sameText,
+          "same normalized text as " + sameText.docId() + ", a smaller (event time, id)",
+          null,
+          null);
+    }
+    if (state.url != null) {
+      return new Duplicate(
+          "url_dedup",
+          RejectReason.URL_DUPLICATE,
+          state.url,
+          "same URL as " + state.url.docId() + ", a smaller (event time, id)",
+          null,
+          null);
+    }
+    if (state.near != null) {
+      return new Duplicate(
+          "near_dedup",
+          RejectReason.NEAR_DUPLICATE,
+          state.near,
           "shares "
               + state.bandsShared
               + " of "
@@ -119,33 +161,12 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
               + " rows of "
               + config.ngram()
               + "-word shingles each) with "
-              + of.docId()
-              + ", a smaller (event time, id)";
-    } else {
-      metrics.clean();
-      context.forward(new Record<>(doc.getId(), Verdict.accept(doc), now));
-      return;
+              + state.near.docId()
+              + ", a smaller (event time, id)",
+          (double) state.bandsShared,
+          1.0);
     }
-    metrics.rejected(rule, reason);
-    context.forward(
-        new Record<>(
-            doc.getId(),
-            Verdict.reject(
-                Rejections.of(
-                        doc.getId(),
-                        Stage.DEDUP_FILTER,
-                        reason,
-                        detail,
-                        gathered.document(),
-                        config.rejectedMaxBytes(),
-                        Instant.ofEpochMilli(now))
-                    .setRule(rule)
-                    .setDupOf(of.docId())
-                    .setMeasured(measured)
-                    .setThreshold(threshold)
-                    .setSource(doc.getSource())
-                    .build()),
-            now));
+    return null;
   }
 
   /**

@@ -60,33 +60,11 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
             .recordMetadata()
             .map(m -> m.topic() + "-" + m.partition() + "@" + m.offset())
             .orElse(null);
-    Document doc;
-    String undecodable;
-    try {
-      doc = Topics.CORPUS_RAW.deserialize(record.value());
-      undecodable = doc == null ? "null value (tombstone) on " + Topics.CORPUS_RAW.name() : null;
-    } catch (SerializationException e) {
-      doc = null;
-      undecodable =
-          e.getCause() instanceof RecordDecodeException d ? d.getMessage() : e.getMessage();
-    }
+    Document doc = decode(record, bytes, location);
     if (doc == null) {
-      String id = record.key() != null ? record.key() : DocumentIds.forBytes("unknown", bytes);
-      RejectedDocument rejected =
-          rejection(
-                  id,
-                  null,
-                  new Rejection(null, RejectReason.UNDECODABLE.name(), undecodable, null, null),
-                  bytes,
-                  location)
-              .build();
-      metrics.rejected(null, rejected.getReason());
-      context.forward(record.withKey(id).withValue(new Routed.Rejected(rejected)));
       return;
     }
-
     Instant eventTime = doc.getFetchedAt() != null ? doc.getFetchedAt() : doc.getIngestedAt();
-    byte[] member = new Member(eventTime.toEpochMilli(), doc.getId(), instance).toBytes();
     long at = eventTime.toEpochMilli();
     String gatherKey = doc.getId() + "@" + instance;
     // the replay key: this document's id with its text as it arrived
@@ -94,23 +72,9 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
         new DedupKey(DedupKey.Kind.ID, 0, TextFingerprint.of(doc.getId() + "\n" + doc.getText()));
 
     Takedown takedown = Takedowns.match(doc, takedowns::get);
-    Optional<Rejection> rejection;
-    Screened screened = null;
-    if (takedown != null) {
-      rejection =
-          Optional.of(
-              new Rejection(
-                  "takedown",
-                  RejectReason.TAKEDOWN.name(),
-                  "covered by takedown " + Takedowns.key(takedown) + ": " + takedown.getReason(),
-                  null,
-                  null));
-    } else {
-      screened = new Screened(doc.getText(), doc.getUrl(), doc.getSource().getName());
-      rejection = rules.screen(screened, doc.getSource().getKind());
-      doc.getAttributes().putAll(screened.attributes());
-      doc.getSignals().putAll(screened.signals());
-    }
+    Outcome screened = takedown != null ? null : screen(doc);
+    Optional<Rejection> rejection =
+        takedown != null ? Optional.of(takedownRejection(takedown)) : screened.rejection();
     if (rejection.isPresent()) {
       // rejected here, but a replay of a rejected document is not rejected twice: it waits for its
       // replay key like any other
@@ -122,36 +86,88 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
                   takedown != null ? bytes : Topics.CORPUS_RAW.serialize(doc),
                   location)
               .build();
-      context.forward(
-          new Record<>(
-              gatherKey,
-              new Routed.ToGather(
-                  Gather.encode(
-                      new Gather.Doc(1, new byte[0], Topics.CORPUS_REJECTED.serialize(rejected)))),
-              record.timestamp()));
-      context.forward(
-          new Record<>(replayKey.encode(), new Routed.ToKey(member), record.timestamp()));
+      forward(
+          gatherKey,
+          new Gather.Doc(1, new byte[0], Topics.CORPUS_REJECTED.serialize(rejected)),
+          List.of(replayKey),
+          new Member(at, doc.getId(), instance),
+          record.timestamp());
       return;
     }
-    doc.setText(screened.text());
-    doc.getSignals().put("chars", (double) screened.text().length());
-    doc.getSignals().put("words", (double) screened.words().size());
+    doc.setText(screened.document().text());
+    doc.getSignals().put("chars", (double) screened.document().text().length());
+    doc.getSignals().put("words", (double) screened.document().words().size());
 
-    String fingerprint = TextFingerprint.of(screened.text());
-    List<DedupKey> keys = keys(doc, screened.text(), fingerprint);
+    String fingerprint = TextFingerprint.of(screened.document().text());
+    List<DedupKey> keys = keys(doc, screened.document().text(), fingerprint);
     keys.add(replayKey);
     // a screened document's keys carry its text hash: a copy found by any key is named exact
-    byte[] withText =
-        new Member(at, doc.getId(), instance, TextFingerprint.hash64(fingerprint)).toBytes();
-    context.forward(
-        new Record<>(
-            gatherKey,
-            new Routed.ToGather(
-                Gather.encode(
-                    new Gather.Doc(keys.size(), Topics.CORPUS_RAW.serialize(doc), new byte[0]))),
-            record.timestamp()));
+    forward(
+        gatherKey,
+        new Gather.Doc(keys.size(), Topics.CORPUS_RAW.serialize(doc), new byte[0]),
+        keys,
+        new Member(at, doc.getId(), instance, TextFingerprint.hash64(fingerprint)),
+        record.timestamp());
+  }
+
+  /**
+   * The document of a raw record; {@code null} when the bytes are not one, after rejecting them as
+   * {@code UNDECODABLE}.
+   */
+  private Document decode(Record<String, byte[]> record, byte[] bytes, String location) {
+    String undecodable;
+    try {
+      Document doc = Topics.CORPUS_RAW.deserialize(record.value());
+      if (doc != null) {
+        return doc;
+      }
+      undecodable = "null value (tombstone) on " + Topics.CORPUS_RAW.name();
+    } catch (SerializationException e) {
+      undecodable =
+          e.getCause() instanceof RecordDecodeException d ? d.getMessage() : e.getMessage();
+    }
+    String id = record.key() != null ? record.key() : DocumentIds.forBytes("unknown", bytes);
+    RejectedDocument rejected =
+        rejection(
+                id,
+                null,
+                new Rejection(null, RejectReason.UNDECODABLE.name(), undecodable, null, null),
+                bytes,
+                location)
+            .build();
+    metrics.rejected(null, rejected.getReason());
+    context.forward(record.withKey(id).withValue(new Routed.Rejected(rejected)));
+    return null;
+  }
+
+  /** A document as the rules left it, and their rejection if any. */
+  private record Outcome(Screened document, Optional<Rejection> rejection) {}
+
+  /** Applies the rules of the document's source; their signals and attributes go on it. */
+  private Outcome screen(Document doc) {
+    Screened screened = new Screened(doc.getText(), doc.getUrl(), doc.getSource().getName());
+    Optional<Rejection> rejection = rules.screen(screened, doc.getSource().getKind());
+    doc.getAttributes().putAll(screened.attributes());
+    doc.getSignals().putAll(screened.signals());
+    return new Outcome(screened, rejection);
+  }
+
+  private static Rejection takedownRejection(Takedown takedown) {
+    return new Rejection(
+        "takedown",
+        RejectReason.TAKEDOWN.name(),
+        "covered by takedown " + Takedowns.key(takedown) + ": " + takedown.getReason(),
+        null,
+        null);
+  }
+
+  /** The document (or its rejection) to its gathering step, and the member to each key's task. */
+  private void forward(
+      String gatherKey, Gather.Doc doc, List<DedupKey> keys, Member member, long timestamp) {
+    context.forward(new Record<>(gatherKey, new Routed.ToGather(Gather.encode(doc)), timestamp));
+    byte[] bytes = member.toBytes();
     for (DedupKey key : keys) {
-      context.forward(new Record<>(key.encode(), new Routed.ToKey(withText), record.timestamp()));
+      context.forward(new Record<>(key.encode(), new Routed.ToKey(bytes), timestamp));
     }
   }
 

@@ -24,8 +24,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -194,6 +197,13 @@ final class DemoCommand implements Callable<Integer> {
 
   private static void print(PipelineAudit account, IngestReport ingest, PrintWriter out) {
     out.printf("%nSummary%n");
+    printStages(account, ingest, out);
+    printStreams(account, out);
+    printSources(account, out);
+    printFirstSequence(account, out);
+  }
+
+  private static void printStages(PipelineAudit account, IngestReport ingest, PrintWriter out) {
     out.printf(
         "  ingest        %6d records read, %d documents to corpus.raw.v1, %d rejected%s%n",
         ingest.records(),
@@ -211,17 +221,19 @@ final class DemoCommand implements Callable<Integer> {
     if (!tokenizer.isEmpty()) {
       out.printf("  tokenizer     rejected: %s%n", IngestTable.counts(tokenizer));
     }
+  }
 
+  /** Batches, sequences, positions, document tokens, documents and padding per stream. */
+  private static void printStreams(PipelineAudit account, PrintWriter out) {
     out.printf(
         "%n  %-8s %8s %10s %12s %12s %8s %9s%n",
         "stream", "batches", "sequences", "positions", "doc tokens", "docs", "padding");
-    Map<String, long[]> bySource = new TreeMap<>();
     for (var stream : account.batches().entrySet()) {
       long sequences = 0;
       long positions = 0;
       long tokens = 0;
       long padding = 0;
-      java.util.Set<String> docs = new java.util.HashSet<>();
+      Set<String> docs = new HashSet<>();
       for (TokenBatch b : stream.getValue()) {
         sequences += b.getNumSequences();
         positions += (long) b.getNumSequences() * TokenBytes.rowWidth(b);
@@ -229,14 +241,6 @@ final class DemoCommand implements Callable<Integer> {
         for (DocumentSpan s : b.getSpans()) {
           tokens += s.getLength();
           docs.add(s.getDocId());
-          String key =
-              s.getSource().getName()
-                  + "\t"
-                  + s.getSource().getKind()
-                  + "\t"
-                  + Licences.label(s.getSource().getLicence());
-          long[] v = bySource.computeIfAbsent(key, k -> new long[2]);
-          v[1] += s.getLength();
         }
       }
       out.printf(
@@ -249,36 +253,47 @@ final class DemoCommand implements Callable<Integer> {
           docs.size(),
           positions == 0 ? 0 : 100.0 * padding / positions);
     }
-    Map<String, java.util.Set<String>> docsBySource = new HashMap<>();
+  }
+
+  /** A source as the summary lists it. */
+  private record SourceRow(String name, String kind, String licence) {}
+
+  /** Documents and tokens per source, kind and licence, from the batches' spans. */
+  private static void printSources(PipelineAudit account, PrintWriter out) {
+    Map<SourceRow, Set<String>> docs = new TreeMap<>(Comparator.comparing(SourceRow::name));
+    Map<SourceRow, Long> tokens = new HashMap<>();
     account
         .batches()
         .values()
         .forEach(
-            l ->
-                l.forEach(
+            batches ->
+                batches.forEach(
                     b ->
                         b.getSpans()
                             .forEach(
-                                s ->
-                                    docsBySource
-                                        .computeIfAbsent(
-                                            s.getSource().getName(), k -> new java.util.HashSet<>())
-                                        .add(s.getDocId()))));
+                                s -> {
+                                  SourceRow row =
+                                      new SourceRow(
+                                          s.getSource().getName(),
+                                          s.getSource().getKind().name().toLowerCase(Locale.ROOT),
+                                          Licences.label(s.getSource().getLicence()));
+                                  docs.computeIfAbsent(row, k -> new HashSet<>()).add(s.getDocId());
+                                  tokens.merge(row, (long) s.getLength(), Long::sum);
+                                })));
     out.printf("%n  %-11s %-11s %-44s %6s %10s%n", "source", "kind", "licence", "docs", "tokens");
-    bySource.forEach(
-        (key, v) -> {
-          String[] parts = key.split("\t");
-          String licence = parts[2].length() <= 44 ? parts[2] : parts[2].substring(0, 43) + "…";
-          out.printf(
-              "  %-11s %-11s %-44s %6d %10d%n",
-              parts[0],
-              parts[1].toLowerCase(java.util.Locale.ROOT),
-              licence,
-              docsBySource.getOrDefault(parts[0], java.util.Set.of()).size(),
-              v[1]);
-        });
+    docs.forEach(
+        (row, ids) ->
+            out.printf(
+                "  %-11s %-11s %-44s %6d %10d%n",
+                row.name(),
+                row.kind(),
+                row.licence().length() <= 44 ? row.licence() : row.licence().substring(0, 43) + "…",
+                ids.size(),
+                tokens.get(row)));
+  }
 
-    // the first sequence of the stream with the most batches
+  /** The first sequence of the stream with the most batches, decoded, and its first document. */
+  private static void printFirstSequence(PipelineAudit account, PrintWriter out) {
     account.batches().values().stream()
         .max(Comparator.comparingInt(List::size))
         .filter(l -> !l.isEmpty())
