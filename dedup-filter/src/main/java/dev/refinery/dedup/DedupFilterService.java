@@ -102,13 +102,10 @@ public final class DedupFilterService implements Service {
             config.stateDir(),
             config.commitIntervalMs(),
             Stage.DEDUP_FILTER,
-            config.rejectedMaxBytes());
+            config.rejectedMaxBytes(),
+            // documents can be large: the internal topics and the producer must take them
+            Topics.LARGE_MESSAGE_BYTES);
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
-    // documents can be large: the repartition and changelog topics and the producer must take them
-    p.put(StreamsConfig.topicPrefix("max.message.bytes"), Topics.LARGE_MESSAGE_BYTES);
-    p.put(
-        StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
-        Topics.LARGE_MESSAGE_BYTES);
     p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
     return p;
   }

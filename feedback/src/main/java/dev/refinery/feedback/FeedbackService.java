@@ -12,9 +12,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * The feedback service: the labeling gateway and the joiner (a Kafka Streams application on {@link
@@ -67,18 +65,14 @@ public final class FeedbackService implements Service {
 
   /** The Streams settings of the joiner. */
   public static Properties streamsConfig(FeedbackConfig config) {
-    Properties p =
-        StreamsRunner.baseConfig(
-            config.applicationId(),
-            config.bootstrapServers(),
-            config.stateDir(),
-            config.commitIntervalMs(),
-            Stage.FEEDBACK,
-            64 * 1024);
-    p.put(
-        StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+    return StreamsRunner.baseConfig(
+        config.applicationId(),
+        config.bootstrapServers(),
+        config.stateDir(),
+        config.commitIntervalMs(),
+        Stage.FEEDBACK,
+        64 * 1024,
         Topics.MAX_MESSAGE_BYTES);
-    return p;
   }
 
   public int port() {

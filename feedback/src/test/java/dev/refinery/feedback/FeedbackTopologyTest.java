@@ -45,14 +45,7 @@ class FeedbackTopologyTest {
 
   @BeforeEach
   void start() {
-    FeedbackConfig config =
-        new FeedbackConfig(
-            Map.of(
-                FeedbackConfig.STATE_DIR,
-                state.toString(),
-                FeedbackConfig.PSEUDONYM_KEY,
-                "0123456789abcdef"));
-    Properties props = FeedbackService.streamsConfig(config);
+    Properties props = FeedbackService.streamsConfig(config(state));
     driver =
         new TopologyTestDriver(
             FeedbackTopology.build(
@@ -82,6 +75,16 @@ class FeedbackTopologyTest {
             Topics.CORPUS_REJECTED.name(),
             new StringDeserializer(),
             Topics.CORPUS_REJECTED.valueSerde().deserializer());
+  }
+
+  /** The joiner's settings for a driver, its state in {@code state}. */
+  static FeedbackConfig config(Path state) {
+    return new FeedbackConfig(
+        Map.of(
+            FeedbackConfig.STATE_DIR,
+            state.toString(),
+            FeedbackConfig.PSEUDONYM_KEY,
+            "0123456789abcdef"));
   }
 
   @AfterEach

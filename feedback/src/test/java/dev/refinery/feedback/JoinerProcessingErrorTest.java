@@ -12,7 +12,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -45,18 +44,11 @@ class JoinerProcessingErrorTest {
 
   @Test
   void aRecordTheJoinThrowsOnIsRejectedAndTheJoinerGoesOn() {
-    FeedbackConfig config =
-        new FeedbackConfig(
-            Map.of(
-                FeedbackConfig.STATE_DIR,
-                state.toString(),
-                FeedbackConfig.PSEUDONYM_KEY,
-                "0123456789abcdef"));
     try (TopologyTestDriver driver =
         new TopologyTestDriver(
             FeedbackTopology.build(
                 RubricTable.DEFAULT, new FeedbackMetrics(new FailingOnJudgements())),
-            FeedbackService.streamsConfig(config))) {
+            FeedbackService.streamsConfig(FeedbackTopologyTest.config(state)))) {
       TestInputTopic<String, byte[]> samples =
           driver.createInputTopic(
               Topics.FEEDBACK_SAMPLES.name(), new StringSerializer(), new ByteArraySerializer());

@@ -44,6 +44,8 @@ public final class StreamsRunner implements AutoCloseable {
    *
    * @param stage what the rejections of failed records name
    * @param maxOriginalBytes how many bytes of a failed record its rejection keeps
+   * @param maxMessageBytes the largest record the application writes: its producer's request size
+   *     and its internal topics' message size
    */
   public static Properties baseConfig(
       String applicationId,
@@ -51,7 +53,8 @@ public final class StreamsRunner implements AutoCloseable {
       Path stateDir,
       long commitIntervalMs,
       Stage stage,
-      int maxOriginalBytes) {
+      int maxOriginalBytes,
+      int maxMessageBytes) {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -70,6 +73,8 @@ public final class StreamsRunner implements AutoCloseable {
     // (CONCURRENT_TRANSACTIONS); retry it after 10 ms rather than the default 100 ms
     p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), 10);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    p.put(StreamsConfig.topicPrefix("max.message.bytes"), maxMessageBytes);
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), maxMessageBytes);
     return p;
   }
 
