@@ -88,7 +88,7 @@ public final class ConsoleServer implements Service {
 
   /** Starts reading the topics, sampling the stages and serving the pages. */
   public static ConsoleServer start(ConsoleConfig config) throws IOException {
-    PipelineView view = new PipelineView(config.bootstrapServers(), config.examples()).start();
+    PipelineView view = new PipelineView(config.kafka(), config.examples()).start();
     StageVitals vitals = new StageVitals(config).start();
     try {
       ConsoleServer server = new ConsoleServer(config, view, vitals);

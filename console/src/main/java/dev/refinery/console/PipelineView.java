@@ -98,10 +98,9 @@ final class PipelineView implements AutoCloseable {
     }
   }
 
-  PipelineView(String bootstrapServers, int examplesKept) {
+  PipelineView(dev.refinery.runtime.config.KafkaClients clients, int examplesKept) {
     this.examplesKept = examplesKept;
-    this.consumer =
-        TopicReader.consumer(bootstrapServers, "refinery-console", Topics.LARGE_MESSAGE_BYTES);
+    this.consumer = TopicReader.consumer(clients, "refinery-console", Topics.LARGE_MESSAGE_BYTES);
     this.thread = new Thread(this::run, "console-topics");
     thread.setDaemon(true);
   }

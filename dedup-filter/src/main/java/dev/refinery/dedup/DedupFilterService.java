@@ -98,7 +98,7 @@ public final class DedupFilterService implements Service {
     Properties p =
         StreamsRunner.baseConfig(
             config.applicationId(),
-            config.bootstrapServers(),
+            config.kafka(),
             config.stateDir(),
             config.commitIntervalMs(),
             Stage.DEDUP_FILTER,

@@ -1,5 +1,6 @@
 package dev.refinery.dedup;
 
+import dev.refinery.runtime.config.KafkaClients;
 import dev.refinery.runtime.kafka.TopicSnapshot;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.Takedown;
@@ -99,28 +100,25 @@ public final class Takedowns {
   }
 
   /** Publishes a takedown under its key, and waits until the broker has it. */
-  public static RecordMetadata publish(String bootstrapServers, Takedown takedown)
-      throws Exception {
-    return send(
-        bootstrapServers, Takedowns.key(takedown), Topics.CORPUS_TAKEDOWNS.serialize(takedown));
+  public static RecordMetadata publish(KafkaClients clients, Takedown takedown) throws Exception {
+    return send(clients, Takedowns.key(takedown), Topics.CORPUS_TAKEDOWNS.serialize(takedown));
   }
 
   /** Withdraws the takedown under a key (a tombstone), and waits until the broker has it. */
-  public static RecordMetadata withdraw(String bootstrapServers, String key) throws Exception {
-    return send(bootstrapServers, key, null);
+  public static RecordMetadata withdraw(KafkaClients clients, String key) throws Exception {
+    return send(clients, key, null);
   }
 
-  private static RecordMetadata send(String bootstrapServers, String key, byte[] value)
+  private static RecordMetadata send(KafkaClients clients, String key, byte[] value)
       throws Exception {
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                true,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG,
-                15_000),
+            clients.producer(
+                Map.of(
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                    true,
+                    ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                    15_000)),
             new StringSerializer(),
             new ByteArraySerializer())) {
       return producer
@@ -130,10 +128,10 @@ public final class Takedowns {
   }
 
   /** The takedowns in force: the latest record of each key, tombstones removing theirs. */
-  public static Map<String, Takedown> inForce(String bootstrapServers) {
+  public static Map<String, Takedown> inForce(KafkaClients clients) {
     Map<String, Takedown> inForce = new LinkedHashMap<>();
     for (TopicSnapshot.Entry<Takedown> e :
-        TopicSnapshot.read(bootstrapServers, Topics.CORPUS_TAKEDOWNS, Duration.ofSeconds(15))) {
+        TopicSnapshot.read(clients, Topics.CORPUS_TAKEDOWNS, Duration.ofSeconds(15))) {
       if (e.raw() == null) {
         inForce.remove(Takedowns.normalizeKey(e.key()));
       } else if (e.value() != null) {

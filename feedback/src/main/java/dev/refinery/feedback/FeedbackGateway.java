@@ -115,8 +115,7 @@ public final class FeedbackGateway implements AutoCloseable {
       FeedbackMetrics metrics,
       Supplier<String> joiner)
       throws IOException {
-    SampleIndex index =
-        config.sampleCheck() ? new SampleIndex(config.bootstrapServers()).start() : null;
+    SampleIndex index = config.sampleCheck() ? new SampleIndex(config.kafka()).start() : null;
     FeedbackGateway gateway =
         new FeedbackGateway(
             config,

@@ -67,7 +67,7 @@ public final class FeedbackService implements Service {
   public static Properties streamsConfig(FeedbackConfig config) {
     return StreamsRunner.baseConfig(
         config.applicationId(),
-        config.bootstrapServers(),
+        config.kafka(),
         config.stateDir(),
         config.commitIntervalMs(),
         Stage.FEEDBACK,

@@ -60,7 +60,6 @@ final class FeedbackWriter implements AutoCloseable {
 
   static FeedbackWriter create(FeedbackConfig config, FeedbackMetrics metrics) {
     Map<String, Object> common = new java.util.HashMap<>();
-    common.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     common.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     common.put(ProducerConfig.ACKS_CONFIG, "all");
     common.put(ProducerConfig.LINGER_MS_CONFIG, 1);
@@ -72,8 +71,13 @@ final class FeedbackWriter implements AutoCloseable {
     Map<String, Object> transactional = new java.util.HashMap<>(common);
     transactional.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
     return new FeedbackWriter(
-        () -> new KafkaProducer<>(transactional, new StringSerializer(), new ByteArraySerializer()),
-        new KafkaProducer<>(common, new StringSerializer(), new ByteArraySerializer()),
+        () ->
+            new KafkaProducer<>(
+                config.kafka().producer(transactional),
+                new StringSerializer(),
+                new ByteArraySerializer()),
+        new KafkaProducer<>(
+            config.kafka().producer(common), new StringSerializer(), new ByteArraySerializer()),
         metrics);
   }
 

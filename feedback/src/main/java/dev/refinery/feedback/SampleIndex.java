@@ -34,12 +34,10 @@ final class SampleIndex implements AutoCloseable {
   private volatile boolean caughtUp;
   private volatile boolean closed;
 
-  SampleIndex(String bootstrapServers) {
+  SampleIndex(dev.refinery.runtime.config.KafkaClients clients) {
     this.consumer =
         TopicReader.consumer(
-            bootstrapServers,
-            "refinery-feedback-samples",
-            Topics.FEEDBACK_SAMPLES.maxMessageBytes());
+            clients, "refinery-feedback-samples", Topics.FEEDBACK_SAMPLES.maxMessageBytes());
     this.thread = new Thread(this::run, "feedback-sample-index");
     thread.setDaemon(true);
   }

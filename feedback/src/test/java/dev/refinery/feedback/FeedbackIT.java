@@ -192,7 +192,9 @@ class FeedbackIT {
         Duration.ofSeconds(60));
 
     // the export: TRL's columns, one line a pair, a prompt's pairs together
-    RewardPairs pairs = RewardPairs.read(kafka.bootstrapServers(), n -> {});
+    RewardPairs pairs =
+        RewardPairs.read(
+            dev.refinery.runtime.config.KafkaClients.of(kafka.bootstrapServers()), n -> {});
     List<RewardModelPair> all = pairs.current(EnumSet.allOf(PairOrigin.class));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     assertThat(RewardPairs.writeJsonl(all, false, out)).isEqualTo(10);

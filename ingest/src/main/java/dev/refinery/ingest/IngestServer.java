@@ -70,10 +70,12 @@ public final class IngestServer implements Service {
     this.clock = clock;
     this.admin =
         Admin.create(
-            Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000));
+            config
+                .kafka()
+                .admin(
+                    Map.of(
+                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000,
+                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000)));
     this.server =
         HttpServer.builder("ingest", config.http())
             .post("/v1/sources/{source}/documents", this::documents)

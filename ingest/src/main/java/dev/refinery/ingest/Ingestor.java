@@ -82,7 +82,7 @@ public final class Ingestor implements AutoCloseable {
    */
   public static Ingestor create(
       IngestConfig config, String transactionalId, IngestMetrics metrics) {
-    ProgressStore progress = ProgressStore.load(config.bootstrapServers(), Duration.ofSeconds(60));
+    ProgressStore progress = ProgressStore.load(config.kafka(), Duration.ofSeconds(60));
     KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(
             producerConfig(config, config.transactionalId(transactionalId)),
@@ -94,7 +94,6 @@ public final class Ingestor implements AutoCloseable {
   /** The producer settings ingest runs with. */
   public static Map<String, Object> producerConfig(IngestConfig config, String transactionalId) {
     Map<String, Object> p = new HashMap<>();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     p.put(ProducerConfig.CLIENT_ID_CONFIG, config.clientId() + "-" + transactionalId);
     p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -107,7 +106,7 @@ public final class Ingestor implements AutoCloseable {
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.LARGE_MESSAGE_BYTES);
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
     p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 300_000);
-    return p;
+    return config.kafka().producer(p);
   }
 
   /** One input: a file, the source its documents belong to, how to read it, and its label. */

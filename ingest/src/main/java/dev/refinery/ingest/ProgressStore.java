@@ -1,5 +1,6 @@
 package dev.refinery.ingest;
 
+import dev.refinery.runtime.config.KafkaClients;
 import dev.refinery.runtime.kafka.TopicReader;
 import dev.refinery.schemas.IngestProgress;
 import dev.refinery.schemas.Topics;
@@ -22,11 +23,11 @@ public final class ProgressStore {
   }
 
   /** Reads the progress topic to its end. */
-  public static ProgressStore load(String bootstrapServers, Duration timeout) {
+  public static ProgressStore load(KafkaClients clients, Duration timeout) {
     ProgressStore store = new ProgressStore();
     try {
       TopicReader.readToEnd(
-          bootstrapServers,
+          clients,
           Topics.INGEST_PROGRESS,
           "refinery-ingest-progress",
           timeout,

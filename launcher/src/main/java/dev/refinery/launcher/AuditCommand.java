@@ -53,15 +53,16 @@ final class AuditCommand implements Callable<Integer> {
     Settings settings = global.load();
     List<String> read = streams == null ? settings.streams() : streams;
     String bootstrap = settings.ingest().bootstrapServers();
+    dev.refinery.runtime.config.KafkaClients clients = settings.kafka();
     long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
-    PipelineAudit audit = PipelineAudit.read(bootstrap, read);
+    PipelineAudit audit = PipelineAudit.read(clients, read);
     while (!audit.drained() && audit.violations().isEmpty() && System.nanoTime() < deadline) {
       err.printf(
           "audit: %d of %d documents accounted for; reading again in 5 s%n",
           audit.accountedFor(), audit.documents().size());
       err.flush();
       Thread.sleep(5_000);
-      audit = PipelineAudit.read(bootstrap, read);
+      audit = PipelineAudit.read(clients, read);
     }
     List<String> duplicated = audit.violations();
     List<String> unaccounted = audit.inFlight();

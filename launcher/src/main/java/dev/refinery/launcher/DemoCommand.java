@@ -115,7 +115,7 @@ final class DemoCommand implements Callable<Integer> {
                 .setRequestedBy("legal@news.example.org")
                 .setRequestedAt(java.time.Instant.now())
                 .build();
-        Takedowns.publish(pipeline.bootstrapServers(), takedown);
+        Takedowns.publish(pipeline.settings().kafka(), takedown);
         pipeline.dedup().awaitTakedown(Takedowns.key(takedown), java.time.Duration.ofSeconds(30));
         out.printf("Takedown published: every page under %s%n", DemoCorpus.TAKEN_DOWN);
       }
@@ -166,7 +166,7 @@ final class DemoCommand implements Callable<Integer> {
     long lastPrinted = -1;
     while (true) {
       PipelineAudit account =
-          PipelineAudit.read(pipeline.bootstrapServers(), pipeline.settings().streams());
+          PipelineAudit.read(pipeline.settings().kafka(), pipeline.settings().streams());
       long done = account.accountedFor();
       if (done != lastPrinted || terminal) {
         out.printf(

@@ -1,6 +1,7 @@
 package dev.refinery.launcher;
 
 import dev.refinery.feedback.FeedbackService;
+import dev.refinery.runtime.config.KafkaClients;
 import dev.refinery.runtime.pairs.RewardPairs;
 import dev.refinery.schemas.PairOrigin;
 import dev.refinery.schemas.RewardModelPair;
@@ -90,7 +91,7 @@ final class FeedbackCommand implements Runnable {
     public Integer call() throws IOException {
       PrintWriter err = spec.commandLine().getErr();
       Settings settings = global.load();
-      String kafka = settings.feedback().bootstrapServers();
+      KafkaClients kafka = settings.feedback().kafka();
       long t0 = System.nanoTime();
       RewardPairs pairs =
           RewardPairs.read(

@@ -74,10 +74,12 @@ final class IngestCommand implements Callable<Integer> {
     String topic = Topics.tokens(source.stream()).name();
     try (Admin admin =
         Admin.create(
-            Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.ingest().bootstrapServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000))) {
+            settings
+                .kafka()
+                .admin(
+                    Map.of(
+                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000)))) {
       if (!admin.listTopics().names().get(15, TimeUnit.SECONDS).contains(topic)) {
         err.printf(
             "warning: source %s feeds stream '%s', but %s does not exist: the tokenizer will reject its "

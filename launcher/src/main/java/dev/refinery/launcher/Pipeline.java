@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,11 +91,7 @@ final class Pipeline implements AutoCloseable {
   static List<TopicProvisioner.Result> provision(Settings settings, PrintWriter out) {
     List<TopicBinding<?, ?>> topics = new ArrayList<>(Topics.fixed());
     settings.streams().forEach(s -> topics.add(Topics.tokens(s)));
-    try (Admin admin =
-        Admin.create(
-            Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                settings.ingest().bootstrapServers()))) {
+    try (Admin admin = Admin.create(settings.kafka().admin(Map.of()))) {
       List<TopicProvisioner.Result> results = new TopicProvisioner(admin).provision(topics);
       long created =
           results.stream().filter(r -> r.outcome() == TopicProvisioner.Outcome.CREATED).count();

@@ -49,10 +49,7 @@ final class RejectionsCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     List<RejectedDocument> all =
-        TopicSnapshot.read(
-                global.load().ingest().bootstrapServers(),
-                Topics.CORPUS_REJECTED,
-                Duration.ofSeconds(60))
+        TopicSnapshot.read(global.load().kafka(), Topics.CORPUS_REJECTED, Duration.ofSeconds(60))
             .stream()
             .map(TopicSnapshot.Entry::value)
             .filter(

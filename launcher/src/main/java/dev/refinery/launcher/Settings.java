@@ -7,6 +7,7 @@ import dev.refinery.feedback.FeedbackConfig;
 import dev.refinery.infra.BrokerConfig;
 import dev.refinery.ingest.IngestConfig;
 import dev.refinery.ingest.SourceRegistry;
+import dev.refinery.runtime.config.KafkaClients;
 import dev.refinery.runtime.config.RefineryConfig;
 import dev.refinery.tokenizer.TokenizerConfig;
 import java.nio.file.Path;
@@ -28,9 +29,44 @@ final class Settings {
   private final Map<String, String> environment;
   private final Map<String, String> overrides;
 
+  /** The prefixes a setting's name starts with; a name under none is refused. */
+  static final java.util.List<String> PREFIXES =
+      java.util.List.of(
+          "broker.",
+          "ingest.",
+          "dedup.",
+          "tokenizer.",
+          "bridge.",
+          "feedback.",
+          "console.",
+          "topics.",
+          "sources.",
+          KafkaClients.PREFIX);
+
+  /**
+   * @throws org.apache.kafka.common.config.ConfigException naming a setting of the file or the
+   *     flags that belongs to no module (a Kafka client setting without {@code kafka.}, a typo)
+   */
   Settings(
       Path workDir, Path file, Map<String, String> environment, Map<String, String> overrides) {
     this(workDir, Map.of(), file, environment, overrides);
+    Map<String, String> given = new java.util.TreeMap<>(RefineryConfig.readProperties(file));
+    given.putAll(overrides);
+    for (String key : given.keySet()) {
+      if (!key.equals(RefineryConfig.BOOTSTRAP_SERVERS)
+          && PREFIXES.stream().noneMatch(key::startsWith)) {
+        boolean client =
+            org.apache.kafka.clients.producer.ProducerConfig.configNames().contains(key)
+                || org.apache.kafka.clients.consumer.ConsumerConfig.configNames().contains(key)
+                || org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(key);
+        throw new org.apache.kafka.common.config.ConfigException(
+            "unknown setting "
+                + key
+                + (client
+                    ? ": Kafka client settings go under kafka. (kafka." + key + ")"
+                    : "; settings start with one of " + PREFIXES + " or are bootstrap.servers"));
+      }
+    }
   }
 
   private Settings(
@@ -125,6 +161,11 @@ final class Settings {
     all.putAll(RefineryConfig.readProperties(file));
     all.putAll(overrides);
     return SourceRegistry.fromConfig(all);
+  }
+
+  /** The cluster and the {@code kafka.*} client settings every command's clients use. */
+  KafkaClients kafka() {
+    return ingest().kafka();
   }
 
   /** The token streams to provision and pack: the tokenizer's. */

@@ -1,6 +1,7 @@
 package dev.refinery.launcher;
 
 import dev.refinery.dedup.Takedowns;
+import dev.refinery.runtime.config.KafkaClients;
 import dev.refinery.schemas.Takedown;
 import dev.refinery.schemas.TakedownScope;
 import dev.refinery.schemas.Topics;
@@ -74,7 +75,7 @@ final class TakedownCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    String bootstrap = global.load().ingest().bootstrapServers();
+    KafkaClients bootstrap = global.load().kafka();
     if (list) {
       Map<String, Takedown> inForce = Takedowns.inForce(bootstrap);
       out.printf("%d takedowns in force on %s%n", inForce.size(), Topics.CORPUS_TAKEDOWNS.name());

@@ -89,13 +89,19 @@ class PipelineIT {
           IngestTable.ingestAll(
               ingestor, inputs, new PrintWriter(log, true), new PrintWriter(log, true));
       long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-      PipelineAudit account = PipelineAudit.read(kafka.bootstrapServers(), List.of("web"));
+      PipelineAudit account =
+          PipelineAudit.read(
+              dev.refinery.runtime.config.KafkaClients.of(kafka.bootstrapServers()),
+              List.of("web"));
       while (!account.drained()) {
         assertThat(System.nanoTime())
             .as("pipeline drained in time; in flight: %s; %s", account.inFlight(), log)
             .isLessThan(deadline);
         Thread.sleep(300);
-        account = PipelineAudit.read(kafka.bootstrapServers(), List.of("web"));
+        account =
+            PipelineAudit.read(
+                dev.refinery.runtime.config.KafkaClients.of(kafka.bootstrapServers()),
+                List.of("web"));
       }
     }
 

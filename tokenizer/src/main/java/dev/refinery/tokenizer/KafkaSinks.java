@@ -1,5 +1,6 @@
 package dev.refinery.tokenizer;
 
+import dev.refinery.runtime.config.KafkaClients;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.TokenBatch;
 import dev.refinery.schemas.Topics;
@@ -10,6 +11,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 import org.apache.flink.util.function.SerializableFunction;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -40,7 +42,8 @@ final class KafkaSinks {
 
   private static <T> KafkaSink<T> exactlyOnce(
       TokenizerConfig config, String name, KafkaRecordSerializationSchema<T> serializer) {
-    Properties producer = new Properties();
+    // the cluster's client settings (TLS, SASL, kafka.producer.*), then the sink's own
+    Properties producer = config.kafka().flink(KafkaClients.Role.PRODUCER);
     // must not exceed the broker's transaction.max.timeout.ms, or InitProducerId fails forever
     producer.setProperty(
         ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Integer.toString(config.transactionTimeoutMs()));
@@ -52,6 +55,9 @@ final class KafkaSinks {
         .setRecordSerializer(serializer)
         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
         .setTransactionalIdPrefix(config.transactionalIdPrefix() + "-" + name)
+        // a fixed pool of transactional ids, reused across checkpoints, rather than a new id per
+        // checkpoint (thousands a day, each kept by the brokers for transactional.id.expiration.ms)
+        .setTransactionNamingStrategy(TransactionNamingStrategy.POOLING)
         .setKafkaProducerConfig(producer)
         .build();
   }

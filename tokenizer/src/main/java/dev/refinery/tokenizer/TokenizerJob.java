@@ -1,5 +1,6 @@
 package dev.refinery.tokenizer;
 
+import dev.refinery.runtime.config.KafkaClients;
 import dev.refinery.runtime.config.RefineryConfig;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.TokenBatch;
@@ -87,6 +88,7 @@ public final class TokenizerJob {
             .setGroupId(config.groupId())
             .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
             .setDeserializer(new RawRecordDeserializer())
+            .setProperties(config.kafka().flink(KafkaClients.Role.CONSUMER))
             .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
             .setProperty("partition.discovery.interval.ms", "30000")
             .setProperty("commit.offsets.on.checkpoint", "true")

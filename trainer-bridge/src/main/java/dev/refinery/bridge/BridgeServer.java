@@ -61,17 +61,18 @@ public final class BridgeServer implements Service {
     this.badFrames = registry.counter("refinery_bridge_bad_frames");
     this.producer =
         new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                config.bootstrapServers(),
-                ProducerConfig.CLIENT_ID_CONFIG,
-                config.clientId() + "-out",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-                true,
-                ProducerConfig.ACKS_CONFIG,
-                "all",
-                ProducerConfig.LINGER_MS_CONFIG,
-                20),
+            config
+                .kafka()
+                .producer(
+                    Map.of(
+                        ProducerConfig.CLIENT_ID_CONFIG,
+                        config.clientId() + "-out",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        20)),
             new StringSerializer(),
             new ByteArraySerializer());
     try {
@@ -103,7 +104,7 @@ public final class BridgeServer implements Service {
               : HttpServer.builder("bridge", config.http())
                   .get(
                       "/v1/rm-pairs",
-                      exchange -> RewardPairsEndpoint.serve(exchange, config.bootstrapServers()))
+                      exchange -> RewardPairsEndpoint.serve(exchange, config.kafka()))
                   .metrics(registry, this::health)
                   .start();
     } catch (IOException | RuntimeException e) {

@@ -65,8 +65,7 @@ public final class Lineage {
   public static Report of(BridgeConfig config, String runId, long step, Consumer<String> progress) {
     Duration timeout = Duration.ofMinutes(2);
     DataCheckpoint newest = null;
-    for (var e :
-        TopicSnapshot.read(config.bootstrapServers(), Topics.TRAINER_CHECKPOINTS, timeout)) {
+    for (var e : TopicSnapshot.read(config.kafka(), Topics.TRAINER_CHECKPOINTS, timeout)) {
       DataCheckpoint d = e.value();
       if (d != null
           && d.getRunId().equals(runId)
@@ -99,7 +98,7 @@ public final class Lineage {
     long[] end = new RankPlan.Walk(mixture, 0, base).advanceTo(endItem);
 
     Map<String, Takedown> takedowns = new HashMap<>();
-    for (var e : TopicSnapshot.read(config.bootstrapServers(), Topics.CORPUS_TAKEDOWNS, timeout)) {
+    for (var e : TopicSnapshot.read(config.kafka(), Topics.CORPUS_TAKEDOWNS, timeout)) {
       if (e.raw() == null) {
         takedowns.remove(e.key()); // withdrawn
       } else if (e.value() != null) {

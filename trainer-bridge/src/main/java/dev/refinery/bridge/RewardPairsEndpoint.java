@@ -19,7 +19,8 @@ import java.util.Set;
 final class RewardPairsEndpoint {
   private RewardPairsEndpoint() {}
 
-  static void serve(Exchange exchange, String bootstrapServers) throws HttpError, IOException {
+  static void serve(Exchange exchange, dev.refinery.runtime.config.KafkaClients clients)
+      throws HttpError, IOException {
     Set<PairOrigin> origins = EnumSet.allOf(PairOrigin.class);
     boolean lineage = false;
     for (Map.Entry<String, String> parameter : exchange.query().entrySet()) {
@@ -45,7 +46,7 @@ final class RewardPairsEndpoint {
     }
     RewardPairs pairs;
     try {
-      pairs = RewardPairs.read(bootstrapServers, n -> {});
+      pairs = RewardPairs.read(clients, n -> {});
     } catch (RuntimeException e) {
       throw HttpError.unavailable("cannot read the pairs: " + e.getMessage());
     }

@@ -23,13 +23,13 @@ final class TokenConsumers {
   static KafkaConsumer<String, byte[]> create(
       BridgeConfig config, String clientId, Map<String, Object> more) {
     Map<String, Object> settings = new HashMap<>();
-    settings.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     settings.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
     settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     settings.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.LARGE_MESSAGE_BYTES);
     settings.putAll(more);
-    return new KafkaConsumer<>(settings, new StringDeserializer(), new ByteArrayDeserializer());
+    return new KafkaConsumer<>(
+        config.kafka().consumer(settings), new StringDeserializer(), new ByteArrayDeserializer());
   }
 
   /**

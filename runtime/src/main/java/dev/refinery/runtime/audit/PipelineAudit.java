@@ -1,5 +1,6 @@
 package dev.refinery.runtime.audit;
 
+import dev.refinery.runtime.config.KafkaClients;
 import dev.refinery.runtime.kafka.TopicSnapshot;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.DocumentSpan;
@@ -59,16 +60,14 @@ public final class PipelineAudit {
   }
 
   /** Reads the topics as they are now. */
-  public static PipelineAudit read(String bootstrapServers, Collection<String> streams) {
-    List<Document> raw =
-        values(TopicSnapshot.read(bootstrapServers, Topics.CORPUS_RAW, READ_TIMEOUT));
+  public static PipelineAudit read(KafkaClients clients, Collection<String> streams) {
+    List<Document> raw = values(TopicSnapshot.read(clients, Topics.CORPUS_RAW, READ_TIMEOUT));
     List<RejectedDocument> rejected =
-        values(TopicSnapshot.read(bootstrapServers, Topics.CORPUS_REJECTED, READ_TIMEOUT));
+        values(TopicSnapshot.read(clients, Topics.CORPUS_REJECTED, READ_TIMEOUT));
     Map<String, List<TokenBatch>> batches = new TreeMap<>();
     for (String stream : streams) {
       List<TokenBatch> list =
-          new ArrayList<>(
-              values(TopicSnapshot.read(bootstrapServers, Topics.tokens(stream), READ_TIMEOUT)));
+          new ArrayList<>(values(TopicSnapshot.read(clients, Topics.tokens(stream), READ_TIMEOUT)));
       list.sort(java.util.Comparator.comparingLong(TokenBatch::getBatchIndex));
       batches.put(stream, list);
     }

@@ -38,6 +38,7 @@ public abstract class RefineryConfig extends AbstractConfig {
 
   private final ConfigDef definition;
   private final String prefix;
+  private final KafkaClients kafka;
 
   protected RefineryConfig(ConfigDef definition, Map<String, ?> values, String prefix) {
     this(definition, values, prefix, Set.of());
@@ -69,6 +70,21 @@ public abstract class RefineryConfig extends AbstractConfig {
               + "* settings are "
               + new TreeSet<>(definition.names()));
     }
+    this.kafka =
+        definition.names().contains(BOOTSTRAP_SERVERS)
+            ? KafkaClients.from(getString(BOOTSTRAP_SERVERS), values)
+            : null;
+  }
+
+  /**
+   * The settings of this module's Kafka clients: the cluster and the {@code kafka.*} settings
+   * passed through, checked when this configuration was built.
+   */
+  public KafkaClients kafka() {
+    if (kafka == null) {
+      throw new IllegalStateException(prefix + "* settings name no Kafka cluster");
+    }
+    return kafka;
   }
 
   /** The settings this configuration defines: name, type, default, validator, documentation. */
@@ -142,6 +158,19 @@ public abstract class RefineryConfig extends AbstractConfig {
         values.put(key, fromEnv);
       }
     }
+    // Kafka client settings: REFINERY_KAFKA_SSL_TRUSTSTORE_LOCATION is
+    // kafka.ssl.truststore.location
+    environment.forEach(
+        (name, value) -> {
+          if (name.startsWith("REFINERY_KAFKA_")) {
+            values.put(
+                KafkaClients.PREFIX
+                    + name.substring("REFINERY_KAFKA_".length())
+                        .toLowerCase(Locale.ROOT)
+                        .replace('_', '.'),
+                value);
+          }
+        });
     values.putAll(overrides);
     return values;
   }

@@ -1,5 +1,6 @@
 package dev.refinery.runtime.kafka;
 
+import dev.refinery.runtime.config.KafkaClients;
 import dev.refinery.schemas.TopicBinding;
 import java.time.Duration;
 import java.util.List;
@@ -24,14 +25,18 @@ public final class TopicReader {
 
   /** A read_committed consumer of string keys and raw values, in no group. */
   public static KafkaConsumer<String, byte[]> consumer(
-      String bootstrapServers, String clientId, int maxMessageBytes) {
+      KafkaClients clients, String clientId, int maxMessageBytes) {
     return new KafkaConsumer<>(
-        Map.of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-            ConsumerConfig.CLIENT_ID_CONFIG, clientId,
-            ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxMessageBytes),
+        clients.consumer(
+            Map.of(
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false,
+                ConsumerConfig.CLIENT_ID_CONFIG,
+                clientId,
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                maxMessageBytes)),
         new StringDeserializer(),
         new ByteArrayDeserializer());
   }
@@ -62,7 +67,7 @@ public final class TopicReader {
    * @throws IllegalStateException if the topic does not exist or is not read in {@code timeout}
    */
   public static void readToEnd(
-      String bootstrapServers,
+      KafkaClients clients,
       TopicBinding<?, ?> topic,
       String clientId,
       Duration timeout,
@@ -70,14 +75,14 @@ public final class TopicReader {
       LongConsumer progress) {
     long deadline = System.nanoTime() + timeout.toNanos();
     try (KafkaConsumer<String, byte[]> consumer =
-        consumer(bootstrapServers, clientId, topic.maxMessageBytes())) {
+        consumer(clients, clientId, topic.maxMessageBytes())) {
       List<TopicPartition> partitions = assignFromBeginning(consumer, topic.name(), timeout);
       if (partitions.isEmpty()) {
         throw new IllegalStateException(
             "topic "
                 + topic.name()
                 + " does not exist at "
-                + bootstrapServers
+                + clients.bootstrapServers()
                 + ": run `refinery topics` or `refinery up` first");
       }
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);

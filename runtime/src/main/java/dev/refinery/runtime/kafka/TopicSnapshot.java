@@ -1,5 +1,6 @@
 package dev.refinery.runtime.kafka;
 
+import dev.refinery.runtime.config.KafkaClients;
 import dev.refinery.schemas.TopicBinding;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,10 +24,10 @@ public final class TopicSnapshot {
    * @throws IllegalStateException if the topic does not exist or cannot be read in {@code timeout}
    */
   public static <V> List<Entry<V>> read(
-      String bootstrapServers, TopicBinding<String, V> binding, Duration timeout) {
+      KafkaClients clients, TopicBinding<String, V> binding, Duration timeout) {
     List<Entry<V>> entries = new ArrayList<>();
     TopicReader.readToEnd(
-        bootstrapServers,
+        clients,
         binding,
         "refinery-snapshot-" + UUID.randomUUID(),
         timeout,
@@ -41,5 +42,11 @@ public final class TopicSnapshot {
         },
         n -> {});
     return entries;
+  }
+
+  /** Reads the topic of a cluster that needs no client settings (tests, local tools). */
+  public static <V> List<Entry<V>> read(
+      String bootstrapServers, TopicBinding<String, V> binding, Duration timeout) {
+    return read(KafkaClients.of(bootstrapServers), binding, timeout);
   }
 }

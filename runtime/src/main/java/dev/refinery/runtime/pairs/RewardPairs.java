@@ -2,6 +2,7 @@ package dev.refinery.runtime.pairs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.refinery.runtime.config.KafkaClients;
 import dev.refinery.runtime.kafka.TopicReader;
 import dev.refinery.schemas.AvroCodec;
 import dev.refinery.schemas.PairOrigin;
@@ -60,10 +61,10 @@ public final class RewardPairs {
    *
    * @param progress told the number of records read so far, now and then
    */
-  public static RewardPairs read(String bootstrapServers, LongConsumer progress) {
+  public static RewardPairs read(KafkaClients clients, LongConsumer progress) {
     RewardPairs pairs = new RewardPairs();
     TopicReader.readToEnd(
-        bootstrapServers,
+        clients,
         Topics.FEEDBACK_RM_PAIRS,
         "refinery-feedback-export",
         Duration.ofMinutes(30),

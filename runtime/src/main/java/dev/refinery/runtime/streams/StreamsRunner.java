@@ -1,5 +1,6 @@
 package dev.refinery.runtime.streams;
 
+import dev.refinery.runtime.config.KafkaClients;
 import dev.refinery.runtime.http.Health;
 import dev.refinery.schemas.Stage;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -49,7 +50,7 @@ public final class StreamsRunner implements AutoCloseable {
    */
   public static Properties baseConfig(
       String applicationId,
-      String bootstrapServers,
+      KafkaClients clients,
       Path stateDir,
       long commitIntervalMs,
       Stage stage,
@@ -57,7 +58,6 @@ public final class StreamsRunner implements AutoCloseable {
       int maxMessageBytes) {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitIntervalMs);
@@ -75,7 +75,8 @@ public final class StreamsRunner implements AutoCloseable {
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     p.put(StreamsConfig.topicPrefix("max.message.bytes"), maxMessageBytes);
     p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), maxMessageBytes);
-    return p;
+    // the cluster and its client settings (TLS, SASL, kafka.streams.*) under the stage's own
+    return clients.streams(p);
   }
 
   /** Builds the application, binds its metrics to {@code registry} and starts it. */

@@ -48,7 +48,13 @@ class RejectingExceptionHandlerTest {
 
   private Properties config(int maxOriginalBytes) {
     return StreamsRunner.baseConfig(
-        "test", "localhost:1", state, 100, Stage.DEDUP_FILTER, maxOriginalBytes, 1 << 20);
+        "test",
+        dev.refinery.runtime.config.KafkaClients.of("localhost:1"),
+        state,
+        100,
+        Stage.DEDUP_FILTER,
+        maxOriginalBytes,
+        1 << 20);
   }
 
   @Test
