@@ -66,6 +66,17 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @throws IllegalStateException if the port is taken or the broker does not come up
    */
   public static EmbeddedKafka start(BrokerConfig config) {
+    return start(config, Map.of());
+  }
+
+  /**
+   * As {@link #start(BrokerConfig)}, with broker properties of the caller's over the defaults:
+   * another listener (SASL_SSL, say), an authorizer, quotas. {@code listeners}, {@code
+   * advertised.listeners} and {@code listener.security.protocol.map} are added to the broker's own,
+   * so the PLAINTEXT listener of {@link #bootstrapServers()} stays, for the caller's own
+   * administration (its principal is {@code User:ANONYMOUS}).
+   */
+  public static EmbeddedKafka start(BrokerConfig config, Map<String, String> brokerProperties) {
     long started = System.nanoTime();
     String host = config.host();
     int port = config.port() == 0 ? freePort(host) : requireFree(host, config.port());
@@ -110,6 +121,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.put("num.io.threads", "2");
     props.put("num.network.threads", "2");
     props.put("num.recovery.threads.per.data.dir", "1");
+    brokerProperties.forEach(
+        (key, value) -> {
+          if (key.equals("listeners")
+              || key.equals("advertised.listeners")
+              || key.equals("listener.security.protocol.map")) {
+            props.put(key, props.getProperty(key) + "," + value);
+          } else {
+            props.put(key, value);
+          }
+        });
 
     if (!Files.exists(logDir.resolve("meta.properties"))) {
       format(dataDir, props);

@@ -6,9 +6,16 @@ import dev.refinery.schemas.TokenBatch;
 import dev.refinery.schemas.Topics;
 import dev.refinery.tokenizer.serde.SingleObjectSerializationSchema;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetIdentifier;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacetProvider;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
@@ -26,7 +33,10 @@ final class KafkaSinks {
         config,
         "batches",
         new Serializer<>(
-            TokenBatch.class, b -> Topics.tokens(b.getStream()).name(), TokenBatch::getBatchId));
+            TokenBatch.class,
+            b -> Topics.tokens(b.getStream()).name(),
+            TokenBatch::getBatchId,
+            config.streams().stream().map(s -> Topics.tokens(s).name()).toList()));
   }
 
   /** Rejections to corpus.rejected.v1, keyed by doc id. */
@@ -37,7 +47,8 @@ final class KafkaSinks {
         new Serializer<>(
             RejectedDocument.class,
             r -> Topics.CORPUS_REJECTED.name(),
-            RejectedDocument::getDocId));
+            RejectedDocument::getDocId,
+            List.of(Topics.CORPUS_REJECTED.name())));
   }
 
   private static <T> KafkaSink<T> exactlyOnce(
@@ -62,19 +73,33 @@ final class KafkaSinks {
         .build();
   }
 
-  /** A record to the topic it names, under the key it names, single-object encoded. */
+  /**
+   * A record to the topic it names, under the key it names, single-object encoded. It names the
+   * topics it writes, which the pooling transactional-id strategy needs.
+   */
   static final class Serializer<T extends SpecificRecord>
-      implements KafkaRecordSerializationSchema<T> {
+      implements KafkaRecordSerializationSchema<T>, KafkaDatasetFacetProvider {
     private static final long serialVersionUID = 1L;
     private final SingleObjectSerializationSchema<T> values;
     private final SerializableFunction<T, String> topic;
     private final SerializableFunction<T, String> key;
+    private final ArrayList<String> topics;
 
     Serializer(
-        Class<T> type, SerializableFunction<T, String> topic, SerializableFunction<T, String> key) {
+        Class<T> type,
+        SerializableFunction<T, String> topic,
+        SerializableFunction<T, String> key,
+        List<String> topics) {
       this.values = new SingleObjectSerializationSchema<>(type);
       this.topic = topic;
       this.key = key;
+      this.topics = new ArrayList<>(topics);
+    }
+
+    @Override
+    public Optional<KafkaDatasetFacet> getKafkaDatasetFacet() {
+      return Optional.of(
+          new DefaultKafkaDatasetFacet(DefaultKafkaDatasetIdentifier.ofTopics(topics)));
     }
 
     @Override
