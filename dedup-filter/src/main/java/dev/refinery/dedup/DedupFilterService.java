@@ -69,7 +69,10 @@ public final class DedupFilterService implements Service {
         StreamsRunner.start(
             "dedup-filter",
             DedupFilterTopology.build(config, rules, metrics),
-            streamsConfig(config),
+            streamsConfig(
+                config,
+                StreamsRunner.resolve(
+                    config.kafka(), dev.refinery.runtime.config.Replication.from(config))),
             registry);
     for (String store : DedupFilterTopology.STORES) {
       Gauge.builder(
@@ -95,6 +98,12 @@ public final class DedupFilterService implements Service {
 
   /** The Streams settings the stage runs with. */
   public static Properties streamsConfig(DedupFilterConfig config) {
+    return streamsConfig(config, dev.refinery.runtime.config.Replication.from(config));
+  }
+
+  /** The Streams settings, with the replication of the internal topics on the cluster. */
+  public static Properties streamsConfig(
+      DedupFilterConfig config, dev.refinery.runtime.config.Replication replication) {
     Properties p =
         StreamsRunner.baseConfig(
             config.applicationId(),
@@ -104,7 +113,8 @@ public final class DedupFilterService implements Service {
             Stage.DEDUP_FILTER,
             config.rejectedMaxBytes(),
             // documents can be large: the internal topics and the producer must take them
-            Topics.LARGE_MESSAGE_BYTES);
+            Topics.LARGE_MESSAGE_BYTES,
+            replication);
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
     p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
     return p;

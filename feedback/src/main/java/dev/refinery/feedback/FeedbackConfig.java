@@ -1,6 +1,7 @@
 package dev.refinery.feedback;
 
 import dev.refinery.runtime.config.RefineryConfig;
+import dev.refinery.runtime.config.Replication;
 import dev.refinery.runtime.http.HttpSettings;
 import java.nio.file.Path;
 import java.util.Map;
@@ -35,76 +36,77 @@ public final class FeedbackConfig extends RefineryConfig {
   public static final String RUBRIC_PREFIX = "feedback.rubric.";
 
   public static final ConfigDef DEFINITION =
-      HttpSettings.define(
-          withBootstrapServers(new ConfigDef())
-              .define(
-                  PSEUDONYM_KEY,
-                  Type.PASSWORD,
-                  "",
-                  Importance.HIGH,
-                  "Secret key of the labeler pseudonyms (HMAC-SHA256 of tool and user id). Keep it"
-                      + " stable: a new key gives every labeler a new pseudonym.")
-              .define(
-                  ARGILLA_SECRET,
-                  Type.PASSWORD,
-                  "",
-                  Importance.MEDIUM,
-                  "The Argilla webhook's secret (whsec_...); empty refuses Argilla webhooks.")
-              .define(
-                  ARGILLA_TOLERANCE_S,
-                  Type.INT,
-                  300,
-                  ConfigDef.Range.between(1, 86400),
-                  Importance.LOW,
-                  "How far an Argilla webhook's timestamp may be from now (replay protection).")
-              .define(
-                  SAMPLE_FIELD,
-                  Type.STRING,
-                  "sample_id",
-                  new ConfigDef.NonEmptyString(),
-                  Importance.MEDIUM,
-                  "Field of a Label Studio task's data, or an Argilla record's metadata, that holds"
-                      + " the sample id (an Argilla record's external_id is used when it is absent).")
-              .define(
-                  SAMPLE_CHECK,
-                  Type.BOOLEAN,
-                  true,
-                  Importance.MEDIUM,
-                  "Refuse labels of samples the gateway has not read from feedback.samples.v1, and"
-                      + " completion ids a sample does not have.")
-              .define(
-                  TRANSACTIONAL_ID,
-                  Type.STRING,
-                  "refinery-feedback-gateway",
-                  new ConfigDef.NonEmptyString(),
-                  Importance.LOW,
-                  "Transactional id of the gateway's producer (one per gateway instance).")
-              .define(
-                  APPLICATION_ID,
-                  Type.STRING,
-                  "refinery-feedback",
-                  new ConfigDef.NonEmptyString(),
-                  Importance.MEDIUM,
-                  "Kafka Streams application id of the joiner.")
-              .define(
-                  STATE_DIR,
-                  Type.STRING,
-                  ".refinery/state/feedback",
-                  new ConfigDef.NonEmptyString(),
-                  Importance.MEDIUM,
-                  "RocksDB state of the joiner.")
-              .define(
-                  COMMIT_INTERVAL_MS,
-                  Type.LONG,
-                  200L,
-                  ConfigDef.Range.atLeast(10),
-                  Importance.LOW,
-                  "How often the joiner commits its transaction: the latency of a pair."),
-          "feedback.",
-          "labeling gateway (and its /metrics and /health)",
-          8475,
-          false,
-          4L * 1024 * 1024);
+      Replication.define(
+          HttpSettings.define(
+              withBootstrapServers(new ConfigDef())
+                  .define(
+                      PSEUDONYM_KEY,
+                      Type.PASSWORD,
+                      "",
+                      Importance.HIGH,
+                      "Secret key of the labeler pseudonyms (HMAC-SHA256 of tool and user id). Keep it"
+                          + " stable: a new key gives every labeler a new pseudonym.")
+                  .define(
+                      ARGILLA_SECRET,
+                      Type.PASSWORD,
+                      "",
+                      Importance.MEDIUM,
+                      "The Argilla webhook's secret (whsec_...); empty refuses Argilla webhooks.")
+                  .define(
+                      ARGILLA_TOLERANCE_S,
+                      Type.INT,
+                      300,
+                      ConfigDef.Range.between(1, 86400),
+                      Importance.LOW,
+                      "How far an Argilla webhook's timestamp may be from now (replay protection).")
+                  .define(
+                      SAMPLE_FIELD,
+                      Type.STRING,
+                      "sample_id",
+                      new ConfigDef.NonEmptyString(),
+                      Importance.MEDIUM,
+                      "Field of a Label Studio task's data, or an Argilla record's metadata, that holds"
+                          + " the sample id (an Argilla record's external_id is used when it is absent).")
+                  .define(
+                      SAMPLE_CHECK,
+                      Type.BOOLEAN,
+                      true,
+                      Importance.MEDIUM,
+                      "Refuse labels of samples the gateway has not read from feedback.samples.v1, and"
+                          + " completion ids a sample does not have.")
+                  .define(
+                      TRANSACTIONAL_ID,
+                      Type.STRING,
+                      "refinery-feedback-gateway",
+                      new ConfigDef.NonEmptyString(),
+                      Importance.LOW,
+                      "Transactional id of the gateway's producer (one per gateway instance).")
+                  .define(
+                      APPLICATION_ID,
+                      Type.STRING,
+                      "refinery-feedback",
+                      new ConfigDef.NonEmptyString(),
+                      Importance.MEDIUM,
+                      "Kafka Streams application id of the joiner.")
+                  .define(
+                      STATE_DIR,
+                      Type.STRING,
+                      ".refinery/state/feedback",
+                      new ConfigDef.NonEmptyString(),
+                      Importance.MEDIUM,
+                      "RocksDB state of the joiner.")
+                  .define(
+                      COMMIT_INTERVAL_MS,
+                      Type.LONG,
+                      200L,
+                      ConfigDef.Range.atLeast(10),
+                      Importance.LOW,
+                      "How often the joiner commits its transaction: the latency of a pair."),
+              "feedback.",
+              "labeling gateway (and its /metrics and /health)",
+              8475,
+              false,
+              4L * 1024 * 1024));
 
   private final Map<String, ApiToken> tokens;
   private final RubricTable rubrics;

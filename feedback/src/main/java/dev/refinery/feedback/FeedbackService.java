@@ -51,7 +51,10 @@ public final class FeedbackService implements Service {
         StreamsRunner.start(
             "feedback joiner",
             topology == null ? FeedbackTopology.build(config.rubrics(), metrics) : topology,
-            streamsConfig(config),
+            streamsConfig(
+                config,
+                StreamsRunner.resolve(
+                    config.kafka(), dev.refinery.runtime.config.Replication.from(config))),
             registry);
     FeedbackGateway gateway;
     try {
@@ -65,6 +68,12 @@ public final class FeedbackService implements Service {
 
   /** The Streams settings of the joiner. */
   public static Properties streamsConfig(FeedbackConfig config) {
+    return streamsConfig(config, dev.refinery.runtime.config.Replication.from(config));
+  }
+
+  /** The Streams settings, with the replication of the internal topics on the cluster. */
+  public static Properties streamsConfig(
+      FeedbackConfig config, dev.refinery.runtime.config.Replication replication) {
     return StreamsRunner.baseConfig(
         config.applicationId(),
         config.kafka(),
@@ -72,7 +81,8 @@ public final class FeedbackService implements Service {
         config.commitIntervalMs(),
         Stage.FEEDBACK,
         64 * 1024,
-        Topics.MAX_MESSAGE_BYTES);
+        Topics.MAX_MESSAGE_BYTES,
+        replication);
   }
 
   public int port() {

@@ -1,5 +1,6 @@
 package dev.refinery.infra;
 
+import dev.refinery.runtime.config.Replication;
 import dev.refinery.schemas.TopicBinding;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -29,15 +30,37 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * catalog asks for is reported, not changed: adding partitions remaps keys, which an operator must
  * choose.
  *
- * <p>The replication factor is the cluster's {@code default.replication.factor}.
+ * <p>Topics are created with the configured {@link Replication} (replication factor and {@code
+ * min.insync.replicas}), never the broker's defaults. An existing topic whose replication factor
+ * differs is reported; one whose configs (min ISR included) differ is set back to the catalog's
+ * only under {@link Drift#ALTER}, and under {@link Drift#REFUSE} provisioning fails, listing every
+ * difference and what to do.
  */
 public final class TopicProvisioner {
   private static final long TIMEOUT_S = 60;
+  private static final String MIN_ISR = "min.insync.replicas";
 
   private final Admin admin;
+  private final Replication replication;
+  private final Drift drift;
 
+  /** What to do about an existing topic that differs from the catalog. */
+  public enum Drift {
+    /** Report it and fail: an operator decides (the default on a cluster of one's own). */
+    REFUSE,
+    /** Set its configs back to the catalog's (the embedded broker, or {@code --alter}). */
+    ALTER
+  }
+
+  /** Default replication, configs set back: the embedded broker's and the tests' provisioner. */
   public TopicProvisioner(Admin admin) {
+    this(admin, Replication.AUTO, Drift.ALTER);
+  }
+
+  public TopicProvisioner(Admin admin, Replication replication, Drift drift) {
     this.admin = admin;
+    this.replication = replication;
+    this.drift = drift;
   }
 
   /** What provisioning did to each topic. */
@@ -45,7 +68,9 @@ public final class TopicProvisioner {
     CREATED,
     UNCHANGED,
     CONFIG_UPDATED,
-    PARTITIONS_DIFFER
+    CONFIG_DIFFERS,
+    PARTITIONS_DIFFER,
+    REPLICATION_DIFFERS
   }
 
   /** One line of the report. */
@@ -56,13 +81,17 @@ public final class TopicProvisioner {
     Map<String, TopicBinding<?, ?>> wanted = new LinkedHashMap<>();
     bindings.forEach(b -> wanted.put(b.name(), b));
     try {
+      Replication copies = replication.resolve(admin);
       Set<String> existing = admin.listTopics().names().get(TIMEOUT_S, TimeUnit.SECONDS);
       List<NewTopic> toCreate = new ArrayList<>();
       for (TopicBinding<?, ?> binding : wanted.values()) {
         if (!existing.contains(binding.name())) {
           toCreate.add(
-              new NewTopic(binding.name(), Optional.of(binding.partitions()), Optional.empty())
-                  .configs(binding.configs()));
+              new NewTopic(
+                      binding.name(),
+                      Optional.of(binding.partitions()),
+                      Optional.of((short) copies.factor()))
+                  .configs(configs(binding, copies)));
         }
       }
       Map<String, Result> results = new LinkedHashMap<>();
@@ -74,7 +103,13 @@ public final class TopicProvisioner {
           results.put(
               entry.getKey(),
               new Result(
-                  entry.getKey(), Outcome.CREATED, b.partitions() + " partitions, " + b.configs()));
+                  entry.getKey(),
+                  Outcome.CREATED,
+                  b.partitions()
+                      + " partitions, "
+                      + copies.factor()
+                      + " replicas, "
+                      + configs(b, copies)));
         } catch (ExecutionException e) {
           if (!(e.getCause() instanceof TopicExistsException)) {
             throw e;
@@ -84,9 +119,25 @@ public final class TopicProvisioner {
       }
       awaitLeaders(results.keySet(), wanted);
       List<String> toCheck = wanted.keySet().stream().filter(t -> !results.containsKey(t)).toList();
-      results.putAll(check(toCheck, wanted));
+      results.putAll(check(toCheck, wanted, copies));
       List<Result> ordered = new ArrayList<>();
       wanted.keySet().forEach(t -> ordered.add(results.get(t)));
+      List<Result> differing =
+          ordered.stream()
+              .filter(
+                  r ->
+                      r.outcome() == Outcome.CONFIG_DIFFERS
+                          || r.outcome() == Outcome.REPLICATION_DIFFERS)
+              .toList();
+      if (drift == Drift.REFUSE && !differing.isEmpty()) {
+        throw new IllegalStateException(
+            "topics differ from the catalog: "
+                + differing.stream().map(r -> r.topic() + ": " + r.detail()).toList()
+                + ". Run `refinery topics --alter` to set their configs; a replication factor"
+                + " changes by a partition reassignment (kafka-reassign-partitions), or set "
+                + Replication.FACTOR
+                + " to what the topics have");
+      }
       return ordered;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -97,7 +148,15 @@ public final class TopicProvisioner {
     }
   }
 
-  private Map<String, Result> check(List<String> topics, Map<String, TopicBinding<?, ?>> wanted)
+  /** The catalog's configs of a topic, with its min ISR. */
+  private static Map<String, String> configs(TopicBinding<?, ?> binding, Replication copies) {
+    Map<String, String> configs = new LinkedHashMap<>(binding.configs());
+    configs.put(MIN_ISR, Integer.toString(copies.minInsyncReplicas()));
+    return configs;
+  }
+
+  private Map<String, Result> check(
+      List<String> topics, Map<String, TopicBinding<?, ?>> wanted, Replication copies)
       throws InterruptedException, ExecutionException, TimeoutException {
     Map<String, Result> results = new LinkedHashMap<>();
     if (topics.isEmpty()) {
@@ -116,7 +175,7 @@ public final class TopicProvisioner {
       TopicBinding<?, ?> binding = wanted.get(topic);
       List<AlterConfigOp> ops = new ArrayList<>();
       List<String> drift = new ArrayList<>();
-      for (var setting : binding.configs().entrySet()) {
+      for (var setting : configs(binding, copies).entrySet()) {
         ConfigEntry actual = configs.get(resource).get(setting.getKey());
         if (actual == null || !setting.getValue().equals(actual.value())) {
           drift.add(
@@ -131,7 +190,25 @@ public final class TopicProvisioner {
         }
       }
       int partitions = descriptions.get(topic).partitions().size();
-      if (!ops.isEmpty()) {
+      int replicas = descriptions.get(topic).partitions().get(0).replicas().size();
+      if (replicas != copies.factor()) {
+        results.put(
+            topic,
+            new Result(
+                topic,
+                Outcome.REPLICATION_DIFFERS,
+                replicas
+                    + " replicas, "
+                    + Replication.FACTOR
+                    + " is "
+                    + copies.factor()
+                    + (ops.isEmpty() ? "" : "; and " + String.join(", ", drift))));
+        if (this.drift == Drift.ALTER && !ops.isEmpty()) {
+          alterations.put(resource, ops);
+        }
+      } else if (!ops.isEmpty() && this.drift == Drift.REFUSE) {
+        results.put(topic, new Result(topic, Outcome.CONFIG_DIFFERS, String.join(", ", drift)));
+      } else if (!ops.isEmpty()) {
         alterations.put(resource, ops);
         results.put(topic, new Result(topic, Outcome.CONFIG_UPDATED, String.join(", ", drift)));
       } else if (partitions < binding.partitions()) {
@@ -151,7 +228,7 @@ public final class TopicProvisioner {
     }
     if (!alterations.isEmpty()) {
       admin.incrementalAlterConfigs(alterations).all().get(TIMEOUT_S, TimeUnit.SECONDS);
-      awaitConfigs(alterations.keySet(), wanted);
+      awaitConfigs(alterations.keySet(), wanted, copies);
     }
     return results;
   }
@@ -177,7 +254,8 @@ public final class TopicProvisioner {
   }
 
   /** Config changes reach the brokers through the metadata log: wait until they read back. */
-  private void awaitConfigs(Set<ConfigResource> resources, Map<String, TopicBinding<?, ?>> wanted)
+  private void awaitConfigs(
+      Set<ConfigResource> resources, Map<String, TopicBinding<?, ?>> wanted, Replication copies)
       throws InterruptedException, ExecutionException, TimeoutException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
     while (true) {
@@ -187,7 +265,7 @@ public final class TopicProvisioner {
           resources.stream()
               .allMatch(
                   r ->
-                      wanted.get(r.name()).configs().entrySet().stream()
+                      configs(wanted.get(r.name()), copies).entrySet().stream()
                           .allMatch(
                               c ->
                                   configs.get(r).get(c.getKey()) != null

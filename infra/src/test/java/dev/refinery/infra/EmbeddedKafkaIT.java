@@ -85,6 +85,57 @@ class EmbeddedKafkaIT {
   }
 
   @Test
+  void topicsGetTheConfiguredReplicationAndDriftIsRefusedUnlessAltered() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.startEphemeral(dir);
+        Admin admin = kafka.admin()) {
+      TopicProvisioner refusing =
+          new TopicProvisioner(
+              admin, dev.refinery.runtime.config.Replication.AUTO, TopicProvisioner.Drift.REFUSE);
+      assertThat(refusing.provision(List.of(Topics.CORPUS_RAW)).get(0).detail())
+          .as("min(3, brokers) copies and one less in sync, at least 1")
+          .contains("1 replicas")
+          .contains("min.insync.replicas=1");
+      Config raw =
+          admin
+              .describeConfigs(
+                  List.of(new ConfigResource(ConfigResource.Type.TOPIC, "corpus.raw.v1")))
+              .all()
+              .get(30, TimeUnit.SECONDS)
+              .values()
+              .iterator()
+              .next();
+      assertThat(raw.get("min.insync.replicas").value()).isEqualTo("1");
+
+      // a topic that drifted from the catalog is reported and refused, not changed behind the
+      // operator's back
+      TopicBinding<?, ?> shorter = Topics.CORPUS_RAW.withRetention(Duration.ofHours(1));
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> refusing.provision(List.of(shorter)))
+          .hasMessageContaining("corpus.raw.v1")
+          .hasMessageContaining("retention.ms")
+          .hasMessageContaining("--alter");
+      assertThat(
+              new TopicProvisioner(
+                      admin,
+                      dev.refinery.runtime.config.Replication.AUTO,
+                      TopicProvisioner.Drift.ALTER)
+                  .provision(List.of(shorter))
+                  .get(0)
+                  .outcome())
+          .isEqualTo(Outcome.CONFIG_UPDATED);
+
+      // more copies than the cluster has brokers is an error naming the setting
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () ->
+                  new TopicProvisioner(
+                          admin,
+                          new dev.refinery.runtime.config.Replication(3, -1),
+                          TopicProvisioner.Drift.REFUSE)
+                      .provision(List.of(Topics.CORPUS_CLEAN)))
+          .hasMessageContaining("topics.replication.factor");
+    }
+  }
+
+  @Test
   void aTakenPortIsAnErrorThatSaysWhatToDo() throws Exception {
     try (var socket = new java.net.ServerSocket(0)) {
       BrokerConfig config =

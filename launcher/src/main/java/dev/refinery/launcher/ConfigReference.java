@@ -29,6 +29,8 @@ public final class ConfigReference {
   static Map<String, ConfigDef> modules() {
     Map<String, ConfigDef> modules = new LinkedHashMap<>();
     modules.put("broker (the embedded broker of `up` and `demo`)", BrokerConfig.DEFINITION);
+    modules.put(
+        "topics (provisioning and replication)", dev.refinery.infra.TopicsConfig.DEFINITION);
     modules.put("ingest", IngestConfig.DEFINITION);
     modules.put("dedup-filter", DedupFilterConfig.DEFINITION);
     modules.put("tokenizer", TokenizerConfig.DEFINITION);

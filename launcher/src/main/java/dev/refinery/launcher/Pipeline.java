@@ -3,6 +3,7 @@ package dev.refinery.launcher;
 import dev.refinery.dedup.DedupFilterService;
 import dev.refinery.infra.EmbeddedKafka;
 import dev.refinery.infra.TopicProvisioner;
+import dev.refinery.infra.TopicsConfig;
 import dev.refinery.runtime.config.RefineryConfig;
 import dev.refinery.runtime.service.Services;
 import dev.refinery.schemas.TopicBinding;
@@ -55,7 +56,8 @@ final class Pipeline implements AutoCloseable {
     }
     Settings started = settings;
     try {
-      provision(started, out);
+      // the embedded broker's topics are ours: their configs follow the catalog
+      provision(started, embedded, out);
     } catch (RuntimeException | Error e) {
       parts.close();
       throw e;
@@ -87,12 +89,26 @@ final class Pipeline implements AutoCloseable {
     }
   }
 
-  /** Creates the catalog's topics and the token topics of the configured streams, idempotently. */
-  static List<TopicProvisioner.Result> provision(Settings settings, PrintWriter out) {
+  /**
+   * Creates the catalog's topics and the token topics of the configured streams, idempotently, with
+   * the configured replication.
+   *
+   * @param alter set back the configs of topics that differ from the catalog, else refuse them
+   */
+  static List<TopicProvisioner.Result> provision(
+      Settings settings, boolean alter, PrintWriter out) {
     List<TopicBinding<?, ?>> topics = new ArrayList<>(Topics.fixed());
     settings.streams().forEach(s -> topics.add(Topics.tokens(s)));
+    TopicsConfig config = settings.topics();
     try (Admin admin = Admin.create(settings.kafka().admin(Map.of()))) {
-      List<TopicProvisioner.Result> results = new TopicProvisioner(admin).provision(topics);
+      List<TopicProvisioner.Result> results =
+          new TopicProvisioner(
+                  admin,
+                  config.replication(),
+                  alter || config.alterConfigs()
+                      ? TopicProvisioner.Drift.ALTER
+                      : TopicProvisioner.Drift.REFUSE)
+              .provision(topics);
       long created =
           results.stream().filter(r -> r.outcome() == TopicProvisioner.Outcome.CREATED).count();
       out.printf(
@@ -101,8 +117,8 @@ final class Pipeline implements AutoCloseable {
       results.stream()
           .filter(
               r ->
-                  r.outcome() == TopicProvisioner.Outcome.PARTITIONS_DIFFER
-                      || r.outcome() == TopicProvisioner.Outcome.CONFIG_UPDATED)
+                  r.outcome() != TopicProvisioner.Outcome.CREATED
+                      && r.outcome() != TopicProvisioner.Outcome.UNCHANGED)
           .forEach(r -> out.printf("  %s: %s %s%n", r.topic(), r.outcome(), r.detail()));
       return results;
     }

@@ -5,6 +5,7 @@ import dev.refinery.console.ConsoleConfig;
 import dev.refinery.dedup.DedupFilterConfig;
 import dev.refinery.feedback.FeedbackConfig;
 import dev.refinery.infra.BrokerConfig;
+import dev.refinery.infra.TopicsConfig;
 import dev.refinery.ingest.IngestConfig;
 import dev.refinery.ingest.SourceRegistry;
 import dev.refinery.runtime.config.KafkaClients;
@@ -102,6 +103,10 @@ final class Settings {
 
   BrokerConfig broker() {
     return new BrokerConfig(values(BrokerConfig.DEFINITION));
+  }
+
+  TopicsConfig topics() {
+    return new TopicsConfig(values(TopicsConfig.DEFINITION));
   }
 
   IngestConfig ingest() {

@@ -1,6 +1,7 @@
 package dev.refinery.runtime.streams;
 
 import dev.refinery.runtime.config.KafkaClients;
+import dev.refinery.runtime.config.Replication;
 import dev.refinery.runtime.http.Health;
 import dev.refinery.schemas.Stage;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
@@ -47,6 +49,8 @@ public final class StreamsRunner implements AutoCloseable {
    * @param maxOriginalBytes how many bytes of a failed record its rejection keeps
    * @param maxMessageBytes the largest record the application writes: its producer's request size
    *     and its internal topics' message size
+   * @param replication the copies of its internal topics (changelogs, repartition topics), as
+   *     {@link #resolve} found them for the cluster
    */
   public static Properties baseConfig(
       String applicationId,
@@ -55,7 +59,8 @@ public final class StreamsRunner implements AutoCloseable {
       long commitIntervalMs,
       Stage stage,
       int maxOriginalBytes,
-      int maxMessageBytes) {
+      int maxMessageBytes,
+      Replication replication) {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
@@ -67,8 +72,11 @@ public final class StreamsRunner implements AutoCloseable {
         RejectingExceptionHandler.class);
     p.put(RejectingExceptionHandler.STAGE, stage.name());
     p.put(RejectingExceptionHandler.MAX_ORIGINAL_BYTES, maxOriginalBytes);
-    // internal topics take the cluster's default replication factor
-    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, -1);
+    // internal topics are replicated as the catalog's are, not by the broker's default
+    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replication.factor());
+    if (replication.minInsyncReplicas() > 0) {
+      p.put(StreamsConfig.topicPrefix("min.insync.replicas"), replication.minInsyncReplicas());
+    }
     // a transaction's first send often meets the last one's markers still being written
     // (CONCURRENT_TRANSACTIONS); retry it after 10 ms rather than the default 100 ms
     p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), 10);
@@ -77,6 +85,16 @@ public final class StreamsRunner implements AutoCloseable {
     p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), maxMessageBytes);
     // the cluster and its client settings (TLS, SASL, kafka.streams.*) under the stage's own
     return clients.streams(p);
+  }
+
+  /** The replication of the internal topics on the cluster the clients reach. */
+  public static Replication resolve(KafkaClients clients, Replication replication) {
+    if (replication.factor() > 0 && replication.minInsyncReplicas() > 0) {
+      return replication.resolve(replication.factor());
+    }
+    try (Admin admin = Admin.create(clients.admin(java.util.Map.of()))) {
+      return replication.resolve(admin);
+    }
   }
 
   /** Builds the application, binds its metrics to {@code registry} and starts it. */

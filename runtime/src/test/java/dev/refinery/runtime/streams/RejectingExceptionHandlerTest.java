@@ -54,7 +54,8 @@ class RejectingExceptionHandlerTest {
         100,
         Stage.DEDUP_FILTER,
         maxOriginalBytes,
-        1 << 20);
+        1 << 20,
+        new dev.refinery.runtime.config.Replication(1, 1));
   }
 
   @Test
