@@ -258,18 +258,23 @@ class Mixture:
         return self.streams[-1]
 
 
-def reward_pairs(http_address, origin=None, lineage=False, timeout=60):
+def reward_pairs(http_address, origin=None, lineage=False, timeout=60, token=None):
     """The current reward-model pairs, as dicts with TRL's keys (prompt, chosen, rejected, margin).
 
     ``http_address`` is the bridge's HTTP address (``http://127.0.0.1:8474``); ``origin`` is
     ``"HUMAN"``, ``"RBRM"`` or None for both; ``lineage`` adds pair_id, group_id, sample_id,
     origin, models, labeler and rubric. A prompt's pairs come together (grouped by group_id).
+    ``token`` is a bridge token of scope ``pairs`` (``refinery up`` keeps one in
+    ``.refinery/bridge.token``); without it the environment's ``REFINERY_BRIDGE_TOKEN`` is used.
 
         from datasets import Dataset
         ds = Dataset.from_list(list(reward_pairs("http://127.0.0.1:8474")))
     """
+    import os
     import urllib.parse
     import urllib.request
+
+    token = token or os.environ.get("REFINERY_BRIDGE_TOKEN")
 
     query = {}
     if origin:
@@ -277,7 +282,8 @@ def reward_pairs(http_address, origin=None, lineage=False, timeout=60):
     if lineage:
         query["lineage"] = "true"
     url = http_address.rstrip("/") + "/v1/rm-pairs" + ("?" + urllib.parse.urlencode(query) if query else "")
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+    request = urllib.request.Request(url, headers={"Authorization": "Bearer " + token} if token else {})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         for line in response:
             if line.strip():
                 yield json.loads(line)

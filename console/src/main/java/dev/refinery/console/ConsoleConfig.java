@@ -1,9 +1,11 @@
 package dev.refinery.console;
 
 import dev.refinery.runtime.config.RefineryConfig;
+import dev.refinery.runtime.http.ApiTokens;
 import dev.refinery.runtime.http.HttpSettings;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
@@ -22,6 +24,15 @@ public final class ConsoleConfig extends RefineryConfig {
       "ingest=http://localhost:8470,dedup-filter=http://localhost:8471,"
           + "tokenizer=http://localhost:8472,trainer-bridge=http://localhost:8474,"
           + "feedback=http://localhost:8475";
+
+  /** {@code console.token.<name>=<scopes>:<secret>}: a token of the service's HTTP API. */
+  public static final String TOKEN_PREFIX = "console.token.";
+
+  /**
+   * The scopes of its tokens: read: the /api/ snapshot, health and scaling fits; originals: the
+   * original bytes of rejected documents in them; import: POST /api/scaling/points.
+   */
+  public static final Set<String> SCOPES = Set.of("read", "originals", "import");
 
   public static final ConfigDef DEFINITION =
       HttpSettings.define(
@@ -60,10 +71,13 @@ public final class ConsoleConfig extends RefineryConfig {
           false,
           8L * 1024 * 1024);
 
+  private final ApiTokens tokens;
+
   private final Map<String, String> services;
 
   public ConsoleConfig(Map<String, ?> values) {
-    super(DEFINITION, values, "console.");
+    super(DEFINITION, values, "console.", Set.of(TOKEN_PREFIX));
+    this.tokens = ApiTokens.parse(values, TOKEN_PREFIX, SCOPES);
     Map<String, String> services = new LinkedHashMap<>();
     for (String entry : getList(SERVICES)) {
       int eq = entry.indexOf('=');
@@ -100,5 +114,10 @@ public final class ConsoleConfig extends RefineryConfig {
 
   public int examples() {
     return getInt(EXAMPLES);
+  }
+
+  /** The tokens of the service's HTTP API. */
+  public ApiTokens tokens() {
+    return tokens;
   }
 }

@@ -2,6 +2,7 @@ package dev.refinery.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.refinery.runtime.http.Exchange;
 import dev.refinery.runtime.http.Health;
@@ -72,10 +73,13 @@ public final class ConsoleServer implements Service {
             http.resource(path, "dev/refinery/console/web/" + file, type(file), "no-cache"));
     this.server =
         http.resource("/vendor/echarts.min.js", ECHARTS, "text/javascript", "max-age=86400")
-            .get("/api/snapshot", e -> json(e, 200, snapshot()))
-            .get("/api/health", e -> json(e, 200, vitals.health()))
-            .get("/api/scaling", this::scaling)
-            .post("/api/scaling/points", this::points)
+            .get(
+                "/api/snapshot",
+                config.tokens().require("read"),
+                e -> json(e, 200, snapshot(config.tokens().allows(e, "originals"))))
+            .get("/api/health", config.tokens().require("read"), e -> json(e, 200, vitals.health()))
+            .get("/api/scaling", config.tokens().require("read"), this::scaling)
+            .post("/api/scaling/points", config.tokens().require("import"), this::points)
             .metrics(registry, () -> new Health(true, Map.of("kafka", config.bootstrapServers())))
             .start();
   }
@@ -107,7 +111,23 @@ public final class ConsoleServer implements Service {
 
   /** The whole snapshot the dashboard shows. */
   public ObjectNode snapshot() {
+    return snapshot(true);
+  }
+
+  /**
+   * The snapshot; without {@code originals} the rejected documents' original bytes (which can hold
+   * the very PII the filters redact) are left out, for a token without the scope to see them.
+   */
+  ObjectNode snapshot(boolean originals) {
     ObjectNode out = view.snapshot();
+    if (!originals && out.path("rejections").path("examples") instanceof ArrayNode examples) {
+      for (int i = 0; i < examples.size(); i++) {
+        ObjectNode example = (ObjectNode) examples.get(i).deepCopy();
+        example.remove("original");
+        example.put("original_hidden", "a token with scope originals sees the original bytes");
+        examples.set(i, example);
+      }
+    }
     out.set("throughput", vitals.throughput());
     out.set("lag", vitals.lag());
     out.set("health", vitals.health());

@@ -3,6 +3,7 @@ package dev.refinery.dedup;
 import dev.refinery.runtime.config.RefineryConfig;
 import dev.refinery.runtime.config.Replication;
 import dev.refinery.runtime.http.HttpSettings;
+import dev.refinery.runtime.streams.StreamsRunner;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -44,146 +45,148 @@ public final class DedupFilterConfig extends RefineryConfig {
   public static final String REJECTED_MAX_BYTES = "dedup." + RefineryConfig.REJECTED_MAX_BYTES;
 
   public static final ConfigDef DEFINITION =
-      Replication.define(
-          HttpSettings.define(
-              withRejectedMaxBytes(withBootstrapServers(new ConfigDef()), "dedup.")
-                  .define(
-                      APPLICATION_ID,
-                      Type.STRING,
-                      "refinery-dedup-filter",
-                      new ConfigDef.NonEmptyString(),
-                      Importance.HIGH,
-                      "Kafka Streams application id: the consumer group, and the prefix of the "
-                          + "internal topics. Instances with the same id share the work.")
-                  .define(
-                      STATE_DIR,
-                      Type.STRING,
-                      ".refinery/streams",
-                      new ConfigDef.NonEmptyString(),
-                      Importance.HIGH,
-                      "Folder of the RocksDB state stores (restored from their changelogs if lost).")
-                  .define(
-                      STREAM_THREADS,
-                      Type.INT,
-                      1,
-                      Range.between(1, 64),
-                      Importance.MEDIUM,
-                      "Stream threads of this instance.")
-                  .define(
-                      COMMIT_INTERVAL_MS,
-                      Type.LONG,
-                      100L,
-                      Range.between(10L, 60_000L),
-                      Importance.LOW,
-                      "How often transactions commit (exactly_once_v2): the latency of a document through the stage.")
-                  .define(
-                      HOLD_MS,
-                      Type.LONG,
-                      1_000L,
-                      Range.between(0L, 600_000L),
-                      Importance.MEDIUM,
-                      "How long a document's dedup keys wait before answering, so that a smaller duplicate arriving "
-                          + "through another partition within this time is seen, and the smaller one survives.")
-                  .define(
-                      NGRAM,
-                      Type.INT,
-                      5,
-                      Range.between(1, 32),
-                      Importance.MEDIUM,
-                      "Words per n-gram of the MinHash signature (FineWeb: 5).")
-                  .define(
-                      BANDS,
-                      Type.INT,
-                      14,
-                      Range.between(1, 99),
-                      Importance.MEDIUM,
-                      "LSH bands (FineWeb: 14). A document sharing any band with a smaller one is its near duplicate.")
-                  .define(
-                      ROWS,
-                      Type.INT,
-                      8,
-                      Range.between(1, 64),
-                      Importance.MEDIUM,
-                      "MinHash values per band (FineWeb: 8).")
-                  .define(
-                      SEED,
-                      Type.LONG,
-                      1L,
-                      Importance.LOW,
-                      "Seed of the MinHash functions: every instance, and every restart, must use the same.")
-                  .define(
-                      URL_DEDUP,
-                      Type.BOOLEAN,
-                      false,
-                      Importance.MEDIUM,
-                      "Also reject a document whose normalized URL a smaller document has (URL_DUPLICATE).")
-                  .define(
-                      QUALITY_LANGUAGES,
-                      Type.LIST,
-                      "en",
-                      Importance.MEDIUM,
-                      "Languages the quality rules (gopher_quality, gopher_repetition, c4, fineweb) apply to: their "
-                          + "thresholds were published for English. Empty: every language.")
-                  .define(
-                      LANGUAGES,
-                      Type.LIST,
-                      "",
-                      Importance.MEDIUM,
-                      "Languages to keep (ISO 639-1; und for text too short to identify), where the language rule applies. "
-                          + "Empty: all, labelled.")
-                  .define(
-                      LANGUAGE_MIN_CONFIDENCE,
-                      Type.DOUBLE,
-                      0.05,
-                      Range.between(0.0, 1.0),
-                      Importance.LOW,
-                      "Documents whose language is less clear are rejected. The confidence is Lingua's relative distance "
-                          + "from the top language to the runner-up: English web text measures 0.10 to 0.28, mixed-language  "
-                          + "text and word lists under 0.05.")
-                  .define(
-                      LANGUAGE_SAMPLE_CHARS,
-                      Type.INT,
-                      300,
-                      Range.atLeast(50),
-                      Importance.LOW,
-                      "Characters from the start of a document the language detector reads. Its cost grows with them "
-                          + "(about 3 ms a document at 300, 15 ms at 1000, on one core): it is the stage's largest.")
-                  .define(
-                      SAFETY_LEXICON,
-                      Type.LIST,
-                      "",
-                      Importance.MEDIUM,
-                      "Lexicon entries category:term (also from dedup.safety.lexicon.file).")
-                  .define(
-                      SAFETY_LEXICON_FILE,
-                      Type.STRING,
-                      "",
-                      Importance.MEDIUM,
-                      "File of category<TAB>term lines; # starts a comment.")
-                  .define(
-                      SAFETY_BLOCKLIST,
-                      Type.LIST,
-                      "",
-                      Importance.MEDIUM,
-                      "Blocked sites category:domain or category:URL prefix (also from dedup.safety.blocklist.file).")
-                  .define(
-                      SAFETY_BLOCKLIST_FILE,
-                      Type.STRING,
-                      "",
-                      Importance.MEDIUM,
-                      "File of category<TAB>domain-or-URL-prefix lines; # starts a comment.")
-                  .define(
-                      SAFETY_MIN_HITS,
-                      Type.INT,
-                      1,
-                      Range.atLeast(1),
-                      Importance.LOW,
-                      "Lexicon hits in one category that reject a document."),
-              "dedup.",
-              "dedup-filter's /metrics and /health",
-              8471,
-              true,
-              1024L * 1024));
+      StreamsRunner.defineStallTimeout(
+          Replication.define(
+              HttpSettings.define(
+                  withRejectedMaxBytes(withBootstrapServers(new ConfigDef()), "dedup.")
+                      .define(
+                          APPLICATION_ID,
+                          Type.STRING,
+                          "refinery-dedup-filter",
+                          new ConfigDef.NonEmptyString(),
+                          Importance.HIGH,
+                          "Kafka Streams application id: the consumer group, and the prefix of the "
+                              + "internal topics. Instances with the same id share the work.")
+                      .define(
+                          STATE_DIR,
+                          Type.STRING,
+                          ".refinery/streams",
+                          new ConfigDef.NonEmptyString(),
+                          Importance.HIGH,
+                          "Folder of the RocksDB state stores (restored from their changelogs if lost).")
+                      .define(
+                          STREAM_THREADS,
+                          Type.INT,
+                          1,
+                          Range.between(1, 64),
+                          Importance.MEDIUM,
+                          "Stream threads of this instance.")
+                      .define(
+                          COMMIT_INTERVAL_MS,
+                          Type.LONG,
+                          100L,
+                          Range.between(10L, 60_000L),
+                          Importance.LOW,
+                          "How often transactions commit (exactly_once_v2): the latency of a document through the stage.")
+                      .define(
+                          HOLD_MS,
+                          Type.LONG,
+                          1_000L,
+                          Range.between(0L, 600_000L),
+                          Importance.MEDIUM,
+                          "How long a document's dedup keys wait before answering, so that a smaller duplicate arriving "
+                              + "through another partition within this time is seen, and the smaller one survives.")
+                      .define(
+                          NGRAM,
+                          Type.INT,
+                          5,
+                          Range.between(1, 32),
+                          Importance.MEDIUM,
+                          "Words per n-gram of the MinHash signature (FineWeb: 5).")
+                      .define(
+                          BANDS,
+                          Type.INT,
+                          14,
+                          Range.between(1, 99),
+                          Importance.MEDIUM,
+                          "LSH bands (FineWeb: 14). A document sharing any band with a smaller one is its near duplicate.")
+                      .define(
+                          ROWS,
+                          Type.INT,
+                          8,
+                          Range.between(1, 64),
+                          Importance.MEDIUM,
+                          "MinHash values per band (FineWeb: 8).")
+                      .define(
+                          SEED,
+                          Type.LONG,
+                          1L,
+                          Importance.LOW,
+                          "Seed of the MinHash functions: every instance, and every restart, must use the same.")
+                      .define(
+                          URL_DEDUP,
+                          Type.BOOLEAN,
+                          false,
+                          Importance.MEDIUM,
+                          "Also reject a document whose normalized URL a smaller document has (URL_DUPLICATE).")
+                      .define(
+                          QUALITY_LANGUAGES,
+                          Type.LIST,
+                          "en",
+                          Importance.MEDIUM,
+                          "Languages the quality rules (gopher_quality, gopher_repetition, c4, fineweb) apply to: their "
+                              + "thresholds were published for English. Empty: every language.")
+                      .define(
+                          LANGUAGES,
+                          Type.LIST,
+                          "",
+                          Importance.MEDIUM,
+                          "Languages to keep (ISO 639-1; und for text too short to identify), where the language rule applies. "
+                              + "Empty: all, labelled.")
+                      .define(
+                          LANGUAGE_MIN_CONFIDENCE,
+                          Type.DOUBLE,
+                          0.05,
+                          Range.between(0.0, 1.0),
+                          Importance.LOW,
+                          "Documents whose language is less clear are rejected. The confidence is Lingua's relative distance "
+                              + "from the top language to the runner-up: English web text measures 0.10 to 0.28, mixed-language  "
+                              + "text and word lists under 0.05.")
+                      .define(
+                          LANGUAGE_SAMPLE_CHARS,
+                          Type.INT,
+                          300,
+                          Range.atLeast(50),
+                          Importance.LOW,
+                          "Characters from the start of a document the language detector reads. Its cost grows with them "
+                              + "(about 3 ms a document at 300, 15 ms at 1000, on one core): it is the stage's largest.")
+                      .define(
+                          SAFETY_LEXICON,
+                          Type.LIST,
+                          "",
+                          Importance.MEDIUM,
+                          "Lexicon entries category:term (also from dedup.safety.lexicon.file).")
+                      .define(
+                          SAFETY_LEXICON_FILE,
+                          Type.STRING,
+                          "",
+                          Importance.MEDIUM,
+                          "File of category<TAB>term lines; # starts a comment.")
+                      .define(
+                          SAFETY_BLOCKLIST,
+                          Type.LIST,
+                          "",
+                          Importance.MEDIUM,
+                          "Blocked sites category:domain or category:URL prefix (also from dedup.safety.blocklist.file).")
+                      .define(
+                          SAFETY_BLOCKLIST_FILE,
+                          Type.STRING,
+                          "",
+                          Importance.MEDIUM,
+                          "File of category<TAB>domain-or-URL-prefix lines; # starts a comment.")
+                      .define(
+                          SAFETY_MIN_HITS,
+                          Type.INT,
+                          1,
+                          Range.atLeast(1),
+                          Importance.LOW,
+                          "Lexicon hits in one category that reject a document."),
+                  "dedup.",
+                  "dedup-filter's /metrics and /health",
+                  8471,
+                  true,
+                  1024L * 1024)),
+          "dedup.");
 
   public DedupFilterConfig(Map<String, ?> values) {
     super(DEFINITION, values, "dedup.", Set.of(RULES_KIND, RULES_SOURCE));
@@ -199,6 +202,11 @@ public final class DedupFilterConfig extends RefineryConfig {
 
   public int streamThreads() {
     return getInt(STREAM_THREADS);
+  }
+
+  /** How long the stage may have input waiting and process nothing before its health is DOWN. */
+  public java.time.Duration stallTimeout() {
+    return java.time.Duration.ofMillis(getLong("dedup." + StreamsRunner.STALL_TIMEOUT_MS));
   }
 
   public long commitIntervalMs() {

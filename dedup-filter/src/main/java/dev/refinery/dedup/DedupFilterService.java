@@ -73,7 +73,8 @@ public final class DedupFilterService implements Service {
                 config,
                 StreamsRunner.resolve(
                     config.kafka(), dev.refinery.runtime.config.Replication.from(config))),
-            registry);
+            registry,
+            config.stallTimeout());
     for (String store : DedupFilterTopology.STORES) {
       Gauge.builder(
               "refinery.dedup.store.entries", runner.streams(), s -> approximateEntries(s, store))

@@ -2,7 +2,9 @@ package dev.refinery.feedback;
 
 import dev.refinery.runtime.config.RefineryConfig;
 import dev.refinery.runtime.config.Replication;
+import dev.refinery.runtime.http.ApiTokens;
 import dev.refinery.runtime.http.HttpSettings;
+import dev.refinery.runtime.streams.StreamsRunner;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
@@ -36,95 +38,96 @@ public final class FeedbackConfig extends RefineryConfig {
   public static final String RUBRIC_PREFIX = "feedback.rubric.";
 
   public static final ConfigDef DEFINITION =
-      Replication.define(
-          HttpSettings.define(
-              withBootstrapServers(new ConfigDef())
-                  .define(
-                      PSEUDONYM_KEY,
-                      Type.PASSWORD,
-                      "",
-                      Importance.HIGH,
-                      "Secret key of the labeler pseudonyms (HMAC-SHA256 of tool and user id). Keep it"
-                          + " stable: a new key gives every labeler a new pseudonym.")
-                  .define(
-                      ARGILLA_SECRET,
-                      Type.PASSWORD,
-                      "",
-                      Importance.MEDIUM,
-                      "The Argilla webhook's secret (whsec_...); empty refuses Argilla webhooks.")
-                  .define(
-                      ARGILLA_TOLERANCE_S,
-                      Type.INT,
-                      300,
-                      ConfigDef.Range.between(1, 86400),
-                      Importance.LOW,
-                      "How far an Argilla webhook's timestamp may be from now (replay protection).")
-                  .define(
-                      SAMPLE_FIELD,
-                      Type.STRING,
-                      "sample_id",
-                      new ConfigDef.NonEmptyString(),
-                      Importance.MEDIUM,
-                      "Field of a Label Studio task's data, or an Argilla record's metadata, that holds"
-                          + " the sample id (an Argilla record's external_id is used when it is absent).")
-                  .define(
-                      SAMPLE_CHECK,
-                      Type.BOOLEAN,
-                      true,
-                      Importance.MEDIUM,
-                      "Refuse labels of samples the gateway has not read from feedback.samples.v1, and"
-                          + " completion ids a sample does not have.")
-                  .define(
-                      TRANSACTIONAL_ID,
-                      Type.STRING,
-                      "refinery-feedback-gateway",
-                      new ConfigDef.NonEmptyString(),
-                      Importance.LOW,
-                      "Transactional id of the gateway's producer (one per gateway instance).")
-                  .define(
-                      APPLICATION_ID,
-                      Type.STRING,
-                      "refinery-feedback",
-                      new ConfigDef.NonEmptyString(),
-                      Importance.MEDIUM,
-                      "Kafka Streams application id of the joiner.")
-                  .define(
-                      STATE_DIR,
-                      Type.STRING,
-                      ".refinery/state/feedback",
-                      new ConfigDef.NonEmptyString(),
-                      Importance.MEDIUM,
-                      "RocksDB state of the joiner.")
-                  .define(
-                      COMMIT_INTERVAL_MS,
-                      Type.LONG,
-                      200L,
-                      ConfigDef.Range.atLeast(10),
-                      Importance.LOW,
-                      "How often the joiner commits its transaction: the latency of a pair."),
-              "feedback.",
-              "labeling gateway (and its /metrics and /health)",
-              8475,
-              false,
-              4L * 1024 * 1024));
+      StreamsRunner.defineStallTimeout(
+          Replication.define(
+              HttpSettings.define(
+                  withBootstrapServers(new ConfigDef())
+                      .define(
+                          PSEUDONYM_KEY,
+                          Type.PASSWORD,
+                          "",
+                          Importance.HIGH,
+                          "Secret key of the labeler pseudonyms (HMAC-SHA256 of tool and user id). Keep it"
+                              + " stable: a new key gives every labeler a new pseudonym.")
+                      .define(
+                          ARGILLA_SECRET,
+                          Type.PASSWORD,
+                          "",
+                          Importance.MEDIUM,
+                          "The Argilla webhook's secret (whsec_...); empty refuses Argilla webhooks.")
+                      .define(
+                          ARGILLA_TOLERANCE_S,
+                          Type.INT,
+                          300,
+                          ConfigDef.Range.between(1, 86400),
+                          Importance.LOW,
+                          "How far an Argilla webhook's timestamp may be from now (replay protection).")
+                      .define(
+                          SAMPLE_FIELD,
+                          Type.STRING,
+                          "sample_id",
+                          new ConfigDef.NonEmptyString(),
+                          Importance.MEDIUM,
+                          "Field of a Label Studio task's data, or an Argilla record's metadata, that holds"
+                              + " the sample id (an Argilla record's external_id is used when it is absent).")
+                      .define(
+                          SAMPLE_CHECK,
+                          Type.BOOLEAN,
+                          true,
+                          Importance.MEDIUM,
+                          "Refuse labels of samples the gateway has not read from feedback.samples.v1, and"
+                              + " completion ids a sample does not have.")
+                      .define(
+                          TRANSACTIONAL_ID,
+                          Type.STRING,
+                          "refinery-feedback-gateway",
+                          new ConfigDef.NonEmptyString(),
+                          Importance.LOW,
+                          "Transactional id of the gateway's producer (one per gateway instance).")
+                      .define(
+                          APPLICATION_ID,
+                          Type.STRING,
+                          "refinery-feedback",
+                          new ConfigDef.NonEmptyString(),
+                          Importance.MEDIUM,
+                          "Kafka Streams application id of the joiner.")
+                      .define(
+                          STATE_DIR,
+                          Type.STRING,
+                          ".refinery/state/feedback",
+                          new ConfigDef.NonEmptyString(),
+                          Importance.MEDIUM,
+                          "RocksDB state of the joiner.")
+                      .define(
+                          COMMIT_INTERVAL_MS,
+                          Type.LONG,
+                          200L,
+                          ConfigDef.Range.atLeast(10),
+                          Importance.LOW,
+                          "How often the joiner commits its transaction: the latency of a pair."),
+                  "feedback.",
+                  "labeling gateway (and its /metrics and /health)",
+                  8475,
+                  false,
+                  4L * 1024 * 1024)),
+          "feedback.");
 
-  private final Map<String, ApiToken> tokens;
+  /** The scopes of the gateway's tokens, one per write endpoint. */
+  public static final Set<String> SCOPES = Set.of("samples", "labels", "rbrm", "label-studio");
+
+  private final ApiTokens tokens;
   private final RubricTable rubrics;
 
   public FeedbackConfig(Map<String, ?> values) {
     super(DEFINITION, values, "feedback.", Set.of(TOKEN_PREFIX, RUBRIC_PREFIX));
-    Map<String, ApiToken> tokens = new TreeMap<>();
     Map<String, String> rubricRows = new TreeMap<>();
     values.forEach(
         (key, value) -> {
-          if (key.startsWith(TOKEN_PREFIX)) {
-            ApiToken token = ApiToken.parse(key.substring(TOKEN_PREFIX.length()), key, value);
-            tokens.put(token.name(), token);
-          } else if (key.startsWith(RUBRIC_PREFIX)) {
+          if (key.startsWith(RUBRIC_PREFIX)) {
             rubricRows.put(key.substring(RUBRIC_PREFIX.length()), String.valueOf(value));
           }
         });
-    this.tokens = Map.copyOf(tokens);
+    this.tokens = ApiTokens.parse(values, TOKEN_PREFIX, SCOPES);
     this.rubrics =
         rubricRows.isEmpty() ? RubricTable.DEFAULT : RubricTable.parse(rubricRows, RUBRIC_PREFIX);
   }
@@ -187,12 +190,17 @@ public final class FeedbackConfig extends RefineryConfig {
     return Path.of(getString(STATE_DIR));
   }
 
+  /** How long the stage may have input waiting and process nothing before its health is DOWN. */
+  public java.time.Duration stallTimeout() {
+    return java.time.Duration.ofMillis(getLong("feedback." + StreamsRunner.STALL_TIMEOUT_MS));
+  }
+
   public long commitIntervalMs() {
     return getLong(COMMIT_INTERVAL_MS);
   }
 
-  /** The declared API tokens by name. */
-  public Map<String, ApiToken> tokens() {
+  /** The declared API tokens. */
+  public ApiTokens tokens() {
     return tokens;
   }
 

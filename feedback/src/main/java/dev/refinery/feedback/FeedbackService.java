@@ -55,7 +55,8 @@ public final class FeedbackService implements Service {
                 config,
                 StreamsRunner.resolve(
                     config.kafka(), dev.refinery.runtime.config.Replication.from(config))),
-            registry);
+            registry,
+            config.stallTimeout());
     FeedbackGateway gateway;
     try {
       gateway = FeedbackGateway.start(config, registry, metrics, () -> joiner.state().name());

@@ -1,9 +1,11 @@
 package dev.refinery.ingest;
 
 import dev.refinery.runtime.config.RefineryConfig;
+import dev.refinery.runtime.http.ApiTokens;
 import dev.refinery.runtime.http.HttpSettings;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -28,6 +30,12 @@ public final class IngestConfig extends RefineryConfig {
   public static final String HTTP_PORT = "ingest.http.port";
   public static final String HTTP_MAX_BODY_BYTES = "ingest.http.max.body.bytes";
   public static final String WATCH_POLL_MS = "ingest.watch.poll.ms";
+
+  /** {@code ingest.token.<name>=<scopes>:<secret>}: a token of the service's HTTP API. */
+  public static final String TOKEN_PREFIX = "ingest.token.";
+
+  /** The scopes of its tokens: documents: POST /v1/sources/{source}/documents. */
+  public static final Set<String> SCOPES = Set.of("documents");
 
   public static final ConfigDef DEFINITION =
       HttpSettings.define(
@@ -140,8 +148,11 @@ public final class IngestConfig extends RefineryConfig {
           false,
           64L * 1024 * 1024);
 
+  private final ApiTokens tokens;
+
   public IngestConfig(Map<String, ?> values) {
-    super(DEFINITION, values, "ingest.");
+    super(DEFINITION, values, "ingest.", Set.of(TOKEN_PREFIX));
+    this.tokens = ApiTokens.parse(values, TOKEN_PREFIX, SCOPES);
   }
 
   public List<String> textFields() {
@@ -213,5 +224,10 @@ public final class IngestConfig extends RefineryConfig {
 
   public long watchPollMs() {
     return getLong(WATCH_POLL_MS);
+  }
+
+  /** The tokens of the service's HTTP API. */
+  public ApiTokens tokens() {
+    return tokens;
   }
 }

@@ -78,7 +78,10 @@ public final class IngestServer implements Service {
                         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000)));
     this.server =
         HttpServer.builder("ingest", config.http())
-            .post("/v1/sources/{source}/documents", this::documents)
+            .post(
+                "/v1/sources/{source}/documents",
+                config.tokens().require("documents"),
+                this::documents)
             .metrics(registry, this::health)
             .start();
   }

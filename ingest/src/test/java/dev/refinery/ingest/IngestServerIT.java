@@ -42,7 +42,9 @@ class IngestServerIT {
                 IngestConfig.HTTP_MAX_BODY_BYTES,
                 4096,
                 IngestConfig.MAX_DOCUMENT_BYTES,
-                1024));
+                1024,
+                IngestConfig.TOKEN_PREFIX + "pusher",
+                "documents:" + TOKEN));
     SourceRegistry sources =
         SourceRegistry.fromConfig(
             Map.of(
@@ -60,9 +62,21 @@ class IngestServerIT {
     server.close();
   }
 
+  static final String TOKEN = "a-token-that-may-push-documents";
+
   static HttpResponse<String> post(String path, String contentType, String body) throws Exception {
+    return post(path, contentType, body, TOKEN);
+  }
+
+  static HttpResponse<String> post(String path, String contentType, String body, String token)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
     return HTTP.send(
-        HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path))
+        request
             .header("Content-Type", contentType)
             .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
             .build(),
@@ -148,6 +162,24 @@ class IngestServerIT {
     assertThat(tooBig.statusCode()).isEqualTo(413);
     assertThat(tooBig.body()).contains(IngestConfig.HTTP_MAX_BODY_BYTES);
     assertThat(wrongMethod.statusCode()).isEqualTo(405);
+  }
+
+  @Test
+  void onlyATokenOfScopeDocumentsMayPush() throws Exception {
+    HttpResponse<String> none =
+        post("/v1/sources/push-test/documents", "application/json", "{\"text\": \"x\"}", null);
+    HttpResponse<String> unknown =
+        post(
+            "/v1/sources/push-test/documents",
+            "application/json",
+            "{\"text\": \"x\"}",
+            "not-a-token-of-this-service");
+    assertThat(none.statusCode()).isEqualTo(401);
+    assertThat(none.body()).contains("Authorization: Bearer");
+    assertThat(unknown.statusCode()).isEqualTo(401);
+    assertThat(unknown.body()).contains("unknown token");
+    // metrics and health stay open on loopback
+    assertThat(get("/health").statusCode()).isEqualTo(200);
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.refinery.launcher;
 
 import dev.refinery.bridge.BridgeConfig;
 import dev.refinery.bridge.BridgeServer;
+import dev.refinery.console.ConsoleConfig;
 import dev.refinery.console.ConsoleServer;
 import dev.refinery.feedback.FeedbackConfig;
 import dev.refinery.feedback.FeedbackService;
@@ -10,6 +11,7 @@ import dev.refinery.ingest.IngestMetrics;
 import dev.refinery.ingest.IngestReport;
 import dev.refinery.ingest.IngestServer;
 import dev.refinery.ingest.Ingestor;
+import dev.refinery.runtime.http.ApiTokens;
 import dev.refinery.runtime.http.Health;
 import dev.refinery.runtime.service.Service;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -93,7 +95,7 @@ final class Launch {
     FeedbackService service = FeedbackService.start(config);
     String base = service.endpoints().get("http").toString();
     out.printf("feedback gateway on %s (metrics %s/metrics)%n", base, base);
-    if (config.tokens().containsKey("local")) {
+    if (config.tokens().all().containsKey("local")) {
       out.printf(
           "  labels:  curl -H \"Authorization: Bearer $(cat %s)\" -d @labels.json %s/v1/labels%n",
           settings.localFeedbackToken(), base);
@@ -108,9 +110,14 @@ final class Launch {
 
   /** Starts the console and says where. */
   static ConsoleServer console(Settings settings, PrintWriter out) throws IOException {
-    ConsoleServer console = ConsoleServer.start(settings.console());
+    ConsoleConfig config = settings.console();
+    ConsoleServer console = ConsoleServer.start(config);
     URI base = console.endpoints().get("http");
-    out.printf("console on %s (health %shealth.html, API %sapi/snapshot)%n", base, base, base);
+    ApiTokens.Token local = config.tokens().all().get("local");
+    String token = "#token=" + (local != null ? local.secret() : "<a token of scope read>");
+    out.printf(
+        "console on %s%s (health %shealth.html%s; API %sapi/snapshot, Authorization: Bearer)%n",
+        base, token, base, token, base);
     out.flush();
     return console;
   }

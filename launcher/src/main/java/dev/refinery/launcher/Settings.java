@@ -109,8 +109,35 @@ final class Settings {
     return new TopicsConfig(values(TopicsConfig.DEFINITION));
   }
 
+  /**
+   * The ingest settings. Where no token is declared, one ({@code documents}) is generated once into
+   * the work folder ({@code ingest.token}), so the local default's push endpoint asks for it.
+   */
   IngestConfig ingest() {
-    return new IngestConfig(values(IngestConfig.DEFINITION));
+    return new IngestConfig(
+        withLocalToken(
+            values(IngestConfig.DEFINITION),
+            IngestConfig.TOKEN_PREFIX,
+            IngestConfig.SCOPES,
+            "ingest"));
+  }
+
+  /** Where a service's generated local token is kept: {@code <work dir>/<service>.token}. */
+  Path localToken(String service) {
+    return workDir.resolve(service + ".token");
+  }
+
+  /** The values with a generated token of every scope, unless a token is declared. */
+  private Map<String, Object> withLocalToken(
+      Map<String, Object> values, String prefix, java.util.Set<String> scopes, String service) {
+    if (values.keySet().stream().noneMatch(k -> k.startsWith(prefix))) {
+      values.put(
+          prefix + "local",
+          String.join(",", new java.util.TreeSet<>(scopes))
+              + ":"
+              + LocalSecret.of(localToken(service)));
+    }
+    return values;
   }
 
   DedupFilterConfig dedup() {
@@ -127,7 +154,12 @@ final class Settings {
   }
 
   BridgeConfig bridge() {
-    Map<String, Object> values = values(BridgeConfig.DEFINITION);
+    Map<String, Object> values =
+        withLocalToken(
+            values(BridgeConfig.DEFINITION),
+            BridgeConfig.TOKEN_PREFIX,
+            BridgeConfig.SCOPES,
+            "bridge");
     if (!values.containsKey(BridgeConfig.STREAMS) && !sources().streams().isEmpty()) {
       values.put(BridgeConfig.STREAMS, String.join(",", sources().streams()));
     }
@@ -153,7 +185,12 @@ final class Settings {
   }
 
   ConsoleConfig console() {
-    return new ConsoleConfig(values(ConsoleConfig.DEFINITION));
+    return new ConsoleConfig(
+        withLocalToken(
+            values(ConsoleConfig.DEFINITION),
+            ConsoleConfig.TOKEN_PREFIX,
+            ConsoleConfig.SCOPES,
+            "console"));
   }
 
   /** Where the generated local API token of the feedback gateway is kept. */

@@ -46,9 +46,9 @@ final class UpCommand implements Callable<Integer> {
     out.printf(
         "  ingest:  ./refinery ingest --bootstrap-servers %s --source NAME FILE...%n", kafka);
     out.printf(
-        "  push:    curl -X POST --data-binary @docs.jsonl -H 'Content-Type: application/x-ndjson' "
-            + "http://localhost:%d/v1/sources/NAME/documents%n",
-        ingest.port());
+        "  push:    curl -H \"Authorization: Bearer $(cat %s)\" -H 'Content-Type: application/x-ndjson'"
+            + " --data-binary @docs.jsonl http://127.0.0.1:%d/v1/sources/NAME/documents%n",
+        running.localToken("ingest"), ingest.port());
     if (watch != null) {
       out.printf(
           "  drop:    files into %s/NAME/ (write as .tmp, then rename)%n", watch.toAbsolutePath());

@@ -69,6 +69,7 @@ class ConsoleIT {
     Settings settings = new Settings(work, null, Map.of(), Map.of()).withDefaults(defaults);
     pipeline = Pipeline.start(settings, true, new PrintWriter(new StringWriter()));
     console = ConsoleServer.start(pipeline.settings().console());
+    token = pipeline.settings().console().tokens().all().get("local").secret();
   }
 
   @AfterAll
@@ -81,10 +82,15 @@ class ConsoleIT {
     }
   }
 
+  /** The console's generated local token (every scope), as `refinery up` prints it. */
+  static String token;
+
   static JsonNode api(String path) throws Exception {
     HttpResponse<String> r =
         HTTP.send(
-            HttpRequest.newBuilder(URI.create("http://localhost:" + console.port() + path)).build(),
+            HttpRequest.newBuilder(URI.create("http://localhost:" + console.port() + path))
+                .header("Authorization", "Bearer " + token)
+                .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     return JSON.readTree(r.body());
@@ -171,6 +177,53 @@ class ConsoleIT {
 
   @Test
   @Order(2)
+  void theApiAsksForATokenAndShowsOriginalBytesOnlyToTheirScope() throws Exception {
+    try (ConsoleServer scoped =
+        ConsoleServer.start(
+            new dev.refinery.console.ConsoleConfig(
+                Map.of(
+                    "bootstrap.servers", pipeline.bootstrapServers(),
+                    "console.http.port", "0",
+                    "console.token.viewer", "read:a-viewer-token-of-the-test",
+                    "console.token.ops", "read,originals:an-ops-token-of-the-test")))) {
+      String base = "http://127.0.0.1:" + scoped.port();
+      java.util.function.BiFunction<String, String, HttpResponse<String>> get =
+          (path, bearer) -> {
+            HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(base + path));
+            if (bearer != null) {
+              r.header("Authorization", "Bearer " + bearer);
+            }
+            try {
+              return HTTP.send(r.build(), HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+          };
+      assertThat(get.apply("/api/snapshot", null).statusCode()).isEqualTo(401);
+      assertThat(get.apply("/api/health", "wrong-token-of-no-one").statusCode()).isEqualTo(401);
+      // the pages themselves hold no data: they load without a token, then ask the API with one
+      assertThat(get.apply("/", null).statusCode()).isEqualTo(200);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      JsonNode viewer;
+      do {
+        assertThat(System.nanoTime()).as("rejections read in time").isLessThan(deadline);
+        Thread.sleep(200);
+        HttpResponse<String> r = get.apply("/api/snapshot", "a-viewer-token-of-the-test");
+        assertThat(r.statusCode()).isEqualTo(200);
+        viewer = JSON.readTree(r.body()).path("rejections").path("examples");
+      } while (viewer.isEmpty());
+      assertThat(viewer.get(0).has("original")).isFalse();
+      assertThat(viewer.get(0).has("original_hidden")).isTrue();
+      JsonNode ops =
+          JSON.readTree(get.apply("/api/snapshot", "an-ops-token-of-the-test").body())
+              .path("rejections")
+              .path("examples");
+      assertThat(ops.get(0).has("original")).isTrue();
+    }
+  }
+
+  @Test
+  @Order(2)
   void scalingFitsThroughTheApi() throws Exception {
     StringBuilder csv = new StringBuilder("run,compute,loss\n");
     for (int i = 0; i < 12; i++) {
@@ -187,6 +240,7 @@ class ConsoleIT {
         HTTP.send(
             HttpRequest.newBuilder(
                     URI.create("http://localhost:" + console.port() + "/api/scaling/points"))
+                .header("Authorization", "Bearer " + token)
                 .POST(HttpRequest.BodyPublishers.ofString(csv.toString()))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
@@ -200,6 +254,7 @@ class ConsoleIT {
         HTTP.send(
             HttpRequest.newBuilder(
                     URI.create("http://localhost:" + console.port() + "/api/scaling/points"))
+                .header("Authorization", "Bearer " + token)
                 .POST(HttpRequest.BodyPublishers.ofString("run,compute,loss\nx,abc,2\n"))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
@@ -310,7 +365,7 @@ class ConsoleIT {
 
   /** The dashboard as headless Chromium renders it after its scripts ran: DOM and a screenshot. */
   static String render(String chromium, Path screenshot) throws Exception {
-    String url = "http://localhost:" + console.port() + "/";
+    String url = "http://localhost:" + console.port() + "/#token=" + token;
     List<String> common =
         List.of(
             chromium,

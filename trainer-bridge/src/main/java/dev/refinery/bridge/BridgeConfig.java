@@ -1,9 +1,11 @@
 package dev.refinery.bridge;
 
 import dev.refinery.runtime.config.RefineryConfig;
+import dev.refinery.runtime.http.ApiTokens;
 import dev.refinery.runtime.http.HttpSettings;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
@@ -16,6 +18,12 @@ public final class BridgeConfig extends RefineryConfig {
   public static final String SOCKET = "bridge.socket";
   public static final String PREFETCH = "bridge.prefetch";
   public static final String HTTP_PORT = "bridge.http.port";
+
+  /** {@code bridge.token.<name>=<scopes>:<secret>}: a token of the service's HTTP API. */
+  public static final String TOKEN_PREFIX = "bridge.token.";
+
+  /** The scopes of its tokens: pairs: GET /v1/rm-pairs. */
+  public static final Set<String> SCOPES = Set.of("pairs");
 
   public static final ConfigDef DEFINITION =
       HttpSettings.define(
@@ -58,8 +66,11 @@ public final class BridgeConfig extends RefineryConfig {
           true,
           1024L * 1024);
 
+  private final ApiTokens tokens;
+
   public BridgeConfig(Map<String, ?> values) {
-    super(DEFINITION, values, "bridge.");
+    super(DEFINITION, values, "bridge.", Set.of(TOKEN_PREFIX));
+    this.tokens = ApiTokens.parse(values, TOKEN_PREFIX, SCOPES);
     requireStreamNames(STREAMS);
   }
 
@@ -90,5 +101,10 @@ public final class BridgeConfig extends RefineryConfig {
   /** Where and how the HTTP service listens. */
   public HttpSettings http() {
     return HttpSettings.from(this, "bridge.");
+  }
+
+  /** The tokens of the service's HTTP API. */
+  public ApiTokens tokens() {
+    return tokens;
   }
 }

@@ -104,6 +104,7 @@ public final class BridgeServer implements Service {
               : HttpServer.builder("bridge", config.http())
                   .get(
                       "/v1/rm-pairs",
+                      config.tokens().require("pairs"),
                       exchange -> RewardPairsEndpoint.serve(exchange, config.kafka()))
                   .metrics(registry, this::health)
                   .start();

@@ -92,8 +92,13 @@ class BridgeServerIT {
                     BridgeConfig.HTTP_PORT,
                     0,
                     BridgeConfig.PREFETCH,
-                    8)));
+                    8,
+                    BridgeConfig.TOKEN_PREFIX + "trainer",
+                    "pairs:" + TOKEN)));
   }
+
+  /** The bridge HTTP's token, of scope pairs. */
+  static final String TOKEN = "a-bridge-token-for-the-test";
 
   @AfterAll
   static void stop() {
@@ -516,6 +521,7 @@ class BridgeServerIT {
     pb.environment().put("REFINERY_BRIDGE_SOCKET", server.socket().toString());
     pb.environment().put("REFINERY_BRIDGE_EXPECTED", expected.toString());
     pb.environment().put("REFINERY_BRIDGE_HTTP", "http://127.0.0.1:" + server.httpPort());
+    pb.environment().put("REFINERY_BRIDGE_TOKEN", TOKEN);
     RewardPairsFixture.produce(kafka.bootstrapServers());
     Process p = pb.start();
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -1,5 +1,18 @@
 // The Refinery console: polls /api/snapshot and draws it with Apache ECharts (SVG renderer).
 'use strict';
+// The API asks for a token (scope read; originals to see rejected bytes; import to post runs). It
+// comes in the page's fragment, http://host:8476/#token=..., which is never sent to a server, and
+// is kept for the tab's session.
+const apiToken = (() => {
+  const m = /[#&]token=([^&]+)/.exec(window.location.hash);
+  if (m) {
+    sessionStorage.setItem('refinery-token', decodeURIComponent(m[1]));
+    history.replaceState(null, '', window.location.pathname + window.location.search);
+  }
+  return sessionStorage.getItem('refinery-token') || '';
+})();
+const api = (path, init = {}) =>
+  fetch(path, {...init, headers: {...(init.headers || {}), Authorization: 'Bearer ' + apiToken}});
 const charts = {};
 const fmt = n => n == null ? '–' : Number(n).toLocaleString('en');
 const esc = s => String(s == null ? '' : s).replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]));
@@ -102,7 +115,7 @@ function render(s) {
 
 async function refresh() {
   try {
-    const response = await fetch('/api/snapshot');
+    const response = await api('/api/snapshot');
     render(await response.json());
     document.body.dataset.loaded = 'true';
   } catch (e) {
@@ -115,7 +128,7 @@ async function fit(ev) {
   const form = new FormData(document.getElementById('scaling-form'));
   const q = new URLSearchParams();
   for (const [k, v] of form.entries()) if (v) q.set(k, v);
-  const response = await fetch('/api/scaling?' + q);
+  const response = await api('/api/scaling?' + q);
   const r = await response.json();
   const text = document.getElementById('scaling-text');
   if (!response.ok) {
@@ -147,7 +160,7 @@ async function fit(ev) {
 
 document.getElementById('scaling-form').addEventListener('submit', fit);
 document.getElementById('import').addEventListener('click', async () => {
-  const response = await fetch('/api/scaling/points', {method: 'POST', body: document.getElementById('csv').value});
+  const response = await api('/api/scaling/points', {method: 'POST', body: document.getElementById('csv').value});
   const r = await response.json();
   document.getElementById('import-status').textContent = response.ok ? `${r.runs} runs imported` : r.error;
   if (response.ok) {

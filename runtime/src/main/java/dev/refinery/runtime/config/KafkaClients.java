@@ -49,7 +49,7 @@ public final class KafkaClients {
     ADMIN(AdminClientConfig::configDef),
     // looked up only when a kafka.streams.* setting is given: the tokenizer's job jar, which runs
     // on Flink clusters, carries no Kafka Streams
-    STREAMS(StreamsConfig::configDef);
+    STREAMS(() -> StreamsConfig.configDef());
 
     private final java.util.function.Supplier<ConfigDef> definition;
 
@@ -235,11 +235,13 @@ public final class KafkaClients {
   }
 
   /**
-   * A Kafka Streams application's settings: the common pass-through settings (which Streams hands
-   * to all its clients), {@code kafka.streams.*}, then the stage's own.
+   * A Kafka Streams application's settings: the stage's tuning, the common pass-through settings
+   * (which Streams hands to all its clients) and {@code kafka.streams.*} over it, then the stage's
+   * own.
    */
-  public Properties streams(Properties own) {
+  public Properties streams(Properties tuning, Properties own) {
     Properties p = new Properties();
+    p.putAll(tuning);
     p.putAll(common);
     p.putAll(byRole.getOrDefault(Role.STREAMS, Map.of()));
     p.putAll(own);

@@ -103,6 +103,11 @@ public final class HttpServer implements AutoCloseable {
       return route("GET", path, settings.maxBodyBytes(), null, handler);
     }
 
+    /** A GET route whose guard checks the request's headers (its token, say) first. */
+    public Builder get(String path, Guard guard, Handler handler) {
+      return route("GET", path, settings.maxBodyBytes(), guard, handler);
+    }
+
     public Builder post(String path, Handler handler) {
       return route("POST", path, settings.maxBodyBytes(), null, handler);
     }

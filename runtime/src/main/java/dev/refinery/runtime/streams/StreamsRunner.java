@@ -35,11 +35,14 @@ public final class StreamsRunner implements AutoCloseable {
   private final String name;
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics metrics;
+  private final StallWatch stall;
 
-  private StreamsRunner(String name, KafkaStreams streams, KafkaStreamsMetrics metrics) {
+  private StreamsRunner(
+      String name, KafkaStreams streams, KafkaStreamsMetrics metrics, Duration stallTimeout) {
     this.name = name;
     this.streams = streams;
     this.metrics = metrics;
+    this.stall = new StallWatch(stallTimeout, System.nanoTime());
   }
 
   /**
@@ -77,14 +80,58 @@ public final class StreamsRunner implements AutoCloseable {
     if (replication.minInsyncReplicas() > 0) {
       p.put(StreamsConfig.topicPrefix("min.insync.replicas"), replication.minInsyncReplicas());
     }
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+
+    // tuning a kafka.streams.* setting may change
+    Properties tuning = new Properties();
     // a transaction's first send often meets the last one's markers still being written
     // (CONCURRENT_TRANSACTIONS); retry it after 10 ms rather than the default 100 ms
-    p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), 10);
-    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-    p.put(StreamsConfig.topicPrefix("max.message.bytes"), maxMessageBytes);
-    p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), maxMessageBytes);
-    // the cluster and its client settings (TLS, SASL, kafka.streams.*) under the stage's own
-    return clients.streams(p);
+    tuning.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), 10);
+    tuning.put(StreamsConfig.topicPrefix("max.message.bytes"), maxMessageBytes);
+    tuning.put(
+        StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), maxMessageBytes);
+    tuning.putAll(SCALE_OUT);
+    // the cluster and its client settings (TLS, SASL, kafka.streams.*) over the tuning, under
+    // the stage's own
+    return clients.streams(tuning, p);
+  }
+
+  /**
+   * Rebalancing and restore that take effect in seconds rather than Kafka Streams' defaults: a new
+   * instance is probed for after 1 minute (not 10) and gets active tasks once caught up; each task
+   * keeps a warm standby on another instance, so a crashed instance's work moves without restoring
+   * its state from the changelog; an instance that vanished is noticed after 15 s (not 45). Each is
+   * a {@code kafka.streams.*} setting to change.
+   */
+  public static final Map<String, Object> SCALE_OUT =
+      Map.of(
+          StreamsConfig.PROBING_REBALANCE_INTERVAL_MS_CONFIG,
+          60_000,
+          StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG,
+          1,
+          StreamsConfig.ACCEPTABLE_RECOVERY_LAG_CONFIG,
+          10_000L,
+          StreamsConfig.MAX_WARMUP_REPLICAS_CONFIG,
+          2,
+          StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG),
+          15_000,
+          StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
+          3_000);
+
+  /** Suffix, under a Streams stage's prefix, of its stall timeout. */
+  public static final String STALL_TIMEOUT_MS = "stall.timeout.ms";
+
+  /** Adds {@code <prefix>stall.timeout.ms} to a Streams stage's definition. */
+  public static org.apache.kafka.common.config.ConfigDef defineStallTimeout(
+      org.apache.kafka.common.config.ConfigDef definition, String prefix) {
+    return definition.define(
+        prefix + STALL_TIMEOUT_MS,
+        org.apache.kafka.common.config.ConfigDef.Type.LONG,
+        300_000L,
+        org.apache.kafka.common.config.ConfigDef.Range.atLeast(0),
+        org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM,
+        "/health turns DOWN (503) when the stage has input waiting and has processed nothing for"
+            + " this long, so an orchestrator restarts it; 0: never.");
   }
 
   /** The replication of the internal topics on the cluster the clients reach. */
@@ -100,6 +147,19 @@ public final class StreamsRunner implements AutoCloseable {
   /** Builds the application, binds its metrics to {@code registry} and starts it. */
   public static StreamsRunner start(
       String name, Topology topology, Properties config, MeterRegistry registry) {
+    return start(name, topology, config, registry, Duration.ofMinutes(5));
+  }
+
+  /**
+   * As {@link #start(String, Topology, Properties, MeterRegistry)}; its health goes DOWN when it
+   * has input waiting and processes nothing for {@code stallTimeout} (0: never).
+   */
+  public static StreamsRunner start(
+      String name,
+      Topology topology,
+      Properties config,
+      MeterRegistry registry,
+      Duration stallTimeout) {
     KafkaStreams streams = new KafkaStreams(topology, config);
     streams.setUncaughtExceptionHandler(
         e -> {
@@ -113,7 +173,7 @@ public final class StreamsRunner implements AutoCloseable {
     KafkaStreamsMetrics metrics = new KafkaStreamsMetrics(streams);
     metrics.bindTo(registry);
     streams.start();
-    return new StreamsRunner(name, streams, metrics);
+    return new StreamsRunner(name, streams, metrics, stallTimeout);
   }
 
   public KafkaStreams streams() {
@@ -130,12 +190,29 @@ public final class StreamsRunner implements AutoCloseable {
     return state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
   }
 
-  /** Health: up while running; the state and the given details in the body. */
+  /**
+   * Health: up while running and not stalled (input waiting, nothing processed for the stall
+   * timeout); the state, the lag, what it processed and the given details in the body.
+   */
   public Health health(Map<String, Object> details) {
     Map<String, Object> all = new LinkedHashMap<>();
     all.put("state", streams.state().name());
+    var m = streams.metrics();
+    StallWatch.Verdict v =
+        stall.observe(StallWatch.processed(m), StallWatch.lag(m), System.nanoTime());
+    all.put("lag", v.lag());
+    all.put("processed", v.processed());
+    if (v.stalled()) {
+      all.put(
+          "stalled",
+          "nothing processed for "
+              + v.idle().toSeconds()
+              + " s with "
+              + v.lag()
+              + " records waiting; restart it (and see docs/operations.md)");
+    }
     all.putAll(details);
-    return new Health(running(), all);
+    return new Health(running() && !v.stalled(), all);
   }
 
   /**

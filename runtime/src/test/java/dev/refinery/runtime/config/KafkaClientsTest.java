@@ -37,10 +37,14 @@ class KafkaClientsTest {
         .containsEntry("fetch.max.wait.ms", "100")
         .doesNotContainKey("linger.ms");
     assertThat(clients.admin(Map.of())).containsEntry("security.protocol", "SASL_SSL");
-    Properties streams = clients.streams(new Properties());
+    Properties tuning = new Properties();
+    tuning.put("num.standby.replicas", 0);
+    tuning.put("commit.interval.ms", 100);
+    Properties streams = clients.streams(tuning, new Properties());
     assertThat(streams)
         .containsEntry("security.protocol", "SASL_SSL")
         .containsEntry("num.standby.replicas", "1")
+        .containsEntry("commit.interval.ms", 100)
         .containsEntry("consumer.session.timeout.ms", "12000")
         .containsEntry("bootstrap.servers", "kafka:9093");
     assertThat(clients.flink(KafkaClients.Role.PRODUCER)).containsEntry("linger.ms", "25");
