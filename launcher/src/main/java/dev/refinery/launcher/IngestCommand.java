@@ -47,11 +47,21 @@ final class IngestCommand implements Callable<Integer> {
           "Read every file as this format instead of telling it by name: ${COMPLETION-CANDIDATES}.")
   InputFormat format;
 
-  @Parameters(arity = "1..*", paramLabel = "PATH", description = "Files, or folders of them.")
+  // not required by the parser: `ingest serve` and `ingest watch DIR` take neither; checked in
+  // call()
+  @Parameters(arity = "0..*", paramLabel = "PATH", description = "Files, or folders of them.")
   List<Path> paths;
 
   @Override
   public Integer call() throws IOException {
+    if (sourceOptions.source == null) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "Missing required option: '--source=NAME'");
+    }
+    if (paths == null || paths.isEmpty()) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "Missing required parameter: 'PATH' (files, or folders of them)");
+    }
     PrintWriter out = spec.commandLine().getOut();
     Settings settings = sourceOptions.declare(global.load());
     SourceDeclaration declared = settings.sources().get(sourceOptions.source);
@@ -102,9 +112,8 @@ final class IngestCommand implements Callable<Integer> {
   static final class SourceOptions {
     @Option(
         names = "--source",
-        required = true,
         paramLabel = "NAME",
-        description = "The declared source of the files.")
+        description = "The declared source of the files (required).")
     String source;
 
     @Option(
