@@ -126,10 +126,13 @@ public final class StageAcls {
     }
 
     void add(ResourceType type, String name, PatternType pattern, AclOperation operation) {
-      bindings.add(
+      AclBinding binding =
           new AclBinding(
               new ResourcePattern(type, name, pattern),
-              new AccessControlEntry(principal, "*", operation, AclPermissionType.ALLOW)));
+              new AccessControlEntry(principal, "*", operation, AclPermissionType.ALLOW));
+      if (!bindings.contains(binding)) {
+        bindings.add(binding);
+      }
     }
 
     void read(String... topics) {

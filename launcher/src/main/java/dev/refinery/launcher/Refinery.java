@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       TakedownCommand.class,
       RejectionsCommand.class,
       AuditCommand.class,
+      AclsCommand.class,
       SettingsCommand.class
     },
     footer = {
