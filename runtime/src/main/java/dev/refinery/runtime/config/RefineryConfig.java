@@ -160,8 +160,19 @@ public abstract class RefineryConfig extends AbstractConfig {
     }
     // Kafka client settings: REFINERY_KAFKA_SSL_TRUSTSTORE_LOCATION is
     // kafka.ssl.truststore.location
+    // API tokens: REFINERY_INGEST_TOKEN_PUSHER is ingest.token.pusher (a Secret's variable)
     environment.forEach(
         (name, value) -> {
+          int token = name.indexOf("_TOKEN_");
+          if (name.startsWith("REFINERY_") && token > "REFINERY_".length()) {
+            values.put(
+                name.substring("REFINERY_".length(), token).toLowerCase(Locale.ROOT)
+                    + ".token."
+                    + name.substring(token + "_TOKEN_".length())
+                        .toLowerCase(Locale.ROOT)
+                        .replace('_', '-'),
+                value);
+          }
           if (name.startsWith("REFINERY_KAFKA_")) {
             values.put(
                 KafkaClients.PREFIX

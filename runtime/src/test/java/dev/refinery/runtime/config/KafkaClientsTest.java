@@ -108,8 +108,12 @@ class KafkaClientsTest {
         RefineryConfig.sources(
             new org.apache.kafka.common.config.ConfigDef(),
             null,
-            Map.of("REFINERY_KAFKA_SSL_TRUSTSTORE_LOCATION", "/etc/t.p12"),
+            Map.of(
+                "REFINERY_KAFKA_SSL_TRUSTSTORE_LOCATION", "/etc/t.p12",
+                "REFINERY_INGEST_TOKEN_PUSH_BOT", "documents:0123456789abcdef"),
             Map.of());
-    assertThat(values).containsEntry("kafka.ssl.truststore.location", "/etc/t.p12");
+    assertThat(values)
+        .containsEntry("kafka.ssl.truststore.location", "/etc/t.p12")
+        .containsEntry("ingest.token.push-bot", "documents:0123456789abcdef");
   }
 }
