@@ -125,8 +125,7 @@ public final class DedupBench {
   }
 
   /** Settings of a fresh application (its own id and state) on the broker, without /metrics. */
-  private static Map<String, Object> settings(
-      String bootstrap, String name, Path state, int threads) {
+  static Map<String, Object> settings(String bootstrap, String name, Path state, int threads) {
     return new HashMap<>(
         Map.of(
             "bootstrap.servers",
@@ -151,7 +150,7 @@ public final class DedupBench {
   /**
    * Web-like documents of 3 to 8 paragraphs; a tenth exact copies, a tenth with a sentence added.
    */
-  private static long produce(String bootstrap, int count) throws Exception {
+  static long produce(String bootstrap, int count) throws Exception {
     SplittableRandom random = new SplittableRandom(7);
     SyntheticText prose = new SyntheticText(7);
     List<String> texts = new ArrayList<>();

@@ -194,6 +194,13 @@ public final class DedupFilterService implements Service {
     return runner.state();
   }
 
+  /** The active tasks (partitions of work) this instance runs now. */
+  public int activeTasks() {
+    return runner.streams().metadataForLocalThreads().stream()
+        .mapToInt(t -> t.activeTasks().size())
+        .sum();
+  }
+
   public DedupMetrics metrics() {
     return metrics;
   }
