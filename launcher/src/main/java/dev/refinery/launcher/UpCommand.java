@@ -60,14 +60,14 @@ final class UpCommand implements Callable<Integer> {
         "  takedown: ./refinery takedown --bootstrap-servers %s --url-prefix URL --reason TEXT%n",
         kafka);
     out.printf(
-        "  metrics: http://localhost:%d/metrics (ingest)   http://localhost:%d/metrics (dedup-filter)%n",
+        "  metrics: http://127.0.0.1:%d/metrics (ingest)   http://127.0.0.1:%d/metrics (dedup-filter)%n",
         ingest.port(), pipeline.dedup().httpPort());
     out.printf(
-        "  health:  http://localhost:%d/health   http://localhost:%d/health%n",
+        "  health:  http://127.0.0.1:%d/health   http://127.0.0.1:%d/health%n",
         ingest.port(), pipeline.dedup().httpPort());
     if (pipeline.settings().tokenizer().metricsPort() > 0) {
       out.printf(
-          "  tokenizer metrics: http://localhost:%d/metrics (Flink, per stream)%n",
+          "  tokenizer metrics: http://127.0.0.1:%d/metrics (Flink, per stream)%n",
           pipeline.settings().tokenizer().metricsPort());
     }
     out.println(
