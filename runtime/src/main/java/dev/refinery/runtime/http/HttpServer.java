@@ -17,9 +17,12 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,11 +50,13 @@ public final class HttpServer implements AutoCloseable {
   private final String name;
   private final Server server;
   private final ServerConnector connector;
+  private final boolean tls;
 
-  private HttpServer(String name, Server server, ServerConnector connector) {
+  private HttpServer(String name, Server server, ServerConnector connector, boolean tls) {
     this.name = name;
     this.server = server;
     this.connector = connector;
+    this.tls = tls;
   }
 
   /** A server named for its logs and threads, with its settings. */
@@ -69,13 +74,17 @@ public final class HttpServer implements AutoCloseable {
     return connector.getHost();
   }
 
-  /** {@code http://host:port}, with loopback for a wildcard bind. */
+  /** {@code http(s)://host:port}, with loopback for a wildcard bind. */
   public URI uri() {
     String host = connector.getHost();
     if (host == null || host.equals("0.0.0.0") || host.equals("::")) {
       host = "127.0.0.1";
     }
-    return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
+    return URI.create(
+        (tls ? "https://" : "http://")
+            + (host.contains(":") ? "[" + host + "]" : host)
+            + ":"
+            + port());
   }
 
   /** Stops taking connections, lets requests under way finish (up to 5 s), then closes. */
@@ -180,8 +189,23 @@ public final class HttpServer implements AutoCloseable {
       http.setSendDateHeader(false);
       http.setRequestHeaderSize(16 * 1024);
       http.setIdleTimeout(settings.idleTimeout().toMillis());
-      ServerConnector connector =
-          new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+      ServerConnector connector;
+      if (settings.tlsKeystore() != null) {
+        SslContextFactory.Server tls = new SslContextFactory.Server();
+        tls.setKeyStorePath(settings.tlsKeystore());
+        tls.setKeyStoreType("PKCS12");
+        tls.setKeyStorePassword(settings.tlsKeystorePassword());
+        http.addCustomizer(new SecureRequestCustomizer(false));
+        connector =
+            new ServerConnector(
+                server,
+                1,
+                1,
+                new SslConnectionFactory(tls, "http/1.1"),
+                new HttpConnectionFactory(http));
+      } else {
+        connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+      }
       connector.setHost(settings.host());
       connector.setPort(settings.port());
       connector.setIdleTimeout(settings.idleTimeout().toMillis());
@@ -212,7 +236,7 @@ public final class HttpServer implements AutoCloseable {
             e instanceof java.io.IOException io ? io : new java.io.IOException(e));
       }
       LOG.info("{} HTTP on {}:{}", name, settings.host(), connector.getLocalPort());
-      return new HttpServer(name, server, connector);
+      return new HttpServer(name, server, connector, settings.tlsKeystore() != null);
     }
   }
 

@@ -19,6 +19,9 @@ import org.apache.kafka.common.config.ConfigDef;
  * @param threads most requests served at once
  * @param prefix the prefix of the settings these came from ({@code ingest.}), so that a refusal can
  *     name the setting to change; empty when they came from code
+ * @param tlsKeystore a PKCS12 keystore of the service's certificate and key: the service then
+ *     speaks HTTPS only; {@code null} for plain HTTP
+ * @param tlsKeystorePassword the keystore's password
  */
 public record HttpSettings(
     String host,
@@ -27,13 +30,17 @@ public record HttpSettings(
     Duration idleTimeout,
     Duration requestTimeout,
     int threads,
-    String prefix) {
+    String prefix,
+    String tlsKeystore,
+    String tlsKeystorePassword) {
   public static final String HOST = "http.host";
   public static final String PORT = "http.port";
   public static final String MAX_BODY_BYTES = "http.max.body.bytes";
   public static final String IDLE_TIMEOUT_MS = "http.idle.timeout.ms";
   public static final String REQUEST_TIMEOUT_MS = "http.request.timeout.ms";
   public static final String THREADS = "http.threads";
+  public static final String TLS_KEYSTORE = "http.tls.keystore.location";
+  public static final String TLS_KEYSTORE_PASSWORD = "http.tls.keystore.password";
 
   public static final String LOOPBACK = "127.0.0.1";
 
@@ -45,6 +52,7 @@ public record HttpSettings(
       throw new IllegalArgumentException("maxBodyBytes and threads must be positive");
     }
     prefix = prefix == null ? "" : prefix;
+    tlsKeystore = tlsKeystore == null || tlsKeystore.isBlank() ? null : tlsKeystore;
   }
 
   /** Settings from code, not from a configuration. */
@@ -55,7 +63,13 @@ public record HttpSettings(
       Duration idleTimeout,
       Duration requestTimeout,
       int threads) {
-    this(host, port, maxBodyBytes, idleTimeout, requestTimeout, threads, "");
+    this(host, port, maxBodyBytes, idleTimeout, requestTimeout, threads, "", null, null);
+  }
+
+  /** The same settings, serving HTTPS with the certificate and key of a PKCS12 keystore. */
+  public HttpSettings withTls(String keystore, String password) {
+    return new HttpSettings(
+        host, port, maxBodyBytes, idleTimeout, requestTimeout, threads, prefix, keystore, password);
   }
 
   /** The name of the body limit's setting, or {@code null} when these came from code. */
@@ -70,17 +84,23 @@ public record HttpSettings(
   }
 
   public HttpSettings withPort(int port) {
-    return new HttpSettings(host, port, maxBodyBytes, idleTimeout, requestTimeout, threads, prefix);
-  }
-
-  public HttpSettings withMaxBodyBytes(long maxBodyBytes) {
-    return new HttpSettings(host, port, maxBodyBytes, idleTimeout, requestTimeout, threads, prefix);
+    return new HttpSettings(
+        host,
+        port,
+        maxBodyBytes,
+        idleTimeout,
+        requestTimeout,
+        threads,
+        prefix,
+        tlsKeystore,
+        tlsKeystorePassword);
   }
 
   /**
    * Defines a service's HTTP settings under {@code prefix} ({@code ingest.}, say): {@code
    * <prefix>http.host}, {@code .port} ({@code -1} serves nothing where {@code optional}), {@code
-   * .max.body.bytes}, {@code .idle.timeout.ms}, {@code .min.data.rate}, {@code .threads}.
+   * .max.body.bytes}, {@code .idle.timeout.ms}, {@code .request.timeout.ms}, {@code .threads},
+   * {@code .tls.keystore.location} and {@code .tls.keystore.password}.
    */
   public static ConfigDef define(
       ConfigDef definition,
@@ -138,7 +158,21 @@ public record HttpSettings(
             16,
             ConfigDef.Range.between(2, 1024),
             ConfigDef.Importance.LOW,
-            "Most requests the " + what + " serves at once.");
+            "Most requests the " + what + " serves at once.")
+        .define(
+            prefix + TLS_KEYSTORE,
+            ConfigDef.Type.STRING,
+            "",
+            ConfigDef.Importance.MEDIUM,
+            "A PKCS12 keystore with the "
+                + what
+                + "'s certificate and key: it then speaks HTTPS only. Empty: plain HTTP.")
+        .define(
+            prefix + TLS_KEYSTORE_PASSWORD,
+            ConfigDef.Type.PASSWORD,
+            "",
+            ConfigDef.Importance.MEDIUM,
+            "The password of the TLS keystore.");
   }
 
   /** Reads what {@link #define} defined; the port is -1 when the service serves nothing. */
@@ -150,6 +184,8 @@ public record HttpSettings(
         Duration.ofMillis(config.getLong(prefix + IDLE_TIMEOUT_MS)),
         Duration.ofMillis(config.getLong(prefix + REQUEST_TIMEOUT_MS)),
         config.getInt(prefix + THREADS),
-        prefix);
+        prefix,
+        config.getString(prefix + TLS_KEYSTORE),
+        config.getPassword(prefix + TLS_KEYSTORE_PASSWORD).value());
   }
 }

@@ -262,6 +262,74 @@ class HttpServerTest {
   }
 
   @Test
+  void withAKeystoreItSpeaksHttpsOnly(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path keystore = dir.resolve("service.p12");
+    String keytool =
+        java.nio.file.Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+    Process p =
+        new ProcessBuilder(
+                keytool,
+                "-genkeypair",
+                "-alias",
+                "service",
+                "-keyalg",
+                "RSA",
+                "-keysize",
+                "2048",
+                "-dname",
+                "CN=localhost",
+                "-ext",
+                "SAN=ip:127.0.0.1",
+                "-validity",
+                "2",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                "changeit",
+                "-keypass",
+                "changeit")
+            .redirectErrorStream(true)
+            .start();
+    p.getInputStream().readAllBytes();
+    assertThat(p.waitFor()).isZero();
+    try (HttpServer https =
+        HttpServer.builder("tls", HttpSettings.loopback(0).withTls(keystore.toString(), "changeit"))
+            .get("/ping", ex -> ex.text(200, "pong"))
+            .start()) {
+      assertThat(https.uri().getScheme()).isEqualTo("https");
+      java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+      try (var in = java.nio.file.Files.newInputStream(keystore)) {
+        trust.load(in, "changeit".toCharArray());
+      }
+      javax.net.ssl.TrustManagerFactory tmf =
+          javax.net.ssl.TrustManagerFactory.getInstance(
+              javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+      context.init(null, tmf.getTrustManagers(), null);
+      HttpClient tlsClient = HttpClient.newBuilder().sslContext(context).build();
+      HttpResponse<String> pong =
+          tlsClient.send(
+              HttpRequest.newBuilder(https.uri().resolve("/ping")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(pong.body()).isEqualTo("pong");
+      // plain HTTP on the same port is not served
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () ->
+                  client.send(
+                      HttpRequest.newBuilder(
+                              URI.create("http://127.0.0.1:" + https.port() + "/ping"))
+                          .timeout(Duration.ofSeconds(10))
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString()))
+          .isInstanceOf(java.io.IOException.class);
+    }
+  }
+
+  @Test
   void aPortInUseIsAnErrorNamingIt() {
     HttpSettings same = HttpSettings.loopback(server.port());
     org.assertj.core.api.Assertions.assertThatThrownBy(
