@@ -60,7 +60,8 @@ public final class KubernetesManifests {
           .append("\n  partitions: ")
           .append(t.partitions())
           .append("\n  replicas: 3\n  config:\n");
-      Map<String, String> configs = new LinkedHashMap<>(t.configs());
+      // sorted: the file is the same on every build
+      Map<String, String> configs = new java.util.TreeMap<>(t.configs());
       configs.put("min.insync.replicas", "2");
       configs.forEach((k, v) -> y.append("    ").append(k).append(": \"").append(v).append("\"\n"));
     }
