@@ -32,6 +32,8 @@ public final class Exchange {
   private Map<String, String> query;
   private byte[] body;
   private boolean answered;
+  private ByteBuffer pending;
+  private boolean streamed;
 
   Exchange(
       Request request,
@@ -191,9 +193,6 @@ public final class Exchange {
   public interface BodyWriter {
     void write(OutputStream out) throws IOException;
   }
-
-  private ByteBuffer pending;
-  private boolean streamed;
 
   private void begin(int status, String contentType) {
     if (answered) {
