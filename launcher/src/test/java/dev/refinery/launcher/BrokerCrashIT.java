@@ -1,0 +1,210 @@
+package dev.refinery.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.refinery.infra.testing.ProcessCluster;
+import dev.refinery.infra.text.SyntheticText;
+import dev.refinery.ingest.IngestMetrics;
+import dev.refinery.ingest.Ingestor;
+import dev.refinery.runtime.audit.PipelineAudit;
+import dev.refinery.schemas.Topics;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The post-crash stall, looked for: the only broker of a cluster (a separate process) is killed
+ * with SIGKILL while dedup-filter and the tokenizer are busy and a file is being ingested, then
+ * started again on its data. Every stage must go on without a restart: the audit finds every
+ * document once, and dedup-filter's health is not DOWN for a stall.
+ */
+class BrokerCrashIT {
+  private static final int FILES = 4;
+  private static final int PER_FILE = 250;
+
+  @TempDir Path dir;
+
+  @Test
+  void theOnlyBrokerKilledMidStreamAndRestartedLeavesNoStageStalled() throws Exception {
+    try (ProcessCluster cluster = ProcessCluster.start(dir.resolve("cluster"), 1)) {
+      Map<String, String> values = new HashMap<>();
+      values.put("bootstrap.servers", cluster.bootstrapServers());
+      values.put("sources.kill.kind", "public_web");
+      values.put("sources.kill.licence", "CC0-1.0");
+      values.put("sources.kill.stream", "web");
+      values.put("tokenizer.streams", "web");
+      values.put("tokenizer.seq.len", "512");
+      values.put("tokenizer.batch.sequences", "4");
+      values.put("tokenizer.flush.idle.ms", "1000");
+      values.put("tokenizer.checkpoint.interval.ms", "1000");
+      values.put("tokenizer.metrics.port", "-1");
+      values.put("dedup.http.port", "-1");
+      values.put("dedup.hold.ms", "300");
+      values.put("ingest.commit.records", "100");
+      Settings settings = new Settings(dir.resolve("work"), null, Map.of(), values);
+      List<Path> files = writeFiles(dir.resolve("data"));
+      StringWriter log = new StringWriter();
+      try (Pipeline pipeline = Pipeline.start(settings, false, new PrintWriter(log, true));
+          Admin admin = Admin.create(settings.kafka().admin(Map.of()))) {
+        TopicDescription raw =
+            admin
+                .describeTopics(List.of(Topics.CORPUS_RAW.name()))
+                .allTopicNames()
+                .get()
+                .get(Topics.CORPUS_RAW.name());
+        assertThat(raw.partitions()).allSatisfy(p -> assertThat(p.replicas()).hasSize(1));
+        ConfigResource rawConfig = new ConfigResource(ConfigResource.Type.TOPIC, raw.name());
+        assertThat(
+                admin
+                    .describeConfigs(List.of(rawConfig))
+                    .all()
+                    .get()
+                    .get(rawConfig)
+                    .get("min.insync.replicas")
+                    .value())
+            .isEqualTo("1");
+
+        // the first file goes in with every broker up; the rest while the victim is down and as
+        // it comes back, with dedup-filter and the tokenizer busy all along
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        CountDownLatch firstFile = new CountDownLatch(1);
+        CountDownLatch killed = new CountDownLatch(1);
+        Thread ingest =
+            new Thread(
+                () -> ingestAll(settings, files, firstFile, killed, failed), "crash-it-ingest");
+        ingest.start();
+        assertThat(firstFile.await(120, TimeUnit.SECONDS)).as("first file ingested").isTrue();
+
+        int victim = leaderOfMost(admin);
+        cluster.kill(victim);
+        killed.countDown();
+        Thread.sleep(5_000);
+        cluster.startNode(victim);
+
+        ingest.join(TimeUnit.MINUTES.toMillis(5));
+        assertThat(failed.get()).as("ingest finished").isNull();
+        cluster.awaitNodes(1, 120);
+
+        PipelineAudit audit = PipelineAudit.read(settings.kafka(), List.of("web"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+        while (!audit.drained() || audit.documents().size() < FILES * PER_FILE) {
+          assertThat(audit.violations()).as("nothing twice").isEmpty();
+          assertThat(System.nanoTime())
+              .as(
+                  "every document accounted for in time; %d of %d; %s",
+                  audit.accountedFor(), audit.documents().size(), log)
+              .isLessThan(deadline);
+          Thread.sleep(2_000);
+          audit = PipelineAudit.read(settings.kafka(), List.of("web"));
+        }
+        assertThat(audit.violations()).as("nothing twice").isEmpty();
+        assertThat(audit.documents()).hasSize(FILES * PER_FILE);
+        assertThat(audit.accountedFor()).isEqualTo(FILES * PER_FILE);
+        assertThat(pipeline.dedup().health().up())
+            .as("dedup-filter is healthy, not stalled: %s", pipeline.dedup().health().details())
+            .isTrue();
+        assertThat(pipeline.dedup().state())
+            .as("dedup-filter went on without a restart")
+            .isIn(
+                org.apache.kafka.streams.KafkaStreams.State.RUNNING,
+                org.apache.kafka.streams.KafkaStreams.State.REBALANCING);
+      }
+    }
+  }
+
+  /**
+   * Ingests the first file, waits for the kill, then the others; a run cut short by the kill is run
+   * again, resuming, as after a crash.
+   */
+  private static void ingestAll(
+      Settings settings,
+      List<Path> files,
+      CountDownLatch firstFile,
+      CountDownLatch killed,
+      AtomicReference<Throwable> failed) {
+    Throwable last = null;
+    for (int attempt = 0; attempt < 5; attempt++) {
+      try (Ingestor ingestor =
+          Ingestor.create(settings.ingest(), "refinery-ingest-crash", IngestMetrics.inMemory())) {
+        for (Path file : files) {
+          ingestor.ingest(file, settings.sources().get("kill"));
+          firstFile.countDown();
+          killed.await(120, TimeUnit.SECONDS);
+        }
+        return;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failed.set(e);
+        return;
+      } catch (RuntimeException e) {
+        last = e;
+        try {
+          Thread.sleep(3_000);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    failed.set(last);
+  }
+
+  /** The node that leads most partitions of the pipeline's topics. */
+  private static int leaderOfMost(Admin admin) throws Exception {
+    Map<Integer, Integer> led = new HashMap<>();
+    for (TopicDescription d :
+        admin
+            .describeTopics(
+                List.of(
+                    Topics.CORPUS_RAW.name(),
+                    Topics.CORPUS_CLEAN.name(),
+                    Topics.CORPUS_REJECTED.name(),
+                    Topics.tokens("web").name()))
+            .allTopicNames()
+            .get()
+            .values()) {
+      for (TopicPartitionInfo p : d.partitions()) {
+        if (p.leader() != null) {
+          led.merge(p.leader().id(), 1, Integer::sum);
+        }
+      }
+    }
+    return led.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+  }
+
+  private static List<Path> writeFiles(Path folder) throws Exception {
+    Files.createDirectories(folder);
+    ObjectMapper json = new ObjectMapper();
+    List<Path> files = new ArrayList<>();
+    for (int f = 0; f < FILES; f++) {
+      StringBuilder lines = new StringBuilder();
+      for (int i = 0; i < PER_FILE; i++) {
+        int n = f * PER_FILE + i;
+        lines
+            .append(
+                json.writeValueAsString(
+                    Map.of("id", "k-" + n, "text", SyntheticText.text(9000 + n, 4))))
+            .append('\n');
+      }
+      Path file = folder.resolve("part-" + f + ".jsonl");
+      Files.writeString(file, lines);
+      files.add(file);
+    }
+    return files;
+  }
+}
