@@ -121,12 +121,16 @@ public final class IngestServer implements Service {
     } catch (IllegalArgumentException e) {
       throw HttpError.notFound("source", e.getMessage());
     }
+    Body kind = kindOf(exchange.contentType());
     byte[] body = exchange.body();
+    if (body.length == 0 || new String(body, StandardCharsets.UTF_8).isBlank()) {
+      throw HttpError.badRequest(null, "empty body: send documents (" + ACCEPTED + ")");
+    }
     String request = "http:" + requests.incrementAndGet();
     Rejector rejector = new Rejector(source, config, clock);
     List<Parsed> batch;
     try {
-      batch = parse(body, contentType(exchange), request, rejector);
+      batch = parse(body, kind, request, rejector);
     } catch (BadRequest e) {
       throw HttpError.badRequest(null, e.getMessage());
     }
@@ -143,13 +147,11 @@ public final class IngestServer implements Service {
   }
 
   /** The records of a body: NDJSON line by line, else one JSON value (an object or an array). */
-  private List<Parsed> parse(byte[] body, String contentType, String request, Rejector rejector)
+  private List<Parsed> parse(byte[] body, Body kind, String request, Rejector rejector)
       throws BadRequest {
     JsonlFormat format = new JsonlFormat(config);
     List<Parsed> batch = new ArrayList<>();
-    if (contentType.contains("ndjson")
-        || contentType.contains("jsonl")
-        || contentType.contains("json-seq")) {
+    if (kind == Body.LINES) {
       try (LineReader lines =
           new LineReader(new ByteArrayInputStream(body), config.maxDocumentBytes())) {
         for (LineReader.Line line = lines.next(); line != null; line = lines.next()) {
@@ -236,9 +238,42 @@ public final class IngestServer implements Service {
     }
   }
 
-  private static String contentType(Exchange exchange) {
-    String type = exchange.contentType();
-    return type.isEmpty() ? "application/json" : type;
+  /** How a body is read. */
+  private enum Body {
+    /** One JSON value: an object, or an array of objects. */
+    JSON,
+    /** One JSON object a line. */
+    LINES
+  }
+
+  private static final String ACCEPTED =
+      "Content-Type: application/json for an object or an array of objects,"
+          + " application/x-ndjson (or application/jsonl) for one object a line";
+
+  /**
+   * The parser the declared content type asks for.
+   *
+   * @throws HttpError 415 for a missing or other type: a body is never guessed at, since NDJSON
+   *     read as JSON would keep its first line and drop the rest
+   */
+  private static Body kindOf(String contentType) throws HttpError {
+    String type = contentType.split(";", 2)[0].trim();
+    return switch (type) {
+      case "application/json" -> Body.JSON;
+      case "application/x-ndjson",
+          "application/ndjson",
+          "application/jsonl",
+          "application/x-jsonl",
+          "application/json-seq" ->
+          Body.LINES;
+      default ->
+          throw new HttpError(
+              415,
+              "Content-Type",
+              (type.isEmpty() ? "no Content-Type" : "Content-Type " + type + " is not read")
+                  + "; send "
+                  + ACCEPTED);
+    };
   }
 
   /** A body that cannot be read as documents. */

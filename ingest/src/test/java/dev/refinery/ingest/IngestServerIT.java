@@ -165,6 +165,38 @@ class IngestServerIT {
   }
 
   @Test
+  void theContentTypeDecidesTheParserAndAnyOtherIsRefused() throws Exception {
+    // NDJSON sent as curl sends by default: never read as one JSON value that drops the rest
+    HttpResponse<String> form =
+        post(
+            "/v1/sources/push-test/documents",
+            "application/x-www-form-urlencoded",
+            "{\"text\": \"one\"}\n{\"text\": \"two\"}\n");
+    assertThat(form.statusCode()).isEqualTo(415);
+    assertThat(form.body()).contains("application/x-ndjson").contains("application/json");
+    HttpResponse<String> text =
+        post("/v1/sources/push-test/documents", "text/plain", "{\"text\": \"one\"}");
+    assertThat(text.statusCode()).isEqualTo(415);
+    // JSON with a charset is JSON
+    HttpResponse<String> json =
+        post(
+            "/v1/sources/push-test/documents",
+            "application/json; charset=utf-8",
+            "[{\"text\": \"one\"}, {\"text\": \"two\"}]");
+    assertThat(json.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(json.body()).get("accepted").asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void anEmptyBodyIsABadRequest() throws Exception {
+    for (String type : new String[] {"application/json", "application/x-ndjson"}) {
+      HttpResponse<String> empty = post("/v1/sources/push-test/documents", type, "");
+      assertThat(empty.statusCode()).as(type).isEqualTo(400);
+      assertThat(empty.body()).contains("empty");
+    }
+  }
+
+  @Test
   void onlyATokenOfScopeDocumentsMayPush() throws Exception {
     HttpResponse<String> none =
         post("/v1/sources/push-test/documents", "application/json", "{\"text\": \"x\"}", null);
