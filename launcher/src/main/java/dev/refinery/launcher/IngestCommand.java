@@ -69,7 +69,7 @@ final class IngestCommand implements Callable<Integer> {
     for (InputFiles.Listed file : InputFiles.expand(paths, format != null)) {
       inputs.add(new Ingestor.Input(file.path(), declared, format, file.label()));
     }
-    warnIfStreamMissing(settings, declared, spec.commandLine().getErr());
+    requireStream(settings, declared);
     List<IngestReport> reports;
     try (Ingestor ingestor =
         Ingestor.create(
@@ -79,8 +79,14 @@ final class IngestCommand implements Callable<Integer> {
     return reports.stream().anyMatch(r -> r.rejectedTotal() > 0) ? Refinery.REJECTED : 0;
   }
 
-  /** Documents of a stream without a token topic would all be rejected downstream: say so first. */
-  static void warnIfStreamMissing(Settings settings, SourceDeclaration source, PrintWriter err) {
+  /**
+   * Documents of a stream without a token topic would all be rejected downstream (UNKNOWN_STREAM)
+   * while ingest succeeds: refuse before anything is sent.
+   *
+   * @throws IllegalArgumentException (exit 2) saying how to declare the source's stream
+   */
+  static void requireStream(Settings settings, SourceDeclaration source) {
+    boolean exists;
     String topic = Topics.tokens(source.stream()).name();
     try (Admin admin =
         Admin.create(
@@ -90,13 +96,7 @@ final class IngestCommand implements Callable<Integer> {
                     Map.of(
                         AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
                         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000)))) {
-      if (!admin.listTopics().names().get(15, TimeUnit.SECONDS).contains(topic)) {
-        err.printf(
-            "warning: source %s feeds stream '%s', but %s does not exist: the tokenizer will reject its "
-                + "documents as UNKNOWN_STREAM. Declare the source in the --config the pipeline runs with.%n",
-            source.name(), source.stream(), topic);
-        err.flush();
-      }
+      exists = admin.listTopics().names().get(15, TimeUnit.SECONDS).contains(topic);
     } catch (Exception e) {
       throw new IngestException(
           "cannot reach Kafka at "
@@ -105,6 +105,20 @@ final class IngestCommand implements Callable<Integer> {
               + e
               + ")",
           e);
+    }
+    if (!exists) {
+      throw new IllegalArgumentException(
+          "source "
+              + source.name()
+              + " feeds stream '"
+              + source.stream()
+              + "', but "
+              + topic
+              + " does not exist, so no tokenizer reads it: its documents would all be rejected as"
+              + " UNKNOWN_STREAM. Give the source a stream the pipeline packs (--stream web, or"
+              + " sources."
+              + source.name()
+              + ".stream= in the --config the pipeline runs with)");
     }
   }
 
