@@ -35,6 +35,7 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
   private final DedupMetrics metrics;
   private ProcessorContext<String, Routed> context;
   private KeyValueStore<String, Takedown> takedowns;
+  private Takedowns.Store takedownStore;
 
   ScreenProcessor(DedupFilterConfig config, RuleSet rules, DedupMetrics metrics) {
     this.config = config;
@@ -47,6 +48,22 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
   public void init(ProcessorContext<String, Routed> context) {
     this.context = context;
     this.takedowns = context.getStateStore(DedupFilterTopology.TAKEDOWN_STORE);
+    this.takedownStore =
+        new Takedowns.Store() {
+          @Override
+          public Takedown get(String key) {
+            return takedowns.get(key);
+          }
+
+          @Override
+          public Iterable<Takedown> range(String from, String to) {
+            List<Takedown> found = new ArrayList<>();
+            try (var it = takedowns.range(from, to)) {
+              it.forEachRemaining(kv -> found.add(kv.value));
+            }
+            return found;
+          }
+        };
   }
 
   @Override
@@ -71,7 +88,7 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
     DedupKey replayKey =
         new DedupKey(DedupKey.Kind.ID, 0, TextFingerprint.of(doc.getId() + "\n" + doc.getText()));
 
-    Takedown takedown = Takedowns.match(doc, takedowns::get);
+    Takedown takedown = Takedowns.match(doc, takedownStore);
     Outcome screened = takedown != null ? null : screen(doc);
     Optional<Rejection> rejection =
         takedown != null ? Optional.of(takedownRejection(takedown)) : screened.rejection();

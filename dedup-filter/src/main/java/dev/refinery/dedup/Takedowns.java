@@ -8,13 +8,10 @@ import dev.refinery.schemas.TakedownScope;
 import dev.refinery.schemas.Topics;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -24,28 +21,89 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Matches documents against the takedowns on {@code corpus.takedowns.v1}, keyed {@code
- * DOC_ID:<id>}, {@code SOURCE:<name>} or {@code URL_PREFIX:<prefix>}. A URL is looked up at each of
- * its prefixes that ends a path segment, so a takedown of {@code https://example.org/private/}
- * covers every page under it; scheme and host compare case-insensitively.
+ * DOC_ID:<id>}, {@code SOURCE:<name>} or {@code URL_PREFIX:<prefix>}. A URL prefix is a string
+ * prefix of the normalized URL, so a takedown of {@code https://example.org/private/} covers every
+ * page under it and one of {@code https://docs.python.org/3/library/asyncio} covers {@code
+ * asyncio-eventloop.html}; scheme and host compare case-insensitively.
  */
 public final class Takedowns {
   private Takedowns() {}
 
-  /** The first takedown that covers the document, or {@code null}. */
-  static Takedown match(Document doc, Function<String, Takedown> lookup) {
-    Takedown t = lookup.apply("DOC_ID:" + doc.getId());
+  /** The takedowns in force, as the global store holds them: by key, in key order. */
+  interface Store {
+    Takedown get(String key);
+
+    /** The takedowns whose keys lie between {@code from} and {@code to}, both included. */
+    Iterable<Takedown> range(String from, String to);
+  }
+
+  /**
+   * The takedown that covers a document, if any: by its id, its source, or a URL prefix that is a
+   * string prefix of its normalized URL ({@code https://docs.python.org/3/library/asyncio} covers
+   * {@code …/asyncio-eventloop.html}). A prefix that ends at the host covers that host only, not
+   * {@code example.org.evil.test}.
+   */
+  static Takedown match(Document doc, Store store) {
+    Takedown t = store.get("DOC_ID:" + doc.getId());
     if (t == null) {
-      t = lookup.apply("SOURCE:" + doc.getSource().getName());
+      t = store.get("SOURCE:" + doc.getSource().getName());
     }
     if (t == null && doc.getUrl() != null) {
-      for (String prefix : prefixes(doc.getUrl())) {
-        t = lookup.apply("URL_PREFIX:" + prefix);
-        if (t != null) {
-          break;
+      String url = normalize(doc.getUrl());
+      int start = url.indexOf("://");
+      if (start > 0) {
+        // scheme://host, without port or path: the shortest prefix a takedown can have
+        int hostEnd = start + 3;
+        while (hostEnd < url.length() && "/:?#".indexOf(url.charAt(hostEnd)) < 0) {
+          hostEnd++;
+        }
+        String root = url.substring(0, hostEnd);
+        String prefix = TakedownScope.URL_PREFIX.name() + ":";
+        // every key that is a prefix of the URL sorts between its root and the URL itself
+        for (Takedown candidate : store.range(prefix + root, prefix + url)) {
+          if (covers(normalize(candidate.getValue()), url)) {
+            return candidate;
+          }
         }
       }
     }
     return t;
+  }
+
+  /** Whether a normalized URL prefix covers a normalized URL. */
+  static boolean covers(String prefix, String url) {
+    if (!url.startsWith(prefix)) {
+      return false;
+    }
+    int start = prefix.indexOf("://");
+    boolean endsAtHost = start >= 0 && prefix.indexOf('/', start + 3) < 0;
+    return !endsAtHost
+        || url.length() == prefix.length()
+        || "/?#:".indexOf(url.charAt(prefix.length())) >= 0;
+  }
+
+  /**
+   * Checks a URL prefix before it is published.
+   *
+   * @throws IllegalArgumentException unless it is an absolute http(s) URL with a host
+   */
+  public static void checkUrlPrefix(String prefix) {
+    URI uri;
+    try {
+      uri = URI.create(prefix.strip());
+    } catch (IllegalArgumentException e) {
+      uri = null;
+    }
+    if (uri == null
+        || uri.getScheme() == null
+        || !(uri.getScheme().equalsIgnoreCase("http") || uri.getScheme().equalsIgnoreCase("https"))
+        || uri.getHost() == null
+        || uri.getHost().isBlank()) {
+      throw new IllegalArgumentException(
+          "a URL prefix must be an absolute http(s) URL with a host, such as"
+              + " https://example.org/path/ or https://docs.python.org/3/library/asyncio; not "
+              + prefix);
+    }
   }
 
   /** The key of a takedown, on the topic and in the store: {@code <scope>:<value>}. */
@@ -57,24 +115,6 @@ public final class Takedowns {
   public static String normalizeKey(String key) {
     String prefix = TakedownScope.URL_PREFIX.name() + ":";
     return key.startsWith(prefix) ? prefix + normalize(key.substring(prefix.length())) : key;
-  }
-
-  /** {@code scheme://host}, then each prefix ending in '/', then the whole URL. */
-  static List<String> prefixes(String url) {
-    String normal = normalize(url);
-    List<String> out = new ArrayList<>();
-    int start = normal.indexOf("://");
-    int pathStart = start < 0 ? -1 : normal.indexOf('/', start + 3);
-    if (pathStart < 0) {
-      out.add(normal);
-      return out;
-    }
-    out.add(normal.substring(0, pathStart));
-    for (int i = pathStart; i >= 0; i = normal.indexOf('/', i + 1)) {
-      out.add(normal.substring(0, i + 1));
-    }
-    out.add(normal);
-    return out;
   }
 
   /** Lower-cased scheme and host, no fragment. */

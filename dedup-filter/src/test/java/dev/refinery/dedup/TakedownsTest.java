@@ -6,8 +6,6 @@ import dev.refinery.schemas.Document;
 import dev.refinery.schemas.Takedown;
 import dev.refinery.schemas.TakedownScope;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class TakedownsTest {
@@ -20,35 +18,90 @@ class TakedownsTest {
         .build();
   }
 
+  /** A store as the global takedown store is: keys in byte order, for range scans. */
+  static Takedowns.Store store(java.util.NavigableMap<String, Takedown> map) {
+    return new Takedowns.Store() {
+      @Override
+      public Takedown get(String key) {
+        return map.get(key);
+      }
+
+      @Override
+      public Iterable<Takedown> range(String from, String to) {
+        return map.subMap(from, true, to, true).values();
+      }
+    };
+  }
+
   @Test
-  void aUrlIsLookedUpAtEachPrefixThatEndsAPathSegment() {
-    assertThat(Takedowns.prefixes("HTTPS://Example.org/a/b/page.html?x=1#top"))
-        .containsExactly(
-            "https://example.org",
-            "https://example.org/",
-            "https://example.org/a/",
-            "https://example.org/a/b/",
-            "https://example.org/a/b/page.html?x=1");
-    assertThat(Takedowns.prefixes("not a url")).containsExactly("not a url");
+  void aUrlPrefixIsAStringPrefixOfTheNormalizedUrl() {
+    java.util.NavigableMap<String, Takedown> map = new java.util.TreeMap<>();
+    Takedown asyncio =
+        takedown(TakedownScope.URL_PREFIX, "https://docs.python.org/3/library/asyncio");
+    map.put(Takedowns.key(asyncio), asyncio);
+    Document doc = Docs.doc("a", "text");
+    for (String covered :
+        new String[] {
+          "https://docs.python.org/3/library/asyncio",
+          "https://docs.python.org/3/library/asyncio-eventloop.html",
+          "HTTPS://DOCS.python.org/3/library/asyncio/task.html#x"
+        }) {
+      doc.setUrl(covered);
+      assertThat(Takedowns.match(doc, store(map))).as(covered).isEqualTo(asyncio);
+    }
+    for (String other :
+        new String[] {
+          "https://docs.python.org/3/library/async",
+          "https://docs.python.org/3/library/Asyncio-eventloop.html",
+          "https://docs.python.org/2/library/asyncio.html"
+        }) {
+      doc.setUrl(other);
+      assertThat(Takedowns.match(doc, store(map))).as(other).isNull();
+    }
+  }
+
+  @Test
+  void aPrefixThatEndsAtTheHostCoversThatHostOnly() {
+    java.util.NavigableMap<String, Takedown> map = new java.util.TreeMap<>();
+    Takedown host = takedown(TakedownScope.URL_PREFIX, "https://example.org");
+    map.put(Takedowns.key(host), host);
+    Document doc = Docs.doc("a", "text");
+    doc.setUrl("https://example.org/any/page");
+    assertThat(Takedowns.match(doc, store(map))).isEqualTo(host);
+    doc.setUrl("https://example.org:8443/x");
+    assertThat(Takedowns.match(doc, store(map))).isEqualTo(host);
+    doc.setUrl("https://example.org.evil.test/page");
+    assertThat(Takedowns.match(doc, store(map))).isNull();
+  }
+
+  @Test
+  void aUrlPrefixMustBeAnAbsoluteUrl() {
+    for (String bad : new String[] {"not-a-url", "example.org/page", "ftp://", "https://"}) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> Takedowns.checkUrlPrefix(bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("absolute");
+    }
+    Takedowns.checkUrlPrefix("https://docs.python.org/3/library/asyncio");
   }
 
   @Test
   void matchesByDocIdSourceOrUrlPrefix() {
-    Map<String, Takedown> store = new HashMap<>();
+    java.util.NavigableMap<String, Takedown> store = new java.util.TreeMap<>();
     Takedown prefix = takedown(TakedownScope.URL_PREFIX, "https://EXAMPLE.org/private/");
     store.put(Takedowns.key(prefix), prefix);
     Document doc = Docs.doc("a", "text");
     doc.setUrl("https://example.org/private/2024/page");
-    assertThat(Takedowns.match(doc, store::get)).isEqualTo(prefix);
+    assertThat(Takedowns.match(doc, store(store))).isEqualTo(prefix);
     doc.setUrl("https://example.org/privately/page");
-    assertThat(Takedowns.match(doc, store::get)).isNull();
+    assertThat(Takedowns.match(doc, store(store))).isNull();
 
     Takedown source = takedown(TakedownScope.SOURCE, "test");
     store.put(Takedowns.key(source), source);
-    assertThat(Takedowns.match(doc, store::get)).isEqualTo(source);
+    assertThat(Takedowns.match(doc, store(store))).isEqualTo(source);
     Takedown id = takedown(TakedownScope.DOC_ID, doc.getId());
     store.put(Takedowns.key(id), id);
-    assertThat(Takedowns.match(doc, store::get)).isEqualTo(id);
+    assertThat(Takedowns.match(doc, store(store))).isEqualTo(id);
   }
 
   @Test

@@ -39,7 +39,10 @@ final class TakedownCommand implements Callable<Integer> {
     @Option(
         names = "--url-prefix",
         paramLabel = "URL",
-        description = "Every document whose URL starts with this (https://host/path/).")
+        description =
+            "Every document whose URL starts with this string, after lower-casing scheme and host"
+                + " (https://docs.python.org/3/library/asyncio covers …/asyncio-eventloop.html);"
+                + " an absolute http(s) URL.")
     String urlPrefix;
 
     @Option(names = "--source", paramLabel = "NAME", description = "Every document of a source.")
@@ -51,6 +54,7 @@ final class TakedownCommand implements Callable<Integer> {
         return b.setScope(TakedownScope.DOC_ID).setValue(docId);
       }
       if (urlPrefix != null) {
+        Takedowns.checkUrlPrefix(urlPrefix);
         return b.setScope(TakedownScope.URL_PREFIX).setValue(urlPrefix);
       }
       return b.setScope(TakedownScope.SOURCE).setValue(source);

@@ -37,4 +37,19 @@ class TakedownCommandTest {
     assertThat(two[0]).isEqualTo(String.valueOf(Refinery.USAGE));
     assertThat(two[1]).contains("mutually exclusive");
   }
+
+  @Test
+  void aUrlPrefixThatIsNotAnAbsoluteUrlIsRefused() {
+    String[] bad =
+        run(
+            "takedown",
+            "--url-prefix",
+            "not-a-url",
+            "--reason",
+            "x",
+            "--bootstrap-servers",
+            "localhost:1");
+    assertThat(bad[0]).isEqualTo(String.valueOf(Refinery.USAGE));
+    assertThat(bad[1]).contains("absolute http(s) URL");
+  }
 }
