@@ -22,6 +22,10 @@ import java.util.SortedMap;
  * corpora) we measured 0.10 to 0.28; mixed-language text and word lists fall under 0.05. FineWeb's
  * 0.65 is a fastText probability and does not carry over.
  *
+ * <p>With every language allowed (an empty list) the rule labels and never refuses; with a list, a
+ * document whose label is allowed but whose confidence is under the threshold is refused as {@code
+ * LANGUAGE_LOW_CONFIDENCE}, since it may be in a language the list leaves out.
+ *
  * <p>A sample with fewer than {@value #MIN_LETTERS} letters is too little to tell ({@code und}): it
  * is labelled so, the quality rules still apply to it, and it passes unless a list of allowed
  * languages leaves {@code und} out. The detector reads the first {@code sampleChars} characters:
@@ -105,7 +109,9 @@ public final class LanguageRule extends Rule {
           new Rejection(
               NAME, "LANGUAGE_NOT_ALLOWED", why + " is not one of " + allowed, confidence, null));
     }
-    if (!code.equals(UNDETERMINED) && confidence < minConfidence) {
+    // an unsure label matters only where some languages are refused: with every language allowed
+    // the document is labelled and kept, whatever the confidence
+    if (!allowed.isEmpty() && !code.equals(UNDETERMINED) && confidence < minConfidence) {
       return Optional.of(
           Rejection.of(
               NAME,

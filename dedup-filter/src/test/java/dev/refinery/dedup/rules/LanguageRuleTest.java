@@ -43,16 +43,36 @@ class LanguageRuleTest {
   }
 
   @Test
-  void rejectsBelowTheConfidenceThreshold() {
+  void withEveryLanguageAllowedItLabelsAndNeverRefuses() {
+    // a licence file, code comments, a list of names: an unsure label is no reason to drop them
+    for (String text :
+        new String[] {
+          SyntheticText.text(3, 1),
+          "Files: *\nCopyright: 2004-2012 Jane Roe <jane@example.org>\nLicense: GPL-2+\n This"
+              + " package is free software; you can redistribute it and/or modify it under the terms"
+              + " of the GNU General Public License.",
+          "¿Cómo convierto un string a int en Java? Intenté Integer.parseInt(s) pero me da"
+              + " NumberFormatException cuando el valor viene vacío."
+        }) {
+      Screened doc = screened(text);
+      assertThat(new LanguageRule(Set.of(), 1.0, 1000).apply(doc)).as(text).isEmpty();
+      assertThat(doc.attributes()).containsKey("language");
+      assertThat(doc.signals()).containsKey("language_confidence");
+    }
+  }
+
+  @Test
+  void rejectsBelowTheConfidenceThresholdWhenOnlySomeLanguagesAreAllowed() {
     Screened doc = screened(SyntheticText.text(3, 1));
-    new LanguageRule(Set.of(), 0, 1000).apply(doc);
+    new LanguageRule(Set.of("en"), 0, 1000).apply(doc);
     double confidence = doc.signals().get("language_confidence");
     // at the measured confidence the document passes; just above it, it does not
     assertThat(
-            new LanguageRule(Set.of(), confidence, 1000).apply(screened(SyntheticText.text(3, 1))))
+            new LanguageRule(Set.of("en"), confidence, 1000)
+                .apply(screened(SyntheticText.text(3, 1))))
         .isEmpty();
     assertThat(
-            new LanguageRule(Set.of(), Math.nextUp(confidence), 1000)
+            new LanguageRule(Set.of("en"), Math.nextUp(confidence), 1000)
                 .apply(screened(SyntheticText.text(3, 1))))
         .hasValueSatisfying(
             r -> {
@@ -85,7 +105,12 @@ class LanguageRuleTest {
         screened(
             "Menu: pasta carbonara, pizza margherita, tiramisu, espresso, cappuccino, "
                 + "croissant, baguette, bratwurst, sauerkraut, paella, tapas, sushi, ramen.");
-    assertThat(new LanguageRule(Set.of(), 0.05, 1000).apply(list))
+    // where only some languages are kept, an unclear label is refused: it may be one left out
+    assertThat(
+            new LanguageRule(Set.of("en", "it", "fr", "de", "es", "ja", "la"), 0.05, 1000)
+                .apply(list))
         .hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo("LANGUAGE_LOW_CONFIDENCE"));
+    // where every language is kept, it is labelled and kept
+    assertThat(new LanguageRule(Set.of(), 0.05, 1000).apply(screened(list.text()))).isEmpty();
   }
 }
