@@ -44,6 +44,8 @@ public final class DedupFilterConfig extends RefineryConfig {
   public static final String HTTP_PORT = "dedup.http.port";
   public static final String REJECTED_MAX_BYTES = "dedup." + RefineryConfig.REJECTED_MAX_BYTES;
 
+  public static final String GOPHER_WORD_COUNTING = "dedup.gopher.word.counting";
+
   public static final ConfigDef DEFINITION =
       StreamsRunner.defineStallTimeout(
           Replication.define(
@@ -180,7 +182,17 @@ public final class DedupFilterConfig extends RefineryConfig {
                           1,
                           Range.atLeast(1),
                           Importance.LOW,
-                          "Lexicon hits in one category that reject a document."),
+                          "Lexicon hits in one category that reject a document.")
+                      .define(
+                          GOPHER_WORD_COUNTING,
+                          Type.STRING,
+                          "paper",
+                          ConfigDef.ValidString.in("paper", "datatrove"),
+                          Importance.LOW,
+                          "How gopher_quality counts words for its 80 % with a letter: paper"
+                              + " (separated by white space, as Rae et al. count them) or"
+                              + " datatrove (punctuation tokens counted as words, which refuses"
+                              + " curated prose full of numbers and punctuation)."),
                   "dedup.",
                   "dedup-filter's /metrics and /health",
                   8471,
@@ -207,6 +219,11 @@ public final class DedupFilterConfig extends RefineryConfig {
   /** How long the stage may have input waiting and process nothing before its health is DOWN. */
   public java.time.Duration stallTimeout() {
     return java.time.Duration.ofMillis(getLong("dedup." + StreamsRunner.STALL_TIMEOUT_MS));
+  }
+
+  public dev.refinery.dedup.rules.GopherQuality.WordCounting gopherWordCounting() {
+    return dev.refinery.dedup.rules.GopherQuality.WordCounting.valueOf(
+        getString(GOPHER_WORD_COUNTING).toUpperCase(java.util.Locale.ROOT));
   }
 
   public long commitIntervalMs() {

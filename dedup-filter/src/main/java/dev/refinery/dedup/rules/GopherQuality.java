@@ -10,6 +10,12 @@ import java.util.Set;
  * length 3 to 10, at most 0.1 hash symbols and 0.1 ellipses per word, at most 90 % of lines
  * starting with a bullet, at most 30 % ending in an ellipsis, at least 80 % of words with a letter,
  * at least 2 of the stop words the, be, to, of, and, that, have, with.
+ *
+ * <p>"80 % of words with a letter" counts words as the paper does, separated by white space, so a
+ * comma or a parenthesis is part of its word ({@link WordCounting#PAPER}, the default). datatrove
+ * counts every punctuation token as a word of its own, which refuses curated prose full of numbers
+ * and punctuation (abstracts, court summaries); {@link WordCounting#DATATROVE} keeps that counting
+ * for comparisons ({@code dedup.gopher.word.counting=datatrove}).
  */
 public final class GopherQuality extends Rule {
   public static final String NAME = "gopher_quality";
@@ -25,9 +31,50 @@ public final class GopherQuality extends Rule {
   double maxEllipsisLinesRatio = 0.3;
   double minAlphaWordsRatio = 0.8;
   int minStopWords = 2;
+  private final WordCounting counting;
+
+  /** How the share of words with a letter counts words. */
+  public enum WordCounting {
+    /** Words separated by white space, as Rae et al. count them. */
+    PAPER,
+    /** Tokens, punctuation included, as datatrove's implementation counts them. */
+    DATATROVE
+  }
 
   public GopherQuality() {
+    this(WordCounting.PAPER);
+  }
+
+  public GopherQuality(WordCounting counting) {
     super(NAME);
+    this.counting = counting;
+  }
+
+  /** The share of white-space-separated words that hold a letter. */
+  static double whitespaceWordsWithLetter(String text) {
+    int all = 0;
+    int withLetter = 0;
+    int i = 0;
+    int n = text.length();
+    while (i < n) {
+      while (i < n && Character.isWhitespace(text.charAt(i))) {
+        i++;
+      }
+      if (i >= n) {
+        break;
+      }
+      boolean letter = false;
+      while (i < n && !Character.isWhitespace(text.charAt(i))) {
+        int cp = text.codePointAt(i);
+        letter |= Character.isLetter(cp);
+        i += Character.charCount(cp);
+      }
+      all++;
+      if (letter) {
+        withLetter++;
+      }
+    }
+    return all == 0 ? 0 : (double) withLetter / all;
   }
 
   @Override
@@ -69,7 +116,10 @@ public final class GopherQuality extends Rule {
     }
     double bulletRatio = lines.isEmpty() ? 0 : (double) bullets / lines.size();
     double ellipsisLineRatio = lines.isEmpty() ? 0 : (double) endEllipsis / lines.size();
-    double alphaRatio = words.isEmpty() ? 0 : (double) withLetter / words.size();
+    double alphaRatio =
+        counting == WordCounting.DATATROVE
+            ? (words.isEmpty() ? 0 : (double) withLetter / words.size())
+            : whitespaceWordsWithLetter(text);
     doc.signal("gopher_words", nonSymbol);
     doc.signal("gopher_mean_word_length", meanLength);
     doc.signal("gopher_alpha_words_ratio", alphaRatio);

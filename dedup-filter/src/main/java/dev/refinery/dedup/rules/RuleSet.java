@@ -96,7 +96,7 @@ public final class RuleSet {
             config.languageMinConfidence(),
             config.languageSampleChars()));
     rules.put(GopherRepetition.NAME, new GopherRepetition());
-    rules.put(GopherQuality.NAME, new GopherQuality());
+    rules.put(GopherQuality.NAME, new GopherQuality(config.gopherWordCounting()));
     rules.put(C4Filter.NAME, new C4Filter());
     rules.put(FineWebQuality.NAME, new FineWebQuality());
     rules.put(
