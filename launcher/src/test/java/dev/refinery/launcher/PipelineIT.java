@@ -175,10 +175,13 @@ class PipelineIT {
         });
     assertThat(pieces).as("some documents were long enough to be tokenized").hasSizeGreaterThan(10);
     // datajuicer's dedup demo has short texts (the rules refuse them before dedup), and copies of a
-    // news story with a word changed; Dolma's web text fails Gopher's checks here and there
+    // news story with a word changed; Dolma's web text fails Gopher's checks here and there. With
+    // words counted as the Gopher paper counts them (white space), none of these samples falls
+    // under the 80 % of words with a letter: datatrove's token counting refused one of them
     assertThat(rejected)
         .extracting(RejectedDocument::getReason)
-        .contains("GOPHER_SHORT_DOC", "GOPHER_BELOW_ALPHA_THRESHOLD", "NEAR_DUPLICATE");
+        .contains("GOPHER_SHORT_DOC", "NEAR_DUPLICATE")
+        .doesNotContain("GOPHER_BELOW_ALPHA_THRESHOLD");
     assertThat(rejected)
         .filteredOn(r -> r.getStage() == Stage.DEDUP_FILTER)
         .allSatisfy(r -> assertThat(r.getRule()).isNotBlank());
