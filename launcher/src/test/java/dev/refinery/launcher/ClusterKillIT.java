@@ -28,11 +28,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Three KRaft brokers as separate processes, a stock broker configuration (default replication
- * factor 1), the whole pipeline on them: topics get 3 replicas and min ISR 2 from Refinery itself,
- * and the broker that leads most partitions is killed with SIGKILL while documents flow, then
- * started again. The audit then finds every document once: none lost, none twice, and every stage
- * went on without a restart (ingest resumes its files as a rerun after a crash would).
+ * KRaft brokers as separate processes, a stock broker configuration (default replication factor 1),
+ * the whole pipeline on them: on three, topics get 3 replicas and min ISR 2 from Refinery itself;
+ * on one, 1 and 1. The broker that leads most partitions is killed with SIGKILL while documents
+ * flow, then started again. The audit then finds every document once: none lost, none twice, and
+ * every stage went on without a restart (ingest resumes its files as a rerun after a crash would).
  */
 class ClusterKillIT {
   private static final int FILES = 4;
@@ -42,7 +42,25 @@ class ClusterKillIT {
 
   @Test
   void aBrokerKilledMidStreamLosesNothingAndDuplicatesNothing() throws Exception {
-    try (ProcessCluster cluster = ProcessCluster.start(dir.resolve("cluster"), 3)) {
+    killMidStream(3, "2");
+  }
+
+  /**
+   * The post-crash stall, looked for: the only broker is killed while dedup-filter and the
+   * tokenizer are busy and a file is being ingested, then started again on its data; every stage
+   * must go on without a restart, and dedup-filter's health must not be DOWN for a stall.
+   */
+  @Test
+  void theOnlyBrokerKilledMidStreamAndRestartedLeavesNoStageStalled() throws Exception {
+    killMidStream(1, "1");
+  }
+
+  /**
+   * A cluster of {@code nodes} brokers, the pipeline on it, the leader of most partitions killed
+   * after the first file and started again 5 s later while the others are ingested; then the audit.
+   */
+  private void killMidStream(int nodes, String minIsr) throws Exception {
+    try (ProcessCluster cluster = ProcessCluster.start(dir.resolve("cluster"), nodes)) {
       Map<String, String> values = new HashMap<>();
       values.put("bootstrap.servers", cluster.bootstrapServers());
       values.put("sources.kill.kind", "public_web");
@@ -68,7 +86,7 @@ class ClusterKillIT {
                 .allTopicNames()
                 .get()
                 .get(Topics.CORPUS_RAW.name());
-        assertThat(raw.partitions()).allSatisfy(p -> assertThat(p.replicas()).hasSize(3));
+        assertThat(raw.partitions()).allSatisfy(p -> assertThat(p.replicas()).hasSize(nodes));
         ConfigResource rawConfig = new ConfigResource(ConfigResource.Type.TOPIC, raw.name());
         assertThat(
                 admin
@@ -78,7 +96,7 @@ class ClusterKillIT {
                     .get(rawConfig)
                     .get("min.insync.replicas")
                     .value())
-            .isEqualTo("2");
+            .isEqualTo(minIsr);
 
         // the first file goes in with every broker up; the rest while the victim is down and as
         // it comes back, with dedup-filter and the tokenizer busy all along
@@ -99,7 +117,7 @@ class ClusterKillIT {
 
         ingest.join(TimeUnit.MINUTES.toMillis(5));
         assertThat(failed.get()).as("ingest finished").isNull();
-        cluster.awaitNodes(3, 120);
+        cluster.awaitNodes(nodes, 120);
 
         PipelineAudit audit = PipelineAudit.read(settings.kafka(), List.of("web"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
@@ -116,6 +134,9 @@ class ClusterKillIT {
         assertThat(audit.violations()).as("nothing twice").isEmpty();
         assertThat(audit.documents()).hasSize(FILES * PER_FILE);
         assertThat(audit.accountedFor()).isEqualTo(FILES * PER_FILE);
+        assertThat(pipeline.dedup().health().up())
+            .as("dedup-filter is healthy, not stalled: %s", pipeline.dedup().health().details())
+            .isTrue();
         assertThat(pipeline.dedup().state())
             .as("dedup-filter went on without a restart")
             .isIn(
