@@ -22,6 +22,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Creates the catalog's topics with the AdminClient, idempotently: a topic that exists as the
@@ -248,8 +249,23 @@ public final class TopicProvisioner {
         partitions.put(new TopicPartition(topic, p), OffsetSpec.latest());
       }
     }
-    if (!partitions.isEmpty()) {
-      admin.listOffsets(partitions).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+    if (partitions.isEmpty()) {
+      return;
+    }
+    // right after the creation the admin client may not see the topic in its metadata yet
+    // (UNKNOWN_TOPIC_OR_PARTITION, which it does not retry): ask again until it does
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+    while (true) {
+      try {
+        admin.listOffsets(partitions).all().get(TIMEOUT_S, TimeUnit.SECONDS);
+        return;
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
+            || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
     }
   }
 
