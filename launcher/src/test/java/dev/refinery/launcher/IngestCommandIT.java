@@ -7,6 +7,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,46 +33,39 @@ class IngestCommandIT {
     return new String[] {String.valueOf(status), out.toString(), err.toString()};
   }
 
+  /** {@code refinery ingest} of one file as a declared synthetic CC0 source, plus {@code extra}. */
+  private String[] ingest(Path file, String... extra) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "ingest",
+                "--bootstrap-servers",
+                kafka.bootstrapServers(),
+                "--work-dir",
+                dir.resolve("work").toString(),
+                "--source",
+                "cli-declared",
+                "--kind",
+                "synthetic",
+                "--licence",
+                "CC0-1.0"));
+    args.addAll(List.of(extra));
+    args.add(file.toString());
+    return run(args.toArray(String[]::new));
+  }
+
   @Test
   void aSourceOfAStreamWithoutATokenTopicIsRefusedBeforeAnythingIsSent() throws Exception {
     Path file = dir.resolve("docs.jsonl");
     Files.writeString(file, "{\"text\": \"a document that would be lost downstream\"}\n");
-    String[] main =
-        run(
-            "ingest",
-            "--bootstrap-servers",
-            kafka.bootstrapServers(),
-            "--work-dir",
-            dir.resolve("work").toString(),
-            "--source",
-            "cli-declared",
-            "--kind",
-            "synthetic",
-            "--licence",
-            "CC0-1.0",
-            file.toString());
+    String[] main = ingest(file);
     assertThat(main[0]).isEqualTo(String.valueOf(Refinery.USAGE));
     assertThat(main[2]).contains("tokens.main.v1").contains("--stream").contains("UNKNOWN_STREAM");
     assertThat(kafka.values(dev.refinery.schemas.Topics.CORPUS_RAW))
         .as("nothing was sent")
         .isEmpty();
 
-    String[] web =
-        run(
-            "ingest",
-            "--bootstrap-servers",
-            kafka.bootstrapServers(),
-            "--work-dir",
-            dir.resolve("work").toString(),
-            "--source",
-            "cli-declared",
-            "--kind",
-            "synthetic",
-            "--licence",
-            "CC0-1.0",
-            "--stream",
-            "web",
-            file.toString());
+    String[] web = ingest(file, "--stream", "web");
     assertThat(web[0]).as(web[2]).isEqualTo("0");
   }
 }
