@@ -353,10 +353,12 @@ public final class HttpServer implements AutoCloseable {
           throw ex.tooLarge();
         }
       } catch (HttpError e) {
+        refuseUnread(ex);
         answerError(ex, e.status(), e.field(), e.getMessage());
         ex.complete(callback);
         return true;
       } catch (Exception | LinkageError e) {
+        refuseUnread(ex);
         fail(ex, request, path, e);
         ex.complete(callback);
         return true;
@@ -391,6 +393,17 @@ public final class HttpServer implements AutoCloseable {
                             }
                           }));
       return true;
+    }
+
+    /**
+     * A request refused before its body is read ends its connection (the unread body would be taken
+     * for the next request); the answer says so, or a pooling client sends its next request on the
+     * closed connection and gets nothing back.
+     */
+    private static void refuseUnread(Exchange ex) {
+      if (ex.declaredLength() != 0) {
+        ex.closeAfter();
+      }
     }
 
     private void run(Route route, Exchange ex, Request request, String path, Callback callback) {

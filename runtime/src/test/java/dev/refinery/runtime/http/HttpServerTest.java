@@ -180,6 +180,10 @@ class HttpServerTest {
                   .getBytes(StandardCharsets.US_ASCII));
       byte[] head = socket.getInputStream().readNBytes(12);
       assertThat(new String(head, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 401");
+      // the unread body ends the connection: the answer must say so, or a pooling client sends
+      // its next request on a closed connection and gets no answer at all
+      String rest = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      assertThat(rest.toLowerCase(java.util.Locale.ROOT)).contains("connection: close");
     }
     HttpResponse<String> good =
         client.send(
