@@ -45,7 +45,7 @@ public final class IngestMetrics {
 
   void file(String source, String outcome) {
     Counter.builder("refinery.ingest.files")
-        .description("Input files finished, by outcome (done, already_done, failed)")
+        .description("Input files, by outcome (ingested, resumed, unchanged, refused, failed)")
         .tag("source", source)
         .tag("outcome", outcome)
         .register(registry)

@@ -14,7 +14,8 @@ import java.util.TreeMap;
  * @param skipped records that hold no document (WARC requests, images)
  * @param bytes input bytes read (decompressed)
  * @param resumedAt input records a previous, interrupted run had already committed
- * @param alreadyDone the whole file had been ingested before: nothing was sent
+ * @param outcome what was done with the input
+ * @param reason why it was refused, or read again from its start; {@code null} otherwise
  * @param took wall time
  */
 public record IngestReport(
@@ -25,11 +26,29 @@ public record IngestReport(
     long skipped,
     long bytes,
     long resumedAt,
-    boolean alreadyDone,
+    Outcome outcome,
+    String reason,
     Duration took) {
+
+  /** What ingest did with an input file; each one is recorded on {@code ingest.progress.v1}. */
+  public enum Outcome {
+    /** Read from its start: new, or changed since it was last ingested. */
+    INGESTED,
+    /** Read after the records an interrupted run had committed. */
+    RESUMED,
+    /** Ingested before with the same SHA-256: nothing was sent. */
+    UNCHANGED,
+    /** Not read: missing, not a regular file, unreadable, or of no format ingest reads. */
+    REFUSED
+  }
 
   public IngestReport {
     rejected = Map.copyOf(new TreeMap<>(rejected));
+  }
+
+  /** Whether the input was not read this time: unchanged since last time, or refused. */
+  public boolean notRead() {
+    return outcome == Outcome.UNCHANGED || outcome == Outcome.REFUSED;
   }
 
   public long rejectedTotal() {
@@ -57,6 +76,7 @@ public record IngestReport(
       took = took.plus(r.took);
       r.rejected.forEach((reason, n) -> rejected.merge(reason, n, Long::sum));
     }
-    return new IngestReport(label, "*", documents, rejected, skipped, bytes, resumed, false, took);
+    return new IngestReport(
+        label, "*", documents, rejected, skipped, bytes, resumed, Outcome.INGESTED, null, took);
   }
 }

@@ -123,47 +123,23 @@ public final class Ingestor implements AutoCloseable {
   }
 
   /**
-   * Ingests one file, resuming where a previous run of it stopped.
+   * Ingests one file, resuming where a previous run of it stopped. A file is known by its source
+   * and its name (its path relative to the folder it was found in): one ingested before is read
+   * again unless its SHA-256 is the same, and a copy under another name is ingested as a file of
+   * its own (dedup-filter drops its documents as replays). What was done with the file, refusals
+   * included, is committed on {@code ingest.progress.v1}.
    *
-   * @throws IngestException if the file cannot be opened or its format told, or Kafka did not take
-   *     the records (what was committed stands; running again resumes after it)
+   * @throws IngestException if Kafka did not take the records (what was committed stands; running
+   *     again resumes after it)
    */
   public IngestReport ingest(Input input, IngestListener listener) {
-    Path file = input.file();
-    if (!Files.isRegularFile(file)) {
-      throw new IngestException(
-          (Files.exists(file) ? "not a regular file: " : "no such file: ") + file, null);
-    }
-    InputFormat format = input.format() != null ? input.format() : InputFormat.of(file);
-    if (format == null) {
-      throw new IngestException(
-          "cannot tell the format of "
-              + file
-              + ": name it .jsonl, .txt, .warc or .wet (each may end "
-              + "in .gz or .zst), or pass --format",
-          null);
-    }
-    String fingerprint;
-    try {
-      fingerprint = FileFingerprint.of(file);
-    } catch (IOException e) {
-      throw new IngestException("cannot read " + file + ": " + e.getMessage(), e);
-    }
-    return new Run(
-            input,
-            format,
-            ProgressStore.key(input.source().name(), fingerprint),
-            fingerprint,
-            listener)
-        .call();
+    return new Run(input, listener).call();
   }
 
   /** One file's ingest: its counters, and the transaction it has open. */
   private final class Run {
     private final Input input;
-    private final InputFormat format;
     private final String key;
-    private final String fingerprint;
     private final IngestListener listener;
     private final Rejector rejector;
     private final long started = System.nanoTime();
@@ -183,12 +159,13 @@ public final class Ingestor implements AutoCloseable {
     private TransactionalSender sender;
     private IngestProgress prior;
     private DocumentReader reader;
+    private FileHash hash;
+    private IngestReport.Outcome outcome = IngestReport.Outcome.INGESTED;
+    private String reason;
 
-    Run(Input input, InputFormat format, String key, String fingerprint, IngestListener listener) {
+    Run(Input input, IngestListener listener) {
       this.input = input;
-      this.format = format;
-      this.key = key;
-      this.fingerprint = fingerprint;
+      this.key = ProgressStore.key(input.source().name(), input.label());
       this.listener = listener;
       this.rejector = new Rejector(input.source(), config, clock);
     }
@@ -196,25 +173,133 @@ public final class Ingestor implements AutoCloseable {
     IngestReport call() {
       String source = input.source().name();
       prior = progress.get(key);
-      if (prior != null && prior.getDone()) {
-        LOG.info("{} was ingested before ({} records); skipped", input.file(), prior.getRecords());
-        metrics.file(source, "already_done");
-        return report(true);
-      }
       try (TransactionalSender sending = new TransactionalSender(producer, source)) {
         sender = sending;
-        read();
-        commit(true);
+        InputFormat format = input.format() != null ? input.format() : InputFormat.of(input.file());
+        String refusal = refusal(format);
+        if (refusal == null) {
+          refusal = compareWithPrior();
+        }
+        if (refusal != null || outcome == IngestReport.Outcome.UNCHANGED) {
+          if (refusal != null) {
+            outcome = IngestReport.Outcome.REFUSED;
+            reason = refusal;
+            LOG.warn("{}: refused: {}", input.file(), refusal);
+          } else {
+            LOG.info("{} is unchanged since it was ingested; not sent again", input.file());
+          }
+          recordNotRead();
+        } else {
+          try (FileHash hashing = FileHash.start(input.file())) {
+            hash = hashing;
+            read(format);
+            commit(true);
+          }
+        }
         sending.finish();
-        metrics.file(source, "done");
-        return report(false);
+        metrics.file(source, outcome.name().toLowerCase(java.util.Locale.ROOT));
+        return report();
       } catch (KafkaException e) {
         metrics.file(source, "failed");
         throw kafkaFailure(e);
+      } catch (IOException e) {
+        throw new IngestException("cannot read " + input.file() + ": " + e.getMessage(), e);
       }
     }
 
-    private void read() {
+    /** Why the file cannot be read at all, or {@code null}. */
+    private String refusal(InputFormat format) {
+      Path file = input.file();
+      if (!Files.isRegularFile(file)) {
+        return (Files.exists(file) ? "not a regular file: " : "no such file: ") + file;
+      }
+      if (!Files.isReadable(file)) {
+        return "cannot read " + file + ": permission denied";
+      }
+      if (format == null) {
+        return "cannot tell the format of "
+            + file
+            + ": name it .jsonl, .txt, .warc or .wet (each may end in .gz or .zst), or pass"
+            + " --format";
+      }
+      return null;
+    }
+
+    /**
+     * Decides from what an earlier run recorded: unchanged (same SHA-256, done), resumed (an
+     * interrupted run's committed records still at the file's start), or read from the start.
+     *
+     * @return why the file cannot be read, or {@code null}
+     */
+    private String compareWithPrior() {
+      if (prior == null || (prior.getRecords() == 0 && !prior.getDone())) {
+        prior = null;
+        return null;
+      }
+      try {
+        if (prior.getDone() && prior.getSha256() != null) {
+          String now = FileHash.of(input.file());
+          if (now.equals(prior.getSha256())) {
+            outcome = IngestReport.Outcome.UNCHANGED;
+            return null;
+          }
+          reason =
+              "changed since it was ingested (SHA-256 "
+                  + abbreviate(prior.getSha256())
+                  + " then, "
+                  + abbreviate(now)
+                  + " now): read again from its start";
+        } else if (!prior.getDone() && prior.getHashedSha256() != null) {
+          FileHash.Prefix now = FileHash.prefix(input.file(), prior.getHashedBytes());
+          if (now.bytes() == prior.getHashedBytes()
+              && now.sha256().equals(prior.getHashedSha256())) {
+            outcome = IngestReport.Outcome.RESUMED;
+            return null;
+          }
+          reason =
+              "changed since an interrupted run read its first "
+                  + prior.getHashedBytes()
+                  + " bytes: read again from its start";
+        } else {
+          reason = "no SHA-256 recorded for it: read again from its start";
+        }
+      } catch (IOException e) {
+        return "cannot read " + input.file() + ": " + e.getMessage();
+      }
+      LOG.info("{}: {}", input.file(), reason);
+      prior = null;
+      return null;
+    }
+
+    /** Commits the record of a file not read this time: what was in before stays as it was. */
+    private void recordNotRead() {
+      IngestProgress.Builder state =
+          prior != null
+              ? IngestProgress.newBuilder(prior)
+              : IngestProgress.newBuilder()
+                  .setSource(input.source().name())
+                  .setRecords(0)
+                  .setBytes(0)
+                  .setDocuments(0)
+                  .setRejected(0)
+                  .setSkipped(0)
+                  .setDone(false);
+      state
+          .setFile(input.file().toString())
+          .setFingerprint(input.label())
+          .setOutcome(outcome.name())
+          .setReason(reason)
+          .setUpdatedAt(clock.instant());
+      IngestProgress recorded = state.build();
+      send(Topics.INGEST_PROGRESS.name(), key, Topics.INGEST_PROGRESS.serialize(recorded));
+      sender.commit(() -> progress.committed(key, recorded));
+    }
+
+    private static String abbreviate(String sha256) {
+      return sha256.substring(0, 12) + "…";
+    }
+
+    private void read(InputFormat format) {
       DocumentReader opened;
       try {
         opened = format.open(input.file(), input.label(), config, rejector);
@@ -323,11 +408,22 @@ public final class Ingestor implements AutoCloseable {
 
     /** Writes the file's progress in the open transaction and commits it. */
     private void commit(boolean done) {
+      FileHash.Prefix hashed;
+      try {
+        hashed = done ? hash.whole() : hash.atLeast(reader == null ? 0 : reader.fileBytes());
+      } catch (IOException e) {
+        throw new IngestException("cannot read " + input.file() + ": " + e.getMessage(), e);
+      }
       IngestProgress state =
           IngestProgress.newBuilder()
               .setSource(input.source().name())
               .setFile(input.file().toString())
-              .setFingerprint(fingerprint)
+              .setFingerprint(input.label())
+              .setSha256(done ? hashed.sha256() : null)
+              .setHashedBytes(hashed.bytes())
+              .setHashedSha256(hashed.sha256())
+              .setOutcome(done ? outcome.name() : "IN_PROGRESS")
+              .setReason(reason)
               .setRecords(records)
               .setBytes(bytes)
               .setDocuments(documents + (prior == null ? 0 : prior.getDocuments()))
@@ -368,7 +464,7 @@ public final class Ingestor implements AutoCloseable {
       return rejected.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    private IngestReport report(boolean alreadyDone) {
+    private IngestReport report() {
       return new IngestReport(
           input.file().toString(),
           input.source().name(),
@@ -377,7 +473,8 @@ public final class Ingestor implements AutoCloseable {
           skipped,
           bytes,
           resumedAt,
-          alreadyDone,
+          outcome,
+          reason,
           Duration.ofNanos(System.nanoTime() - started));
     }
 

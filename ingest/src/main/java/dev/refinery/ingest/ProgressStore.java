@@ -59,8 +59,11 @@ public final class ProgressStore {
     byKey.put(key, progress);
   }
 
-  /** The key of a file of a source: {@code <source>/<fingerprint>}. */
-  static String key(String source, String fingerprint) {
-    return source + "/" + fingerprint;
+  /**
+   * The key of a file of a source: {@code <source>/<name>}, its name being its path relative to the
+   * folder it was found in, or its file name.
+   */
+  static String key(String source, String name) {
+    return source + "/" + name;
   }
 }

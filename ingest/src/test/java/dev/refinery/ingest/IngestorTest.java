@@ -136,9 +136,140 @@ class IngestorTest {
     ingestor.ingest(file, WEB);
     IngestReport again = ingestor.ingest(file, WEB);
 
-    assertThat(again.alreadyDone()).isTrue();
+    assertThat(again.outcome()).isEqualTo(IngestReport.Outcome.UNCHANGED);
     assertThat(again.documents()).isZero();
     assertThat(documents(producer)).hasSize(2);
+    IngestProgress recorded = progress(producer).get(progress(producer).size() - 1);
+    assertThat(recorded.getOutcome()).isEqualTo("UNCHANGED");
+    assertThat(recorded.getDone()).isTrue();
+    assertThat(recorded.getDocuments()).isEqualTo(2);
+    assertThat(recorded.getSha256()).isEqualTo(FileHash.of(file));
+  }
+
+  /** Lines of about 1 KiB: a file of {@code n} of them is larger than two MiB for n > 2100. */
+  private static String kibLines(int n, String mark) {
+    StringBuilder lines = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      lines
+          .append("{\"id\": \"")
+          .append(String.format("%05d", i))
+          .append("\", \"text\": \"")
+          .append(mark)
+          .append(' ')
+          .append("word ".repeat(200))
+          .append("\"}\n");
+    }
+    return lines.toString();
+  }
+
+  @Test
+  void aFileOfTheSameSizeWhoseMiddleChangedIsReadAgain() throws IOException {
+    // 3,000 lines, over 3 MiB: the middle is far from the first and last MiB
+    String before = kibLines(3000, "old");
+    Path file = write(dir, "shard.jsonl", before.getBytes(StandardCharsets.UTF_8));
+    Ingestor ingestor = ingestor();
+    ingestor.ingest(file, WEB);
+    int firstRun = documents(producer).size();
+    // 100 lines in the middle changed, the size the same
+    String[] lines = before.split("\n", -1);
+    for (int i = 1450; i < 1550; i++) {
+      lines[i] = lines[i].replace("\"old ", "\"new ");
+    }
+    write(dir, "shard.jsonl", String.join("\n", lines).getBytes(StandardCharsets.UTF_8));
+
+    IngestReport again = ingestor.ingest(file, WEB);
+
+    assertThat(firstRun).isEqualTo(3000);
+    assertThat(again.outcome()).isEqualTo(IngestReport.Outcome.INGESTED);
+    assertThat(again.reason()).contains("changed since it was ingested");
+    assertThat(again.documents()).isEqualTo(3000);
+    List<Document> sent = documents(producer).subList(firstRun, documents(producer).size());
+    assertThat(sent.stream().filter(d -> d.getText().startsWith("new "))).hasSize(100);
+    assertThat(progress(producer).get(progress(producer).size() - 1).getSha256())
+        .isEqualTo(FileHash.of(file));
+  }
+
+  @Test
+  void aByteIdenticalCopyUnderAnotherNameIsIngestedWithTheSameIds() throws IOException {
+    byte[] licence = kibLines(20, "GPL").getBytes(StandardCharsets.UTF_8);
+    Path original = write(dir, "GPL.jsonl", licence);
+    Path copy = write(dir, "GPL-3.jsonl", licence);
+    Ingestor ingestor = ingestor();
+
+    IngestReport first = ingestor.ingest(original, WEB);
+    IngestReport second = ingestor.ingest(copy, WEB);
+
+    assertThat(first.outcome()).isEqualTo(IngestReport.Outcome.INGESTED);
+    assertThat(second.outcome()).isEqualTo(IngestReport.Outcome.INGESTED);
+    assertThat(second.documents()).isEqualTo(20);
+    // the same ids: dedup-filter drops the copy's documents as replays
+    List<Document> docs = documents(producer);
+    assertThat(docs.subList(20, 40))
+        .extracting(Document::getId)
+        .containsExactlyElementsOf(docs.subList(0, 20).stream().map(Document::getId).toList());
+    assertThat(docs.subList(20, 40))
+        .extracting(d -> d.getAttributes().get("origin"))
+        .allMatch(origin -> origin.startsWith("GPL-3.jsonl:"));
+  }
+
+  @Test
+  void aFileThatCannotBeReadIsRefusedOnTheRecordAndTheRunGoesOn() throws IOException {
+    Path odd = write(dir, "data.bin", new byte[] {1});
+    Ingestor ingestor = ingestor();
+
+    IngestReport unknown = ingestor.ingest(odd, WEB);
+    IngestReport missing = ingestor.ingest(dir.resolve("nope.jsonl"), WEB);
+    IngestReport folder = ingestor.ingest(dir, WEB);
+
+    assertThat(List.of(unknown, missing, folder))
+        .extracting(IngestReport::outcome)
+        .containsOnly(IngestReport.Outcome.REFUSED);
+    assertThat(unknown.reason()).contains("cannot tell the format").contains("--format");
+    assertThat(missing.reason()).contains("no such file");
+    assertThat(folder.reason()).contains("not a regular file");
+    assertThat(progress(producer))
+        .extracting(IngestProgress::getOutcome, IngestProgress::getFingerprint)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("REFUSED", "data.bin"),
+            org.assertj.core.groups.Tuple.tuple("REFUSED", "nope.jsonl"),
+            org.assertj.core.groups.Tuple.tuple("REFUSED", dir.getFileName().toString()));
+    assertThat(progress(producer)).extracting(IngestProgress::getReason).doesNotContainNull();
+  }
+
+  @Test
+  void aResumeFindsTheFileChangedUnderTheCommittedRecordsAndReadsItFromTheStart()
+      throws IOException {
+    byte[] original = kibLines(10, "old").getBytes(StandardCharsets.UTF_8);
+    Path file = write(dir, "ten.jsonl", original);
+    FileHash.Prefix firstFour = FileHash.prefix(file, 4 * 1100L);
+    store.committed(
+        ProgressStore.key(WEB.name(), "ten.jsonl"),
+        interrupted("ten.jsonl", 4)
+            .setHashedBytes(firstFour.bytes())
+            .setHashedSha256(firstFour.sha256())
+            .build());
+    write(dir, "ten.jsonl", kibLines(10, "new").getBytes(StandardCharsets.UTF_8));
+
+    IngestReport report = ingestor().ingest(file, WEB);
+
+    assertThat(report.outcome()).isEqualTo(IngestReport.Outcome.INGESTED);
+    assertThat(report.resumedAt()).isZero();
+    assertThat(report.reason()).contains("changed since an interrupted run");
+    assertThat(report.documents()).isEqualTo(10);
+  }
+
+  private static IngestProgress.Builder interrupted(String name, long records) {
+    return IngestProgress.newBuilder()
+        .setSource(WEB.name())
+        .setFile("elsewhere/" + name)
+        .setFingerprint(name)
+        .setRecords(records)
+        .setBytes(0)
+        .setDocuments(records)
+        .setRejected(0)
+        .setDone(false)
+        .setOutcome("IN_PROGRESS")
+        .setUpdatedAt(NOW);
   }
 
   @Test
@@ -153,24 +284,18 @@ class IngestorTest {
           .append("\"}\n");
     }
     Path file = write(dir, "ten.jsonl.gz", gzip(lines.toString().getBytes(StandardCharsets.UTF_8)));
-    // what the run that was killed committed: 4 records, then the process died
-    String key = ProgressStore.key(WEB.name(), FileFingerprint.of(file));
+    // what the run that was killed committed: 4 records, the file's bytes they came from hashed
+    FileHash.Prefix head = FileHash.prefix(file, 100);
     store.committed(
-        key,
-        IngestProgress.newBuilder()
-            .setSource(WEB.name())
-            .setFile("elsewhere/ten.jsonl.gz")
-            .setFingerprint(FileFingerprint.of(file))
-            .setRecords(4)
-            .setBytes(0)
-            .setDocuments(4)
-            .setRejected(0)
-            .setDone(false)
-            .setUpdatedAt(NOW)
+        ProgressStore.key(WEB.name(), "ten.jsonl.gz"),
+        interrupted("ten.jsonl.gz", 4)
+            .setHashedBytes(head.bytes())
+            .setHashedSha256(head.sha256())
             .build());
 
     IngestReport report = ingestor().ingest(file, WEB);
 
+    assertThat(report.outcome()).isEqualTo(IngestReport.Outcome.RESUMED);
     assertThat(report.resumedAt()).isEqualTo(4);
     assertThat(report.documents()).isEqualTo(6);
     assertThat(documents(producer))
@@ -356,24 +481,6 @@ class IngestorTest {
     assertThat(rejections(producer))
         .extracting(RejectedDocument::getReason)
         .containsExactly("INVALID_UTF8", "EMPTY_TEXT", "DOCUMENT_TOO_LARGE");
-  }
-
-  @Test
-  void unknownFormatsAndMissingFilesAreErrorsThatSayWhatToDo() throws IOException {
-    Path odd = write(dir, "data.bin", new byte[] {1});
-
-    Ingestor ingestor = ingestor();
-
-    assertThatThrownBy(() -> ingestor.ingest(odd, WEB))
-        .isInstanceOf(IngestException.class)
-        .hasMessageContaining("cannot tell the format")
-        .hasMessageContaining("--format");
-    assertThatThrownBy(() -> ingestor.ingest(dir.resolve("nope.jsonl"), WEB))
-        .isInstanceOf(IngestException.class)
-        .hasMessageContaining("no such file");
-    assertThatThrownBy(() -> ingestor.ingest(dir, WEB))
-        .isInstanceOf(IngestException.class)
-        .hasMessageContaining("not a regular file");
   }
 
   @Test

@@ -9,7 +9,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Formats by name, file fingerprints, and the watcher's ignore rule. */
+/** Formats by name, file hashes, and the watcher's ignore rule. */
 class SourceFilesTest {
   @TempDir Path dir;
 
@@ -23,16 +23,21 @@ class SourceFilesTest {
   }
 
   @Test
-  void aFingerprintSurvivesARenameAndChangesWithTheContent() throws IOException {
-    byte[] bytes = new byte[3 << 20];
+  void theHashWhileReadingIsTheHashOfEveryByteAndAnyPrefixOnTheWay() throws IOException {
+    byte[] bytes = new byte[(3 << 20) + 17];
     new Random(7).nextBytes(bytes);
     Path a = Files.write(dir.resolve("a.jsonl"), bytes);
-    String before = FileFingerprint.of(a);
-    Path moved = Files.move(a, dir.resolve("done-a.jsonl"));
+    String whole = FileHash.of(a);
 
-    assertThat(FileFingerprint.of(moved)).isEqualTo(before).startsWith((3 << 20) + "-");
-    bytes[bytes.length - 1] ^= 1;
-    assertThat(FileFingerprint.of(Files.write(dir.resolve("b.jsonl"), bytes))).isNotEqualTo(before);
+    try (FileHash running = FileHash.start(a)) {
+      FileHash.Prefix some = running.atLeast(1 << 20);
+      assertThat(some.bytes()).isGreaterThanOrEqualTo(1 << 20);
+      assertThat(FileHash.prefix(a, some.bytes())).isEqualTo(some);
+      assertThat(running.whole()).isEqualTo(new FileHash.Prefix(bytes.length, whole));
+    }
+    bytes[bytes.length / 2] ^= 1;
+    assertThat(FileHash.of(Files.write(dir.resolve("b.jsonl"), bytes))).isNotEqualTo(whole);
+    assertThat(FileHash.prefix(a, 1L << 40).bytes()).isEqualTo(bytes.length);
   }
 
   @Test

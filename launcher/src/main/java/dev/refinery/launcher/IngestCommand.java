@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
       "Ingest files of one declared source into corpus.raw.v1: JSONL (.jsonl, .ndjson), plain text",
       "(.txt, .md: one document per file), WARC and WET, each plain, .gz or .zst; folders are read",
       "recursively. Declare the source in --config (sources.<name>.kind, .licence or .terms, .stream)",
-      "or here with --kind. A file done before is skipped; an interrupted one resumes where it stopped."
+      "or here with --kind. A file ingested before is read again only if its SHA-256 changed; an interrupted one resumes where it stopped."
     })
 final class IngestCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
@@ -76,7 +76,7 @@ final class IngestCommand implements Callable<Integer> {
             settings.ingest(), "refinery-ingest-" + declared.name(), IngestMetrics.inMemory())) {
       reports = IngestTable.ingestAll(ingestor, inputs, out, spec.commandLine().getErr());
     }
-    return reports.stream().anyMatch(r -> r.rejectedTotal() > 0) ? Refinery.REJECTED : 0;
+    return IngestTable.exitStatus(reports);
   }
 
   /**

@@ -29,10 +29,7 @@ final class IngestTable {
       IngestReport r = ingestor.ingest(input, bar);
       bar.finished(size(input.file()), r);
       reports.add(r);
-      String note =
-          r.alreadyDone()
-              ? "  (done before: skipped)"
-              : r.resumedAt() > 0 ? "  (resumed after " + r.resumedAt() + " records)" : "";
+      String note = note(r);
       out.printf(
           "%-32s %-12s %9d %9d %8d %8d %10.2f %7.2f%s%n",
           shorten(input.label()),
@@ -57,6 +54,17 @@ final class IngestTable {
         sum.skipped(),
         sum.bytes() / 1e6,
         sum.took().toMillis() / 1e3);
+    long unchanged =
+        reports.stream().filter(r -> r.outcome() == IngestReport.Outcome.UNCHANGED).count();
+    long refused =
+        reports.stream().filter(r -> r.outcome() == IngestReport.Outcome.REFUSED).count();
+    if (unchanged > 0) {
+      out.println(
+          unchanged + " file(s) unchanged since they were ingested (same SHA-256): not sent again");
+    }
+    if (refused > 0) {
+      out.println(refused + " file(s) refused, not read (the reason is on ingest.progress.v1)");
+    }
     if (sum.rejectedTotal() > 0) {
       out.println(
           "rejected at ingest (on corpus.rejected.v1 with reason, file and position): "
@@ -64,6 +72,30 @@ final class IngestTable {
     }
     out.flush();
     return reports;
+  }
+
+  /** What the table says of a file beside its counts. */
+  static String note(IngestReport r) {
+    return switch (r.outcome()) {
+      case UNCHANGED -> "  (unchanged since ingested: not sent again)";
+      case REFUSED -> "  (refused: " + r.reason() + ")";
+      case RESUMED -> "  (resumed after " + r.resumedAt() + " records)";
+      case INGESTED -> r.reason() != null ? "  (" + r.reason() + ")" : "";
+    };
+  }
+
+  /**
+   * The exit status of an ingest: {@link Refinery#REJECTED} if a record was rejected or a file
+   * refused, {@link Refinery#SKIPPED} if files were unchanged and not sent again, else 0.
+   */
+  static int exitStatus(List<IngestReport> reports) {
+    if (reports.stream()
+        .anyMatch(r -> r.rejectedTotal() > 0 || r.outcome() == IngestReport.Outcome.REFUSED)) {
+      return Refinery.REJECTED;
+    }
+    return reports.stream().anyMatch(r -> r.outcome() == IngestReport.Outcome.UNCHANGED)
+        ? Refinery.SKIPPED
+        : 0;
   }
 
   /** Counts by reason, largest first: {@code MALFORMED_JSON 5, EMPTY_TEXT 2}. */

@@ -138,8 +138,8 @@ final class Launch {
                 "%s %s: %s%n",
                 LocalTime.now().format(CLOCK),
                 dir.relativize(file),
-                r.alreadyDone()
-                    ? "done before, skipped"
+                r.notRead()
+                    ? IngestTable.note(r).strip()
                     : r.documents()
                         + " documents, "
                         + r.rejectedTotal()

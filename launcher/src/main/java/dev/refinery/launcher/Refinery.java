@@ -32,12 +32,14 @@ import picocli.CommandLine.Command;
     footer = {
       "",
       "Exit status: 0 done; 1 done, but input was rejected or a check failed (see the summary);"
-          + " 2 usage or configuration error; 3 failure."
+          + " 2 usage or configuration error; 3 failure; 4 (ingest) done, but files unchanged"
+          + " since they were ingested were not sent again."
     })
 public final class Refinery implements Runnable {
   static final int REJECTED = 1;
   static final int USAGE = 2;
   static final int FAILURE = 3;
+  static final int SKIPPED = 4;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -35,6 +35,10 @@ class IngestCommandIT {
 
   /** {@code refinery ingest} of one file as a declared synthetic CC0 source, plus {@code extra}. */
   private String[] ingest(Path file, String... extra) {
+    return ingest(List.of(file), extra);
+  }
+
+  private String[] ingest(List<Path> files, String... extra) {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -50,7 +54,7 @@ class IngestCommandIT {
                 "--licence",
                 "CC0-1.0"));
     args.addAll(List.of(extra));
-    args.add(file.toString());
+    files.forEach(f -> args.add(f.toString()));
     return run(args.toArray(String[]::new));
   }
 
@@ -67,5 +71,36 @@ class IngestCommandIT {
 
     String[] web = ingest(file, "--stream", "web");
     assertThat(web[0]).as(web[2]).isEqualTo("0");
+  }
+
+  @Test
+  void everyFileOutcomeIsInTheSummaryAndTheExitStatus() throws Exception {
+    Path file = dir.resolve("shard.jsonl");
+    Files.writeString(file, "{\"text\": \"the first document\"}\n{\"text\": \"the second\"}\n");
+    assertThat(ingest(file, "--stream", "web")[0]).isEqualTo("0");
+
+    String[] again = ingest(file, "--stream", "web");
+    assertThat(again[0]).as(again[2]).isEqualTo(String.valueOf(Refinery.SKIPPED));
+    assertThat(again[1])
+        .contains("unchanged since ingested: not sent again")
+        .contains("1 file(s) unchanged");
+
+    Path copy = Files.copy(file, dir.resolve("shard-copy.jsonl"));
+    String[] withAMissingOne = ingest(List.of(dir.resolve("gone.jsonl"), copy), "--stream", "web");
+    assertThat(withAMissingOne[0]).isEqualTo(String.valueOf(Refinery.REJECTED));
+    assertThat(withAMissingOne[1])
+        .contains("refused: no such file")
+        .contains("1 file(s) refused")
+        .containsPattern("shard-copy.jsonl +cli-declared +2 +2 ");
+    assertThat(
+            kafka.values(dev.refinery.schemas.Topics.CORPUS_RAW).stream()
+                .filter(d -> d.getText().toString().startsWith("the "))
+                .map(d -> d.getId().toString())
+                .toList())
+        .as("the copy's documents went out with the ids of the original's: replays downstream")
+        .hasSize(4)
+        .containsOnly(
+            dev.refinery.schemas.DocumentIds.forContent("cli-declared", "the first document"),
+            dev.refinery.schemas.DocumentIds.forContent("cli-declared", "the second"));
   }
 }
