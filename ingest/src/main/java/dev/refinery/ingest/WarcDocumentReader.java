@@ -33,8 +33,12 @@ import org.netpreserve.jwarc.WarcTargetRecord;
  *
  * <p>A record that does not parse is rejected as {@code BROKEN_WARC_RECORD} and reading goes on at
  * the next record: in a .warc.gz the next gzip member (each record is one), in a plain WARC the
- * next {@code WARC/} version line. What the file may decompress to is bounded by the records'
- * declared lengths, checked before a record's body is read, so a bomb is refused unread.
+ * next {@code WARC/} version line. So is a record whose {@code Content-Length} lies: one longer
+ * than the rest of the file can hold is refused unread, and one that does not end at a record
+ * boundary (CRLF CRLF, then the next record or the end) is found by reading the next record before
+ * the record is handed on, so the records it swallowed or left behind are read as they are. What
+ * the file may decompress to is bounded by the records' declared lengths, checked before a record's
+ * body is read, so a bomb is refused unread.
  */
 final class WarcDocumentReader implements DocumentReader {
   private static final byte[] GZIP_MAGIC = {0x1f, (byte) 0x8b, 0x08};
@@ -50,6 +54,9 @@ final class WarcDocumentReader implements DocumentReader {
   private long lastRecordStart = -1;
   private long resumedAt = -1;
   private boolean exhausted;
+  private final int maxRatio;
+  private Fetched ahead;
+  private boolean badTrailer;
 
   WarcDocumentReader(Path file, String name, IngestConfig config, Rejector rejector)
       throws IOException {
@@ -62,10 +69,22 @@ final class WarcDocumentReader implements DocumentReader {
     }
     // accept what real crawlers write: bare LF line ends, odd header spacing
     reader.setLenient(true);
+    reader.onWarning(
+        warning -> {
+          if (warning.contains("trailer")) {
+            badTrailer = true;
+          }
+        });
     this.name = name;
     this.maxBytes = config.maxDocumentBytes();
     this.maxDecompressed = config.maxDecompressedBytes();
+    this.maxRatio = config.maxCompressionRatio();
     this.rejector = rejector;
+  }
+
+  /** What reading the next record gave: a record, a parse failure, an I/O failure, or the end. */
+  private record Fetched(WarcRecord record, Exception failure) {
+    static final Fetched END = new Fetched(null, null);
   }
 
   @Override
@@ -73,10 +92,13 @@ final class WarcDocumentReader implements DocumentReader {
     if (exhausted) {
       return null;
     }
-    Optional<WarcRecord> next;
-    try {
-      next = reader.next();
-    } catch (ParsingException | RuntimeException e) {
+    Fetched fetched = ahead != null ? ahead : fetch();
+    ahead = null;
+    if (fetched.failure() instanceof IOException io) {
+      throw io;
+    }
+    if (fetched.failure() != null) {
+      Exception e = fetched.failure();
       // jwarc reports some malformed headers as runtime exceptions (a non-numeric Content-Length)
       String why = e instanceof ParsingException p ? p.getBaseMessage() : e.toString();
       Parsed.Rejected broken =
@@ -89,14 +111,19 @@ final class WarcDocumentReader implements DocumentReader {
       resync();
       return broken;
     }
-    if (next.isEmpty()) {
+    if (fetched.record() == null) {
       return null;
     }
-    WarcRecord record = next.get();
+    WarcRecord record = fetched.record();
     lastRecordStart = record.position();
     resumedAt = -1;
     String location = name + "@" + record.position();
-    declared += record.body().size() + 512;
+    long length = record.body().size();
+    String impossible = impossibleLength(record, length);
+    if (impossible != null) {
+      return lyingLength(record, location, impossible);
+    }
+    declared += length + 512;
     if (declared > maxDecompressed) {
       throw new Decompression.LimitExceeded(
           "records declare more than "
@@ -108,22 +135,115 @@ final class WarcDocumentReader implements DocumentReader {
           declared,
           maxDecompressed);
     }
+    Parsed parsed;
     try {
       if (record instanceof WarcResponse response) {
-        return response(response, location);
+        parsed = response(response, location);
+      } else if (record instanceof WarcConversion conversion) {
+        parsed = conversion(conversion, location);
+      } else {
+        parsed = new Parsed.Skipped(record.type());
       }
-      if (record instanceof WarcConversion conversion) {
-        return conversion(conversion, location);
-      }
-      return new Parsed.Skipped(record.type());
     } catch (ParsingException | RuntimeException e) {
       String why = e instanceof ParsingException p ? p.getBaseMessage() : e.toString();
-      return rejector.reject(
-          RejectReason.BROKEN_WARC_RECORD,
-          record.type() + " record " + record.id() + " does not parse: " + why,
-          record.serializeHeader(),
-          location);
+      parsed =
+          rejector.reject(
+              RejectReason.BROKEN_WARC_RECORD,
+              record.type() + " record " + record.id() + " does not parse: " + why,
+              record.serializeHeader(),
+              location);
     }
+    // the record must end where its Content-Length says: the next record is read now to know
+    badTrailer = false;
+    ahead = fetch();
+    if (badTrailer
+        && (ahead.failure() != null
+            || ahead.record() == null
+            || !startsARecord(ahead.record().position()))) {
+      ahead = null;
+      declared -= length + 512;
+      return lyingLength(
+          record,
+          location,
+          "its Content-Length of "
+              + length
+              + " does not end at a record boundary (no CRLF CRLF and next record there)");
+    }
+    return parsed;
+  }
+
+  /** Whether a record starts at this offset of the file: a version line, or a gzip member. */
+  private boolean startsARecord(long offset) throws IOException {
+    byte[] expected =
+        reader.compression() == WarcCompression.GZIP
+            ? GZIP_MAGIC
+            : "WARC/".getBytes(StandardCharsets.US_ASCII);
+    ByteBuffer head = ByteBuffer.allocate(expected.length);
+    while (head.hasRemaining() && channel.read(head, offset + head.position()) > 0) {
+      // read on
+    }
+    return Arrays.equals(head.array(), expected);
+  }
+
+  private Fetched fetch() {
+    try {
+      Optional<WarcRecord> next = reader.next();
+      return next.map(r -> new Fetched(r, null)).orElse(Fetched.END);
+    } catch (IOException | RuntimeException e) {
+      return new Fetched(null, e);
+    }
+  }
+
+  /**
+   * Why a record's declared length cannot be true, or {@code null}: more than the rest of a plain
+   * file holds, or than the rest of a compressed one may decompress to (past the 64 MiB where the
+   * compression ratio starts to count, as for every compressed input).
+   */
+  private String impossibleLength(WarcRecord record, long length) throws IOException {
+    long left = channel.size() - record.position();
+    if (reader.compression() == WarcCompression.NONE && length > left) {
+      return "its Content-Length of "
+          + length
+          + " is more than the "
+          + left
+          + " bytes left in the file";
+    }
+    if (reader.compression() != WarcCompression.NONE
+        && length > Decompression.RATIO_CHECK_AFTER
+        && length / maxRatio > left) {
+      return "its Content-Length of "
+          + length
+          + " is more than the "
+          + left
+          + " compressed bytes left in the file may hold ("
+          + IngestConfig.MAX_COMPRESSION_RATIO
+          + "="
+          + maxRatio
+          + ")";
+    }
+    return null;
+  }
+
+  /**
+   * Rejects a record whose length lies, and goes on at the next record boundary after its start.
+   */
+  private Parsed lyingLength(WarcRecord record, String location, String why) throws IOException {
+    Parsed.Rejected rejected =
+        rejector.reject(
+            RejectReason.BROKEN_WARC_RECORD,
+            record.type()
+                + " record "
+                + record.id()
+                + " of "
+                + record.headers().first("WARC-Target-URI").orElse("no target")
+                + ": "
+                + why
+                + "; reading goes on at the next record",
+            record.serializeHeader(),
+            location);
+    resumedAt = record.position();
+    resync();
+    return rejected;
   }
 
   /**

@@ -55,10 +55,14 @@ class WarcDocumentReaderTest {
   }
 
   static List<Parsed> read(Path file) throws IOException {
+    return read(file, CONFIG);
+  }
+
+  static List<Parsed> read(Path file, IngestConfig config) throws IOException {
     List<Parsed> out = new ArrayList<>();
-    Rejector rejector = new Rejector(WEB, CONFIG, Clock.systemUTC());
+    Rejector rejector = new Rejector(WEB, config, Clock.systemUTC());
     try (DocumentReader reader =
-        InputFormat.of(file).open(file, file.getFileName().toString(), CONFIG, rejector)) {
+        InputFormat.of(file).open(file, file.getFileName().toString(), config, rejector)) {
       for (Parsed p = reader.next(); p != null; p = reader.next()) {
         out.add(p);
       }
@@ -156,17 +160,19 @@ class WarcDocumentReaderTest {
   }
 
   @Test
-  void recordsDeclaringMoreThanTheBoundStopTheFileUnread() throws IOException {
+  void recordsDeclaringMoreThanTheBoundInAllStopTheFileUnread() throws IOException {
     ByteArrayOutputStream file = new ByteArrayOutputStream();
     file.writeBytes(
         response(
             "https://a.example/", 200, "text/html", html("<p>fine</p>"), WarcCompression.GZIP));
+    // a record whose length is true but over the bound (a 999999999999 one is a lie: refused alone)
     file.writeBytes(
-        Fixtures.gzip(
-            ("WARC/1.0\r\nWARC-Type: resource\r\nWARC-Target-URI: https://bomb.example/\r\n"
-                    + "WARC-Record-ID: <urn:uuid:00000000-0000-0000-0000-000000000001>\r\nWARC-Date: 2026-01-01T00:00:00Z\r\n"
-                    + "Content-Type: application/octet-stream\r\nContent-Length: 999999999999\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII)));
+        response(
+            "https://big.example/",
+            200,
+            "text/html",
+            html("<p>" + "big page ".repeat(150_000) + "</p>"),
+            WarcCompression.GZIP));
     Path warc = Files.write(dir.resolve("bomb.warc.gz"), file.toByteArray());
     IngestConfig bounded = new IngestConfig(Map.of(IngestConfig.MAX_DECOMPRESSED_BYTES, 1 << 20));
     Rejector rejector = new Rejector(WEB, bounded, Clock.systemUTC());
@@ -176,6 +182,125 @@ class WarcDocumentReaderTest {
       org.assertj.core.api.Assertions.assertThatThrownBy(reader::next)
           .isInstanceOf(Decompression.LimitExceeded.class)
           .hasMessageContaining(IngestConfig.MAX_DECOMPRESSED_BYTES);
+    }
+  }
+
+  /** A plain record whose Content-Length header says {@code lie(real)} instead. */
+  static byte[] lying(byte[] plainRecord, java.util.function.LongUnaryOperator lie) {
+    String text = new String(plainRecord, StandardCharsets.ISO_8859_1);
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("Content-Length: (\\d+)\r\n").matcher(text);
+    assertThat(m.find()).isTrue();
+    long real = Long.parseLong(m.group(1));
+    return (text.substring(0, m.start(1)) + lie.applyAsLong(real) + text.substring(m.end(1)))
+        .getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  /** 22 pages, the fifth with a lying Content-Length: 21 documents and one rejection. */
+  void aLyingContentLengthCostsOnlyItsRecord(
+      WarcCompression compression, java.util.function.LongUnaryOperator lie) throws IOException {
+    ByteArrayOutputStream file = new ByteArrayOutputStream();
+    for (int i = 0; i < 22; i++) {
+      byte[] page =
+          response(
+              "https://example.org/page-" + i,
+              200,
+              "text/html; charset=utf-8",
+              html("<p>Page " + i + " has a paragraph of its own, long enough to read.</p>"),
+              WarcCompression.NONE);
+      if (i == 4) {
+        page = lying(page, lie);
+      }
+      file.writeBytes(compression == WarcCompression.GZIP ? Fixtures.gzip(page) : page);
+    }
+    String name = compression == WarcCompression.GZIP ? "lies.warc.gz" : "lies.warc";
+    Path warc = Files.write(dir.resolve(name), file.toByteArray());
+
+    List<Parsed> parsed = read(warc);
+
+    assertThat(parsed.stream().filter(p -> p instanceof Parsed.Accepted))
+        .extracting(p -> ((Parsed.Accepted) p).document().getUrl())
+        .hasSize(21)
+        .doesNotContain("https://example.org/page-4");
+    List<Parsed.Rejected> rejected =
+        parsed.stream()
+            .filter(p -> p instanceof Parsed.Rejected)
+            .map(p -> (Parsed.Rejected) p)
+            .toList();
+    assertThat(rejected).hasSize(1);
+    assertThat(rejected.get(0).rejection().getReason()).isEqualTo("BROKEN_WARC_RECORD");
+    assertThat(rejected.get(0).rejection().getDetail()).contains("Content-Length");
+  }
+
+  @Test
+  void anImpossibleContentLengthIsRejectedAloneInAPlainWarc() throws IOException {
+    aLyingContentLengthCostsOnlyItsRecord(WarcCompression.NONE, real -> 99_999_999_999L);
+  }
+
+  @Test
+  void anImpossibleContentLengthIsRejectedAloneInAGzipWarc() throws IOException {
+    aLyingContentLengthCostsOnlyItsRecord(WarcCompression.GZIP, real -> 99_999_999_999L);
+  }
+
+  @Test
+  void aContentLengthOfAThirdIsRejectedAloneInAPlainWarc() throws IOException {
+    aLyingContentLengthCostsOnlyItsRecord(WarcCompression.NONE, real -> real / 3);
+  }
+
+  @Test
+  void aContentLengthOfAThirdIsRejectedAloneInAGzipWarc() throws IOException {
+    aLyingContentLengthCostsOnlyItsRecord(WarcCompression.GZIP, real -> real / 3);
+  }
+
+  @Test
+  void aContentLengthThreeTimesTooLongIsRejectedAloneInAPlainWarc() throws IOException {
+    aLyingContentLengthCostsOnlyItsRecord(WarcCompression.NONE, real -> real * 3);
+  }
+
+  @Test
+  void aContentLengthThreeTimesTooLongIsRejectedAloneInAGzipWarc() throws IOException {
+    aLyingContentLengthCostsOnlyItsRecord(WarcCompression.GZIP, real -> real * 3);
+  }
+
+  @Test
+  void aContentLengthOneByteShortIsRejectedAloneInAPlainWarc() throws IOException {
+    aLyingContentLengthCostsOnlyItsRecord(WarcCompression.NONE, real -> real - 1);
+  }
+
+  @Test
+  void aContentLengthOneByteShortIsRejectedAloneInAGzipWarc() throws IOException {
+    aLyingContentLengthCostsOnlyItsRecord(WarcCompression.GZIP, real -> real - 1);
+  }
+
+  @Test
+  void realCrawlsReadAsBeforeWithEveryLengthChecked() throws IOException {
+    for (var expected :
+        Map.of(
+                "dolma-sample-0000.warc.gz",
+                List.of(22L, 0L, 26L),
+                "dolma-sample-0001.warc.gz",
+                List.of(12L, 3L, 19L))
+            .entrySet()) {
+      List<Parsed> parsed =
+          read(
+              dev.refinery.infra.testing.SharedData.corpus(expected.getKey()),
+              new IngestConfig(Map.of()));
+      assertThat(parsed.stream().filter(p -> p instanceof Parsed.Rejected))
+          .extracting(p -> ((Parsed.Rejected) p).rejection().getReason())
+          .as(
+              parsed.stream()
+                  .filter(p -> p instanceof Parsed.Rejected)
+                  .map(p -> ((Parsed.Rejected) p).rejection().getDetail() + "")
+                  .toList()
+                  .toString())
+          .allMatch("EMPTY_TEXT"::equals);
+      assertThat(
+              List.of(
+                  parsed.stream().filter(p -> p instanceof Parsed.Accepted).count(),
+                  parsed.stream().filter(p -> p instanceof Parsed.Rejected).count(),
+                  parsed.stream().filter(p -> p instanceof Parsed.Skipped).count()))
+          .as(expected.getKey() + ": documents, rejected, skipped")
+          .isEqualTo(expected.getValue());
     }
   }
 }
