@@ -75,7 +75,7 @@ public final class StageAcls {
       case TRAINER_BRIDGE -> {
         r.readPrefixed("tokens.");
         r.read("trainer.checkpoints.v1", "corpus.takedowns.v1", "feedback.rm-pairs.v1");
-        r.write("trainer.metrics.v1", "trainer.checkpoints.v1");
+        r.write("trainer.metrics.v1", "trainer.checkpoints.v1", "corpus.rejected.v1");
       }
       case FEEDBACK -> {
         String app = or(applicationId, "refinery-feedback");

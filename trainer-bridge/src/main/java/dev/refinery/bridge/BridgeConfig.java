@@ -27,7 +27,7 @@ public final class BridgeConfig extends RefineryConfig {
 
   public static final ConfigDef DEFINITION =
       HttpSettings.define(
-          withBootstrapServers(new ConfigDef())
+          withRejectedMaxBytes(withBootstrapServers(new ConfigDef()), "bridge.")
               .define(
                   STREAMS,
                   Type.LIST,

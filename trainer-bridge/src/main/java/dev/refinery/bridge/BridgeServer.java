@@ -43,6 +43,7 @@ public final class BridgeServer implements Service {
   private final BridgeConfig config;
   private final PrometheusMeterRegistry registry;
   private final KafkaProducer<String, byte[]> producer;
+  private final PoisonRecords poison;
   private final List<ServerSocketChannel> listeners = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
   private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
@@ -75,6 +76,9 @@ public final class BridgeServer implements Service {
                         20)),
             new StringSerializer(),
             new ByteArraySerializer());
+    this.poison =
+        new PoisonRecords(
+            producer, config.rejectedMaxBytes(), registry, java.time.Clock.systemUTC());
     try {
       int bound = -1;
       if (config.port() >= 0) {
@@ -205,7 +209,7 @@ public final class BridgeServer implements Service {
         throw new Frames.ProtocolException(
             "the first frame must be HELLO (1), not " + hello.type());
       }
-      session = new RankSession(config, producer, registry, () -> closed, hello.header());
+      session = new RankSession(config, producer, poison, registry, () -> closed, hello.header());
       sessions.incrementAndGet();
       Frames.write(channel, Frames.WELCOME, session.welcome(), null);
       while (!closed) {

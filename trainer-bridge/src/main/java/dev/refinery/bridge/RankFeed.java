@@ -68,6 +68,7 @@ final class RankFeed implements AutoCloseable {
   private final Map<Integer, List<TopicPartition>> partitionsOfStream = new HashMap<>();
   private final Thread thread;
   private final List<TopicBinding<String, TokenBatch>> bindings;
+  private final PoisonRecords poison;
 
   private final Object lock = new Object();
   private final ArrayDeque<RankPlan.Step> planned = new ArrayDeque<>();
@@ -96,8 +97,10 @@ final class RankFeed implements AutoCloseable {
       Map<TopicPartition, Long> start,
       int prefetch,
       String clientId,
-      List<TopicBinding<String, TokenBatch>> bindings) {
+      List<TopicBinding<String, TokenBatch>> bindings,
+      PoisonRecords poison) {
     this.bindings = List.copyOf(bindings);
+    this.poison = poison;
     this.mixture = mixture;
     this.plan = plan;
     this.prefetch = prefetch;
@@ -270,12 +273,10 @@ final class RankFeed implements AutoCloseable {
     long index = indexOf(r);
     if (index < 0) {
       skippedRecords++;
-      LOG.warn(
-          "skipping {}[{}]@{}: its key '{}' has no batch index",
-          r.topic(),
-          r.partition(),
-          r.offset(),
-          r.key());
+      poison.report(
+          r,
+          PoisonRecords.NO_BATCH_INDEX,
+          "its key is not <stream>-<batch index>, so no plan can name it; skipped");
       return;
     }
     lastIndex.put(tp, index);
@@ -344,7 +345,12 @@ final class RankFeed implements AutoCloseable {
                 + r.offset()
                 + " does not decode: "
                 + e.getMessage();
-        LOG.warn("{}", error);
+        poison.report(
+            r,
+            PoisonRecords.UNDECODABLE_BATCH,
+            "the batch does not decode ("
+                + e.getMessage()
+                + "); its step is served without tokens");
       }
       fetched.put(key, new Fetched(step, r.topic(), r.partition(), r.offset(), batch, error));
     } else {

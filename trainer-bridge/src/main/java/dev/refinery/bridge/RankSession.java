@@ -73,6 +73,7 @@ final class RankSession implements AutoCloseable {
   RankSession(
       BridgeConfig config,
       KafkaProducer<String, byte[]> producer,
+      PoisonRecords poison,
       PrometheusMeterRegistry registry,
       BooleanSupplier closed,
       JsonNode hello) {
@@ -185,7 +186,8 @@ final class RankSession implements AutoCloseable {
             positions,
             prefetch,
             config.clientId() + "-" + runId + "-" + rank,
-            bindings);
+            bindings,
+            poison);
     Tags tags = Tags.of("run", runId, "rank", Integer.toString(rank));
     this.batches = registry.counter("refinery_bridge_batches", tags);
     this.tokens = registry.counter("refinery_bridge_tokens", tags);

@@ -8,8 +8,10 @@ import dev.refinery.schemas.DataCheckpoint;
 import dev.refinery.schemas.DocumentSpan;
 import dev.refinery.schemas.Keys;
 import dev.refinery.schemas.Licence;
+import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Source;
 import dev.refinery.schemas.SourceKind;
+import dev.refinery.schemas.Stage;
 import dev.refinery.schemas.TokenBatch;
 import dev.refinery.schemas.TokenBytes;
 import dev.refinery.schemas.TokenDType;
@@ -486,6 +488,19 @@ class BridgeServerIT {
       assertThat(bad.tokens().remaining()).isZero();
       assertThat(c.next().index()).isEqualTo(2);
     }
+    // neither was skipped in silence: each is on corpus.rejected.v1, once, with where it was
+    List<RejectedDocument> poison =
+        kafka.await(
+            Topics.CORPUS_REJECTED,
+            l -> l.stream().filter(x -> x.getStage() == Stage.TRAINER_BRIDGE).count() >= 2,
+            Duration.ofSeconds(30));
+    assertThat(poison.stream().filter(x -> x.getStage() == Stage.TRAINER_BRIDGE))
+        .extracting(RejectedDocument::getReason, RejectedDocument::getLocation)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(PoisonRecords.NO_BATCH_INDEX, topic + "-0@1"),
+            org.assertj.core.groups.Tuple.tuple(PoisonRecords.UNDECODABLE_BATCH, topic + "-0@2"));
+    assertThat(server.registry().scrape())
+        .contains("refinery_bridge_rejected_records_total{reason=\"UNDECODABLE_BATCH\"} 1.0");
     // the server is still serving
     assertThat(read(good, 3, -1)).hasSize(3);
     assertThat(server.registry().scrape()).contains("refinery_bridge_bad_frames_total");
