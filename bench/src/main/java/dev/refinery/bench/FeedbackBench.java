@@ -221,10 +221,22 @@ public final class FeedbackBench {
         .put("updated_at", now);
     annotation.put("lead_time", 12.5).put("task", n).put("completed_by", n % 50);
     ObjectNode task = body.putObject("task").put("id", n).put("project", 7);
+    // the answers shown in the order of the sample on two tasks, swapped on the third
+    boolean swapped = n % 3 == 2;
     task.putObject("data")
         .put("sample_id", "s" + (n % samples))
-        .put("prompt", "prompt number " + (n % samples));
-    body.putObject("project").put("id", 7).put("title", "bench");
+        .put("prompt", "prompt number " + (n % samples))
+        .put("answer1", (swapped ? "second" : "first") + " answer to " + (n % samples))
+        .put("answer2", (swapped ? "first" : "second") + " answer to " + (n % samples));
+    body.putObject("project")
+        .put("id", 7)
+        .put("title", "bench")
+        .put(
+            "label_config",
+            "<View><Text name=\"prompt\" value=\"$prompt\"/>"
+                + "<Text name=\"answer1\" value=\"$answer1\"/>"
+                + "<Text name=\"answer2\" value=\"$answer2\"/>"
+                + "<Pairwise name=\"comparison\" toName=\"answer1,answer2\"/></View>");
     return body;
   }
 

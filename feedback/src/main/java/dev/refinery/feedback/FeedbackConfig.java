@@ -19,8 +19,9 @@ import org.apache.kafka.common.config.types.Password;
  * Settings of the feedback service ({@code feedback.*}, plus {@code bootstrap.servers}).
  *
  * <p>Besides the settings defined here, {@code feedback.token.<name>=<scope>[,<scope>...]:<secret>}
- * declares an API token and {@code feedback.rubric.<id>@<version>.<class>=<reward>} a row of the
- * RBRM rubric table.
+ * declares an API token, {@code feedback.rubric.<id>@<version>.<class>=<reward>} a row of the RBRM
+ * rubric table, and {@code feedback.labelstudio.config.<project>=<file>} the labeling configuration
+ * of a Label Studio project.
  */
 public final class FeedbackConfig extends RefineryConfig {
   public static final String HTTP_PORT = "feedback.http.port";
@@ -36,6 +37,9 @@ public final class FeedbackConfig extends RefineryConfig {
   public static final String COMMIT_INTERVAL_MS = "feedback.commit.interval.ms";
   public static final String TOKEN_PREFIX = "feedback.token.";
   public static final String RUBRIC_PREFIX = "feedback.rubric.";
+  public static final String LABEL_STUDIO_URL = "feedback.labelstudio.url";
+  public static final String LABEL_STUDIO_API_TOKEN = "feedback.labelstudio.api.token";
+  public static final String LABEL_STUDIO_CONFIG_PREFIX = "feedback.labelstudio.config.";
 
   public static final ConfigDef DEFINITION =
       StreamsRunner.defineStallTimeout(
@@ -62,6 +66,28 @@ public final class FeedbackConfig extends RefineryConfig {
                           ConfigDef.Range.between(1, 86400),
                           Importance.LOW,
                           "How far an Argilla webhook's timestamp may be from now (replay protection).")
+                      .define(
+                          LABEL_STUDIO_URL,
+                          Type.STRING,
+                          "",
+                          (name, value) -> {
+                            String url = String.valueOf(value);
+                            if (!url.isEmpty() && !url.matches("https?://[^/\\s]+(/\\S*)?")) {
+                              throw new ConfigException(
+                                  name, value, "must be Label Studio's http(s):// address");
+                            }
+                          },
+                          Importance.MEDIUM,
+                          "Label Studio's address (https://labelstudio.example.org). With"
+                              + " feedback.labelstudio.api.token, the gateway fetches a project's"
+                              + " labeling configuration from its API when a delivery does not carry it.")
+                      .define(
+                          LABEL_STUDIO_API_TOKEN,
+                          Type.PASSWORD,
+                          "",
+                          Importance.MEDIUM,
+                          "A Label Studio access token (sent as 'Authorization: Token ...') that may read"
+                              + " the projects whose labels come here.")
                       .define(
                           SAMPLE_FIELD,
                           Type.STRING,
@@ -117,9 +143,29 @@ public final class FeedbackConfig extends RefineryConfig {
 
   private final ApiTokens tokens;
   private final RubricTable rubrics;
+  private final Map<String, Path> labelConfigFiles = new TreeMap<>();
 
   public FeedbackConfig(Map<String, ?> values) {
-    super(DEFINITION, values, "feedback.", Set.of(TOKEN_PREFIX, RUBRIC_PREFIX));
+    super(
+        DEFINITION,
+        values,
+        "feedback.",
+        Set.of(TOKEN_PREFIX, RUBRIC_PREFIX, LABEL_STUDIO_CONFIG_PREFIX));
+    values.forEach(
+        (key, value) -> {
+          if (key.startsWith(LABEL_STUDIO_CONFIG_PREFIX)) {
+            String project = key.substring(LABEL_STUDIO_CONFIG_PREFIX.length());
+            if (!project.matches("\\d+")) {
+              throw new ConfigException(
+                  key,
+                  value,
+                  "name a Label Studio project by its number: "
+                      + LABEL_STUDIO_CONFIG_PREFIX
+                      + "<id>");
+            }
+            labelConfigFiles.put(project, Path.of(String.valueOf(value)));
+          }
+        });
     Map<String, String> rubricRows = new TreeMap<>();
     values.forEach(
         (key, value) -> {
@@ -197,6 +243,21 @@ public final class FeedbackConfig extends RefineryConfig {
 
   public long commitIntervalMs() {
     return getLong(COMMIT_INTERVAL_MS);
+  }
+
+  /** Label Studio's address, or empty. */
+  public String labelStudioUrl() {
+    return getString(LABEL_STUDIO_URL);
+  }
+
+  /** The Label Studio access token, or empty. */
+  public Password labelStudioApiToken() {
+    return getPassword(LABEL_STUDIO_API_TOKEN);
+  }
+
+  /** Labeling configurations given as files, by Label Studio project id. */
+  public Map<String, Path> labelConfigFiles() {
+    return Map.copyOf(labelConfigFiles);
   }
 
   /** The declared API tokens. */

@@ -59,6 +59,7 @@ public final class FeedbackGateway implements AutoCloseable {
   private final StandardWebhooks argilla;
   private final Supplier<String> joiner;
   private final Clock clock;
+  private final LabelStudioConfigs labelConfigs;
   private final HttpServer server;
 
   private FeedbackGateway(
@@ -87,6 +88,7 @@ public final class FeedbackGateway implements AutoCloseable {
           "must be whsec_ and base64, as Argilla shows it");
     }
     this.clock = clock;
+    this.labelConfigs = LabelStudioConfigs.of(config, clock);
     this.server =
         HttpServer.builder("feedback", config.http())
             .post("/v1/samples", scope("samples"), endpoint("samples", this::samples))
@@ -288,7 +290,8 @@ public final class FeedbackGateway implements AutoCloseable {
   }
 
   private Reply labelStudio(Exchange exchange) throws HttpError {
-    WebhookResult result = LabelStudioWebhook.parse(parse(exchange), config.sampleField());
+    WebhookResult result =
+        LabelStudioWebhook.parse(parse(exchange), config.sampleField(), labelConfigs);
     return webhookReply(
         result, "annotation.result", "task.data." + config.sampleField(), LabelStudioWebhook.TOOL);
   }

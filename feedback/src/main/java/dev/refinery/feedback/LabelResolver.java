@@ -14,11 +14,12 @@ import java.util.regex.Pattern;
  * Turns a label as a tool described it into one that names completions by id and its labeler by
  * pseudonym.
  *
- * <p>Tools point at completions in three ways, which the parsers mark: {@code =<id>} names a
- * completion id; {@code #<n>} the n-th completion (1-based: Label Studio's left and right,
- * Argilla's {@code response-2}); {@code ~<name>} a control's target that may or may not be a
- * completion (a rating of {@code answer2}), resolved by id, then by a trailing number, else to the
- * sample as a whole.
+ * <p>Tools point at completions in four ways, which the parsers mark: {@code =<id>} names a
+ * completion id; {@code #<n>} the n-th completion (1-based: Argilla's {@code response-2}); {@code
+ * ~<name>} a control's target that may or may not be a completion (a rating of {@code answer2}),
+ * resolved by id, then by a trailing number, else to the sample as a whole; and {@code $} what a
+ * task showed in one of its data fields (Label Studio): a completion id, or a completion's text,
+ * matched to exactly one completion of the sample or refused naming that field.
  */
 final class LabelResolver {
   private static final Pattern TRAILING_NUMBER = Pattern.compile("(\\d+)$");
@@ -35,6 +36,16 @@ final class LabelResolver {
 
   static String soft(String name) {
     return "~" + name;
+  }
+
+  /**
+   * What a task showed in a data field: {@code id} if it is a completion id of the sample, else the
+   * one completion whose text is {@code text} (or {@code id} when there is no text).
+   *
+   * @param field the task data field, named in a refusal
+   */
+  static String shown(String field, String id, String text) {
+    return "$" + field + '\u0000' + id + '\u0000' + (text == null ? "" : text);
   }
 
   /** The other completion of a sample of two than the one {@code ref} names. */
@@ -141,6 +152,9 @@ final class LabelResolver {
       }
       return sample.completionIds().get(sample.completionIds().get(0).equals(named) ? 1 : 0);
     }
+    if (kind == '$') {
+      return shownCompletion(value, sample, raw, strict);
+    }
     if (sample == null) {
       return switch (kind) {
         case '=', '?' -> value;
@@ -189,5 +203,57 @@ final class LabelResolver {
             + value
             + "'; its completions are "
             + ids);
+  }
+
+  /** The completion a task showed (see {@link #shown}); {@code null} for a soft miss. */
+  private static String shownCompletion(
+      String encoded, KnownSample sample, PreferenceLabel raw, boolean strict) throws BadPayload {
+    String[] parts = encoded.split("\u0000", -1);
+    String field = parts[0];
+    String id = parts[1];
+    String text = parts[2].isEmpty() ? id : parts[2];
+    if (sample == null) {
+      if (!id.isBlank()) {
+        return id;
+      }
+      throw new BadPayload(
+          field,
+          "shows no completion id, and the gateway does not know sample '"
+              + raw.getSampleId()
+              + "' to match its text (feedback.sample.check=false)");
+    }
+    List<String> ids = sample.completionIds();
+    if (ids.contains(id)) {
+      return id;
+    }
+    long hash = KnownSample.textHash(text);
+    List<String> matches = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) {
+      if (sample.textHashes().get(i) == hash) {
+        matches.add(ids.get(i));
+      }
+    }
+    if (matches.size() == 1) {
+      return matches.get(0);
+    }
+    if (matches.size() > 1) {
+      throw new BadPayload(
+          field,
+          "cannot tell which completion it shows: completions "
+              + matches
+              + " of sample '"
+              + raw.getSampleId()
+              + "' have the same text");
+    }
+    if (!strict) {
+      return null;
+    }
+    throw new BadPayload(
+        field,
+        "shows neither a completion id nor the text of a completion of sample '"
+            + raw.getSampleId()
+            + "' (its completions are "
+            + ids
+            + "): put each completion's id or exact text in the field the template shows");
   }
 }

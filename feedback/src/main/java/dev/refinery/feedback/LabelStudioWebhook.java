@@ -10,8 +10,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Label Studio's webhook deliveries, in the shapes its webhook reference documents: {@code
@@ -19,13 +17,17 @@ import java.util.regex.Pattern;
  * {@code ANNOTATIONS_CREATED} (a list). Other actions are acknowledged and ignored, as are skipped
  * annotations ({@code was_cancelled}).
  *
- * <p>Results read: {@code pairwise} ({@code value.selected} = {@code left} is the first completion
- * of the sample, {@code right} the second); {@code ranker} ({@code value.ranker}: one list is a
- * strict ranking of item ids, best first; several buckets are tiers in the order the project
- * defines them, the items of one bucket tied, the unranked bucket {@code _} left out); {@code
- * rating} (a Likert rating, its scale from the project's {@code maxRating}, default 5); {@code
- * choices} (flags). Ratings and flags apply to the completion their {@code to_name} names (by id or
- * trailing number, {@code answer2}), else to the whole sample.
+ * <p>Every answer is oriented by what the task showed, never by list order. The project's labeling
+ * configuration ({@link LabelConfig}: delivered with the webhook, configured as a file, or fetched
+ * from Label Studio's API) says which task data field each object shows; that field holds a
+ * completion id or a completion's exact text, matched to the sample's completions. Results read:
+ * {@code pairwise} ({@code value.selected}: {@code left} is the first object its Pairwise tag's
+ * {@code toName} names, {@code right} the second); {@code ranker} ({@code value.ranker}: the list
+ * the Ranker ranks is a strict ranking of its items, best first; buckets are tiers in the order the
+ * configuration lists them, the unranked {@code _} left out; items are the task's list items, by
+ * id); {@code rating} (Likert, its scale from the tag's {@code maxRating}, default 5); {@code
+ * choices} (flags). A rating or choice applies to the completion its object showed, else to the
+ * whole sample. An answer that cannot be oriented unambiguously is refused (422) naming the field.
  *
  * <p>The sample id is {@code task.data.<feedback.sample.field>}. The label id is {@code
  * label-studio:<project>:<annotation>}, its revision the annotation's {@code updated_at}: an edit
@@ -33,19 +35,35 @@ import java.util.regex.Pattern;
  */
 final class LabelStudioWebhook {
   static final String TOOL = "label-studio";
-  private static final Pattern TAG = Pattern.compile("<(Rating|Ranker)\\b([^>]*)>");
-  private static final Pattern ATTRIBUTE = Pattern.compile("(\\w+)\\s*=\\s*\"([^\"]*)\"");
 
   private LabelStudioWebhook() {}
 
-  static WebhookResult parse(JsonNode body, String sampleField) throws BadPayload {
+  /** Where the labeling configuration of a project comes from. */
+  interface Configs {
+    /**
+     * The project's labeling configuration, or {@code null} if none is known.
+     *
+     * @param delivered the {@code project} object of the delivery, if it has one
+     */
+    LabelConfig of(String projectId, JsonNode delivered) throws BadPayload;
+
+    /** Only what a delivery carries. */
+    Configs DELIVERED =
+        (projectId, delivered) ->
+            delivered != null && delivered.path("label_config").isTextual()
+                ? LabelConfig.parse(delivered.get("label_config").asText(), "project.label_config")
+                : null;
+  }
+
+  static WebhookResult parse(JsonNode body, String sampleField, Configs configs) throws BadPayload {
     String action = Json.text(body, "action", "");
     switch (action) {
       case "ANNOTATION_CREATED", "ANNOTATION_UPDATED" -> {
         JsonNode annotation = Json.object(body, "annotation", "");
         JsonNode task = body.get("task");
         PreferenceLabel label =
-            annotation(annotation, "annotation", task, "task", body.get("project"), sampleField);
+            annotation(
+                annotation, "annotation", task, "task", body.get("project"), sampleField, configs);
         return label == null
             ? WebhookResult.ignore("skipped annotation")
             : WebhookResult.of(List.of(label));
@@ -64,7 +82,8 @@ final class LabelStudioWebhook {
                   task,
                   "task",
                   body.get("project"),
-                  sampleField);
+                  sampleField,
+                  configs);
           if (label != null) {
             labels.add(label);
           }
@@ -98,7 +117,8 @@ final class LabelStudioWebhook {
       JsonNode task,
       String taskPath,
       JsonNode project,
-      String sampleField)
+      String sampleField,
+      Configs configs)
       throws BadPayload {
     if (!annotation.isObject()) {
       throw new BadPayload(path, "must be an object");
@@ -127,7 +147,8 @@ final class LabelStudioWebhook {
             ? Json.text(completedBy, "id", Json.at(path, "completed_by"))
             : Json.text(annotation, "completed_by", path);
     Double leadTime = Json.optionalNumber(annotation, "lead_time", path);
-    Map<String, Double> maxRatings = maxRatings(project);
+    LabelConfig config = configs.of(projectId, project);
+    Map<String, Double> maxRatings = config == null ? Map.of() : config.maxRatings();
 
     List<List<String>> ranking = List.of();
     LabelKind kind = LabelKind.RATING;
@@ -143,24 +164,26 @@ final class LabelStudioWebhook {
       switch (type) {
         case "pairwise" -> {
           String selected = Json.text(value, "selected", Json.at(at, "value"));
-          ranking =
-              switch (selected) {
-                case "left" ->
-                    List.of(
-                        List.of(LabelResolver.byPosition(1)), List.of(LabelResolver.byPosition(2)));
-                case "right" ->
-                    List.of(
-                        List.of(LabelResolver.byPosition(2)), List.of(LabelResolver.byPosition(1)));
-                default ->
-                    throw new BadPayload(
-                        Json.at(at, "value.selected"), "'" + selected + "' is not left or right");
-              };
+          if (!selected.equals("left") && !selected.equals("right")) {
+            throw new BadPayload(
+                Json.at(at, "value.selected"), "'" + selected + "' is not left or right");
+          }
+          List<String> shown = pairwiseObjects(config, result, at, data, taskPath);
+          String chosen = selected.equals("left") ? shown.get(0) : shown.get(1);
+          String other = selected.equals("left") ? shown.get(1) : shown.get(0);
+          ranking = List.of(List.of(chosen), List.of(other));
           kind = LabelKind.PAIRWISE;
         }
         case "ranker" -> {
           ranking =
               ranker(
-                  Json.object(value, "ranker", Json.at(at, "value")), Json.at(at, "value.ranker"));
+                  Json.object(value, "ranker", Json.at(at, "value")),
+                  Json.at(at, "value.ranker"),
+                  config,
+                  result,
+                  at,
+                  data,
+                  taskPath);
           kind = LabelKind.RANKING;
         }
         case "rating" -> {
@@ -171,7 +194,7 @@ final class LabelStudioWebhook {
           String name = result.path("from_name").asText("rating");
           ratings.add(
               Rating.newBuilder()
-                  .setCompletionId(target.isEmpty() ? null : LabelResolver.soft(target))
+                  .setCompletionId(target(target, config, data, taskPath))
                   .setDimension(name)
                   .setValue(rating)
                   .setScaleMax(maxRatings.getOrDefault(name, 5.0))
@@ -182,7 +205,7 @@ final class LabelStudioWebhook {
           for (JsonNode choice : choices) {
             flags.add(
                 Flag.newBuilder()
-                    .setCompletionId(target.isEmpty() ? null : LabelResolver.soft(target))
+                    .setCompletionId(target(target, config, data, taskPath))
                     .setFlag(choice.asText())
                     .build());
           }
@@ -221,24 +244,145 @@ final class LabelStudioWebhook {
         .build();
   }
 
-  private static List<List<String>> ranker(JsonNode ranker, String path) throws BadPayload {
+  /**
+   * The completions a pairwise result compares, left then right: the objects its Pairwise tag names
+   * in the project's configuration, and what the task's data showed in them.
+   */
+  private static List<String> pairwiseObjects(
+      LabelConfig config, JsonNode result, String at, JsonNode data, String taskPath)
+      throws BadPayload {
+    String control = result.path("from_name").asText("");
+    if (config == null) {
+      throw new BadPayload(
+          "project.label_config",
+          "missing: a pairwise choice is oriented by the objects its Pairwise tag compares, so the"
+              + " gateway needs the project's labeling configuration (deliver the project with the"
+              + " webhook, configure "
+              + FeedbackConfig.LABEL_STUDIO_URL
+              + " and "
+              + FeedbackConfig.LABEL_STUDIO_API_TOKEN
+              + ", or "
+              + FeedbackConfig.LABEL_STUDIO_CONFIG_PREFIX
+              + "<project>=<file>)");
+    }
+    List<String> objects = config.pairwise().get(control);
+    if (objects == null || objects.size() != 2) {
+      throw new BadPayload(
+          Json.at(at, "from_name"),
+          "'"
+              + control
+              + "' is not a Pairwise tag comparing two objects in the project's labeling"
+              + " configuration");
+    }
+    List<String> shown = new ArrayList<>();
+    for (String object : objects) {
+      shown.add(shownBy(object, config, data, taskPath, true));
+    }
+    return shown;
+  }
+
+  /** What the task showed in an object: a reference resolved against the sample. */
+  private static String shownBy(
+      String object, LabelConfig config, JsonNode data, String taskPath, boolean strict)
+      throws BadPayload {
+    String field = config.fieldOfObject().get(object);
+    if (field == null) {
+      if (!strict) {
+        return null;
+      }
+      throw new BadPayload(
+          "project.label_config",
+          "object '" + object + "' shows no task data field (value=\"$field\")");
+    }
+    String path = Json.at(Json.at(taskPath, "data"), field);
+    JsonNode shown = data.get(field);
+    if (shown == null || !shown.isValueNode() || shown.asText().isBlank()) {
+      if (!strict) {
+        return null;
+      }
+      throw new BadPayload(path, "missing: object '" + object + "' shows it");
+    }
+    return LabelResolver.shown(path, shown.asText(), shown.asText());
+  }
+
+  /** The completion a rating or choice applies to: what its object showed, else the sample. */
+  private static String target(String target, LabelConfig config, JsonNode data, String taskPath)
+      throws BadPayload {
+    if (target.isEmpty()) {
+      return null;
+    }
+    if (config != null && config.fieldOfObject().containsKey(target)) {
+      return shownBy(target, config, data, taskPath, false);
+    }
+    return LabelResolver.soft(target);
+  }
+
+  /**
+   * A Ranker's answer as tiers, best first. Its item ids are looked up in the list the task showed
+   * ({@code <List value="$items">}: items with an {@code id} and a {@code body}), each item naming
+   * a completion by its id or its text. One list is a strict ranking; buckets are tiers in the
+   * order the project's configuration lists them, never in the order of the delivery's keys.
+   */
+  private static List<List<String>> ranker(
+      JsonNode ranker,
+      String path,
+      LabelConfig config,
+      JsonNode result,
+      String at,
+      JsonNode data,
+      String taskPath)
+      throws BadPayload {
+    String control = result.path("from_name").asText("");
+    String listObject = result.path("to_name").asText("");
+    List<String> keys = new ArrayList<>();
+    ranker.fieldNames().forEachRemaining(keys::add);
+    keys.remove("_");
+    List<String> order;
+    boolean strict = keys.size() == 1 && keys.get(0).equals(listObject);
+    if (strict) {
+      order = keys;
+    } else {
+      if (config == null || !config.buckets().containsKey(control)) {
+        throw new BadPayload(
+            "project.label_config",
+            "missing or without Ranker '"
+                + control
+                + "': the buckets "
+                + keys
+                + " can only be ordered by the project's labeling configuration, never by the"
+                + " order of the delivery's keys");
+      }
+      order = config.buckets().get(control);
+      for (String key : keys) {
+        if (!order.contains(key) && !key.equals(listObject)) {
+          throw new BadPayload(
+              Json.at(path, key),
+              "is not a Bucket of Ranker '" + control + "' (its buckets are " + order + ")");
+        }
+      }
+    }
+    Map<String, JsonNode> items = items(config, listObject, data);
+    String itemsPath =
+        config == null || config.fieldOfObject().get(listObject) == null
+            ? Json.at(taskPath, "data")
+            : Json.at(Json.at(taskPath, "data"), config.fieldOfObject().get(listObject));
     List<List<String>> tiers = new ArrayList<>();
-    List<String> lists = new ArrayList<>();
-    ranker.fieldNames().forEachRemaining(lists::add);
-    lists.remove("_");
-    for (String list : lists) {
-      JsonNode items = ranker.get(list);
-      if (!items.isArray()) {
-        throw new BadPayload(Json.at(path, list), "must be a list of item ids");
+    for (String bucket : order) {
+      JsonNode ids = ranker.get(bucket);
+      if (ids == null) {
+        continue;
       }
-      List<String> ids = new ArrayList<>();
-      for (JsonNode item : items) {
-        ids.add(LabelResolver.idOrPosition(item.asText()));
+      if (!ids.isArray()) {
+        throw new BadPayload(Json.at(path, bucket), "must be a list of item ids");
       }
-      if (lists.size() == 1) {
-        ids.forEach(id -> tiers.add(List.of(id)));
-      } else if (!ids.isEmpty()) {
-        tiers.add(ids);
+      List<String> refs = new ArrayList<>();
+      for (JsonNode item : ids) {
+        refs.add(itemReference(item.asText(), items, itemsPath, Json.at(path, bucket)));
+      }
+      if (strict) {
+        refs.forEach(r -> tiers.add(List.of(r)));
+      } else if (!refs.isEmpty()) {
+        tiers.add(refs);
       }
     }
     if (tiers.isEmpty()) {
@@ -247,25 +391,41 @@ final class LabelStudioWebhook {
     return tiers;
   }
 
-  /** {@code maxRating} of each Rating tag in the project's labeling config. */
-  private static Map<String, Double> maxRatings(JsonNode project) {
-    Map<String, Double> max = new HashMap<>();
-    if (project == null || !project.path("label_config").isTextual()) {
-      return max;
-    }
-    Matcher tag = TAG.matcher(project.get("label_config").asText());
-    while (tag.find()) {
-      Map<String, String> attributes = new HashMap<>();
-      Matcher a = ATTRIBUTE.matcher(tag.group(2));
-      while (a.find()) {
-        attributes.put(a.group(1), a.group(2));
-      }
-      String name = attributes.get("name");
-      String maxRating = attributes.get("maxRating");
-      if (name != null && maxRating != null && maxRating.matches("\\d+")) {
-        max.put(name, Double.parseDouble(maxRating));
+  /** The items of the list a Ranker ranks, by id, as the task showed them. */
+  private static Map<String, JsonNode> items(LabelConfig config, String listObject, JsonNode data) {
+    Map<String, JsonNode> items = new HashMap<>();
+    String field = config == null ? null : config.fieldOfObject().get(listObject);
+    JsonNode list = field == null ? null : data.get(field);
+    if (list != null && list.isArray()) {
+      for (JsonNode item : list) {
+        if (item.hasNonNull("id")) {
+          items.put(item.get("id").asText(), item);
+        }
       }
     }
-    return max;
+    return items;
+  }
+
+  private static String itemReference(
+      String itemId, Map<String, JsonNode> items, String itemsPath, String answerPath)
+      throws BadPayload {
+    JsonNode item = items.get(itemId);
+    if (item == null) {
+      if (!items.isEmpty()) {
+        throw new BadPayload(
+            answerPath,
+            "item '" + itemId + "' is not in the list the task showed (" + itemsPath + ")");
+      }
+      // no list in the task: the item id is the completion's
+      return LabelResolver.shown(answerPath, itemId, null);
+    }
+    String text = null;
+    for (String f : List.of("body", "text", "html", "title")) {
+      if (item.path(f).isTextual()) {
+        text = item.get(f).asText();
+        break;
+      }
+    }
+    return LabelResolver.shown(itemsPath + "[id=" + itemId + "]", itemId, text);
   }
 }

@@ -2,7 +2,6 @@ package dev.refinery.feedback;
 
 import dev.refinery.runtime.kafka.TopicReader;
 import dev.refinery.schemas.AvroCodec;
-import dev.refinery.schemas.Completion;
 import dev.refinery.schemas.RecordDecodeException;
 import dev.refinery.schemas.Sample;
 import dev.refinery.schemas.Topics;
@@ -21,7 +20,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The gateway's view of {@code feedback.samples.v1}: sample id to prompt and completion ids, read
  * from the beginning (read_committed) and followed, so labels are checked against the samples they
- * name. It holds about 150 bytes a sample: 10 million samples are about 1.5 GB of heap; past that,
+ * name. It holds about 200 bytes a sample: 10 million samples are about 2 GB of heap; past that,
  * set {@code feedback.sample.check=false} and let the joiner reject what does not match.
  */
 final class SampleIndex implements AutoCloseable {
@@ -97,11 +96,7 @@ final class SampleIndex implements AutoCloseable {
 
   /** Adds a sample the gateway has just committed, so its labels need not wait for the read. */
   void add(Sample sample) {
-    samples.putIfAbsent(
-        sample.getSampleId(),
-        new KnownSample(
-            sample.getPromptId(),
-            sample.getCompletions().stream().map(Completion::getCompletionId).toList()));
+    samples.putIfAbsent(sample.getSampleId(), KnownSample.of(sample));
   }
 
   KnownSample get(String sampleId) {

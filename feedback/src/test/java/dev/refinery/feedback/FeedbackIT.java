@@ -123,7 +123,7 @@ class FeedbackIT {
         """
         [{"sample_id":"s-pair-1","prompt":"Explain why the sky is blue.","completions":[
             {"completion_id":"a1","text":"Because the ocean reflects onto it.","model":"policy-7b"},
-            {"completion_id":"a2","text":"Rayleigh scattering of short wavelengths.","model":"policy-70b"}]},
+            {"completion_id":"a2","text":"Air molecules scatter short blue wavelengths of sunlight more than long red ones (Rayleigh scattering), so blue light reaches our eyes from every direction of the sky.","model":"policy-70b"}]},
          {"sample_id":"s-rank-1","prompt":"Write a haiku about Kafka.","completions":[
             {"completion_id":"c1","text":"Logs roll like rivers","model":"m"},
             {"completion_id":"c2","text":"I am a teapot","model":"m"},

@@ -61,9 +61,30 @@ final class Fixtures {
         .build();
   }
 
+  /** A sample whose completions have these ids and texts, in this order. */
+  static Sample sampleWithTexts(String sampleId, String promptId, String... idsAndTexts) {
+    Sample sample = sample(sampleId, promptId);
+    List<Completion> completions = new ArrayList<>();
+    for (int i = 0; i < idsAndTexts.length; i += 2) {
+      completions.add(
+          Completion.newBuilder()
+              .setCompletionId(idsAndTexts[i])
+              .setText(idsAndTexts[i + 1])
+              .setModel("policy")
+              .setModelVersion(null)
+              .build());
+    }
+    return Sample.newBuilder(sample).setCompletions(completions).build();
+  }
+
+  /** The two answers of the pairwise delivery, as its task shows them. */
+  static final String SKY_WRONG = "Because the ocean reflects onto it.";
+
+  static final String SKY_RIGHT =
+      "Air molecules scatter short blue wavelengths of sunlight more than long red ones (Rayleigh"
+          + " scattering), so blue light reaches our eyes from every direction of the sky.";
+
   static KnownSample known(Sample sample) {
-    return new KnownSample(
-        sample.getPromptId(),
-        sample.getCompletions().stream().map(Completion::getCompletionId).toList());
+    return KnownSample.of(sample);
   }
 }

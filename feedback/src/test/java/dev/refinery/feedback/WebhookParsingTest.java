@@ -16,7 +16,10 @@ class WebhookParsingTest {
   @Test
   void labelStudioPairwiseWithRatingAndFlag() throws Exception {
     WebhookResult result =
-        LabelStudioWebhook.parse(Fixtures.json("label-studio-pairwise-created.json"), "sample_id");
+        LabelStudioWebhook.parse(
+            Fixtures.json("label-studio-pairwise-created.json"),
+            "sample_id",
+            LabelStudioWebhook.Configs.DELIVERED);
     assertThat(result.ignored()).isNull();
     PreferenceLabel raw = result.labels().get(0);
     assertThat(raw.getLabelId()).isEqualTo("label-studio:2:17");
@@ -28,10 +31,12 @@ class WebhookParsingTest {
     PreferenceLabel label =
         LabelResolver.resolve(
             raw,
-            Fixtures.known(Fixtures.sample("s-pair-1", "p1", "a1", "a2")),
+            Fixtures.known(
+                Fixtures.sampleWithTexts(
+                    "s-pair-1", "p1", "a1", Fixtures.SKY_WRONG, "a2", Fixtures.SKY_RIGHT)),
             pseudonyms,
             "annotation.result");
-    // "right" is the second answer: a2 over a1
+    // "right" is the object answer2, which shows a2's text: a2 over a1
     assertThat(label.getRanking()).containsExactly(List.of("a2"), List.of("a1"));
     assertThat(label.getRatings())
         .singleElement()
@@ -56,7 +61,10 @@ class WebhookParsingTest {
   @Test
   void labelStudioRankerIsAStrictRankingAndGroundTruthIsGold() throws Exception {
     PreferenceLabel raw =
-        LabelStudioWebhook.parse(Fixtures.json("label-studio-ranker-updated.json"), "sample_id")
+        LabelStudioWebhook.parse(
+                Fixtures.json("label-studio-ranker-updated.json"),
+                "sample_id",
+                LabelStudioWebhook.Configs.DELIVERED)
             .labels()
             .get(0);
     PreferenceLabel label =
@@ -133,30 +141,43 @@ class WebhookParsingTest {
 
     ObjectNode studio = (ObjectNode) Fixtures.json("label-studio-pairwise-created.json");
     ((ObjectNode) studio.get("annotation")).put("was_cancelled", true);
-    assertThat(LabelStudioWebhook.parse(studio, "sample_id").ignored())
+    assertThat(
+            LabelStudioWebhook.parse(studio, "sample_id", LabelStudioWebhook.Configs.DELIVERED)
+                .ignored())
         .isEqualTo("skipped annotation");
     studio.put("action", "TASKS_CREATED");
-    assertThat(LabelStudioWebhook.parse(studio, "sample_id").ignored()).contains("TASKS_CREATED");
+    assertThat(
+            LabelStudioWebhook.parse(studio, "sample_id", LabelStudioWebhook.Configs.DELIVERED)
+                .ignored())
+        .contains("TASKS_CREATED");
   }
 
   @Test
   void garbageNamesTheField() {
     ObjectNode noTask = (ObjectNode) Fixtures.json("label-studio-pairwise-created.json");
     noTask.remove("task");
-    assertThatThrownBy(() -> LabelStudioWebhook.parse(noTask, "sample_id"))
+    assertThatThrownBy(
+            () ->
+                LabelStudioWebhook.parse(noTask, "sample_id", LabelStudioWebhook.Configs.DELIVERED))
         .isInstanceOfSatisfying(BadPayload.class, e -> assertThat(e.field()).isEqualTo("task"));
 
     ObjectNode badChoice = (ObjectNode) Fixtures.json("label-studio-pairwise-created.json");
     ((ObjectNode) badChoice.get("annotation").get("result").get(0).get("value"))
         .put("selected", "middle");
-    assertThatThrownBy(() -> LabelStudioWebhook.parse(badChoice, "sample_id"))
+    assertThatThrownBy(
+            () ->
+                LabelStudioWebhook.parse(
+                    badChoice, "sample_id", LabelStudioWebhook.Configs.DELIVERED))
         .isInstanceOfSatisfying(
             BadPayload.class,
             e -> assertThat(e.field()).isEqualTo("annotation.result[0].value.selected"));
 
     ObjectNode noSample = (ObjectNode) Fixtures.json("label-studio-pairwise-created.json");
     ((ObjectNode) noSample.get("task").get("data")).remove("sample_id");
-    assertThatThrownBy(() -> LabelStudioWebhook.parse(noSample, "sample_id"))
+    assertThatThrownBy(
+            () ->
+                LabelStudioWebhook.parse(
+                    noSample, "sample_id", LabelStudioWebhook.Configs.DELIVERED))
         .isInstanceOfSatisfying(
             BadPayload.class, e -> assertThat(e.field()).isEqualTo("task.data.sample_id"));
 
@@ -178,7 +199,10 @@ class WebhookParsingTest {
   @Test
   void aCompletionTheSampleLacksIsRefusedNamingIt() throws Exception {
     PreferenceLabel raw =
-        LabelStudioWebhook.parse(Fixtures.json("label-studio-ranker-updated.json"), "sample_id")
+        LabelStudioWebhook.parse(
+                Fixtures.json("label-studio-ranker-updated.json"),
+                "sample_id",
+                LabelStudioWebhook.Configs.DELIVERED)
             .labels()
             .get(0);
     assertThatThrownBy(
@@ -191,7 +215,7 @@ class WebhookParsingTest {
         .isInstanceOfSatisfying(
             BadPayload.class,
             e -> {
-              assertThat(e.field()).isEqualTo("annotation.result.ranking[0][0]");
+              assertThat(e.field()).isEqualTo("task.data.answers[id=c3]");
               assertThat(e.getMessage()).contains("c3");
             });
   }
