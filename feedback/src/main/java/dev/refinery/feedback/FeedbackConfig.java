@@ -29,6 +29,7 @@ public final class FeedbackConfig extends RefineryConfig {
   public static final String PSEUDONYM_KEY = "feedback.pseudonym.key";
   public static final String ARGILLA_SECRET = "feedback.argilla.secret";
   public static final String ARGILLA_TOLERANCE_S = "feedback.argilla.tolerance.seconds";
+  public static final String ARGILLA_PREFERENCE_QUESTIONS = "feedback.argilla.preference.questions";
   public static final String SAMPLE_FIELD = "feedback.sample.field";
   public static final String SAMPLE_CHECK = "feedback.sample.check";
   public static final String TRANSACTIONAL_ID = "feedback.transactional.id";
@@ -66,6 +67,13 @@ public final class FeedbackConfig extends RefineryConfig {
                           ConfigDef.Range.between(1, 86400),
                           Importance.LOW,
                           "How far an Argilla webhook's timestamp may be from now (replay protection).")
+                      .define(
+                          ARGILLA_PREFERENCE_QUESTIONS,
+                          Type.LIST,
+                          "preference,preferred,chosen,better",
+                          Importance.MEDIUM,
+                          "Names of Argilla label questions that carry a pairwise preference (any name;"
+                              + " a label question two of whose options name record fields is one too).")
                       .define(
                           LABEL_STUDIO_URL,
                           Type.STRING,
@@ -210,6 +218,14 @@ public final class FeedbackConfig extends RefineryConfig {
 
   public Password argillaSecret() {
     return getPassword(ARGILLA_SECRET);
+  }
+
+  /** Argilla label questions that carry a pairwise preference, lower-cased. */
+  public Set<String> argillaPreferenceQuestions() {
+    Set<String> names = new java.util.HashSet<>();
+    getList(ARGILLA_PREFERENCE_QUESTIONS)
+        .forEach(n -> names.add(n.toLowerCase(java.util.Locale.ROOT)));
+    return Set.copyOf(names);
   }
 
   public int argillaToleranceSeconds() {

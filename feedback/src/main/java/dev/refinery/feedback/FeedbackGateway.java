@@ -311,7 +311,9 @@ public final class FeedbackGateway implements AutoCloseable {
         exchange.header(StandardWebhooks.SIGNATURE),
         exchange.body(),
         clock.instant());
-    WebhookResult result = ArgillaWebhook.parse(parse(exchange), config.sampleField());
+    WebhookResult result =
+        ArgillaWebhook.parse(
+            parse(exchange), config.sampleField(), config.argillaPreferenceQuestions());
     return webhookReply(result, "data.values", "data.record.external_id", ArgillaWebhook.TOOL);
   }
 

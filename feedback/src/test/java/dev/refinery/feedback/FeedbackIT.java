@@ -130,8 +130,8 @@ class FeedbackIT {
             {"completion_id":"c3","text":"Offsets hold the past","model":"m"},
             {"completion_id":"c4","text":"Brokers hum at night","model":"m"}]},
          {"sample_id":"s-arg-1","prompt":"Summarize Hamlet.","completions":[
-            {"completion_id":"r1","text":"A prince avenges his father.","model":"m"},
-            {"completion_id":"r2","text":"Hamlet feigns madness to avenge his father; the court ends in ruin.","model":"m"},
+            {"completion_id":"r1","text":"A prince avenges his father and everyone dies.","model":"m"},
+            {"completion_id":"r2","text":"Prince Hamlet feigns madness to avenge his murdered father, and the court ends in ruin.","model":"m"},
             {"completion_id":"r3","text":"A Danish play.","model":"m"}]},
          {"sample_id":"s-native","prompt":"Say hi.","completions":[
             {"completion_id":"x","text":"hi","model":"m"},{"completion_id":"y","text":"hello","model":"m"}]}]

@@ -84,6 +84,13 @@ final class Fixtures {
       "Air molecules scatter short blue wavelengths of sunlight more than long red ones (Rayleigh"
           + " scattering), so blue light reaches our eyes from every direction of the sky.";
 
+  /** The Argilla record's three responses, as its fields show them. */
+  static final String HAMLET_1 = "A prince avenges his father and everyone dies.";
+
+  static final String HAMLET_2 =
+      "Prince Hamlet feigns madness to avenge his murdered father, and the court ends in ruin.";
+  static final String HAMLET_3 = "A Danish play.";
+
   static KnownSample known(Sample sample) {
     return KnownSample.of(sample);
   }

@@ -90,7 +90,16 @@ class WebhookParsingTest {
     PreferenceLabel label =
         LabelResolver.resolve(
             raw,
-            Fixtures.known(Fixtures.sample("s-arg-1", "p3", "r1", "r2", "r3")),
+            Fixtures.known(
+                Fixtures.sampleWithTexts(
+                    "s-arg-1",
+                    "p3",
+                    "r1",
+                    Fixtures.HAMLET_1,
+                    "r2",
+                    Fixtures.HAMLET_2,
+                    "r3",
+                    Fixtures.HAMLET_3)),
             pseudonyms,
             "data.values");
     // response-2 first, response-1 and response-3 tied second
@@ -116,7 +125,9 @@ class WebhookParsingTest {
     PreferenceLabel label =
         LabelResolver.resolve(
             ArgillaWebhook.parse(body, "sample_id").labels().get(0),
-            Fixtures.known(Fixtures.sample("s-arg-1", "p3", "r1", "r2")),
+            Fixtures.known(
+                Fixtures.sampleWithTexts(
+                    "s-arg-1", "p3", "r1", Fixtures.HAMLET_1, "r2", Fixtures.HAMLET_2)),
             pseudonyms,
             "");
     assertThat(label.getRanking()).containsExactly(List.of("r2"), List.of("r1"));
@@ -125,7 +136,9 @@ class WebhookParsingTest {
     label =
         LabelResolver.resolve(
             ArgillaWebhook.parse(body, "sample_id").labels().get(0),
-            Fixtures.known(Fixtures.sample("s-arg-1", "p3", "r1", "r2")),
+            Fixtures.known(
+                Fixtures.sampleWithTexts(
+                    "s-arg-1", "p3", "r1", Fixtures.HAMLET_1, "r2", Fixtures.HAMLET_2)),
             pseudonyms,
             "");
     assertThat(label.getRanking()).containsExactly(List.of("r1", "r2"));
