@@ -75,6 +75,21 @@ public final class FeedbackConfig extends RefineryConfig {
                           "Names of Argilla label questions that carry a pairwise preference (any name;"
                               + " a label question two of whose options name record fields is one too).")
                       .define(
+                          RatingPairs.PAIRS,
+                          Type.BOOLEAN,
+                          true,
+                          Importance.MEDIUM,
+                          "Whether labels of per-completion ratings only (UltraFeedback style) become"
+                              + " pairs; per project: feedback.ratings.project.<project>=off|<gap>.")
+                      .define(
+                          RatingPairs.MIN_GAP,
+                          Type.DOUBLE,
+                          1.0,
+                          ConfigDef.Range.atLeast(0),
+                          Importance.MEDIUM,
+                          "The smallest difference of two ratings that makes a pair (its margin is the"
+                              + " difference).")
+                      .define(
                           LABEL_STUDIO_URL,
                           Type.STRING,
                           "",
@@ -152,13 +167,17 @@ public final class FeedbackConfig extends RefineryConfig {
   private final ApiTokens tokens;
   private final RubricTable rubrics;
   private final Map<String, Path> labelConfigFiles = new TreeMap<>();
+  private RatingPairs ratingPairs;
 
   public FeedbackConfig(Map<String, ?> values) {
     super(
         DEFINITION,
         values,
         "feedback.",
-        Set.of(TOKEN_PREFIX, RUBRIC_PREFIX, LABEL_STUDIO_CONFIG_PREFIX));
+        Set.of(
+            TOKEN_PREFIX, RUBRIC_PREFIX, LABEL_STUDIO_CONFIG_PREFIX, RatingPairs.PROJECT_PREFIX));
+    this.ratingPairs =
+        RatingPairs.parse(getBoolean(RatingPairs.PAIRS), getDouble(RatingPairs.MIN_GAP), values);
     values.forEach(
         (key, value) -> {
           if (key.startsWith(LABEL_STUDIO_CONFIG_PREFIX)) {
@@ -259,6 +278,11 @@ public final class FeedbackConfig extends RefineryConfig {
 
   public long commitIntervalMs() {
     return getLong(COMMIT_INTERVAL_MS);
+  }
+
+  /** Whether and from what gap ratings make pairs. */
+  RatingPairs ratingPairs() {
+    return ratingPairs;
   }
 
   /** Label Studio's address, or empty. */

@@ -50,7 +50,9 @@ public final class FeedbackService implements Service {
     StreamsRunner joiner =
         StreamsRunner.start(
             "feedback joiner",
-            topology == null ? FeedbackTopology.build(config.rubrics(), metrics) : topology,
+            topology == null
+                ? FeedbackTopology.build(config.rubrics(), config.ratingPairs(), metrics)
+                : topology,
             streamsConfig(
                 config,
                 StreamsRunner.resolve(

@@ -50,6 +50,11 @@ public final class FeedbackTopology {
   private FeedbackTopology() {}
 
   public static Topology build(RubricTable rubrics, FeedbackMetrics metrics) {
+    return build(rubrics, RatingPairs.DEFAULT, metrics);
+  }
+
+  /** The joiner's topology, pairing ratings as {@code ratingPairs} says. */
+  static Topology build(RubricTable rubrics, RatingPairs ratingPairs, FeedbackMetrics metrics) {
     StreamsBuilder builder = new StreamsBuilder();
     for (String store : List.of(SAMPLES_STORE, LABELS_STORE, JUDGEMENTS_STORE)) {
       builder.addStateStore(
@@ -70,7 +75,7 @@ public final class FeedbackTopology {
                     Topics.FEEDBACK_RBRM.name()),
                 Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("feedback-in"))
             .process(
-                () -> new JoinProcessor(rubrics, metrics),
+                () -> new JoinProcessor(rubrics, ratingPairs, metrics),
                 Named.as("join"),
                 SAMPLES_STORE,
                 LABELS_STORE,

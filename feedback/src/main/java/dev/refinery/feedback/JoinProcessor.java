@@ -35,6 +35,7 @@ final class JoinProcessor implements Processor<String, byte[], String, Joined> {
   private static final StringSerializer PREFIX = new StringSerializer();
 
   private final RubricTable rubrics;
+  private final RatingPairs ratingPairs;
   private final FeedbackMetrics metrics;
   private ProcessorContext<String, Joined> context;
   private KeyValueStore<String, byte[]> samples;
@@ -42,8 +43,9 @@ final class JoinProcessor implements Processor<String, byte[], String, Joined> {
   private KeyValueStore<String, byte[]> judgements;
   private KeyValueStore<String, Long> sets;
 
-  JoinProcessor(RubricTable rubrics, FeedbackMetrics metrics) {
+  JoinProcessor(RubricTable rubrics, RatingPairs ratingPairs, FeedbackMetrics metrics) {
     this.rubrics = rubrics;
+    this.ratingPairs = ratingPairs;
     this.metrics = metrics;
   }
 
@@ -185,7 +187,7 @@ final class JoinProcessor implements Processor<String, byte[], String, Joined> {
       Sample sample, PreferenceLabel label, byte[] bytes, Instant now, String location) {
     List<RewardModelPair> pairs;
     try {
-      pairs = PairMaker.human(sample, label, now);
+      pairs = PairMaker.human(sample, label, ratingPairs, now);
     } catch (IllegalArgumentException e) {
       reject(sample.getSampleId(), "UNKNOWN_COMPLETION", e.getMessage(), bytes, location, now);
       return;

@@ -22,6 +22,9 @@ import java.util.Map;
  *       each a of Ti and b of Tj: all C(K,2) pairs of K strictly ranked completions, as InstructGPT
  *       used them. Completions of one tier are tied and give no pair with each other; a label that
  *       ties everything gives none. The margin is the label's strength, null when it has none.
+ *   <li>A label of ratings only gives, as {@link RatingPairs} says, a pair for every two
+ *       completions whose scores differ by the project's gap or more, the higher chosen, the margin
+ *       the difference.
  *   <li>RBRM judgements of one sample under one rubric give a pair for every two completions whose
  *       rewards differ, the higher chosen, the margin the difference.
  * </ul>
@@ -48,7 +51,20 @@ final class PairMaker {
    * @throws IllegalArgumentException if the label names a completion the sample does not have
    */
   static List<RewardModelPair> human(Sample sample, PreferenceLabel label, Instant now) {
+    return human(sample, label, RatingPairs.DEFAULT, now);
+  }
+
+  /**
+   * The pairs of a label: of its ranking, else of its ratings as the policy says.
+   *
+   * @throws IllegalArgumentException if the label names a completion the sample does not have
+   */
+  static List<RewardModelPair> human(
+      Sample sample, PreferenceLabel label, RatingPairs ratingPairs, Instant now) {
     Map<String, Completion> completions = completions(sample);
+    if (label.getRanking().isEmpty()) {
+      return fromRatings(sample, label, ratingPairs, completions, now);
+    }
     List<String[]> ordered = new ArrayList<>();
     List<List<String>> tiers = label.getRanking();
     for (List<String> tier : tiers) {
@@ -89,6 +105,69 @@ final class PairMaker {
                   completions.get(ab[1]),
                   now)
               .setMargin(label.getStrength())
+              .setOrigin(PairOrigin.HUMAN)
+              .setLabeler(label.getLabeler())
+              .setGold(label.getGold())
+              .build());
+    }
+    if (pairs.isEmpty()) {
+      pairs.add(
+          retraction(sample, set, label.getRevision(), now)
+              .setOrigin(PairOrigin.HUMAN)
+              .setLabeler(label.getLabeler())
+              .setGold(label.getGold())
+              .build());
+    }
+    return pairs;
+  }
+
+  private static List<RewardModelPair> fromRatings(
+      Sample sample,
+      PreferenceLabel label,
+      RatingPairs policy,
+      Map<String, Completion> completions,
+      Instant now) {
+    Map<String, Double> scores = RatingPairs.scores(label.getRatings());
+    for (String id : scores.keySet()) {
+      if (!completions.containsKey(id)) {
+        throw new IllegalArgumentException(
+            "label "
+                + label.getLabelId()
+                + " rates completion '"
+                + id
+                + "', which sample "
+                + sample.getSampleId()
+                + " does not have (its completions are "
+                + completions.keySet()
+                + ")");
+      }
+    }
+    List<String[]> ordered = new ArrayList<>();
+    java.util.OptionalDouble gap = policy.gapFor(label);
+    if (gap.isPresent()) {
+      List<String> ids = new ArrayList<>(scores.keySet());
+      for (int i = 0; i < ids.size(); i++) {
+        for (int k = 0; k < ids.size(); k++) {
+          double diff = scores.get(ids.get(i)) - scores.get(ids.get(k));
+          if (diff > 0 && diff >= gap.getAsDouble()) {
+            ordered.add(new String[] {ids.get(i), ids.get(k)});
+          }
+        }
+      }
+    }
+    String set = labelSet(label);
+    List<RewardModelPair> pairs = new ArrayList<>();
+    for (String[] ab : ordered) {
+      pairs.add(
+          pair(
+                  sample,
+                  set,
+                  label.getRevision(),
+                  ordered.size(),
+                  completions.get(ab[0]),
+                  completions.get(ab[1]),
+                  now)
+              .setMargin(scores.get(ab[0]) - scores.get(ab[1]))
               .setOrigin(PairOrigin.HUMAN)
               .setLabeler(label.getLabeler())
               .setGold(label.getGold())

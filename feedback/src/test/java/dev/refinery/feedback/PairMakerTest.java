@@ -165,4 +165,84 @@ class PairMakerTest {
     assertThat(delta.get("y")).isEqualTo(new Agreement.Counts(1, 3, 2, 3, 2));
     assertThat(delta).doesNotContainKey("g");
   }
+
+  private static PreferenceLabel rated(String labelId, String toolRef, double... scores) {
+    List<dev.refinery.schemas.Rating> ratings = new java.util.ArrayList<>();
+    String[] ids = {"a", "b", "c", "d"};
+    for (int i = 0; i < scores.length; i++) {
+      ratings.add(
+          dev.refinery.schemas.Rating.newBuilder()
+              .setCompletionId(ids[i])
+              .setDimension("rating-response-" + (i + 1))
+              .setValue(scores[i])
+              .setScaleMax(5.0)
+              .build());
+    }
+    return PreferenceLabel.newBuilder(label(labelId, "x", false, List.of()))
+        .setKind(LabelKind.RATING)
+        .setRatings(ratings)
+        .setTool(labelId.substring(0, labelId.indexOf(':')))
+        .setToolRef(toolRef)
+        .build();
+  }
+
+  @Test
+  void ratingsOfCompletionsBecomePairsWhereTheyDifferByTheGapTheMarginTheDifference() {
+    // UltraFeedback style: a rated 5, b 2, c 5, d 4
+    List<RewardModelPair> pairs =
+        PairMaker.human(sample, rated("argilla:r-1", "dataset uf record 1", 5, 2, 5, 4), NOW);
+    assertThat(pairs)
+        .extracting(
+            p ->
+                p.getChosenCompletionId() + ">" + p.getRejectedCompletionId() + " " + p.getMargin())
+        .containsExactlyInAnyOrder("a>b 3.0", "a>d 1.0", "c>b 3.0", "c>d 1.0", "d>b 2.0");
+    assertThat(pairs).allSatisfy(p -> assertThat(p.getSetSize()).isEqualTo(5));
+
+    // a gap of 2 for that dataset; ratings off for a Label Studio project
+    RatingPairs policy =
+        RatingPairs.parse(
+            true,
+            1.0,
+            java.util.Map.of(
+                "feedback.ratings.project.argilla:uf", "2",
+                "feedback.ratings.project.label-studio:7", "off"));
+    assertThat(
+            PairMaker.human(
+                sample, rated("argilla:r-1", "dataset uf record 1", 5, 2, 5, 4), policy, NOW))
+        .extracting(p -> p.getChosenCompletionId() + ">" + p.getRejectedCompletionId())
+        .containsExactlyInAnyOrder("a>b", "c>b", "d>b");
+    List<RewardModelPair> off =
+        PairMaker.human(sample, rated("label-studio:7:3", "project 7", 5, 1), policy, NOW);
+    assertThat(off).singleElement().satisfies(p -> assertThat(p.getSetSize()).isZero());
+    assertThatThrownBy(
+            () ->
+                RatingPairs.parse(
+                    true, 1.0, java.util.Map.of("feedback.ratings.project.native", "sometimes")))
+        .isInstanceOf(org.apache.kafka.common.config.ConfigException.class)
+        .hasMessageContaining("feedback.ratings.project.native");
+  }
+
+  @Test
+  void anOverallRatingIsTheScoreWhenThereIsOne() {
+    List<dev.refinery.schemas.Rating> ratings = new java.util.ArrayList<>();
+    for (String[] r :
+        new String[][] {
+          {"a", "overall", "2"}, {"a", "honesty", "5"}, {"b", "overall", "4"}, {"b", "honesty", "1"}
+        }) {
+      ratings.add(
+          dev.refinery.schemas.Rating.newBuilder()
+              .setCompletionId(r[0])
+              .setDimension(r[1])
+              .setValue(Double.parseDouble(r[2]))
+              .setScaleMax(5.0)
+              .build());
+    }
+    PreferenceLabel label =
+        PreferenceLabel.newBuilder(label("native:9", "x", false, List.of()))
+            .setRatings(ratings)
+            .build();
+    assertThat(PairMaker.human(sample, label, NOW))
+        .extracting(p -> p.getChosenCompletionId() + ">" + p.getRejectedCompletionId())
+        .containsExactly("b>a");
+  }
 }
