@@ -16,8 +16,9 @@ import java.util.TreeMap;
 
 /**
  * Argilla's webhook deliveries ({@code {type, version, timestamp, data}}), for the events {@code
- * response.created} and {@code response.updated}; other events, and responses that are not {@code
- * submitted} (drafts, discarded), are acknowledged and ignored.
+ * response.created} and {@code response.updated}, and {@code response.deleted} (the label is
+ * deleted and its pairs retracted); other events, and responses that are not {@code submitted}
+ * (drafts, discarded), are acknowledged and ignored.
  *
  * <p>The response's {@code values} are read by shape: a ranking question ({@code [{value, rank}]},
  * equal ranks tied) is the preference; a label question is a pairwise choice when it is named in
@@ -50,6 +51,18 @@ final class ArgillaWebhook {
   static WebhookResult parse(JsonNode body, String sampleField, Set<String> preferenceQuestions)
       throws BadPayload {
     String type = Json.text(body, "type", "");
+    if (type.equals("response.deleted")) {
+      JsonNode data = Json.object(body, "data", "");
+      String responseId = Json.text(data, "id", "data");
+      Instant at = Json.optionalTime(body, "timestamp", "");
+      return WebhookResult.deleted(
+          List.of(
+              WebhookResult.deletion(
+                  TOOL + ":" + responseId,
+                  TOOL,
+                  "response " + responseId + " (deleted)",
+                  at == null ? Instant.now() : at)));
+    }
     if (!type.equals("response.created") && !type.equals("response.updated")) {
       return WebhookResult.ignore("event " + type + " carries no label");
     }

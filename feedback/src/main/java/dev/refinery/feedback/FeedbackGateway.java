@@ -291,7 +291,8 @@ public final class FeedbackGateway implements AutoCloseable {
 
   private Reply labelStudio(Exchange exchange) throws HttpError {
     WebhookResult result =
-        LabelStudioWebhook.parse(parse(exchange), config.sampleField(), labelConfigs);
+        LabelStudioWebhook.parse(
+            parse(exchange), config.sampleField(), labelConfigs, clock.instant());
     return webhookReply(
         result, "annotation.result", "task.data." + config.sampleField(), LabelStudioWebhook.TOOL);
   }
@@ -324,6 +325,21 @@ public final class FeedbackGateway implements AutoCloseable {
           List.of(),
           JSON.createObjectNode().put("written", 0).put("ignored", result.ignored()),
           null);
+    }
+    if (!result.deletions().isEmpty()) {
+      List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+      ArrayNode deleted = JSON.createArrayNode();
+      for (PreferenceLabel d : result.deletions()) {
+        records.add(
+            new ProducerRecord<>(
+                Topics.FEEDBACK_LABEL_DELETIONS.name(),
+                d.getLabelId(),
+                Topics.FEEDBACK_LABEL_DELETIONS.serialize(d)));
+        deleted.add(d.getLabelId());
+      }
+      ObjectNode response = JSON.createObjectNode().put("written", records.size());
+      response.set("deleted", deleted);
+      return new Reply(records, response, () -> metrics.written("deletion", tool, records.size()));
     }
     List<String> paths = new ArrayList<>();
     List<String> samplePaths = new ArrayList<>();

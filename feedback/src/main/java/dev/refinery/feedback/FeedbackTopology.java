@@ -1,6 +1,7 @@
 package dev.refinery.feedback;
 
 import dev.refinery.schemas.LabelerStats;
+import dev.refinery.schemas.PreferenceLabel;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Topics;
 import java.util.List;
@@ -16,6 +17,7 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
@@ -33,6 +35,9 @@ import org.apache.kafka.streams.state.Stores;
  * </pre>
  *
  * The three inputs have the same key and partition count, so the join needs no repartition. Every
+ * label the join keeps also goes, re-keyed by label id ({@code feedback-by-label}), to the label
+ * index ({@code feedback-label-index}), which meets {@code feedback.label-deletions.v1} there and
+ * writes each deletion, keyed by its sample, back to {@code feedback.preferences.v1}. Every
  * processor, internal topic and store is named, so an upgrade keeps its state.
  */
 public final class FeedbackTopology {
@@ -42,10 +47,12 @@ public final class FeedbackTopology {
   public static final String SETS_STORE = "feedback-sets";
   public static final String STATS_STORE = "feedback-labeler-stats";
   public static final String BY_LABELER = "feedback-by-labeler";
+  public static final String LABEL_INDEX_STORE = "feedback-label-index";
+  public static final String BY_LABEL = "feedback-by-label";
 
   /** The stores whose sizes {@code /metrics} reports. */
   public static final List<String> STORES =
-      List.of(SAMPLES_STORE, LABELS_STORE, JUDGEMENTS_STORE, SETS_STORE);
+      List.of(SAMPLES_STORE, LABELS_STORE, JUDGEMENTS_STORE, SETS_STORE, LABEL_INDEX_STORE);
 
   private FeedbackTopology() {}
 
@@ -56,7 +63,7 @@ public final class FeedbackTopology {
   /** The joiner's topology, pairing ratings as {@code ratingPairs} says. */
   static Topology build(RubricTable rubrics, RatingPairs ratingPairs, FeedbackMetrics metrics) {
     StreamsBuilder builder = new StreamsBuilder();
-    for (String store : List.of(SAMPLES_STORE, LABELS_STORE, JUDGEMENTS_STORE)) {
+    for (String store : List.of(SAMPLES_STORE, LABELS_STORE, JUDGEMENTS_STORE, LABEL_INDEX_STORE)) {
       builder.addStateStore(
           Stores.keyValueStoreBuilder(
                   Stores.persistentKeyValueStore(store), Serdes.String(), Serdes.ByteArray())
@@ -84,6 +91,7 @@ public final class FeedbackTopology {
             .split(Named.as("joined-"))
             .branch((k, v) -> v instanceof Joined.Pair, Branched.as("pairs"))
             .branch((k, v) -> v instanceof Joined.StatsDelta, Branched.as("stats"))
+            .branch((k, v) -> v instanceof Joined.Label, Branched.as("labels"))
             .defaultBranch(Branched.as("rejected"));
 
     joined
@@ -93,6 +101,26 @@ public final class FeedbackTopology {
             Topics.FEEDBACK_RM_PAIRS.name(),
             Produced.with(Serdes.String(), Topics.FEEDBACK_RM_PAIRS.valueSerde())
                 .withName("pairs-out"));
+    // the label index: labels by label id, met by the deletions that name a label alone
+    KStream<String, PreferenceLabel> deletions =
+        builder.stream(
+            Topics.FEEDBACK_LABEL_DELETIONS.name(),
+            Consumed.with(Serdes.String(), Topics.FEEDBACK_LABEL_DELETIONS.valueSerde())
+                .withName("deletions-in"));
+    joined
+        .get("joined-labels")
+        .mapValues(v -> ((Joined.Label) v).label(), Named.as("label"))
+        .repartition(
+            Repartitioned.<String, PreferenceLabel>as(BY_LABEL)
+                .withKeySerde(Serdes.String())
+                .withValueSerde(Topics.FEEDBACK_PREFERENCES.valueSerde())
+                .withNumberOfPartitions(Topics.FEEDBACK_LABEL_DELETIONS.partitions()))
+        .merge(deletions, Named.as("index-in"))
+        .process(() -> new LabelIndexProcessor(metrics), Named.as("index"), LABEL_INDEX_STORE)
+        .to(
+            Topics.FEEDBACK_PREFERENCES.name(),
+            Produced.with(Serdes.String(), Topics.FEEDBACK_PREFERENCES.valueSerde())
+                .withName("deletions-out"));
     joined
         .get("joined-rejected")
         .mapValues(v -> ((Joined.Rejected) v).rejection(), Named.as("rejection"))

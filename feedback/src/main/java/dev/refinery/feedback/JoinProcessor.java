@@ -28,7 +28,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * The join step, keyed by sample id: samples, labels and judgements of one sample meet in one task.
  * Labels and judgements are kept at their latest revision (a replay or an older update changes
  * nothing); a label or judgement that arrives before its sample waits in the store and is paired
- * when the sample comes.
+ * when the sample comes. A deleted label is a revision like another: it retracts the label's pairs,
+ * and an older revision delivered after it changes nothing. Every label kept is also sent on, by
+ * label id, to the label index ({@link LabelIndexProcessor}).
  */
 final class JoinProcessor implements Processor<String, byte[], String, Joined> {
   private static final char SEP = '\u0000';
@@ -95,6 +97,9 @@ final class JoinProcessor implements Processor<String, byte[], String, Joined> {
     samples.put(id, bytes);
     metrics.joined("sample");
     for (PreferenceLabel label : labelsOf(id)) {
+      if (label.getDeleted()) {
+        continue;
+      }
       pairs(
           sample,
           label,
@@ -122,10 +127,17 @@ final class JoinProcessor implements Processor<String, byte[], String, Joined> {
       return;
     }
     List<PreferenceLabel> before = labelsOf(label.getSampleId());
+    before.removeIf(PreferenceLabel::getDeleted);
     labels.put(key, bytes);
     List<PreferenceLabel> after = new ArrayList<>(before);
     after.removeIf(l -> l.getLabelId().equals(label.getLabelId()));
-    after.add(label);
+    if (!label.getDeleted()) {
+      after.add(label);
+      // the label index: which sample a label id is of, for deletions that name the label alone
+      context.forward(
+          new Record<String, Joined>(
+              label.getLabelId(), new Joined.Label(label), now.toEpochMilli()));
+    }
     Agreement.delta(Agreement.of(before), Agreement.of(after))
         .forEach(
             (labeler, c) ->

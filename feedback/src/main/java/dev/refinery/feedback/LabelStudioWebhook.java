@@ -13,8 +13,9 @@ import java.util.Map;
 
 /**
  * Label Studio's webhook deliveries, in the shapes its webhook reference documents: {@code
- * ANNOTATION_CREATED} and {@code ANNOTATION_UPDATED} (one annotation, with its task nested) and
- * {@code ANNOTATIONS_CREATED} (a list). Other actions are acknowledged and ignored, as are skipped
+ * ANNOTATION_CREATED} and {@code ANNOTATION_UPDATED} (one annotation, with its task nested), {@code
+ * ANNOTATIONS_CREATED} (a list), and {@code ANNOTATIONS_DELETED} (annotation ids: their labels are
+ * deleted, and their pairs retracted). Other actions are acknowledged and ignored, as are skipped
  * annotations ({@code was_cancelled}).
  *
  * <p>Every answer is oriented by what the task showed, never by list order. The project's labeling
@@ -56,8 +57,37 @@ final class LabelStudioWebhook {
   }
 
   static WebhookResult parse(JsonNode body, String sampleField, Configs configs) throws BadPayload {
+    return parse(body, sampleField, configs, Instant.now());
+  }
+
+  /**
+   * @param now when a deletion is received: its revision
+   */
+  static WebhookResult parse(JsonNode body, String sampleField, Configs configs, Instant now)
+      throws BadPayload {
     String action = Json.text(body, "action", "");
     switch (action) {
+      case "ANNOTATIONS_DELETED" -> {
+        JsonNode project = body.get("project");
+        String projectId = project != null && project.has("id") ? project.get("id").asText() : null;
+        if (projectId == null) {
+          throw new BadPayload("project.id", "missing: a deletion names annotations of a project");
+        }
+        JsonNode annotations = Json.array(body, "annotations", "");
+        List<PreferenceLabel> deletions = new ArrayList<>();
+        for (int i = 0; i < annotations.size(); i++) {
+          String id = Json.text(annotations.get(i), "id", "annotations[" + i + "]");
+          deletions.add(
+              WebhookResult.deletion(
+                  TOOL + ":" + projectId + ":" + id,
+                  TOOL,
+                  "project " + projectId + " annotation " + id + " (deleted)",
+                  now));
+        }
+        return deletions.isEmpty()
+            ? WebhookResult.ignore("no annotation deleted")
+            : WebhookResult.deleted(deletions);
+      }
       case "ANNOTATION_CREATED", "ANNOTATION_UPDATED" -> {
         JsonNode annotation = Json.object(body, "annotation", "");
         JsonNode task = body.get("task");

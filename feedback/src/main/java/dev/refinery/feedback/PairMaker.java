@@ -62,6 +62,14 @@ final class PairMaker {
   static List<RewardModelPair> human(
       Sample sample, PreferenceLabel label, RatingPairs ratingPairs, Instant now) {
     Map<String, Completion> completions = completions(sample);
+    if (label.getDeleted()) {
+      return List.of(
+          retraction(sample, labelSet(label), label.getRevision(), now)
+              .setOrigin(PairOrigin.HUMAN)
+              .setLabeler(label.getLabeler())
+              .setGold(label.getGold())
+              .build());
+    }
     if (label.getRanking().isEmpty()) {
       return fromRatings(sample, label, ratingPairs, completions, now);
     }

@@ -244,6 +244,38 @@ class FeedbackIT {
         .contains(
             "refinery_feedback_requests_seconds_count{endpoint=\"label-studio\",status=\"200\"}");
     assertThat(metrics).contains("refinery_feedback_pairs_total{origin=\"HUMAN\"}");
+
+    // deletions in the tools retract exactly those labels' pairs: Label Studio names the
+    // annotation alone (the joiner's label index finds its sample), Argilla the response
+    HttpResponse<String> lsDeleted =
+        labelStudio(
+            parse(
+                """
+                {"action": "ANNOTATIONS_DELETED", "annotations": [{"id": 23}],
+                 "project": {"id": 3, "title": "RLHF ranking"}}
+                """));
+    assertThat(lsDeleted.statusCode()).as(lsDeleted.body()).isEqualTo(200);
+    assertThat(json(lsDeleted).get("deleted").get(0).asText()).isEqualTo("label-studio:3:23");
+    HttpResponse<String> argillaDeleted =
+        argilla(
+            ("{\"type\": \"response.deleted\", \"version\": 1, \"timestamp\": \""
+                    + java.time.Instant.now()
+                    + "\", \"data\": {\"id\": \"4c1d2a9e-7f3b-4d55-9a0e-2b6f1c8d7e90\"}}")
+                .getBytes(StandardCharsets.UTF_8),
+            ARGILLA_KEY);
+    assertThat(argillaDeleted.statusCode()).as(argillaDeleted.body()).isEqualTo(200);
+    Set<String> afterDeletions =
+        Set.of("label:label-studio:2:17/a1>a2", "rbrm:s-rank-1:allowed-request@1/c1>c2");
+    kafka.await(
+        Topics.FEEDBACK_RM_PAIRS,
+        records -> current(records).equals(afterDeletions),
+        Duration.ofSeconds(60));
+    assertThat(
+            RewardPairs.read(
+                    dev.refinery.runtime.config.KafkaClients.of(kafka.bootstrapServers()), n -> {})
+                .current(EnumSet.allOf(PairOrigin.class)))
+        .as("the export after the deletions")
+        .hasSize(2);
   }
 
   /** Each bad request: its status, the field it names, and nothing of it on the topics. */

@@ -236,4 +236,72 @@ class FeedbackTopologyTest {
     label(label("l2", 1, "s1", "x", List.of(List.of("b"), List.of("a"))));
     assertThat(pairs.readValuesToList()).hasSize(1);
   }
+
+  /**
+   * What the label index wrote back to feedback.preferences.v1, delivered to the joiner as the
+   * broker would (the test driver does not read its own output topics).
+   */
+  private void indexedDeletions() {
+    TestOutputTopic<String, PreferenceLabel> out =
+        driver.createOutputTopic(
+            Topics.FEEDBACK_PREFERENCES.name(),
+            new StringDeserializer(),
+            Topics.FEEDBACK_PREFERENCES.valueSerde().deserializer());
+    for (var r : out.readKeyValuesToList()) {
+      assertThat(r.value.getDeleted()).isTrue();
+      assertThat(r.key).isEqualTo(r.value.getSampleId()).isNotEmpty();
+      label(r.value);
+    }
+  }
+
+  private void deleted(String labelId, long revision) {
+    driver
+        .createInputTopic(
+            Topics.FEEDBACK_LABEL_DELETIONS.name(),
+            new StringSerializer(),
+            new ByteArraySerializer())
+        .pipeInput(
+            labelId,
+            Topics.FEEDBACK_LABEL_DELETIONS.serialize(
+                PreferenceLabel.newBuilder(
+                        WebhookResult.deletion(
+                            labelId, "label-studio", "deleted", Instant.ofEpochMilli(revision)))
+                    .build()),
+            T);
+    indexedDeletions();
+  }
+
+  @Test
+  void aDeletionByLabelIdAloneRetractsExactlyThatLabelsPairs() {
+    sample(Fixtures.sample("s1", "p1", "a", "b", "c"));
+    label(label("label-studio:2:17", 10, "s1", "ann", List.of(List.of("a"), List.of("b"))));
+    label(label("label-studio:2:18", 10, "s1", "bob", List.of(List.of("c"), List.of("a"))));
+    List<RewardModelPair> all = new ArrayList<>(pairs.readValuesToList());
+    assertThat(current(all)).hasSize(2);
+
+    deleted("label-studio:2:17", 20);
+    all.addAll(pairs.readValuesToList());
+    assertThat(current(all)).containsExactly("label:label-studio:2:18 c>a");
+
+    // the annotation delivered again, as it was before the deletion: nothing comes back
+    label(label("label-studio:2:17", 10, "s1", "ann", List.of(List.of("a"), List.of("b"))));
+    deleted("label-studio:2:17", 20);
+    all.addAll(pairs.readValuesToList());
+    assertThat(current(all)).containsExactly("label:label-studio:2:18 c>a");
+  }
+
+  @Test
+  void aDeletionThatComesBeforeItsLabelWaitsForIt() {
+    sample(Fixtures.sample("s2", "p2", "a", "b"));
+    deleted("label-studio:3:5", 50);
+    label(label("label-studio:3:5", 40, "s2", "ann", List.of(List.of("a"), List.of("b"))));
+    indexedDeletions();
+    List<RewardModelPair> all = pairs.readValuesToList();
+    assertThat(current(all)).isEmpty();
+    // an edit made after the deletion (a later revision) is a label again
+    label(label("label-studio:3:5", 60, "s2", "ann", List.of(List.of("b"), List.of("a"))));
+    all = new ArrayList<>(all);
+    all.addAll(pairs.readValuesToList());
+    assertThat(current(all)).containsExactly("label:label-studio:3:5 b>a");
+  }
 }

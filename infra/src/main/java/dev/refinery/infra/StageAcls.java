@@ -79,10 +79,15 @@ public final class StageAcls {
       }
       case FEEDBACK -> {
         String app = or(applicationId, "refinery-feedback");
-        r.read("feedback.samples.v1", "feedback.preferences.v1", "feedback.rbrm.v1");
+        r.read(
+            "feedback.samples.v1",
+            "feedback.preferences.v1",
+            "feedback.label-deletions.v1",
+            "feedback.rbrm.v1");
         r.write(
             "feedback.samples.v1",
             "feedback.preferences.v1",
+            "feedback.label-deletions.v1",
             "feedback.rbrm.v1",
             "feedback.rm-pairs.v1",
             "feedback.labeler-stats.v1",

@@ -123,6 +123,22 @@ public final class Topics {
           null,
           MAX_MESSAGE_BYTES);
 
+  /**
+   * Deletions of labels a tool reports by label id alone (Label Studio's {@code
+   * ANNOTATIONS_DELETED}), keyed by label id: the joiner finds their samples in its label index and
+   * retracts their pairs. Values are {@link PreferenceLabel}s with {@code deleted} set and no
+   * sample id.
+   */
+  public static final TopicBinding<String, PreferenceLabel> FEEDBACK_LABEL_DELETIONS =
+      new TopicBinding<>(
+          "feedback.label-deletions.v1",
+          KEYS,
+          new AvroSerde<>(PreferenceLabel.class),
+          FEEDBACK_PARTITIONS,
+          CleanupPolicy.DELETE,
+          null,
+          MAX_MESSAGE_BYTES);
+
   /** Human preference labels (pairwise, rankings, ratings), keyed by sample id; kept forever. */
   public static final TopicBinding<String, PreferenceLabel> FEEDBACK_PREFERENCES =
       new TopicBinding<>(
@@ -223,6 +239,7 @@ public final class Topics {
         TRAINER_CHECKPOINTS,
         FEEDBACK_SAMPLES,
         FEEDBACK_PREFERENCES,
+        FEEDBACK_LABEL_DELETIONS,
         FEEDBACK_RBRM,
         FEEDBACK_RM_PAIRS,
         FEEDBACK_LABELER_STATS);

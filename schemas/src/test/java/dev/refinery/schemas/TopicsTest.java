@@ -25,6 +25,7 @@ class TopicsTest {
             "trainer.checkpoints.v1",
             "feedback.samples.v1",
             "feedback.preferences.v1",
+            "feedback.label-deletions.v1",
             "feedback.rbrm.v1",
             "feedback.rm-pairs.v1",
             "feedback.labeler-stats.v1");
