@@ -59,9 +59,9 @@ final class FeedbackCommand implements Runnable {
       name = "export",
       mixinStandardHelpOptions = true,
       description = {
-        "Write the current reward-model pairs as JSONL for TRL's reward trainer",
-        "(prompt, chosen, rejected, margin): each label or RBRM set at its latest revision,",
-        "retracted ones left out, a prompt's pairs together."
+        "Write the current reward-model pairs as JSONL in a trainer's format (TRL's preference,",
+        "implicit-prompt or conversational format, or OpenRLHF's): each label or RBRM set at its",
+        "latest revision, retracted and deleted ones left out, a prompt's pairs together."
       })
   static final class Export implements Callable<Integer> {
     @Mixin GlobalOptions global;
@@ -82,6 +82,26 @@ final class FeedbackCommand implements Runnable {
     Set<PairOrigin> origins;
 
     @Option(
+        names = "--format",
+        paramLabel = "FORMAT",
+        defaultValue = "trl-preference",
+        description =
+            "trl-preference (prompt, chosen, rejected as text), trl-implicit (chosen and rejected"
+                + " hold the prompt), trl-conversational (lists of messages) or openrlhf"
+                + " (messages, margin on every row). Default: ${DEFAULT-VALUE}.")
+    String format;
+
+    @Option(
+        names = "--margin",
+        paramLabel = "POLICY",
+        defaultValue = "auto",
+        description =
+            "auto: a margin on every row (0 where a pair has none) if any pair has one, else on"
+                + " none; always; never. TRL's reward collator needs it on every row or none."
+                + " Default: ${DEFAULT-VALUE}.")
+    String margin;
+
+    @Option(
         names = "--lineage",
         description =
             "Add pair_id, group_id, sample_id, origin, models, labeler and rubric columns.")
@@ -90,6 +110,13 @@ final class FeedbackCommand implements Runnable {
     @Override
     public Integer call() throws IOException {
       PrintWriter err = spec.commandLine().getErr();
+      RewardPairs.Format as = RewardPairs.Format.ofCliName(format);
+      RewardPairs.Margin margins;
+      try {
+        margins = RewardPairs.Margin.valueOf(margin.toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--margin " + margin + " is not auto, always or never");
+      }
       Settings settings = global.load();
       KafkaClients kafka = settings.feedback().kafka();
       long t0 = System.nanoTime();
@@ -107,13 +134,13 @@ final class FeedbackCommand implements Runnable {
       long lines;
       if (outFile.equals("-")) {
         OutputStream stdout = new BufferedOutputStream(System.out);
-        lines = RewardPairs.writeJsonl(current, lineage, stdout);
+        lines = RewardPairs.write(current, as, margins, lineage, stdout);
         stdout.flush();
       } else {
         Path file = Path.of(outFile);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp))) {
-          lines = RewardPairs.writeJsonl(current, lineage, os);
+          lines = RewardPairs.write(current, as, margins, lineage, os);
         }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       }

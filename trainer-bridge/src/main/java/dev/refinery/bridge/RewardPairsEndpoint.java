@@ -11,10 +11,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code GET /v1/rm-pairs[?origin=HUMAN,RBRM][&lineage=true]} on the bridge's HTTP port: the
- * current reward-model pairs as JSONL (the same rows as {@code refinery feedback export}), read
- * from feedback.rm-pairs.v1 at the time of the request, so a reward-model trainer on the node reads
- * them where its policy reads token batches.
+ * {@code GET /v1/rm-pairs[?origin=HUMAN,RBRM][&lineage=true][&format=trl-preference|trl-implicit|
+ * trl-conversational|openrlhf][&margin=auto|always|never]} on the bridge's HTTP port: the current
+ * reward-model pairs as JSONL (the same rows as {@code refinery feedback export}), read from
+ * feedback.rm-pairs.v1 at the time of the request, so a reward-model trainer on the node reads them
+ * where its policy reads token batches.
  */
 final class RewardPairsEndpoint {
   private RewardPairsEndpoint() {}
@@ -23,6 +24,8 @@ final class RewardPairsEndpoint {
       throws HttpError, IOException {
     Set<PairOrigin> origins = EnumSet.allOf(PairOrigin.class);
     boolean lineage = false;
+    RewardPairs.Format format = RewardPairs.Format.TRL_PREFERENCE;
+    RewardPairs.Margin margin = RewardPairs.Margin.AUTO;
     for (Map.Entry<String, String> parameter : exchange.query().entrySet()) {
       String value = parameter.getValue() == null ? "" : parameter.getValue();
       if (parameter.getKey().equals("lineage")) {
@@ -36,12 +39,25 @@ final class RewardPairsEndpoint {
             throw HttpError.badRequest("origin", "origin '" + origin + "' is not HUMAN or RBRM");
           }
         }
+      } else if (parameter.getKey().equals("format")) {
+        try {
+          format = RewardPairs.Format.ofCliName(value);
+        } catch (IllegalArgumentException e) {
+          throw HttpError.badRequest("format", e.getMessage());
+        }
+      } else if (parameter.getKey().equals("margin")) {
+        try {
+          margin = RewardPairs.Margin.valueOf(value.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+          throw HttpError.badRequest(
+              "margin", "margin '" + value + "' is not auto, always or never");
+        }
       } else {
         throw HttpError.badRequest(
             parameter.getKey(),
             "unknown parameter '"
                 + parameter.getKey()
-                + "'; the parameters are origin and lineage");
+                + "'; the parameters are origin, lineage, format and margin");
       }
     }
     RewardPairs pairs;
@@ -52,9 +68,11 @@ final class RewardPairsEndpoint {
     }
     Set<PairOrigin> chosen = origins;
     boolean withLineage = lineage;
+    RewardPairs.Format as = format;
+    RewardPairs.Margin margins = margin;
     exchange.stream(
         200,
         "application/x-ndjson",
-        out -> RewardPairs.writeJsonl(pairs.current(chosen), withLineage, out));
+        out -> RewardPairs.write(pairs.current(chosen), as, margins, withLineage, out));
   }
 }

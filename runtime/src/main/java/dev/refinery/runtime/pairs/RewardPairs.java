@@ -95,21 +95,117 @@ public final class RewardPairs {
     return all;
   }
 
+  /** The shapes of an export, one JSON object a line, each as its trainer documents it. */
+  public enum Format {
+    /**
+     * TRL's standard preference format with an explicit prompt: {@code prompt}, {@code chosen},
+     * {@code rejected} as strings (RewardTrainer, DPOTrainer).
+     */
+    TRL_PREFERENCE,
+    /**
+     * TRL's implicit-prompt format: {@code chosen} and {@code rejected} hold the whole text, prompt
+     * then a blank line then the response; TRL extracts the prompt as their common prefix.
+     */
+    TRL_IMPLICIT,
+    /**
+     * TRL's conversational format: {@code prompt} a list of messages ({@code user}), {@code chosen}
+     * and {@code rejected} lists of one {@code assistant} message; trainers apply the model's chat
+     * template.
+     */
+    TRL_CONVERSATIONAL,
+    /**
+     * OpenRLHF's reward and DPO datasets with {@code --prompt_key prompt --chosen_key chosen
+     * --rejected_key rejected --apply_chat_template}: conversational messages, and {@code margin}
+     * on every row (0 where the pair has none), as its RewardDataset reads it.
+     */
+    OPENRLHF;
+
+    /** {@code trl-preference} and the like, as the command line names them. */
+    public String cliName() {
+      return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    /** The format a command line names. */
+    public static Format ofCliName(String name) {
+      for (Format f : values()) {
+        if (f.cliName().equals(name)) {
+          return f;
+        }
+      }
+      throw new IllegalArgumentException(
+          "no export format '"
+              + name
+              + "': use "
+              + java.util.Arrays.stream(values()).map(Format::cliName).toList());
+    }
+  }
+
   /**
-   * Writes pairs as JSONL, one object a line.
+   * Whether rows carry a {@code margin}. Trainers that read it (TRL's reward collator) need it on
+   * every row or on none.
+   */
+  public enum Margin {
+    /** On every row if any pair has one (0 where a pair has none), else on none. */
+    AUTO,
+    /** On every row, 0 where a pair has none. */
+    ALWAYS,
+    /** On no row. */
+    NEVER
+  }
+
+  /**
+   * Writes pairs as JSONL for TRL's reward trainer ({@link Format#TRL_PREFERENCE}, {@link
+   * Margin#AUTO}).
    *
-   * @param lineage whether to add pair_id, group_id, sample_id, origin, models, labeler and rubric
+   * @param lineage add pair_id, group_id, sample_id, origin, models, labeler and rubric columns
+   * @return lines written
    */
   public static long writeJsonl(List<RewardModelPair> pairs, boolean lineage, OutputStream out)
       throws IOException {
+    return write(pairs, Format.TRL_PREFERENCE, Margin.AUTO, lineage, out);
+  }
+
+  /**
+   * Writes pairs as JSONL in a trainer's format.
+   *
+   * @param lineage add pair_id, group_id, sample_id, origin, models, labeler and rubric columns
+   * @return lines written
+   */
+  public static long write(
+      List<RewardModelPair> pairs, Format format, Margin margin, boolean lineage, OutputStream out)
+      throws IOException {
+    boolean anyMargin = pairs.stream().anyMatch(p -> p.getMargin() != null);
+    boolean margins =
+        format == Format.OPENRLHF
+            || margin == Margin.ALWAYS
+            || (margin == Margin.AUTO && anyMargin);
+    if (margin == Margin.NEVER && format == Format.OPENRLHF) {
+      margins = false;
+    }
     long lines = 0;
     for (RewardModelPair p : pairs) {
       ObjectNode row = JSON.createObjectNode();
-      row.put("prompt", p.getPrompt());
-      row.put("chosen", p.getChosen());
-      row.put("rejected", p.getRejected());
-      if (p.getMargin() != null) {
-        row.put("margin", p.getMargin());
+      switch (format) {
+        case TRL_PREFERENCE -> {
+          row.put("prompt", p.getPrompt());
+          row.put("chosen", p.getChosen());
+          row.put("rejected", p.getRejected());
+        }
+        case TRL_IMPLICIT -> {
+          row.put("chosen", p.getPrompt() + "\n\n" + p.getChosen());
+          row.put("rejected", p.getPrompt() + "\n\n" + p.getRejected());
+        }
+        case TRL_CONVERSATIONAL, OPENRLHF -> {
+          row.putArray("prompt").addObject().put("role", "user").put("content", p.getPrompt());
+          row.putArray("chosen").addObject().put("role", "assistant").put("content", p.getChosen());
+          row.putArray("rejected")
+              .addObject()
+              .put("role", "assistant")
+              .put("content", p.getRejected());
+        }
+      }
+      if (margins) {
+        row.put("margin", p.getMargin() == null ? 0.0 : p.getMargin());
       }
       if (lineage) {
         row.put("pair_id", p.getPairId());
