@@ -26,7 +26,11 @@ import picocli.CommandLine.Spec;
     name = "feedback",
     mixinStandardHelpOptions = true,
     description = "Human preference labels and RBRM judgements into reward-model pairs.",
-    subcommands = {FeedbackCommand.Serve.class, FeedbackCommand.Export.class})
+    subcommands = {
+      FeedbackCommand.Serve.class,
+      FeedbackCommand.Export.class,
+      FeedbackCommand.Reconcile.class
+    })
 final class FeedbackCommand implements Runnable {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -156,6 +160,99 @@ final class FeedbackCommand implements Runnable {
           Duration.ofNanos(System.nanoTime() - t0).toMillis() / 1000.0);
       err.flush();
       return 0;
+    }
+  }
+
+  @Command(
+      name = "reconcile",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Send the gateway what Label Studio's webhooks missed: list a project's annotations",
+        "through Label Studio's API, and post to the gateway's webhook endpoint each one",
+        "feedback.preferences.v1 lacks at its revision, and the deletion of each label the",
+        "project no longer has. Idempotent: a second run sends nothing.",
+        "Label Studio's token is feedback.labelstudio.api.token (or",
+        "REFINERY_FEEDBACK_LABELSTUDIO_API_TOKEN)."
+      })
+  static final class Reconcile implements Callable<Integer> {
+    @Mixin GlobalOptions global;
+    @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(
+        names = "--label-studio",
+        paramLabel = "URL",
+        description = "Label Studio's address (default: feedback.labelstudio.url).")
+    String labelStudio;
+
+    @Option(
+        names = "--project",
+        paramLabel = "ID",
+        required = true,
+        split = ",",
+        description = "The Label Studio project(s) to reconcile.")
+    List<String> projects;
+
+    @Option(
+        names = "--gateway",
+        paramLabel = "URL",
+        description =
+            "The feedback gateway (default: http://127.0.0.1:<feedback.http.port>); its token is"
+                + " one of feedback.token.* with scope label-studio, or the local one `up` made.")
+    String gateway;
+
+    @Option(
+        names = "--every",
+        paramLabel = "DURATION",
+        description =
+            "Run again at this interval until Ctrl-C (e.g. PT10M), for tools that do not retry.")
+    Duration every;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintWriter out = spec.commandLine().getOut();
+      Settings settings = global.load();
+      dev.refinery.feedback.FeedbackConfig config = settings.feedback();
+      String url = labelStudio != null ? labelStudio : config.labelStudioUrl();
+      if (url.isBlank()) {
+        throw new IllegalArgumentException(
+            "give Label Studio's address: --label-studio URL (or feedback.labelstudio.url)");
+      }
+      String lsToken = config.labelStudioApiToken().value();
+      if (lsToken.isBlank()) {
+        throw new IllegalArgumentException(
+            "set feedback.labelstudio.api.token (or REFINERY_FEEDBACK_LABELSTUDIO_API_TOKEN) to a"
+                + " Label Studio access token that may read the project");
+      }
+      String token =
+          config.tokens().all().values().stream()
+              .filter(t -> t.scopes().contains("label-studio"))
+              .map(dev.refinery.runtime.http.ApiTokens.Token::secret)
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "no feedback.token.* with scope label-studio to post to the gateway"));
+      java.net.URI target =
+          java.net.URI.create(gateway != null ? gateway : "http://127.0.0.1:" + config.httpPort());
+      dev.refinery.feedback.LabelStudioReconciler reconciler =
+          new dev.refinery.feedback.LabelStudioReconciler(url, lsToken);
+      dev.refinery.feedback.LabelStudioReconciler.Sink sink =
+          dev.refinery.feedback.LabelStudioReconciler.gateway(target, token);
+      int refused = 0;
+      do {
+        for (String project : projects) {
+          dev.refinery.feedback.LabelStudioReconciler.Report report =
+              reconciler.reconcile(project, config.kafka(), sink);
+          out.printf("project %s: %s%n", project, report);
+          report.refused().forEach(r -> out.println("  refused " + r));
+          refused += report.refused().size();
+          out.flush();
+        }
+        if (every != null) {
+          Thread.sleep(every.toMillis());
+        }
+      } while (every != null);
+      return refused > 0 ? Refinery.REJECTED : 0;
     }
   }
 }

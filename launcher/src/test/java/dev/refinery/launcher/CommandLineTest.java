@@ -45,6 +45,28 @@ class CommandLineTest {
   }
 
   @Test
+  void feedbackReconcileSaysWhatItNeeds() {
+    String[] noUrl = run("feedback", "reconcile", "--project", "3", "--work-dir", work.toString());
+    assertThat(noUrl[0]).isEqualTo(String.valueOf(Refinery.USAGE));
+    assertThat(noUrl[1]).contains("--label-studio");
+    String[] noToken =
+        run(
+            "feedback",
+            "reconcile",
+            "--project",
+            "3",
+            "--label-studio",
+            "http://127.0.0.1:1",
+            "--work-dir",
+            work.toString());
+    assertThat(noToken[0]).isEqualTo(String.valueOf(Refinery.USAGE));
+    assertThat(noToken[1]).contains("feedback.labelstudio.api.token");
+    String[] badFormat = run("feedback", "export", "-o", "-", "--format", "trl");
+    assertThat(badFormat[0]).isEqualTo(String.valueOf(Refinery.USAGE));
+    assertThat(badFormat[1]).contains("trl-preference");
+  }
+
+  @Test
   void ingestOfFilesStillNeedsItsSourceAndPaths() {
     String[] noSource = run("ingest", "some.jsonl");
     assertThat(noSource[0]).isEqualTo(String.valueOf(Refinery.USAGE));
