@@ -5,7 +5,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Optional;
-import java.util.function.Predicate;
+import java.util.function.BiPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -13,17 +13,27 @@ import java.util.regex.Pattern;
  * Replaces personal data with typed placeholders and counts it: email addresses ({@code
  * [EMAIL_ADDRESS]}), public IPv4 and IPv6 addresses ({@code [IP_ADDRESS]}; private, loopback,
  * link-local and reserved ranges stay), payment card numbers that pass the Luhn check ({@code
- * [CREDIT_CARD]}), US social security numbers in their dashed form with a valid area, group and
- * serial ({@code [US_SSN]}), and phone numbers written with separators ({@code [PHONE_NUMBER]}).
- * The counts become the signals {@code pii_email_address} and so on. It never rejects.
+ * [CREDIT_CARD]}), US social security numbers with a valid area, group and serial, dashed, spaced,
+ * or bare after a word that names one ({@code [US_SSN]}), and phone numbers of any region, told
+ * from look-alikes by libphonenumber and the words around them ({@link PhoneNumbers}; {@code
+ * [PHONE_NUMBER]}). Addresses after a version word ({@code version 1.2.3.4}) are left alone. The
+ * counts become the signals {@code pii_email_address} and so on. It never rejects.
  */
 public final class PiiRedactor extends Rule {
   public static final String NAME = "pii";
 
+  /**
+   * RFC 5322's dot-atom local part (letters and digits of any script, and {@code
+   * !#$%&'*+/=?^_`{|}~-}, an apostrophe not first), an internationalised domain name.
+   */
   private static final Pattern EMAIL =
       Pattern.compile(
-          "(?<![\\w.+-])[\\w.+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
-              + "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\\.[A-Za-z]{2,24}(?![\\w-])");
+          "(?<![\\p{L}\\p{N}.!#$%&*+/=?^_`{|}~-])"
+              + "[\\p{L}\\p{N}!#$%&*+/=?^_`{|}~-][\\p{L}\\p{N}!#$%&'*+/=?^_`{|}~.-]{0,63}"
+              + "@[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]{0,62}[\\p{L}\\p{N}])?"
+              + "(?:\\.[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]{0,62}[\\p{L}\\p{N}])?)*\\.\\p{L}{2,24}"
+              + "(?![\\p{L}\\p{N}-])");
+
   private static final String OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
   private static final Pattern IPV4 =
       Pattern.compile("(?<![\\d.])" + OCTET + "(?:\\." + OCTET + "){3}(?![\\d.]|\\.\\d)");
@@ -32,12 +42,21 @@ public final class PiiRedactor extends Rule {
           "(?i)(?<![\\w:])(?:[0-9a-f]{1,4}:){1,7}(?::|[0-9a-f]{1,4})(?:[:0-9a-f]*)(?![\\w:])");
   private static final Pattern CARD =
       Pattern.compile("(?<![\\d-])(?:\\d[ -]?){12,18}\\d(?![\\d-])");
+
+  /** Dashed or spaced. */
   private static final Pattern SSN =
-      Pattern.compile("(?<![\\d-])(\\d{3})-(\\d{2})-(\\d{4})(?![\\d-])");
-  private static final Pattern PHONE =
+      Pattern.compile("(?<![\\d-])\\d{3}([- ])\\d{2}\\1\\d{4}(?![\\d-])");
+
+  /** Nine bare digits after a word that names a social security number. */
+  private static final Pattern NAMED_SSN =
       Pattern.compile(
-          "(?<![\\w+]|\\d[ .-])(?:\\+\\d{1,3}[ .-]?)?(?:\\(\\d{2,4}\\)[ .-]?|\\d{2,4}[ .-])\\d{3,4}[ .-]\\d{3,4}"
-              + "(?![\\w-]|[ .]\\d)");
+          "(?i:\\bssn|\\bsocial security(?: number)?|\\bss#|\\bss no\\.?)[:#]?\\s{0,3}(?<n>\\d{9})(?![\\d-])");
+
+  private static final Pattern VERSION_BEFORE =
+      Pattern.compile(
+          "(?i)(?:\\bv|\\bver\\.?|version|release|build|firmware|kernel|update|patch|rev\\.?"
+              + "|section|sec\\.|§|chapter|clause|article|art\\.|paragraph|para\\.|step|rule"
+              + "|table|figure|fig\\.|appendix|item|no\\.)\\s*$");
 
   public PiiRedactor() {
     super(NAME);
@@ -47,12 +66,16 @@ public final class PiiRedactor extends Rule {
   public Optional<Rejection> apply(Screened doc) {
     String text = doc.text();
     int[] counts = new int[5];
-    text = replace(text, EMAIL, m -> true, "[EMAIL_ADDRESS]", counts, 0);
-    text = replace(text, CARD, PiiRedactor::isCard, "[CREDIT_CARD]", counts, 1);
-    text = replace(text, SSN, PiiRedactor::isSsn, "[US_SSN]", counts, 2);
-    text = replace(text, IPV4, PiiRedactor::isPublicIp, "[IP_ADDRESS]", counts, 3);
-    text = replace(text, IPV6, PiiRedactor::isPublicIp, "[IP_ADDRESS]", counts, 3);
-    text = replace(text, PHONE, PiiRedactor::isPhone, "[PHONE_NUMBER]", counts, 4);
+    text = replace(text, EMAIL, (t, m) -> true, "[EMAIL_ADDRESS]", counts, 0);
+    text = replace(text, CARD, (t, m) -> isCard(m.group()), "[CREDIT_CARD]", counts, 1);
+    text = replace(text, SSN, (t, m) -> isSsn(m.group()), "[US_SSN]", counts, 2);
+    if (hasNineDigitRun(text)) {
+      text = replace(text, NAMED_SSN, (t, m) -> isSsn(m.group("n")), "[US_SSN]", counts, 2);
+    }
+    text = replace(text, IPV4, PiiRedactor::isAddress, "[IP_ADDRESS]", counts, 3);
+    text = replace(text, IPV6, PiiRedactor::isAddress, "[IP_ADDRESS]", counts, 3);
+    text =
+        replace(text, PhoneNumbers.CANDIDATE, PhoneNumbers::isPhone, "[PHONE_NUMBER]", counts, 4);
     doc.signal("pii_email_address", counts[0]);
     doc.signal("pii_credit_card", counts[1]);
     doc.signal("pii_us_ssn", counts[2]);
@@ -67,7 +90,7 @@ public final class PiiRedactor extends Rule {
   private static String replace(
       String text,
       Pattern pattern,
-      Predicate<String> valid,
+      BiPredicate<String, Matcher> valid,
       String placeholder,
       int[] counts,
       int slot) {
@@ -75,14 +98,15 @@ public final class PiiRedactor extends Rule {
     StringBuilder out = null;
     int last = 0;
     while (m.find()) {
-      if (!valid.test(m.group())) {
+      if (!valid.test(text, m)) {
         continue;
       }
       if (out == null) {
         out = new StringBuilder(text.length());
       }
-      out.append(text, last, m.start()).append(placeholder);
-      last = m.end();
+      boolean named = m.pattern().pattern().contains("(?<n>");
+      out.append(text, last, named ? m.start("n") : m.start()).append(placeholder);
+      last = named ? m.end("n") : m.end();
       counts[slot]++;
     }
     return out == null ? text : out.append(text, last, text.length()).toString();
@@ -110,18 +134,35 @@ public final class PiiRedactor extends Rule {
     return sum % 10 == 0;
   }
 
+  /** Whether nine digits in a row occur: a cheap test before the named-SSN pattern. */
+  private static boolean hasNineDigitRun(String text) {
+    int run = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      run = c >= '0' && c <= '9' ? run + 1 : 0;
+      if (run == 9) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Area 001-899 but not 666, group not 00, serial not 0000 (the SSA's rules). */
   static boolean isSsn(String candidate) {
-    int area = Integer.parseInt(candidate.substring(0, 3));
-    int group = Integer.parseInt(candidate.substring(4, 6));
-    int serial = Integer.parseInt(candidate.substring(7, 11));
+    String digits = candidate.replaceAll("\\D", "");
+    int area = Integer.parseInt(digits.substring(0, 3));
+    int group = Integer.parseInt(digits.substring(3, 5));
+    int serial = Integer.parseInt(digits.substring(5, 9));
     return area != 0 && area != 666 && area < 900 && group != 0 && serial != 0;
   }
 
-  /** 10 to 15 digits: what the world's numbering plans give a full phone number. */
-  static boolean isPhone(String candidate) {
-    long digits = candidate.chars().filter(Character::isDigit).count();
-    return digits >= 10 && digits <= 15;
+  /**
+   * A public address that is not a version or a section number ({@code version 1.2.3.4}, {@code
+   * section 4.2.1.3}).
+   */
+  private static boolean isAddress(String text, Matcher m) {
+    String before = text.substring(Math.max(0, m.start() - 20), m.start());
+    return isPublicIp(m.group()) && !VERSION_BEFORE.matcher(before).find();
   }
 
   /**
