@@ -7,6 +7,7 @@ import dev.refinery.runtime.http.HttpServer;
 import dev.refinery.runtime.http.Metrics;
 import dev.refinery.runtime.service.Service;
 import dev.refinery.runtime.streams.StreamsRunner;
+import dev.refinery.runtime.takedowns.Takedowns;
 import dev.refinery.schemas.Stage;
 import dev.refinery.schemas.Topics;
 import io.micrometer.core.instrument.Gauge;

@@ -3,6 +3,7 @@ package dev.refinery.dedup;
 import dev.refinery.dedup.rules.Rejection;
 import dev.refinery.dedup.rules.RuleSet;
 import dev.refinery.dedup.rules.Screened;
+import dev.refinery.runtime.takedowns.Takedowns;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.DocumentIds;
 import dev.refinery.schemas.RecordDecodeException;

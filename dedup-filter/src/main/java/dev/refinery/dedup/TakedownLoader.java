@@ -1,5 +1,6 @@
 package dev.refinery.dedup;
 
+import dev.refinery.runtime.takedowns.Takedowns;
 import dev.refinery.schemas.Takedown;
 import dev.refinery.schemas.TakedownScope;
 import dev.refinery.schemas.Topics;

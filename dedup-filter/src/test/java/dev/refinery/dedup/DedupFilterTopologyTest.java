@@ -6,6 +6,7 @@ import static dev.refinery.dedup.Docs.fetched;
 import static dev.refinery.dedup.Docs.prose;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.refinery.runtime.takedowns.Takedowns;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Stage;

@@ -1,6 +1,5 @@
 package dev.refinery.launcher;
 
-import dev.refinery.dedup.Takedowns;
 import dev.refinery.ingest.IngestMetrics;
 import dev.refinery.ingest.IngestReport;
 import dev.refinery.ingest.Ingestor;
@@ -8,6 +7,7 @@ import dev.refinery.ingest.InputFiles;
 import dev.refinery.ingest.SourceDeclaration;
 import dev.refinery.ingest.SourceRegistry;
 import dev.refinery.runtime.audit.PipelineAudit;
+import dev.refinery.runtime.takedowns.Takedowns;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.DocumentSpan;
 import dev.refinery.schemas.Licences;

@@ -1,7 +1,7 @@
 package dev.refinery.launcher;
 
-import dev.refinery.dedup.Takedowns;
 import dev.refinery.runtime.config.KafkaClients;
+import dev.refinery.runtime.takedowns.Takedowns;
 import dev.refinery.schemas.Takedown;
 import dev.refinery.schemas.TakedownScope;
 import dev.refinery.schemas.Topics;

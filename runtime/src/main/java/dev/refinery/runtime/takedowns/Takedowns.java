@@ -1,4 +1,4 @@
-package dev.refinery.dedup;
+package dev.refinery.runtime.takedowns;
 
 import dev.refinery.runtime.config.KafkaClients;
 import dev.refinery.runtime.kafka.TopicSnapshot;
@@ -20,17 +20,20 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Matches documents against the takedowns on {@code corpus.takedowns.v1}, keyed {@code
- * DOC_ID:<id>}, {@code SOURCE:<name>} or {@code URL_PREFIX:<prefix>}. A URL prefix is a string
- * prefix of the normalized URL, so a takedown of {@code https://example.org/private/} covers every
- * page under it and one of {@code https://docs.python.org/3/library/asyncio} covers {@code
+ * Matches documents against the takedowns on {@code corpus.takedowns.v1} (in dedup-filter, before a
+ * document is clean; in the trainer-bridge, when a batch is delivered), keyed {@code DOC_ID:<id>},
+ * {@code SOURCE:<name>} or {@code URL_PREFIX:<prefix>}. A URL prefix is a string prefix of the
+ * normalized URL, so a takedown of {@code https://example.org/private/} covers every page under it
+ * and one of {@code https://docs.python.org/3/library/asyncio} covers {@code
  * asyncio-eventloop.html}; scheme and host compare case-insensitively.
  */
 public final class Takedowns {
   private Takedowns() {}
 
-  /** The takedowns in force, as the global store holds them: by key, in key order. */
-  interface Store {
+  /**
+   * The takedowns in force, by key, in key order (dedup-filter's global store, the bridge's map).
+   */
+  public interface Store {
     Takedown get(String key);
 
     /** The takedowns whose keys lie between {@code from} and {@code to}, both included. */
@@ -43,13 +46,18 @@ public final class Takedowns {
    * {@code …/asyncio-eventloop.html}). A prefix that ends at the host covers that host only, not
    * {@code example.org.evil.test}.
    */
-  static Takedown match(Document doc, Store store) {
-    Takedown t = store.get("DOC_ID:" + doc.getId());
+  public static Takedown match(Document doc, Store store) {
+    return match(doc.getId(), doc.getSource().getName(), doc.getUrl(), store);
+  }
+
+  /** The takedown that covers a document by its id, source name and URL (or null), if any. */
+  public static Takedown match(String docId, String source, String documentUrl, Store store) {
+    Takedown t = store.get("DOC_ID:" + docId);
     if (t == null) {
-      t = store.get("SOURCE:" + doc.getSource().getName());
+      t = store.get("SOURCE:" + source);
     }
-    if (t == null && doc.getUrl() != null) {
-      String url = normalize(doc.getUrl());
+    if (t == null && documentUrl != null) {
+      String url = normalize(documentUrl);
       int start = url.indexOf("://");
       if (start > 0) {
         // scheme://host, without port or path: the shortest prefix a takedown can have
@@ -71,7 +79,7 @@ public final class Takedowns {
   }
 
   /** Whether a normalized URL prefix covers a normalized URL. */
-  static boolean covers(String prefix, String url) {
+  public static boolean covers(String prefix, String url) {
     if (!url.startsWith(prefix)) {
       return false;
     }
