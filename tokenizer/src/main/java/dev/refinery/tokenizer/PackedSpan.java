@@ -15,6 +15,7 @@ public class PackedSpan {
   public int length;
   public int docOffset;
   public int docTokens;
+  public String url;
 
   public PackedSpan() {}
 
@@ -25,7 +26,8 @@ public class PackedSpan {
       int offset,
       int length,
       int docOffset,
-      int docTokens) {
+      int docTokens,
+      String url) {
     this.docId = docId;
     this.source = source;
     this.sequence = sequence;
@@ -33,6 +35,7 @@ public class PackedSpan {
     this.length = length;
     this.docOffset = docOffset;
     this.docTokens = docTokens;
+    this.url = url;
   }
 
   DocumentSpan toAvro() {
@@ -44,6 +47,7 @@ public class PackedSpan {
         .setLength(length)
         .setDocOffset(docOffset)
         .setDocTokens(docTokens)
+        .setUrl(url)
         .build();
   }
 
@@ -56,12 +60,13 @@ public class PackedSpan {
         && offset == s.offset
         && length == s.length
         && docOffset == s.docOffset
-        && docTokens == s.docTokens;
+        && docTokens == s.docTokens
+        && Objects.equals(url, s.url);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(docId, sequence, offset, length, docOffset);
+    return Objects.hash(docId, sequence, offset, length, docOffset, url);
   }
 
   @Override

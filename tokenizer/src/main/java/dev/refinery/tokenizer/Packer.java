@@ -119,7 +119,8 @@ abstract class Packer {
         padding += row.padding;
         for (PackedSpan s : row.spans) {
           spans.add(
-              new PackedSpan(s.docId, s.source, r, s.offset, s.length, s.docOffset, s.docTokens));
+              new PackedSpan(
+                  s.docId, s.source, r, s.offset, s.length, s.docOffset, s.docTokens, s.url));
         }
       }
       batches.add(
@@ -148,14 +149,16 @@ abstract class Packer {
     /** Copies {@code count} ids of a document in, as one span. */
     void append(TokenizedDocument doc, int from, int count) {
       System.arraycopy(doc.tokens, from, tokens, fill, count);
-      spans.add(new PackedSpan(doc.docId, doc.source, -1, fill, count, from, doc.tokens.length));
+      spans.add(
+          new PackedSpan(doc.docId, doc.source, -1, fill, count, from, doc.tokens.length, doc.url));
       fill += count;
     }
   }
 
   // --- state: a versioned binary form, so checkpoints survive changes to these classes ---
 
-  private static final int VERSION = 1;
+  /** 2: spans carry their document's URL. 1 is read too (its spans have none). */
+  private static final int VERSION = 2;
 
   void write(DataOutput out) throws IOException {
     out.writeByte(VERSION);
@@ -172,9 +175,13 @@ abstract class Packer {
 
   static Packer read(DataInput in) throws IOException {
     int version = in.readByte();
-    if (version != VERSION) {
+    if (version != 1 && version != VERSION) {
       throw new IOException(
-          "packer state version " + version + " is not one this build reads (" + VERSION + ")");
+          "packer state version "
+              + version
+              + " is not one this build reads (1 to "
+              + VERSION
+              + ")");
     }
     byte kind = in.readByte();
     int seqLen = in.readInt();
@@ -191,8 +198,8 @@ abstract class Packer {
             eot,
             Math.max(1, window));
     p.nextBatchIndex = in.readLong();
-    p.finished.addAll(readRows(in, p.width));
-    p.restoreOpenRows(readRows(in, p.width));
+    p.finished.addAll(readRows(in, p.width, version));
+    p.restoreOpenRows(readRows(in, p.width, version));
     return p;
   }
 
@@ -215,11 +222,15 @@ abstract class Packer {
         out.writeInt(s.length);
         out.writeInt(s.docOffset);
         out.writeInt(s.docTokens);
+        out.writeBoolean(s.url != null);
+        if (s.url != null) {
+          out.writeUTF(s.url);
+        }
       }
     }
   }
 
-  private static List<Row> readRows(DataInput in, int width) throws IOException {
+  private static List<Row> readRows(DataInput in, int width, int version) throws IOException {
     int n = in.readInt();
     List<Row> rows = new ArrayList<>(n);
     for (int r = 0; r < n; r++) {
@@ -233,9 +244,12 @@ abstract class Packer {
       for (int i = 0; i < spans; i++) {
         String docId = in.readUTF();
         SpanSource source = readSource(in);
-        row.spans.add(
-            new PackedSpan(
-                docId, source, -1, in.readInt(), in.readInt(), in.readInt(), in.readInt()));
+        int offset = in.readInt();
+        int length = in.readInt();
+        int docOffset = in.readInt();
+        int docTokens = in.readInt();
+        String url = version >= 2 && in.readBoolean() ? in.readUTF() : null;
+        row.spans.add(new PackedSpan(docId, source, -1, offset, length, docOffset, docTokens, url));
       }
       rows.add(row);
     }

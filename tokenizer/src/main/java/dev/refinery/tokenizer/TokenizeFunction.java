@@ -92,7 +92,15 @@ final class TokenizeFunction extends ProcessFunction<RawRecord, TokenizedDocumen
       return;
     }
 
-    out.collect(new TokenizedDocument(doc.getId(), stream, SpanSource.of(doc.getSource()), ids));
+    out.collect(
+        new TokenizedDocument(
+            doc.getId(),
+            stream,
+            SpanSource.of(doc.getSource()),
+            ids,
+            doc.getUrl() == null
+                ? null
+                : dev.refinery.runtime.takedowns.Takedowns.normalize(doc.getUrl())));
   }
 
   private void reject(

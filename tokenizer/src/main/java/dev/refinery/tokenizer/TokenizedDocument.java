@@ -7,12 +7,21 @@ public class TokenizedDocument {
   public SpanSource source;
   public int[] tokens;
 
+  /** The document's URL, normalized as takedowns match it, or null. */
+  public String url;
+
   public TokenizedDocument() {}
 
   public TokenizedDocument(String docId, String stream, SpanSource source, int[] tokens) {
+    this(docId, stream, source, tokens, null);
+  }
+
+  public TokenizedDocument(
+      String docId, String stream, SpanSource source, int[] tokens, String url) {
     this.docId = docId;
     this.stream = stream;
     this.source = source;
     this.tokens = tokens;
+    this.url = url;
   }
 }

@@ -28,14 +28,27 @@ class PackerStateTest {
           + "00000000000000050000006300000001000264310100077765622d73726301000a5055424c49435f5745"
           + "420100074343302d312e30000001000377656200000000000000010000000400000005";
 
+  /** Version 2: the same packer, its document with a URL, which its spans carry. */
+  static final String V2 =
+      "0200000000040000000002000000630000000000000000000000000000000100000004000000000000000100"
+          + "000002000000030000000400000001000264310100077765622d73726301000a5055424c49435f5745420100"
+          + "074343302d312e3000000100037765620000000000000004000000000000000501001568747470733a2f2f65"
+          + "78616d706c652e6f72672f610000000100000002000000000000000500000063000000010002643101000777"
+          + "65622d73726301000a5055424c49435f5745420100074343302d312e30000001000377656200000000000000"
+          + "01000000040000000501001568747470733a2f2f6578616d706c652e6f72672f61";
+
   static Packer packer() {
+    return packer(null);
+  }
+
+  static Packer packer(String url) {
     SpanSource source = new SpanSource();
     source.name = "web-src";
     source.kind = "PUBLIC_WEB";
     source.spdxId = "CC0-1.0";
     source.stream = "web";
     Packer p = new ConcatPacker(4, false, 2, 99);
-    p.add(new TokenizedDocument("d1", "web", source, new int[] {1, 2, 3, 4, 5}));
+    p.add(new TokenizedDocument("d1", "web", source, new int[] {1, 2, 3, 4, 5}, url));
     return p;
   }
 
@@ -50,10 +63,22 @@ class PackerStateTest {
   }
 
   @Test
-  void version1IsWrittenExactlyAndReadBack() throws Exception {
-    assertThat(HexFormat.of().formatHex(write(packer()))).isEqualTo(V1);
+  void version2IsWrittenExactlyAndReadBackWithItsUrls() throws Exception {
+    assertThat(HexFormat.of().formatHex(write(packer("https://example.org/a")))).isEqualTo(V2);
+    Packer restored = read(HexFormat.of().parseHex(V2));
+    assertThat(HexFormat.of().formatHex(write(restored))).isEqualTo(V2);
+    var batches =
+        restored.add(new TokenizedDocument("d2", "web", new SpanSource(), new int[] {6, 7}));
+    assertThat(batches.get(0).spans())
+        .extracting(s -> s.docId + " " + s.url)
+        .containsExactly("d1 https://example.org/a", "d1 https://example.org/a", "d2 null");
+  }
+
+  @Test
+  void version1IsReadAndGoesOnWhereItWas() throws Exception {
     Packer restored = read(HexFormat.of().parseHex(V1));
-    assertThat(write(restored)).isEqualTo(HexFormat.of().parseHex(V1));
+    // written again in the newest version, the same state: spans without a URL
+    assertThat(write(restored)).isEqualTo(write(packer()));
     // it goes on where it was: the next document fills the open row and finishes the batch
     var source = new SpanSource();
     var batches = restored.add(new TokenizedDocument("d2", "web", source, new int[] {6, 7}));
@@ -64,7 +89,7 @@ class PackerStateTest {
 
   @Test
   void aVersionThisBuildDoesNotKnowIsRefusedNotMisread() {
-    byte[] future = HexFormat.of().parseHex("02" + V1.substring(2));
-    assertThatThrownBy(() -> read(future)).hasMessageContaining("version 2");
+    byte[] future = HexFormat.of().parseHex("03" + V1.substring(2));
+    assertThatThrownBy(() -> read(future)).hasMessageContaining("version 3");
   }
 }
