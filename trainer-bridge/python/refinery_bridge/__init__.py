@@ -89,6 +89,32 @@ class Batch:
         keys = ("doc_id", "source", "licence", "sequence", "offset", "length", "doc_offset", "doc_tokens")
         return [dict(zip(keys, s)) for s in self.header.get("spans", [])]
 
+    def masked(self):
+        """The spans under a takedown, delivered as padding: dicts of sequence, offset, length
+        and takedown (its key). Leave them out of the loss; see loss_mask()."""
+        keys = ("sequence", "offset", "length", "takedown")
+        return [dict(zip(keys, m)) for m in self.header.get("masked", [])]
+
+    def loss_mask(self):
+        """A list of rows of booleans (rows x row_width): False where a position is padding
+        (the end of a row, as sequence_padding says) or a masked span, True elsewhere."""
+        rows, width = self.header["rows"], self.header["row_width"]
+        mask = [[True] * width for _ in range(rows)]
+        padding = self.header.get("sequence_padding") or []
+        if not padding and self.header.get("padding"):
+            padding = [0] * (rows - 1) + [self.header["padding"]]
+        for r, n in enumerate(padding):
+            for i in range(width - n, width):
+                mask[r][i] = False
+        label = 1 if self.header.get("label_token") else 0
+        for m in self.masked():
+            r, off = m["sequence"], m["offset"]
+            for i in range(off, off + m["length"]):
+                mask[r][i] = False
+            if label and off == 0 and r > 0:
+                mask[r - 1][width - 1] = False
+        return mask
+
     def __repr__(self):
         return "Batch(step=%s, %s, %s)" % (self.header.get("step"), self.header.get("batch_id"), len(self.tokens))
 

@@ -105,3 +105,13 @@ class ProtocolTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class BatchMaskTest(unittest.TestCase):
+    def test_the_loss_mask_leaves_out_padding_and_spans_under_takedown(self):
+        header = {"rows": 2, "row_width": 4, "sequence_padding": [0, 1], "label_token": False,
+                  "masked": [[0, 2, 2, "DOC_ID:d1"]]}
+        batch = rb.Batch(header, bytearray(32))
+        self.assertEqual(batch.masked(), [{"sequence": 0, "offset": 2, "length": 2, "takedown": "DOC_ID:d1"}])
+        self.assertEqual(batch.loss_mask(), [[True, True, False, False], [True, True, True, False]])
+

@@ -44,6 +44,7 @@ public final class BridgeServer implements Service {
   private final PrometheusMeterRegistry registry;
   private final KafkaProducer<String, byte[]> producer;
   private final PoisonRecords poison;
+  private final TakedownFollower takedowns;
   private final List<ServerSocketChannel> listeners = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
   private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
@@ -79,6 +80,7 @@ public final class BridgeServer implements Service {
     this.poison =
         new PoisonRecords(
             producer, config.rejectedMaxBytes(), registry, java.time.Clock.systemUTC());
+    this.takedowns = new TakedownFollower(config.kafka());
     try {
       int bound = -1;
       if (config.port() >= 0) {
@@ -114,6 +116,7 @@ public final class BridgeServer implements Service {
                   .start();
     } catch (IOException | RuntimeException e) {
       closeQuietly();
+      takedowns.close();
       producer.close();
       throw e;
     }
@@ -162,7 +165,12 @@ public final class BridgeServer implements Service {
 
   @Override
   public Health health() {
-    return new Health(!closed, Map.of("ranks", sessions.get()));
+    return new Health(
+        !closed,
+        Map.of(
+            "ranks", sessions.get(),
+            "takedowns_read", takedowns.caughtUp(),
+            "takedowns_in_force", takedowns.size()));
   }
 
   @Override
@@ -209,7 +217,9 @@ public final class BridgeServer implements Service {
         throw new Frames.ProtocolException(
             "the first frame must be HELLO (1), not " + hello.type());
       }
-      session = new RankSession(config, producer, poison, registry, () -> closed, hello.header());
+      session =
+          new RankSession(
+              config, producer, poison, takedowns, registry, () -> closed, hello.header());
       sessions.incrementAndGet();
       Frames.write(channel, Frames.WELCOME, session.welcome(), null);
       while (!closed) {
@@ -301,6 +311,7 @@ public final class BridgeServer implements Service {
     if (http != null) {
       http.close();
     }
+    takedowns.close();
     producer.close();
   }
 }

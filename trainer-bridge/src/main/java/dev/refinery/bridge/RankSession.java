@@ -3,10 +3,12 @@ package dev.refinery.bridge;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.refinery.runtime.takedowns.Takedowns;
 import dev.refinery.schemas.DataCheckpoint;
 import dev.refinery.schemas.DocumentSpan;
 import dev.refinery.schemas.Licences;
 import dev.refinery.schemas.PartitionPosition;
+import dev.refinery.schemas.Takedown;
 import dev.refinery.schemas.TokenBatch;
 import dev.refinery.schemas.TokenBytes;
 import dev.refinery.schemas.TopicBinding;
@@ -17,7 +19,9 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -46,6 +50,7 @@ final class RankSession implements AutoCloseable {
 
   private final BridgeConfig config;
   private final KafkaProducer<String, byte[]> producer;
+  private final TakedownFollower takedowns;
   private final PrometheusMeterRegistry registry;
   private final BooleanSupplier closed;
   private final String runId;
@@ -61,6 +66,8 @@ final class RankSession implements AutoCloseable {
   private final List<TopicBinding<String, TokenBatch>> bindings = new ArrayList<>();
   private final Counter batches;
   private final Counter tokens;
+  private final Counter maskedSpans;
+  private final Counter maskedTokens;
   private final Counter waitSeconds;
   private final AtomicInteger stepGauge = new AtomicInteger();
   private RankPlan.Walk checkpointWalk;
@@ -74,11 +81,13 @@ final class RankSession implements AutoCloseable {
       BridgeConfig config,
       KafkaProducer<String, byte[]> producer,
       PoisonRecords poison,
+      TakedownFollower takedowns,
       PrometheusMeterRegistry registry,
       BooleanSupplier closed,
       JsonNode hello) {
     this.config = config;
     this.producer = producer;
+    this.takedowns = takedowns;
     this.registry = registry;
     this.closed = closed;
     int protocol = hello.path("protocol").asInt(Frames.PROTOCOL);
@@ -191,6 +200,8 @@ final class RankSession implements AutoCloseable {
     Tags tags = Tags.of("run", runId, "rank", Integer.toString(rank));
     this.batches = registry.counter("refinery_bridge_batches", tags);
     this.tokens = registry.counter("refinery_bridge_tokens", tags);
+    this.maskedSpans = registry.counter("refinery_bridge_masked_spans", tags);
+    this.maskedTokens = registry.counter("refinery_bridge_masked_tokens", tags);
     this.waitSeconds = registry.counter("refinery_bridge_data_wait_seconds", tags);
     registry.gauge("refinery_bridge_step", tags, stepGauge);
     // gauges of this connection's feed, removed when it closes (a reconnecting rank gets new
@@ -260,7 +271,8 @@ final class RankSession implements AutoCloseable {
     }
   }
 
-  private void send(SocketChannel channel, RankFeed.Fetched f, double waitedMs) throws IOException {
+  private void send(SocketChannel channel, RankFeed.Fetched f, double waitedMs)
+      throws IOException, InterruptedException {
     String stream = mixture.stream(f.step().stream());
     ObjectNode h = Frames.object();
     h.put("step", f.step().step());
@@ -304,11 +316,82 @@ final class RankSession implements AutoCloseable {
           .add(s.getDocOffset())
           .add(s.getDocTokens());
     }
-    ByteBuffer body = batch.getTokens();
+    ByteBuffer body = mask(batch, h);
     Frames.write(channel, Frames.BATCH, h, body);
     batches.increment();
     tokens.increment(body.remaining() / (TokenBytes.width(batch.getDtype())));
     stepGauge.set((int) Math.min(Integer.MAX_VALUE, f.step().step() + 1));
+  }
+
+  /**
+   * The batch's tokens with every span under a takedown in force replaced by the pad token, and
+   * those spans listed in the header's {@code masked} ({@code [sequence, offset, length,
+   * takedown]}) so the rank leaves them out of its loss. The batch keeps its shape, so a resume is
+   * as exact as before; the topic keeps the batch as it was written.
+   */
+  private ByteBuffer mask(TokenBatch batch, ObjectNode h) throws InterruptedException {
+    awaitTakedowns();
+    ArrayNode masked = h.putArray("masked");
+    List<int[]> runs = new ArrayList<>();
+    for (DocumentSpan s : batch.getSpans()) {
+      Takedown t = Takedowns.match(s.getDocId(), s.getSource().getName(), s.getUrl(), takedowns);
+      if (t != null) {
+        masked
+            .addArray()
+            .add(s.getSequence())
+            .add(s.getOffset())
+            .add(s.getLength())
+            .add(Takedowns.key(t));
+        runs.add(new int[] {s.getSequence(), s.getOffset(), s.getLength()});
+      }
+    }
+    ByteBuffer tokens = batch.getTokens();
+    if (runs.isEmpty()) {
+      h.put("masked_tokens", 0);
+      return tokens;
+    }
+    ByteBuffer copy = ByteBuffer.allocate(tokens.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+    copy.put(tokens.duplicate()).flip();
+    int width = TokenBytes.width(batch.getDtype());
+    int rowWidth = TokenBytes.rowWidth(batch);
+    int pad = batch.getPadToken();
+    long count = 0;
+    for (int[] run : runs) {
+      for (int i = 0; i < run[2]; i++) {
+        put(copy, (run[0] * rowWidth + run[1] + i) * width, width, pad);
+      }
+      // with a label token, a row's last id is the next row's first: mask it with that row's span
+      if (batch.getLabelToken() && run[1] == 0 && run[0] > 0) {
+        put(copy, (run[0] * rowWidth - 1) * width, width, pad);
+      }
+      count += run[2];
+    }
+    h.put("masked_tokens", count);
+    maskedSpans.increment(runs.size());
+    maskedTokens.increment(count);
+    return copy;
+  }
+
+  private static void put(ByteBuffer buffer, int position, int width, int value) {
+    if (width == 2) {
+      buffer.putShort(position, (short) value);
+    } else {
+      buffer.putInt(position, value);
+    }
+  }
+
+  /** Batches wait until every takedown published before the bridge started is known. */
+  private void awaitTakedowns() throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!takedowns.caughtUp()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "the bridge has not read "
+                + Topics.CORPUS_TAKEDOWNS.name()
+                + " in 60 s: no batch is served that a takedown might cover");
+      }
+      Thread.sleep(20);
+    }
   }
 
   void checkpoint(SocketChannel channel, JsonNode header) throws IOException, InterruptedException {

@@ -58,7 +58,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BridgeServerIT {
   @RegisterExtension
-  static final KafkaFixture kafka = KafkaFixture.withStreams("a", "b", "live", "junk");
+  static final KafkaFixture kafka = KafkaFixture.withStreams("a", "b", "live", "junk", "masked");
 
   static final Map<String, Double> AB = Map.of("a", 2.0, "b", 1.0);
   static final int PER_STREAM = 400;
@@ -504,6 +504,122 @@ class BridgeServerIT {
     // the server is still serving
     assertThat(read(good, 3, -1)).hasSize(3);
     assertThat(server.registry().scrape()).contains("refinery_bridge_bad_frames_total");
+  }
+
+  /** Waits until the bridge's health says it holds {@code n} takedowns in force. */
+  static void awaitTakedownsInForce(int n) throws InterruptedException {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+    while (!Integer.valueOf(n).equals(server.health().details().get("takedowns_in_force"))) {
+      assertThat(System.nanoTime()).as("the bridge read the takedowns").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
+  /** A batch of "masked": four spans of two ids each, from two sources, with URLs. */
+  static TokenBatch maskedBatch(long index) {
+    List<DocumentSpan> spans = new ArrayList<>();
+    int[] ids = new int[8];
+    String[][] docs = {
+      {"doc-m-" + index + "-0", "src-masked", "https://keep.example/a-" + index},
+      {"doc-m-" + index + "-1", "src-masked", "https://masked.example/private/p-" + index},
+      {"doc-m-" + index + "-2", "src-gone", null},
+      {"doc-m-" + index + "-3", "src-masked", "https://keep.example/b-" + index}
+    };
+    for (int d = 0; d < 4; d++) {
+      ids[2 * d] = 1000 + d;
+      ids[2 * d + 1] = 2000 + d;
+      spans.add(
+          DocumentSpan.newBuilder()
+              .setDocId(docs[d][0])
+              .setSource(
+                  Source.newBuilder()
+                      .setName(docs[d][1])
+                      .setKind(SourceKind.PUBLIC_WEB)
+                      .setLicence(Licence.newBuilder().setSpdxId("CC0-1.0").build())
+                      .setStream("masked")
+                      .build())
+              .setSequence(d / 2)
+              .setOffset(2 * (d % 2))
+              .setLength(2)
+              .setDocOffset(0)
+              .setDocTokens(2)
+              .setUrl(docs[d][2])
+              .build());
+    }
+    return TokenBatch.newBuilder(batch("masked", index))
+        .setTokens(TokenBytes.encode(ids, 0, ids.length, TokenDType.UINT32))
+        .setSpans(spans)
+        .build();
+  }
+
+  @Test
+  void spansUnderATakedownPublishedAfterTokenizationAreDeliveredMaskedInTheirPlace()
+      throws Exception {
+    String topic = Topics.tokens("masked").name();
+    producer.beginTransaction();
+    for (long i = 0; i < 3; i++) {
+      TokenBatch b = maskedBatch(i);
+      producer.send(
+          new ProducerRecord<>(topic, 0, b.getBatchId(), Topics.tokens("masked").serialize(b)));
+    }
+    producer.commitTransaction();
+    // published after the batches were written: a URL prefix, a source, and one document
+    dev.refinery.runtime.config.KafkaClients clients =
+        dev.refinery.runtime.config.KafkaClients.of(kafka.bootstrapServers());
+    for (String[] t :
+        new String[][] {
+          {"URL_PREFIX", "https://MASKED.example/private/"},
+          {"SOURCE", "src-gone"},
+          {"DOC_ID", "doc-m-2-3"}
+        }) {
+      dev.refinery.runtime.takedowns.Takedowns.publish(
+          clients,
+          dev.refinery.schemas.Takedown.newBuilder()
+              .setScope(dev.refinery.schemas.TakedownScope.valueOf(t[0]))
+              .setValue(t[1])
+              .setReason("test")
+              .setRequestedAt(Instant.now())
+              .build());
+    }
+    // the bridge follows the takedowns as they come
+    awaitTakedownsInForce(3);
+
+    try (BridgeClient c =
+        BridgeClient.connect(
+            tcp(), new BridgeClient.Hello("masking", 0, 1, Map.of("masked", 1.0), 1))) {
+      for (long i = 0; i < 3; i++) {
+        BridgeClient.Batch b = c.next();
+        assertThat(b.index()).isEqualTo(i);
+        int[] ids = b.ids();
+        assertThat(ids).hasSize(8);
+        // spans 1 (URL prefix) and 2 (source) are padding now; 0 and 3 as written, but for the
+        // last batch, whose span 3 is taken down by its id
+        assertThat(ids[0]).isEqualTo(1000);
+        assertThat(ids[2]).isEqualTo(100257);
+        assertThat(ids[3]).isEqualTo(100257);
+        assertThat(ids[4]).isEqualTo(100257);
+        assertThat(ids[5]).isEqualTo(100257);
+        assertThat(ids[6]).isEqualTo(i == 2 ? 100257 : 1003);
+        assertThat(b.header().path("masked").size()).isEqualTo(i == 2 ? 3 : 2);
+        assertThat(b.header().path("masked_tokens").asInt()).isEqualTo(i == 2 ? 6 : 4);
+        assertThat(b.header().path("masked").get(0).get(3).asText())
+            .isEqualTo("URL_PREFIX:https://masked.example/private/");
+      }
+    }
+    // the topic keeps the batches as written: the audit and the lineage see every span
+    assertThat(kafka.values(Topics.tokens("masked")).get(0).getTokens())
+        .isEqualTo(maskedBatch(0).getTokens());
+
+    // withdrawn, a takedown no longer masks
+    dev.refinery.runtime.takedowns.Takedowns.withdraw(clients, "SOURCE:src-gone");
+    awaitTakedownsInForce(2);
+    try (BridgeClient c =
+        BridgeClient.connect(
+            tcp(), new BridgeClient.Hello("masking-2", 0, 1, Map.of("masked", 1.0), 1))) {
+      int[] ids = c.next().ids();
+      assertThat(ids[4]).isEqualTo(1002);
+    }
+    assertThat(server.registry().scrape()).contains("refinery_bridge_masked_spans_total");
   }
 
   @Test
