@@ -76,6 +76,15 @@ final class TakedownCommand implements Callable<Integer> {
   @Option(names = "--list", description = "List the takedowns in force.")
   boolean list;
 
+  @Option(
+      names = "--no-report",
+      description =
+          "Do not report what already passed dedup-filter. By default, after publishing, the"
+              + " command reads corpus.clean.v1, the token topics and the runs' checkpoints, and"
+              + " reports the documents and spans the takedown covers (delivered masked from now on)"
+              + " and the runs that trained on them.")
+  boolean noReport;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -116,8 +125,49 @@ final class TakedownCommand implements Callable<Integer> {
     RecordMetadata at = Takedowns.publish(bootstrap, takedown);
     out.printf(
         "takedown %s published (%s partition %d, offset %d); dedup-filter rejects the documents it "
-            + "covers as TAKEDOWN from now on%n",
+            + "covers as TAKEDOWN, and the trainer-bridge masks their spans, from now on%n",
         Takedowns.key(takedown), at.topic(), at.partition(), at.offset());
+    out.flush();
+    if (!noReport) {
+      PrintWriter err = spec.commandLine().getErr();
+      dev.refinery.bridge.TakedownReach.Report r =
+          dev.refinery.bridge.TakedownReach.of(
+              global.load().bridge(),
+              takedown,
+              what -> {
+                err.println(what + " ...");
+                err.flush();
+              });
+      out.printf(
+          "already past dedup-filter: %d document(s) on %s%s%n",
+          r.cleanDocuments(),
+          Topics.CORPUS_CLEAN.name(),
+          r.cleanSample().isEmpty() ? "" : " (" + String.join(", ", r.cleanSample()) + ")");
+      out.printf(
+          "in token batches: %d span(s), %d token(s)%s%n",
+          r.spans(),
+          r.tokens(),
+          r.batchesByStream().isEmpty()
+              ? ""
+              : " in "
+                  + r.batchesByStream().entrySet().stream()
+                      .map(e -> e.getValue().size() + " batch(es) of " + e.getKey())
+                      .collect(java.util.stream.Collectors.joining(", ")));
+      if (r.stepsByRun().isEmpty()) {
+        out.println("no run has trained on them (by the checkpoints on trainer.checkpoints.v1)");
+      }
+      r.stepsByRun()
+          .forEach(
+              (run, steps) ->
+                  out.printf(
+                      "run %s trained on them at %d step(s): %s%n",
+                      run,
+                      steps.size(),
+                      steps.stream()
+                          .limit(20)
+                          .map(String::valueOf)
+                          .collect(java.util.stream.Collectors.joining(", "))));
+    }
     return 0;
   }
 }

@@ -139,6 +139,7 @@ class PipelineIT {
     Map<String, Document> cleanById = new HashMap<>();
     kafka.values(Topics.CORPUS_CLEAN).forEach(d -> cleanById.put(d.getId(), d));
     batches.sort(Comparator.comparingLong(TokenBatch::getBatchIndex));
+    assertThat(batches.get(0).getBatchIndex()).isZero();
     for (TokenBatch batch : batches) {
       int[] tokens = TokenBytes.of(batch);
       for (DocumentSpan span : batch.getSpans()) {
@@ -185,6 +186,104 @@ class PipelineIT {
     assertThat(rejected)
         .filteredOn(r -> r.getStage() == Stage.DEDUP_FILTER)
         .allSatisfy(r -> assertThat(r.getRule()).isNotBlank());
+
+    takedownsAfterTokenizationAreMaskedAtDelivery(settings, batches);
+  }
+
+  /**
+   * A takedown published after documents were tokenized: `refinery takedown`'s report finds their
+   * spans, the bridge delivers them masked in their place, the topic keeps them (the audit still
+   * balances), and a run resumed from its cursor gets exactly what an uninterrupted one gets.
+   */
+  private void takedownsAfterTokenizationAreMaskedAtDelivery(
+      Settings settings, List<TokenBatch> batches) throws Exception {
+    DocumentSpan byUrl =
+        batches.stream()
+            .flatMap(b -> b.getSpans().stream())
+            .filter(sp -> sp.getUrl() != null)
+            .findFirst()
+            .orElseThrow();
+    dev.refinery.runtime.config.KafkaClients clients =
+        dev.refinery.runtime.config.KafkaClients.of(kafka.bootstrapServers());
+    dev.refinery.schemas.Takedown takedown =
+        dev.refinery.schemas.Takedown.newBuilder()
+            .setScope(dev.refinery.schemas.TakedownScope.URL_PREFIX)
+            .setValue(byUrl.getUrl())
+            .setReason("publisher's request")
+            .setRequestedAt(java.time.Instant.now())
+            .build();
+    dev.refinery.runtime.takedowns.Takedowns.publish(clients, takedown);
+    long expectedSpans =
+        batches.stream()
+            .flatMap(b -> b.getSpans().stream())
+            .filter(sp -> byUrl.getUrl().equals(sp.getUrl()))
+            .count();
+
+    dev.refinery.bridge.TakedownReach.Report reach =
+        dev.refinery.bridge.TakedownReach.of(settings.bridge(), takedown, w -> {});
+    assertThat(reach.cleanDocuments()).isEqualTo(1);
+    assertThat(reach.cleanSample()).containsExactly(byUrl.getDocId());
+    assertThat(reach.spans()).isEqualTo(expectedSpans);
+
+    Settings withBridge =
+        new Settings(
+            work,
+            null,
+            Map.of(),
+            Map.of(
+                "bootstrap.servers", kafka.bootstrapServers(),
+                "bridge.streams", "web",
+                "bridge.port", "0",
+                "bridge.http.port", "-1"));
+    try (dev.refinery.bridge.BridgeServer bridge =
+        dev.refinery.bridge.BridgeServer.start(withBridge.bridge())) {
+      java.net.SocketAddress at = new java.net.InetSocketAddress("127.0.0.1", bridge.port());
+      dev.refinery.bridge.BridgeClient.Hello hello =
+          new dev.refinery.bridge.BridgeClient.Hello("takedown-run", 0, 1, Map.of("web", 1.0), 7);
+      List<int[]> uninterrupted = new ArrayList<>();
+      long masked = 0;
+      try (var c = dev.refinery.bridge.BridgeClient.connect(at, hello)) {
+        for (int i = 0; i < batches.size(); i++) {
+          var b = c.next();
+          TokenBatch written = batches.get((int) b.index());
+          int[] ids = b.ids();
+          int[] original = TokenBytes.of(written);
+          assertThat(ids).as("the batch keeps its shape").hasSameSizeAs(original);
+          for (DocumentSpan sp : written.getSpans()) {
+            int from = TokenBytes.position(written, sp);
+            boolean under = byUrl.getUrl().equals(sp.getUrl());
+            for (int k = from; k < from + sp.getLength(); k++) {
+              assertThat(ids[k]).isEqualTo(under ? written.getPadToken() : original[k]);
+            }
+            masked += under ? 1 : 0;
+          }
+          assertThat(b.header().path("masked").size())
+              .isEqualTo(
+                  (int)
+                      written.getSpans().stream()
+                          .filter(sp -> byUrl.getUrl().equals(sp.getUrl()))
+                          .count());
+          uninterrupted.add(ids);
+        }
+      }
+      assertThat(masked).isEqualTo(expectedSpans);
+      // resumed half way, from the cursor: the same masked batches
+      int half = batches.size() / 2;
+      byte[] cursor;
+      try (var c = dev.refinery.bridge.BridgeClient.connect(at, hello.as(0, 1))) {
+        for (int i = 0; i < half; i++) {
+          c.next();
+        }
+        cursor = c.checkpoint(half);
+      }
+      try (var c = dev.refinery.bridge.BridgeClient.connect(at, hello.resumingFrom(cursor))) {
+        for (int i = half; i < batches.size(); i++) {
+          assertThat(c.next().ids()).containsExactly(uninterrupted.get(i));
+        }
+      }
+    }
+    // the token topics keep every span: the audit still finds every document in one place
+    assertThat(PipelineAudit.read(clients, List.of("web")).drained()).isTrue();
   }
 
   private static long nonBlankLines(Path file) throws IOException {

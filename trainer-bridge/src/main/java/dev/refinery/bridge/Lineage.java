@@ -1,6 +1,7 @@
 package dev.refinery.bridge;
 
 import dev.refinery.runtime.kafka.TopicSnapshot;
+import dev.refinery.runtime.takedowns.Takedowns;
 import dev.refinery.schemas.DataCheckpoint;
 import dev.refinery.schemas.DocumentSpan;
 import dev.refinery.schemas.Licences;
@@ -97,26 +98,21 @@ public final class Lineage {
     }
     long[] end = new RankPlan.Walk(mixture, 0, base).advanceTo(endItem);
 
-    Map<String, Takedown> takedowns = new HashMap<>();
+    java.util.NavigableMap<String, Takedown> takedowns = new java.util.TreeMap<>();
     for (var e : TopicSnapshot.read(config.kafka(), Topics.CORPUS_TAKEDOWNS, timeout)) {
       if (e.raw() == null) {
-        takedowns.remove(e.key()); // withdrawn
+        takedowns.remove(Takedowns.normalizeKey(e.key())); // withdrawn
       } else if (e.value() != null) {
-        takedowns.put(e.key(), e.value());
+        takedowns.put(Takedowns.key(e.value()), e.value());
       }
     }
-    int urlTakedowns = 0;
-    Map<String, Takedown> byDoc = new HashMap<>();
-    Map<String, Takedown> bySource = new HashMap<>();
-    for (Takedown t : takedowns.values()) {
-      if (t.getScope() == TakedownScope.DOC_ID) {
-        byDoc.put(t.getValue(), t);
-      } else if (t.getScope() == TakedownScope.SOURCE) {
-        bySource.put(t.getValue(), t);
-      } else if (t.getScope() == TakedownScope.URL_PREFIX) {
-        urlTakedowns++;
-      }
-    }
+    int urlTakedowns =
+        (int)
+            takedowns.values().stream()
+                .filter(t -> t.getScope() == TakedownScope.URL_PREFIX)
+                .count();
+    Takedowns.Store store = store(takedowns);
+    long[] spansWithoutUrl = {0};
 
     Map<String, Long> batches = new TreeMap<>();
     Set<String> documents = new HashSet<>();
@@ -149,10 +145,12 @@ public final class Lineage {
                   Licences.label(span.getSource().getLicence()),
                   (long) span.getLength(),
                   Long::sum);
-              Takedown t = byDoc.get(span.getDocId());
-              if (t == null) {
-                t = bySource.get(span.getSource().getName());
+              if (span.getUrl() == null) {
+                spansWithoutUrl[0]++;
               }
+              Takedown t =
+                  Takedowns.match(
+                      span.getDocId(), span.getSource().getName(), span.getUrl(), store);
               if (t != null) {
                 flagged
                     .computeIfAbsent(streamIndex, k -> new HashMap<>())
@@ -162,7 +160,7 @@ public final class Lineage {
                           batch.getBatchId(),
                           span.getDocId(),
                           span.getSource().getName(),
-                          t.getScope() + ":" + t.getValue(),
+                          Takedowns.key(t),
                           t.getReason()
                         });
               }
@@ -202,12 +200,27 @@ public final class Lineage {
         byLicenceTokens,
         documents,
         hits,
-        urlTakedowns,
+        spansWithoutUrl[0] > 0 ? urlTakedowns : 0,
         missing);
   }
 
+  /** A store over takedowns by key, for {@link Takedowns#match}. */
+  static Takedowns.Store store(java.util.NavigableMap<String, Takedown> byKey) {
+    return new Takedowns.Store() {
+      @Override
+      public Takedown get(String key) {
+        return byKey.get(key);
+      }
+
+      @Override
+      public Iterable<Takedown> range(String from, String to) {
+        return byKey.subMap(from, true, to, true).values();
+      }
+    };
+  }
+
   /** Every batch of {@code stream} with an index in [from, to), as it is read. */
-  private static void scan(
+  static void scan(
       BridgeConfig config, String stream, long from, long to, Consumer<TokenBatch> each) {
     if (from >= to) {
       return;
@@ -279,7 +292,7 @@ public final class Lineage {
     if (r.urlTakedownsNotChecked() > 0) {
       b.append(
           String.format(
-              "(%d URL-prefix takedowns not checked: batch spans carry doc ids and sources, not URLs)%n",
+              "(%d URL-prefix takedowns not checked on spans written before TokenBatch v3, which carry no URL)%n",
               r.urlTakedownsNotChecked()));
     }
     if (listDocuments) {
