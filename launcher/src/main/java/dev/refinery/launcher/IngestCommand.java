@@ -87,6 +87,7 @@ final class IngestCommand implements Callable<Integer> {
    */
   static void requireStream(Settings settings, SourceDeclaration source) {
     boolean exists;
+    java.util.Set<String> streams = new java.util.TreeSet<>();
     String topic = Topics.tokens(source.stream()).name();
     try (Admin admin =
         Admin.create(
@@ -96,7 +97,9 @@ final class IngestCommand implements Callable<Integer> {
                     Map.of(
                         AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
                         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000)))) {
-      exists = admin.listTopics().names().get(15, TimeUnit.SECONDS).contains(topic);
+      java.util.Set<String> names = admin.listTopics().names().get(15, TimeUnit.SECONDS);
+      exists = names.contains(topic);
+      names.stream().map(Topics::streamOf).filter(java.util.Objects::nonNull).forEach(streams::add);
     } catch (Exception e) {
       throw new IngestException(
           "cannot reach Kafka at "
@@ -115,8 +118,11 @@ final class IngestCommand implements Callable<Integer> {
               + "', but "
               + topic
               + " does not exist, so no tokenizer reads it: its documents would all be rejected as"
-              + " UNKNOWN_STREAM. Give the source a stream the pipeline packs (--stream web, or"
-              + " sources."
+              + " UNKNOWN_STREAM. Give the source a stream the pipeline packs ("
+              + (streams.isEmpty()
+                  ? "none is provisioned: run refinery topics with --streams"
+                  : "--stream " + String.join(" or --stream ", streams))
+              + ", or sources."
               + source.name()
               + ".stream= in the --config the pipeline runs with)");
     }

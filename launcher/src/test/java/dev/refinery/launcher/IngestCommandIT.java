@@ -64,7 +64,10 @@ class IngestCommandIT {
     Files.writeString(file, "{\"text\": \"a document that would be lost downstream\"}\n");
     String[] main = ingest(file);
     assertThat(main[0]).isEqualTo(String.valueOf(Refinery.USAGE));
-    assertThat(main[2]).contains("tokens.main.v1").contains("--stream").contains("UNKNOWN_STREAM");
+    assertThat(main[2])
+        .contains("tokens.main.v1")
+        .contains("--stream web")
+        .contains("UNKNOWN_STREAM");
     assertThat(kafka.values(dev.refinery.schemas.Topics.CORPUS_RAW))
         .as("nothing was sent")
         .isEmpty();
