@@ -63,14 +63,15 @@ public final class IngestConfig extends RefineryConfig {
               .define(
                   TIME_FIELD,
                   Type.LIST,
-                  "created,metadata.date_download,meta.timestamp,date_download",
+                  "created,date,metadata.date_download,meta.timestamp,date_download",
                   Importance.LOW,
                   "JSONL fields tried in order for the fetch or creation time (ISO-8601, or epoch "
                       + "seconds or milliseconds).")
               .define(
                   ATTRIBUTE_FIELDS,
                   Type.LIST,
-                  "title,source,added,lang,language,metadata.*,meta.*",
+                  "title,source,added,lang,language,language_score,dump,token_count,score,int_score,"
+                      + "metadata.*,meta.*",
                   Importance.LOW,
                   "JSONL fields passed through into the document's attributes; 'x.*' takes every scalar "
                       + "field of object x. At most 64 attributes, each cut at 1,024 characters.")

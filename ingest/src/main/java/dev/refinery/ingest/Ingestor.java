@@ -219,7 +219,7 @@ public final class Ingestor implements AutoCloseable {
       if (format == null) {
         return "cannot tell the format of "
             + file
-            + ": name it .jsonl, .txt, .warc or .wet (each may end in .gz or .zst), or pass"
+            + ": name it .jsonl, .txt, .warc, .wet (each may end in .gz or .zst) or .parquet, or pass"
             + " --format";
       }
       return null;

@@ -37,7 +37,8 @@ public final class InputFiles {
       throw new IllegalArgumentException(
           "no files to ingest in "
               + paths
-              + " (.jsonl, .txt, .warc, .wet, each maybe .gz or .zst; or pass --format)");
+              + " (.jsonl, .txt, .warc, .wet, each maybe .gz or .zst, and .parquet; or pass"
+              + " --format)");
     }
     return files;
   }

@@ -13,7 +13,9 @@ public enum InputFormat {
   /** WARC: the main text of each HTML response; .warc, .warc.gz. */
   WARC(".warc"),
   /** Common Crawl WET: each conversion record's text; .wet, .wet.gz. */
-  WET(".wet");
+  WET(".wet"),
+  /** Parquet (FineWeb, RedPajama-v2, The Stack): one document a row; .parquet. */
+  PARQUET(".parquet");
 
   private final String[] extensions;
 
@@ -45,13 +47,16 @@ public enum InputFormat {
     if (this == WARC) {
       return new WarcDocumentReader(file, name, config, rejector);
     }
+    if (this == PARQUET) {
+      return new ParquetReader(file, name, config, rejector);
+    }
     Decompression.Counted in =
         Decompression.open(file, config.maxDecompressedBytes(), config.maxCompressionRatio());
     return switch (this) {
       case JSONL -> new JsonlReader(in, name, config, rejector);
       case TEXT -> new TextReader(in, name, config, rejector);
       case WET -> new WetReader(in, name, config, rejector);
-      case WARC -> throw new IllegalStateException("opened above");
+      case WARC, PARQUET -> throw new IllegalStateException("opened above");
     };
   }
 }

@@ -19,7 +19,8 @@ class SourceFilesTest {
     assertThat(InputFormat.of(Path.of("CC-MAIN-2019.warc.wet.gz"))).isEqualTo(InputFormat.WET);
     assertThat(InputFormat.of(Path.of("sample-0000.warc.gz"))).isEqualTo(InputFormat.WARC);
     assertThat(InputFormat.of(Path.of("notes.md"))).isEqualTo(InputFormat.TEXT);
-    assertThat(InputFormat.of(Path.of("shard.parquet"))).isNull();
+    assertThat(InputFormat.of(Path.of("shard.parquet"))).isEqualTo(InputFormat.PARQUET);
+    assertThat(InputFormat.of(Path.of("shard.arrow"))).isNull();
   }
 
   @Test

@@ -1,0 +1,113 @@
+package dev.refinery.ingest;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+
+/**
+ * Parquet, the format FineWeb, FineWeb-Edu, RedPajama-v2 and The Stack ship in, read without Hadoop
+ * by DuckDB's embedded engine (its JDBC driver carries the engine). Each row becomes a JSON object
+ * ({@code to_json} of the row, nested columns as objects) and is mapped to a document as a JSONL
+ * line is: the same {@code text}/{@code content}/{@code raw_content} fields, ids, URLs, dates and
+ * metadata. Rows are read in file order, streamed, one at a time; a file that is not Parquet is
+ * refused as a whole, a row without text is rejected with its reason, and the rest of the file goes
+ * on. A run that resumes skips the rows the last one committed.
+ */
+final class ParquetReader implements DocumentReader {
+  private final Connection connection;
+  private final Statement statement;
+  private final ResultSet rows;
+  private final String name;
+  private final Rejector rejector;
+  private final JsonlFormat format;
+  private final long fileSize;
+  private final long totalRows;
+  private long row;
+  private long bytes;
+
+  ParquetReader(Path file, String name, IngestConfig config, Rejector rejector) throws IOException {
+    this.name = name;
+    this.rejector = rejector;
+    this.format = new JsonlFormat(config);
+    this.fileSize = Files.size(file);
+    String path = "'" + file.toAbsolutePath().toString().replace("'", "''") + "'";
+    try {
+      Properties p = new Properties();
+      p.setProperty("jdbc_stream_results", "true");
+      this.connection = DriverManager.getConnection("jdbc:duckdb:", p);
+      try {
+        this.statement = connection.createStatement();
+        statement.execute("SET threads = 1");
+        statement.execute("SET preserve_insertion_order = true");
+        long n;
+        try (ResultSet count =
+            statement.executeQuery("SELECT num_rows FROM parquet_file_metadata(" + path + ")")) {
+          n = count.next() ? count.getLong(1) : 0;
+        }
+        this.totalRows = n;
+        this.rows =
+            statement.executeQuery("SELECT to_json(t)::VARCHAR FROM read_parquet(" + path + ") t");
+      } catch (SQLException e) {
+        connection.close();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new IOException("not a Parquet file DuckDB can read: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Parsed next() throws IOException {
+    try {
+      if (!rows.next()) {
+        return null;
+      }
+      String json = rows.getString(1);
+      row++;
+      byte[] line = json == null ? new byte[0] : json.getBytes(StandardCharsets.UTF_8);
+      bytes += line.length;
+      return format.parse(line, line.length, name + ":row " + row, rejector);
+    } catch (SQLException e) {
+      throw new IOException("Parquet file unreadable after row " + row + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public long bytesRead() {
+    return bytes;
+  }
+
+  /** Estimated from the rows read: a Parquet file is read by column chunks, not front to back. */
+  @Override
+  public long fileBytes() {
+    return totalRows == 0 ? 0 : Math.min(fileSize, fileSize * row / totalRows);
+  }
+
+  @Override
+  public String position() {
+    return name + ":row " + row;
+  }
+
+  @Override
+  public byte[] unfinishedRecord() {
+    return new byte[0];
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      rows.close();
+      statement.close();
+      connection.close();
+    } catch (SQLException e) {
+      throw new IOException(e);
+    }
+  }
+}
