@@ -1,0 +1,276 @@
+package dev.refinery.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.refinery.dedup.DedupFilterConfig;
+import dev.refinery.dedup.DedupFilterService;
+import dev.refinery.dedup.MinHasher;
+import dev.refinery.dedup.TextFingerprint;
+import dev.refinery.dedup.rules.RuleSet;
+import dev.refinery.dedup.rules.Screened;
+import dev.refinery.infra.EmbeddedKafka;
+import dev.refinery.infra.TopicProvisioner;
+import dev.refinery.infra.text.SyntheticText;
+import dev.refinery.ingest.IngestConfig;
+import dev.refinery.ingest.IngestMetrics;
+import dev.refinery.ingest.IngestReport;
+import dev.refinery.ingest.Ingestor;
+import dev.refinery.ingest.SourceDeclaration;
+import dev.refinery.runtime.audit.PipelineAudit;
+import dev.refinery.runtime.config.KafkaClients;
+import dev.refinery.runtime.kafka.TopicSnapshot;
+import dev.refinery.schemas.DocumentSpan;
+import dev.refinery.schemas.SourceKind;
+import dev.refinery.schemas.TokenBatch;
+import dev.refinery.schemas.Topics;
+import dev.refinery.tokenizer.Tokenizer;
+import dev.refinery.tokenizer.TokenizerConfig;
+import dev.refinery.tokenizer.TokenizerJob;
+import java.io.BufferedWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+/**
+ * The whole pipeline on the embedded broker, end to end: a deterministic web-like corpus (3 to 8
+ * paragraphs a document, 8 % exact and 8 % near copies, 4 % junk) is ingested from a JSONL file
+ * with dedup-filter (rules on) and the tokenizer running, and the run prints, in one go: MB/s and
+ * documents/s end to end and per stage, the latency of a document from ingest to its token batch
+ * (p50, p99), and the compute limit: the same documents through the stages' pure functions (rules
+ * with language ID, dedup keys, tokenizing) in one thread, without Kafka. The ratio of the two is
+ * how much of its parts' speed the pipeline keeps.
+ *
+ * <pre>bench/run pipeline [--mb 8]</pre>
+ */
+public final class PipelineBench {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private PipelineBench() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = Options.parse(args);
+    Path work = Path.of(options.getOrDefault("work-dir", ".refinery/bench"));
+    double targetMb = Double.parseDouble(options.getOrDefault("mb", "8"));
+    Path run = work.resolve("pipeline-" + System.nanoTime());
+    Files.createDirectories(run);
+    Path corpus = run.resolve("corpus.jsonl");
+    List<String> texts = corpus(corpus, (long) (targetMb * 1e6));
+    long corpusBytes = Files.size(corpus);
+    System.out.printf(
+        Locale.ROOT,
+        "corpus: %,d documents, %.1f MB of JSONL (8 %% exact copies, 8 %% near copies, 4 %% junk)%n",
+        texts.size(),
+        corpusBytes / 1e6);
+
+    double limitSeconds = computeLimit(texts);
+    EmbeddedKafka kafka = EmbeddedKafka.startEphemeral(run.resolve("kafka"));
+    String bootstrap = kafka.bootstrapServers();
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      List<dev.refinery.schemas.TopicBinding<?, ?>> topics = new ArrayList<>(Topics.fixed());
+      topics.add(Topics.tokens("web"));
+      new TopicProvisioner(admin).provision(topics);
+    }
+    KafkaClients clients = KafkaClients.of(bootstrap);
+    Map<String, Object> dedupSettings =
+        DedupBench.settings(bootstrap, "bench-pipeline", run.resolve("streams"), 1);
+    TokenizerConfig tokenizerConfig =
+        new TokenizerConfig(
+            Map.of(
+                "bootstrap.servers",
+                bootstrap,
+                TokenizerConfig.STREAMS,
+                "web",
+                TokenizerConfig.METRICS_PORT,
+                "-1",
+                TokenizerConfig.CHECKPOINT_INTERVAL_MS,
+                "2000",
+                TokenizerConfig.FLUSH_IDLE_MS,
+                "1000",
+                TokenizerConfig.CHECKPOINT_DIR,
+                run.resolve("checkpoints").toString()));
+    IngestConfig ingestConfig = new IngestConfig(Map.of("bootstrap.servers", bootstrap));
+    SourceDeclaration source =
+        new SourceDeclaration("bench-web", SourceKind.PUBLIC_WEB, "CC-BY-4.0", null, null, "web");
+    double ingestSeconds;
+    double dedupSeconds;
+    double endToEnd;
+    IngestReport report;
+    try (DedupFilterService dedup =
+        DedupFilterService.start(new DedupFilterConfig(dedupSettings))) {
+      JobClient tokenizer = TokenizerJob.onKafka(tokenizerConfig).startLocal();
+      try {
+        dedup.awaitRunning(Duration.ofSeconds(60));
+        long t0 = System.nanoTime();
+        try (Ingestor ingestor =
+            Ingestor.create(ingestConfig, "bench-pipeline", IngestMetrics.inMemory())) {
+          report = ingestor.ingest(corpus, source);
+        }
+        ingestSeconds = (System.nanoTime() - t0) / 1e9;
+        long decidedAt = 0;
+        long lastPrint = System.nanoTime();
+        while (true) {
+          long decided = decided(dedup);
+          if (decidedAt == 0 && decided >= report.documents()) {
+            decidedAt = System.nanoTime();
+          }
+          if (decidedAt != 0 && PipelineAudit.read(clients, List.of("web")).drained()) {
+            break;
+          }
+          if (System.nanoTime() - lastPrint > 5_000_000_000L) {
+            System.out.printf("  dedup-filter %,d of %,d decided%n", decided, report.documents());
+            lastPrint = System.nanoTime();
+          }
+          Thread.sleep(200);
+        }
+        dedupSeconds = (decidedAt - t0) / 1e9;
+        endToEnd = (System.nanoTime() - t0) / 1e9;
+      } finally {
+        tokenizer.cancel().get();
+      }
+    }
+
+    // the latency of each document: ingested (ingested_at) to its last token batch (created_at)
+    Map<String, Long> ingestedAt = new HashMap<>();
+    for (var e : TopicSnapshot.read(clients, Topics.CORPUS_RAW, Duration.ofMinutes(2))) {
+      if (e.value() != null) {
+        ingestedAt.put(e.value().getId(), e.value().getIngestedAt().toEpochMilli());
+      }
+    }
+    Map<String, Long> batchedAt = new HashMap<>();
+    long tokens = 0;
+    for (var e : TopicSnapshot.read(clients, Topics.tokens("web"), Duration.ofMinutes(2))) {
+      TokenBatch b = e.value();
+      if (b == null) {
+        continue;
+      }
+      for (DocumentSpan s : b.getSpans()) {
+        batchedAt.merge(s.getDocId(), b.getCreatedAt().toEpochMilli(), Math::max);
+        tokens += s.getLength();
+      }
+    }
+    List<Long> latencies = new ArrayList<>();
+    batchedAt.forEach(
+        (id, at) -> {
+          Long in = ingestedAt.get(id);
+          if (in != null) {
+            latencies.add(at - in);
+          }
+        });
+    latencies.sort(Long::compare);
+    kafka.close();
+    BenchKafka.deleteRecursively(run);
+
+    double mb = corpusBytes / 1e6;
+    int docs = texts.size();
+    System.out.printf(Locale.ROOT, "%n%-46s %10s %9s%n", "", "docs/s", "MB/s");
+    row("ingest (file to corpus.raw.v1)", docs, mb, ingestSeconds);
+    row("dedup-filter decided (from the first record)", docs, mb, dedupSeconds);
+    row("end to end (file to the last token batch)", docs, mb, endToEnd);
+    row("compute limit (pure functions, one thread)", docs, mb, limitSeconds);
+    System.out.printf(
+        Locale.ROOT, "%-46s %10.3f%n", "ratio end to end / compute limit", limitSeconds / endToEnd);
+    System.out.printf(
+        Locale.ROOT,
+        "latency, ingest to token batch: p50 %.2f s, p99 %.2f s (%,d documents tokenized, %,d tokens)%n",
+        percentile(latencies, 0.50) / 1e3,
+        percentile(latencies, 0.99) / 1e3,
+        latencies.size(),
+        tokens);
+  }
+
+  private static void row(String what, int docs, double mb, double seconds) {
+    System.out.printf(Locale.ROOT, "%-46s %10.0f %9.2f%n", what, docs / seconds, mb / seconds);
+  }
+
+  private static long percentile(List<Long> sorted, double p) {
+    return sorted.isEmpty() ? 0 : sorted.get((int) Math.min(sorted.size() - 1, p * sorted.size()));
+  }
+
+  private static long decided(DedupFilterService service) {
+    var m = service.metrics();
+    return m.documentsClean()
+        + m.rejectedByReason().values().stream().mapToLong(Long::longValue).sum()
+        + m.replaysDropped();
+  }
+
+  /** Writes the corpus; returns the texts, in order. */
+  static List<String> corpus(Path file, long targetBytes) throws Exception {
+    SplittableRandom random = new SplittableRandom(11);
+    SyntheticText prose = new SyntheticText(11);
+    List<String> texts = new ArrayList<>();
+    List<String> originals = new ArrayList<>();
+    long bytes = 0;
+    try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      for (int i = 0; bytes < targetBytes; i++) {
+        int kind = random.nextInt(100);
+        String text;
+        if (kind < 8 && !originals.isEmpty()) {
+          text = originals.get(random.nextInt(originals.size()));
+        } else if (kind < 16 && !originals.isEmpty()) {
+          text =
+              originals
+                  .get(random.nextInt(originals.size()))
+                  .replaceFirst("\\. ", ". " + prose.sentence() + " ");
+        } else if (kind < 20) {
+          // junk: menus, symbols, a few words
+          text =
+              random.nextBoolean()
+                  ? "Home | About | Contact | Login | Cart (0) | $$$ ### >>> " + i
+                  : prose.sentence();
+        } else {
+          text = prose.paragraphs(3 + random.nextInt(6), "\n\n");
+          originals.add(text);
+        }
+        ObjectNode line = JSON.createObjectNode();
+        line.put("id", "web-" + i);
+        line.put("url", "https://bench.example.org/" + (i % 997) + "/" + i);
+        line.put("text", text);
+        String json = JSON.writeValueAsString(line);
+        out.write(json);
+        out.write('\n');
+        bytes += json.length() + 1;
+        texts.add(text);
+      }
+    }
+    return texts;
+  }
+
+  /** Seconds the stages' pure functions take over the texts, in one thread (second pass). */
+  static double computeLimit(List<String> texts) {
+    DedupFilterConfig config = new DedupFilterConfig(new HashMap<>());
+    RuleSet rules = RuleSet.from(config);
+    MinHasher minHasher =
+        new MinHasher(config.ngram(), config.bands(), config.rows(), config.seed());
+    Tokenizer tokenizer = Tokenizer.forName("cl100k_base");
+    double seconds = 0;
+    for (int pass = 0; pass < 2; pass++) {
+      long t0 = System.nanoTime();
+      long sink = 0;
+      for (String text : texts) {
+        Screened s = new Screened(text, null, "bench-web");
+        if (rules.screen(s, SourceKind.PUBLIC_WEB).isPresent()) {
+          continue;
+        }
+        sink += TextFingerprint.of(s.text()).length();
+        sink += minHasher.bandHashes(minHasher.signature(s.text())).length;
+        sink += tokenizer.encode(s.text()).length;
+      }
+      seconds = (System.nanoTime() - t0) / 1e9;
+      if (sink == 42) {
+        System.out.print("");
+      }
+    }
+    return seconds;
+  }
+}
