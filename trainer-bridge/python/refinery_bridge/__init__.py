@@ -135,8 +135,11 @@ class BridgeClient:
         self.step = header["step"]
 
     @classmethod
-    def connect(cls, address, run_id, rank, world_size, streams, seed=0, cursor=None, prefetch=None, timeout=None, pipeline=2):
+    def connect(cls, address, run_id, rank=None, world_size=None, streams=None, seed=0, cursor=None, prefetch=None, timeout=None, pipeline=2):
         """Connects to ``host:port`` or ``unix:/path`` (or a path) and says who this rank is.
+
+        ``rank`` and ``world_size`` default to the environment's ``RANK`` and ``WORLD_SIZE``, as
+        ``torchrun`` sets them (0 and 1 without them).
 
         ``cursor`` is the bytes ``checkpoint()`` returned, to resume there (on any world size).
         ``prefetch``: batches the bridge fetches ahead for this rank (its ``bridge.prefetch`` by
@@ -151,6 +154,14 @@ class BridgeClient:
             sock = socket.create_connection((host or "127.0.0.1", int(port)))
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.settimeout(timeout)
+        import os
+
+        if rank is None:
+            rank = int(os.environ.get("RANK", "0"))
+        if world_size is None:
+            world_size = int(os.environ.get("WORLD_SIZE", "1"))
+        if not streams:
+            raise ValueError("give the streams and their weights, e.g. streams={'web': 1.0}")
         hello = {
             "protocol": PROTOCOL,
             "run_id": run_id,
@@ -198,9 +209,14 @@ class BridgeClient:
         while True:
             yield self.next()
 
-    def checkpoint(self, step):
+    def checkpoint(self, step, barrier=True):
         """The cursor of a model checkpoint taken when ``step`` steps are done (every rank has
-        read the batches of steps 0 .. step-1). Save the bytes with the model."""
+        read the batches of steps 0 .. step-1). Save the bytes with the model.
+
+        Where ``torch.distributed`` is initialized, every rank waits at a barrier first (unless
+        ``barrier=False``), so no rank records a cursor ahead of a rank still training."""
+        if barrier:
+            _barrier()
         self._send(CHECKPOINT, {"step": step})
         while True:
             kind, header, body = self._read()
@@ -284,6 +300,73 @@ class Mixture:
         return self.streams[-1]
 
 
+def _barrier():
+    try:
+        import torch.distributed as dist
+    except ImportError:
+        return
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+
+
+def segments(batch):
+    """The document segments of each input row, as lists of (start, end) positions over the
+    row's ``seq_len`` inputs: a segment starts where a document's span starts (or at the row's
+    start) and runs to the next one; end-of-text and padding stay with the segment before them.
+    This is what document-aware attention, position ids and ``cu_seqlens`` are built from."""
+    rows, seq_len = batch.header["rows"], batch.header["seq_len"]
+    starts = [set([0]) for _ in range(rows)]
+    for s in batch.header.get("spans", []):
+        sequence, offset = s[3], s[4]
+        if 0 <= sequence < rows and 0 < offset < seq_len:
+            starts[sequence].add(offset)
+    out = []
+    for r in range(rows):
+        cuts = sorted(starts[r]) + [seq_len]
+        out.append([(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)])
+    return out
+
+
+def position_ids(batch):
+    """Position ids that restart at 0 at every document of a row (rows x seq_len lists), as
+    Megatron's ``reset_position_ids`` gives them."""
+    out = []
+    for row in segments(batch):
+        ids = []
+        for start, end in row:
+            ids.extend(range(end - start))
+        out.append(ids)
+    return out
+
+
+def cu_seqlens(batch):
+    """Cumulative sequence lengths over the flattened inputs (rows x seq_len), one entry per
+    document segment plus the leading 0: what flash-attention's varlen kernels take to keep
+    attention inside each document. Also returns the longest segment (``max_seqlen``)."""
+    cu, longest, base = [0], 0, 0
+    for row in segments(batch):
+        for start, end in row:
+            cu.append(base + end)
+            longest = max(longest, end - start)
+        base += batch.header["seq_len"]
+    return cu, longest
+
+
+def document_attention_mask(batch):
+    """A causal mask that keeps attention inside each document: rows x seq_len x seq_len
+    booleans, True where position i may attend to position j (j <= i, same segment). Large
+    (seq_len squared per row): for long contexts use ``cu_seqlens`` with a varlen kernel."""
+    out = []
+    seq_len = batch.header["seq_len"]
+    for row in segments(batch):
+        segment_of = [0] * seq_len
+        for k, (start, end) in enumerate(row):
+            for i in range(start, end):
+                segment_of[i] = k
+        out.append([[j <= i and segment_of[j] == segment_of[i] for j in range(seq_len)] for i in range(seq_len)])
+    return out
+
+
 def reward_pairs(http_address, origin=None, lineage=False, timeout=60, token=None):
     """The current reward-model pairs, as dicts with TRL's keys (prompt, chosen, rejected, margin).
 
@@ -319,23 +402,73 @@ try:  # the torch adapter, only where torch is installed
     import torch.utils.data as _data
 
     class TokenBatchDataset(_data.IterableDataset):
-        """An IterableDataset of (rows, row_width) int64 tensors from the bridge, one per step.
+        """An IterableDataset of the rank's steps from the bridge, as dicts of tensors:
+        ``input_ids`` (rows x seq_len), ``labels`` (the next token of each input, with a label
+        token; else ``input_ids`` shifted by the trainer), ``loss_mask`` (False on padding and on
+        spans under a takedown), ``position_ids`` (restarting at every document), ``cu_seqlens``
+        and ``max_seqlen`` (for varlen attention), and ``step``, ``batch_id`` and ``spans``.
 
         Use it with ``batch_size=None`` and ``num_workers=0``: the bridge already batches and
-        prefetches, and the rank's sequence must come from one connection.
+        prefetches, and the rank's sequence must come from one connection. Rank and world size
+        come from ``RANK``/``WORLD_SIZE`` unless given. ``state_dict()`` is the cursor of the steps
+        yielded so far (every rank must call it at the same step: it waits at a barrier);
+        ``load_state_dict()`` makes the next iteration resume there, on any world size.
         """
 
         def __init__(self, address, **hello):
             self.address = address
             self.hello = hello
             self.client = None
+            self.steps = 0
+            self._cursor = hello.pop("cursor", None)
 
         def __iter__(self):
-            self.client = BridgeClient.connect(self.address, **self.hello)
-            for batch in self.client:
-                if batch.error:
-                    continue
-                yield batch.tensor()
+            import torch
+
+            hello = dict(self.hello)
+            if self._cursor:
+                hello["cursor"] = self._cursor
+            self.client = BridgeClient.connect(self.address, **hello)
+            self.steps = self.client.step
+            try:
+                for batch in self.client:
+                    self.steps = batch.header["step"] + 1
+                    if batch.error:
+                        continue
+                    yield _as_tensors(batch, torch)
+            finally:  # the iteration was dropped: its connection goes with it
+                self.client.close()
+
+        def state_dict(self):
+            """The cursor of the steps yielded so far, to save with the model."""
+            if self.client is None:
+                return {"cursor": self._cursor, "step": self.steps}
+            return {"cursor": self.client.checkpoint(self.steps), "step": self.steps}
+
+        def load_state_dict(self, state):
+            """Resume at a state_dict() on the next iteration (on any world size)."""
+            self._cursor = state.get("cursor")
+            self.steps = state.get("step", 0)
+
+    def _as_tensors(batch, torch):
+        rows, seq_len, width = batch.header["rows"], batch.header["seq_len"], batch.header["row_width"]
+        ids = batch.tensor()
+        mask = torch.tensor(batch.loss_mask(), dtype=torch.bool)
+        cu, longest = cu_seqlens(batch)
+        out = {
+            "input_ids": ids[:, :seq_len],
+            "loss_mask": mask[:, :seq_len],
+            "position_ids": torch.tensor(position_ids(batch), dtype=torch.int64),
+            "cu_seqlens": torch.tensor(cu, dtype=torch.int32),
+            "max_seqlen": longest,
+            "step": batch.header["step"],
+            "batch_id": batch.header.get("batch_id"),
+            "spans": batch.spans(),
+        }
+        if width > seq_len:  # a label token: labels are the inputs shifted by one, and its mask
+            out["labels"] = ids[:, 1:]
+            out["loss_mask"] = mask[:, 1:]
+        return out
 
 except ImportError:  # pragma: no cover - torch is optional
     TokenBatchDataset = None

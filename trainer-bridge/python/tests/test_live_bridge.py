@@ -63,6 +63,37 @@ class LiveBridgeTest(unittest.TestCase):
             self.assertEqual(int(arr[0, 1]), batch.index)
 
 
+try:
+    import torch  # noqa: F401
+
+    HAVE_TORCH = True
+except ImportError:
+    HAVE_TORCH = False
+
+
+@unittest.skipUnless(TCP and HAVE_TORCH, "a running bridge (REFINERY_BRIDGE_TCP) and torch")
+class LiveDatasetTest(unittest.TestCase):
+    def test_the_dataset_yields_training_tensors_and_its_state_dict_resumes_exactly(self):
+        hello = dict(run_id="python-dataset", streams={"a": 1.0, "b": 1.0}, seed=5)
+        straight = [step["batch_id"] for _, step in zip(range(30), rb.TokenBatchDataset(TCP, **hello))]
+        ds = rb.TokenBatchDataset(TCP, **hello)
+        it = iter(ds)
+        first = []
+        for _ in range(12):
+            step = next(it)
+            first.append(step["batch_id"])
+            rows, seq_len = step["input_ids"].shape
+            self.assertEqual(step["loss_mask"].shape, (rows, seq_len))
+            self.assertEqual(step["position_ids"].shape, (rows, seq_len))
+            self.assertEqual(int(step["cu_seqlens"][-1]), rows * seq_len)
+        state = ds.state_dict()
+        self.assertEqual(state["step"], 12)
+        resumed = rb.TokenBatchDataset(TCP, **hello)
+        resumed.load_state_dict(state)
+        rest = [step["batch_id"] for _, step in zip(range(18), resumed)]
+        self.assertEqual(first + rest, straight)
+
+
 if __name__ == "__main__":
     unittest.main()
 

@@ -115,3 +115,60 @@ class BatchMaskTest(unittest.TestCase):
         self.assertEqual(batch.masked(), [{"sequence": 0, "offset": 2, "length": 2, "takedown": "DOC_ID:d1"}])
         self.assertEqual(batch.loss_mask(), [[True, True, False, False], [True, True, True, False]])
 
+
+
+class DocumentHelpersTest(unittest.TestCase):
+    """Two rows of four inputs: d1 (2 tokens), then d2 across the row boundary, then d3."""
+
+    batch = rb.Batch(
+        {
+            "rows": 2,
+            "seq_len": 4,
+            "row_width": 4,
+            "spans": [
+                ["d1", "s", "l", 0, 0, 2, 0, 2],
+                ["d2", "s", "l", 0, 2, 2, 0, 3],
+                ["d2", "s", "l", 1, 0, 1, 2, 3],
+                ["d3", "s", "l", 1, 1, 3, 0, 3],
+            ],
+        },
+        bytearray(32),
+    )
+
+    def test_segments_position_ids_and_cu_seqlens_restart_at_every_document(self):
+        self.assertEqual(rb.segments(self.batch), [[(0, 2), (2, 4)], [(0, 1), (1, 4)]])
+        self.assertEqual(rb.position_ids(self.batch), [[0, 1, 0, 1], [0, 0, 1, 2]])
+        self.assertEqual(rb.cu_seqlens(self.batch), ([0, 2, 4, 5, 8], 3))
+
+    def test_the_attention_mask_is_causal_and_stays_inside_each_document(self):
+        mask = rb.document_attention_mask(self.batch)
+        self.assertEqual(mask[0][3], [False, False, True, True])
+        self.assertEqual(mask[0][1], [True, True, False, False])
+        self.assertEqual(mask[1][3], [False, True, True, True])
+
+
+class EnvironmentTest(unittest.TestCase):
+    def test_rank_and_world_size_come_from_torchrun_s_environment(self):
+        import os
+
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        seen = []
+
+        def run():
+            conn, _ = server.accept()
+            seen.append(read_frame(conn))
+            conn.sendall(frame(rb.WELCOME, {"step": 0}))
+            conn.close()
+
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+        os.environ["RANK"], os.environ["WORLD_SIZE"] = "3", "4"
+        try:
+            client = rb.BridgeClient.connect("127.0.0.1:%d" % server.getsockname()[1], "r", streams={"web": 1.0})
+            client.close()
+        finally:
+            del os.environ["RANK"], os.environ["WORLD_SIZE"]
+        t.join(5)
+        self.assertEqual((seen[0][1]["rank"], seen[0][1]["world_size"]), (3, 4))

@@ -663,5 +663,8 @@ class BridgeServerIT {
         .contains(
             "LiveRewardPairsTest.test_reward_pairs_are_the_latest_revision_of_each_set) ... ok")
         .doesNotContain("skipped 'REFINERY_BRIDGE");
+    // where torch is installed, the dataset's tensors and state_dict are checked too (exit 0)
+    assertThat(output)
+        .contains("test_the_dataset_yields_training_tensors_and_its_state_dict_resumes_exactly");
   }
 }
