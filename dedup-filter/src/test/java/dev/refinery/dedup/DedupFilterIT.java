@@ -55,6 +55,25 @@ class DedupFilterIT {
             0));
   }
 
+  private static long inputLag(org.apache.kafka.clients.admin.Admin admin, String group)
+      throws Exception {
+    return dev.refinery.runtime.streams.AdminLag.of(
+        admin, group, List.of(Topics.CORPUS_RAW.name()), java.time.Duration.ofSeconds(10));
+  }
+
+  /** Waits until the cluster counts {@code expected} records waiting for the group. */
+  private static void awaitInputLag(String group, long expected) throws Exception {
+    try (org.apache.kafka.clients.admin.Admin admin =
+        org.apache.kafka.clients.admin.Admin.create(
+            Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (inputLag(admin, group) != expected) {
+        assertThat(System.nanoTime()).as("input lag reaches %d", expected).isLessThan(deadline);
+        Thread.sleep(200);
+      }
+    }
+  }
+
   @Test
   void everyDocumentEndsCleanOrRejectedOnceAndDedupStateSurvivesARestart() throws Exception {
     List<Document> firstWave = new ArrayList<>();
@@ -94,10 +113,21 @@ class DedupFilterIT {
               "refinery_dedup_duplicate_ratio",
               "refinery_dedup_store_entries{store=\"dedup-smallest\"}",
               "kafka_stream_");
+      // the cluster's view of the input waiting: nothing, once all is decided and committed
+      awaitInputLag("dedup-restart", 0);
+    }
+    // while the stage is down, what arrives waits, and the cluster's view counts it
+    produce(secondWave, -1);
+    produce(replays, -1);
+    try (org.apache.kafka.clients.admin.Admin admin =
+        org.apache.kafka.clients.admin.Admin.create(
+            Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      // (this test writes without transactions: one record a partition is taken for a marker)
+      assertThat(inputLag(admin, "dedup-restart"))
+          .isGreaterThanOrEqualTo(
+              secondWave.size() + replays.size() - Topics.CORPUS_RAW.partitions());
     }
     try (DedupFilterService restarted = DedupFilterService.start(config("a", "dedup-restart"))) {
-      produce(secondWave, -1);
-      produce(replays, -1);
       awaitDecided(ids(secondWave));
       // the replays are dropped: wait until the stage has counted them
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

@@ -36,13 +36,61 @@ public final class StreamsRunner implements AutoCloseable {
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics metrics;
   private final StallWatch stall;
+  private final InputLag inputLag;
 
   private StreamsRunner(
-      String name, KafkaStreams streams, KafkaStreamsMetrics metrics, Duration stallTimeout) {
+      String name,
+      KafkaStreams streams,
+      KafkaStreamsMetrics metrics,
+      Duration stallTimeout,
+      InputLag inputLag) {
     this.name = name;
     this.streams = streams;
     this.metrics = metrics;
     this.stall = new StallWatch(stallTimeout, System.nanoTime());
+    this.inputLag = inputLag;
+  }
+
+  /**
+   * The admin-side lag of the application's input topics, refreshed every 15 s on a thread of its
+   * own (so a health probe never waits on the cluster), or -1 until known.
+   */
+  private static final class InputLag implements AutoCloseable {
+    private final java.util.concurrent.ScheduledExecutorService timer;
+    private final Admin admin;
+    private volatile long lag = -1;
+
+    InputLag(Properties config, String applicationId, java.util.Set<String> topics) {
+      this.admin = Admin.create(new StreamsConfig(config).getAdminConfigs(applicationId + "-lag"));
+      this.timer =
+          java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, applicationId + "-input-lag");
+                t.setDaemon(true);
+                return t;
+              });
+      timer.scheduleWithFixedDelay(
+          () -> {
+            try {
+              lag = AdminLag.of(admin, applicationId, topics, Duration.ofSeconds(10));
+            } catch (Exception e) {
+              LOG.debug("input lag of {} not known now: {}", applicationId, e.toString());
+            }
+          },
+          0,
+          15,
+          java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    long get() {
+      return lag;
+    }
+
+    @Override
+    public void close() {
+      timer.shutdownNow();
+      admin.close(Duration.ofSeconds(5));
+    }
   }
 
   /**
@@ -173,7 +221,23 @@ public final class StreamsRunner implements AutoCloseable {
     KafkaStreamsMetrics metrics = new KafkaStreamsMetrics(streams);
     metrics.bindTo(registry);
     streams.start();
-    return new StreamsRunner(name, streams, metrics, stallTimeout);
+    String applicationId = config.getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
+    java.util.Set<String> inputs = new java.util.TreeSet<>();
+    for (var sub : topology.describe().subtopologies()) {
+      for (var node : sub.nodes()) {
+        if (node instanceof org.apache.kafka.streams.TopologyDescription.Source source
+            && source.topicSet() != null) {
+          source.topicSet().stream()
+              .filter(t -> !t.startsWith(applicationId + "-"))
+              .forEach(inputs::add);
+        }
+      }
+    }
+    InputLag lag =
+        stallTimeout.isZero() || inputs.isEmpty()
+            ? null
+            : new InputLag(config, applicationId, inputs);
+    return new StreamsRunner(name, streams, metrics, stallTimeout, lag);
   }
 
   public KafkaStreams streams() {
@@ -198,8 +262,12 @@ public final class StreamsRunner implements AutoCloseable {
     Map<String, Object> all = new LinkedHashMap<>();
     all.put("state", streams.state().name());
     var m = streams.metrics();
-    StallWatch.Verdict v =
-        stall.observe(StallWatch.processed(m), StallWatch.lag(m), System.nanoTime());
+    long waiting = StallWatch.lag(m);
+    if (inputLag != null) {
+      // the cluster's view too: partitions whose tasks never fetched show no consumer lag
+      waiting = Math.max(waiting, inputLag.get());
+    }
+    StallWatch.Verdict v = stall.observe(StallWatch.processed(m), waiting, System.nanoTime());
     all.put("lag", v.lag());
     all.put("processed", v.processed());
     if (v.stalled()) {
@@ -243,5 +311,8 @@ public final class StreamsRunner implements AutoCloseable {
         CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
             .withTimeout(Duration.ofSeconds(30)));
     metrics.close();
+    if (inputLag != null) {
+      inputLag.close();
+    }
   }
 }
