@@ -1,12 +1,7 @@
 package dev.refinery.feedback;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -22,31 +17,20 @@ import java.util.concurrent.ConcurrentHashMap;
  * with {@code feedback.labelstudio.api.token}), fetched once and kept for five minutes.
  */
 final class LabelStudioConfigs implements LabelStudioWebhook.Configs {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration KEEP = Duration.ofMinutes(5);
 
   private record Fetched(LabelConfig config, Instant at) {}
 
   private final Map<String, Path> files;
-  private final String url;
-  private final String token;
-  private final HttpClient http;
+  private final LabelStudioApi api;
   private final Clock clock;
   private final Map<String, Fetched> fetched = new ConcurrentHashMap<>();
   private final Map<String, LabelConfig> read = new ConcurrentHashMap<>();
 
   LabelStudioConfigs(Map<String, Path> files, String url, String token, Clock clock) {
     this.files = Map.copyOf(files);
-    this.url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-    this.token = token;
+    this.api = url.isEmpty() || token.isEmpty() ? null : new LabelStudioApi(url, token);
     this.clock = clock;
-    this.http =
-        url.isEmpty()
-            ? null
-            : HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(5))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
   }
 
   static LabelStudioConfigs of(FeedbackConfig config, Clock clock) {
@@ -77,7 +61,7 @@ final class LabelStudioConfigs implements LabelStudioWebhook.Configs {
       }
       return known;
     }
-    if (http == null || token.isEmpty()) {
+    if (api == null) {
       return null;
     }
     Fetched f = fetched.get(projectId);
@@ -93,46 +77,17 @@ final class LabelStudioConfigs implements LabelStudioWebhook.Configs {
     if (!projectId.matches("\\d+")) {
       throw new BadPayload("project.id", "'" + projectId + "' is not a Label Studio project id");
     }
-    String where = url + "/api/projects/" + projectId;
-    HttpResponse<byte[]> response;
-    try {
-      response =
-          http.send(
-              HttpRequest.newBuilder(URI.create(where))
-                  .timeout(Duration.ofSeconds(10))
-                  .header("Authorization", "Token " + token)
-                  .header("Accept", "application/json")
-                  .GET()
-                  .build(),
-              HttpResponse.BodyHandlers.ofByteArray());
-    } catch (IOException e) {
-      throw new BadPayload(
-          503, "project.label_config", "cannot reach Label Studio at " + where + ": " + e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new BadPayload(503, "project.label_config", "interrupted fetching " + where);
-    }
-    if (response.statusCode() != 200) {
-      throw new BadPayload(
-          503,
-          "project.label_config",
-          "Label Studio answered "
-              + response.statusCode()
-              + " to GET "
-              + where
-              + " (is "
-              + FeedbackConfig.LABEL_STUDIO_API_TOKEN
-              + " a token that may read the project?)");
-    }
     JsonNode project;
     try {
-      project = JSON.readTree(response.body());
+      project = api.get("/api/projects/" + projectId, Duration.ofSeconds(10));
     } catch (IOException e) {
-      throw new BadPayload(503, "project.label_config", where + " did not answer JSON: " + e);
+      throw new BadPayload(503, "project.label_config", e.getMessage());
     }
     if (project == null || !project.path("label_config").isTextual()) {
       throw new BadPayload(
-          503, "project.label_config", where + " answered a project without a label_config");
+          503,
+          "project.label_config",
+          "Label Studio's project " + projectId + " has no label_config");
     }
     return LabelConfig.parse(project.get("label_config").asText(), "project.label_config");
   }

@@ -64,21 +64,15 @@ public final class LabelStudioReconciler {
   }
 
   private final String url;
-  private final String token;
-  private final HttpClient http;
+  private final LabelStudioApi api;
 
   /**
    * @param url Label Studio's address
    * @param token an access token that may read the project
    */
   public LabelStudioReconciler(String url, String token) {
-    this.url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-    this.token = token;
-    this.http =
-        HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(10))
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+    this.url = url;
+    this.api = new LabelStudioApi(url, token);
   }
 
   /** Reconciles one project: the labels on the topic are read with {@code kafka}. */
@@ -178,33 +172,7 @@ public final class LabelStudioReconciler {
   }
 
   private JsonNode get(String path) throws IOException {
-    HttpResponse<byte[]> response;
-    try {
-      response =
-          http.send(
-              HttpRequest.newBuilder(URI.create(url + path))
-                  .timeout(Duration.ofMinutes(5))
-                  .header("Authorization", "Token " + token)
-                  .header("Accept", "application/json")
-                  .GET()
-                  .build(),
-              HttpResponse.BodyHandlers.ofByteArray());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted reading " + url + path, e);
-    }
-    if (response.statusCode() != 200) {
-      throw new IOException(
-          "Label Studio answered "
-              + response.statusCode()
-              + " to GET "
-              + url
-              + path
-              + (response.statusCode() == 401 || response.statusCode() == 403
-                  ? ": is the token one that may read the project?"
-                  : ""));
-    }
-    return JSON.readTree(response.body());
+    return api.get(path, Duration.ofMinutes(5));
   }
 
   /** A sink that posts to a gateway's {@code /v1/webhooks/label-studio} with a token. */

@@ -62,40 +62,32 @@ final class PairMaker {
   static List<RewardModelPair> human(
       Sample sample, PreferenceLabel label, RatingPairs ratingPairs, Instant now) {
     Map<String, Completion> completions = completions(sample);
-    if (label.getDeleted()) {
-      return List.of(
-          retraction(sample, labelSet(label), label.getRevision(), now)
-              .setOrigin(PairOrigin.HUMAN)
-              .setLabeler(label.getLabeler())
-              .setGold(label.getGold())
-              .build());
-    }
-    if (label.getRanking().isEmpty()) {
-      return fromRatings(sample, label, ratingPairs, completions, now);
-    }
     List<String[]> ordered = new ArrayList<>();
-    List<List<String>> tiers = label.getRanking();
-    for (List<String> tier : tiers) {
-      for (String id : tier) {
-        if (!completions.containsKey(id)) {
-          throw new IllegalArgumentException(
-              "label "
-                  + label.getLabelId()
-                  + " ranks completion '"
-                  + id
-                  + "', which sample "
-                  + sample.getSampleId()
-                  + " does not have (its completions are "
-                  + completions.keySet()
-                  + ")");
+    Map<String, Double> scores = Map.of();
+    if (label.getDeleted()) {
+      // a deleted label retracts its set
+    } else if (label.getRanking().isEmpty()) {
+      scores = RatingPairs.scores(label.getRatings());
+      check(label, sample, completions, scores.keySet(), "rates");
+      java.util.OptionalDouble gap = ratingPairs.gapFor(label);
+      List<String> ids = new ArrayList<>(scores.keySet());
+      for (int i = 0; gap.isPresent() && i < ids.size(); i++) {
+        for (String other : ids) {
+          double diff = scores.get(ids.get(i)) - scores.get(other);
+          if (diff > 0 && diff >= gap.getAsDouble()) {
+            ordered.add(new String[] {ids.get(i), other});
+          }
         }
       }
-    }
-    for (int i = 0; i < tiers.size(); i++) {
-      for (int j = i + 1; j < tiers.size(); j++) {
-        for (String a : tiers.get(i)) {
-          for (String b : tiers.get(j)) {
-            ordered.add(new String[] {a, b});
+    } else {
+      List<List<String>> tiers = label.getRanking();
+      tiers.forEach(tier -> check(label, sample, completions, tier, "ranks"));
+      for (int i = 0; i < tiers.size(); i++) {
+        for (int j = i + 1; j < tiers.size(); j++) {
+          for (String a : tiers.get(i)) {
+            for (String b : tiers.get(j)) {
+              ordered.add(new String[] {a, b});
+            }
           }
         }
       }
@@ -103,45 +95,53 @@ final class PairMaker {
     List<RewardModelPair> pairs = new ArrayList<>();
     String set = labelSet(label);
     for (String[] ab : ordered) {
+      Double margin = label.getStrength();
+      if (label.getRanking().isEmpty()) {
+        margin = scores.get(ab[0]) - scores.get(ab[1]);
+      }
       pairs.add(
-          pair(
-                  sample,
-                  set,
-                  label.getRevision(),
-                  ordered.size(),
-                  completions.get(ab[0]),
-                  completions.get(ab[1]),
-                  now)
-              .setMargin(label.getStrength())
-              .setOrigin(PairOrigin.HUMAN)
-              .setLabeler(label.getLabeler())
-              .setGold(label.getGold())
-              .build());
+          withLabel(
+              pair(
+                      sample,
+                      set,
+                      label.getRevision(),
+                      ordered.size(),
+                      completions.get(ab[0]),
+                      completions.get(ab[1]),
+                      now)
+                  .setMargin(margin),
+              label));
     }
     if (pairs.isEmpty()) {
-      pairs.add(
-          retraction(sample, set, label.getRevision(), now)
-              .setOrigin(PairOrigin.HUMAN)
-              .setLabeler(label.getLabeler())
-              .setGold(label.getGold())
-              .build());
+      pairs.add(withLabel(retraction(sample, set, label.getRevision(), now), label));
     }
     return pairs;
   }
 
-  private static List<RewardModelPair> fromRatings(
-      Sample sample,
+  private static RewardModelPair withLabel(RewardModelPair.Builder b, PreferenceLabel label) {
+    return b.setOrigin(PairOrigin.HUMAN)
+        .setLabeler(label.getLabeler())
+        .setGold(label.getGold())
+        .build();
+  }
+
+  /**
+   * @throws IllegalArgumentException if the label names a completion the sample lacks
+   */
+  private static void check(
       PreferenceLabel label,
-      RatingPairs policy,
+      Sample sample,
       Map<String, Completion> completions,
-      Instant now) {
-    Map<String, Double> scores = RatingPairs.scores(label.getRatings());
-    for (String id : scores.keySet()) {
+      java.util.Collection<String> ids,
+      String verb) {
+    for (String id : ids) {
       if (!completions.containsKey(id)) {
         throw new IllegalArgumentException(
             "label "
                 + label.getLabelId()
-                + " rates completion '"
+                + " "
+                + verb
+                + " completion '"
                 + id
                 + "', which sample "
                 + sample.getSampleId()
@@ -150,46 +150,6 @@ final class PairMaker {
                 + ")");
       }
     }
-    List<String[]> ordered = new ArrayList<>();
-    java.util.OptionalDouble gap = policy.gapFor(label);
-    if (gap.isPresent()) {
-      List<String> ids = new ArrayList<>(scores.keySet());
-      for (int i = 0; i < ids.size(); i++) {
-        for (int k = 0; k < ids.size(); k++) {
-          double diff = scores.get(ids.get(i)) - scores.get(ids.get(k));
-          if (diff > 0 && diff >= gap.getAsDouble()) {
-            ordered.add(new String[] {ids.get(i), ids.get(k)});
-          }
-        }
-      }
-    }
-    String set = labelSet(label);
-    List<RewardModelPair> pairs = new ArrayList<>();
-    for (String[] ab : ordered) {
-      pairs.add(
-          pair(
-                  sample,
-                  set,
-                  label.getRevision(),
-                  ordered.size(),
-                  completions.get(ab[0]),
-                  completions.get(ab[1]),
-                  now)
-              .setMargin(scores.get(ab[0]) - scores.get(ab[1]))
-              .setOrigin(PairOrigin.HUMAN)
-              .setLabeler(label.getLabeler())
-              .setGold(label.getGold())
-              .build());
-    }
-    if (pairs.isEmpty()) {
-      pairs.add(
-          retraction(sample, set, label.getRevision(), now)
-              .setOrigin(PairOrigin.HUMAN)
-              .setLabeler(label.getLabeler())
-              .setGold(label.getGold())
-              .build());
-    }
-    return pairs;
   }
 
   /**

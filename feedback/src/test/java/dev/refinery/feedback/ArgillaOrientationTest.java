@@ -18,16 +18,7 @@ import org.junit.jupiter.api.Test;
 class ArgillaOrientationTest {
   private final Pseudonyms pseudonyms = new Pseudonyms(Fixtures.KEY);
 
-  private static final Sample HAMLET =
-      Fixtures.sampleWithTexts(
-          "s-arg-1",
-          "p3",
-          "r1",
-          Fixtures.HAMLET_1,
-          "r2",
-          Fixtures.HAMLET_2,
-          "r3",
-          Fixtures.HAMLET_3);
+  private static final Sample HAMLET = Fixtures.hamlet();
 
   /** The fixture's delivery with its record's responses shown in another order. */
   private static ObjectNode shuffled() {

@@ -91,6 +91,11 @@ final class Fixtures {
       "Prince Hamlet feigns madness to avenge his murdered father, and the court ends in ruin.";
   static final String HAMLET_3 = "A Danish play.";
 
+  /** The sample the Argilla record shows: r1, r2 and r3 with the record's three responses. */
+  static Sample hamlet() {
+    return sampleWithTexts("s-arg-1", "p3", "r1", HAMLET_1, "r2", HAMLET_2, "r3", HAMLET_3);
+  }
+
   static KnownSample known(Sample sample) {
     return KnownSample.of(sample);
   }

@@ -88,20 +88,7 @@ class WebhookParsingTest {
     assertThat(raw.getLabelId()).isEqualTo("argilla:4c1d2a9e-7f3b-4d55-9a0e-2b6f1c8d7e90");
     assertThat(raw.getSampleId()).isEqualTo("s-arg-1");
     PreferenceLabel label =
-        LabelResolver.resolve(
-            raw,
-            Fixtures.known(
-                Fixtures.sampleWithTexts(
-                    "s-arg-1",
-                    "p3",
-                    "r1",
-                    Fixtures.HAMLET_1,
-                    "r2",
-                    Fixtures.HAMLET_2,
-                    "r3",
-                    Fixtures.HAMLET_3)),
-            pseudonyms,
-            "data.values");
+        LabelResolver.resolve(raw, Fixtures.known(Fixtures.hamlet()), pseudonyms, "data.values");
     // response-2 first, response-1 and response-3 tied second
     assertThat(label.getRanking()).containsExactly(List.of("r2"), List.of("r1", "r3"));
     assertThat(label.getRatings())

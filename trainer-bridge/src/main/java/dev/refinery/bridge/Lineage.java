@@ -111,7 +111,7 @@ public final class Lineage {
             takedowns.values().stream()
                 .filter(t -> t.getScope() == TakedownScope.URL_PREFIX)
                 .count();
-    Takedowns.Store store = store(takedowns);
+    Takedowns.Store store = Takedowns.Store.of(takedowns);
     long[] spansWithoutUrl = {0};
 
     Map<String, Long> batches = new TreeMap<>();
@@ -202,21 +202,6 @@ public final class Lineage {
         hits,
         spansWithoutUrl[0] > 0 ? urlTakedowns : 0,
         missing);
-  }
-
-  /** A store over takedowns by key, for {@link Takedowns#match}. */
-  static Takedowns.Store store(java.util.NavigableMap<String, Takedown> byKey) {
-    return new Takedowns.Store() {
-      @Override
-      public Takedown get(String key) {
-        return byKey.get(key);
-      }
-
-      @Override
-      public Iterable<Takedown> range(String from, String to) {
-        return byKey.subMap(from, true, to, true).values();
-      }
-    };
   }
 
   /** Every batch of {@code stream} with an index in [from, to), as it is read. */

@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
  * takedown was published has that takedown's spans masked, however long ago it was tokenized.
  */
 final class TakedownFollower implements Takedowns.Store, AutoCloseable {
+  private final Takedowns.Store view;
   private static final Logger LOG = LoggerFactory.getLogger(TakedownFollower.class);
 
   private final NavigableMap<String, Takedown> inForce = new ConcurrentSkipListMap<>();
@@ -35,6 +36,7 @@ final class TakedownFollower implements Takedowns.Store, AutoCloseable {
     this.consumer =
         TopicReader.consumer(
             clients, "refinery-bridge-takedowns", Topics.CORPUS_TAKEDOWNS.maxMessageBytes());
+    this.view = Takedowns.Store.of(inForce);
     this.thread = new Thread(this::run, "bridge-takedowns");
     thread.setDaemon(true);
     thread.start();
@@ -105,12 +107,12 @@ final class TakedownFollower implements Takedowns.Store, AutoCloseable {
 
   @Override
   public Takedown get(String key) {
-    return inForce.get(key);
+    return view.get(key);
   }
 
   @Override
   public Iterable<Takedown> range(String from, String to) {
-    return inForce.subMap(from, true, to, true).values();
+    return view.range(from, to);
   }
 
   @Override

@@ -40,7 +40,7 @@ public final class TakedownReach {
       throws Exception {
     java.util.NavigableMap<String, Takedown> one = new TreeMap<>();
     one.put(Takedowns.key(takedown), takedown);
-    Takedowns.Store store = Lineage.store(one);
+    Takedowns.Store store = Takedowns.Store.of(one);
     long[] clean = {0};
     List<String> sample = new ArrayList<>();
     progress.accept("reading " + Topics.CORPUS_CLEAN.name());

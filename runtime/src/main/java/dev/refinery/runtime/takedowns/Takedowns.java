@@ -38,6 +38,21 @@ public final class Takedowns {
 
     /** The takedowns whose keys lie between {@code from} and {@code to}, both included. */
     Iterable<Takedown> range(String from, String to);
+
+    /** A store over takedowns by key (a TreeMap, or a concurrent skip-list map to follow). */
+    static Store of(java.util.NavigableMap<String, Takedown> byKey) {
+      return new Store() {
+        @Override
+        public Takedown get(String key) {
+          return byKey.get(key);
+        }
+
+        @Override
+        public Iterable<Takedown> range(String from, String to) {
+          return byKey.subMap(from, true, to, true).values();
+        }
+      };
+    }
   }
 
   /**

@@ -24,17 +24,7 @@ class TakedownsTest {
 
   /** A store as the global takedown store is: keys in byte order, for range scans. */
   static Takedowns.Store store(java.util.NavigableMap<String, Takedown> map) {
-    return new Takedowns.Store() {
-      @Override
-      public Takedown get(String key) {
-        return map.get(key);
-      }
-
-      @Override
-      public Iterable<Takedown> range(String from, String to) {
-        return map.subMap(from, true, to, true).values();
-      }
-    };
+    return Takedowns.Store.of(map);
   }
 
   @Test
