@@ -41,6 +41,8 @@ public final class FeedbackConfig extends RefineryConfig {
   public static final String LABEL_STUDIO_URL = "feedback.labelstudio.url";
   public static final String LABEL_STUDIO_API_TOKEN = "feedback.labelstudio.api.token";
   public static final String LABEL_STUDIO_CONFIG_PREFIX = "feedback.labelstudio.config.";
+  public static final String RECONCILE_PROJECTS = "feedback.labelstudio.reconcile.projects";
+  public static final String RECONCILE_INTERVAL_MS = "feedback.labelstudio.reconcile.interval.ms";
 
   public static final ConfigDef DEFINITION =
       StreamsRunner.defineStallTimeout(
@@ -111,6 +113,23 @@ public final class FeedbackConfig extends RefineryConfig {
                           Importance.MEDIUM,
                           "A Label Studio access token (sent as 'Authorization: Token ...') that may read"
                               + " the projects whose labels come here.")
+                      .define(
+                          RECONCILE_PROJECTS,
+                          Type.LIST,
+                          "",
+                          Importance.MEDIUM,
+                          "Label Studio projects whose annotations the service reconciles with"
+                              + " feedback.preferences.v1 at startup and every"
+                              + " feedback.labelstudio.reconcile.interval.ms: what the webhooks"
+                              + " missed is taken, labels deleted in the tool are retracted."
+                              + " Needs feedback.labelstudio.url and feedback.labelstudio.api.token.")
+                      .define(
+                          RECONCILE_INTERVAL_MS,
+                          Type.LONG,
+                          600_000L,
+                          ConfigDef.Range.atLeast(10_000),
+                          Importance.LOW,
+                          "How often the projects are reconciled.")
                       .define(
                           SAMPLE_FIELD,
                           Type.STRING,
@@ -283,6 +302,32 @@ public final class FeedbackConfig extends RefineryConfig {
   /** Whether and from what gap ratings make pairs. */
   RatingPairs ratingPairs() {
     return ratingPairs;
+  }
+
+  /**
+   * The Label Studio projects to reconcile periodically.
+   *
+   * @throws ConfigException if some are named without Label Studio's address and token
+   */
+  public java.util.List<String> reconcileProjects() {
+    java.util.List<String> projects = getList(RECONCILE_PROJECTS);
+    if (!projects.isEmpty()
+        && (labelStudioUrl().isBlank() || labelStudioApiToken().value().isBlank())) {
+      throw new ConfigException(
+          RECONCILE_PROJECTS,
+          projects,
+          "reconciling needs " + LABEL_STUDIO_URL + " and " + LABEL_STUDIO_API_TOKEN);
+    }
+    for (String p : projects) {
+      if (!p.matches("\\d+")) {
+        throw new ConfigException(RECONCILE_PROJECTS, p, "a Label Studio project is a number");
+      }
+    }
+    return projects;
+  }
+
+  public long reconcileIntervalMs() {
+    return getLong(RECONCILE_INTERVAL_MS);
   }
 
   /** Label Studio's address, or empty. */

@@ -290,11 +290,35 @@ public final class FeedbackGateway implements AutoCloseable {
   }
 
   private Reply labelStudio(Exchange exchange) throws HttpError {
+    return labelStudio(parse(exchange));
+  }
+
+  private Reply labelStudio(JsonNode body) throws BadPayload {
     WebhookResult result =
-        LabelStudioWebhook.parse(
-            parse(exchange), config.sampleField(), labelConfigs, clock.instant());
+        LabelStudioWebhook.parse(body, config.sampleField(), labelConfigs, clock.instant());
     return webhookReply(
         result, "annotation.result", "task.data." + config.sampleField(), LabelStudioWebhook.TOOL);
+  }
+
+  /**
+   * Takes a Label Studio delivery as the webhook endpoint does, from inside the service (the
+   * periodic reconciliation): {@code null} if it was written, else why it was refused.
+   *
+   * @throws IOException if Kafka did not take it (nothing was written; the next run sends it)
+   */
+  String deliverLabelStudio(JsonNode body) throws IOException {
+    try {
+      Reply reply = labelStudio(body);
+      if (!reply.records().isEmpty()) {
+        write(reply);
+      }
+      return null;
+    } catch (BadPayload e) {
+      if (e.status() >= 500) {
+        throw new IOException(e.getMessage(), e);
+      }
+      return e.status() + " " + e.getMessage();
+    }
   }
 
   private Reply argilla(Exchange exchange) throws HttpError {

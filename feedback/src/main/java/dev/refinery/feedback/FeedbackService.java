@@ -22,9 +22,12 @@ import org.apache.kafka.streams.KafkaStreams;
  * load balancer; the joiner's partitions spread over them.
  */
 public final class FeedbackService implements Service {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(FeedbackService.class);
   private final FeedbackGateway gateway;
   private final StreamsRunner joiner;
   private final FeedbackMetrics metrics;
+  private java.util.concurrent.ScheduledExecutorService reconciling;
 
   private FeedbackService(FeedbackGateway gateway, StreamsRunner joiner, FeedbackMetrics metrics) {
     this.gateway = gateway;
@@ -59,6 +62,7 @@ public final class FeedbackService implements Service {
                     config.kafka(), dev.refinery.runtime.config.Replication.from(config))),
             registry,
             config.stallTimeout());
+    java.util.List<String> projects = config.reconcileProjects();
     FeedbackGateway gateway;
     try {
       gateway = FeedbackGateway.start(config, registry, metrics, () -> joiner.state().name());
@@ -66,7 +70,11 @@ public final class FeedbackService implements Service {
       joiner.close();
       throw e;
     }
-    return new FeedbackService(gateway, joiner, metrics);
+    FeedbackService service = new FeedbackService(gateway, joiner, metrics);
+    if (!projects.isEmpty()) {
+      service.reconcileEvery(config, projects);
+    }
+    return service;
   }
 
   /** The Streams settings of the joiner. */
@@ -129,8 +137,48 @@ public final class FeedbackService implements Service {
     Service.super.awaitReady(timeout);
   }
 
+  /**
+   * Reconciles the projects with Label Studio at startup (once the samples are read) and then at
+   * every interval, through the gateway's own webhook path.
+   */
+  private void reconcileEvery(FeedbackConfig config, java.util.List<String> projects) {
+    LabelStudioReconciler reconciler =
+        new LabelStudioReconciler(config.labelStudioUrl(), config.labelStudioApiToken().value());
+    reconciling =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "feedback-reconcile");
+              t.setDaemon(true);
+              return t;
+            });
+    long[] due = {System.nanoTime()};
+    reconciling.scheduleWithFixedDelay(
+        () -> {
+          if (!ready() || System.nanoTime() < due[0]) {
+            return;
+          }
+          due[0] = System.nanoTime() + config.reconcileIntervalMs() * 1_000_000L;
+          for (String project : projects) {
+            try {
+              LabelStudioReconciler.Report r =
+                  reconciler.reconcile(project, config.kafka(), gateway::deliverLabelStudio);
+              LOG.info("Label Studio project {} reconciled: {}", project, r);
+              r.refused().forEach(x -> LOG.warn("  refused {}", x));
+            } catch (Exception e) {
+              LOG.warn("reconciling Label Studio project {} failed: {}", project, e.toString());
+            }
+          }
+        },
+        0,
+        1,
+        java.util.concurrent.TimeUnit.SECONDS);
+  }
+
   @Override
   public void close() {
+    if (reconciling != null) {
+      reconciling.shutdownNow();
+    }
     gateway.close();
     joiner.close();
   }

@@ -51,6 +51,9 @@ class LabelStudioReconcileIT {
   /** The project's tasks as Label Studio's export gives them. */
   static volatile ArrayNode export = Fixtures.JSON.createArrayNode();
 
+  /** Project 6's, which the service reconciles on its own. */
+  static volatile ArrayNode export6 = Fixtures.JSON.createArrayNode();
+
   @BeforeAll
   static void start() throws Exception {
     Map<String, Object> settings = new HashMap<>();
@@ -64,35 +67,40 @@ class LabelStudioReconcileIT {
     service.awaitReady(Duration.ofSeconds(60));
 
     labelStudio = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    labelStudio.createContext(
-        "/api/projects/5",
-        exchange -> {
-          byte[] body;
-          int status = 200;
-          if (!("Token " + LS_TOKEN)
-              .equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
-            unauthorised.incrementAndGet();
-            status = 401;
-            body = "{\"detail\": \"Authentication credentials were not provided.\"}".getBytes();
-          } else if (exchange.getRequestURI().getPath().equals("/api/projects/5/export")) {
-            body = Fixtures.JSON.writeValueAsBytes(export);
-          } else if (exchange.getRequestURI().getPath().equals("/api/projects/5")) {
-            body =
-                Fixtures.JSON.writeValueAsBytes(
-                    Fixtures.JSON
-                        .createObjectNode()
-                        .put("id", 5)
-                        .put("title", "pairwise")
-                        .put("label_config", CONFIG));
-          } else {
-            status = 404;
-            body = "{}".getBytes();
-          }
-          exchange.getResponseHeaders().add("Content-Type", "application/json");
-          exchange.sendResponseHeaders(status, body.length);
-          exchange.getResponseBody().write(body);
-          exchange.close();
-        });
+    for (String project : new String[] {"5", "6"}) {
+      labelStudio.createContext(
+          "/api/projects/" + project,
+          exchange -> {
+            byte[] body;
+            int status = 200;
+            if (!("Token " + LS_TOKEN)
+                .equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+              unauthorised.incrementAndGet();
+              status = 401;
+              body = "{\"detail\": \"Authentication credentials were not provided.\"}".getBytes();
+            } else if (exchange
+                .getRequestURI()
+                .getPath()
+                .equals("/api/projects/" + project + "/export")) {
+              body = Fixtures.JSON.writeValueAsBytes(project.equals("5") ? export : export6);
+            } else if (exchange.getRequestURI().getPath().equals("/api/projects/" + project)) {
+              body =
+                  Fixtures.JSON.writeValueAsBytes(
+                      Fixtures.JSON
+                          .createObjectNode()
+                          .put("id", Integer.parseInt(project))
+                          .put("title", "pairwise")
+                          .put("label_config", CONFIG));
+            } else {
+              status = 404;
+              body = "{}".getBytes();
+            }
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+          });
+    }
     labelStudio.start();
   }
 
@@ -108,7 +116,7 @@ class LabelStudioReconcileIT {
 
   /** A task of the export with one pairwise annotation; the sample's answers shown swapped. */
   static ObjectNode task(int task, int annotation, String sample, String selected, String at) {
-    ObjectNode t = Fixtures.JSON.createObjectNode().put("id", task).put("project", 5);
+    ObjectNode t = Fixtures.JSON.createObjectNode().put("id", task).put("project", task / 100);
     t.putObject("data")
         .put("sample_id", sample)
         .put("prompt", "prompt of " + sample)
@@ -126,6 +134,13 @@ class LabelStudioReconcileIT {
     result.put("from_name", "pw").put("to_name", "pw").put("type", "pairwise");
     result.putObject("value").put("selected", selected);
     return t;
+  }
+
+  /** The current pairs of project 5 (the other test's service writes project 6's). */
+  static Set<String> project5(java.util.List<dev.refinery.schemas.RewardModelPair> records) {
+    Set<String> out = new java.util.TreeSet<>(FeedbackIT.current(records));
+    out.removeIf(id -> !id.startsWith("label:label-studio:5:"));
+    return out;
   }
 
   static HttpResponse<String> post(String path, byte[] body) throws Exception {
@@ -161,10 +176,10 @@ class LabelStudioReconcileIT {
         .isEqualTo(200);
 
     // the first annotation's webhook arrived; the second's was lost while the gateway was down
-    ObjectNode first = task(1, 101, "s-r1", "left", "2026-11-30T10:00:00Z");
+    ObjectNode first = task(501, 101, "s-r1", "left", "2026-11-30T10:00:00Z");
     ObjectNode delivered = Fixtures.JSON.createObjectNode().put("action", "ANNOTATION_CREATED");
     ObjectNode annotation = ((ObjectNode) first.get("annotations").get(0)).deepCopy();
-    annotation.put("task", 1);
+    annotation.put("task", 501);
     delivered.set("annotation", annotation);
     ObjectNode bareTask = first.deepCopy();
     bareTask.remove("annotations");
@@ -175,7 +190,7 @@ class LabelStudioReconcileIT {
     assertThat(webhook.statusCode()).as(webhook.body()).isEqualTo(200);
     export = Fixtures.JSON.createArrayNode();
     export.add(first);
-    export.add(task(2, 102, "s-r2", "right", "2026-11-30T10:05:00Z"));
+    export.add(task(502, 102, "s-r2", "right", "2026-11-30T10:05:00Z"));
 
     KafkaClients clients = KafkaClients.of(kafka.bootstrapServers());
     LabelStudioReconciler.Sink sink =
@@ -184,7 +199,10 @@ class LabelStudioReconcileIT {
         new LabelStudioReconciler(
             "http://127.0.0.1:" + labelStudio.getAddress().getPort(), LS_TOKEN);
     // the first label must be on the topic before the comparison, as it is after an outage
-    kafka.await(Topics.FEEDBACK_PREFERENCES, l -> l.size() == 1, Duration.ofSeconds(30));
+    kafka.await(
+        Topics.FEEDBACK_PREFERENCES,
+        l -> l.stream().filter(x -> x.getLabelId().startsWith("label-studio:5:")).count() == 1,
+        Duration.ofSeconds(30));
 
     LabelStudioReconciler.Report report = reconciler.reconcile("5", clients, sink);
     assertThat(report.annotations()).isEqualTo(2);
@@ -195,10 +213,13 @@ class LabelStudioReconcileIT {
     Set<String> both = Set.of("label:label-studio:5:101/b>a", "label:label-studio:5:102/a>b");
     kafka.await(
         Topics.FEEDBACK_RM_PAIRS,
-        records -> FeedbackIT.current(records).equals(both),
+        records -> project5(records).equals(both),
         Duration.ofSeconds(60));
 
-    kafka.await(Topics.FEEDBACK_PREFERENCES, l -> l.size() == 2, Duration.ofSeconds(30));
+    kafka.await(
+        Topics.FEEDBACK_PREFERENCES,
+        l -> l.stream().filter(x -> x.getLabelId().startsWith("label-studio:5:")).count() == 2,
+        Duration.ofSeconds(30));
     LabelStudioReconciler.Report again = reconciler.reconcile("5", clients, sink);
     assertThat(again.sent()).as("a second run sends nothing").isZero();
     assertThat(again.upToDate()).isEqualTo(2);
@@ -206,13 +227,54 @@ class LabelStudioReconcileIT {
 
     // deleted in Label Studio while the webhooks were not heard: the reconciler retracts it
     export = Fixtures.JSON.createArrayNode();
-    export.add(task(2, 102, "s-r2", "right", "2026-11-30T10:05:00Z"));
+    export.add(task(502, 102, "s-r2", "right", "2026-11-30T10:05:00Z"));
     LabelStudioReconciler.Report deletion = reconciler.reconcile("5", clients, sink);
     assertThat(deletion.deleted()).isEqualTo(1);
     kafka.await(
         Topics.FEEDBACK_RM_PAIRS,
-        records -> FeedbackIT.current(records).equals(Set.of("label:label-studio:5:102/a>b")),
+        records -> project5(records).equals(Set.of("label:label-studio:5:102/a>b")),
         Duration.ofSeconds(60));
     assertThat(unauthorised.get()).isZero();
+  }
+
+  @Test
+  void theServiceReconcilesItsProjectsOnItsOwn() throws Exception {
+    String sample =
+        "[{\"sample_id\":\"s-p6\",\"prompt\":\"prompt of s-p6\",\"completions\":["
+            + "{\"completion_id\":\"a\",\"text\":\"first answer of s-p6\",\"model\":\"m\"},"
+            + "{\"completion_id\":\"b\",\"text\":\"second answer of s-p6\",\"model\":\"m\"}]}]";
+    assertThat(post("/v1/samples", sample.getBytes(StandardCharsets.UTF_8)).statusCode())
+        .isEqualTo(200);
+    export6 = Fixtures.JSON.createArrayNode();
+    export6.add(task(601, 601, "s-p6", "left", "2026-11-30T11:00:00Z"));
+    Map<String, Object> settings = new HashMap<>();
+    settings.put("bootstrap.servers", kafka.bootstrapServers());
+    settings.put(FeedbackConfig.HTTP_PORT, "0");
+    settings.put(FeedbackConfig.PSEUDONYM_KEY, "it-pseudonym-key-0123456789");
+    settings.put(FeedbackConfig.STATE_DIR, state.resolve("periodic").toString());
+    settings.put(FeedbackConfig.APPLICATION_ID, "refinery-feedback-periodic");
+    settings.put(FeedbackConfig.TRANSACTIONAL_ID, "refinery-feedback-gateway-periodic");
+    settings.put(FeedbackConfig.TOKEN_PREFIX + "tools", "samples,label-studio:" + TOKEN);
+    settings.put(
+        FeedbackConfig.LABEL_STUDIO_URL, "http://127.0.0.1:" + labelStudio.getAddress().getPort());
+    settings.put(FeedbackConfig.LABEL_STUDIO_API_TOKEN, LS_TOKEN);
+    settings.put(FeedbackConfig.RECONCILE_PROJECTS, "6");
+    try (FeedbackService periodic = FeedbackService.start(new FeedbackConfig(settings))) {
+      // left shows b's text: b over a, taken at startup without any webhook
+      kafka.await(
+          Topics.FEEDBACK_RM_PAIRS,
+          records -> FeedbackIT.current(records).contains("label:label-studio:6:601/b>a"),
+          Duration.ofSeconds(60));
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                new FeedbackConfig(
+                        Map.of(
+                            FeedbackConfig.RECONCILE_PROJECTS,
+                            "6",
+                            FeedbackConfig.PSEUDONYM_KEY,
+                            "it-pseudonym-key-0123456789"))
+                    .reconcileProjects())
+        .hasMessageContaining(FeedbackConfig.LABEL_STUDIO_URL);
   }
 }
