@@ -12,6 +12,18 @@ interface DocumentReader extends Closeable {
   /** The next record's outcome, or {@code null} at the end of the input. */
   Parsed next() throws IOException;
 
+  /**
+   * Passes over the next {@code n} records without their outcomes (a resumed run's committed ones);
+   * returns how many there were. Readers that can seek do it without reading them.
+   */
+  default long skip(long n) throws IOException {
+    long done = 0;
+    while (done < n && next() != null) {
+      done++;
+    }
+    return done;
+  }
+
   /** Bytes of input consumed so far, decompressed. */
   long bytesRead();
 

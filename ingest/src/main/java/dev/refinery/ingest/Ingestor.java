@@ -320,6 +320,11 @@ public final class Ingestor implements AutoCloseable {
       try (DocumentReader reader = opened) {
         long skip = prior == null ? 0 : prior.getRecords();
         try {
+          if (skip > 0) {
+            // committed by an earlier run that was interrupted
+            resumedAt = reader.skip(skip);
+            records = resumedAt;
+          }
           for (Parsed parsed = reader.next(); parsed != null; parsed = reader.next()) {
             if (resumedAt < skip) {
               // committed by an earlier run that was interrupted

@@ -23,7 +23,8 @@ import java.util.Properties;
 final class ParquetReader implements DocumentReader {
   private final Connection connection;
   private final Statement statement;
-  private final ResultSet rows;
+  private final String path;
+  private ResultSet rows;
   private final String name;
   private final Rejector rejector;
   private final JsonlFormat format;
@@ -37,7 +38,7 @@ final class ParquetReader implements DocumentReader {
     this.rejector = rejector;
     this.format = new JsonlFormat(config);
     this.fileSize = Files.size(file);
-    String path = "'" + file.toAbsolutePath().toString().replace("'", "''") + "'";
+    this.path = "'" + file.toAbsolutePath().toString().replace("'", "''") + "'";
     try {
       Properties p = new Properties();
       p.setProperty("jdbc_stream_results", "true");
@@ -52,8 +53,7 @@ final class ParquetReader implements DocumentReader {
           n = count.next() ? count.getLong(1) : 0;
         }
         this.totalRows = n;
-        this.rows =
-            statement.executeQuery("SELECT to_json(t)::VARCHAR FROM read_parquet(" + path + ") t");
+        this.rows = query(0);
       } catch (SQLException e) {
         connection.close();
         throw e;
@@ -61,6 +61,29 @@ final class ParquetReader implements DocumentReader {
     } catch (SQLException e) {
       throw new IOException("not a Parquet file DuckDB can read: " + e.getMessage(), e);
     }
+  }
+
+  private ResultSet query(long offset) throws SQLException {
+    return statement.executeQuery(
+        "SELECT to_json(t)::VARCHAR FROM read_parquet("
+            + path
+            + ") t"
+            + (offset > 0 ? " OFFSET " + offset : ""));
+  }
+
+  /** Starts reading after the first {@code n} rows, without reading them (file order is kept). */
+  @Override
+  public long skip(long n) throws IOException {
+    long to = Math.min(row + n, totalRows);
+    try {
+      rows.close();
+      rows = query(to);
+    } catch (SQLException e) {
+      throw new IOException("Parquet file unreadable at row " + to + ": " + e.getMessage(), e);
+    }
+    long skipped = to - row;
+    row = to;
+    return skipped;
   }
 
   @Override
