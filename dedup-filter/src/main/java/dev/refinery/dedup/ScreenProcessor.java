@@ -113,6 +113,9 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
       return;
     }
     doc.setText(screened.document().text());
+    if (doc.getMessages() != null) {
+      redactTurns(doc);
+    }
     doc.getSignals().put("chars", (double) screened.document().text().length());
     doc.getSignals().put("words", (double) screened.document().words().size());
 
@@ -168,6 +171,37 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
     doc.getAttributes().putAll(screened.attributes());
     doc.getSignals().putAll(screened.signals());
     return new Outcome(screened, rejection);
+  }
+
+  /**
+   * A conversation's turns get the same PII redaction its text got, turn by turn, and its text is
+   * their contents joined again, so what is tokenized is what was screened. Rules that drop lines
+   * (C4) do not cut into turns.
+   */
+  private void redactTurns(Document doc) {
+    dev.refinery.dedup.rules.Rule pii = null;
+    for (dev.refinery.dedup.rules.Rule r :
+        rules.rulesFor(doc.getSource().getName(), doc.getSource().getKind())) {
+      if (r instanceof dev.refinery.dedup.rules.PiiRedactor) {
+        pii = r;
+      }
+    }
+    List<dev.refinery.schemas.Message> turns = new ArrayList<>();
+    StringBuilder text = new StringBuilder();
+    for (dev.refinery.schemas.Message m : doc.getMessages()) {
+      String content = m.getContent();
+      if (pii != null && !content.isEmpty()) {
+        Screened turn = new Screened(content, doc.getUrl(), doc.getSource().getName());
+        pii.apply(turn);
+        content = turn.text();
+      }
+      turns.add(new dev.refinery.schemas.Message(m.getRole(), content));
+      if (!content.isBlank()) {
+        text.append(text.length() == 0 ? "" : "\n\n").append(content);
+      }
+    }
+    doc.setMessages(turns);
+    doc.setText(text.toString());
   }
 
   private static Rejection takedownRejection(Takedown takedown) {

@@ -291,6 +291,28 @@ class DedupFilterTopologyTest {
   }
 
   @Test
+  void aConversationsTurnsAreRedactedAsItsTextIs() {
+    start();
+    Document d = prose("c", 8);
+    String answer = d.getText();
+    List<dev.refinery.schemas.Message> turns =
+        List.of(
+            new dev.refinery.schemas.Message(
+                "user", "Please mail me at jane.doe@example.com with the story."),
+            new dev.refinery.schemas.Message("assistant", answer));
+    d.setMessages(turns);
+    d.setText(turns.get(0).getContent() + "\n\n" + answer);
+    send(d);
+
+    Document out = clean.readValue();
+    assertThat(out.getMessages().get(0).getContent())
+        .isEqualTo("Please mail me at [EMAIL_ADDRESS] with the story.");
+    assertThat(out.getMessages().get(1).getContent()).isEqualTo(answer);
+    assertThat(out.getText())
+        .isEqualTo("Please mail me at [EMAIL_ADDRESS] with the story.\n\n" + answer);
+  }
+
+  @Test
   void undecodableRecordsAreRejectedAndTheStageGoesOn() {
     start();
     raw.pipeInput("garbage-key", "{\"text\": \"json, not avro\"}".getBytes());

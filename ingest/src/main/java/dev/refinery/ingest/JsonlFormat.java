@@ -107,6 +107,9 @@ final class JsonlFormat {
           location);
     }
     JsonNode textNode = firstNode(node, config.textFields());
+    if (textNode == null && Conversations.present(node)) {
+      return conversation(node, bytes, location, rejector);
+    }
     if (textNode == null || !textNode.isTextual()) {
       return rejector.reject(
           RejectReason.MISSING_TEXT,
@@ -131,6 +134,40 @@ final class JsonlFormat {
                 time(first(node, config.timeFields())),
                 body,
                 attributes)
+            .setIngestedAt(rejector.clock().instant())
+            .build());
+  }
+
+  /** A supervised fine-tuning record: its turns, and their contents as the text. */
+  private Parsed conversation(JsonNode node, byte[] bytes, String location, Rejector rejector) {
+    Conversations.Read read = Conversations.read(node);
+    if (read.problem() != null) {
+      return rejector.reject(
+          RejectReason.BAD_CONVERSATION,
+          (read.field() == null ? "the conversation" : read.field()) + " " + read.problem(),
+          bytes,
+          location);
+    }
+    // the joined contents hold every turn's text: NULs and lone surrogates are found there
+    String body = Conversations.text(read.messages());
+    Parsed.Rejected unusable = checkText(body, bytes, location, rejector);
+    if (unusable != null) {
+      return unusable;
+    }
+    Map<String, String> attributes = attributes(node);
+    attributes.put("origin", location);
+    attributes.put(
+        "format",
+        node.has("messages") ? "openai" : node.has("conversations") ? "sharegpt" : "alpaca");
+    return new Parsed.Accepted(
+        document(
+                rejector.source(),
+                first(node, config.idFields()),
+                first(node, config.urlFields()),
+                time(first(node, config.timeFields())),
+                body,
+                attributes)
+            .setMessages(read.messages())
             .setIngestedAt(rejector.clock().instant())
             .build());
   }

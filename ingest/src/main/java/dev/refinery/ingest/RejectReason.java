@@ -10,6 +10,8 @@ public enum RejectReason {
   NOT_AN_OBJECT,
   /** None of the configured text fields is present as a string. */
   MISSING_TEXT,
+  /** A supervised fine-tuning record whose turns cannot be read, or with no assistant turn. */
+  BAD_CONVERSATION,
   /** The text is empty or only white space (for HTML: no text once markup is removed). */
   EMPTY_TEXT,
   /** The text contains NUL characters, which no tokenizer should see. */
