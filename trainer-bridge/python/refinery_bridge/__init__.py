@@ -86,7 +86,7 @@ class Batch:
     def spans(self):
         """The document spans: dicts of doc_id, source, licence, sequence, offset, length,
         doc_offset and doc_tokens, for document-aware attention masks and lineage."""
-        keys = ("doc_id", "source", "licence", "sequence", "offset", "length", "doc_offset", "doc_tokens")
+        keys = ("doc_id", "source", "licence", "sequence", "offset", "length", "doc_offset", "doc_tokens", "loss_ranges")
         return [dict(zip(keys, s)) for s in self.header.get("spans", [])]
 
     def masked(self):
@@ -97,7 +97,8 @@ class Batch:
 
     def loss_mask(self):
         """A list of rows of booleans (rows x row_width): False where a position is padding
-        (the end of a row, as sequence_padding says) or a masked span, True elsewhere."""
+        (the end of a row, as sequence_padding says), a masked span, or a conversation's token
+        outside its assistant turns (its span's ``loss_ranges``), True elsewhere."""
         rows, width = self.header["rows"], self.header["row_width"]
         mask = [[True] * width for _ in range(rows)]
         padding = self.header.get("sequence_padding") or []
@@ -107,6 +108,17 @@ class Batch:
             for i in range(width - n, width):
                 mask[r][i] = False
         label = 1 if self.header.get("label_token") else 0
+        for s in self.header.get("spans", []):
+            if len(s) > 8 and s[8] is not None:
+                # a conversation: only its ranges (the assistant's turns) are learned from
+                sequence, offset, length, doc_offset = s[3], s[4], s[5], s[6]
+                keep = set()
+                ranges = s[8]
+                for k in range(0, len(ranges) - 1, 2):
+                    keep.update(range(ranges[k], ranges[k + 1]))
+                for i in range(length):
+                    if doc_offset + i not in keep:
+                        mask[sequence][offset + i] = False
         for m in self.masked():
             r, off = m["sequence"], m["offset"]
             for i in range(off, off + m["length"]):

@@ -172,3 +172,14 @@ class EnvironmentTest(unittest.TestCase):
             del os.environ["RANK"], os.environ["WORLD_SIZE"]
         t.join(5)
         self.assertEqual((seen[0][1]["rank"], seen[0][1]["world_size"]), (3, 4))
+
+
+class ConversationMaskTest(unittest.TestCase):
+    def test_only_the_assistant_ranges_of_a_conversation_are_learned_from(self):
+        # one row of six: a conversation's tokens 10..15, of which 12..14 are the assistant's
+        header = {"rows": 1, "seq_len": 6, "row_width": 6, "sequence_padding": [0],
+                  "spans": [["c1", "s", "l", 0, 0, 6, 10, 20, [12, 14]]]}
+        batch = rb.Batch(header, bytearray(24))
+        self.assertEqual(batch.loss_mask(), [[False, False, True, True, False, False]])
+        self.assertEqual(batch.spans()[0]["loss_ranges"], [12, 14])
+

@@ -17,6 +17,9 @@ public class PackedSpan {
   public int docTokens;
   public String url;
 
+  /** The whole document's [start, end) pairs of tokens to learn from; null: all of them. */
+  public int[] lossRanges;
+
   public PackedSpan() {}
 
   PackedSpan(
@@ -27,7 +30,8 @@ public class PackedSpan {
       int length,
       int docOffset,
       int docTokens,
-      String url) {
+      String url,
+      int[] lossRanges) {
     this.docId = docId;
     this.source = source;
     this.sequence = sequence;
@@ -36,6 +40,7 @@ public class PackedSpan {
     this.docOffset = docOffset;
     this.docTokens = docTokens;
     this.url = url;
+    this.lossRanges = lossRanges;
   }
 
   DocumentSpan toAvro() {
@@ -48,7 +53,26 @@ public class PackedSpan {
         .setDocOffset(docOffset)
         .setDocTokens(docTokens)
         .setUrl(url)
+        .setLossRanges(lossRangesInSpan())
         .build();
+  }
+
+  /** The document's ranges that fall in this span, clipped to it; null when all tokens train. */
+  java.util.List<Integer> lossRangesInSpan() {
+    if (lossRanges == null) {
+      return null;
+    }
+    java.util.List<Integer> in = new java.util.ArrayList<>();
+    int end = docOffset + length;
+    for (int i = 0; i + 1 < lossRanges.length; i += 2) {
+      int from = Math.max(lossRanges[i], docOffset);
+      int to = Math.min(lossRanges[i + 1], end);
+      if (from < to) {
+        in.add(from);
+        in.add(to);
+      }
+    }
+    return in;
   }
 
   @Override
@@ -61,7 +85,8 @@ public class PackedSpan {
         && length == s.length
         && docOffset == s.docOffset
         && docTokens == s.docTokens
-        && Objects.equals(url, s.url);
+        && Objects.equals(url, s.url)
+        && java.util.Arrays.equals(lossRanges, s.lossRanges);
   }
 
   @Override

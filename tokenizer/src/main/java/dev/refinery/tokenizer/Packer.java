@@ -120,7 +120,15 @@ abstract class Packer {
         for (PackedSpan s : row.spans) {
           spans.add(
               new PackedSpan(
-                  s.docId, s.source, r, s.offset, s.length, s.docOffset, s.docTokens, s.url));
+                  s.docId,
+                  s.source,
+                  r,
+                  s.offset,
+                  s.length,
+                  s.docOffset,
+                  s.docTokens,
+                  s.url,
+                  s.lossRanges));
         }
       }
       batches.add(
@@ -150,15 +158,27 @@ abstract class Packer {
     void append(TokenizedDocument doc, int from, int count) {
       System.arraycopy(doc.tokens, from, tokens, fill, count);
       spans.add(
-          new PackedSpan(doc.docId, doc.source, -1, fill, count, from, doc.tokens.length, doc.url));
+          new PackedSpan(
+              doc.docId,
+              doc.source,
+              -1,
+              fill,
+              count,
+              from,
+              doc.tokens.length,
+              doc.url,
+              doc.lossRanges));
       fill += count;
     }
   }
 
   // --- state: a versioned binary form, so checkpoints survive changes to these classes ---
 
-  /** 2: spans carry their document's URL. 1 is read too (its spans have none). */
-  private static final int VERSION = 2;
+  /**
+   * 3: spans carry their document's loss ranges (conversations). 2: spans carry their document's
+   * URL. 1 and 2 are read too (their spans have neither, or no ranges).
+   */
+  private static final int VERSION = 3;
 
   void write(DataOutput out) throws IOException {
     out.writeByte(VERSION);
@@ -175,7 +195,7 @@ abstract class Packer {
 
   static Packer read(DataInput in) throws IOException {
     int version = in.readByte();
-    if (version != 1 && version != VERSION) {
+    if (version < 1 || version > VERSION) {
       throw new IOException(
           "packer state version "
               + version
@@ -226,6 +246,12 @@ abstract class Packer {
         if (s.url != null) {
           out.writeUTF(s.url);
         }
+        out.writeInt(s.lossRanges == null ? -1 : s.lossRanges.length);
+        if (s.lossRanges != null) {
+          for (int v : s.lossRanges) {
+            out.writeInt(v);
+          }
+        }
       }
     }
   }
@@ -249,7 +275,19 @@ abstract class Packer {
         int docOffset = in.readInt();
         int docTokens = in.readInt();
         String url = version >= 2 && in.readBoolean() ? in.readUTF() : null;
-        row.spans.add(new PackedSpan(docId, source, -1, offset, length, docOffset, docTokens, url));
+        int[] lossRanges = null;
+        if (version >= 3) {
+          int ranges = in.readInt();
+          if (ranges >= 0) {
+            lossRanges = new int[ranges];
+            for (int k = 0; k < ranges; k++) {
+              lossRanges[k] = in.readInt();
+            }
+          }
+        }
+        row.spans.add(
+            new PackedSpan(
+                docId, source, -1, offset, length, docOffset, docTokens, url, lossRanges));
       }
       rows.add(row);
     }

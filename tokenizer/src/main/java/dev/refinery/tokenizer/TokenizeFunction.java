@@ -86,13 +86,21 @@ final class TokenizeFunction extends ProcessFunction<RawRecord, TokenizedDocumen
           bytes);
       return;
     }
-    int[] ids = tokenizer.encode(doc.getText());
+    int[] ids;
+    int[] lossRanges = null;
+    if (doc.getMessages() != null) {
+      ChatTemplate.Rendered rendered = ChatTemplate.render(doc.getMessages(), tokenizer);
+      ids = rendered.tokens();
+      lossRanges = rendered.lossRanges();
+    } else {
+      ids = tokenizer.encode(doc.getText());
+    }
     if (ids.length == 0) {
       reject(ctx, record, doc, RejectReason.NO_TOKENS, "the text encodes to no tokens", bytes);
       return;
     }
 
-    out.collect(
+    TokenizedDocument tokenized =
         new TokenizedDocument(
             doc.getId(),
             stream,
@@ -100,7 +108,9 @@ final class TokenizeFunction extends ProcessFunction<RawRecord, TokenizedDocumen
             ids,
             doc.getUrl() == null
                 ? null
-                : dev.refinery.runtime.takedowns.Takedowns.normalize(doc.getUrl())));
+                : dev.refinery.runtime.takedowns.Takedowns.normalize(doc.getUrl()));
+    tokenized.lossRanges = lossRanges;
+    out.collect(tokenized);
   }
 
   private void reject(

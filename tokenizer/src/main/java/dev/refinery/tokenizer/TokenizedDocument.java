@@ -10,6 +10,9 @@ public class TokenizedDocument {
   /** The document's URL, normalized as takedowns match it, or null. */
   public String url;
 
+  /** For a conversation, [start, end) pairs of the tokens to learn from; null: all of them. */
+  public int[] lossRanges;
+
   public TokenizedDocument() {}
 
   public TokenizedDocument(String docId, String stream, SpanSource source, int[] tokens) {

@@ -42,13 +42,30 @@ class PackerStateTest {
   }
 
   static Packer packer(String url) {
+    return packer(url, null);
+  }
+
+  /** Version 3: the same, its document a conversation whose tokens 1 to 3 are learned from. */
+  static final String V3 =
+      "0300000000040000000002000000630000000000000000000000000000000100000004000000000000000100"
+          + "000002000000030000000400000001000264310100077765622d73726301000a5055424c49435f5745420100"
+          + "074343302d312e3000000100037765620000000000000004000000000000000501001568747470733a2f2f65"
+          + "78616d706c652e6f72672f610000000200000001000000030000000100000002000000000000000500000063"
+          + "00000001000264310100077765622d73726301000a5055424c49435f5745420100074343302d312e30000001"
+          + "00037765620000000000000001000000040000000501001568747470733a2f2f6578616d706c652e6f72672f"
+          + "61000000020000000100000003";
+
+  static Packer packer(String url, int[] lossRanges) {
     SpanSource source = new SpanSource();
     source.name = "web-src";
     source.kind = "PUBLIC_WEB";
     source.spdxId = "CC0-1.0";
     source.stream = "web";
     Packer p = new ConcatPacker(4, false, 2, 99);
-    p.add(new TokenizedDocument("d1", "web", source, new int[] {1, 2, 3, 4, 5}, url));
+    TokenizedDocument doc =
+        new TokenizedDocument("d1", "web", source, new int[] {1, 2, 3, 4, 5}, url);
+    doc.lossRanges = lossRanges;
+    p.add(doc);
     return p;
   }
 
@@ -63,10 +80,24 @@ class PackerStateTest {
   }
 
   @Test
-  void version2IsWrittenExactlyAndReadBackWithItsUrls() throws Exception {
-    assertThat(HexFormat.of().formatHex(write(packer("https://example.org/a")))).isEqualTo(V2);
+  void version3IsWrittenExactlyAndReadBackWithItsLossRanges() throws Exception {
+    String written =
+        HexFormat.of().formatHex(write(packer("https://example.org/a", new int[] {1, 3})));
+    assertThat(written).isEqualTo(V3);
+    Packer restored = read(HexFormat.of().parseHex(V3));
+    assertThat(HexFormat.of().formatHex(write(restored))).isEqualTo(V3);
+    var batches =
+        restored.add(new TokenizedDocument("d2", "web", new SpanSource(), new int[] {6, 7}));
+    // d1's first row holds its tokens 0-3 (ranges 1-3 there), its second row token 4 (none)
+    assertThat(batches.get(0).spans())
+        .extracting(sp -> sp.docId + " " + sp.lossRangesInSpan())
+        .containsExactly("d1 [1, 3]", "d1 []", "d2 null");
+  }
+
+  @Test
+  void version2IsReadWithItsUrls() throws Exception {
     Packer restored = read(HexFormat.of().parseHex(V2));
-    assertThat(HexFormat.of().formatHex(write(restored))).isEqualTo(V2);
+    assertThat(write(restored)).isEqualTo(write(packer("https://example.org/a")));
     var batches =
         restored.add(new TokenizedDocument("d2", "web", new SpanSource(), new int[] {6, 7}));
     assertThat(batches.get(0).spans())
@@ -89,7 +120,7 @@ class PackerStateTest {
 
   @Test
   void aVersionThisBuildDoesNotKnowIsRefusedNotMisread() {
-    byte[] future = HexFormat.of().parseHex("03" + V1.substring(2));
-    assertThatThrownBy(() -> read(future)).hasMessageContaining("version 3");
+    byte[] future = HexFormat.of().parseHex("04" + V1.substring(2));
+    assertThatThrownBy(() -> read(future)).hasMessageContaining("version 4");
   }
 }

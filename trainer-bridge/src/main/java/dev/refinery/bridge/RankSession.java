@@ -315,6 +315,12 @@ final class RankSession implements AutoCloseable {
           .add(s.getLength())
           .add(s.getDocOffset())
           .add(s.getDocTokens());
+      if (s.getLossRanges() != null) {
+        // a conversation: which of the span's tokens are learned from, in document indexes
+        ArrayNode span = (ArrayNode) spans.get(spans.size() - 1);
+        ArrayNode ranges = span.addArray();
+        s.getLossRanges().forEach(ranges::add);
+      }
     }
     ByteBuffer body = mask(batch, h);
     Frames.write(channel, Frames.BATCH, h, body);
