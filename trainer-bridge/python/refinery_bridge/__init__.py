@@ -89,6 +89,14 @@ class Batch:
         keys = ("doc_id", "source", "licence", "sequence", "offset", "length", "doc_offset", "doc_tokens", "loss_ranges")
         return [dict(zip(keys, s)) for s in self.header.get("spans", [])]
 
+    def pairs(self):
+        """In a preference batch (reward model, DPO), the pairs: dicts of pair_id, group_id,
+        set_id, chosen and rejected (the rows of the two sequences), margin (None when the label
+        gave none) and origin (HUMAN or RBRM). A group's pairs (one prompt's) are all in this
+        batch. Each row's span has the response's tokens in ``loss_ranges``. Empty elsewhere."""
+        keys = ("pair_id", "group_id", "set_id", "chosen", "rejected", "margin", "origin")
+        return [dict(zip(keys, p)) for p in self.header.get("pairs", [])]
+
     def masked(self):
         """The spans under a takedown, delivered as padding: dicts of sequence, offset, length
         and takedown (its key). Leave them out of the loss; see loss_mask()."""
@@ -418,7 +426,9 @@ try:  # the torch adapter, only where torch is installed
         ``input_ids`` (rows x seq_len), ``labels`` (the next token of each input, with a label
         token; else ``input_ids`` shifted by the trainer), ``loss_mask`` (False on padding and on
         spans under a takedown), ``position_ids`` (restarting at every document), ``cu_seqlens``
-        and ``max_seqlen`` (for varlen attention), and ``step``, ``batch_id`` and ``spans``.
+        and ``max_seqlen`` (for varlen attention), and ``step``, ``batch_id`` and ``spans``. A
+        preference batch adds ``chosen_index`` and ``rejected_index`` (the rows of each pair),
+        ``margin`` (NaN where none) and ``group_ids``.
 
         Use it with ``batch_size=None`` and ``num_workers=0``: the bridge already batches and
         prefetches, and the rank's sequence must come from one connection. Rank and world size
@@ -480,6 +490,12 @@ try:  # the torch adapter, only where torch is installed
         if width > seq_len:  # a label token: labels are the inputs shifted by one, and its mask
             out["labels"] = ids[:, 1:]
             out["loss_mask"] = mask[:, 1:]
+        pairs = batch.pairs()
+        if pairs:  # reward model / DPO: rows of each pair, a prompt's pairs together
+            out["chosen_index"] = torch.tensor([p["chosen"] for p in pairs], dtype=torch.int64)
+            out["rejected_index"] = torch.tensor([p["rejected"] for p in pairs], dtype=torch.int64)
+            out["margin"] = torch.tensor([float("nan") if p["margin"] is None else p["margin"] for p in pairs])
+            out["group_ids"] = [p["group_id"] for p in pairs]
         return out
 
 except ImportError:  # pragma: no cover - torch is optional

@@ -51,6 +51,35 @@ class LiveBridgeTest(unittest.TestCase):
             rest = [c.next().batch_id for _ in range(15)]
         self.assertEqual(first + rest, straight)
 
+    def test_preference_batches_say_which_rows_are_each_pairs(self):
+        with rb.BridgeClient.connect(TCP, run_id="python-prefs", rank=0, world_size=1, streams={"prefs": 1.0}) as c:
+            for index in range(4):
+                batch = c.next()
+                self.assertEqual(batch.packing, "pairs")
+                self.assertEqual(
+                    batch.pairs(),
+                    [
+                        {
+                            "pair_id": "label:%d/c>r" % index,
+                            "group_id": "prompt-%d" % index,
+                            "set_id": "label:%d" % index,
+                            "chosen": 0,
+                            "rejected": 1,
+                            "margin": 1.5 if index % 2 == 0 else None,
+                            "origin": "HUMAN",
+                        }
+                    ],
+                )
+                mask = batch.loss_mask()
+                self.assertEqual(mask[1][3], False, "the rejected row's padding is not learned")
+                if rb.TokenBatchDataset is not None:
+                    import torch
+
+                    t = rb._as_tensors(batch, torch)
+                    self.assertEqual(t["chosen_index"].tolist(), [0])
+                    self.assertEqual(t["rejected_index"].tolist(), [1])
+                    self.assertEqual(t["group_ids"], ["prompt-%d" % index])
+
     def test_numpy_view_when_numpy_is_there(self):
         try:
             import numpy  # noqa: F401

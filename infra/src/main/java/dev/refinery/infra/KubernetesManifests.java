@@ -24,7 +24,7 @@ public final class KubernetesManifests {
   public static final String CLUSTER = "refinery";
 
   /** The token streams of the example deployment. */
-  public static final List<String> STREAMS = List.of("web", "books", "code");
+  public static final List<String> STREAMS = List.of("web", "books", "code", "preference");
 
   /** Each stage's user, by stage. */
   public static final Map<StageAcls.Stage, String> USERS = users();

@@ -62,8 +62,9 @@ public final class StageAcls {
       }
       case TOKENIZER -> {
         String id = or(applicationId, "refinery-tokenizer");
-        r.read("corpus.clean.v1");
+        r.read("corpus.clean.v1", "feedback.rm-pairs.v1");
         r.group(id);
+        r.group(id + "-preference");
         r.writePrefixed("tokens.");
         r.write("corpus.rejected.v1");
         // the sinks' pooled transactional ids: on a restore they look for transactions left open

@@ -90,15 +90,15 @@ final class Pipeline implements AutoCloseable {
   }
 
   /**
-   * Creates the catalog's topics and the token topics of the configured streams, idempotently, with
-   * the configured replication.
+   * Creates the catalog's topics and the token topics of the configured streams (and the preference
+   * stream), idempotently, with the configured replication.
    *
    * @param alter set back the configs of topics that differ from the catalog, else refuse them
    */
   static List<TopicProvisioner.Result> provision(
       Settings settings, boolean alter, PrintWriter out) {
     List<TopicBinding<?, ?>> topics = new ArrayList<>(Topics.fixed());
-    settings.streams().forEach(s -> topics.add(Topics.tokens(s)));
+    settings.tokenStreams().forEach(s -> topics.add(Topics.tokens(s)));
     TopicsConfig config = settings.topics();
     try (Admin admin = Admin.create(settings.kafka().admin(Map.of()))) {
       List<TopicProvisioner.Result> results =

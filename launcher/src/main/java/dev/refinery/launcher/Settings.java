@@ -160,8 +160,8 @@ final class Settings {
             BridgeConfig.TOKEN_PREFIX,
             BridgeConfig.SCOPES,
             "bridge");
-    if (!values.containsKey(BridgeConfig.STREAMS) && !sources().streams().isEmpty()) {
-      values.put(BridgeConfig.STREAMS, String.join(",", sources().streams()));
+    if (!values.containsKey(BridgeConfig.STREAMS)) {
+      values.put(BridgeConfig.STREAMS, String.join(",", tokenStreams()));
     }
     return new BridgeConfig(values);
   }
@@ -213,6 +213,16 @@ final class Settings {
   /** The token streams to provision and pack: the tokenizer's. */
   List<String> streams() {
     return tokenizer().streams();
+  }
+
+  /** Every token stream the tokenizer writes: the documents' and the preference pairs'. */
+  List<String> tokenStreams() {
+    TokenizerConfig tokenizer = tokenizer();
+    List<String> all = new java.util.ArrayList<>(tokenizer.streams());
+    if (!tokenizer.preferenceStream().isEmpty()) {
+      all.add(tokenizer.preferenceStream());
+    }
+    return all;
   }
 
   private Map<String, Object> values(ConfigDef definition) {

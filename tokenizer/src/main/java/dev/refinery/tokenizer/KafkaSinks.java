@@ -36,7 +36,17 @@ final class KafkaSinks {
             TokenBatch.class,
             b -> Topics.tokens(b.getStream()).name(),
             TokenBatch::getBatchId,
-            config.streams().stream().map(s -> Topics.tokens(s).name()).toList()));
+            written(config)));
+  }
+
+  /** The token topics the job writes: its streams' and its preference stream's. */
+  static List<String> written(TokenizerConfig config) {
+    List<String> topics = new ArrayList<>();
+    config.streams().forEach(s -> topics.add(Topics.tokens(s).name()));
+    if (!config.preferenceStream().isEmpty()) {
+      topics.add(Topics.tokens(config.preferenceStream()).name());
+    }
+    return topics;
   }
 
   /** Rejections to corpus.rejected.v1, keyed by doc id. */

@@ -9,5 +9,7 @@ public enum RejectReason {
   /** The document's stream has no token topic this job writes ({@code tokenizer.streams}). */
   UNKNOWN_STREAM,
   /** The text encodes to no tokens at all. */
-  NO_TOKENS
+  NO_TOKENS,
+  /** A preference pair that cannot be packed: no prompt or response text, or a set without id. */
+  BAD_PAIR
 }

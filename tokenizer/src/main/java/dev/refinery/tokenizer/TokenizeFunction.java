@@ -28,12 +28,15 @@ final class TokenizeFunction extends ProcessFunction<RawRecord, TokenizedDocumen
       new OutputTag<>("rejected", TypeInformation.of(RejectedDocument.class));
 
   private final TokenizerSpec spec;
+  private final ChatTemplate template;
   private final Set<String> streams;
   private final int rejectedMaxBytes;
   private transient Tokenizer tokenizer;
 
-  TokenizeFunction(TokenizerSpec spec, List<String> streams, int rejectedMaxBytes) {
+  TokenizeFunction(
+      TokenizerSpec spec, ChatTemplate template, List<String> streams, int rejectedMaxBytes) {
     this.spec = spec;
+    this.template = template;
     this.streams = Set.copyOf(streams);
     this.rejectedMaxBytes = rejectedMaxBytes;
   }
@@ -89,7 +92,7 @@ final class TokenizeFunction extends ProcessFunction<RawRecord, TokenizedDocumen
     int[] ids;
     int[] lossRanges = null;
     if (doc.getMessages() != null) {
-      ChatTemplate.Rendered rendered = ChatTemplate.render(doc.getMessages(), tokenizer);
+      ChatTemplate.Rendered rendered = template.apply(doc.getMessages(), tokenizer);
       ids = rendered.tokens();
       lossRanges = rendered.lossRanges();
     } else {
@@ -120,23 +123,47 @@ final class TokenizeFunction extends ProcessFunction<RawRecord, TokenizedDocumen
       RejectReason reason,
       String detail,
       byte[] bytes) {
-    String id =
-        doc != null
-            ? doc.getId()
-            : record.key != null ? record.key : DocumentIds.forBytes("unknown", bytes);
+    ctx.output(
+        REJECTED,
+        rejection(
+            record,
+            doc != null ? doc.getId() : null,
+            doc != null ? doc.getSource() : null,
+            reason,
+            detail,
+            bytes,
+            rejectedMaxBytes,
+            ctx.timerService().currentProcessingTime()));
+  }
+
+  /**
+   * A record the tokenizer refuses, with its reason, where it was read and at most {@code maxBytes}
+   * of its bytes; under {@code id}, or the record's key, or a hash of its bytes.
+   */
+  static RejectedDocument rejection(
+      RawRecord record,
+      String id,
+      dev.refinery.schemas.Source source,
+      RejectReason reason,
+      String detail,
+      byte[] bytes,
+      int maxBytes,
+      long now) {
+    String key =
+        id != null ? id : record.key != null ? record.key : DocumentIds.forBytes("unknown", bytes);
     RejectedDocument.Builder rejection =
         Rejections.of(
-                id,
+                key,
                 Stage.TOKENIZER,
                 reason.name(),
                 detail,
                 bytes,
-                rejectedMaxBytes,
-                Instant.ofEpochMilli(ctx.timerService().currentProcessingTime()))
+                maxBytes,
+                Instant.ofEpochMilli(now))
             .setLocation(record.location());
-    if (doc != null) {
-      rejection.setSource(doc.getSource());
+    if (source != null) {
+      rejection.setSource(source);
     }
-    ctx.output(REJECTED, rejection.build());
+    return rejection.build();
   }
 }

@@ -32,6 +32,14 @@ public final class TokenizerConfig extends RefineryConfig {
   public static final String TRANSACTIONAL_ID_PREFIX = "tokenizer.transactional.id.prefix";
   public static final String TRANSACTION_TIMEOUT_MS = "tokenizer.transaction.timeout.ms";
   public static final String REJECTED_MAX_BYTES = "tokenizer." + RefineryConfig.REJECTED_MAX_BYTES;
+  public static final String CHAT_BEGIN = "tokenizer.chat.turn.begin";
+  public static final String CHAT_END = "tokenizer.chat.turn.end";
+  public static final String CHAT_SEPARATOR = "tokenizer.chat.turn.separator";
+  public static final String CHAT_LEARN_ROLES = "tokenizer.chat.learn.roles";
+  public static final String CHAT_SPECIAL_TOKENS = "tokenizer.chat.special.tokens";
+  public static final String PREFERENCE_STREAM = "tokenizer.preference.stream";
+  public static final String PREFERENCE_BATCH_PAIRS = "tokenizer.preference.batch.pairs";
+  public static final String PREFERENCE_GROUP_ID = "tokenizer.preference.group.id";
 
   public static final ConfigDef DEFINITION =
       withRejectedMaxBytes(withBootstrapServers(new ConfigDef()), "tokenizer.")
@@ -166,11 +174,153 @@ public final class TokenizerConfig extends RefineryConfig {
               600_000,
               Range.between(10_000, 900_000),
               Importance.LOW,
-              "Kafka transaction timeout of the sink; at most the broker's transaction.max.timeout.ms (15 min).");
+              "Kafka transaction timeout of the sink; at most the broker's transaction.max.timeout.ms (15 min).")
+          .define(
+              CHAT_BEGIN,
+              Type.STRING,
+              ChatTemplate.DEFAULT_BEGIN,
+              Importance.MEDIUM,
+              "Chat template: what starts each turn of a conversation, {role} standing for its role "
+                  + "(\\n is a line break). Context only, never learned.")
+          .define(
+              CHAT_END,
+              Type.STRING,
+              ChatTemplate.DEFAULT_END,
+              Importance.MEDIUM,
+              "Chat template: what ends each turn's content; learned with the content of a learned role.")
+          .define(
+              CHAT_SEPARATOR,
+              Type.STRING,
+              ChatTemplate.DEFAULT_SEPARATOR,
+              Importance.LOW,
+              "Chat template: what follows each turn's end marker (context only).")
+          .define(
+              CHAT_LEARN_ROLES,
+              Type.LIST,
+              "assistant",
+              Importance.MEDIUM,
+              "Roles whose turns (content and end marker) are in the loss_ranges a trainer learns from.")
+          .define(
+              CHAT_SPECIAL_TOKENS,
+              Type.LIST,
+              "",
+              Importance.MEDIUM,
+              "Markers of the chat template written as one special token id each, <marker>=<id>, e.g. "
+                  + "<|im_start|>=100264,<|im_end|>=100265 (OpenAI's ChatML ids for cl100k_base). Empty: "
+                  + "the markers are encoded as text. A message's content is always ordinary text.")
+          .define(
+              PREFERENCE_STREAM,
+              Type.STRING,
+              "preference",
+              Importance.MEDIUM,
+              "Token stream of the reward-model / DPO batches made from feedback.rm-pairs.v1 "
+                  + "(tokens.<stream>.v1); empty: none. Not one of tokenizer.streams.")
+          .define(
+              PREFERENCE_BATCH_PAIRS,
+              Type.INT,
+              8,
+              Range.between(1, 2048),
+              Importance.MEDIUM,
+              "Pairs per preference batch (two rows each). A prompt's pairs are never split: a set "
+                  + "that does not fit starts the next batch, and a larger one is a batch of its own.")
+          .define(
+              PREFERENCE_GROUP_ID,
+              Type.STRING,
+              "",
+              Importance.LOW,
+              "Consumer group of the feedback.rm-pairs.v1 source; empty: <tokenizer.group.id>-preference.");
 
   public TokenizerConfig(Map<String, ?> values) {
     super(DEFINITION, values, "tokenizer.");
     requireStreamNames(STREAMS);
+    String preference = preferenceStream();
+    if (!preference.isEmpty()) {
+      try {
+        dev.refinery.schemas.Topics.checkStream(preference);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(PREFERENCE_STREAM, preference, e.getMessage());
+      }
+      if (streams().contains(preference)) {
+        throw new ConfigException(
+            PREFERENCE_STREAM,
+            preference,
+            "is also one of " + STREAMS + ": preference pairs need a stream of their own");
+      }
+    }
+    chatTemplate();
+  }
+
+  /** The stream of preference batches, or "" for none. */
+  public String preferenceStream() {
+    return getString(PREFERENCE_STREAM).trim();
+  }
+
+  public int preferenceBatchPairs() {
+    return getInt(PREFERENCE_BATCH_PAIRS);
+  }
+
+  public String preferenceGroupId() {
+    String group = getString(PREFERENCE_GROUP_ID).trim();
+    return group.isEmpty() ? groupId() + "-preference" : group;
+  }
+
+  /**
+   * The chat template of conversations and preference pairs.
+   *
+   * @throws ConfigException naming a setting that is wrong
+   */
+  ChatTemplate chatTemplate() {
+    java.util.Map<String, Integer> specials = new java.util.LinkedHashMap<>();
+    for (String entry : getList(CHAT_SPECIAL_TOKENS)) {
+      int eq = entry.lastIndexOf('=');
+      int id;
+      try {
+        id = eq > 0 ? Integer.parseInt(entry.substring(eq + 1).trim()) : -1;
+      } catch (NumberFormatException e) {
+        id = -1;
+      }
+      if (id < 0) {
+        throw new ConfigException(
+            CHAT_SPECIAL_TOKENS, entry, "must be <marker>=<token id>, e.g. <|im_start|>=100264");
+      }
+      specials.put(unescape(entry.substring(0, eq).trim()), id);
+    }
+    if (!specials.isEmpty()) {
+      int vocabulary = Tokenizer.of(tokenizerSpec()).vocabularySize();
+      specials.forEach(
+          (marker, id) -> {
+            if (id >= vocabulary) {
+              throw new ConfigException(
+                  CHAT_SPECIAL_TOKENS,
+                  marker + "=" + id,
+                  "is outside " + encoding() + "'s " + vocabulary + " token ids");
+            }
+          });
+    }
+    try {
+      return new ChatTemplate(
+          untrimmed(CHAT_BEGIN, ChatTemplate.DEFAULT_BEGIN),
+          untrimmed(CHAT_END, ChatTemplate.DEFAULT_END),
+          untrimmed(CHAT_SEPARATOR, ChatTemplate.DEFAULT_SEPARATOR),
+          java.util.Set.copyOf(getList(CHAT_LEARN_ROLES)),
+          specials);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(CHAT_BEGIN, getString(CHAT_BEGIN), e.getMessage());
+    }
+  }
+
+  /**
+   * A template setting as given, its line breaks kept (a ConfigDef trims strings), a written {@code
+   * \\n} or {@code \\t} read as the character.
+   */
+  private String untrimmed(String key, String fallback) {
+    Object raw = originals().get(key);
+    return unescape(raw == null ? fallback : raw.toString());
+  }
+
+  /** A template setting given on a command line: {@code \n} and {@code \t} as written there. */
+  private static String unescape(String value) {
+    return value.replace("\\n", "\n").replace("\\t", "\t");
   }
 
   public String encoding() {

@@ -37,9 +37,15 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * corpus.clean.v1 ─▶ decode-tokenize ─▶ keyBy(stream) ─▶ pack-sequences ─▶ tokens.&lt;stream&gt;.v1
  *   (clean-source)        └─ rejected ─────────────────────────────────────▶ corpus.rejected.v1
+ *
+ * feedback.rm-pairs.v1 ─▶ keyBy(prompt) ─▶ gather-pair-sets ─▶ pack-pairs ─▶ tokens.&lt;preference&gt;.v1
+ *   (pairs-source)                            └─ rejected ───────────────▶ corpus.rejected.v1
  * </pre>
  *
- * Source offsets and packer state go into the same checkpoint, and both sinks are transactional
+ * The second line runs where {@code tokenizer.preference.stream} names a stream: reward-model and
+ * DPO batches, a prompt's pairs together (see {@link PairBatches}).
+ *
+ * <p>Source offsets and packer state go into the same checkpoint, and both sinks are transactional
  * Kafka sinks committed on checkpoints, so each document ends in exactly one batch span or one
  * rejection, across failures. Every operator has a {@code uid} so savepoints restore across
  * upgrades.
@@ -53,11 +59,15 @@ public final class TokenizerJob {
   public static final String PACK_UID = "pack-sequences";
   public static final String BATCH_SINK_UID = "batches-sink";
   public static final String REJECTED_SINK_UID = "rejected-sink";
+  public static final String PAIRS_SOURCE_UID = "pairs-source";
+  public static final String PAIR_SETS_UID = "gather-pair-sets";
+  public static final String PACK_PAIRS_UID = "pack-pairs";
 
   private static final Logger LOG = LoggerFactory.getLogger(TokenizerJob.class);
 
   private final TokenizerConfig config;
   private final Source<RawRecord, ?, ?> source;
+  private final Source<RawRecord, ?, ?> pairs;
   private final Sink<TokenBatch> batches;
   private final Sink<RejectedDocument> rejected;
 
@@ -71,8 +81,19 @@ public final class TokenizerJob {
       Source<RawRecord, ?, ?> source,
       Sink<TokenBatch> batches,
       Sink<RejectedDocument> rejected) {
+    this(config, source, null, batches, rejected);
+  }
+
+  /** With {@code pairs}, the preference pairs in (null: no preference batches). */
+  public TokenizerJob(
+      TokenizerConfig config,
+      Source<RawRecord, ?, ?> source,
+      Source<RawRecord, ?, ?> pairs,
+      Sink<TokenBatch> batches,
+      Sink<RejectedDocument> rejected) {
     this.config = config;
     this.source = source;
+    this.pairs = pairs;
     this.batches = batches;
     this.rejected = rejected;
   }
@@ -81,54 +102,84 @@ public final class TokenizerJob {
    * The job on Kafka: corpus.clean.v1 in ({@code read_committed}), token topics and rejections out.
    */
   public static TokenizerJob onKafka(TokenizerConfig config) {
-    KafkaSource<RawRecord> source =
-        KafkaSource.<RawRecord>builder()
-            .setBootstrapServers(config.bootstrapServers())
-            .setTopics(Topics.CORPUS_CLEAN.name())
-            .setGroupId(config.groupId())
-            .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
-            .setDeserializer(new RawRecordDeserializer())
-            .setProperties(config.kafka().flink(KafkaClients.Role.CONSUMER))
-            .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
-            .setProperty("partition.discovery.interval.ms", "30000")
-            .setProperty("commit.offsets.on.checkpoint", "true")
-            .build();
     return new TokenizerJob(
-        config, source, KafkaSinks.batches(config), KafkaSinks.rejected(config));
+        config,
+        kafkaSource(config, Topics.CORPUS_CLEAN.name(), config.groupId()),
+        config.preferenceStream().isEmpty()
+            ? null
+            : kafkaSource(config, Topics.FEEDBACK_RM_PAIRS.name(), config.preferenceGroupId()),
+        KafkaSinks.batches(config),
+        KafkaSinks.rejected(config));
+  }
+
+  private static KafkaSource<RawRecord> kafkaSource(
+      TokenizerConfig config, String topic, String groupId) {
+    return KafkaSource.<RawRecord>builder()
+        .setBootstrapServers(config.bootstrapServers())
+        .setTopics(topic)
+        .setGroupId(groupId)
+        .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+        .setDeserializer(new RawRecordDeserializer())
+        .setProperties(config.kafka().flink(KafkaClients.Role.CONSUMER))
+        .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+        .setProperty("partition.discovery.interval.ms", "30000")
+        .setProperty("commit.offsets.on.checkpoint", "true")
+        .build();
   }
 
   /** Adds the pipeline to an environment. */
   public void addTo(StreamExecutionEnvironment env) {
     TokenizerSpec spec = config.tokenizerSpec();
     env.enableCheckpointing(config.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
+    ChatTemplate template = config.chatTemplate();
     SingleOutputStreamOperator<TokenizedDocument> tokenized =
         env.fromSource(source, WatermarkStrategy.noWatermarks(), SOURCE_UID)
             .uid(SOURCE_UID)
-            .process(new TokenizeFunction(spec, config.streams(), config.rejectedMaxBytes()))
+            .process(
+                new TokenizeFunction(spec, template, config.streams(), config.rejectedMaxBytes()))
             .name(TOKENIZE_UID)
             .uid(TOKENIZE_UID);
-    tokenized
-        .getSideOutput(TokenizeFunction.REJECTED)
-        .sinkTo(rejected)
-        .name(REJECTED_SINK_UID)
-        .uid(REJECTED_SINK_UID);
-    afterTokenize
-        .apply(tokenized)
-        .keyBy(doc -> doc.stream)
-        .process(
-            new PackFunction(
-                spec,
-                config.packing(),
-                config.seqLen(),
-                config.labelToken(),
-                config.batchSequences(),
-                config.packWindow(),
-                config.flushIdleMs()))
-        .name(PACK_UID)
-        .uid(PACK_UID)
-        .sinkTo(batches)
-        .name(BATCH_SINK_UID)
-        .uid(BATCH_SINK_UID);
+    DataStream<RejectedDocument> rejections = tokenized.getSideOutput(TokenizeFunction.REJECTED);
+    DataStream<TokenBatch> out =
+        afterTokenize
+            .apply(tokenized)
+            .keyBy(doc -> doc.stream)
+            .process(
+                new PackFunction(
+                    spec,
+                    config.packing(),
+                    config.seqLen(),
+                    config.labelToken(),
+                    config.batchSequences(),
+                    config.packWindow(),
+                    config.flushIdleMs()))
+            .name(PACK_UID)
+            .uid(PACK_UID);
+    String preference = config.preferenceStream();
+    if (pairs != null && !preference.isEmpty()) {
+      SingleOutputStreamOperator<PairSet> sets =
+          env.fromSource(pairs, WatermarkStrategy.noWatermarks(), PAIRS_SOURCE_UID)
+              .uid(PAIRS_SOURCE_UID)
+              .keyBy(r -> r.key == null ? "" : r.key)
+              .process(new PairSetFunction(spec, template, config.rejectedMaxBytes()))
+              .name(PAIR_SETS_UID)
+              .uid(PAIR_SETS_UID);
+      rejections = rejections.union(sets.getSideOutput(TokenizeFunction.REJECTED));
+      out =
+          out.union(
+              sets.keyBy(s -> preference)
+                  .process(
+                      new PairPackFunction(
+                          spec,
+                          config.seqLen(),
+                          config.labelToken(),
+                          config.preferenceBatchPairs(),
+                          config.flushIdleMs()))
+                  .name(PACK_PAIRS_UID)
+                  .uid(PACK_PAIRS_UID));
+    }
+    rejections.sinkTo(rejected).name(REJECTED_SINK_UID).uid(REJECTED_SINK_UID);
+    out.sinkTo(batches).name(BATCH_SINK_UID).uid(BATCH_SINK_UID);
   }
 
   /**

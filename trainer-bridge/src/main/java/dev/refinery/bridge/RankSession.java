@@ -8,6 +8,7 @@ import dev.refinery.schemas.DataCheckpoint;
 import dev.refinery.schemas.DocumentSpan;
 import dev.refinery.schemas.Licences;
 import dev.refinery.schemas.PartitionPosition;
+import dev.refinery.schemas.PreferenceRows;
 import dev.refinery.schemas.Takedown;
 import dev.refinery.schemas.TokenBatch;
 import dev.refinery.schemas.TokenBytes;
@@ -320,6 +321,26 @@ final class RankSession implements AutoCloseable {
         ArrayNode span = (ArrayNode) spans.get(spans.size() - 1);
         ArrayNode ranges = span.addArray();
         s.getLossRanges().forEach(ranges::add);
+      }
+    }
+    if (!batch.getPairs().isEmpty()) {
+      // a preference batch: which rows are each pair's chosen and rejected sequence
+      ArrayNode pairs = h.putArray("pairs");
+      for (PreferenceRows p : batch.getPairs()) {
+        ArrayNode row =
+            pairs
+                .addArray()
+                .add(p.getPairId())
+                .add(p.getGroupId())
+                .add(p.getSetId())
+                .add(p.getChosen())
+                .add(p.getRejected());
+        if (p.getMargin() == null) {
+          row.addNull();
+        } else {
+          row.add(p.getMargin());
+        }
+        row.add(p.getOrigin());
       }
     }
     ByteBuffer body = mask(batch, h);

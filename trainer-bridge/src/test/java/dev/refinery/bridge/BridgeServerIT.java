@@ -58,7 +58,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BridgeServerIT {
   @RegisterExtension
-  static final KafkaFixture kafka = KafkaFixture.withStreams("a", "b", "live", "junk", "masked");
+  static final KafkaFixture kafka =
+      KafkaFixture.withStreams("a", "b", "live", "junk", "masked", "prefs");
 
   static final Map<String, Double> AB = Map.of("a", 2.0, "b", 1.0);
   static final int PER_STREAM = 400;
@@ -81,6 +82,14 @@ class BridgeServerIT {
     producer.initTransactions();
     produce("a", 0, PER_STREAM);
     produce("b", 0, PER_STREAM);
+    producer.beginTransaction();
+    for (long i = 0; i < 4; i++) {
+      TokenBatch b = preferenceBatch(i);
+      producer.send(
+          new ProducerRecord<>(
+              Topics.tokens("prefs").name(), b.getBatchId(), Topics.tokens("prefs").serialize(b)));
+    }
+    producer.commitTransaction();
     server =
         BridgeServer.start(
             new BridgeConfig(
@@ -142,6 +151,41 @@ class BridgeServerIT {
                     .setDocTokens(7)
                     .build()))
         .setCreatedAt(Instant.now())
+        .build();
+  }
+
+  /**
+   * Preference batch {@code index}: one pair, its chosen sequence in row 0 and its rejected one in
+   * row 1, as the tokenizer packs them; a margin on even batches only.
+   */
+  static TokenBatch preferenceBatch(long index) {
+    TokenBatch b = batch("prefs", index);
+    DocumentSpan chosen = b.getSpans().get(0);
+    return TokenBatch.newBuilder(b)
+        .setPacking("pairs")
+        .setSpans(
+            List.of(
+                DocumentSpan.newBuilder(chosen).setLength(4).setDocTokens(4).build(),
+                DocumentSpan.newBuilder(chosen)
+                    .setDocId("rejected-" + index)
+                    .setSequence(1)
+                    .setLength(3)
+                    .setDocTokens(3)
+                    .build()))
+        .setSequencePadding(List.of(0, 1))
+        .setPadding(1)
+        .setPairs(
+            List.of(
+                dev.refinery.schemas.PreferenceRows.newBuilder()
+                    .setPairId("label:" + index + "/c>r")
+                    .setSetId("label:" + index)
+                    .setSetRevision(1)
+                    .setGroupId("prompt-" + index)
+                    .setChosen(0)
+                    .setRejected(1)
+                    .setMargin(index % 2 == 0 ? 1.5 : null)
+                    .setOrigin("HUMAN")
+                    .build()))
         .build();
   }
 
