@@ -41,4 +41,27 @@ with rb.BridgeClient.connect(address, run_id=run + "-loop", **hello) as c:
             c.report(step, loss=1.0, tokens_seen=step, data_wait_ms=wait * 1000)
     loop = time.perf_counter() - t_loop
 
-print(json.dumps({"tokens": tokens, "seconds": seconds, "view": view, "wait": wait, "loop": loop, "steps": steps}))
+result = {"tokens": tokens, "seconds": seconds, "view": view, "wait": wait, "loop": loop, "steps": steps}
+
+if rb.TokenBatchDataset is not None:  # bridge to torch tensors, and the collate's own cost
+    import torch
+
+    n = min(batches, 400)
+    ds = rb.TokenBatchDataset(address, run_id=run + "-torch", **hello)
+    it = iter(ds)
+    next(it)
+    t0 = time.perf_counter()
+    torch_tokens = 0
+    for _ in range(n):
+        step = next(it)
+        torch_tokens += step["input_ids"].numel()
+    result["torch_tokens"], result["torch_seconds"] = torch_tokens, time.perf_counter() - t0
+    with rb.BridgeClient.connect(address, run_id=run + "-collate", **hello) as c:
+        held = [c.next() for _ in range(50)]
+    t0 = time.perf_counter()
+    for b in held:
+        rb._as_tensors(b, torch)
+    result["collate_ms"] = (time.perf_counter() - t0) * 1000 / len(held)
+    result["collate_spans"] = len(held[0].header["spans"])
+
+print(json.dumps(result))

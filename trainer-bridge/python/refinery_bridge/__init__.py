@@ -89,6 +89,18 @@ class Batch:
         keys = ("doc_id", "source", "licence", "sequence", "offset", "length", "doc_offset", "doc_tokens", "loss_ranges")
         return [dict(zip(keys, s)) for s in self.header.get("spans", [])]
 
+    def tokens_in(self):
+        """Input positions a model trains on in this batch: rows x seq_len less the padding
+        (what ``report(tokens=...)`` counts)."""
+        if self.header.get("error"):
+            return 0
+        rows, seq_len = self.header["rows"], self.header["seq_len"]
+        padding = self.header.get("sequence_padding") or []
+        if not padding and self.header.get("padding"):
+            padding = [0] * (rows - 1) + [self.header["padding"]]
+        width = self.header["row_width"]
+        return sum(seq_len - max(0, n - (width - seq_len)) for n in padding) + seq_len * (rows - len(padding))
+
     def pairs(self):
         """In a preference batch (reward model, DPO), the pairs: dicts of pair_id, group_id,
         set_id, chosen and rejected (the rows of the two sequences), margin (None when the label
@@ -153,15 +165,17 @@ class BridgeClient:
             raise BridgeError("expected WELCOME, got frame type %d" % kind)
         self.welcome = header
         self.step = header["step"]
+        self.tokens_seen = 0  # the run's tokens (all ranks) up to the last report; see report()
 
     @classmethod
-    def connect(cls, address, run_id, rank=None, world_size=None, streams=None, seed=0, cursor=None, prefetch=None, timeout=None, pipeline=2):
+    def connect(cls, address, run_id, rank=None, world_size=None, streams=None, seed=0, cursor=None, prefetch=None, timeout=None, pipeline=2, tokens_seen=0):
         """Connects to ``host:port`` or ``unix:/path`` (or a path) and says who this rank is.
 
         ``rank`` and ``world_size`` default to the environment's ``RANK`` and ``WORLD_SIZE``, as
         ``torchrun`` sets them (0 and 1 without them).
 
-        ``cursor`` is the bytes ``checkpoint()`` returned, to resume there (on any world size).
+        ``cursor`` is the bytes ``checkpoint()`` returned, to resume there (on any world size);
+        ``tokens_seen`` the run's token count saved with it (see ``report()``).
         ``prefetch``: batches the bridge fetches ahead for this rank (its ``bridge.prefetch`` by
         default). ``pipeline``: requests kept in flight by blocking ``next()``, so the next batch
         is already on its way while the model trains on this one (1: none).
@@ -195,7 +209,9 @@ class BridgeClient:
         if prefetch:
             hello["prefetch"] = prefetch
         try:
-            return cls(sock, hello, pipeline)
+            client = cls(sock, hello, pipeline)
+            client.tokens_seen = int(tokens_seen or 0)
+            return client
         except BaseException:
             sock.close()
             raise
@@ -248,9 +264,24 @@ class BridgeClient:
                 raise BridgeError("expected CURSOR, got frame type %d" % kind)
             return bytes(body)
 
-    def report(self, step, loss=None, tokens_seen=0, learning_rate=None, step_time_ms=None, data_wait_ms=None, **values):
-        """Sends a step's figures to trainer.metrics.v1; extra keyword figures go to ``values``."""
-        header = {"step": step, "tokens_seen": tokens_seen, "values": values}
+    def report(self, step, loss=None, tokens=None, tokens_seen=None, learning_rate=None, step_time_ms=None, data_wait_ms=None, **values):
+        """Sends a step's figures to trainer.metrics.v1; extra keyword figures go to ``values``.
+
+        ``tokens``: the tokens this rank trained on in this step (``batch.tokens_in()``, or the
+        dataset's ``tokens``). The client sums them over the ranks (an all-reduce where
+        ``torch.distributed`` is initialized; every rank must then report every step) into
+        ``tokens_seen``, the run's global count since its start, which it reports and which
+        ``TokenBatchDataset.state_dict()`` keeps, so a resume on any world size continues the
+        count. The console shows a run's latest global count: steps repeated after a restart are
+        not counted twice. (``tokens_seen`` given instead is sent as is, a per-rank count that the
+        console adds over ranks.)"""
+        header = {"step": step, "values": values}
+        if tokens is not None:
+            self.tokens_seen += _all_ranks_sum(int(tokens))
+            header["tokens_seen"] = self.tokens_seen
+            values["tokens_global"] = 1.0
+        else:
+            header["tokens_seen"] = int(tokens_seen or 0)
         for k, v in (("loss", loss), ("learning_rate", learning_rate), ("step_time_ms", step_time_ms), ("data_wait_ms", data_wait_ms)):
             if v is not None:
                 header[k] = float(v)
@@ -318,6 +349,21 @@ class Mixture:
             if u < c:
                 return self.streams[i]
         return self.streams[-1]
+
+
+def _all_ranks_sum(n):
+    """n summed over the ranks of the initialized process group (n alone without one)."""
+    try:
+        import torch
+        import torch.distributed as dist
+    except ImportError:
+        return n
+    if not (dist.is_available() and dist.is_initialized()):
+        return n
+    device = "cuda" if dist.get_backend() == "nccl" else "cpu"
+    t = torch.tensor([n], dtype=torch.int64, device=device)
+    dist.all_reduce(t)
+    return int(t.item())
 
 
 def _barrier():
@@ -427,6 +473,7 @@ try:  # the torch adapter, only where torch is installed
         token; else ``input_ids`` shifted by the trainer), ``loss_mask`` (False on padding and on
         spans under a takedown), ``position_ids`` (restarting at every document), ``cu_seqlens``
         and ``max_seqlen`` (for varlen attention), and ``step``, ``batch_id`` and ``spans``. A
+        ``tokens`` is the batch's input positions less padding, for ``report(tokens=...)``. A
         preference batch adds ``chosen_index`` and ``rejected_index`` (the rows of each pair),
         ``margin`` (NaN where none) and ``group_ids``.
 
@@ -443,6 +490,7 @@ try:  # the torch adapter, only where torch is installed
             self.client = None
             self.steps = 0
             self._cursor = hello.pop("cursor", None)
+            self._tokens_seen = hello.pop("tokens_seen", 0)
 
         def __iter__(self):
             import torch
@@ -450,6 +498,7 @@ try:  # the torch adapter, only where torch is installed
             hello = dict(self.hello)
             if self._cursor:
                 hello["cursor"] = self._cursor
+            hello["tokens_seen"] = self._tokens_seen
             self.client = BridgeClient.connect(self.address, **hello)
             self.steps = self.client.step
             try:
@@ -462,15 +511,22 @@ try:  # the torch adapter, only where torch is installed
                 self.client.close()
 
         def state_dict(self):
-            """The cursor of the steps yielded so far, to save with the model."""
+            """The cursor of the steps yielded so far and the run's ``tokens_seen``, to save with
+            the model (every rank calls it at the same step; it waits at a barrier)."""
             if self.client is None:
-                return {"cursor": self._cursor, "step": self.steps}
-            return {"cursor": self.client.checkpoint(self.steps), "step": self.steps}
+                return {"cursor": self._cursor, "step": self.steps, "tokens_seen": self._tokens_seen}
+            cursor = self.client.checkpoint(self.steps)
+            return {"cursor": cursor, "step": self.steps, "tokens_seen": self.client.tokens_seen}
 
         def load_state_dict(self, state):
             """Resume at a state_dict() on the next iteration (on any world size)."""
             self._cursor = state.get("cursor")
             self.steps = state.get("step", 0)
+            self._tokens_seen = state.get("tokens_seen", 0)
+
+        def report(self, step, **figures):
+            """``BridgeClient.report`` on the iteration's connection (pass ``tokens=batch["tokens"]``)."""
+            self.client.report(step, **figures)
 
     def _as_tensors(batch, torch):
         rows, seq_len, width = batch.header["rows"], batch.header["seq_len"], batch.header["row_width"]
@@ -484,8 +540,12 @@ try:  # the torch adapter, only where torch is installed
             "cu_seqlens": torch.tensor(cu, dtype=torch.int32),
             "max_seqlen": longest,
             "step": batch.header["step"],
+            "item": batch.header.get("item"),
+            "stream": batch.header.get("stream"),
+            "tokenizer": batch.header.get("tokenizer"),
             "batch_id": batch.header.get("batch_id"),
             "spans": batch.spans(),
+            "tokens": batch.tokens_in(),
         }
         if width > seq_len:  # a label token: labels are the inputs shifted by one, and its mask
             out["labels"] = ids[:, 1:]

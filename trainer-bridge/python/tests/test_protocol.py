@@ -183,3 +183,95 @@ class ConversationMaskTest(unittest.TestCase):
         self.assertEqual(batch.loss_mask(), [[False, False, True, True, False, False]])
         self.assertEqual(batch.spans()[0]["loss_ranges"], [12, 14])
 
+
+
+def _random_batch(rnd):
+    """A batch as the tokenizer could pack it: rows of documents (some cut across rows, some
+    conversations with loss ranges), end-of-text between them, padding at row ends, spans under
+    a takedown; with or without a label token."""
+    rows, seq_len = rnd.randint(1, 4), rnd.randint(4, 24)
+    label = rnd.random() < 0.5
+    width = seq_len + (1 if label else 0)
+    spans, masked, padding = [], [], []
+    for r in range(rows):
+        at = 0
+        pad = rnd.choice([0, 0, rnd.randint(0, width - 1)])
+        while at < width - pad - 1:
+            length = rnd.randint(1, width - pad - at)
+            doc_offset = rnd.choice([0, rnd.randint(0, 50)])
+            span = ["d%d" % len(spans), "s", "l", r, at, length, doc_offset, doc_offset + length + rnd.randint(0, 9)]
+            if rnd.random() < 0.3:
+                a = doc_offset + rnd.randint(0, length)
+                b = a + rnd.randint(0, length)
+                span.append([a, b, b + 1, b + rnd.randint(1, 4)])
+            spans.append(span)
+            if rnd.random() < 0.2:
+                masked.append([r, at, length, "SOURCE:s"])
+            at += length + rnd.randint(0, 1)  # an end-of-text between documents, or none
+        padding.append(pad)
+    header = {"rows": rows, "seq_len": seq_len, "row_width": width, "label_token": label,
+              "sequence_padding": padding, "spans": spans, "masked": masked, "step": 0}
+    return rb.Batch(header, bytearray(rows * width * 4))
+
+
+def _reference(batch):
+    """The loss mask, position ids, cu_seqlens and attention mask, computed position by position
+    from the spans, the slow obvious way."""
+    h = batch.header
+    rows, seq_len, width = h["rows"], h["seq_len"], h["row_width"]
+
+    def covering(r, i, spans):
+        return [s for s in spans if s[3] == r and s[4] <= i < s[4] + s[5]]
+
+    def masked_at(r, i):
+        return bool(covering(r, i, [[0, 0, 0] + m[:3] for m in h["masked"]]))
+
+    loss = []
+    for r in range(rows):
+        row = []
+        for i in range(width):
+            keep = i < width - h["sequence_padding"][r] and not masked_at(r, i)
+            for s in covering(r, i, h["spans"]):
+                if len(s) > 8 and s[8] is not None:
+                    token = s[6] + (i - s[4])
+                    keep = keep and any(s[8][k] <= token < s[8][k + 1] for k in range(0, len(s[8]) - 1, 2))
+            if h["label_token"] and i == width - 1 and r + 1 < rows and masked_at(r + 1, 0):
+                keep = False  # the same token as the next row's first, under a takedown there
+            row.append(keep)
+        loss.append(row)
+    starts = [{0} | {s[4] for s in h["spans"] if s[3] == r and 0 < s[4] < seq_len} for r in range(rows)]
+    positions = [[i - max(x for x in starts[r] if x <= i) for i in range(seq_len)] for r in range(rows)]
+    cu, longest = [0], 0
+    for r in range(rows):
+        cuts = sorted(starts[r]) + [seq_len]
+        for a, b in zip(cuts, cuts[1:]):
+            cu.append(r * seq_len + b)
+            longest = max(longest, b - a)
+    attention = [[[j <= i and positions[r][j] <= positions[r][i] and i - j == positions[r][i] - positions[r][j] for j in range(seq_len)] for i in range(seq_len)] for r in range(rows)]
+    return loss, positions, (cu, longest), attention
+
+
+class CollateAgainstAReferenceTest(unittest.TestCase):
+    def test_masks_position_ids_and_cu_seqlens_equal_a_naive_reference_on_random_batches(self):
+        import random
+
+        rnd = random.Random(18)
+        for n in range(300):
+            batch = _random_batch(rnd)
+            loss, positions, cu, attention = _reference(batch)
+            self.assertEqual(batch.loss_mask(), loss, (n, batch.header))
+            self.assertEqual(rb.position_ids(batch), positions, (n, batch.header))
+            self.assertEqual(rb.cu_seqlens(batch), cu, (n, batch.header))
+            self.assertEqual(rb.document_attention_mask(batch), attention, (n, batch.header))
+            if rb.TokenBatchDataset is not None:
+                import torch
+
+                t = rb._as_tensors(batch, torch)
+                seq_len = batch.header["seq_len"]
+                if batch.header["label_token"]:
+                    want = [row[1:] for row in loss]
+                else:
+                    want = [row[:seq_len] for row in loss]
+                self.assertEqual(t["loss_mask"].tolist(), want)
+                self.assertEqual(t["position_ids"].tolist(), positions)
+                self.assertEqual(t["cu_seqlens"].tolist(), cu[0])

@@ -80,7 +80,17 @@ final class PipelineView implements AutoCloseable {
     long lastStep = -1;
     Instant lastAt = Instant.EPOCH;
 
+    /**
+     * The run's count where its ranks report it global (the Python client's {@code
+     * report(tokens=...)}): the highest, so steps repeated after a restart are not counted again;
+     * -1 where ranks report their own counts, which are added.
+     */
+    long globalTokens = -1;
+
     long tokens() {
+      if (globalTokens >= 0) {
+        return globalTokens;
+      }
       long total = 0;
       for (double[] r : ranks.values()) {
         total += (long) r[1];
@@ -270,6 +280,10 @@ final class PipelineView implements AutoCloseable {
     rank[1] = Math.max(rank[1], m.getTokensSeen());
     rank[2] += m.getDataWaitMs() == null ? 0 : m.getDataWaitMs();
     rank[3] += m.getStepTimeMs() == null ? 0 : m.getStepTimeMs();
+    Double global = m.getValues().get("tokens_global");
+    if (global != null && global == 1.0) {
+      run.globalTokens = Math.max(run.globalTokens, m.getTokensSeen());
+    }
     Double params = m.getValues().get("params");
     if (params != null) {
       run.params = params;
