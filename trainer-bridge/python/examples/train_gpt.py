@@ -75,7 +75,7 @@ class GPT(nn.Module):
         allowed = document_causal_mask(position_ids)
         for block in self.blocks:
             x = block(x, allowed)
-        return self.ln(x) @ self.embed.weight.T  # tied output layer
+        return F.linear(self.ln(x), self.embed.weight)  # tied output layer
 
 
 def document_causal_mask(position_ids):

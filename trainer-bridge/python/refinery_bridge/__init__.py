@@ -19,12 +19,15 @@ The wire protocol and the mixture are documented in the project's README; both a
 enough to implement again in another language.
 """
 
+from __future__ import annotations
+
 import base64
 import collections
 import json
 import socket
 import struct
 import time
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 __all__ = ["BridgeClient", "Batch", "BridgeError", "Mixture", "TokenBatchDataset", "reward_pairs"]
 
@@ -42,7 +45,7 @@ class Batch:
 
     __slots__ = ("header", "tokens")
 
-    def __init__(self, header, tokens):
+    def __init__(self, header: Dict[str, Any], tokens: bytearray) -> None:
         self.header = header
         self.tokens = tokens  # bytearray, little-endian dtype, rows of row_width
 
@@ -53,27 +56,27 @@ class Batch:
             raise AttributeError(name) from None
 
     @property
-    def error(self):
+    def error(self) -> Optional[str]:
         """Why this step has no tokens (its record did not decode), or None."""
         return self.header.get("error")
 
     @property
-    def itemsize(self):
+    def itemsize(self) -> int:
         return 2 if self.header.get("dtype") == "uint16" else 4
 
-    def ids(self):
+    def ids(self) -> List[int]:
         """The token ids, row after row, as a Python list (slow; for tests and small batches)."""
         fmt = "<%d%s" % (len(self.tokens) // self.itemsize, "H" if self.itemsize == 2 else "I")
         return list(struct.unpack(fmt, self.tokens))
 
-    def array(self):
+    def array(self) -> "numpy.ndarray":
         """A numpy array of shape (rows, row_width) over the received bytes (no copy)."""
         import numpy as np
 
         dtype = "<u2" if self.itemsize == 2 else "<u4"
         return np.frombuffer(self.tokens, dtype=dtype).reshape(self.header["rows"], self.header["row_width"])
 
-    def tensor(self):
+    def tensor(self) -> "torch.Tensor":
         """A torch int64 tensor of shape (rows, row_width), as embedding layers take it."""
         import torch
 
@@ -83,13 +86,13 @@ class Batch:
             t = t.to(torch.int32) & 0xFFFF  # uint16 ids above 32767
         return t.to(torch.int64).reshape(self.header["rows"], self.header["row_width"])
 
-    def spans(self):
+    def spans(self) -> List[Dict[str, Any]]:
         """The document spans: dicts of doc_id, source, licence, sequence, offset, length,
         doc_offset and doc_tokens, for document-aware attention masks and lineage."""
         keys = ("doc_id", "source", "licence", "sequence", "offset", "length", "doc_offset", "doc_tokens", "loss_ranges")
         return [dict(zip(keys, s)) for s in self.header.get("spans", [])]
 
-    def tokens_in(self):
+    def tokens_in(self) -> int:
         """Input positions a model trains on in this batch: rows x seq_len less the padding
         (what ``report(tokens=...)`` counts)."""
         if self.header.get("error"):
@@ -101,7 +104,7 @@ class Batch:
         width = self.header["row_width"]
         return sum(seq_len - max(0, n - (width - seq_len)) for n in padding) + seq_len * (rows - len(padding))
 
-    def pairs(self):
+    def pairs(self) -> List[Dict[str, Any]]:
         """In a preference batch (reward model, DPO), the pairs: dicts of pair_id, group_id,
         set_id, chosen and rejected (the rows of the two sequences), margin (None when the label
         gave none) and origin (HUMAN or RBRM). A group's pairs (one prompt's) are all in this
@@ -109,13 +112,13 @@ class Batch:
         keys = ("pair_id", "group_id", "set_id", "chosen", "rejected", "margin", "origin")
         return [dict(zip(keys, p)) for p in self.header.get("pairs", [])]
 
-    def masked(self):
+    def masked(self) -> List[Dict[str, Any]]:
         """The spans under a takedown, delivered as padding: dicts of sequence, offset, length
         and takedown (its key). Leave them out of the loss; see loss_mask()."""
         keys = ("sequence", "offset", "length", "takedown")
         return [dict(zip(keys, m)) for m in self.header.get("masked", [])]
 
-    def loss_mask(self):
+    def loss_mask(self) -> List[List[bool]]:
         """A list of rows of booleans (rows x row_width): False where a position is padding
         (the end of a row, as sequence_padding says), a masked span, or a conversation's token
         outside its assistant turns (its span's ``loss_ranges``), True elsewhere."""
@@ -147,14 +150,14 @@ class Batch:
                 mask[r - 1][width - 1] = False
         return mask
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Batch(step=%s, %s, %s)" % (self.header.get("step"), self.header.get("batch_id"), len(self.tokens))
 
 
 class BridgeClient:
     """A rank's connection to its node's bridge. Not thread-safe: one per rank."""
 
-    def __init__(self, sock, hello, pipeline=2):
+    def __init__(self, sock: socket.socket, hello: Dict[str, Any], pipeline: int = 2) -> None:
         self._sock = sock
         self._pipeline = max(1, pipeline)
         self._pending = 0  # NEXT requests sent and not yet answered
@@ -168,7 +171,20 @@ class BridgeClient:
         self.tokens_seen = 0  # the run's tokens (all ranks) up to the last report; see report()
 
     @classmethod
-    def connect(cls, address, run_id, rank=None, world_size=None, streams=None, seed=0, cursor=None, prefetch=None, timeout=None, pipeline=2, tokens_seen=0):
+    def connect(
+        cls,
+        address: str,
+        run_id: str,
+        rank: Optional[int] = None,
+        world_size: Optional[int] = None,
+        streams: Optional[Mapping[str, float]] = None,
+        seed: int = 0,
+        cursor: Optional[bytes] = None,
+        prefetch: Optional[int] = None,
+        timeout: Optional[float] = None,
+        pipeline: int = 2,
+        tokens_seen: int = 0,
+    ) -> "BridgeClient":
         """Connects to ``host:port`` or ``unix:/path`` (or a path) and says who this rank is.
 
         ``rank`` and ``world_size`` default to the environment's ``RANK`` and ``WORLD_SIZE``, as
@@ -216,7 +232,7 @@ class BridgeClient:
             sock.close()
             raise
 
-    def next(self, wait=None):
+    def next(self, wait: Optional[float] = None) -> Optional[Batch]:
         """The rank's next batch. ``wait``: seconds to wait at most (0: not at all), None: as
         long as it takes. Returns None when it has not come in time; the step is not used up.
         A batch already requested by an earlier blocking call is waited for in any case."""
@@ -237,15 +253,15 @@ class BridgeClient:
             raise BridgeError("expected BATCH, got frame type %d" % kind)
         return self._took(Batch(header, body))
 
-    def _took(self, batch):
+    def _took(self, batch: Batch) -> Batch:
         self.step = batch.header["step"] + 1
         return batch
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Optional[Batch]]:
         while True:
             yield self.next()
 
-    def checkpoint(self, step, barrier=True):
+    def checkpoint(self, step: int, barrier: bool = True) -> bytes:
         """The cursor of a model checkpoint taken when ``step`` steps are done (every rank has
         read the batches of steps 0 .. step-1). Save the bytes with the model.
 
@@ -264,7 +280,17 @@ class BridgeClient:
                 raise BridgeError("expected CURSOR, got frame type %d" % kind)
             return bytes(body)
 
-    def report(self, step, loss=None, tokens=None, tokens_seen=None, learning_rate=None, step_time_ms=None, data_wait_ms=None, **values):
+    def report(
+        self,
+        step: int,
+        loss: Optional[float] = None,
+        tokens: Optional[int] = None,
+        tokens_seen: Optional[int] = None,
+        learning_rate: Optional[float] = None,
+        step_time_ms: Optional[float] = None,
+        data_wait_ms: Optional[float] = None,
+        **values: float,
+    ) -> None:
         """Sends a step's figures to trainer.metrics.v1; extra keyword figures go to ``values``.
 
         ``tokens``: the tokens this rank trained on in this step (``batch.tokens_in()``, or the
@@ -287,20 +313,20 @@ class BridgeClient:
                 header[k] = float(v)
         self._send(METRICS, header)
 
-    def close(self):
+    def close(self) -> None:
         self._sock.close()
 
-    def __enter__(self):
+    def __enter__(self) -> "BridgeClient":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def _send(self, kind, header):
+    def _send(self, kind: int, header: Dict[str, Any]) -> None:
         h = json.dumps(header, separators=(",", ":")).encode("utf-8")
         self._sock.sendall(_PREFIX.pack(kind, len(h), 0) + h)
 
-    def _read(self):
+    def _read(self) -> Tuple[int, Dict[str, Any], bytearray]:
         prefix = self._exactly(_PREFIX.size)
         kind, hlen, blen = _PREFIX.unpack(prefix)
         header = json.loads(bytes(self._exactly(hlen))) if hlen else {}
@@ -309,7 +335,7 @@ class BridgeClient:
             raise BridgeError(header.get("error", "the bridge failed"))
         return kind, header, body
 
-    def _exactly(self, n):
+    def _exactly(self, n: int) -> bytearray:
         buf = bytearray(n)
         view = memoryview(buf)
         got = 0
@@ -325,7 +351,7 @@ _GOLDEN = 0x9E3779B97F4A7C15
 _MASK = (1 << 64) - 1
 
 
-def _mix(z):
+def _mix(z: int) -> int:
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
     return z ^ (z >> 31)
@@ -334,7 +360,7 @@ def _mix(z):
 class Mixture:
     """The bridge's choice of a stream for each global item, to predict or audit a run's order."""
 
-    def __init__(self, seed, weights):
+    def __init__(self, seed: int, weights: Mapping[str, float]) -> None:
         self.seed = seed
         self.streams = sorted(weights)
         total, acc = 0.0, []
@@ -343,7 +369,7 @@ class Mixture:
             acc.append(total)
         self._cumulative = [a / total for a in acc]
 
-    def draw(self, item):
+    def draw(self, item: int) -> str:
         u = (_mix((self.seed + (item + 1) * _GOLDEN) & _MASK) >> 11) * 2.0 ** -53
         for i, c in enumerate(self._cumulative[:-1]):
             if u < c:
@@ -351,7 +377,7 @@ class Mixture:
         return self.streams[-1]
 
 
-def _all_ranks_sum(n):
+def _all_ranks_sum(n: int) -> int:
     """n summed over the ranks of the initialized process group (n alone without one)."""
     try:
         import torch
@@ -366,7 +392,7 @@ def _all_ranks_sum(n):
     return int(t.item())
 
 
-def _barrier():
+def _barrier() -> None:
     try:
         import torch.distributed as dist
     except ImportError:
@@ -375,7 +401,7 @@ def _barrier():
         dist.barrier()
 
 
-def segments(batch):
+def segments(batch: Batch) -> List[List[Tuple[int, int]]]:
     """The document segments of each input row, as lists of (start, end) positions over the
     row's ``seq_len`` inputs: a segment starts where a document's span starts (or at the row's
     start) and runs to the next one; end-of-text and padding stay with the segment before them.
@@ -393,7 +419,7 @@ def segments(batch):
     return out
 
 
-def position_ids(batch):
+def position_ids(batch: Batch) -> List[List[int]]:
     """Position ids that restart at 0 at every document of a row (rows x seq_len lists), as
     Megatron's ``reset_position_ids`` gives them."""
     out = []
@@ -405,7 +431,7 @@ def position_ids(batch):
     return out
 
 
-def cu_seqlens(batch):
+def cu_seqlens(batch: Batch) -> Tuple[List[int], int]:
     """Cumulative sequence lengths over the flattened inputs (rows x seq_len), one entry per
     document segment plus the leading 0: what flash-attention's varlen kernels take to keep
     attention inside each document. Also returns the longest segment (``max_seqlen``)."""
@@ -418,7 +444,7 @@ def cu_seqlens(batch):
     return cu, longest
 
 
-def document_attention_mask(batch):
+def document_attention_mask(batch: Batch) -> List[List[List[bool]]]:
     """A causal mask that keeps attention inside each document: rows x seq_len x seq_len
     booleans, True where position i may attend to position j (j <= i, same segment). Large
     (seq_len squared per row): for long contexts use ``cu_seqlens`` with a varlen kernel."""
@@ -433,7 +459,13 @@ def document_attention_mask(batch):
     return out
 
 
-def reward_pairs(http_address, origin=None, lineage=False, timeout=60, token=None):
+def reward_pairs(
+    http_address: str,
+    origin: Optional[str] = None,
+    lineage: bool = False,
+    timeout: float = 60,
+    token: Optional[str] = None,
+) -> Iterator[Dict[str, Any]]:
     """The current reward-model pairs, as dicts with TRL's keys (prompt, chosen, rejected, margin).
 
     ``http_address`` is the bridge's HTTP address (``http://127.0.0.1:8474``); ``origin`` is
@@ -484,7 +516,7 @@ try:  # the torch adapter, only where torch is installed
         ``load_state_dict()`` makes the next iteration resume there, on any world size.
         """
 
-        def __init__(self, address, **hello):
+        def __init__(self, address: str, **hello: Any) -> None:
             self.address = address
             self.hello = hello
             self.client = None
@@ -492,7 +524,7 @@ try:  # the torch adapter, only where torch is installed
             self._cursor = hello.pop("cursor", None)
             self._tokens_seen = hello.pop("tokens_seen", 0)
 
-        def __iter__(self):
+        def __iter__(self) -> Iterator[Dict[str, Any]]:
             import torch
 
             hello = dict(self.hello)
@@ -510,7 +542,7 @@ try:  # the torch adapter, only where torch is installed
             finally:  # the iteration was dropped: its connection goes with it
                 self.client.close()
 
-        def state_dict(self):
+        def state_dict(self) -> Dict[str, Any]:
             """The cursor of the steps yielded so far and the run's ``tokens_seen``, to save with
             the model (every rank calls it at the same step; it waits at a barrier)."""
             if self.client is None:
@@ -518,17 +550,17 @@ try:  # the torch adapter, only where torch is installed
             cursor = self.client.checkpoint(self.steps)
             return {"cursor": cursor, "step": self.steps, "tokens_seen": self.client.tokens_seen}
 
-        def load_state_dict(self, state):
+        def load_state_dict(self, state: Mapping[str, Any]) -> None:
             """Resume at a state_dict() on the next iteration (on any world size)."""
             self._cursor = state.get("cursor")
             self.steps = state.get("step", 0)
             self._tokens_seen = state.get("tokens_seen", 0)
 
-        def report(self, step, **figures):
+        def report(self, step: int, **figures: Any) -> None:
             """``BridgeClient.report`` on the iteration's connection (pass ``tokens=batch["tokens"]``)."""
             self.client.report(step, **figures)
 
-    def _as_tensors(batch, torch):
+    def _as_tensors(batch: Batch, torch: Any) -> Dict[str, Any]:
         rows, seq_len, width = batch.header["rows"], batch.header["seq_len"], batch.header["row_width"]
         ids = batch.tensor()
         mask = torch.tensor(batch.loss_mask(), dtype=torch.bool)

@@ -171,8 +171,9 @@ class ExampleTrainerIT {
   }
 
   /**
-   * Template sentences, one short document each, through the real tokenizer job into batches of 4
-   * rows of 64 tokens; returns the batches in stream order once enough are there.
+   * Template sentences, one short document each, through the real tokenizer job into batches of 2
+   * rows of 32 tokens (the example's output layer spans cl100k's 100k ids: small batches keep it
+   * quick on CPU); returns the batches in stream order once enough are there.
    */
   private List<TokenBatch> tokenize() throws Exception {
     Source source =
@@ -195,9 +196,9 @@ class ExampleTrainerIT {
                         TokenizerConfig.STREAMS,
                         "main",
                         TokenizerConfig.SEQ_LEN,
-                        64,
+                        32,
                         TokenizerConfig.BATCH_SEQUENCES,
-                        4,
+                        2,
                         TokenizerConfig.CHECKPOINT_INTERVAL_MS,
                         500,
                         TokenizerConfig.CHECKPOINT_DIR,
