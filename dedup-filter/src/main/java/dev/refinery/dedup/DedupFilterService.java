@@ -63,8 +63,8 @@ public final class DedupFilterService implements Service {
     DedupMetrics metrics = new DedupMetrics(registry);
     if (rules.usesLanguage()) {
       long t0 = System.nanoTime();
-      LanguageRule.detector();
-      LOG.info("language detector loaded in {} ms", (System.nanoTime() - t0) / 1_000_000);
+      LanguageRule.identifier();
+      LOG.info("language identifier loaded in {} ms", (System.nanoTime() - t0) / 1_000_000);
     }
     StreamsRunner runner =
         StreamsRunner.start(

@@ -128,6 +128,9 @@ class ExampleTrainerIT {
           .isGreaterThanOrEqualTo(12);
       // then one rank from the checkpoint (step 10 = item 20), to item 39 as the straight run
       List<Step> after = run(python, script, address, "resumed", resumed, 1, STEPS - 10, -1);
+      System.out.printf(
+          "the straight run: loss %.4f at step 0, %.4f at step %d%n",
+          straight.get(0).loss(), straight.get(STEPS - 1).loss(), STEPS - 1);
 
       Map<Long, String> byItem = new TreeMap<>();
       killed.stream().filter(s -> s.item() < 20).forEach(s -> byItem.put(s.item(), s.batch()));
@@ -309,6 +312,10 @@ class ExampleTrainerIT {
       for (Process p : ranks) {
         assertThat(p.exitValue()).as(tail(logs)).isZero();
       }
+    }
+    for (Path log : logs) {
+      System.out.println(log.getFileName() + ":");
+      Files.readAllLines(log).stream().limit(3).forEach(l -> System.out.println("  " + l));
     }
     return steps(logs);
   }

@@ -22,7 +22,7 @@ class LanguageRuleTest {
     assertThat(new LanguageRule(Set.of(), 0.05, 1000).apply(doc)).isEmpty();
     assertThat(doc.language()).isEqualTo("en");
     assertThat(doc.attributes()).containsEntry("language", "en");
-    assertThat(doc.signals().get("language_confidence")).isGreaterThan(0.05);
+    assertThat(doc.signals().get("language_confidence")).isGreaterThan(0.65);
 
     Screened german = screened(GERMAN);
     new LanguageRule(Set.of(), 0.05, 1000).apply(german);
@@ -107,10 +107,10 @@ class LanguageRuleTest {
                 + "croissant, baguette, bratwurst, sauerkraut, paella, tapas, sushi, ramen.");
     // where only some languages are kept, an unclear label is refused: it may be one left out
     assertThat(
-            new LanguageRule(Set.of("en", "it", "fr", "de", "es", "ja", "la"), 0.05, 1000)
+            new LanguageRule(Set.of("en", "it", "fr", "de", "es", "ja", "la"), 0.65, 1000)
                 .apply(list))
         .hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo("LANGUAGE_LOW_CONFIDENCE"));
     // where every language is kept, it is labelled and kept
-    assertThat(new LanguageRule(Set.of(), 0.05, 1000).apply(screened(list.text()))).isEmpty();
+    assertThat(new LanguageRule(Set.of(), 0.65, 1000).apply(screened(list.text()))).isEmpty();
   }
 }
