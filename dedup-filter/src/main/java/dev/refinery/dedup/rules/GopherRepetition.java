@@ -1,9 +1,7 @@
 package dev.refinery.dedup.rules;
 
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -53,7 +51,7 @@ public final class GopherRepetition extends Rule {
     if (repeated.isPresent()) {
       return repeated;
     }
-    List<String> words = doc.words();
+    Grams words = new Grams(doc.words());
     for (int i = 0; i < TOP_N.length; i++) {
       int n = TOP_N[i];
       double frac = topNgramChars(words, n) / length;
@@ -137,21 +135,38 @@ public final class GopherRepetition extends Rule {
 
   /** Characters of the most frequent n-gram times its count (n-grams joined by spaces). */
   static double topNgramChars(List<String> words, int n) {
-    if (words.size() < n) {
+    return topNgramChars(new Grams(words), n);
+  }
+
+  /**
+   * The same over hashed words: an n-gram is the hash of its words' hashes (equal word sequences,
+   * equal strings joined by spaces); the first n-gram to reach the highest count is the top one, as
+   * with the strings.
+   */
+  static double topNgramChars(Grams g, int n) {
+    int size = g.size();
+    if (size < n) {
       return 0;
     }
-    Map<String, Integer> counts = new HashMap<>();
-    String top = null;
+    LongCounts counts = new LongCounts(size);
+    int top = -1;
     int topCount = 0;
-    for (int i = 0; i + n <= words.size(); i++) {
-      String gram = String.join(" ", words.subList(i, i + n));
-      int c = counts.merge(gram, 1, Integer::sum);
+    for (int i = 0; i + n <= size; i++) {
+      long h = 0;
+      for (int k = i; k < i + n; k++) {
+        h = (h + g.wordHash[k]) * 0x9E3779B97F4A7C15L;
+      }
+      int c = counts.increment(h ^ n);
       if (c > topCount) {
         topCount = c;
-        top = gram;
+        top = i;
       }
     }
-    return top == null ? 0 : (double) top.length() * topCount;
+    int chars = n - 1;
+    for (int k = top; k < top + n; k++) {
+      chars += g.wordLength[k];
+    }
+    return (double) chars * topCount;
   }
 
   /**
@@ -160,21 +175,127 @@ public final class GopherRepetition extends Rule {
    * itself).
    */
   static double duplicatedNgramChars(List<String> words, int n) {
-    Set<String> seen = new HashSet<>();
+    return duplicatedNgramChars(new Grams(words), n);
+  }
+
+  /**
+   * The same over the words' characters as one stream with prefix hashes: an n-gram is the hash of
+   * its characters, joined without spaces, so two word splits of the same characters are the same
+   * n-gram, as with the strings.
+   */
+  static double duplicatedNgramChars(Grams g, int n) {
+    LongCounts seen = new LongCounts(g.size());
     long repeated = 0;
     int i = 0;
-    while (i + n <= words.size()) {
-      StringBuilder gram = new StringBuilder();
-      for (int k = i; k < i + n; k++) {
-        gram.append(words.get(k));
-      }
-      if (!seen.add(gram.toString())) {
-        repeated += gram.length();
+    while (i + n <= g.size()) {
+      int from = g.start[i];
+      int to = g.start[i + n];
+      long h = g.prefix[to] - g.prefix[from] * g.power[to - from];
+      if (seen.increment(h ^ ((long) (to - from) << 48)) > 1) {
+        repeated += to - from;
         i += n;
       } else {
         i++;
       }
     }
     return repeated;
+  }
+
+  /** A document's words, hashed once for every n-gram size. */
+  static final class Grams {
+    private static final long BASE = 0x100000001B3L;
+    final long[] wordHash;
+    final int[] wordLength;
+    final int[] start; // offset of each word in the concatenated characters, and the total
+    final long[] prefix; // polynomial hash of the first k concatenated characters
+    final long[] power;
+
+    Grams(List<String> words) {
+      int size = words.size();
+      wordHash = new long[size];
+      wordLength = new int[size];
+      start = new int[size + 1];
+      int total = 0;
+      for (int i = 0; i < size; i++) {
+        String w = words.get(i);
+        start[i] = total;
+        wordLength[i] = w.length();
+        total += w.length();
+      }
+      start[size] = total;
+      prefix = new long[total + 1];
+      power = new long[total + 1];
+      power[0] = 1;
+      int at = 0;
+      for (int i = 0; i < size; i++) {
+        String w = words.get(i);
+        long h = 0xcbf29ce484222325L;
+        for (int k = 0; k < w.length(); k++) {
+          char c = w.charAt(k);
+          h = (h ^ c) * BASE;
+          prefix[at + 1] = prefix[at] * BASE + c + 1;
+          power[at + 1] = power[at] * BASE;
+          at++;
+        }
+        wordHash[i] = h ^ w.length();
+      }
+    }
+
+    int size() {
+      return wordHash.length;
+    }
+  }
+
+  /** Counts of 64-bit keys in open addressing (the key 0, which marks an empty slot, apart). */
+  static final class LongCounts {
+    private long[] keys;
+    private int[] counts;
+    private int zeroCount;
+    private int size;
+
+    LongCounts(int expected) {
+      int capacity = Integer.highestOneBit(Math.max(16, expected * 2)) << 1;
+      keys = new long[capacity];
+      counts = new int[capacity];
+    }
+
+    /** Adds one to the key's count and returns the new count. */
+    int increment(long key) {
+      if (key == 0) {
+        return ++zeroCount;
+      }
+      int mask = keys.length - 1;
+      int h = (int) ((key * 0x9E3779B97F4A7C15L) >>> 35) & mask;
+      while (keys[h] != 0) {
+        if (keys[h] == key) {
+          return ++counts[h];
+        }
+        h = (h + 1) & mask;
+      }
+      keys[h] = key;
+      counts[h] = 1;
+      if (++size * 2 > keys.length) {
+        grow();
+      }
+      return 1;
+    }
+
+    private void grow() {
+      long[] oldKeys = keys;
+      int[] oldCounts = counts;
+      keys = new long[oldKeys.length * 2];
+      counts = new int[oldKeys.length * 2];
+      int mask = keys.length - 1;
+      for (int j = 0; j < oldKeys.length; j++) {
+        if (oldKeys[j] != 0) {
+          int h = (int) ((oldKeys[j] * 0x9E3779B97F4A7C15L) >>> 35) & mask;
+          while (keys[h] != 0) {
+            h = (h + 1) & mask;
+          }
+          keys[h] = oldKeys[j];
+          counts[h] = oldCounts[j];
+        }
+      }
+    }
   }
 }

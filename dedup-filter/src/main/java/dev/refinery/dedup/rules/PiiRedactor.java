@@ -66,16 +66,30 @@ public final class PiiRedactor extends Rule {
   public Optional<Rejection> apply(Screened doc) {
     String text = doc.text();
     int[] counts = new int[5];
-    text = replace(text, EMAIL, (t, m) -> true, "[EMAIL_ADDRESS]", counts, 0);
-    text = replace(text, CARD, (t, m) -> isCard(m.group()), "[CREDIT_CARD]", counts, 1);
-    text = replace(text, SSN, (t, m) -> isSsn(m.group()), "[US_SSN]", counts, 2);
+    // one scan for what each kind needs at the least; a pattern that cannot match is not run
+    Hints hints = Hints.of(text);
+    if (hints.at) {
+      text = replace(text, EMAIL, (t, m) -> true, "[EMAIL_ADDRESS]", counts, 0);
+    }
+    if (hints.longestDigitRun >= 13) {
+      text = replace(text, CARD, (t, m) -> isCard(m.group()), "[CREDIT_CARD]", counts, 1);
+    }
+    if (hints.longestDigitRun >= 9) {
+      text = replace(text, SSN, (t, m) -> isSsn(m.group()), "[US_SSN]", counts, 2);
+    }
     if (hasNineDigitRun(text)) {
       text = replace(text, NAMED_SSN, (t, m) -> isSsn(m.group("n")), "[US_SSN]", counts, 2);
     }
-    text = replace(text, IPV4, PiiRedactor::isAddress, "[IP_ADDRESS]", counts, 3);
-    text = replace(text, IPV6, PiiRedactor::isAddress, "[IP_ADDRESS]", counts, 3);
-    text =
-        replace(text, PhoneNumbers.CANDIDATE, PhoneNumbers::isPhone, "[PHONE_NUMBER]", counts, 4);
+    if (hints.digitDotDigit) {
+      text = replace(text, IPV4, PiiRedactor::isAddress, "[IP_ADDRESS]", counts, 3);
+    }
+    if (hints.hexColon) {
+      text = replace(text, IPV6, PiiRedactor::isAddress, "[IP_ADDRESS]", counts, 3);
+    }
+    if (hints.digit) {
+      text =
+          replace(text, PhoneNumbers.CANDIDATE, PhoneNumbers::isPhone, "[PHONE_NUMBER]", counts, 4);
+    }
     doc.signal("pii_email_address", counts[0]);
     doc.signal("pii_credit_card", counts[1]);
     doc.signal("pii_us_ssn", counts[2]);
@@ -132,6 +146,60 @@ public final class PiiRedactor extends Rule {
       twice = !twice;
     }
     return sum % 10 == 0;
+  }
+
+  /**
+   * What the text has that each kind of PII needs: an {@code @} (e-mail), a digit (phone), a digit,
+   * a dot and a digit (IPv4), a hex digit, a colon and a hex digit or colon (IPv6), and its longest
+   * run of digits with at most one space or dash between two of them (13 for a card, 9 for an SSN).
+   * Redaction replaces with placeholders that add none of these, so the hints of the original text
+   * hold for every step.
+   */
+  record Hints(
+      boolean at, boolean digit, boolean digitDotDigit, boolean hexColon, int longestDigitRun) {
+    static Hints of(String text) {
+      boolean at = false;
+      boolean digit = false;
+      boolean digitDotDigit = false;
+      boolean hexColon = false;
+      int longest = 0;
+      int run = 0;
+      boolean separator = false; // the last character was one space or dash after a digit
+      int n = text.length();
+      for (int i = 0; i < n; i++) {
+        char c = text.charAt(i);
+        if (c >= '0' && c <= '9') {
+          digit = true;
+          run++;
+          separator = false;
+          longest = Math.max(longest, run);
+          continue;
+        }
+        if ((c == ' ' || c == '-') && run > 0 && !separator) {
+          separator = true;
+        } else {
+          run = 0;
+          separator = false;
+        }
+        if (c == '@') {
+          at = true;
+        } else if (c == '.' && i > 0 && i + 1 < n) {
+          digitDotDigit |= isDigit(text.charAt(i - 1)) && isDigit(text.charAt(i + 1));
+        } else if (c == ':' && i > 0 && i + 1 < n) {
+          char next = text.charAt(i + 1);
+          hexColon |= isHex(text.charAt(i - 1)) && (next == ':' || isHex(next));
+        }
+      }
+      return new Hints(at, digit, digitDotDigit, hexColon, longest);
+    }
+
+    private static boolean isDigit(char c) {
+      return c >= '0' && c <= '9';
+    }
+
+    private static boolean isHex(char c) {
+      return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
   }
 
   /** Whether nine digits in a row occur: a cheap test before the named-SSN pattern. */

@@ -1,0 +1,88 @@
+package dev.refinery.dedup.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The hashed n-gram counts give exactly what the string n-grams gave (datatrove's definitions), on
+ * random word sequences full of repeats, and where two word splits join to the same characters.
+ */
+class GopherRepetitionHashingTest {
+  @Test
+  void hashedNgramsCountAsTheStringsDid() {
+    Random random = new Random(16);
+    String[] vocabulary = {"a", "bc", "ab", "c", "the", "cat", "sat", "on", "mat", "é", "日本", ""};
+    for (int round = 0; round < 2000; round++) {
+      List<String> words = new ArrayList<>();
+      int size = random.nextInt(60);
+      int kinds = 1 + random.nextInt(vocabulary.length - 1);
+      for (int i = 0; i < size; i++) {
+        words.add(
+            random.nextInt(10) == 0
+                ? "w" + random.nextInt(1000)
+                : vocabulary[random.nextInt(kinds)]);
+      }
+      for (int n = 1; n <= 10; n++) {
+        assertThat(GopherRepetition.topNgramChars(words, n))
+            .as("top %d-gram of %s", n, words)
+            .isEqualTo(topNgramChars(words, n));
+        assertThat(GopherRepetition.duplicatedNgramChars(words, n))
+            .as("duplicated %d-grams of %s", n, words)
+            .isEqualTo(duplicatedNgramChars(words, n));
+      }
+    }
+  }
+
+  @Test
+  void twoSplitsOfTheSameCharactersAreOneNgramWhenJoinedWithoutSpaces() {
+    List<String> words = List.of("ab", "c", "x", "a", "bc");
+    assertThat(GopherRepetition.duplicatedNgramChars(words, 2)).isEqualTo(3.0);
+    assertThat(GopherRepetition.topNgramChars(words, 2)).isEqualTo(4.0);
+  }
+
+  /** The string implementation this replaced: the reference. */
+  static double topNgramChars(List<String> words, int n) {
+    if (words.size() < n) {
+      return 0;
+    }
+    Map<String, Integer> counts = new HashMap<>();
+    String top = null;
+    int topCount = 0;
+    for (int i = 0; i + n <= words.size(); i++) {
+      String gram = String.join(" ", words.subList(i, i + n));
+      int c = counts.merge(gram, 1, Integer::sum);
+      if (c > topCount) {
+        topCount = c;
+        top = gram;
+      }
+    }
+    return top == null ? 0 : (double) top.length() * topCount;
+  }
+
+  static double duplicatedNgramChars(List<String> words, int n) {
+    Set<String> seen = new HashSet<>();
+    long repeated = 0;
+    int i = 0;
+    while (i + n <= words.size()) {
+      StringBuilder gram = new StringBuilder();
+      for (int k = i; k < i + n; k++) {
+        gram.append(words.get(k));
+      }
+      if (!seen.add(gram.toString())) {
+        repeated += gram.length();
+        i += n;
+      } else {
+        i++;
+      }
+    }
+    return repeated;
+  }
+}
