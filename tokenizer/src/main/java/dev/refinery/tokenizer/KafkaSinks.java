@@ -27,8 +27,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 final class KafkaSinks {
   private KafkaSinks() {}
 
-  /** Each batch to the topic of its stream, keyed by batch id. */
-  static KafkaSink<TokenBatch> batches(TokenizerConfig config) {
+  /**
+   * Each batch to the topic of its stream, keyed by batch id; {@code preference}: the preference
+   * stream's topic too.
+   */
+  static KafkaSink<TokenBatch> batches(TokenizerConfig config, boolean preference) {
     return exactlyOnce(
         config,
         "batches",
@@ -36,14 +39,14 @@ final class KafkaSinks {
             TokenBatch.class,
             b -> Topics.tokens(b.getStream()).name(),
             TokenBatch::getBatchId,
-            written(config)));
+            written(config, preference)));
   }
 
-  /** The token topics the job writes: its streams' and its preference stream's. */
-  static List<String> written(TokenizerConfig config) {
+  /** The token topics the job writes: its streams', and its preference stream's. */
+  static List<String> written(TokenizerConfig config, boolean preference) {
     List<String> topics = new ArrayList<>();
     config.streams().forEach(s -> topics.add(Topics.tokens(s).name()));
-    if (!config.preferenceStream().isEmpty()) {
+    if (preference && !config.preferenceStream().isEmpty()) {
       topics.add(Topics.tokens(config.preferenceStream()).name());
     }
     return topics;

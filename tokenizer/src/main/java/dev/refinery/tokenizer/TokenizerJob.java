@@ -10,7 +10,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -26,8 +31,10 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,14 +109,49 @@ public final class TokenizerJob {
    * The job on Kafka: corpus.clean.v1 in ({@code read_committed}), token topics and rejections out.
    */
   public static TokenizerJob onKafka(TokenizerConfig config) {
+    boolean pairs = preferenceTopicExists(config);
     return new TokenizerJob(
         config,
         kafkaSource(config, Topics.CORPUS_CLEAN.name(), config.groupId()),
-        config.preferenceStream().isEmpty()
-            ? null
-            : kafkaSource(config, Topics.FEEDBACK_RM_PAIRS.name(), config.preferenceGroupId()),
-        KafkaSinks.batches(config),
+        pairs
+            ? kafkaSource(config, Topics.FEEDBACK_RM_PAIRS.name(), config.preferenceGroupId())
+            : null,
+        KafkaSinks.batches(config, pairs),
         KafkaSinks.rejected(config));
+  }
+
+  /**
+   * Whether the preference stream's topic is there to write. Without it the job runs without its
+   * preference line, and says so, rather than failing every checkpoint on a topic an operator who
+   * trains no reward model never made.
+   */
+  static boolean preferenceTopicExists(TokenizerConfig config) {
+    String stream = config.preferenceStream();
+    if (stream.isEmpty()) {
+      return false;
+    }
+    String topic = Topics.tokens(stream).name();
+    try (Admin admin = Admin.create(config.kafka().admin(Map.of()))) {
+      admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS);
+      return true;
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+        LOG.warn(
+            "{} does not exist: preference pairs ({}) are not tokenized. Create it with `refinery"
+                + " topics`, or set {}= to turn the preference stream off.",
+            topic,
+            Topics.FEEDBACK_RM_PAIRS.name(),
+            TokenizerConfig.PREFERENCE_STREAM);
+        return false;
+      }
+      throw new IllegalStateException("cannot look up " + topic + ": " + e.getCause(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted looking up " + topic, e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException(
+          "cannot reach Kafka at " + config.bootstrapServers() + " to look up " + topic, e);
+    }
   }
 
   private static KafkaSource<RawRecord> kafkaSource(

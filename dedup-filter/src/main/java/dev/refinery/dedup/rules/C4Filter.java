@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -29,7 +28,6 @@ public final class C4Filter extends Rule {
           "uses cookies",
           "use of cookies",
           "use cookies");
-  private static final Pattern SENTENCE_END = Pattern.compile("[.!?\"](?=\\s|$)");
 
   int minWordsPerLine = 5;
   int minSentences = 3;
@@ -48,11 +46,12 @@ public final class C4Filter extends Rule {
     // dropped for lorem ipsum or a curly bracket only in a line that has passed those
     for (String raw : doc.text().split("\n")) {
       String stripped = raw.strip();
-      if (longestWord(words(stripped)) > maxWordLength) {
+      if (longestWord(stripped) > maxWordLength) {
         dropped++;
         continue;
       }
-      String line = CITATION.matcher(stripped).replaceAll("");
+      String line =
+          stripped.indexOf('[') < 0 ? stripped : CITATION.matcher(stripped).replaceAll("");
       boolean prose =
           (line.endsWith(".") || line.endsWith("?") || line.endsWith("!") || line.endsWith("\""))
               && !line.endsWith("...")
@@ -102,19 +101,34 @@ public final class C4Filter extends Rule {
     return line.isEmpty() ? new String[0] : line.split("\\s+");
   }
 
-  private static int longestWord(String[] words) {
+  /** The longest run of characters between white space (the words {@code \\s+} splits). */
+  private static int longestWord(String line) {
     int max = 0;
-    for (String w : words) {
-      max = Math.max(max, w.length());
+    int run = 0;
+    for (int i = 0; i < line.length(); i++) {
+      if (isSpace(line.charAt(i))) {
+        run = 0;
+      } else {
+        max = Math.max(max, ++run);
+      }
     }
     return max;
   }
 
+  /** The characters of {@code \\s}: ASCII white space. */
+  private static boolean isSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
+  }
+
+  /** Sentence ends ({@code [.!?"]} before white space or the end), at least one in a line. */
   static int sentences(String line) {
-    Matcher m = SENTENCE_END.matcher(line);
     int n = 0;
-    while (m.find()) {
-      n++;
+    for (int i = 0; i < line.length(); i++) {
+      char c = line.charAt(i);
+      if ((c == '.' || c == '!' || c == '?' || c == '"')
+          && (i + 1 == line.length() || isSpace(line.charAt(i + 1)))) {
+        n++;
+      }
     }
     return Math.max(n, line.isBlank() ? 0 : 1);
   }

@@ -70,7 +70,7 @@ public final class FineWebQuality extends Rule {
         duplicateChars += line.length();
       }
     }
-    double charDup = (double) duplicateChars / Math.max(1, text.replace("\n", "").length());
+    double charDup = (double) duplicateChars / Math.max(1, text.length() - newlines(text));
     doc.signal("fineweb_char_dup_ratio", charDup);
     if (charDup > maxCharDuplicatesRatio) {
       return Optional.of(
@@ -96,5 +96,15 @@ public final class FineWebQuality extends Rule {
               maxNewLineRatio));
     }
     return Optional.empty();
+  }
+
+  private static int newlines(String text) {
+    int n = 0;
+    for (int i = 0; i < text.length(); i++) {
+      if (text.charAt(i) == '\n') {
+        n++;
+      }
+    }
+    return n;
   }
 }

@@ -19,6 +19,8 @@ import java.util.Set;
  */
 public final class GopherQuality extends Rule {
   public static final String NAME = "gopher_quality";
+
+  /** None longer than four characters (a word is lower-cased only where it could be one). */
   static final Set<String> STOP_WORDS =
       Set.of("the", "be", "to", "of", "and", "that", "have", "with");
 
@@ -93,7 +95,7 @@ public final class GopherQuality extends Rule {
       if (Words.hasLetter(w)) {
         withLetter++;
       }
-      if (STOP_WORDS.contains(w.toLowerCase(java.util.Locale.ROOT))) {
+      if (w.length() <= 4 && STOP_WORDS.contains(w.toLowerCase(java.util.Locale.ROOT))) {
         stopWords++;
       }
     }

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -18,7 +17,7 @@ public final class Screened {
    * and hyphens), numbers, and each other character that is not white space (nor a no-break space)
    * as a token of its own.
    */
-  private static final Pattern TOKEN =
+  static final Pattern TOKEN =
       Pattern.compile(
           "\\p{L}[\\p{L}\\p{M}\\p{N}'’\\-]*|\\p{N}[\\p{N}.,]*\\p{N}|\\p{N}|[^\\s\\p{Z}\\p{L}\\p{N}]");
 
@@ -59,14 +58,90 @@ public final class Screened {
   /** The words of the text (see {@link #TOKEN}). */
   public List<String> words() {
     if (words == null) {
-      List<String> out = new ArrayList<>(text.length() / 5);
-      Matcher m = TOKEN.matcher(text);
-      while (m.find()) {
-        out.add(m.group());
-      }
-      words = out;
+      words = tokens(text);
     }
     return words;
+  }
+
+  /**
+   * The tokens {@link #TOKEN} finds, by a scan that gives the same (a test holds them equal): a
+   * letter and the letters, marks, digits, apostrophes and hyphens after it; digits with the
+   * digits, dots and commas between them; a lone digit; any other character but white space.
+   */
+  static List<String> tokens(String text) {
+    List<String> out = new ArrayList<>(text.length() / 5);
+    int n = text.length();
+    int i = 0;
+    while (i < n) {
+      int cp = text.codePointAt(i);
+      int next = i + Character.charCount(cp);
+      if (Character.isLetter(cp)) {
+        int j = next;
+        while (j < n) {
+          int c = text.codePointAt(j);
+          if (Character.isLetter(c)
+              || isMark(c)
+              || isNumber(c)
+              || c == '\''
+              || c == '\u2019'
+              || c == '-') {
+            j += Character.charCount(c);
+          } else {
+            break;
+          }
+        }
+        out.add(text.substring(i, j));
+        i = j;
+      } else if (isNumber(cp)) {
+        int j = next;
+        int end = next; // after the last digit so far
+        while (j < n) {
+          int c = text.codePointAt(j);
+          if (isNumber(c)) {
+            j += Character.charCount(c);
+            end = j;
+          } else if (c == '.' || c == ',') {
+            j++;
+          } else {
+            break;
+          }
+        }
+        out.add(text.substring(i, end));
+        i = end;
+      } else if (isSpace(cp) || isSeparator(cp)) {
+        i = next;
+      } else {
+        out.add(text.substring(i, next));
+        i = next;
+      }
+    }
+    return out;
+  }
+
+  private static boolean isNumber(int cp) {
+    int t = Character.getType(cp);
+    return t == Character.DECIMAL_DIGIT_NUMBER
+        || t == Character.LETTER_NUMBER
+        || t == Character.OTHER_NUMBER;
+  }
+
+  private static boolean isMark(int cp) {
+    int t = Character.getType(cp);
+    return t == Character.NON_SPACING_MARK
+        || t == Character.COMBINING_SPACING_MARK
+        || t == Character.ENCLOSING_MARK;
+  }
+
+  private static boolean isSeparator(int cp) {
+    int t = Character.getType(cp);
+    return t == Character.SPACE_SEPARATOR
+        || t == Character.LINE_SEPARATOR
+        || t == Character.PARAGRAPH_SEPARATOR;
+  }
+
+  /** {@code \\s}: ASCII white space. */
+  private static boolean isSpace(int cp) {
+    return cp == ' ' || cp == '\t' || cp == '\n' || cp == 0x0B || cp == '\f' || cp == '\r';
   }
 
   /** The lines of the text, as {@code str.splitlines()} gives them. */

@@ -82,4 +82,25 @@ class C4FilterTest {
     rule.apply(doc);
     assertThat(doc.text()).isEqualTo(SyntheticText.text(2, 2));
   }
+
+  @Test
+  void sentencesAreCountedAsThePatternCountedThem() {
+    java.util.regex.Pattern end = java.util.regex.Pattern.compile("[.!?\"](?=\\s|$)");
+    java.util.Random random = new java.util.Random(4);
+    String alphabet = "ab .!?\"\t\u00a0\u2003x";
+    for (int round = 0; round < 5000; round++) {
+      StringBuilder line = new StringBuilder();
+      for (int i = random.nextInt(30); i > 0; i--) {
+        line.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      java.util.regex.Matcher m = end.matcher(line);
+      int n = 0;
+      while (m.find()) {
+        n++;
+      }
+      assertThat(C4Filter.sentences(line.toString()))
+          .as("[%s]", line)
+          .isEqualTo(Math.max(n, line.toString().isBlank() ? 0 : 1));
+    }
+  }
 }

@@ -1,0 +1,69 @@
+package dev.refinery.dedup.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Matcher;
+import org.junit.jupiter.api.Test;
+
+/** The word scanner finds exactly the tokens the pattern it replaced found. */
+class ScreenedTokensTest {
+  static final String[] PIECES = {
+    "a",
+    "Z",
+    "é",
+    "e\u0301",
+    "\u0301",
+    "ß",
+    "日",
+    "本",
+    "ж",
+    "ب",
+    "1",
+    "9",
+    "٣",
+    "²",
+    "Ⅻ",
+    "½",
+    ".",
+    ",",
+    "'",
+    "\u2019",
+    "-",
+    " ",
+    "  ",
+    "\t",
+    "\n",
+    "\r\n",
+    "\u00a0",
+    "\u2028",
+    "\u3000",
+    "!",
+    "#",
+    "…",
+    "\uD83D\uDE00",
+    "\uD835\uDC00",
+    "\uD800",
+    "@",
+    "_"
+  };
+
+  @Test
+  void theScannerFindsWhatThePatternFound() {
+    Random random = new Random(16);
+    for (int round = 0; round < 20_000; round++) {
+      StringBuilder text = new StringBuilder();
+      for (int i = random.nextInt(25); i > 0; i--) {
+        text.append(PIECES[random.nextInt(PIECES.length)]);
+      }
+      List<String> expected = new ArrayList<>();
+      Matcher m = Screened.TOKEN.matcher(text);
+      while (m.find()) {
+        expected.add(m.group());
+      }
+      assertThat(Screened.tokens(text.toString())).as("[%s]", text).isEqualTo(expected);
+    }
+  }
+}
