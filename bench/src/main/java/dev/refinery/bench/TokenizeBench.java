@@ -86,44 +86,54 @@ public final class TokenizeBench {
     // 2. npm tiktoken, one thread
     double[] tiktoken = tiktoken(texts, encoding, run);
 
-    // 3. the stage
-    double stageSeconds;
-    EmbeddedKafka kafka = EmbeddedKafka.startEphemeral(run.resolve("kafka"));
-    try {
-      String bootstrap = kafka.bootstrapServers();
-      BenchKafka.provision(bootstrap, "web");
-      produce(bootstrap, texts);
-      TokenizerConfig config =
-          new TokenizerConfig(
-              Map.of(
-                  "bootstrap.servers",
-                  bootstrap,
-                  TokenizerConfig.ENCODING,
-                  encoding,
-                  TokenizerConfig.STREAMS,
-                  "web",
-                  TokenizerConfig.CHECKPOINT_INTERVAL_MS,
-                  1000,
-                  TokenizerConfig.FLUSH_IDLE_MS,
-                  500,
-                  TokenizerConfig.CHECKPOINT_DIR,
-                  run.resolve("checkpoints").toString(),
-                  TokenizerConfig.METRICS_PORT,
-                  -1,
-                  TokenizerConfig.PARALLELISM,
-                  1));
-      JobClient job = TokenizerJob.onKafka(config).startLocal();
-      try {
-        stageSeconds = drain(bootstrap, tokens);
-      } finally {
-        job.cancel().get(30, TimeUnit.SECONDS);
-      }
-    } finally {
-      kafka.close();
-      BenchKafka.deleteRecursively(run);
+    // 3. the stage, at each parallelism asked for (slots of the one MiniCluster)
+    List<Integer> parallelisms = new ArrayList<>();
+    for (String p : options.getOrDefault("parallelism", "1,2").split(",")) {
+      parallelisms.add(Integer.parseInt(p.trim()));
     }
-    System.out.printf(Locale.ROOT, "  tokenizer stage, 1 slot:    %.1f s%n", stageSeconds);
-
+    Map<Integer, Double> stage = new java.util.LinkedHashMap<>();
+    for (int parallelism : parallelisms) {
+      EmbeddedKafka kafka = EmbeddedKafka.startEphemeral(run.resolve("kafka-" + parallelism));
+      try {
+        String bootstrap = kafka.bootstrapServers();
+        BenchKafka.provision(bootstrap, "web");
+        produce(bootstrap, texts);
+        TokenizerConfig config =
+            new TokenizerConfig(
+                Map.of(
+                    "bootstrap.servers",
+                    bootstrap,
+                    TokenizerConfig.ENCODING,
+                    encoding,
+                    TokenizerConfig.STREAMS,
+                    "web",
+                    TokenizerConfig.CHECKPOINT_INTERVAL_MS,
+                    1000,
+                    TokenizerConfig.FLUSH_IDLE_MS,
+                    500,
+                    TokenizerConfig.CHECKPOINT_DIR,
+                    run.resolve("checkpoints-" + parallelism).toString(),
+                    TokenizerConfig.METRICS_PORT,
+                    -1,
+                    TokenizerConfig.PARALLELISM,
+                    parallelism));
+        JobClient job = TokenizerJob.onKafka(config).startLocal();
+        try {
+          stage.put(parallelism, drain(bootstrap, tokens));
+        } finally {
+          job.cancel().get(30, TimeUnit.SECONDS);
+        }
+      } finally {
+        kafka.close();
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "  tokenizer stage, %d slot(s) (%d tokenizing threads each): %.1f s%n",
+          parallelism,
+          Runtime.getRuntime().availableProcessors(),
+          stage.get(parallelism));
+    }
+    BenchKafka.deleteRecursively(run);
     double mb = bytes / 1e6;
     System.out.printf(Locale.ROOT, "%n%-40s %10s %12s%n", "", "MB/s", "tokens/s");
     System.out.printf(
@@ -140,19 +150,28 @@ public final class TokenizeBench {
           tiktoken[0] / 1e6 / tiktoken[2],
           tiktoken[1] / tiktoken[2]);
     }
-    System.out.printf(
-        Locale.ROOT,
-        "%-40s %10.1f %,12.0f%n",
-        "tokenizer stage (Flink, Kafka in and out)",
-        mb / stageSeconds,
-        tokens / stageSeconds);
-    System.out.printf(
-        Locale.ROOT, "%nstage / jtokkit:  %.2f (goal >= 0.8)%n", rawSeconds / stageSeconds);
-    if (tiktoken != null) {
+    for (Map.Entry<Integer, Double> e : stage.entrySet()) {
       System.out.printf(
           Locale.ROOT,
-          "stage / tiktoken: %.2f (goal >= 5)%n",
-          (mb / stageSeconds) / (tiktoken[0] / 1e6 / tiktoken[2]));
+          "%-40s %10.1f %,12.0f%n",
+          "tokenizer stage, " + e.getKey() + " slot(s)",
+          mb / e.getValue(),
+          tokens / e.getValue());
+    }
+    System.out.println();
+    for (Map.Entry<Integer, Double> e : stage.entrySet()) {
+      System.out.printf(
+          Locale.ROOT,
+          "stage / jtokkit at parallelism %d:  %.2f (goal >= 0.8)%n",
+          e.getKey(),
+          rawSeconds / e.getValue());
+      if (tiktoken != null) {
+        System.out.printf(
+            Locale.ROOT,
+            "stage / tiktoken at parallelism %d: %.2f (goal >= 5)%n",
+            e.getKey(),
+            (mb / e.getValue()) / (tiktoken[0] / 1e6 / tiktoken[2]));
+      }
     }
   }
 

@@ -95,11 +95,19 @@ public final class FeedbackConfig extends RefineryConfig {
                           LABEL_STUDIO_URL,
                           Type.STRING,
                           "",
-                          (name, value) -> {
-                            String url = String.valueOf(value);
-                            if (!url.isEmpty() && !url.matches("https?://[^/\\s]+(/\\S*)?")) {
-                              throw new ConfigException(
-                                  name, value, "must be Label Studio's http(s):// address");
+                          new ConfigDef.Validator() {
+                            @Override
+                            public void ensureValid(String name, Object value) {
+                              String url = String.valueOf(value);
+                              if (!url.isEmpty() && !url.matches("https?://[^/\\s]+(/\\S*)?")) {
+                                throw new ConfigException(
+                                    name, value, "must be Label Studio's http(s):// address");
+                              }
+                            }
+
+                            @Override
+                            public String toString() {
+                              return "empty or an http(s):// address";
                             }
                           },
                           Importance.MEDIUM,

@@ -10,18 +10,25 @@ import dev.refinery.schemas.Topics;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.streaming.api.functions.ProcessFunction;
-import org.apache.flink.util.Collector;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 import org.apache.flink.util.OutputTag;
 import org.apache.kafka.common.errors.SerializationException;
 
 /**
- * Decodes a clean document and encodes its text to token ids. What cannot go on (bytes that do not
- * decode, a stream this job does not write) leaves through the {@link #REJECTED} side output.
+ * Decodes a clean document and encodes its text to token ids, on a pool of threads of its own: the
+ * job runs it with Flink's ordered async I/O, so the documents of one slot are tokenized in
+ * parallel and leave in the order they came (the packer, and so every batch, is as with one thread;
+ * in-flight documents are in the checkpoint). What cannot go on (bytes that do not decode, a stream
+ * this job does not write) is handed on as a rejection ({@link TokenizedDocument#rejection}), which
+ * {@link RouteRejections} sends to the {@link #REJECTED} side output.
  */
-final class TokenizeFunction extends ProcessFunction<RawRecord, TokenizedDocument> {
+final class TokenizeFunction extends RichAsyncFunction<RawRecord, TokenizedDocument> {
   private static final long serialVersionUID = 1L;
 
   static final OutputTag<RejectedDocument> REJECTED =
@@ -31,23 +38,61 @@ final class TokenizeFunction extends ProcessFunction<RawRecord, TokenizedDocumen
   private final ChatTemplate template;
   private final Set<String> streams;
   private final int rejectedMaxBytes;
+  private final int threads;
   private transient Tokenizer tokenizer;
+  private transient ExecutorService pool;
 
+  /**
+   * @param threads tokenizing threads of each slot
+   */
   TokenizeFunction(
-      TokenizerSpec spec, ChatTemplate template, List<String> streams, int rejectedMaxBytes) {
+      TokenizerSpec spec,
+      ChatTemplate template,
+      List<String> streams,
+      int rejectedMaxBytes,
+      int threads) {
     this.spec = spec;
     this.template = template;
     this.streams = Set.copyOf(streams);
     this.rejectedMaxBytes = rejectedMaxBytes;
+    this.threads = threads;
   }
 
   @Override
   public void open(OpenContext context) {
     tokenizer = Tokenizer.of(spec);
+    AtomicInteger n = new AtomicInteger();
+    pool =
+        Executors.newFixedThreadPool(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "tokenize-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   @Override
-  public void processElement(RawRecord record, Context ctx, Collector<TokenizedDocument> out) {
+  public void close() {
+    if (pool != null) {
+      pool.shutdownNow();
+    }
+  }
+
+  @Override
+  public void asyncInvoke(RawRecord record, ResultFuture<TokenizedDocument> result) {
+    pool.execute(
+        () -> {
+          try {
+            result.complete(List.of(tokenize(record, System.currentTimeMillis())));
+          } catch (Throwable t) {
+            result.completeExceptionally(t);
+          }
+        });
+  }
+
+  /** The record tokenized, or a rejection with its reason. */
+  TokenizedDocument tokenize(RawRecord record, long now) {
     byte[] bytes = record.value == null ? new byte[0] : record.value;
     Document doc;
     try {
@@ -55,23 +100,21 @@ final class TokenizeFunction extends ProcessFunction<RawRecord, TokenizedDocumen
     } catch (SerializationException e) {
       String detail =
           e.getCause() instanceof RecordDecodeException d ? d.getMessage() : e.getMessage();
-      reject(ctx, record, null, RejectReason.UNDECODABLE, detail, bytes);
-      return;
+      return reject(now, record, null, RejectReason.UNDECODABLE, detail, bytes);
     }
     if (doc == null) {
-      reject(
-          ctx,
+      return reject(
+          now,
           record,
           null,
           RejectReason.UNDECODABLE,
           "null value (tombstone) on " + record.topic,
           bytes);
-      return;
     }
     String stream = doc.getSource().getStream();
     if (!streams.contains(stream)) {
-      reject(
-          ctx,
+      return reject(
+          now,
           record,
           doc,
           RejectReason.UNKNOWN_STREAM,
@@ -87,7 +130,6 @@ final class TokenizeFunction extends ProcessFunction<RawRecord, TokenizedDocumen
               + stream
               + ".v1",
           bytes);
-      return;
     }
     int[] ids;
     int[] lossRanges = null;
@@ -99,8 +141,8 @@ final class TokenizeFunction extends ProcessFunction<RawRecord, TokenizedDocumen
       ids = tokenizer.encode(doc.getText());
     }
     if (ids.length == 0) {
-      reject(ctx, record, doc, RejectReason.NO_TOKENS, "the text encodes to no tokens", bytes);
-      return;
+      return reject(
+          now, record, doc, RejectReason.NO_TOKENS, "the text encodes to no tokens", bytes);
     }
 
     TokenizedDocument tokenized =
@@ -113,27 +155,24 @@ final class TokenizeFunction extends ProcessFunction<RawRecord, TokenizedDocumen
                 ? null
                 : dev.refinery.runtime.takedowns.Takedowns.normalize(doc.getUrl()));
     tokenized.lossRanges = lossRanges;
-    out.collect(tokenized);
+    return tokenized;
   }
 
-  private void reject(
-      Context ctx,
-      RawRecord record,
-      Document doc,
-      RejectReason reason,
-      String detail,
-      byte[] bytes) {
-    ctx.output(
-        REJECTED,
-        rejection(
-            record,
-            doc != null ? doc.getId() : null,
-            doc != null ? doc.getSource() : null,
-            reason,
-            detail,
-            bytes,
-            rejectedMaxBytes,
-            ctx.timerService().currentProcessingTime()));
+  private TokenizedDocument reject(
+      long now, RawRecord record, Document doc, RejectReason reason, String detail, byte[] bytes) {
+    TokenizedDocument out = new TokenizedDocument();
+    out.rejection =
+        Topics.CORPUS_REJECTED.serialize(
+            rejection(
+                record,
+                doc != null ? doc.getId() : null,
+                doc != null ? doc.getSource() : null,
+                reason,
+                detail,
+                bytes,
+                rejectedMaxBytes,
+                now));
+    return out;
   }
 
   /**

@@ -13,6 +13,12 @@ public class TokenizedDocument {
   /** For a conversation, [start, end) pairs of the tokens to learn from; null: all of them. */
   public int[] lossRanges;
 
+  /**
+   * A record the tokenizer refused instead of a document: its {@code RejectedDocument}, encoded as
+   * on corpus.rejected.v1 (the other fields are then unset).
+   */
+  public byte[] rejection;
+
   public TokenizedDocument() {}
 
   public TokenizedDocument(String docId, String stream, SpanSource source, int[] tokens) {

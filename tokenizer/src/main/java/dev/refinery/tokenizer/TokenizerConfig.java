@@ -28,6 +28,7 @@ public final class TokenizerConfig extends RefineryConfig {
   public static final String CHECKPOINT_INTERVAL_MS = "tokenizer.checkpoint.interval.ms";
   public static final String CHECKPOINT_DIR = "tokenizer.checkpoint.dir";
   public static final String PARALLELISM = "tokenizer.parallelism";
+  public static final String TOKENIZE_THREADS = "tokenizer.tokenize.threads";
   public static final String GROUP_ID = "tokenizer.group.id";
   public static final String TRANSACTIONAL_ID_PREFIX = "tokenizer.transactional.id.prefix";
   public static final String TRANSACTION_TIMEOUT_MS = "tokenizer.transaction.timeout.ms";
@@ -154,6 +155,14 @@ public final class TokenizerConfig extends RefineryConfig {
               Range.between(1, 1024),
               Importance.MEDIUM,
               "Parallelism of the job.")
+          .define(
+              TOKENIZE_THREADS,
+              Type.INT,
+              0,
+              Range.between(0, 256),
+              Importance.MEDIUM,
+              "Threads that tokenize in each slot (documents leave in the order they came); 0: the "
+                  + "machine's cores.")
           .define(
               GROUP_ID,
               Type.STRING,
@@ -414,6 +423,12 @@ public final class TokenizerConfig extends RefineryConfig {
 
   public int parallelism() {
     return getInt(PARALLELISM);
+  }
+
+  /** Tokenizing threads per slot: as set, or the machine's cores. */
+  public int tokenizeThreads() {
+    int threads = getInt(TOKENIZE_THREADS);
+    return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
   }
 
   public String groupId() {

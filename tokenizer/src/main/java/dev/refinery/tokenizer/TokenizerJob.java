@@ -28,6 +28,7 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -63,6 +64,7 @@ public final class TokenizerJob {
   public static final String JOB_NAME = "refinery-tokenizer";
   public static final String SOURCE_UID = "clean-source";
   public static final String TOKENIZE_UID = "decode-tokenize";
+  public static final String ROUTE_UID = "route-rejections";
   public static final String PACK_UID = "pack-sequences";
   public static final String BATCH_SINK_UID = "batches-sink";
   public static final String REJECTED_SINK_UID = "rejected-sink";
@@ -174,13 +176,23 @@ public final class TokenizerJob {
     TokenizerSpec spec = config.tokenizerSpec();
     env.enableCheckpointing(config.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
     ChatTemplate template = config.chatTemplate();
+    int threads = config.tokenizeThreads();
+    // tokenized in parallel within the slot, handed on in the order read (the packer sees what
+    // one thread would have given it); the documents in flight are in the checkpoint
     SingleOutputStreamOperator<TokenizedDocument> tokenized =
-        env.fromSource(source, WatermarkStrategy.noWatermarks(), SOURCE_UID)
-            .uid(SOURCE_UID)
-            .process(
-                new TokenizeFunction(spec, template, config.streams(), config.rejectedMaxBytes()))
+        AsyncDataStream.orderedWait(
+                env.fromSource(source, WatermarkStrategy.noWatermarks(), SOURCE_UID)
+                    .uid(SOURCE_UID),
+                new TokenizeFunction(
+                    spec, template, config.streams(), config.rejectedMaxBytes(), threads),
+                10,
+                TimeUnit.MINUTES,
+                threads * 32)
             .name(TOKENIZE_UID)
-            .uid(TOKENIZE_UID);
+            .uid(TOKENIZE_UID)
+            .process(new RouteRejections())
+            .name(ROUTE_UID)
+            .uid(ROUTE_UID);
     DataStream<RejectedDocument> rejections = tokenized.getSideOutput(TokenizeFunction.REJECTED);
     DataStream<TokenBatch> out =
         afterTokenize
