@@ -76,6 +76,14 @@ public final class DedupBench {
       if (rules != null) {
         settings.put(DedupFilterConfig.RULES_KIND + "public_web", rules);
       }
+      // any dedup.* or kafka.* setting, to measure its effect: --dedup.commit.interval.ms 500
+      options.forEach(
+          (k, v) -> {
+            if (k.startsWith("dedup.") || k.startsWith("kafka.")) {
+              settings.put(k, v);
+              System.out.printf(Locale.ROOT, "  with %s=%s%n", k, v);
+            }
+          });
       DedupFilterConfig config = new DedupFilterConfig(settings);
       double dedupSeconds;
       long started;
