@@ -127,7 +127,11 @@ final class DemoCommand implements Callable<Integer> {
               pipeline.settings().ingest(), "refinery-ingest-demo", IngestMetrics.inMemory())) {
         reports = IngestTable.ingestAll(ingestor, inputs, out, spec.commandLine().getErr());
       }
+      long ingested = System.nanoTime();
       PipelineAudit account = awaitDrained(pipeline, out, t0);
+      out.printf(
+          "drained %.1f s after ingest ended (checked every 0.5 s)%n",
+          (System.nanoTime() - ingested) / 1e9);
       print(account, IngestReport.sum("total", reports), out);
       List<String> violations = account.violations();
       boolean ok = account.drained() && violations.isEmpty();
