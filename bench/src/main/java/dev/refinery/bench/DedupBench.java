@@ -2,6 +2,7 @@ package dev.refinery.bench;
 
 import dev.refinery.dedup.DedupFilterConfig;
 import dev.refinery.dedup.DedupFilterService;
+import dev.refinery.dedup.DedupFilterTopology;
 import dev.refinery.infra.EmbeddedKafka;
 import dev.refinery.infra.TopicProvisioner;
 import dev.refinery.infra.text.SyntheticText;
@@ -104,6 +105,18 @@ public final class DedupBench {
             "  dedup-filter:            %.1f s (%s)%n",
             dedupSeconds,
             service.metrics().rejectedByReason());
+        // what dedup keeps for good: the smallest holder of every key (the other stores empty out)
+        long[] kept = service.storeSize(DedupFilterTopology.SMALLEST_STORE);
+        if (kept != null) {
+          System.out.printf(
+              Locale.ROOT,
+              "  dedup state (%s): %,d keys, %,d bytes of keys and values: %.1f keys, %.0f bytes a document   goal <= 200%n",
+              DedupFilterTopology.SMALLEST_STORE,
+              kept[0],
+              kept[1],
+              (double) kept[0] / count,
+              (double) kept[1] / count);
+        }
       }
       double mb = bytes / 1e6;
       System.out.printf(Locale.ROOT, "%n%-42s %9s %9s%n", "", "docs/s", "MB/s");

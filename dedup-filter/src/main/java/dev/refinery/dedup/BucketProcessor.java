@@ -26,13 +26,32 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * answers at once: the same document in another record is a replay.
  */
 final class BucketProcessor implements Processor<String, byte[], String, byte[]> {
+  /** Keys looked at by one expiry pass (one a second), so a pass never holds the thread long. */
+  static final int EXPIRY_BATCH = 10_000;
+
   private final long holdMs;
+  private final long expireAfterMs;
   private ProcessorContext<String, byte[]> context;
   private KeyValueStore<String, byte[]> smallest;
   private KeyValueStore<Bytes, byte[]> pending;
 
+  /** The latest event time of a document this task has seen since it started. */
+  private long newestEventTime = Long.MIN_VALUE;
+
+  /** Where the next expiry pass starts in the store (null: at its start). */
+  private String expiryCursor;
+
   BucketProcessor(long holdMs) {
+    this(holdMs, 0);
+  }
+
+  /**
+   * @param expireAfterMs forget the exact, near and URL keys whose smallest document's event time
+   *     is more than this before the newest one the task has seen; 0 keeps every key
+   */
+  BucketProcessor(long holdMs, long expireAfterMs) {
     this.holdMs = holdMs;
+    this.expireAfterMs = expireAfterMs;
   }
 
   @Override
@@ -46,6 +65,41 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
           PunctuationType.WALL_CLOCK_TIME,
           this::answerDue);
     }
+    if (expireAfterMs > 0) {
+      context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::expire);
+    }
+  }
+
+  /**
+   * Deletes, from the next {@link #EXPIRY_BATCH} keys of the store, the dedup keys (not the replay
+   * keys: a document read again long after must still be known) whose smallest document is older
+   * than the horizon, measured in event time back from the newest document seen. A later copy of
+   * such a document is then not its duplicate: both are kept, and neither is a duplicate of a
+   * larger one (invariant 3 holds; the cluster has two members).
+   */
+  void expire(long now) {
+    if (newestEventTime == Long.MIN_VALUE) {
+      return;
+    }
+    long cutoff = newestEventTime - expireAfterMs;
+    List<String> old = new ArrayList<>();
+    String next = null;
+    int seen = 0;
+    try (KeyValueIterator<String, byte[]> it = smallest.range(expiryCursor, null)) {
+      while (it.hasNext()) {
+        KeyValue<String, byte[]> e = it.next();
+        if (seen++ == EXPIRY_BATCH) {
+          next = e.key;
+          break;
+        }
+        if (DedupKey.decode(e.key).kind() != DedupKey.Kind.ID
+            && Member.fromBytes(e.value).eventTime() < cutoff) {
+          old.add(e.key);
+        }
+      }
+    }
+    old.forEach(smallest::delete);
+    expiryCursor = next;
   }
 
   @Override
@@ -53,6 +107,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     String key = record.key();
     DedupKey dedupKey = DedupKey.decode(key);
     Member member = Member.fromBytes(record.value());
+    newestEventTime = Math.max(newestEventTime, member.eventTime());
     byte[] current = smallest.get(key);
     Member held = current == null ? null : Member.fromBytes(current);
     if (dedupKey.kind() == DedupKey.Kind.ID) {

@@ -25,6 +25,7 @@ public final class DedupFilterConfig extends RefineryConfig {
   public static final String STREAM_THREADS = "dedup.stream.threads";
   public static final String COMMIT_INTERVAL_MS = "dedup.commit.interval.ms";
   public static final String HOLD_MS = "dedup.hold.ms";
+  public static final String EXPIRE_AFTER_MS = "dedup.keys.expire.after.ms";
   public static final String NGRAM = "dedup.minhash.ngram";
   public static final String BANDS = "dedup.minhash.bands";
   public static final String ROWS = "dedup.minhash.rows";
@@ -88,6 +89,15 @@ public final class DedupFilterConfig extends RefineryConfig {
                           Importance.MEDIUM,
                           "How long a document's dedup keys wait before answering, so that a smaller duplicate arriving "
                               + "through another partition within this time is seen, and the smaller one survives.")
+                      .define(
+                          EXPIRE_AFTER_MS,
+                          Type.LONG,
+                          0L,
+                          Range.atLeast(0L),
+                          Importance.LOW,
+                          "Dedup keys (exact, near, URL) whose smallest document's event time is this much older than "
+                              + "the newest document seen are forgotten, so state stops growing with history; a later copy "
+                              + "of such a document is kept (not a duplicate). Replay keys are kept. 0 keeps every key.")
                       .define(
                           NGRAM,
                           Type.INT,
@@ -228,6 +238,10 @@ public final class DedupFilterConfig extends RefineryConfig {
 
   public long commitIntervalMs() {
     return getLong(COMMIT_INTERVAL_MS);
+  }
+
+  public long expireAfterMs() {
+    return getLong(EXPIRE_AFTER_MS);
   }
 
   public long holdMs() {

@@ -164,6 +164,43 @@ public final class DedupFilterService implements Service {
   }
 
   /**
+   * The entries of one of this instance's stores and the bytes of their keys and values as stored
+   * (RocksDB adds its own per-entry overhead and then compresses); {@code null} while the store
+   * cannot be queried (starting, rebalancing).
+   */
+  public long[] storeSize(String store) {
+    try {
+      ReadOnlyKeyValueStore<Object, Object> kv =
+          runner
+              .streams()
+              .store(
+                  StoreQueryParameters.fromNameAndType(store, QueryableStoreTypes.keyValueStore()));
+      long entries = 0;
+      long bytes = 0;
+      try (var it = kv.all()) {
+        while (it.hasNext()) {
+          var e = it.next();
+          entries++;
+          bytes += sizeOf(e.key) + sizeOf(e.value);
+        }
+      }
+      return new long[] {entries, bytes};
+    } catch (InvalidStateStoreException e) {
+      return null;
+    }
+  }
+
+  private static long sizeOf(Object o) {
+    if (o instanceof byte[] b) {
+      return b.length;
+    }
+    if (o instanceof org.apache.kafka.common.utils.Bytes b) {
+      return b.get().length;
+    }
+    return o == null ? 0 : o.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+  }
+
+  /**
    * Waits until this instance's takedown store holds the key (a takedown just published reaches the
    * store within milliseconds; this is for a caller that must be sure before sending documents).
    */

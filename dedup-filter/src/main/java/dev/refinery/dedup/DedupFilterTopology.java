@@ -122,7 +122,7 @@ public final class DedupFilterTopology {
             .mapValues(v -> ((Routed.ToKey) v).member(), Named.as("key-member"))
             .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(BY_KEY))
             .process(
-                () -> new BucketProcessor(config.holdMs()),
+                () -> new BucketProcessor(config.holdMs(), config.expireAfterMs()),
                 Named.as("bucket"),
                 SMALLEST_STORE,
                 PENDING_STORE);

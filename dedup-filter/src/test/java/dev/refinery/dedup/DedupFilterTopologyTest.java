@@ -363,6 +363,37 @@ class DedupFilterTopologyTest {
   }
 
   @Test
+  void keysOlderThanTheHorizonAreForgottenButAReplayIsStillKnown() {
+    int day = 24 * 60;
+    for (long horizon : new long[] {0, Duration.ofDays(30).toMillis()}) {
+      start(Map.of(DedupFilterConfig.EXPIRE_AFTER_MS, horizon));
+      Document old = fetched(prose("old", 7), 0);
+      send(old);
+      // sixty days of crawl later: old's keys are past a 30-day horizon
+      Document later = fetched(prose("later", 8), 60 * day);
+      send(later);
+      driver.advanceWallClockTime(Duration.ofSeconds(2)); // an expiry pass
+      Document copy = fetched(doc("copy", old.getText()), 60 * day + 1);
+      send(copy);
+      send(old); // the same document in another record
+
+      if (horizon == 0) {
+        assertThat(cleanIds()).containsExactly(old.getId(), later.getId());
+        assertThat(rejected.readValue().getReason()).isEqualTo("EXACT_DUPLICATE");
+      } else {
+        assertThat(cleanIds())
+            .as("the copy is kept: the keys it shares with old are forgotten")
+            .containsExactly(old.getId(), later.getId(), copy.getId());
+        assertThat(rejected.isEmpty()).isTrue();
+      }
+      assertThat(metrics.replaysDropped()).as("horizon %d", horizon).isEqualTo(1);
+      driver.close();
+      driver = null;
+      metrics = DedupMetrics.inMemory();
+    }
+  }
+
+  @Test
   void aReplayIsDroppedWhateverItsOutcomeWas() {
     start();
     Document d = prose("r", 12);
