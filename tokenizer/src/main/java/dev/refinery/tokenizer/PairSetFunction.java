@@ -1,6 +1,5 @@
 package dev.refinery.tokenizer;
 
-import dev.refinery.schemas.RecordDecodeException;
 import dev.refinery.schemas.RewardModelPair;
 import dev.refinery.schemas.Topics;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -74,8 +73,7 @@ final class PairSetFunction extends KeyedProcessFunction<String, RawRecord, Pair
     try {
       pair = Topics.FEEDBACK_RM_PAIRS.deserialize(record.value);
     } catch (SerializationException e) {
-      String detail =
-          e.getCause() instanceof RecordDecodeException d ? d.getMessage() : e.getMessage();
+      String detail = TokenizeFunction.decodeFailure(e);
       reject(ctx, record, null, RejectReason.UNDECODABLE, detail, bytes);
       return;
     }

@@ -98,9 +98,7 @@ final class TokenizeFunction extends RichAsyncFunction<RawRecord, TokenizedDocum
     try {
       doc = Topics.CORPUS_CLEAN.deserialize(record.value);
     } catch (SerializationException e) {
-      String detail =
-          e.getCause() instanceof RecordDecodeException d ? d.getMessage() : e.getMessage();
-      return reject(now, record, null, RejectReason.UNDECODABLE, detail, bytes);
+      return reject(now, record, null, RejectReason.UNDECODABLE, decodeFailure(e), bytes);
     }
     if (doc == null) {
       return reject(
@@ -173,6 +171,11 @@ final class TokenizeFunction extends RichAsyncFunction<RawRecord, TokenizedDocum
                 rejectedMaxBytes,
                 now));
     return out;
+  }
+
+  /** Why a record did not decode, as the decoder said it. */
+  static String decodeFailure(SerializationException e) {
+    return e.getCause() instanceof RecordDecodeException d ? d.getMessage() : e.getMessage();
   }
 
   /**

@@ -16,10 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,11 +62,7 @@ class TokenizerConversationIT {
                         checkpoints.toString())))
             .startLocal();
     try {
-      try (KafkaProducer<String, byte[]> producer =
-          new KafkaProducer<>(
-              Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
-              new StringSerializer(),
-              new ByteArraySerializer())) {
+      try (KafkaProducer<String, byte[]> producer = kafka.producer()) {
         producer.send(
             new ProducerRecord<>(
                 Topics.CORPUS_CLEAN.name(), doc.getId(), Topics.CORPUS_CLEAN.serialize(doc)));

@@ -20,10 +20,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -105,11 +102,7 @@ class TokenizerPreferenceIT {
                         checkpoints.toString())))
             .startLocal();
     try {
-      try (KafkaProducer<String, byte[]> producer =
-          new KafkaProducer<>(
-              Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
-              new StringSerializer(),
-              new ByteArraySerializer())) {
+      try (KafkaProducer<String, byte[]> producer = kafka.producer()) {
         for (byte[] value : records) {
           // one prompt, one partition: the order above is the order read
           producer.send(new ProducerRecord<>(Topics.FEEDBACK_RM_PAIRS.name(), "prompt-1", value));

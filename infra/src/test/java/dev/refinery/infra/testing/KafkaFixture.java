@@ -12,6 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -63,6 +67,14 @@ public final class KafkaFixture implements BeforeAllCallback, AfterAllCallback {
 
   public EmbeddedKafka kafka() {
     return kafka;
+  }
+
+  /** A plain producer of string keys and byte values to the broker (close it). */
+  public KafkaProducer<String, byte[]> producer() {
+    return new KafkaProducer<>(
+        java.util.Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()),
+        new StringSerializer(),
+        new ByteArraySerializer());
   }
 
   /** Every committed value of the topic now. */
