@@ -61,17 +61,42 @@ public final class PipelineAudit {
 
   /** Reads the topics as they are now. */
   public static PipelineAudit read(KafkaClients clients, Collection<String> streams) {
-    List<Document> raw = values(TopicSnapshot.read(clients, Topics.CORPUS_RAW, READ_TIMEOUT));
-    List<RejectedDocument> rejected =
-        values(TopicSnapshot.read(clients, Topics.CORPUS_REJECTED, READ_TIMEOUT));
-    Map<String, List<TokenBatch>> batches = new TreeMap<>();
+    // the topics are read at once, each by its own consumer: an audit polled while the pipeline
+    // drains (the demo's) takes as long as its largest topic, not as all of them together
+    java.util.concurrent.CompletableFuture<List<Document>> raw =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> values(TopicSnapshot.read(clients, Topics.CORPUS_RAW, READ_TIMEOUT)));
+    java.util.concurrent.CompletableFuture<List<RejectedDocument>> rejected =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> values(TopicSnapshot.read(clients, Topics.CORPUS_REJECTED, READ_TIMEOUT)));
+    Map<String, java.util.concurrent.CompletableFuture<List<TokenBatch>>> reads = new TreeMap<>();
     for (String stream : streams) {
-      List<TokenBatch> list =
-          new ArrayList<>(values(TopicSnapshot.read(clients, Topics.tokens(stream), READ_TIMEOUT)));
-      list.sort(java.util.Comparator.comparingLong(TokenBatch::getBatchIndex));
-      batches.put(stream, list);
+      reads.put(
+          stream,
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                List<TokenBatch> list =
+                    new ArrayList<>(
+                        values(TopicSnapshot.read(clients, Topics.tokens(stream), READ_TIMEOUT)));
+                list.sort(java.util.Comparator.comparingLong(TokenBatch::getBatchIndex));
+                return list;
+              }));
     }
-    return new PipelineAudit(raw, rejected, batches);
+    Map<String, List<TokenBatch>> batches = new TreeMap<>();
+    reads.forEach((stream, read) -> batches.put(stream, join(read)));
+    return new PipelineAudit(join(raw), join(rejected), batches);
+  }
+
+  /** The read's result, or what it threw, as it threw it. */
+  private static <T> T join(java.util.concurrent.CompletableFuture<T> read) {
+    try {
+      return read.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw e;
+    }
   }
 
   private static <V> List<V> values(List<TopicSnapshot.Entry<V>> entries) {
