@@ -353,14 +353,15 @@ public final class HttpServer implements AutoCloseable {
           throw ex.tooLarge();
         }
       } catch (HttpError e) {
-        refuseUnread(ex);
-        answerError(ex, e.status(), e.field(), e.getMessage());
-        ex.complete(callback);
+        refuseUnread(
+            ex,
+            request,
+            callback,
+            e.status() == 413,
+            () -> answerError(ex, e.status(), e.field(), e.getMessage()));
         return true;
       } catch (Exception | LinkageError e) {
-        refuseUnread(ex);
-        fail(ex, request, path, e);
-        ex.complete(callback);
+        refuseUnread(ex, request, callback, false, () -> fail(ex, request, path, e));
         return true;
       }
       if (ex.declaredLength() == 0) {
@@ -396,15 +397,47 @@ public final class HttpServer implements AutoCloseable {
     }
 
     /**
-     * A request refused before its body is read ends its connection (the unread body would be taken
-     * for the next request); the answer says so, or a pooling client sends its next request on the
-     * closed connection and gets nothing back.
+     * Answers a request refused before its body is read (not authorized, no such endpoint, too
+     * large). Its connection ends (the unread body would be taken for the next request), and the
+     * answer says so, or a pooling client sends its next request on the closed connection and gets
+     * nothing back.
+     *
+     * <p>A refusal of who asks is answered at once, without waiting for a byte of the body. A body
+     * declared too large ({@code swallow}), from a client that may well be sending it, is first
+     * read and dropped, unprocessed, if it is at most {@link #SWALLOW_BYTES}, within the request
+     * timeout and holding no thread: a socket closed with bytes unread is reset, and the client
+     * would lose the 413 with it.
      */
-    private static void refuseUnread(Exchange ex) {
-      if (ex.declaredLength() != 0) {
-        ex.closeAfter();
+    private void refuseUnread(
+        Exchange ex, Request request, Callback callback, boolean swallow, Runnable answer) {
+      long length = ex.declaredLength();
+      if (length == 0) {
+        answer.run();
+        ex.complete(callback);
+        return;
       }
+      ex.closeAfter();
+      if (!swallow || length > SWALLOW_BYTES) {
+        answer.run();
+        ex.complete(callback);
+        return;
+      }
+      Content.Source.asByteArrayAsync(request, (int) SWALLOW_BYTES + 1)
+          .orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+          .whenComplete(
+              (bytes, failure) ->
+                  request
+                      .getComponents()
+                      .getExecutor()
+                      .execute(
+                          () -> {
+                            answer.run();
+                            ex.complete(callback);
+                          }));
     }
+
+    /** The most of a refused request's body read (and dropped) before the answer. */
+    static final long SWALLOW_BYTES = 1 << 20;
 
     private void run(Route route, Exchange ex, Request request, String path, Callback callback) {
       try {

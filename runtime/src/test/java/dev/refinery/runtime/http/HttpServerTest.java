@@ -155,6 +155,29 @@ class HttpServerTest {
   }
 
   @Test
+  void aClientStillSendingABodyTooLargeGetsIts413NotAReset() throws Exception {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+      socket.setSoTimeout(20_000);
+      var out = socket.getOutputStream();
+      out.write(
+          "POST /v1/large HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\n\r\n"
+              .getBytes(StandardCharsets.US_ASCII));
+      // the body follows in pieces, as a client on a real network sends it; the server has
+      // refused it already, and must still be there to take it and answer
+      byte[] piece = new byte[7000];
+      java.util.Arrays.fill(piece, (byte) ' ');
+      for (int i = 0; i < 10; i++) {
+        out.write(piece);
+        out.flush();
+        Thread.sleep(20);
+      }
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      assertThat(answer).startsWith("HTTP/1.1 413");
+      assertThat(answer.toLowerCase(java.util.Locale.ROOT)).contains("connection: close");
+    }
+  }
+
+  @Test
   void aBodyOfUndeclaredLengthOverTheLimitIs413Too() throws Exception {
     HttpResponse<String> response =
         client.send(
