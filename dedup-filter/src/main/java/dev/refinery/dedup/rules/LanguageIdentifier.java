@@ -70,6 +70,7 @@ public final class LanguageIdentifier {
   private static volatile LanguageIdentifier shared;
 
   private final String[] codes;
+  private final java.util.Set<String> known;
   private final long[] keys; // open addressing: packed trigram, 0 for empty
   private final int[] starts; // per slot: first entry in langs/logps
   private final int[] ends;
@@ -88,6 +89,7 @@ public final class LanguageIdentifier {
   private LanguageIdentifier(
       String[] codes, long[] keys, int[] starts, int[] ends, short[] langs, float[] gains) {
     this.codes = codes;
+    this.known = java.util.Set.of(codes);
     this.keys = keys;
     this.starts = starts;
     this.ends = ends;
@@ -279,7 +281,7 @@ public final class LanguageIdentifier {
       return new Guess("ja", Math.min(0.999, (double) (han + kana) / letters));
     }
     String code = top == null ? null : SCRIPTS.get(top);
-    if (code == null || topCount * 2 <= letters || !codes().contains(code)) {
+    if (code == null || topCount * 2 <= letters || !known.contains(code)) {
       return null;
     }
     return new Guess(code, Math.min(0.999, (double) topCount / letters));

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Future;
 
 /**
  * Invariant 1 checked on any cluster (docs/concepts.md): where every document that ingest accepted
@@ -61,41 +62,52 @@ public final class PipelineAudit {
 
   /** Reads the topics as they are now. */
   public static PipelineAudit read(KafkaClients clients, Collection<String> streams) {
-    // the topics are read at once, each by its own consumer: an audit polled while the pipeline
-    // drains (the demo's) takes as long as its largest topic, not as all of them together
-    java.util.concurrent.CompletableFuture<List<Document>> raw =
-        java.util.concurrent.CompletableFuture.supplyAsync(
-            () -> values(TopicSnapshot.read(clients, Topics.CORPUS_RAW, READ_TIMEOUT)));
-    java.util.concurrent.CompletableFuture<List<RejectedDocument>> rejected =
-        java.util.concurrent.CompletableFuture.supplyAsync(
-            () -> values(TopicSnapshot.read(clients, Topics.CORPUS_REJECTED, READ_TIMEOUT)));
-    Map<String, java.util.concurrent.CompletableFuture<List<TokenBatch>>> reads = new TreeMap<>();
-    for (String stream : streams) {
-      reads.put(
-          stream,
-          java.util.concurrent.CompletableFuture.supplyAsync(
-              () -> {
-                List<TokenBatch> list =
-                    new ArrayList<>(
-                        values(TopicSnapshot.read(clients, Topics.tokens(stream), READ_TIMEOUT)));
-                list.sort(java.util.Comparator.comparingLong(TokenBatch::getBatchIndex));
-                return list;
-              }));
+    // the topics are read at once, each by its own consumer on a thread of its own (the reads
+    // block: not the common pool): an audit polled while the pipeline drains (the demo's) takes as
+    // long as its largest topic, not as all of them together
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(2 + streams.size());
+    try {
+      Future<List<Document>> raw =
+          pool.submit(() -> values(TopicSnapshot.read(clients, Topics.CORPUS_RAW, READ_TIMEOUT)));
+      Future<List<RejectedDocument>> rejected =
+          pool.submit(
+              () -> values(TopicSnapshot.read(clients, Topics.CORPUS_REJECTED, READ_TIMEOUT)));
+      Map<String, Future<List<TokenBatch>>> reads = new TreeMap<>();
+      for (String stream : streams) {
+        reads.put(
+            stream,
+            pool.submit(
+                () -> {
+                  List<TokenBatch> list =
+                      new ArrayList<>(
+                          values(TopicSnapshot.read(clients, Topics.tokens(stream), READ_TIMEOUT)));
+                  list.sort(java.util.Comparator.comparingLong(TokenBatch::getBatchIndex));
+                  return list;
+                }));
+      }
+      Map<String, List<TokenBatch>> batches = new TreeMap<>();
+      for (Map.Entry<String, Future<List<TokenBatch>>> read : reads.entrySet()) {
+        batches.put(read.getKey(), get(read.getValue()));
+      }
+      return new PipelineAudit(get(raw), get(rejected), batches);
+    } finally {
+      pool.shutdownNow();
     }
-    Map<String, List<TokenBatch>> batches = new TreeMap<>();
-    reads.forEach((stream, read) -> batches.put(stream, join(read)));
-    return new PipelineAudit(join(raw), join(rejected), batches);
   }
 
   /** The read's result, or what it threw, as it threw it. */
-  private static <T> T join(java.util.concurrent.CompletableFuture<T> read) {
+  private static <T> T get(Future<T> read) {
     try {
-      return read.join();
-    } catch (java.util.concurrent.CompletionException e) {
+      return read.get();
+    } catch (java.util.concurrent.ExecutionException e) {
       if (e.getCause() instanceof RuntimeException r) {
         throw r;
       }
-      throw e;
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted reading the topics", e);
     }
   }
 

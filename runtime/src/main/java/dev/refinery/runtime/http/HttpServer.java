@@ -371,29 +371,37 @@ public final class HttpServer implements AutoCloseable {
       }
       // the body is read as it arrives, holding no thread; the handler runs once it is all in
       Route chosen = route;
-      Content.Source.asByteArrayAsync(
-              request, (int) Math.min(Integer.MAX_VALUE - 8, route.maxBodyBytes() + 1))
+      readBody(
+          request,
+          route.maxBodyBytes(),
+          (bytes, failure) -> {
+            if (failure != null) {
+              refuseBody(ex, failure);
+              ex.complete(callback);
+            } else if (bytes.length > chosen.maxBodyBytes()) {
+              HttpError e = ex.tooLarge();
+              answerError(ex, e.status(), e.field(), e.getMessage());
+              ex.complete(callback);
+            } else {
+              ex.body(bytes);
+              run(chosen, ex, request, path, callback);
+            }
+          });
+      return true;
+    }
+
+    /**
+     * Reads the body as it arrives, holding no thread, up to one byte over {@code limit} (so that a
+     * longer one shows) and within the request timeout; then runs {@code then} on the server's
+     * executor with the bytes or the failure.
+     */
+    private void readBody(
+        Request request, long limit, java.util.function.BiConsumer<byte[], Throwable> then) {
+      Content.Source.asByteArrayAsync(request, (int) Math.min(Integer.MAX_VALUE - 8, limit + 1))
           .orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
           .whenComplete(
               (bytes, failure) ->
-                  request
-                      .getComponents()
-                      .getExecutor()
-                      .execute(
-                          () -> {
-                            if (failure != null) {
-                              refuseBody(ex, failure);
-                              ex.complete(callback);
-                            } else if (bytes.length > chosen.maxBodyBytes()) {
-                              HttpError e = ex.tooLarge();
-                              answerError(ex, e.status(), e.field(), e.getMessage());
-                              ex.complete(callback);
-                            } else {
-                              ex.body(bytes);
-                              run(chosen, ex, request, path, callback);
-                            }
-                          }));
-      return true;
+                  request.getComponents().getExecutor().execute(() -> then.accept(bytes, failure)));
     }
 
     /**
@@ -411,29 +419,19 @@ public final class HttpServer implements AutoCloseable {
     private void refuseUnread(
         Exchange ex, Request request, Callback callback, boolean swallow, Runnable answer) {
       long length = ex.declaredLength();
-      if (length == 0) {
-        answer.run();
-        ex.complete(callback);
-        return;
+      if (length != 0) {
+        ex.closeAfter();
       }
-      ex.closeAfter();
-      if (!swallow || length > SWALLOW_BYTES) {
-        answer.run();
-        ex.complete(callback);
-        return;
+      Runnable respond =
+          () -> {
+            answer.run();
+            ex.complete(callback);
+          };
+      if (swallow && length != 0 && length <= SWALLOW_BYTES) {
+        readBody(request, SWALLOW_BYTES, (bytes, failure) -> respond.run());
+      } else {
+        respond.run();
       }
-      Content.Source.asByteArrayAsync(request, (int) SWALLOW_BYTES + 1)
-          .orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
-          .whenComplete(
-              (bytes, failure) ->
-                  request
-                      .getComponents()
-                      .getExecutor()
-                      .execute(
-                          () -> {
-                            answer.run();
-                            ex.complete(callback);
-                          }));
     }
 
     /** The most of a refused request's body read (and dropped) before the answer. */
