@@ -48,7 +48,7 @@ public final class StageAcls {
     Rights r = new Rights(principal);
     switch (stage) {
       case INGEST -> {
-        r.write("corpus.raw.v1", "corpus.rejected.v1", "ingest.progress.v1");
+        r.write("corpus.raw.v1", "corpus.rejected.v1", "corpus.images.v1", "ingest.progress.v1");
         r.read("ingest.progress.v1");
         r.describeTopics("tokens.");
         r.transactions(or(applicationId, "refinery-ingest"));
@@ -75,7 +75,11 @@ public final class StageAcls {
       }
       case TRAINER_BRIDGE -> {
         r.readPrefixed("tokens.");
-        r.read("trainer.checkpoints.v1", "corpus.takedowns.v1", "feedback.rm-pairs.v1");
+        r.read(
+            "trainer.checkpoints.v1",
+            "corpus.takedowns.v1",
+            "corpus.images.v1",
+            "feedback.rm-pairs.v1");
         r.write("trainer.metrics.v1", "trainer.checkpoints.v1", "corpus.rejected.v1");
       }
       case FEEDBACK -> {

@@ -1,6 +1,5 @@
 package dev.refinery.ingest;
 
-import dev.refinery.schemas.Document;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Topics;
 import java.time.Duration;
@@ -41,6 +40,8 @@ final class BatchWriter implements AutoCloseable {
    * @throws KafkaException if Kafka did not take them; then nothing of the batch was committed
    */
   synchronized void write(List<Parsed> batch) {
+    // images are sent once a batch; the compacted topic keeps one copy across batches
+    java.util.Set<String> sent = new java.util.HashSet<>();
     try {
       if (producer == null) {
         producer = producers.get();
@@ -49,10 +50,8 @@ final class BatchWriter implements AutoCloseable {
       producer.beginTransaction();
       for (Parsed parsed : batch) {
         if (parsed instanceof Parsed.Accepted a) {
-          Document doc = a.document();
-          producer.send(
-              new ProducerRecord<>(
-                  Topics.CORPUS_RAW.name(), doc.getId(), Topics.CORPUS_RAW.serialize(doc)));
+          Producer<String, byte[]> p = producer;
+          a.send((topic, key, value) -> p.send(new ProducerRecord<>(topic, key, value)), sent);
         } else if (parsed instanceof Parsed.Rejected r) {
           RejectedDocument rejection = r.rejection();
           producer.send(

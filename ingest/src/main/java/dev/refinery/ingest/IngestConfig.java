@@ -3,6 +3,7 @@ package dev.refinery.ingest;
 import dev.refinery.runtime.config.RefineryConfig;
 import dev.refinery.runtime.http.ApiTokens;
 import dev.refinery.runtime.http.HttpSettings;
+import dev.refinery.runtime.images.ImageLimits;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,6 +31,9 @@ public final class IngestConfig extends RefineryConfig {
   public static final String HTTP_PORT = "ingest.http.port";
   public static final String HTTP_MAX_BODY_BYTES = "ingest.http.max.body.bytes";
   public static final String WATCH_POLL_MS = "ingest.watch.poll.ms";
+  public static final String IMAGE_MAX_BYTES = "ingest.image.max.bytes";
+  public static final String IMAGE_MAX_SIDE = "ingest.image.max.side";
+  public static final String IMAGE_MAX_PIXELS = "ingest.image.max.pixels";
 
   /** {@code ingest.token.<name>=<scopes>:<secret>}: a token of the service's HTTP API. */
   public static final String TOKEN_PREFIX = "ingest.token.";
@@ -142,7 +146,33 @@ public final class IngestConfig extends RefineryConfig {
                   500L,
                   Range.atLeast(10L),
                   Importance.LOW,
-                  "How often a watched folder is listed for new files."),
+                  "How often a watched folder is listed for new files.")
+              .define(
+                  IMAGE_MAX_BYTES,
+                  Type.INT,
+                  (int) ImageLimits.DEFAULT.maxBytes(),
+                  Range.between(1024, 7 * 1024 * 1024),
+                  Importance.MEDIUM,
+                  "Largest image in bytes, encoded; larger ones are refused as IMAGE_TOO_LARGE (the "
+                      + "rest of their document goes on). Images are stored once each on "
+                      + "corpus.images.v1, whose records take 8 MiB at most.")
+              .define(
+                  IMAGE_MAX_SIDE,
+                  Type.INT,
+                  ImageLimits.DEFAULT.maxWidth(),
+                  Range.atLeast(1),
+                  Importance.LOW,
+                  "Widest or tallest image in pixels, read from its header before it is decoded; larger "
+                      + "ones are refused as IMAGE_DIMENSIONS.")
+              .define(
+                  IMAGE_MAX_PIXELS,
+                  Type.LONG,
+                  ImageLimits.DEFAULT.maxPixels(),
+                  Range.atLeast(1L),
+                  Importance.LOW,
+                  "Most pixels (width x height) of an image, read from its header before it is decoded: "
+                      + "the default is Pillow's decompression-bomb limit. Larger ones are refused as "
+                      + "IMAGE_PIXELS."),
           "ingest.",
           "ingest HTTP service (push endpoint, /metrics, /health)",
           8470,
@@ -225,6 +255,15 @@ public final class IngestConfig extends RefineryConfig {
 
   public long watchPollMs() {
     return getLong(WATCH_POLL_MS);
+  }
+
+  /** The bounds every image is checked against before it is decoded. */
+  public ImageLimits imageLimits() {
+    return new ImageLimits(
+        getInt(IMAGE_MAX_BYTES),
+        getInt(IMAGE_MAX_SIDE),
+        getInt(IMAGE_MAX_SIDE),
+        getLong(IMAGE_MAX_PIXELS));
   }
 
   /** The tokens of the service's HTTP API. */

@@ -17,6 +17,9 @@ import java.util.TreeMap;
  * @param outcome what was done with the input
  * @param reason why it was refused, or read again from its start; {@code null} otherwise
  * @param took wall time
+ * @param images images referenced by the documents written (their bytes on {@code
+ *     corpus.images.v1})
+ * @param imagesRejected images refused while their documents went on, by reason
  */
 public record IngestReport(
     String input,
@@ -28,7 +31,9 @@ public record IngestReport(
     long resumedAt,
     Outcome outcome,
     String reason,
-    Duration took) {
+    Duration took,
+    long images,
+    Map<String, Long> imagesRejected) {
 
   /** What ingest did with an input file; each one is recorded on {@code ingest.progress.v1}. */
   public enum Outcome {
@@ -44,6 +49,7 @@ public record IngestReport(
 
   public IngestReport {
     rejected = Map.copyOf(new TreeMap<>(rejected));
+    imagesRejected = Map.copyOf(new TreeMap<>(imagesRejected));
   }
 
   /** Whether the input was not read this time: unchanged since last time, or refused. */
@@ -68,7 +74,11 @@ public record IngestReport(
     long resumed = 0;
     Duration took = Duration.ZERO;
     Map<String, Long> rejected = new TreeMap<>();
+    long images = 0;
+    Map<String, Long> imagesRejected = new TreeMap<>();
     for (IngestReport r : reports) {
+      images += r.images;
+      r.imagesRejected.forEach((reason, n) -> imagesRejected.merge(reason, n, Long::sum));
       documents += r.documents;
       skipped += r.skipped;
       bytes += r.bytes;
@@ -77,6 +87,17 @@ public record IngestReport(
       r.rejected.forEach((reason, n) -> rejected.merge(reason, n, Long::sum));
     }
     return new IngestReport(
-        label, "*", documents, rejected, skipped, bytes, resumed, Outcome.INGESTED, null, took);
+        label,
+        "*",
+        documents,
+        rejected,
+        skipped,
+        bytes,
+        resumed,
+        Outcome.INGESTED,
+        null,
+        took,
+        images,
+        imagesRejected);
   }
 }

@@ -46,6 +46,19 @@ public final class Ingestor implements AutoCloseable {
   private final Clock clock;
 
   /**
+   * The images sent by this process, by SHA-256, so that one seen again is not sent again (the
+   * compacted topic would keep one copy anyway); the oldest are forgotten past 100,000.
+   */
+  private final java.util.Set<String> sentImages =
+      java.util.Collections.newSetFromMap(
+          new java.util.LinkedHashMap<>(1024, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+              return size() > 100_000;
+            }
+          });
+
+  /**
    * An ingestor on a transactional producer the caller made; {@code initTransactions} is called
    * here.
    */
@@ -145,8 +158,10 @@ public final class Ingestor implements AutoCloseable {
     private final long started = System.nanoTime();
     private final Map<String, Long> rejected = new HashMap<>();
     private final Map<String, Long> uncommittedRejected = new HashMap<>();
+    private final Map<String, Long> imagesRejected = new HashMap<>();
     private long records;
     private long documents;
+    private long images;
     private long skipped;
     private long resumedAt;
     private long bytes;
@@ -219,7 +234,8 @@ public final class Ingestor implements AutoCloseable {
       if (format == null) {
         return "cannot tell the format of "
             + file
-            + ": name it .jsonl, .txt, .warc, .wet (each may end in .gz or .zst) or .parquet, or pass"
+            + ": name it .jsonl, .txt, .warc, .wet, .tar (each may end in .gz or .zst) or .parquet, or"
+            + " pass"
             + " --format";
       }
       return null;
@@ -381,9 +397,12 @@ public final class Ingestor implements AutoCloseable {
 
     private void accept(Parsed parsed) {
       if (parsed instanceof Parsed.Accepted a) {
-        Document doc = a.document();
-        send(Topics.CORPUS_RAW.name(), doc.getId(), Topics.CORPUS_RAW.serialize(doc));
+        a.send(this::send, sentImages);
         documents++;
+        images += a.document().getImages().size();
+        for (RejectedDocument refusal : a.refusedImages()) {
+          imagesRejected.merge(refusal.getReason(), 1L, Long::sum);
+        }
       } else if (parsed instanceof Parsed.Rejected r) {
         rejected(r);
       } else {
@@ -480,7 +499,9 @@ public final class Ingestor implements AutoCloseable {
           resumedAt,
           outcome,
           reason,
-          Duration.ofNanos(System.nanoTime() - started));
+          Duration.ofNanos(System.nanoTime() - started),
+          images,
+          imagesRejected);
     }
 
     private IngestException kafkaFailure(KafkaException e) {

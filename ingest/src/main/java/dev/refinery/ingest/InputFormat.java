@@ -15,7 +15,12 @@ public enum InputFormat {
   /** Common Crawl WET: each conversion record's text; .wet, .wet.gz. */
   WET(".wet"),
   /** Parquet (FineWeb, RedPajama-v2, The Stack): one document a row; .parquet. */
-  PARQUET(".parquet");
+  PARQUET(".parquet"),
+  /**
+   * WebDataset shards: files sharing a key are one sample, its images and caption one document;
+   * .tar (also .gz, .zst).
+   */
+  WEBDATASET(".tar");
 
   private final String[] extensions;
 
@@ -53,9 +58,10 @@ public enum InputFormat {
     Decompression.Counted in =
         Decompression.open(file, config.maxDecompressedBytes(), config.maxCompressionRatio());
     return switch (this) {
-      case JSONL -> new JsonlReader(in, name, config, rejector);
+      case JSONL -> new JsonlReader(in, name, file.toAbsolutePath().getParent(), config, rejector);
       case TEXT -> new TextReader(in, name, config, rejector);
       case WET -> new WetReader(in, name, config, rejector);
+      case WEBDATASET -> new WebDatasetReader(in, name, config, rejector);
       case WARC, PARQUET -> throw new IllegalStateException("opened above");
     };
   }

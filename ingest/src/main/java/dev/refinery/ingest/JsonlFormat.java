@@ -41,9 +41,21 @@ final class JsonlFormat {
       JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
   private final IngestConfig config;
+  private final Multimodal multimodal;
+  private final MultimodalJson images;
 
+  /** The format of pushed records: images only inline. */
   JsonlFormat(IngestConfig config) {
+    this(config, null);
+  }
+
+  /**
+   * The format of the records of a file in {@code folder}, where the paths of their images resolve.
+   */
+  JsonlFormat(IngestConfig config, java.nio.file.Path folder) {
     this.config = config;
+    this.multimodal = new Multimodal(config);
+    this.images = new MultimodalJson(folder, config.imageLimits().maxBytes());
   }
 
   /**
@@ -106,6 +118,9 @@ final class JsonlFormat {
           bytes,
           location);
     }
+    if (MultimodalJson.present(node)) {
+      return multimodal(node, bytes, location, rejector);
+    }
     JsonNode textNode = firstNode(node, config.textFields());
     if (textNode == null && Conversations.present(node)) {
       return conversation(node, bytes, location, rejector);
@@ -136,6 +151,27 @@ final class JsonlFormat {
                 attributes)
             .setIngestedAt(rejector.clock().instant())
             .build());
+  }
+
+  /** A record of text and images (OBELICS, MMC4, interleaved content, image-caption pairs). */
+  private Parsed multimodal(JsonNode node, byte[] bytes, String location, Rejector rejector) {
+    List<Multimodal.Element> elements;
+    try {
+      elements = images.elements(node, config.textFields());
+    } catch (MultimodalJson.ShapeException e) {
+      return rejector.reject(RejectReason.BAD_MULTIMODAL, e.getMessage(), bytes, location);
+    }
+    Map<String, String> attributes = attributes(node);
+    attributes.put("origin", location);
+    return multimodal.build(
+        elements,
+        first(node, config.idFields()),
+        first(node, config.urlFields()),
+        time(first(node, config.timeFields())),
+        attributes,
+        bytes,
+        location,
+        rejector);
   }
 
   /** A supervised fine-tuning record: its turns, and their contents as the text. */

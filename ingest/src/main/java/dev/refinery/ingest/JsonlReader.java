@@ -6,9 +6,17 @@ import java.io.IOException;
 final class JsonlReader extends LineDocumentReader {
   private final JsonlFormat format;
 
-  JsonlReader(Decompression.Counted in, String name, IngestConfig config, Rejector rejector) {
+  /**
+   * @param folder where the paths of images resolve: the folder of the file
+   */
+  JsonlReader(
+      Decompression.Counted in,
+      String name,
+      java.nio.file.Path folder,
+      IngestConfig config,
+      Rejector rejector) {
     super(in, name, config, rejector);
-    this.format = new JsonlFormat(config);
+    this.format = new JsonlFormat(config, folder);
   }
 
   @Override

@@ -36,7 +36,7 @@ final class ParquetReader implements DocumentReader {
   ParquetReader(Path file, String name, IngestConfig config, Rejector rejector) throws IOException {
     this.name = name;
     this.rejector = rejector;
-    this.format = new JsonlFormat(config);
+    this.format = new JsonlFormat(config, file.toAbsolutePath().getParent());
     this.fileSize = Files.size(file);
     this.path = "'" + file.toAbsolutePath().toString().replace("'", "''") + "'";
     try {

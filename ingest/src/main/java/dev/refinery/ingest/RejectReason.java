@@ -29,5 +29,10 @@ public enum RejectReason {
   /** The file decompresses beyond {@code ingest.max.decompressed.bytes} or the ratio limit. */
   DECOMPRESSION_LIMIT,
   /** A WARC record whose headers or HTTP message cannot be parsed. */
-  BROKEN_WARC_RECORD
+  BROKEN_WARC_RECORD,
+  /**
+   * A multimodal record whose elements cannot be read (interleaved lists of different lengths, an
+   * element neither text nor image), or with neither text nor a valid image.
+   */
+  BAD_MULTIMODAL
 }

@@ -2,6 +2,7 @@ package dev.refinery.ingest;
 
 import com.github.luben.zstd.ZstdOutputStream;
 import dev.refinery.schemas.Document;
+import dev.refinery.schemas.Image;
 import dev.refinery.schemas.IngestProgress;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.SourceKind;
@@ -54,6 +55,12 @@ final class Fixtures {
   static List<RejectedDocument> rejections(MockProducer<String, byte[]> producer) {
     return values(producer, Topics.CORPUS_REJECTED.name()).stream()
         .map(Topics.CORPUS_REJECTED::deserialize)
+        .toList();
+  }
+
+  static List<Image> images(MockProducer<String, byte[]> producer) {
+    return values(producer, Topics.CORPUS_IMAGES.name()).stream()
+        .map(Topics.CORPUS_IMAGES::deserialize)
         .toList();
   }
 

@@ -35,7 +35,8 @@ public final class ReleasedSchemas {
           PreferenceLabel.getClassSchema(),
           RbrmJudgement.getClassSchema(),
           RewardModelPair.getClassSchema(),
-          LabelerStats.getClassSchema());
+          LabelerStats.getClassSchema(),
+          Image.getClassSchema());
 
   private static final ConcurrentHashMap<String, List<Schema>> CACHE = new ConcurrentHashMap<>();
 

@@ -56,6 +56,20 @@ public final class Topics {
           Duration.ofDays(90),
           LARGE_MESSAGE_BYTES);
 
+  /**
+   * Images by content: the bytes of each image once, keyed by their SHA-256; compacted, kept
+   * forever. Documents carry references ({@link ImageRef}), never the bytes.
+   */
+  public static final TopicBinding<String, Image> CORPUS_IMAGES =
+      new TopicBinding<>(
+          "corpus.images.v1",
+          KEYS,
+          new AvroSerde<>(Image.class),
+          4,
+          CleanupPolicy.COMPACT,
+          null,
+          LARGE_MESSAGE_BYTES);
+
   /** Per-step figures of trainer ranks, keyed by run id. */
   public static final TopicBinding<String, TrainerMetric> TRAINER_METRICS =
       new TopicBinding<>(
@@ -234,6 +248,7 @@ public final class Topics {
         CORPUS_CLEAN,
         CORPUS_REJECTED,
         CORPUS_TAKEDOWNS,
+        CORPUS_IMAGES,
         INGEST_PROGRESS,
         TRAINER_METRICS,
         TRAINER_CHECKPOINTS,

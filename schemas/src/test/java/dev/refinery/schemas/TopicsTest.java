@@ -20,6 +20,7 @@ class TopicsTest {
             "corpus.clean.v1",
             "corpus.rejected.v1",
             "corpus.takedowns.v1",
+            "corpus.images.v1",
             "ingest.progress.v1",
             "trainer.metrics.v1",
             "trainer.checkpoints.v1",
