@@ -1,5 +1,6 @@
 package dev.refinery.dedup;
 
+import dev.refinery.runtime.images.PerceptualHash;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -31,6 +32,8 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
 
   private final long holdMs;
   private final long expireAfterMs;
+  private final int imageDistance;
+  private final int imageHolders;
   private ProcessorContext<String, byte[]> context;
   private KeyValueStore<String, byte[]> smallest;
   private KeyValueStore<Bytes, byte[]> pending;
@@ -50,8 +53,20 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
    *     is more than this before the newest one the task has seen; 0 keeps every key
    */
   BucketProcessor(long holdMs, long expireAfterMs) {
+    this(holdMs, expireAfterMs, 8, 32);
+  }
+
+  /**
+   * @param imageDistance the most bits two perceptual hashes may differ in for near-duplicate
+   *     images
+   * @param imageHolders the images an image band's value keeps, newest first (one a perceptual
+   *     hash, its smallest holder), from which near-duplicates are found
+   */
+  BucketProcessor(long holdMs, long expireAfterMs, int imageDistance, int imageHolders) {
     this.holdMs = holdMs;
     this.expireAfterMs = expireAfterMs;
+    this.imageDistance = imageDistance;
+    this.imageHolders = imageHolders;
   }
 
   @Override
@@ -83,6 +98,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     }
     long cutoff = newestEventTime - expireAfterMs;
     List<String> old = new ArrayList<>();
+    List<KeyValue<String, byte[]>> thinned = new ArrayList<>();
     String next = null;
     int seen = 0;
     try (KeyValueIterator<String, byte[]> it = smallest.range(expiryCursor, null)) {
@@ -92,13 +108,22 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
           next = e.key;
           break;
         }
-        if (DedupKey.decode(e.key).kind() != DedupKey.Kind.ID
-            && Member.fromBytes(e.value).eventTime() < cutoff) {
+        DedupKey.Kind kind = DedupKey.decode(e.key).kind();
+        if (kind == DedupKey.Kind.IMAGE_BAND) {
+          List<Member> holders = Holders.read(e.value);
+          List<Member> kept = holders.stream().filter(m -> m.eventTime() >= cutoff).toList();
+          if (kept.isEmpty()) {
+            old.add(e.key);
+          } else if (kept.size() < holders.size()) {
+            thinned.add(KeyValue.pair(e.key, Holders.write(kept)));
+          }
+        } else if (kind != DedupKey.Kind.ID && Member.fromBytes(e.value).eventTime() < cutoff) {
           old.add(e.key);
         }
       }
     }
     old.forEach(smallest::delete);
+    thinned.forEach(kv -> smallest.put(kv.key, kv.value));
     expiryCursor = next;
   }
 
@@ -109,6 +134,11 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     Member member = Member.fromBytes(record.value());
     newestEventTime = Math.max(newestEventTime, member.eventTime());
     byte[] current = smallest.get(key);
+    if (dedupKey.kind() == DedupKey.Kind.IMAGE_BAND) {
+      smallest.put(key, Holders.write(Holders.add(Holders.read(current), member, imageHolders)));
+      hold(key, member, record.value());
+      return;
+    }
     Member held = current == null ? null : Member.fromBytes(current);
     if (dedupKey.kind() == DedupKey.Kind.ID) {
       if (held == null) {
@@ -121,12 +151,17 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     if (held == null || member.compareTo(held) < 0) {
       smallest.put(key, record.value());
     }
+    hold(key, member, record.value());
+  }
+
+  /** Answers now, or after the hold. */
+  private void hold(String key, Member member, byte[] memberBytes) {
     if (holdMs <= 0) {
       answer(key, member);
       return;
     }
     long due = context.currentSystemTimeMs() + holdMs;
-    pending.put(pendingKey(due, key, member), record.value());
+    pending.put(pendingKey(due, key, member), memberBytes);
   }
 
   /** The version of {@link #pendingKey} this build writes. */
@@ -137,14 +172,20 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
    * time (int64), {@code 0x01}, the dedup key's length (int16), the dedup key and {@code <doc
    * id>@<instance>} (UTF-8). Version 0 (before 0.2) had no version byte after the due time; there
    * the byte is the high byte of the key's length, {@code 0x00} (dedup keys are far shorter than
-   * 256 bytes), so both are read, and both sort by due time.
+   * 256 bytes), so both are read, and both sort by due time. An image's key ends in {@code
+   * #<index>}.
    */
   static Bytes pendingKey(long due, String dedupKey, Member member) {
     byte[] keyBytes = dedupKey.getBytes(StandardCharsets.UTF_8);
     if (keyBytes.length > 255) {
       throw new IllegalArgumentException("dedup key over 255 bytes: " + dedupKey);
     }
-    byte[] id = (member.docId() + "@" + member.instance()).getBytes(StandardCharsets.UTF_8);
+    // an image's answers are told apart by its index: one document may hold an image twice
+    String holder = member.docId() + "@" + member.instance();
+    if (member.part() != Member.TEXT) {
+      holder += "#" + member.part();
+    }
+    byte[] id = holder.getBytes(StandardCharsets.UTF_8);
     return Bytes.wrap(
         ByteBuffer.allocate(8 + 1 + 2 + keyBytes.length + id.length)
             .putLong(due)
@@ -186,11 +227,81 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
   /** Tells the document's gathering step whether a smaller document holds the key. */
   private void answer(String key, Member member) {
     byte[] current = smallest.get(key);
-    Member min = current == null ? member : Member.fromBytes(current);
-    // the same document (by id) is never its own duplicate
-    Member smaller = min.compareTo(member) < 0 && !min.sameDocument(member) ? min : null;
     DedupKey dedupKey = DedupKey.decode(key);
-    forward(member, new Gather.Answer(dedupKey.kind(), dedupKey.band(), smaller, false));
+    Member smaller;
+    if (dedupKey.kind() == DedupKey.Kind.IMAGE_BAND) {
+      // a band is a candidate: the smallest holder whose whole hash is near enough
+      smaller = null;
+      for (Member h : Holders.read(current)) {
+        if (h.compareTo(member) < 0
+            && !h.sameDocument(member)
+            && PerceptualHash.distance(h.textHash(), member.textHash()) <= imageDistance
+            && (smaller == null || h.compareTo(smaller) < 0)) {
+          smaller = h;
+        }
+      }
+    } else {
+      Member min = current == null ? member : Member.fromBytes(current);
+      // the same document (by id) is never its own duplicate
+      smaller = min.compareTo(member) < 0 && !min.sameDocument(member) ? min : null;
+    }
+    forward(
+        member, new Gather.Answer(dedupKey.kind(), dedupKey.band(), smaller, false, member.part()));
+  }
+
+  /**
+   * The images that hold one value of an image band, in {@code dedup-smallest}: {@code 0x40}, a
+   * count (int16), then each {@link Member} as its length (int16) and bytes, newest last. One per
+   * perceptual hash (its smallest holder), at most {@code imageHolders}: the oldest go first.
+   */
+  static final class Holders {
+    static final byte VERSION = 0x40;
+
+    private Holders() {}
+
+    static List<Member> read(byte[] bytes) {
+      List<Member> holders = new ArrayList<>();
+      if (bytes == null) {
+        return holders;
+      }
+      ByteBuffer in = ByteBuffer.wrap(bytes);
+      if (in.get() != VERSION) {
+        throw new IllegalArgumentException("unknown image holders version " + bytes[0]);
+      }
+      int n = in.getShort();
+      for (int i = 0; i < n; i++) {
+        int length = in.getShort();
+        holders.add(Member.read(in.slice(in.position(), length)));
+        in.position(in.position() + length);
+      }
+      return holders;
+    }
+
+    static byte[] write(List<Member> holders) {
+      List<byte[]> members = holders.stream().map(Member::toBytes).toList();
+      ByteBuffer out =
+          ByteBuffer.allocate(1 + 2 + members.stream().mapToInt(b -> 2 + b.length).sum());
+      out.put(VERSION).putShort((short) members.size());
+      for (byte[] m : members) {
+        out.putShort((short) m.length).put(m);
+      }
+      return out.array();
+    }
+
+    /** The holders with {@code member} added (or kept as the smaller of its hash), newest last. */
+    static List<Member> add(List<Member> holders, Member member, int max) {
+      List<Member> out = new ArrayList<>(holders.size() + 1);
+      Member same = member;
+      for (Member h : holders) {
+        if (h.textHash() == member.textHash()) {
+          same = h.compareTo(same) < 0 ? h : same;
+        } else {
+          out.add(h);
+        }
+      }
+      out.add(same);
+      return out.size() > max ? new ArrayList<>(out.subList(out.size() - max, out.size())) : out;
+    }
   }
 
   private void forward(Member member, Gather.Answer answer) {

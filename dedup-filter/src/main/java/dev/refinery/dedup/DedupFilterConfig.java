@@ -31,6 +31,11 @@ public final class DedupFilterConfig extends RefineryConfig {
   public static final String ROWS = "dedup.minhash.rows";
   public static final String SEED = "dedup.minhash.seed";
   public static final String URL_DEDUP = "dedup.url.enabled";
+  public static final String IMAGE_MIN_SIDE = "dedup.images.min.side";
+  public static final String IMAGE_MAX_ASPECT_RATIO = "dedup.images.max.aspect.ratio";
+  public static final String IMAGE_NEAR_DISTANCE = "dedup.images.near.distance";
+  public static final String IMAGE_BANDS = "dedup.images.bands";
+  public static final String IMAGE_BAND_HOLDERS = "dedup.images.band.holders";
   public static final String RULES_KIND = "dedup.rules.kind.";
   public static final String RULES_SOURCE = "dedup.rules.source.";
   public static final String QUALITY_LANGUAGES = "dedup.quality.languages";
@@ -131,6 +136,41 @@ public final class DedupFilterConfig extends RefineryConfig {
                           false,
                           Importance.MEDIUM,
                           "Also reject a document whose normalized URL a smaller document has (URL_DUPLICATE).")
+                      .define(
+                          IMAGE_MIN_SIDE,
+                          Type.INT,
+                          150,
+                          Range.atLeast(0),
+                          Importance.MEDIUM,
+                          "Images whose width or height is under this many pixels are refused as IMAGE_TOO_SMALL (OBELICS and MMC4: 150). 0 keeps every size.")
+                      .define(
+                          IMAGE_MAX_ASPECT_RATIO,
+                          Type.DOUBLE,
+                          3.0,
+                          Range.atLeast(1.0),
+                          Importance.MEDIUM,
+                          "Images whose longer side is more than this many times their shorter one are refused as IMAGE_ASPECT_RATIO (OBELICS: 3).")
+                      .define(
+                          IMAGE_NEAR_DISTANCE,
+                          Type.INT,
+                          8,
+                          Range.between(0, 32),
+                          Importance.MEDIUM,
+                          "Images whose 64-bit perceptual hashes differ in at most this many bits are near duplicates: the one of the larger (event time, id) document is refused as IMAGE_NEAR_DUPLICATE. Re-encoded, resized and slightly cropped copies are 0-6 bits apart; different photos 20 or more.")
+                      .define(
+                          IMAGE_BANDS,
+                          Type.INT,
+                          8,
+                          Range.between(2, 64),
+                          Importance.LOW,
+                          "Bands the perceptual hash is cut into to find candidates: two hashes fewer bits apart than there are bands always share one. More bands find farther pairs and hold more keys.")
+                      .define(
+                          IMAGE_BAND_HOLDERS,
+                          Type.INT,
+                          32,
+                          Range.between(1, 1000),
+                          Importance.LOW,
+                          "Images a band's value keeps as candidates (the newest, one per perceptual hash). More find near duplicates farther apart in time, at more state.")
                       .define(
                           QUALITY_LANGUAGES,
                           Type.LIST,
@@ -262,6 +302,26 @@ public final class DedupFilterConfig extends RefineryConfig {
 
   public long seed() {
     return getLong(SEED);
+  }
+
+  public int imageMinSide() {
+    return getInt(IMAGE_MIN_SIDE);
+  }
+
+  public double imageMaxAspectRatio() {
+    return getDouble(IMAGE_MAX_ASPECT_RATIO);
+  }
+
+  public int imageNearDistance() {
+    return getInt(IMAGE_NEAR_DISTANCE);
+  }
+
+  public int imageBands() {
+    return getInt(IMAGE_BANDS);
+  }
+
+  public int imageBandHolders() {
+    return getInt(IMAGE_BAND_HOLDERS);
   }
 
   public boolean urlDedup() {

@@ -122,7 +122,12 @@ public final class DedupFilterTopology {
             .mapValues(v -> ((Routed.ToKey) v).member(), Named.as("key-member"))
             .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(BY_KEY))
             .process(
-                () -> new BucketProcessor(config.holdMs(), config.expireAfterMs()),
+                () ->
+                    new BucketProcessor(
+                        config.holdMs(),
+                        config.expireAfterMs(),
+                        config.imageNearDistance(),
+                        config.imageBandHolders()),
                 Named.as("bucket"),
                 SMALLEST_STORE,
                 PENDING_STORE);

@@ -20,7 +20,11 @@ record DedupKey(Kind kind, int band, String hash) {
     URL('u'),
     BAND('b'),
     /** The same document (id and text) from another record: a replay. */
-    ID('i');
+    ID('i'),
+    /** An image's SHA-256: the same bytes. */
+    IMAGE('m'),
+    /** One band of an image's perceptual hash: a candidate near-duplicate image. */
+    IMAGE_BAND('q');
 
     final char code;
 

@@ -1,6 +1,8 @@
 package dev.refinery.dedup;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What reaches the gathering step of a document (keyed by {@code <doc id>@<instance>}): the
@@ -8,15 +10,24 @@ import java.nio.ByteBuffer;
  * of its keys: the smallest document that holds a dedup key if that one is smaller, or, for its
  * replay key, whether the document was seen before. A small binary format, internal to the stage
  * (on the gather repartition topic and in the {@code dedup-documents} store): a leading byte that
- * holds the version in its high four bits and the type in its low four, then fields. Version 0
- * (before 0.2) had the type alone ({@code 0x01}, {@code 0x02}) and the same fields; both are read.
+ * holds the version in its high four bits and the type in its low four, then fields. Version 2 is
+ * written only where images need it: a document adds the length of its rejection and the refusals
+ * of its images (a count, then each as its length and bytes); an answer adds the image's index
+ * (int16) after its flags. Version 0 (before 0.2) had the type alone ({@code 0x01}, {@code 0x02})
+ * and the same fields as version 1; all are read.
  */
 sealed interface Gather permits Gather.Doc, Gather.Answer {
   byte DOC = 1;
   byte ANSWER = 2;
 
-  /** The version {@link #encode} writes. */
+  /** The version {@link #encode} writes for text. */
   int VERSION = 1;
+
+  /**
+   * The version {@link #encode} writes where images need it: a document with refusals of its
+   * images, an answer for one image. Text-only messages keep version 1, which older builds read.
+   */
+  int IMAGE_VERSION = 2;
 
   /**
    * The document and how many answers it waits for.
@@ -24,8 +35,15 @@ sealed interface Gather permits Gather.Doc, Gather.Answer {
    * @param document the Document, single-object encoded; empty when the document is rejected
    * @param rejection the RejectedDocument, single-object encoded, when screening rejected it (only
    *     a replay check is then awaited); else empty
+   * @param refusedImages RejectedDocuments, single-object encoded, of the images screening refused
+   *     while the document goes on (emitted once the document is decided, unless it is a replay)
    */
-  record Doc(int expected, byte[] document, byte[] rejection) implements Gather {
+  record Doc(int expected, byte[] document, byte[] rejection, List<byte[]> refusedImages)
+      implements Gather {
+    Doc(int expected, byte[] document, byte[] rejection) {
+      this(expected, document, rejection, List.of());
+    }
+
     boolean rejected() {
       return rejection.length > 0;
     }
@@ -36,10 +54,35 @@ sealed interface Gather permits Gather.Doc, Gather.Answer {
    *
    * @param smaller the smallest document holding the key, if smaller than this one; else null
    * @param replay (the {@code ID} key) the same document came before in another record
+   * @param part the image the answer is for ({@link Member#TEXT} for the document's text)
    */
-  record Answer(DedupKey.Kind kind, int band, Member smaller, boolean replay) implements Gather {}
+  record Answer(DedupKey.Kind kind, int band, Member smaller, boolean replay, int part)
+      implements Gather {
+    Answer(DedupKey.Kind kind, int band, Member smaller, boolean replay) {
+      this(kind, band, smaller, replay, Member.TEXT);
+    }
+  }
 
   static byte[] encode(Gather message) {
+    if (message instanceof Doc d && !d.refusedImages().isEmpty()) {
+      int size = 1 + 4 + 4 + d.document().length + 4 + d.rejection().length + 4;
+      for (byte[] r : d.refusedImages()) {
+        size += 4 + r.length;
+      }
+      ByteBuffer out =
+          ByteBuffer.allocate(size)
+              .put((byte) (IMAGE_VERSION << 4 | DOC))
+              .putInt(d.expected())
+              .putInt(d.document().length)
+              .put(d.document())
+              .putInt(d.rejection().length)
+              .put(d.rejection())
+              .putInt(d.refusedImages().size());
+      for (byte[] r : d.refusedImages()) {
+        out.putInt(r.length).put(r);
+      }
+      return out.array();
+    }
     if (message instanceof Doc d) {
       return ByteBuffer.allocate(1 + 4 + 4 + d.document().length + d.rejection().length)
           .put((byte) (VERSION << 4 | DOC))
@@ -51,13 +94,17 @@ sealed interface Gather permits Gather.Doc, Gather.Answer {
     }
     Answer a = (Answer) message;
     byte[] member = a.smaller() == null ? new byte[0] : a.smaller().toBytes();
-    return ByteBuffer.allocate(1 + 1 + 1 + 1 + member.length)
-        .put((byte) (VERSION << 4 | ANSWER))
-        .put((byte) a.kind().code)
-        .put((byte) a.band())
-        .put((byte) ((a.replay() ? 2 : 0) | (a.smaller() != null ? 1 : 0)))
-        .put(member)
-        .array();
+    boolean image = a.part() != Member.TEXT;
+    ByteBuffer out =
+        ByteBuffer.allocate(1 + 1 + 1 + 1 + (image ? 2 : 0) + member.length)
+            .put((byte) ((image ? IMAGE_VERSION : VERSION) << 4 | ANSWER))
+            .put((byte) a.kind().code)
+            .put((byte) a.band())
+            .put((byte) ((a.replay() ? 2 : 0) | (a.smaller() != null ? 1 : 0)));
+    if (image) {
+      out.putShort((short) a.part());
+    }
+    return out.put(member).array();
   }
 
   static Gather decode(byte[] bytes) {
@@ -65,9 +112,24 @@ sealed interface Gather permits Gather.Doc, Gather.Answer {
     byte head = in.get();
     int version = (head >> 4) & 0x0F;
     int type = head & 0x0F;
-    if (version > VERSION) {
+    if (version > IMAGE_VERSION) {
       throw new IllegalArgumentException(
           "gather message version " + version + " is newer than this build");
+    }
+    if (type == DOC && version == IMAGE_VERSION) {
+      int expected = in.getInt();
+      byte[] document = new byte[in.getInt()];
+      in.get(document);
+      byte[] rejection = new byte[in.getInt()];
+      in.get(rejection);
+      int n = in.getInt();
+      List<byte[]> refused = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        byte[] r = new byte[in.getInt()];
+        in.get(r);
+        refused.add(r);
+      }
+      return new Doc(expected, document, rejection, refused);
     }
     if (type == DOC) {
       int expected = in.getInt();
@@ -81,8 +143,9 @@ sealed interface Gather permits Gather.Doc, Gather.Answer {
       DedupKey.Kind kind = DedupKey.Kind.of((char) in.get());
       int band = in.get();
       byte flags = in.get();
+      int part = version == IMAGE_VERSION ? in.getShort() & 0xFFFF : Member.TEXT;
       Member smaller = (flags & 1) != 0 ? Member.read(in) : null;
-      return new Answer(kind, band, smaller, (flags & 2) != 0);
+      return new Answer(kind, band, smaller, (flags & 2) != 0, part);
     }
     throw new IllegalArgumentException("unknown gather message type " + type);
   }

@@ -1,6 +1,8 @@
 package dev.refinery.dedup;
 
+import dev.refinery.runtime.images.PerceptualHash;
 import dev.refinery.schemas.Document;
+import dev.refinery.schemas.ImageRef;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Rejections;
 import dev.refinery.schemas.Stage;
@@ -12,6 +14,10 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -85,7 +91,19 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
     }
     Document doc = Topics.CORPUS_RAW.deserialize(gathered.document());
     Duplicate duplicate = duplicate(state, doc);
+    List<RejectedDocument> refused = new ArrayList<>();
+    if (duplicate == null && !doc.getImages().isEmpty()) {
+      duplicate = images(state, doc, gathered, now, refused);
+    }
     if (duplicate == null) {
+      for (byte[] r : gathered.refusedImages()) {
+        refused.add(Topics.CORPUS_REJECTED.deserialize(r));
+      }
+      for (RejectedDocument r : refused) {
+        // one image of the document: it goes on without it
+        metrics.rejected(r.getRule(), r.getReason());
+        context.forward(new Record<>(doc.getId(), Verdict.reject(r), now));
+      }
       metrics.clean();
       context.forward(new Record<>(doc.getId(), Verdict.accept(doc), now));
       return;
@@ -110,6 +128,89 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
                     .setSource(doc.getSource())
                     .build()),
             now));
+  }
+
+  /**
+   * Takes the duplicate images out of the document, adding a refusal for each to {@code refused}.
+   *
+   * @return why the whole document is a duplicate: it has no text, and every image it had left is a
+   *     duplicate of a smaller document's; else {@code null}
+   */
+  private Duplicate images(
+      State state, Document doc, Gather.Doc gathered, long now, List<RejectedDocument> refused) {
+    List<ImageRef> kept = new ArrayList<>();
+    Duplicate last = null;
+    for (ImageRef image : doc.getImages()) {
+      Member exact = state.imageExact.get(image.getIndex());
+      Member near = exact != null ? null : state.imageNear.get(image.getIndex());
+      if (exact == null && near == null) {
+        kept.add(image);
+        continue;
+      }
+      Member of = exact != null ? exact : near;
+      int distance = PerceptualHash.distance(of.textHash(), image.getPhash());
+      last =
+          exact != null
+              ? new Duplicate(
+                  "image_dedup",
+                  RejectReason.IMAGE_EXACT_DUPLICATE,
+                  of,
+                  "image "
+                      + image.getIndex()
+                      + " has the same bytes as image "
+                      + of.part()
+                      + " of "
+                      + of.docId()
+                      + ", a smaller (event time, id)",
+                  null,
+                  null)
+              : new Duplicate(
+                  "image_dedup",
+                  RejectReason.IMAGE_NEAR_DUPLICATE,
+                  of,
+                  "image "
+                      + image.getIndex()
+                      + " is "
+                      + distance
+                      + " bits of its 64-bit perceptual hash from image "
+                      + of.part()
+                      + " of "
+                      + of.docId()
+                      + ", a smaller (event time, id)",
+                  (double) distance,
+                  (double) config.imageNearDistance());
+      refused.add(
+          Rejections.of(
+                  doc.getId(),
+                  Stage.DEDUP_FILTER,
+                  last.reason().name(),
+                  last.detail(),
+                  new byte[0],
+                  config.rejectedMaxBytes(),
+                  Instant.ofEpochMilli(now))
+              .setRule(last.rule())
+              .setDupOf(of.docId())
+              .setMeasured(last.measured())
+              .setThreshold(last.threshold())
+              .setSource(doc.getSource())
+              .setImageIndex(image.getIndex())
+              .setImageSha256(image.getSha256())
+              .build());
+    }
+    if (kept.isEmpty() && doc.getText().isBlank()) {
+      // nothing of it is new: the document is the duplicate, its images go with it
+      refused.clear();
+      return new Duplicate(
+          last.rule(),
+          last.reason(),
+          last.of(),
+          "every image is a duplicate and there is no text; " + last.detail(),
+          last.measured(),
+          last.threshold());
+    }
+    doc.setImages(kept);
+    doc.getSignals().put("images", (double) kept.size());
+    return null;
   }
 
   /** Why a document is a duplicate, of which smaller one. */
@@ -192,10 +293,15 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
    * 0x01}, then expected, received (int32), replay (bool), bands shared (int32), and the exact, URL
    * and near members, each as its length (int32) and {@link Member} bytes. Version 0 (before 0.2)
    * lacks the leading byte; its first byte is that of {@code expected} ({@code 0x00}, or {@code
-   * 0xFF} for -1), so both are read.
+   * 0xFF} for -1), so both are read. Version 2, written once an image has an answer, adds their
+   * count (int32) and each as its kind ({@code m} same bytes, {@code q} near), index (int16) and
+   * member (length, bytes).
    */
   static final class State {
     static final byte VERSION = 1;
+
+    /** The version written when images have answers: version 1 and the images' members. */
+    static final byte IMAGE_VERSION = 2;
 
     /** Answers awaited; -1 until the document has come. */
     int expected = -1;
@@ -206,6 +312,12 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
     Member url;
     Member near;
     int bandsShared;
+
+    /** By image index: the smallest document holding the same image bytes. */
+    final Map<Integer, Member> imageExact = new TreeMap<>();
+
+    /** By image index: the smallest document holding a near-duplicate image. */
+    final Map<Integer, Member> imageNear = new TreeMap<>();
 
     void add(Gather.Answer answer) {
       received++;
@@ -221,6 +333,8 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
           near = min(near, smaller);
           bandsShared++;
         }
+        case IMAGE -> imageExact.merge(answer.part(), smaller, State::min);
+        case IMAGE_BAND -> imageNear.merge(answer.part(), smaller, State::min);
         case ID -> {}
       }
     }
@@ -231,8 +345,9 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
 
     byte[] write() {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      boolean images = !imageExact.isEmpty() || !imageNear.isEmpty();
       try (DataOutputStream out = new DataOutputStream(bytes)) {
-        out.writeByte(VERSION);
+        out.writeByte(images ? IMAGE_VERSION : VERSION);
         out.writeInt(expected);
         out.writeInt(received);
         out.writeBoolean(replay);
@@ -241,6 +356,18 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
           byte[] b = m == null ? new byte[0] : m.toBytes();
           out.writeInt(b.length);
           out.write(b);
+        }
+        if (images) {
+          out.writeInt(imageExact.size() + imageNear.size());
+          for (Map<Integer, Member> found : List.of(imageExact, imageNear)) {
+            for (Map.Entry<Integer, Member> e : found.entrySet()) {
+              out.writeByte(found == imageExact ? 'm' : 'q');
+              out.writeShort(e.getKey());
+              byte[] b = e.getValue().toBytes();
+              out.writeInt(b.length);
+              out.write(b);
+            }
+          }
         }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -254,7 +381,7 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
         return s;
       }
       try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-        if (bytes[0] == VERSION) {
+        if (bytes[0] == VERSION || bytes[0] == IMAGE_VERSION) {
           in.readByte();
         } else if (bytes[0] != 0 && bytes[0] != (byte) 0xFF) {
           throw new IllegalArgumentException("unknown gather state version " + bytes[0]);
@@ -271,6 +398,15 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
         s.exact = members[0];
         s.url = members[1];
         s.near = members[2];
+        if (bytes[0] == IMAGE_VERSION) {
+          int n = in.readInt();
+          for (int i = 0; i < n; i++) {
+            char kind = (char) in.readByte();
+            int part = in.readShort() & 0xFFFF;
+            Member m = Member.fromBytes(in.readNBytes(in.readInt()));
+            (kind == 'm' ? s.imageExact : s.imageNear).put(part, m);
+          }
+        }
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

@@ -14,14 +14,18 @@ import java.util.Comparator;
  * @param instance the raw record (partition:offset), to tell a replay of the same document apart
  * @param textHash the first 64 bits of the document's exact fingerprint ({@link
  *     TextFingerprint#of}), so that a copy found through another key (a MinHash band, its URL) is
- *     still named an exact duplicate; 0 when unknown (a rejected document, version 0)
+ *     still named an exact duplicate; 0 when unknown (a rejected document, version 0); for an
+ *     image's member, the image's perceptual hash
+ * @param part {@link #TEXT} for the document's text keys, else the index of the image whose keys
+ *     the member holds
  *     <p>Stored (in the {@code dedup-smallest} and {@code dedup-pending} stores, inside {@link
- *     Gather} answers and gather states) as: version 1: {@code 0x01}, event time (int64), id length
- *     (int16), id (UTF-8), instance length (int16), instance (UTF-8). Version 0 (before 0.2) is the
- *     same without the leading byte; its first byte is that of the event time, {@code 0x00} (or
- *     {@code 0xFF} before 1970), so {@link #read} tells them apart and reads both.
+ *     Gather} answers and gather states) as: version 1: {@code 0x01}, event time (int64), text hash
+ *     (int64), id length (int16), id (UTF-8), instance length (int16), instance (UTF-8). Version 2
+ *     (an image's member) adds the image index (int16) after the text hash. Version 0 (before 0.2)
+ *     had neither the leading byte nor the text hash; its first byte is that of the event time,
+ *     {@code 0x00} (or {@code 0xFF} before 1970), so {@link #read} tells them apart and reads both.
  */
-record Member(long eventTime, String docId, String instance, long textHash)
+record Member(long eventTime, String docId, String instance, long textHash, int part)
     implements Comparable<Member> {
   private static final Comparator<Member> ORDER =
       Comparator.comparingLong(Member::eventTime).thenComparing(Member::docId);
@@ -35,32 +39,48 @@ record Member(long eventTime, String docId, String instance, long textHash)
     this(eventTime, docId, instance, 0);
   }
 
+  Member(long eventTime, String docId, String instance, long textHash) {
+    this(eventTime, docId, instance, textHash, TEXT);
+  }
+
+  /** {@link #part} of a member that stands for the document's text. */
+  static final int TEXT = -1;
+
+  /** The same document's image {@code index}, holding {@code phash} in place of a text hash. */
+  Member image(int index, long phash) {
+    return new Member(eventTime, docId, instance, phash, index);
+  }
+
   /** The same document (same id), whichever record carried it. */
   boolean sameDocument(Member other) {
     return docId.equals(other.docId);
   }
 
-  /** The version {@link #toBytes} writes. */
+  /** The version {@link #toBytes} writes for a document's text. */
   static final byte VERSION = 1;
+
+  /** The version {@link #toBytes} writes for one of its images: version 1 and its index. */
+  static final byte IMAGE_VERSION = 2;
 
   byte[] toBytes() {
     byte[] id = docId.getBytes(StandardCharsets.UTF_8);
     byte[] inst = instance.getBytes(StandardCharsets.UTF_8);
-    return ByteBuffer.allocate(1 + 8 + 8 + 2 + id.length + 2 + inst.length)
-        .put(VERSION)
-        .putLong(eventTime)
-        .putLong(textHash)
-        .putShort((short) id.length)
-        .put(id)
-        .putShort((short) inst.length)
-        .put(inst)
-        .array();
+    boolean image = part != TEXT;
+    ByteBuffer out =
+        ByteBuffer.allocate(1 + 8 + 8 + (image ? 2 : 0) + 2 + id.length + 2 + inst.length)
+            .put(image ? IMAGE_VERSION : VERSION)
+            .putLong(eventTime)
+            .putLong(textHash);
+    if (image) {
+      out.putShort((short) part);
+    }
+    return out.putShort((short) id.length).put(id).putShort((short) inst.length).put(inst).array();
   }
 
   /** Reads a member of any version from the buffer's position. */
   static Member read(ByteBuffer in) {
     byte first = in.get(in.position());
-    boolean v1 = first == VERSION;
+    boolean v1 = first == VERSION || first == IMAGE_VERSION;
     if (v1) {
       in.get();
     } else if (first != 0 && first != (byte) 0xFF) {
@@ -68,6 +88,7 @@ record Member(long eventTime, String docId, String instance, long textHash)
     }
     long time = in.getLong();
     long textHash = v1 ? in.getLong() : 0;
+    int part = first == IMAGE_VERSION ? in.getShort() & 0xFFFF : TEXT;
     byte[] id = new byte[in.getShort()];
     in.get(id);
     byte[] inst = new byte[in.getShort()];
@@ -76,7 +97,8 @@ record Member(long eventTime, String docId, String instance, long textHash)
         time,
         new String(id, StandardCharsets.UTF_8),
         new String(inst, StandardCharsets.UTF_8),
-        textHash);
+        textHash,
+        part);
   }
 
   static Member fromBytes(byte[] bytes) {

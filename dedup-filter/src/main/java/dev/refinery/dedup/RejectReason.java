@@ -14,5 +14,13 @@ public enum RejectReason {
   /** Same normalized URL as a smaller document. */
   URL_DUPLICATE,
   /** Shares a MinHash band with a smaller document. */
-  NEAR_DUPLICATE
+  NEAR_DUPLICATE,
+  /** An image with the same bytes (SHA-256) as an image of a smaller document. */
+  IMAGE_EXACT_DUPLICATE,
+  /** An image within the perceptual-hash distance of an image of a smaller document. */
+  IMAGE_NEAR_DUPLICATE,
+  /** An image under the minimum side, in pixels. */
+  IMAGE_TOO_SMALL,
+  /** An image whose longer side over its shorter is beyond the maximum. */
+  IMAGE_ASPECT_RATIO
 }

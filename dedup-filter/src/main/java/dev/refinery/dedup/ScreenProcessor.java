@@ -3,9 +3,11 @@ package dev.refinery.dedup;
 import dev.refinery.dedup.rules.Rejection;
 import dev.refinery.dedup.rules.RuleSet;
 import dev.refinery.dedup.rules.Screened;
+import dev.refinery.runtime.images.PerceptualHash;
 import dev.refinery.runtime.takedowns.Takedowns;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.DocumentIds;
+import dev.refinery.schemas.ImageRef;
 import dev.refinery.schemas.RecordDecodeException;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Rejections;
@@ -14,6 +16,8 @@ import dev.refinery.schemas.Takedown;
 import dev.refinery.schemas.Topics;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.common.errors.SerializationException;
@@ -112,23 +116,107 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
           record.timestamp());
       return;
     }
-    doc.setText(screened.document().text());
+    doc.setText(ImageMarkers.place(doc, screened.document().text()));
     if (doc.getMessages() != null) {
       redactTurns(doc);
     }
-    doc.getSignals().put("chars", (double) screened.document().text().length());
+    doc.getSignals().put("chars", (double) doc.getText().length());
     doc.getSignals().put("words", (double) screened.document().words().size());
+    List<byte[]> refusedImages = new ArrayList<>();
+    if (!doc.getImages().isEmpty()) {
+      RejectedDocument whole = screenImages(doc, location, refusedImages);
+      if (whole != null) {
+        forward(
+            gatherKey,
+            new Gather.Doc(1, new byte[0], Topics.CORPUS_REJECTED.serialize(whole)),
+            List.of(replayKey),
+            new Member(at, doc.getId(), instance),
+            record.timestamp());
+        return;
+      }
+    }
 
-    String fingerprint = TextFingerprint.of(screened.document().text());
-    List<DedupKey> keys = keys(doc, screened.document().text(), fingerprint);
-    keys.add(replayKey);
+    // a document's images are part of what makes it the same as another
+    String content = doc.getText() + ImageMarkers.tokens(doc);
+    String fingerprint = TextFingerprint.of(content);
     // a screened document's keys carry its text hash: a copy found by any key is named exact
-    forward(
-        gatherKey,
-        new Gather.Doc(keys.size(), Topics.CORPUS_RAW.serialize(doc), new byte[0]),
-        keys,
-        new Member(at, doc.getId(), instance, TextFingerprint.hash64(fingerprint)),
-        record.timestamp());
+    Member member = new Member(at, doc.getId(), instance, TextFingerprint.hash64(fingerprint));
+    List<DedupKey> keys = keys(doc, content, fingerprint);
+    keys.add(replayKey);
+    List<Member> members = new ArrayList<>(Collections.nCopies(keys.size(), member));
+    for (ImageRef image : doc.getImages()) {
+      Member holder = member.image(image.getIndex(), image.getPhash());
+      keys.add(new DedupKey(DedupKey.Kind.IMAGE, 0, image.getSha256()));
+      members.add(holder);
+      for (long band : PerceptualHash.bands(image.getPhash(), config.imageBands())) {
+        keys.add(
+            new DedupKey(
+                DedupKey.Kind.IMAGE_BAND,
+                (int) (band >>> 56),
+                HexFormat.of().toHexDigits(band & 0x00FF_FFFF_FFFF_FFFFL)));
+        members.add(holder);
+      }
+    }
+    context.forward(
+        new Record<>(
+            gatherKey,
+            new Routed.ToGather(
+                Gather.encode(
+                    new Gather.Doc(
+                        keys.size(),
+                        Topics.CORPUS_RAW.serialize(doc),
+                        new byte[0],
+                        refusedImages))),
+            record.timestamp()));
+    for (int i = 0; i < keys.size(); i++) {
+      context.forward(
+          new Record<>(
+              keys.get(i).encode(),
+              new Routed.ToKey(members.get(i).toBytes()),
+              record.timestamp()));
+    }
+  }
+
+  /**
+   * Applies the image rules (minimum side, aspect ratio): a refused image leaves the document, its
+   * refusal goes into {@code refused}.
+   *
+   * @return the rejection of the whole document when it is left with neither text nor image
+   */
+  private RejectedDocument screenImages(Document doc, String location, List<byte[]> refused) {
+    List<ImageRef> kept = new ArrayList<>();
+    Rejection last = null;
+    for (ImageRef image : doc.getImages()) {
+      Rejection rejection = ImageRules.check(image, config);
+      if (rejection == null) {
+        kept.add(image);
+        continue;
+      }
+      last = rejection;
+      refused.add(
+          Topics.CORPUS_REJECTED.serialize(
+              rejection(doc.getId(), doc, rejection, new byte[0], location)
+                  .setImageIndex(image.getIndex())
+                  .setImageSha256(image.getSha256())
+                  .build()));
+    }
+    if (kept.isEmpty() && doc.getText().isBlank()) {
+      metrics.rejected(last.rule(), last.reason());
+      return rejection(
+              doc.getId(),
+              doc,
+              new Rejection(
+                  last.rule(),
+                  last.reason(),
+                  "no text, and no image passes: " + last.detail(),
+                  last.measured(),
+                  last.threshold()),
+              Topics.CORPUS_RAW.serialize(doc),
+              location)
+          .build();
+    }
+    doc.setImages(kept);
+    return null;
   }
 
   /**
@@ -166,8 +254,12 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
 
   /** Applies the rules of the document's source; their signals and attributes go on it. */
   private Outcome screen(Document doc) {
-    Screened screened = new Screened(doc.getText(), doc.getUrl(), doc.getSource().getName());
-    Optional<Rejection> rejection = rules.screen(screened, doc.getSource().getKind());
+    // images stand in the text as markers while the rules run, so that an edit (a redaction, a
+    // dropped line) moves them with it
+    Screened screened =
+        new Screened(ImageMarkers.insert(doc), doc.getUrl(), doc.getSource().getName());
+    Optional<Rejection> rejection =
+        rules.screen(screened, doc.getSource().getKind(), !doc.getImages().isEmpty());
     doc.getAttributes().putAll(screened.attributes());
     doc.getSignals().putAll(screened.signals());
     return new Outcome(screened, rejection);

@@ -457,4 +457,167 @@ class DedupFilterTopologyTest {
     r.getOriginal().duplicate().get(b);
     return b;
   }
+
+  // ---- images ----
+
+  static dev.refinery.schemas.ImageRef image(int index, String sha, long phash, int w, int h) {
+    return dev.refinery.schemas.ImageRef.newBuilder()
+        .setSha256(sha)
+        .setMediaType("image/png")
+        .setWidth(w)
+        .setHeight(h)
+        .setSize(1000)
+        .setPhash(phash)
+        .setOffset(0)
+        .setIndex(index)
+        .build();
+  }
+
+  static Document withImages(
+      String id, String text, int minutes, dev.refinery.schemas.ImageRef... images) {
+    Document doc = fetched(doc(id, text), minutes);
+    doc.setImages(new java.util.ArrayList<>(List.of(images)));
+    return doc;
+  }
+
+  static final long PHASH = 0x9ff1c18423ce8cbcL;
+  static final String SHA_A = "a".repeat(64);
+  static final String SHA_B = "b".repeat(64);
+  static final String SHA_C = "c".repeat(64);
+
+  @Test
+  void theSameImageInALaterDocumentLeavesItAndTheSmallerKeepsIt() {
+    start();
+    send(withImages("first", "a photo of a camera", 0, image(0, SHA_A, PHASH, 512, 512)));
+    send(
+        withImages(
+            "second",
+            "the same camera again",
+            5,
+            image(0, SHA_A, PHASH, 512, 512),
+            image(1, SHA_B, ~PHASH, 400, 300)));
+    send(withImages("third", "", 9, image(0, SHA_A, PHASH, 512, 512)));
+
+    Map<String, Document> out = new HashMap<>();
+    clean.readValuesToList().forEach(d -> out.put(d.getNativeId(), d));
+    assertThat(out.get("first").getImages()).hasSize(1);
+    assertThat(out.get("first").getSignals()).containsEntry("images", 1.0);
+    assertThat(out.get("second").getImages())
+        .extracting(dev.refinery.schemas.ImageRef::getSha256)
+        .containsExactly(SHA_B);
+    assertThat(out).doesNotContainKey("third");
+
+    List<RejectedDocument> rejections = rejected.readValuesToList();
+    assertThat(rejections).hasSize(2);
+    RejectedDocument image = rejections.get(0);
+    assertThat(image.getReason()).isEqualTo("IMAGE_EXACT_DUPLICATE");
+    assertThat(image.getImageIndex()).isZero();
+    assertThat(image.getImageSha256()).isEqualTo(SHA_A);
+    assertThat(image.getDocId()).isEqualTo(out.get("second").getId());
+    assertThat(image.getDupOf()).isEqualTo(out.get("first").getId());
+    RejectedDocument whole = rejections.get(1);
+    assertThat(whole.getImageIndex()).as("a document with nothing new is the duplicate").isNull();
+    assertThat(whole.getReason()).isEqualTo("IMAGE_EXACT_DUPLICATE");
+    assertThat(whole.getDetail()).contains("no text");
+  }
+
+  @Test
+  void aNearImageIsFoundByItsPerceptualHashAndAFarOneIsNot() {
+    start();
+    send(withImages("original", "the original photo", 0, image(0, SHA_A, PHASH, 512, 512)));
+    // three bits apart: a re-encoded or resized copy
+    send(
+        withImages(
+            "copy", "a copy of it", 5, image(0, SHA_B, PHASH ^ 0x8000_0000_0001_0100L, 256, 256)));
+    // twenty-four bits apart: another photo
+    send(
+        withImages(
+            "other",
+            "another photo",
+            6,
+            image(0, SHA_C, PHASH ^ 0x00FF_00FF_00FF_0000L, 512, 512)));
+    List<RejectedDocument> rejections = rejected.readValuesToList();
+    assertThat(rejections).hasSize(1);
+    assertThat(rejections.get(0).getReason()).isEqualTo("IMAGE_NEAR_DUPLICATE");
+    assertThat(rejections.get(0).getMeasured()).isEqualTo(3.0);
+    assertThat(rejections.get(0).getThreshold()).isEqualTo(8.0);
+    assertThat(clean.readValuesToList())
+        .extracting(d -> d.getImages().size())
+        .containsExactly(1, 0, 1);
+  }
+
+  @Test
+  void imagesTooSmallOrTooLongAreRefusedAndACaptionIsNotHeldToProseRules() {
+    start();
+    send(
+        withImages(
+            "icons",
+            "a caption",
+            0,
+            image(0, SHA_A, PHASH, 100, 100),
+            image(1, SHA_B, ~PHASH, 900, 200),
+            image(2, SHA_C, PHASH ^ 0xFFFF_FFFFL, 300, 200)));
+    List<RejectedDocument> rejections = rejected.readValuesToList();
+    assertThat(rejections)
+        .extracting(RejectedDocument::getReason, RejectedDocument::getImageIndex)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("IMAGE_TOO_SMALL", 0),
+            org.assertj.core.groups.Tuple.tuple("IMAGE_ASPECT_RATIO", 1));
+    assertThat(rejections.get(0).getMeasured()).isEqualTo(100.0);
+    assertThat(rejections.get(1).getMeasured()).isEqualTo(4.5);
+    Document kept = clean.readValue();
+    assertThat(kept.getText())
+        .as("two words: Gopher would refuse it as prose")
+        .isEqualTo("a caption");
+    assertThat(kept.getImages())
+        .extracting(dev.refinery.schemas.ImageRef::getIndex)
+        .containsExactly(2);
+
+    send(withImages("only-icons", "", 1, image(0, SHA_A, PHASH, 10, 10)));
+    RejectedDocument whole = rejected.readValue();
+    assertThat(whole.getReason()).isEqualTo("IMAGE_TOO_SMALL");
+    assertThat(whole.getImageIndex()).isNull();
+    assertThat(clean.isEmpty()).isTrue();
+  }
+
+  @Test
+  void aTakedownOfAnImageCoversEveryDocumentHoldingIt() {
+    start();
+    takedown(TakedownScope.IMAGE, SHA_B.toUpperCase(java.util.Locale.ROOT));
+    send(
+        withImages(
+            "holds",
+            "text and a photo",
+            0,
+            image(0, SHA_A, PHASH, 512, 512),
+            image(1, SHA_B, ~PHASH, 512, 512)));
+    send(
+        withImages(
+            "free", "text and another photo", 0, image(0, SHA_C, PHASH ^ 0xFFFF_FFFFL, 512, 512)));
+    RejectedDocument r = rejected.readValue();
+    assertThat(r.getReason()).isEqualTo("TAKEDOWN");
+    assertThat(r.getDetail()).contains("IMAGE:" + SHA_B);
+    assertThat(clean.readValuesToList()).extracting(Document::getNativeId).containsExactly("free");
+  }
+
+  @Test
+  void anImageMovesWithTheTextWhenARuleEditsItAndAReplayIsRefusedOnce() {
+    start();
+    String text = "Write to jane.doe@example.com for the photo below.\n\nIt shows the harbour.";
+    int offset = text.indexOf("\n\nIt");
+    dev.refinery.schemas.ImageRef photo = image(0, SHA_A, PHASH, 512, 512);
+    photo.setOffset(offset);
+    Document doc = withImages("harbour", text, 0, photo, image(1, SHA_B, ~PHASH, 50, 50));
+    send(doc);
+    send(doc); // a replay: its image's refusal is not written twice
+    Document out = clean.readValue();
+    assertThat(out.getText()).doesNotContain("jane.doe@example.com");
+    int at = out.getImages().get(0).getOffset();
+    assertThat(out.getText().substring(at)).startsWith("\n\nIt shows the harbour.");
+    assertThat(out.getText().substring(0, at)).endsWith("for the photo below.");
+    assertThat(clean.isEmpty()).isTrue();
+    assertThat(rejected.readValuesToList())
+        .extracting(RejectedDocument::getReason)
+        .containsExactly("IMAGE_TOO_SMALL");
+  }
 }

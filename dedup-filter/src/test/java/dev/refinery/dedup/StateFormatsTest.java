@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.HexFormat;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,6 +48,20 @@ class StateFormatsTest {
           + MEMBER_V1;
   private static final String PENDING_KEY_V1 =
       "0000019b76daa9f4010008" + hex("e00:abcd") + hex("doc-1@2:17");
+
+  // version 2, written for images only: text keeps version 1
+  // version, event time, perceptual hash, image index 3, id, instance
+  private static final String IMAGE_MEMBER_V2 =
+      "02" + "0000019b76daa800" + "9ff1c18423ce8cbc" + "0003" + "0005646f632d31" + "0004323a3137";
+  // version 2 and type 1: expected, document, rejection (none), one refused image
+  private static final String DOC_V2 =
+      "21" + "00000003" + "00000003" + "010203" + "00000000" + "00000001" + "00000002" + "0405";
+  // version 2 and type 2: kind 'q', band 5, flags, image index 3, member
+  private static final String IMAGE_ANSWER_V2 =
+      "22" + "71" + "05" + "01" + "0003" + IMAGE_MEMBER_V2;
+  // version 1's fields, then one image: kind 'm', index 3, member
+  private static final String STATE_V2 =
+      "02" + STATE_V1.substring(2) + "00000001" + "6d" + "0003" + "00000020" + IMAGE_MEMBER_V2;
 
   private static String hex(String text) {
     return HEX.formatHex(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -112,12 +127,38 @@ class StateFormatsTest {
   }
 
   @Test
+  void imageFormatsOfVersion2AreReadAndWrittenOnlyForImages() {
+    Member image = M.image(3, 0x9ff1c18423ce8cbcL);
+    assertThat(HEX.formatHex(image.toBytes())).isEqualTo(IMAGE_MEMBER_V2);
+    assertThat(Member.fromBytes(bytes(IMAGE_MEMBER_V2))).isEqualTo(image);
+
+    Gather.Doc doc = (Gather.Doc) Gather.decode(bytes(DOC_V2));
+    assertThat(doc.expected()).isEqualTo(3);
+    assertThat(doc.refusedImages()).singleElement().isEqualTo(new byte[] {4, 5});
+    assertThat(HEX.formatHex(Gather.encode(doc))).isEqualTo(DOC_V2);
+
+    Gather.Answer answer = new Gather.Answer(DedupKey.Kind.IMAGE_BAND, 5, image, false, 3);
+    assertThat(HEX.formatHex(Gather.encode(answer))).isEqualTo(IMAGE_ANSWER_V2);
+    assertThat(Gather.decode(bytes(IMAGE_ANSWER_V2))).isEqualTo(answer);
+
+    GatherProcessor.State s = GatherProcessor.State.read(bytes(STATE_V2));
+    assertThat(s.imageExact).containsEntry(3, image);
+    assertThat(s.exact).isEqualTo(M);
+    assertThat(HEX.formatHex(s.write())).isEqualTo(STATE_V2);
+
+    assertThat(
+            BucketProcessor.Holders.read(
+                BucketProcessor.Holders.write(List.of(image, M.image(4, 1L)))))
+        .containsExactly(image, M.image(4, 1L));
+  }
+
+  @Test
   void aVersionFromTheFutureIsRefusedNotMisread() {
-    assertThatThrownBy(() -> Member.fromBytes(bytes("02" + MEMBER_V1.substring(2))))
+    assertThatThrownBy(() -> Member.fromBytes(bytes("03" + MEMBER_V1.substring(2))))
         .hasMessageContaining("version");
-    assertThatThrownBy(() -> Gather.decode(bytes("21" + DOC_V0.substring(2))))
+    assertThatThrownBy(() -> Gather.decode(bytes("31" + DOC_V0.substring(2))))
         .hasMessageContaining("version");
-    assertThatThrownBy(() -> GatherProcessor.State.read(bytes("02" + STATE_V0.substring(2))))
+    assertThatThrownBy(() -> GatherProcessor.State.read(bytes("03" + STATE_V0.substring(2))))
         .hasMessageContaining("version");
   }
 }

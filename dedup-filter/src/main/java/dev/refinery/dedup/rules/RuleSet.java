@@ -143,8 +143,20 @@ public final class RuleSet {
 
   /** Applies the rules of the document's source in order; the first rejection ends it. */
   public Optional<Rejection> screen(Screened doc, SourceKind kind) {
+    return screen(doc, kind, false);
+  }
+
+  /**
+   * Applies the rules of the document's source in order; the first rejection ends it. A document
+   * that carries images is not held to the quality rules (Gopher, C4, FineWeb): they measure prose,
+   * and its text may be a caption; safety, PII and language still apply.
+   */
+  public Optional<Rejection> screen(Screened doc, SourceKind kind, boolean withImages) {
     boolean languageRule = false;
     for (Rule rule : rulesFor(doc.source(), kind)) {
+      if (withImages && QUALITY.contains(rule.name())) {
+        continue;
+      }
       if (QUALITY.contains(rule.name())
           && languageRule
           && !qualityLanguages.isEmpty()

@@ -62,7 +62,16 @@ public final class Takedowns {
    * {@code example.org.evil.test}.
    */
   public static Takedown match(Document doc, Store store) {
-    return match(doc.getId(), doc.getSource().getName(), doc.getUrl(), store);
+    Takedown t = match(doc.getId(), doc.getSource().getName(), doc.getUrl(), store);
+    for (int i = 0; t == null && i < doc.getImages().size(); i++) {
+      t = image(doc.getImages().get(i).getSha256(), store);
+    }
+    return t;
+  }
+
+  /** The takedown of an image by its SHA-256 (hex), if any: it covers every document holding it. */
+  public static Takedown image(String sha256, Store store) {
+    return store.get(TakedownScope.IMAGE.name() + ":" + sha256.toLowerCase(Locale.ROOT));
   }
 
   /** The takedown that covers a document by its id, source name and URL (or null), if any. */
@@ -137,6 +146,9 @@ public final class Takedowns {
   /** A {@code <scope>:<value>} key with a URL prefix normalized; any other key as given. */
   public static String normalizeKey(String key) {
     String prefix = TakedownScope.URL_PREFIX.name() + ":";
+    if (key.startsWith(TakedownScope.IMAGE.name() + ":")) {
+      return key.toLowerCase(Locale.ROOT).replaceFirst("^image:", "IMAGE:");
+    }
     return key.startsWith(prefix) ? prefix + normalize(key.substring(prefix.length())) : key;
   }
 
