@@ -32,8 +32,10 @@ final class BestFitPacker extends Packer {
     int pieces = 0;
     while (n - pos + 1 > width) {
       Row full = new Row(width);
-      full.append(doc, pos, width);
-      pos += width;
+      // an image is not cut: the row ends before it (padded) and it starts the next
+      int k = fit(doc, pos, width, seqLen);
+      full.append(doc, pos, k);
+      pos += k;
       pieces++;
       finish(full);
     }

@@ -6,7 +6,8 @@ import java.util.List;
  * Megatron and GPT packing: each document's ids then end-of-text, concatenated and cut every {@code
  * seqLen} ids; nothing is padded but at a flush. With a label token, a row's extra id is the first
  * id of the next row (rows overlap by one, so every id is some row's label), and a row is finished
- * only when that next id is known.
+ * only when that next id is known. An image's block is never cut: one that does not fit a row's
+ * rest closes the row (padded) and starts the next.
  */
 final class ConcatPacker extends Packer {
   private Row row;
@@ -28,7 +29,13 @@ final class ConcatPacker extends Packer {
     int n = doc.tokens.length;
     while (pos < n) {
       makeRoomFor(doc.tokens[pos]);
-      int k = Math.min(n - pos, seqLen - row.fill);
+      int k = fit(doc, pos, seqLen - row.fill);
+      if (k == 0) {
+        // an image that does not fit this row starts the next: this one ends here, padded
+        finish(row);
+        row = new Row(width);
+        continue;
+      }
       row.append(doc, pos, k);
       pos += k;
       pieces++;

@@ -169,6 +169,7 @@ final class PackFunction extends KeyedProcessFunction<String, TokenizedDocument,
         .setPacking(packer.packing())
         .setLabelToken(packer.labelToken)
         .setSequencePadding(Arrays.stream(batch.rowPadding()).boxed().toList())
+        .setImages(batch.images().stream().map(PackedImage::toAvro).toList())
         .build();
   }
 

@@ -111,6 +111,7 @@ abstract class Packer {
       int[] tokens = new int[rows.size() * width];
       int[] rowPadding = new int[rows.size()];
       List<PackedSpan> spans = new ArrayList<>();
+      List<PackedImage> images = new ArrayList<>();
       int padding = 0;
       for (int r = 0; r < rows.size(); r++) {
         Row row = rows.get(r);
@@ -130,10 +131,19 @@ abstract class Packer {
                   s.url,
                   s.lossRanges));
         }
+        for (PackedImage image : row.images) {
+          images.add(image.inSequence(r));
+        }
       }
       batches.add(
           new PackedBatch(
-              nextBatchIndex++, tokens, rows.size(), padding, rowPadding, List.copyOf(spans)));
+              nextBatchIndex++,
+              tokens,
+              rows.size(),
+              padding,
+              rowPadding,
+              List.copyOf(spans),
+              List.copyOf(images)));
       rows.clear();
     }
     return batches;
@@ -145,6 +155,7 @@ abstract class Packer {
     int fill;
     int padding;
     final List<PackedSpan> spans = new ArrayList<>();
+    final List<PackedImage> images = new ArrayList<>();
 
     Row(int width) {
       this.tokens = new int[width];
@@ -168,17 +179,61 @@ abstract class Packer {
               doc.tokens.length,
               doc.url,
               doc.lossRanges));
+      if (doc.images != null) {
+        for (TokenizedImage image : doc.images) {
+          if (image.start >= from && image.start < from + count) {
+            images.add(
+                new PackedImage(
+                    doc.docId,
+                    image.sha256,
+                    image.index,
+                    -1,
+                    fill + image.start - from,
+                    image.length,
+                    image.mediaType,
+                    image.width,
+                    image.height));
+          }
+        }
+      }
       fill += count;
     }
+  }
+
+  /**
+   * How many of the document's ids from {@code pos} go into a row with room for {@code room}: all
+   * that fit, but never part of an image, whose block goes whole into the next row instead (it is
+   * never longer than a row). 0 when an image starts at {@code pos} and does not fit.
+   */
+  static int fit(TokenizedDocument doc, int pos, int room) {
+    return fit(doc, pos, room, room);
+  }
+
+  /**
+   * As {@link #fit(TokenizedDocument, int, int)}, where only the first {@code inputs} of the room
+   * are a row's inputs (the rest, its label token): an image ends within them.
+   */
+  static int fit(TokenizedDocument doc, int pos, int room, int inputs) {
+    int k = Math.min(doc.tokens.length - pos, room);
+    int end = pos + Math.min(k, inputs);
+    if (doc.images != null) {
+      for (TokenizedImage image : doc.images) {
+        if (image.start >= pos && image.start < pos + k && image.start + image.length > end) {
+          return image.start - pos;
+        }
+      }
+    }
+    return k;
   }
 
   // --- state: a versioned binary form, so checkpoints survive changes to these classes ---
 
   /**
-   * 3: spans carry their document's loss ranges (conversations). 2: spans carry their document's
-   * URL. 1 and 2 are read too (their spans have neither, or no ranges).
+   * 4: rows carry their images. 3: spans carry their document's loss ranges (conversations). 2:
+   * spans carry their document's URL. 1 to 3 are read too (their rows have no images, their spans
+   * neither URL nor ranges, or no ranges).
    */
-  private static final int VERSION = 3;
+  private static final int VERSION = 4;
 
   void write(DataOutput out) throws IOException {
     out.writeByte(VERSION);
@@ -253,6 +308,17 @@ abstract class Packer {
           }
         }
       }
+      out.writeInt(row.images.size());
+      for (PackedImage image : row.images) {
+        out.writeUTF(image.docId());
+        out.writeUTF(image.sha256());
+        out.writeInt(image.index());
+        out.writeInt(image.offset());
+        out.writeInt(image.length());
+        out.writeUTF(image.mediaType());
+        out.writeInt(image.width());
+        out.writeInt(image.height());
+      }
     }
   }
 
@@ -288,6 +354,20 @@ abstract class Packer {
         row.spans.add(
             new PackedSpan(
                 docId, source, -1, offset, length, docOffset, docTokens, url, lossRanges));
+      }
+      int images = version >= 4 ? in.readInt() : 0;
+      for (int i = 0; i < images; i++) {
+        row.images.add(
+            new PackedImage(
+                in.readUTF(),
+                in.readUTF(),
+                in.readInt(),
+                -1,
+                in.readInt(),
+                in.readInt(),
+                in.readUTF(),
+                in.readInt(),
+                in.readInt()));
       }
       rows.add(row);
     }

@@ -2,6 +2,7 @@ package dev.refinery.tokenizer;
 
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.DocumentIds;
+import dev.refinery.schemas.ImageRef;
 import dev.refinery.schemas.RecordDecodeException;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Rejections;
@@ -36,6 +37,8 @@ final class TokenizeFunction extends RichAsyncFunction<RawRecord, TokenizedDocum
 
   private final TokenizerSpec spec;
   private final ChatTemplate template;
+  private final ImageTokens imageTokens;
+  private final int seqLen;
   private final Set<String> streams;
   private final int rejectedMaxBytes;
   private final int threads;
@@ -48,11 +51,15 @@ final class TokenizeFunction extends RichAsyncFunction<RawRecord, TokenizedDocum
   TokenizeFunction(
       TokenizerSpec spec,
       ChatTemplate template,
+      ImageTokens imageTokens,
+      int seqLen,
       List<String> streams,
       int rejectedMaxBytes,
       int threads) {
     this.spec = spec;
     this.template = template;
+    this.imageTokens = imageTokens;
+    this.seqLen = seqLen;
     this.streams = Set.copyOf(streams);
     this.rejectedMaxBytes = rejectedMaxBytes;
     this.threads = threads;
@@ -131,10 +138,14 @@ final class TokenizeFunction extends RichAsyncFunction<RawRecord, TokenizedDocum
     }
     int[] ids;
     int[] lossRanges = null;
+    TokenizedImage[] images = null;
     if (doc.getMessages() != null) {
       ChatTemplate.Rendered rendered = template.apply(doc.getMessages(), tokenizer);
       ids = rendered.tokens();
       lossRanges = rendered.lossRanges();
+    } else if (!doc.getImages().isEmpty()) {
+      images = new TokenizedImage[doc.getImages().size()];
+      ids = withImages(doc, images);
     } else {
       ids = tokenizer.encode(doc.getText());
     }
@@ -153,7 +164,52 @@ final class TokenizeFunction extends RichAsyncFunction<RawRecord, TokenizedDocum
                 ? null
                 : dev.refinery.runtime.takedowns.Takedowns.normalize(doc.getUrl()));
     tokenized.lossRanges = lossRanges;
+    tokenized.images = images;
     return tokenized;
+  }
+
+  /**
+   * The text's tokens with each image's block where the image stands: the text between two images
+   * is encoded apart, so no token spans an image.
+   */
+  private int[] withImages(Document doc, TokenizedImage[] placed) {
+    List<ImageRef> images = new java.util.ArrayList<>(doc.getImages());
+    images.sort(java.util.Comparator.comparingInt(ImageRef::getOffset));
+    String text = doc.getText();
+    int[][] pieces = new int[images.size() + 1][];
+    int[] lengths = new int[images.size()];
+    int total = 0;
+    int from = 0;
+    for (int i = 0; i < images.size(); i++) {
+      int to = Math.min(Math.max(images.get(i).getOffset(), from), text.length());
+      pieces[i] = tokenizer.encode(text.substring(from, to));
+      lengths[i] = imageTokens.length(images.get(i), seqLen);
+      total += pieces[i].length + lengths[i];
+      from = to;
+    }
+    pieces[images.size()] = tokenizer.encode(text.substring(from));
+    total += pieces[images.size()].length;
+    int[] ids = new int[total];
+    int at = 0;
+    for (int i = 0; i <= images.size(); i++) {
+      System.arraycopy(pieces[i], 0, ids, at, pieces[i].length);
+      at += pieces[i].length;
+      if (i < images.size()) {
+        ImageRef image = images.get(i);
+        imageTokens.write(ids, at, lengths[i]);
+        placed[i] =
+            new TokenizedImage(
+                image.getSha256(),
+                image.getIndex(),
+                at,
+                lengths[i],
+                image.getMediaType(),
+                image.getWidth(),
+                image.getHeight());
+        at += lengths[i];
+      }
+    }
+    return ids;
   }
 
   private TokenizedDocument reject(

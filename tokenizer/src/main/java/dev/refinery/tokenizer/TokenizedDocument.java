@@ -13,6 +13,9 @@ public class TokenizedDocument {
   /** For a conversation, [start, end) pairs of the tokens to learn from; null: all of them. */
   public int[] lossRanges;
 
+  /** The document's images where its tokens hold them, in order; null for text. */
+  public TokenizedImage[] images;
+
   /**
    * A record the tokenizer refused instead of a document: its {@code RejectedDocument}, encoded as
    * on corpus.rejected.v1 (the other fields are then unset).

@@ -38,6 +38,12 @@ public final class TokenizerConfig extends RefineryConfig {
   public static final String CHAT_SEPARATOR = "tokenizer.chat.turn.separator";
   public static final String CHAT_LEARN_ROLES = "tokenizer.chat.learn.roles";
   public static final String CHAT_SPECIAL_TOKENS = "tokenizer.chat.special.tokens";
+  public static final String IMAGE_BEGIN = "tokenizer.image.begin.token";
+  public static final String IMAGE_END = "tokenizer.image.end.token";
+  public static final String IMAGE_PLACEHOLDER = "tokenizer.image.placeholder.token";
+  public static final String IMAGE_TOKENS = "tokenizer.image.tokens";
+  public static final String IMAGE_PATCH = "tokenizer.image.patch.size";
+  public static final String IMAGE_MAX_TOKENS = "tokenizer.image.max.tokens";
   public static final String PREFERENCE_STREAM = "tokenizer.preference.stream";
   public static final String PREFERENCE_BATCH_PAIRS = "tokenizer.preference.batch.pairs";
   public static final String PREFERENCE_GROUP_ID = "tokenizer.preference.group.id";
@@ -218,6 +224,51 @@ public final class TokenizerConfig extends RefineryConfig {
                   + "<|im_start|>=100264,<|im_end|>=100265 (OpenAI's ChatML ids for cl100k_base). Empty: "
                   + "the markers are encoded as text. A message's content is always ordinary text.")
           .define(
+              IMAGE_BEGIN,
+              Type.INT,
+              100270,
+              Range.atLeast(0),
+              Importance.MEDIUM,
+              "Token id before an image's placeholders. The default is an id cl100k_base leaves "
+                  + "unused; set your model's.")
+          .define(
+              IMAGE_END,
+              Type.INT,
+              100271,
+              Range.atLeast(0),
+              Importance.MEDIUM,
+              "Token id after an image's placeholders.")
+          .define(
+              IMAGE_PLACEHOLDER,
+              Type.INT,
+              100272,
+              Range.atLeast(0),
+              Importance.MEDIUM,
+              "Token id of each position an image's embeddings take.")
+          .define(
+              IMAGE_TOKENS,
+              Type.INT,
+              0,
+              Range.atLeast(0),
+              Importance.MEDIUM,
+              "Placeholders of every image; 0: one per patch of its resolution "
+                  + "(tokenizer.image.patch.size), at most tokenizer.image.max.tokens. An image never "
+                  + "splits across sequences: one that does not fit starts the next.")
+          .define(
+              IMAGE_PATCH,
+              Type.INT,
+              32,
+              Range.atLeast(1),
+              Importance.LOW,
+              "Pixels a side of one image patch, for placeholders from resolution.")
+          .define(
+              IMAGE_MAX_TOKENS,
+              Type.INT,
+              256,
+              Range.atLeast(1),
+              Importance.LOW,
+              "Most placeholders of one image (and never more than a sequence holds).")
+          .define(
               PREFERENCE_STREAM,
               Type.STRING,
               "preference",
@@ -257,6 +308,29 @@ public final class TokenizerConfig extends RefineryConfig {
       }
     }
     chatTemplate();
+    imageTokens();
+  }
+
+  /**
+   * How images take positions in the token sequences.
+   *
+   * @throws ConfigException if an id is outside the vocabulary's dtype
+   */
+  ImageTokens imageTokens() {
+    int limit = Tokenizer.of(tokenizerSpec()).vocabularySize() <= 65536 ? 65536 : Integer.MAX_VALUE;
+    for (String key : java.util.List.of(IMAGE_BEGIN, IMAGE_END, IMAGE_PLACEHOLDER)) {
+      if (getInt(key) >= limit) {
+        throw new ConfigException(
+            key, getInt(key), "does not fit the uint16 token ids of " + encoding());
+      }
+    }
+    return new ImageTokens(
+        getInt(IMAGE_BEGIN),
+        getInt(IMAGE_END),
+        getInt(IMAGE_PLACEHOLDER),
+        getInt(IMAGE_TOKENS),
+        getInt(IMAGE_PATCH),
+        getInt(IMAGE_MAX_TOKENS));
   }
 
   /** The stream of preference batches, or "" for none. */

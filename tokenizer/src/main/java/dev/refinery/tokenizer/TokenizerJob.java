@@ -184,7 +184,13 @@ public final class TokenizerJob {
                 env.fromSource(source, WatermarkStrategy.noWatermarks(), SOURCE_UID)
                     .uid(SOURCE_UID),
                 new TokenizeFunction(
-                    spec, template, config.streams(), config.rejectedMaxBytes(), threads),
+                    spec,
+                    template,
+                    config.imageTokens(),
+                    config.seqLen(),
+                    config.streams(),
+                    config.rejectedMaxBytes(),
+                    threads),
                 10,
                 TimeUnit.MINUTES,
                 threads * 32)

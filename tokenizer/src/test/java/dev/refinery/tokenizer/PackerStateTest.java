@@ -55,6 +55,10 @@ class PackerStateTest {
           + "00037765620000000000000001000000040000000501001568747470733a2f2f6578616d706c652e6f72672f"
           + "61000000020000000100000003";
 
+  // version 4: version 3 and each row's images (a count, 0 here)
+  static final String V4 =
+      "0400000000040000000002000000630000000000000000000000000000000100000004000000000000000100000002000000030000000400000001000264310100077765622d73726301000a5055424c49435f5745420100074343302d312e3000000100037765620000000000000004000000000000000501001568747470733a2f2f6578616d706c652e6f72672f6100000002000000010000000300000000000000010000000200000000000000050000006300000001000264310100077765622d73726301000a5055424c49435f5745420100074343302d312e3000000100037765620000000000000001000000040000000501001568747470733a2f2f6578616d706c652e6f72672f6100000002000000010000000300000000";
+
   static Packer packer(String url, int[] lossRanges) {
     SpanSource source = new SpanSource();
     source.name = "web-src";
@@ -80,12 +84,12 @@ class PackerStateTest {
   }
 
   @Test
-  void version3IsWrittenExactlyAndReadBackWithItsLossRanges() throws Exception {
+  void version4IsWrittenExactlyAndVersion3IsReadWithItsLossRanges() throws Exception {
     String written =
         HexFormat.of().formatHex(write(packer("https://example.org/a", new int[] {1, 3})));
-    assertThat(written).isEqualTo(V3);
+    assertThat(written).isEqualTo(V4);
     Packer restored = read(HexFormat.of().parseHex(V3));
-    assertThat(HexFormat.of().formatHex(write(restored))).isEqualTo(V3);
+    assertThat(HexFormat.of().formatHex(write(restored))).isEqualTo(V4);
     var batches =
         restored.add(new TokenizedDocument("d2", "web", new SpanSource(), new int[] {6, 7}));
     // d1's first row holds its tokens 0-3 (ranges 1-3 there), its second row token 4 (none)
@@ -120,7 +124,7 @@ class PackerStateTest {
 
   @Test
   void aVersionThisBuildDoesNotKnowIsRefusedNotMisread() {
-    byte[] future = HexFormat.of().parseHex("04" + V1.substring(2));
-    assertThatThrownBy(() -> read(future)).hasMessageContaining("version 4");
+    byte[] future = HexFormat.of().parseHex("05" + V1.substring(2));
+    assertThatThrownBy(() -> read(future)).hasMessageContaining("version 5");
   }
 }

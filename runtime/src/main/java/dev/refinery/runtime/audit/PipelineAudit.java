@@ -46,7 +46,8 @@ public final class PipelineAudit {
     this.rejected = rejected;
     this.batches.putAll(batches);
     for (RejectedDocument r : rejected) {
-      if (r.getStage() != Stage.INGEST) {
+      // a refused image is not its document's outcome: the document went on without it
+      if (r.getStage() != Stage.INGEST && r.getImageIndex() == null) {
         rejections.merge(r.getDocId(), 1, Integer::sum);
       }
     }
@@ -183,7 +184,7 @@ public final class PipelineAudit {
   public long clean() {
     Set<String> rejectedByDedup = new HashSet<>();
     rejected.stream()
-        .filter(r -> r.getStage() == Stage.DEDUP_FILTER)
+        .filter(r -> r.getStage() == Stage.DEDUP_FILTER && r.getImageIndex() == null)
         .forEach(r -> rejectedByDedup.add(r.getDocId()));
     return documents.keySet().stream().filter(id -> !rejectedByDedup.contains(id)).count();
   }
