@@ -32,7 +32,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 __all__ = ["BridgeClient", "Batch", "BridgeError", "Mixture", "TokenBatchDataset", "reward_pairs"]
 
 PROTOCOL = 1
-HELLO, WELCOME, NEXT, BATCH, EMPTY, CHECKPOINT, CURSOR, METRICS, ERROR = 1, 2, 3, 4, 5, 6, 7, 8, 15
+HELLO, WELCOME, NEXT, BATCH, EMPTY, CHECKPOINT, CURSOR, METRICS, IMAGE, ERROR = 1, 2, 3, 4, 5, 6, 7, 8, 9, 15
 _PREFIX = struct.Struct(">BIQ")
 
 
@@ -43,11 +43,12 @@ class BridgeError(Exception):
 class Batch:
     """One step's batch: the header's fields and the token bytes as the tokenizer wrote them."""
 
-    __slots__ = ("header", "tokens")
+    __slots__ = ("header", "tokens", "image_data")
 
-    def __init__(self, header: Dict[str, Any], tokens: bytearray) -> None:
+    def __init__(self, header: Dict[str, Any], tokens: bytearray, image_data: Optional[List[Optional[bytes]]] = None) -> None:
         self.header = header
         self.tokens = tokens  # bytearray, little-endian dtype, rows of row_width
+        self.image_data = image_data or []  # each image's bytes, in header order (None: not sent)
 
     def __getattr__(self, name):
         try:
@@ -112,16 +113,51 @@ class Batch:
         keys = ("pair_id", "group_id", "set_id", "chosen", "rejected", "margin", "origin")
         return [dict(zip(keys, p)) for p in self.header.get("pairs", [])]
 
+    def images(self) -> List[Dict[str, Any]]:
+        """The images in the rows: dicts of doc_id, sha256, index (in its document), sequence,
+        offset (of its begin token), length (begin and end included: the placeholders are
+        offset + 1 .. offset + length - 2), media_type, width, height, state and data (its bytes
+        as stored, or None when the rank asked for text only, or its document is under a
+        takedown, or the store lacks it: ``state`` says which). Empty for text."""
+        keys = ("doc_id", "sha256", "index", "sequence", "offset", "length", "media_type", "width", "height", "state")
+        out = []
+        for i, entry in enumerate(self.header.get("images", [])):
+            image = dict(zip(keys, entry))
+            image["data"] = self.image_data[i] if i < len(self.image_data) else None
+            out.append(image)
+        return out
+
+    def image_arrays(self) -> List[Optional["numpy.ndarray"]]:
+        """Each image decoded into a (height, width, 3) uint8 RGB numpy array, in images()
+        order (None where it has no bytes). Needs Pillow (``pip install pillow``)."""
+        try:
+            from PIL import Image
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise BridgeError("decoding images needs Pillow: pip install pillow") from None
+        import io
+
+        import numpy as np
+
+        out = []
+        for image in self.images():
+            if image["data"] is None:
+                out.append(None)
+                continue
+            with Image.open(io.BytesIO(image["data"])) as im:
+                out.append(np.asarray(im.convert("RGB")))
+        return out
+
     def masked(self) -> List[Dict[str, Any]]:
-        """The spans under a takedown, delivered as padding: dicts of sequence, offset, length
-        and takedown (its key). Leave them out of the loss; see loss_mask()."""
-        keys = ("sequence", "offset", "length", "takedown")
+        """The spans under a takedown, delivered as padding: dicts of sequence, offset, length,
+        takedown (its key) and doc_id. Leave them out of the loss; see loss_mask()."""
+        keys = ("sequence", "offset", "length", "takedown", "doc_id")
         return [dict(zip(keys, m)) for m in self.header.get("masked", [])]
 
     def loss_mask(self) -> List[List[bool]]:
         """A list of rows of booleans (rows x row_width): False where a position is padding
-        (the end of a row, as sequence_padding says), a masked span, or a conversation's token
-        outside its assistant turns (its span's ``loss_ranges``), True elsewhere."""
+        (the end of a row, as sequence_padding says), a masked span, an image's block (begin,
+        placeholders, end: no model predicts them), or a conversation's token outside its
+        assistant turns (its span's ``loss_ranges``), True elsewhere."""
         rows, width = self.header["rows"], self.header["row_width"]
         mask = [[True] * width for _ in range(rows)]
         padding = self.header.get("sequence_padding") or []
@@ -142,6 +178,10 @@ class Batch:
                 for i in range(length):
                     if doc_offset + i not in keep:
                         mask[sequence][offset + i] = False
+        for image in self.header.get("images", []):
+            r, off, n = image[3], image[4], image[5]
+            for i in range(off, off + n):
+                mask[r][i] = False
         for m in self.masked():
             r, off = m["sequence"], m["offset"]
             for i in range(off, off + m["length"]):
@@ -162,11 +202,16 @@ class BridgeClient:
         self._pipeline = max(1, pipeline)
         self._pending = 0  # NEXT requests sent and not yet answered
         self._ready = collections.deque()  # batches answered while reading something else
+        # the images this connection keeps, in use order: the same steps as the bridge's, so the
+        # same ones (an image comes once, and again only after image_cache others were used)
+        self._kept: "collections.OrderedDict[str, bytes]" = collections.OrderedDict()
+        self._incoming: Dict[str, bytes] = {}
         self._send(HELLO, hello)
         kind, header, _ = self._read()
         if kind != WELCOME:
             raise BridgeError("expected WELCOME, got frame type %d" % kind)
         self.welcome = header
+        self._image_cache = int(header.get("image_cache", 1024))
         self.step = header["step"]
         self.tokens_seen = 0  # the run's tokens (all ranks) up to the last report; see report()
 
@@ -184,6 +229,7 @@ class BridgeClient:
         timeout: Optional[float] = None,
         pipeline: int = 2,
         tokens_seen: int = 0,
+        images: str = "bytes",
     ) -> "BridgeClient":
         """Connects to ``host:port`` or ``unix:/path`` (or a path) and says who this rank is.
 
@@ -192,6 +238,8 @@ class BridgeClient:
 
         ``cursor`` is the bytes ``checkpoint()`` returned, to resume there (on any world size);
         ``tokens_seen`` the run's token count saved with it (see ``report()``).
+        ``images``: "bytes" to get each batch's images (``Batch.images()``, ``image_arrays()``),
+        "none" for a text-only trainer (no image bytes travel; the positions are still listed).
         ``prefetch``: batches the bridge fetches ahead for this rank (its ``bridge.prefetch`` by
         default). ``pipeline``: requests kept in flight by blocking ``next()``, so the next batch
         is already on its way while the model trains on this one (1: none).
@@ -219,6 +267,7 @@ class BridgeClient:
             "world_size": world_size,
             "streams": dict(streams),
             "seed": seed,
+            "images": images,
         }
         if cursor:
             hello["cursor"] = base64.b64encode(bytes(cursor)).decode("ascii")
@@ -245,13 +294,13 @@ class BridgeClient:
         elif not self._pending:
             self._send(NEXT, {"wait_ms": int(wait * 1000)})
             self._pending += 1
-        kind, header, body = self._read()
+        kind, header, body = self._read_answer()
         self._pending -= 1
         if kind == EMPTY:
             return None
         if kind != BATCH:
             raise BridgeError("expected BATCH, got frame type %d" % kind)
-        return self._took(Batch(header, body))
+        return self._took(self._batch(header, body))
 
     def _took(self, batch: Batch) -> Batch:
         self.step = batch.header["step"] + 1
@@ -271,10 +320,10 @@ class BridgeClient:
             _barrier()
         self._send(CHECKPOINT, {"step": step})
         while True:
-            kind, header, body = self._read()
+            kind, header, body = self._read_answer()
             if kind == BATCH and self._pending:  # answers to requests sent before this one
                 self._pending -= 1
-                self._ready.append(Batch(header, body))
+                self._ready.append(self._batch(header, body))
                 continue
             if kind != CURSOR:
                 raise BridgeError("expected CURSOR, got frame type %d" % kind)
@@ -325,6 +374,33 @@ class BridgeClient:
     def _send(self, kind: int, header: Dict[str, Any]) -> None:
         h = json.dumps(header, separators=(",", ":")).encode("utf-8")
         self._sock.sendall(_PREFIX.pack(kind, len(h), 0) + h)
+
+    def _read_answer(self) -> Tuple[int, Dict[str, Any], bytearray]:
+        """The next frame that answers a request: the IMAGE frames before a batch are kept for it."""
+        while True:
+            kind, header, body = self._read()
+            if kind != IMAGE:
+                return kind, header, body
+            self._incoming[header["sha256"]] = bytes(body)
+
+    def _batch(self, header: Dict[str, Any], body: bytearray) -> Batch:
+        """A batch with its images' bytes, keeping them as the bridge does, in the same order."""
+        data: List[Optional[bytes]] = []
+        for entry in header.get("images", []):
+            sha, state = entry[1], entry[9]
+            if state == "sent":
+                image = self._incoming.pop(sha)
+                self._kept[sha] = image
+                self._kept.move_to_end(sha)
+                while len(self._kept) > self._image_cache:
+                    self._kept.popitem(last=False)
+                data.append(image)
+            elif state == "kept":
+                self._kept.move_to_end(sha)
+                data.append(self._kept[sha])
+            else:
+                data.append(None)
+        return Batch(header, body, data)
 
     def _read(self) -> Tuple[int, Dict[str, Any], bytearray]:
         prefix = self._exactly(_PREFIX.size)
@@ -582,6 +658,16 @@ try:  # the torch adapter, only where torch is installed
         if width > seq_len:  # a label token: labels are the inputs shifted by one, and its mask
             out["labels"] = ids[:, 1:]
             out["loss_mask"] = mask[:, 1:]
+        images = batch.images()
+        if images:  # where each image's placeholders are, and its pixels when it was sent
+            out["images"] = [
+                None if a is None else torch.from_numpy(a.copy())
+                for a in (batch.image_arrays() if any(i["data"] for i in images) else [None] * len(images))
+            ]
+            out["image_positions"] = torch.tensor(
+                [[i["sequence"], i["offset"] + 1, i["length"] - 2] for i in images], dtype=torch.int64
+            )
+            out["image_sha256"] = [i["sha256"] for i in images]
         pairs = batch.pairs()
         if pairs:  # reward model / DPO: rows of each pair, a prompt's pairs together
             out["chosen_index"] = torch.tensor([p["chosen"] for p in pairs], dtype=torch.int64)

@@ -21,9 +21,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * path up to the first dot of the file name) are one sample, and a sample is one document. Its
  * images ({@code jpg jpeg png webp gif bmp tif tiff}) come first, then its text ({@code txt},
  * {@code text}, {@code caption}, or the JSON's {@code caption} or text field); the JSON's {@code
- * url}, {@code key} and scalar fields are the document's URL, native id and attributes (the
- * img2dataset layout). Other files of a sample are ignored; a sample with neither text nor image is
- * rejected.
+ * url}, time fields ({@code ingest.jsonl.time.field}) and scalar fields are the document's URL,
+ * fetch time and attributes (the img2dataset layout). Other files of a sample are ignored; a sample
+ * with neither text nor image is rejected.
  */
 final class WebDatasetReader implements DocumentReader {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -143,6 +143,7 @@ final class WebDatasetReader implements DocumentReader {
     Map<String, String> attributes = new LinkedHashMap<>();
     attributes.put("origin", location);
     String url = null;
+    java.time.Instant fetchedAt = null;
     if (json != null && json.isObject()) {
       if (text == null) {
         for (String field : concat(List.of("caption", "TEXT", "alt"), config.textFields())) {
@@ -154,6 +155,12 @@ final class WebDatasetReader implements DocumentReader {
         }
       }
       url = json.path("url").isTextual() ? json.path("url").textValue() : null;
+      for (String field : config.timeFields()) {
+        JsonNode value = JsonlFormat.at(json, field);
+        if (fetchedAt == null && value != null && value.isValueNode()) {
+          fetchedAt = JsonlFormat.time(value.asText());
+        }
+      }
       for (Map.Entry<String, JsonNode> field : json.properties()) {
         JsonNode value = field.getValue();
         if (value.isValueNode() && !value.isNull() && attributes.size() < 32) {
@@ -176,7 +183,7 @@ final class WebDatasetReader implements DocumentReader {
       elements.add(new Multimodal.Text(text));
     }
     return multimodal.build(
-        elements, nativeId, url, null, attributes, original, location, rejector);
+        elements, nativeId, url, fetchedAt, attributes, original, location, rejector);
   }
 
   private Parsed tooLarge(String key, Member m, String location) {

@@ -7,7 +7,11 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -37,8 +41,11 @@ public final class BridgeClient implements AutoCloseable {
     }
   }
 
-  /** A batch as a rank receives it: the header's fields and the raw token bytes. */
-  public record Batch(JsonNode header, ByteBuffer tokens) {
+  /**
+   * A batch as a rank receives it: the header's fields, the raw token bytes, and the bytes of each
+   * image the header lists, in its order (null where none came: a text-only rank, a takedown).
+   */
+  public record Batch(JsonNode header, ByteBuffer tokens, List<ByteBuffer> images) {
     public long step() {
       return header.path("step").asLong();
     }
@@ -81,6 +88,12 @@ public final class BridgeClient implements AutoCloseable {
 
   private final SocketChannel channel;
   private final JsonNode welcome;
+  private final int imageCache;
+
+  /** The images this connection keeps, in use order, as the bridge keeps them. */
+  private final LinkedHashMap<String, ByteBuffer> kept = new LinkedHashMap<>(64, 0.75f, true);
+
+  private final Map<String, ByteBuffer> incoming = new HashMap<>();
 
   private BridgeClient(SocketChannel channel, Hello hello) throws IOException {
     this.channel = channel;
@@ -100,6 +113,7 @@ public final class BridgeClient implements AutoCloseable {
     }
     Frames.write(channel, Frames.HELLO, h, null);
     this.welcome = expect(Frames.WELCOME).header();
+    this.imageCache = welcome.path("image_cache").asInt(1024);
   }
 
   /** Connects to a bridge at a TCP address or a {@code UnixDomainSocketAddress}. */
@@ -135,7 +149,23 @@ public final class BridgeClient implements AutoCloseable {
     if (f.type() != Frames.BATCH) {
       throw new BridgeException("expected BATCH, got frame type " + f.type());
     }
-    return new Batch(f.header(), f.body());
+    List<ByteBuffer> images = new ArrayList<>();
+    for (JsonNode entry : f.header().path("images")) {
+      String sha = entry.get(1).asText();
+      switch (entry.get(9).asText()) {
+        case "sent" -> {
+          ByteBuffer image = incoming.remove(sha);
+          kept.put(sha, image);
+          if (kept.size() > imageCache) {
+            kept.remove(kept.keySet().iterator().next());
+          }
+          images.add(image);
+        }
+        case "kept" -> images.add(kept.get(sha));
+        default -> images.add(null);
+      }
+    }
+    return new Batch(f.header(), f.body(), images);
   }
 
   /** The cursor for a model checkpoint taken after {@code step} steps. */
@@ -166,6 +196,10 @@ public final class BridgeClient implements AutoCloseable {
 
   private Frames.Frame read() throws IOException {
     Frames.Frame f = Frames.read(channel, Long.MAX_VALUE);
+    while (f.type() == Frames.IMAGE) {
+      incoming.put(f.header().path("sha256").asText(), f.body());
+      f = Frames.read(channel, Long.MAX_VALUE);
+    }
     if (f.type() == Frames.ERROR) {
       throw new BridgeException(f.header().path("error").asText("the bridge failed"));
     }

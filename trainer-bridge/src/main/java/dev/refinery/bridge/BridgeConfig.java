@@ -18,6 +18,8 @@ public final class BridgeConfig extends RefineryConfig {
   public static final String SOCKET = "bridge.socket";
   public static final String PREFETCH = "bridge.prefetch";
   public static final String HTTP_PORT = "bridge.http.port";
+  public static final String IMAGE_CACHE = "bridge.image.cache";
+  public static final String IMAGE_STORE_CACHE_BYTES = "bridge.image.store.cache.bytes";
 
   /** {@code bridge.token.<name>=<scopes>:<secret>}: a token of the service's HTTP API. */
   public static final String TOKEN_PREFIX = "bridge.token.";
@@ -59,7 +61,22 @@ public final class BridgeConfig extends RefineryConfig {
                   32,
                   ConfigDef.Range.between(1, 4096),
                   Importance.MEDIUM,
-                  "Batches fetched ahead of each rank, at most (and so held in memory per rank)."),
+                  "Batches fetched ahead of each rank, at most (and so held in memory per rank).")
+              .define(
+                  IMAGE_CACHE,
+                  Type.INT,
+                  1024,
+                  ConfigDef.Range.between(1, 1_000_000),
+                  Importance.MEDIUM,
+                  "Images a rank's connection keeps, on both sides: an image is sent once, and again "
+                      + "only after this many others were used since. The client keeps as many.")
+              .define(
+                  IMAGE_STORE_CACHE_BYTES,
+                  Type.LONG,
+                  256L * 1024 * 1024,
+                  ConfigDef.Range.atLeast(0L),
+                  Importance.LOW,
+                  "Image bytes the bridge keeps in memory, read from corpus.images.v1, for all ranks."),
           "bridge.",
           "bridge's HTTP (/v1/rm-pairs, /metrics, /health)",
           8474,
@@ -92,6 +109,14 @@ public final class BridgeConfig extends RefineryConfig {
 
   public int prefetch() {
     return getInt(PREFETCH);
+  }
+
+  public int imageCache() {
+    return getInt(IMAGE_CACHE);
+  }
+
+  public long imageStoreCacheBytes() {
+    return getLong(IMAGE_STORE_CACHE_BYTES);
   }
 
   public int httpPort() {

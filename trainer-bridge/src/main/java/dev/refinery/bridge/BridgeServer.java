@@ -45,6 +45,7 @@ public final class BridgeServer implements Service {
   private final KafkaProducer<String, byte[]> producer;
   private final PoisonRecords poison;
   private final TakedownFollower takedowns;
+  private dev.refinery.runtime.images.KafkaImageStore images;
   private final List<ServerSocketChannel> listeners = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
   private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
@@ -120,6 +121,16 @@ public final class BridgeServer implements Service {
       producer.close();
       throw e;
     }
+  }
+
+  /** The image store, started on first use: a deployment without images never reads their topic. */
+  private synchronized dev.refinery.runtime.images.ImageStore images() {
+    if (images == null && !closed) {
+      images =
+          new dev.refinery.runtime.images.KafkaImageStore(
+              config.kafka(), config.clientId(), config.imageStoreCacheBytes());
+    }
+    return images;
   }
 
   /** Starts listening; ranks may connect when this returns. */
@@ -219,7 +230,14 @@ public final class BridgeServer implements Service {
       }
       session =
           new RankSession(
-              config, producer, poison, takedowns, registry, () -> closed, hello.header());
+              config,
+              producer,
+              poison,
+              takedowns,
+              this::images,
+              registry,
+              () -> closed,
+              hello.header());
       sessions.incrementAndGet();
       Frames.write(channel, Frames.WELCOME, session.welcome(), null);
       while (!closed) {
@@ -312,6 +330,11 @@ public final class BridgeServer implements Service {
       http.close();
     }
     takedowns.close();
+    synchronized (this) {
+      if (images != null) {
+        images.close();
+      }
+    }
     producer.close();
   }
 }

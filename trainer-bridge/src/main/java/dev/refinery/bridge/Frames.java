@@ -26,7 +26,10 @@ import java.nio.channels.GatheringByteChannel;
  * CHECKPOINT} (answered by {@code CURSOR}, the cursor in the body) and {@code METRICS} (no answer).
  * The body of {@code BATCH} is the batch's tokens as the tokenizer wrote them, little-endian {@code
  * dtype}, rows of {@code row_width}: {@code numpy.frombuffer(body, "<u4").reshape(rows,
- * row_width)}.
+ * row_width)}. A batch that holds images is preceded by one {@code IMAGE} frame (header: {@code
+ * sha256}, {@code media_type}, {@code width}, {@code height}; body: the image's bytes as stored)
+ * for each of its images the connection has not kept (see {@code RankSession}), unless the rank
+ * asked for {@code "images": "none"}.
  */
 public final class Frames {
   public static final int PROTOCOL = 1;
@@ -38,6 +41,7 @@ public final class Frames {
   public static final byte CHECKPOINT = 6;
   public static final byte CURSOR = 7;
   public static final byte METRICS = 8;
+  public static final byte IMAGE = 9;
   public static final byte ERROR = 15;
 
   /** The largest header accepted: headers are small JSON. */

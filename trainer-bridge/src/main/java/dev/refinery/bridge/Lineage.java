@@ -51,6 +51,8 @@ public final class Lineage {
       long tokens,
       Map<String, Long> tokensBySource,
       Map<String, Long> tokensByLicence,
+      Map<String, Long> imagesBySource,
+      Map<String, Long> imagesByLicence,
       Set<String> documentIds,
       List<Hit> takedownHits,
       int urlTakedownsNotChecked,
@@ -118,6 +120,8 @@ public final class Lineage {
     Set<String> documents = new HashSet<>();
     Map<String, Long> bySourceTokens = new TreeMap<>();
     Map<String, Long> byLicenceTokens = new TreeMap<>();
+    Map<String, Long> bySourceImages = new TreeMap<>();
+    Map<String, Long> byLicenceImages = new TreeMap<>();
     long tokens = 0;
     long missing = 0;
     // (stream, index) of batches with a taken-down document, to place on steps afterwards
@@ -137,6 +141,18 @@ public final class Lineage {
           to,
           batch -> {
             seen[0]++;
+            if (!batch.getImages().isEmpty()) {
+              Map<String, DocumentSpan> spanOf = new HashMap<>();
+              batch.getSpans().forEach(sp -> spanOf.putIfAbsent(sp.getDocId(), sp));
+              for (dev.refinery.schemas.ImagePlacement image : batch.getImages()) {
+                DocumentSpan span = spanOf.get(image.getDocId());
+                if (span != null) {
+                  bySourceImages.merge(span.getSource().getName(), 1L, Long::sum);
+                  byLicenceImages.merge(
+                      Licences.label(span.getSource().getLicence()), 1L, Long::sum);
+                }
+              }
+            }
             for (DocumentSpan span : batch.getSpans()) {
               documents.add(span.getDocId());
               tokenCount[0] += span.getLength();
@@ -148,9 +164,7 @@ public final class Lineage {
               if (span.getUrl() == null) {
                 spansWithoutUrl[0]++;
               }
-              Takedown t =
-                  Takedowns.match(
-                      span.getDocId(), span.getSource().getName(), span.getUrl(), store);
+              Takedown t = Takedowns.match(batch, span, store);
               if (t != null) {
                 flagged
                     .computeIfAbsent(streamIndex, k -> new HashMap<>())
@@ -198,10 +212,17 @@ public final class Lineage {
         tokens,
         bySourceTokens,
         byLicenceTokens,
+        bySourceImages,
+        byLicenceImages,
         documents,
         hits,
         spansWithoutUrl[0] > 0 ? urlTakedowns : 0,
         missing);
+  }
+
+  private static String images(Map<String, Long> counts, String key) {
+    Long n = counts.get(key);
+    return n == null ? "" : String.format(" %,10d images", n);
   }
 
   /** Every batch of {@code stream} with an index in [from, to), as it is read. */
@@ -252,9 +273,19 @@ public final class Lineage {
     r.batches().forEach((s, n) -> b.append(String.format("  stream %-12s %,d batches%n", s, n)));
     b.append(String.format("%,d documents, %,d document tokens%n", r.documents(), r.tokens()));
     b.append("by source:\n");
-    r.tokensBySource().forEach((s, n) -> b.append(String.format("  %-32s %,14d tokens%n", s, n)));
+    r.tokensBySource()
+        .forEach(
+            (s, n) ->
+                b.append(
+                    String.format(
+                        "  %-32s %,14d tokens%s%n", s, n, images(r.imagesBySource(), s))));
     b.append("by licence:\n");
-    r.tokensByLicence().forEach((s, n) -> b.append(String.format("  %-32s %,14d tokens%n", s, n)));
+    r.tokensByLicence()
+        .forEach(
+            (s, n) ->
+                b.append(
+                    String.format(
+                        "  %-32s %,14d tokens%s%n", s, n, images(r.imagesByLicence(), s))));
     if (r.missingBatches() > 0) {
       b.append(
           String.format(

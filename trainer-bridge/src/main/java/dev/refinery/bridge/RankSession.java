@@ -3,9 +3,12 @@ package dev.refinery.bridge;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.refinery.runtime.images.ImageStore;
 import dev.refinery.runtime.takedowns.Takedowns;
 import dev.refinery.schemas.DataCheckpoint;
 import dev.refinery.schemas.DocumentSpan;
+import dev.refinery.schemas.Image;
+import dev.refinery.schemas.ImagePlacement;
 import dev.refinery.schemas.Licences;
 import dev.refinery.schemas.PartitionPosition;
 import dev.refinery.schemas.PreferenceRows;
@@ -52,6 +55,17 @@ final class RankSession implements AutoCloseable {
   private final BridgeConfig config;
   private final KafkaProducer<String, byte[]> producer;
   private final TakedownFollower takedowns;
+  private final java.util.function.Supplier<ImageStore> images;
+  private final boolean sendImages;
+
+  /**
+   * The images this connection keeps, in use order; the client keeps the same ones by applying the
+   * same steps in the same order (a batch's images, in header order: kept ones are touched, sent
+   * ones added, the least recently used dropped past {@code bridge.image.cache}).
+   */
+  private final LinkedHashMap<String, Boolean> keptImages;
+
+  private final Counter imagesSent;
   private final PrometheusMeterRegistry registry;
   private final BooleanSupplier closed;
   private final String runId;
@@ -83,12 +97,30 @@ final class RankSession implements AutoCloseable {
       KafkaProducer<String, byte[]> producer,
       PoisonRecords poison,
       TakedownFollower takedowns,
+      java.util.function.Supplier<ImageStore> images,
       PrometheusMeterRegistry registry,
       BooleanSupplier closed,
       JsonNode hello) {
     this.config = config;
     this.producer = producer;
     this.takedowns = takedowns;
+    this.images = images;
+    String imageMode = hello.path("images").asText("bytes");
+    if (!imageMode.equals("bytes") && !imageMode.equals("none")) {
+      throw new IllegalArgumentException(
+          "images must be \"bytes\" (sent with the batches) or \"none\" (text only), not \""
+              + imageMode
+              + "\"");
+    }
+    this.sendImages = imageMode.equals("bytes");
+    int cache = config.imageCache();
+    this.keptImages =
+        new LinkedHashMap<>(64, 0.75f, true) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > cache;
+          }
+        };
     this.registry = registry;
     this.closed = closed;
     int protocol = hello.path("protocol").asInt(Frames.PROTOCOL);
@@ -204,6 +236,7 @@ final class RankSession implements AutoCloseable {
     this.maskedSpans = registry.counter("refinery_bridge_masked_spans", tags);
     this.maskedTokens = registry.counter("refinery_bridge_masked_tokens", tags);
     this.waitSeconds = registry.counter("refinery_bridge_data_wait_seconds", tags);
+    this.imagesSent = registry.counter("refinery_bridge_images_sent", tags);
     registry.gauge("refinery_bridge_step", tags, stepGauge);
     // gauges of this connection's feed, removed when it closes (a reconnecting rank gets new
     // ones)
@@ -240,6 +273,8 @@ final class RankSession implements AutoCloseable {
     h.put("world_size", worldSize);
     h.put("step", startStep);
     h.put("resumed", resumed);
+    h.put("images", sendImages ? "bytes" : "none");
+    h.put("image_cache", config.imageCache());
     ObjectNode w = h.putObject("streams");
     mixture.weights().forEach(w::put);
     return h;
@@ -344,6 +379,9 @@ final class RankSession implements AutoCloseable {
       }
     }
     ByteBuffer body = mask(batch, h);
+    if (!batch.getImages().isEmpty()) {
+      images(channel, batch, h);
+    }
     Frames.write(channel, Frames.BATCH, h, body);
     batches.increment();
     tokens.increment(body.remaining() / (TokenBytes.width(batch.getDtype())));
@@ -351,24 +389,83 @@ final class RankSession implements AutoCloseable {
   }
 
   /**
+   * Lists the batch's images in the header ({@code [doc_id, sha256, index, sequence, offset,
+   * length, media_type, width, height, state]}) and sends, before the batch, the bytes of each one
+   * this connection does not keep. {@code state} is {@code "sent"} (its {@code IMAGE} frame came
+   * before this batch), {@code "kept"} (sent before; the client keeps it), {@code "masked"} (its
+   * document is under a takedown: no bytes), {@code "missing"} (the store does not have it) or
+   * {@code "none"} (the rank asked for text only).
+   */
+  private void images(SocketChannel channel, TokenBatch batch, ObjectNode h)
+      throws IOException, InterruptedException {
+    java.util.Set<String> masked = new java.util.HashSet<>();
+    h.path("masked").forEach(m -> masked.add(m.get(4).asText()));
+    ArrayNode list = h.putArray("images");
+    for (ImagePlacement p : batch.getImages()) {
+      String state;
+      if (!sendImages) {
+        state = "none";
+      } else if (masked.contains(p.getDocId())) {
+        state = "masked";
+      } else if (keptImages.get(p.getSha256()) != null) {
+        state = "kept";
+      } else {
+        Image image = images.get().get(p.getSha256(), Duration.ofSeconds(30));
+        if (image == null) {
+          LOG.warn(
+              "image {} of {} is not on {}: batch {} goes without its bytes",
+              p.getSha256(),
+              p.getDocId(),
+              Topics.CORPUS_IMAGES.name(),
+              batch.getBatchId());
+          state = "missing";
+        } else {
+          ObjectNode ih = Frames.object();
+          ih.put("sha256", image.getSha256());
+          ih.put("media_type", image.getMediaType());
+          ih.put("width", image.getWidth());
+          ih.put("height", image.getHeight());
+          Frames.write(channel, Frames.IMAGE, ih, image.getData());
+          keptImages.put(p.getSha256(), Boolean.TRUE);
+          imagesSent.increment();
+          state = "sent";
+        }
+      }
+      list.addArray()
+          .add(p.getDocId())
+          .add(p.getSha256())
+          .add(p.getIndex())
+          .add(p.getSequence())
+          .add(p.getOffset())
+          .add(p.getLength())
+          .add(p.getMediaType())
+          .add(p.getWidth())
+          .add(p.getHeight())
+          .add(state);
+    }
+  }
+
+  /**
    * The batch's tokens with every span under a takedown in force replaced by the pad token, and
-   * those spans listed in the header's {@code masked} ({@code [sequence, offset, length,
-   * takedown]}) so the rank leaves them out of its loss. The batch keeps its shape, so a resume is
-   * as exact as before; the topic keeps the batch as it was written.
+   * those spans listed in the header's {@code masked} ({@code [sequence, offset, length, takedown,
+   * doc_id]}) so the rank leaves them out of its loss. The batch keeps its shape, so a resume is as
+   * exact as before; the topic keeps the batch as it was written.
    */
   private ByteBuffer mask(TokenBatch batch, ObjectNode h) throws InterruptedException {
     awaitTakedowns();
     ArrayNode masked = h.putArray("masked");
     List<int[]> runs = new ArrayList<>();
     for (DocumentSpan s : batch.getSpans()) {
-      Takedown t = Takedowns.match(s.getDocId(), s.getSource().getName(), s.getUrl(), takedowns);
+      // a takedown of an image covers every document that holds it
+      Takedown t = Takedowns.match(batch, s, takedowns);
       if (t != null) {
         masked
             .addArray()
             .add(s.getSequence())
             .add(s.getOffset())
             .add(s.getLength())
-            .add(Takedowns.key(t));
+            .add(Takedowns.key(t))
+            .add(s.getDocId());
         runs.add(new int[] {s.getSequence(), s.getOffset(), s.getLength()});
       }
     }

@@ -85,8 +85,7 @@ public final class TakedownReach {
           Long.MAX_VALUE,
           batch -> {
             for (DocumentSpan s : batch.getSpans()) {
-              if (Takedowns.match(s.getDocId(), s.getSource().getName(), s.getUrl(), store)
-                  != null) {
+              if (Takedowns.match(batch, s, store) != null) {
                 spans[0]++;
                 tokens[0] += s.getLength();
                 batches.computeIfAbsent(stream, k -> new TreeSet<>()).add(batch.getBatchIndex());

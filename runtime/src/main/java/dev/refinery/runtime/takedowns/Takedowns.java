@@ -69,6 +69,22 @@ public final class Takedowns {
     return t;
   }
 
+  /**
+   * The takedown that covers a span of a token batch: by its document's id, source or URL, or by an
+   * image of its document that the batch holds.
+   */
+  public static Takedown match(
+      dev.refinery.schemas.TokenBatch batch, dev.refinery.schemas.DocumentSpan span, Store store) {
+    Takedown t = match(span.getDocId(), span.getSource().getName(), span.getUrl(), store);
+    for (int i = 0; t == null && i < batch.getImages().size(); i++) {
+      dev.refinery.schemas.ImagePlacement image = batch.getImages().get(i);
+      if (image.getDocId().equals(span.getDocId())) {
+        t = image(image.getSha256(), store);
+      }
+    }
+    return t;
+  }
+
   /** The takedown of an image by its SHA-256 (hex), if any: it covers every document holding it. */
   public static Takedown image(String sha256, Store store) {
     return store.get(TakedownScope.IMAGE.name() + ":" + sha256.toLowerCase(Locale.ROOT));
