@@ -275,3 +275,51 @@ class CollateAgainstAReferenceTest(unittest.TestCase):
                 self.assertEqual(t["loss_mask"].tolist(), want)
                 self.assertEqual(t["position_ids"].tolist(), positions)
                 self.assertEqual(t["cu_seqlens"].tolist(), cu[0])
+
+
+class ImageFramesTest(unittest.TestCase):
+    serve = ProtocolTest.serve
+
+    PNG_1x1 = bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+        "0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082")
+
+    def test_images_come_once_and_the_client_keeps_what_the_bridge_keeps(self):
+        def batch(step, entries):
+            return frame(rb.BATCH, {"step": step, "stream": "v", "index": step, "dtype": "uint32", "rows": 1,
+                                    "row_width": 6, "seq_len": 6, "sequence_padding": [0],
+                                    "images": entries}, struct.pack("<6I", 1, 900, 902, 901, 2, 3))
+
+        def entry(sha, state):
+            return ["d", sha, 0, 0, 1, 3, "image/png", 1, 1, state]
+
+        image_a = frame(rb.IMAGE, {"sha256": "a", "media_type": "image/png", "width": 1, "height": 1}, self.PNG_1x1)
+        image_b = frame(rb.IMAGE, {"sha256": "b", "media_type": "image/png", "width": 1, "height": 1}, b"bee")
+        a, seen, t = self.serve([
+            frame(rb.WELCOME, {"step": 0, "image_cache": 1}),
+            image_a + batch(0, [entry("a", "sent")]),
+            batch(1, [entry("a", "kept"), entry("x", "masked")]),
+            # "b" takes the one place: "a" is dropped, and sent again when used again
+            image_b + batch(2, [entry("b", "sent")]),
+            image_a + batch(3, [entry("a", "sent"), entry("a", "kept")]),
+        ])
+        client = rb.BridgeClient(a, {"run_id": "r", "rank": 0, "world_size": 1, "streams": {"v": 1}}, pipeline=1)
+        first = client.next()
+        self.assertEqual(first.images()[0]["data"], self.PNG_1x1)
+        self.assertEqual(first.images()[0]["offset"], 1)
+        self.assertEqual(first.loss_mask(), [[True, False, False, False, True, True]])
+        second = client.next()
+        self.assertEqual([i["data"] for i in second.images()], [self.PNG_1x1, None])
+        self.assertEqual(client.next().images()[0]["data"], b"bee")
+        self.assertEqual(list(client._kept), ["b"])
+        fourth = client.next()
+        self.assertEqual([i["data"] for i in fourth.images()], [self.PNG_1x1, self.PNG_1x1])
+        try:
+            import numpy  # noqa: F401
+            import PIL  # noqa: F401
+        except ImportError:
+            pass
+        else:
+            self.assertEqual(fourth.image_arrays()[0].shape, (1, 1, 3))
+        client.close()
+        t.join(5)
