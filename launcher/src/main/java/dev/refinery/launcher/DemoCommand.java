@@ -134,12 +134,24 @@ final class DemoCommand implements Callable<Integer> {
           (System.nanoTime() - ingested) / 1e9);
       print(account, IngestReport.sum("total", reports), out);
       List<String> violations = account.violations();
-      boolean ok = account.drained() && violations.isEmpty();
+      PipelineAudit.ImageAccount images = account.images();
+      boolean documentsOk = account.drained() && violations.isEmpty();
+      boolean imagesOk = images.violations().isEmpty() && images.inFlight() == 0;
+      boolean ok = documentsOk && imagesOk;
       out.printf(
           "%nInvariant 1 (each document in exactly one place): %d of %d documents ingested are in token "
               + "spans or rejected once%s%n",
-          account.accountedFor(), account.documents().size(), ok ? " ✓" : " ✗");
+          account.accountedFor(), account.documents().size(), documentsOk ? " ✓" : " ✗");
       violations.stream().limit(10).forEach(v -> out.println("  violation: " + v));
+      if (images.images() > 0) {
+        out.printf(
+            "Invariant 1 for images: %d of %d images of those documents are in token batches or "
+                + "rejected once%s%n",
+            images.images() - images.inFlight() - images.violations().size(),
+            images.images(),
+            imagesOk ? " ✓" : " ✗");
+        images.violations().stream().limit(10).forEach(v -> out.println("  violation: " + v));
+      }
       out.printf("%nDemo %s in %.1f s.%n", ok ? "done" : "FAILED", Pipeline.seconds(t0));
       out.flush();
       return ok ? 0 : Refinery.REJECTED;
@@ -224,6 +236,22 @@ final class DemoCommand implements Callable<Integer> {
     Map<String, Long> tokenizer = account.rejectedBy(Stage.TOKENIZER);
     if (!tokenizer.isEmpty()) {
       out.printf("  tokenizer     rejected: %s%n", IngestTable.counts(tokenizer));
+    }
+    PipelineAudit.ImageAccount images = account.images();
+    if (ingest.images() > 0 || !ingest.imagesRejected().isEmpty()) {
+      long refused = images.refused().values().stream().mapToLong(Long::longValue).sum();
+      out.printf(
+          "  images        %6d in documents, %d refused at ingest%s; dedup-filter refused %d%s;"
+              + " %d with rejected documents; %d delivered in token batches%n",
+          ingest.images(),
+          ingest.imagesRejected().values().stream().mapToLong(Long::longValue).sum(),
+          ingest.imagesRejected().isEmpty()
+              ? ""
+              : " (" + IngestTable.counts(ingest.imagesRejected()) + ")",
+          refused,
+          refused == 0 ? "" : " (" + IngestTable.counts(images.refused()) + ")",
+          images.withTheirDocument(),
+          images.delivered());
     }
   }
 

@@ -1,8 +1,11 @@
 package dev.refinery.launcher;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.refinery.infra.text.SyntheticText;
+import dev.refinery.runtime.images.SampleImages;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
  * Writes the demo corpus: four sources, public and licensed, in three token streams, with the
@@ -190,7 +195,98 @@ public final class DemoCorpus {
         new DemoFile(webFile, "cc-demo"),
         new DemoFile(wikiFile, "wiki-demo"),
         new DemoFile(booksFile, "acme-books"),
-        new DemoFile(codeFile, "code-demo"));
+        new DemoFile(codeFile, "code-demo"),
+        new DemoFile(photos(dir), "photos-demo"),
+        new DemoFile(albums(dir), "photos-demo"));
+  }
+
+  /**
+   * A WebDataset shard of drawn images with captions, the same for a seed: among them an exact
+   * duplicate, a near-duplicate (the same drawing smaller, as JPEG), a broken file (a JPEG cut in
+   * half), an icon under the minimum size, and a decompression bomb (a PNG declaring 50,000 ×
+   * 50,000 pixels).
+   */
+  private Path photos(Path dir) throws IOException {
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    List<byte[]> drawn = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      BufferedImage image =
+          SampleImages.drawing(
+              1000L + i, 200 + 8 * random.nextInt(20), 160 + 8 * random.nextInt(15));
+      byte[] bytes = SampleImages.encode(image, i % 2 == 0 ? "jpg" : "png");
+      drawn.add(bytes);
+      sample(files, i, i % 2 == 0 ? "jpg" : "png", bytes, sentence());
+      if (i == 3) {
+        // the same drawing, smaller and as JPEG: a near duplicate
+        byte[] smaller =
+            SampleImages.encode(
+                SampleImages.resized(image, image.getWidth() * 4 / 5, image.getHeight() * 4 / 5),
+                "jpg");
+        sample(files, 100, "jpg", smaller, sentence());
+      }
+    }
+    sample(files, 101, "jpg", drawn.get(0), sentence()); // the same bytes again
+    byte[] whole = SampleImages.encode(SampleImages.drawing(2000, 240, 180), "jpg");
+    sample(files, 102, "jpg", java.util.Arrays.copyOf(whole, whole.length / 2), sentence());
+    sample(
+        files,
+        103,
+        "png",
+        SampleImages.encode(SampleImages.drawing(2001, 48, 48), "png"),
+        "An icon.");
+    files.put(String.format("%06d.png", 104), SampleImages.pngBomb(50_000, 50_000));
+    Path shard = dir.resolve("photos-demo-000.tar");
+    try (OutputStream out = Files.newOutputStream(shard);
+        TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+      for (Map.Entry<String, byte[]> file : files.entrySet()) {
+        TarArchiveEntry entry = new TarArchiveEntry(file.getKey());
+        entry.setSize(file.getValue().length);
+        entry.setModTime(0);
+        tar.putArchiveEntry(entry);
+        tar.write(file.getValue());
+        tar.closeArchiveEntry();
+      }
+    }
+    return shard;
+  }
+
+  private static void sample(
+      Map<String, byte[]> files, int key, String ext, byte[] image, String caption) {
+    String name = String.format("%06d", key);
+    files.put(name + "." + ext, image);
+    files.put(name + ".txt", caption.getBytes(StandardCharsets.UTF_8));
+    files.put(
+        name + ".json",
+        ("{\"url\": \"https://photos.example.org/" + name + "." + ext + "\"}")
+            .getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Interleaved documents (OBELICS shape): paragraphs with drawn images beside the file. */
+  private Path albums(Path dir) throws IOException {
+    Files.createDirectories(dir.resolve("albums"));
+    List<String> lines = new ArrayList<>();
+    for (int album = 0; album < 3; album++) {
+      ArrayNode texts = json.createArrayNode();
+      ArrayNode images = json.createArrayNode();
+      for (int k = 0; k < 3; k++) {
+        texts.add(prose.paragraphs(1, " "));
+        images.addNull();
+        String name = "albums/" + album + "-" + k + ".png";
+        Files.write(
+            dir.resolve(name),
+            SampleImages.encode(SampleImages.drawing(3000L + album * 10 + k, 240, 200), "png"));
+        texts.addNull();
+        images.add(name);
+      }
+      ObjectNode node = json.createObjectNode();
+      node.put("id", "album-" + album);
+      node.set("texts", texts);
+      node.set("images", images);
+      lines.add(node.toString());
+    }
+    return Files.write(
+        dir.resolve("photos-demo-albums.jsonl"),
+        (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
   }
 
   private String article() {
@@ -370,6 +466,9 @@ public final class DemoCorpus {
     s.put("sources.code-demo.kind", "code");
     s.put("sources.code-demo.licence", "MIT");
     s.put("sources.code-demo.stream", "code");
+    s.put("sources.photos-demo.kind", "public_web");
+    s.put("sources.photos-demo.licence", "CC0-1.0");
+    s.put("sources.photos-demo.stream", "vision");
     return java.util.Collections.unmodifiableMap(s);
   }
 }

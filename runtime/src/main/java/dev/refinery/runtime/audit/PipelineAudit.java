@@ -171,13 +171,81 @@ public final class PipelineAudit {
     return accountedFor() == documents.size();
   }
 
-  /** Rejections by a stage, by reason. */
+  /**
+   * Rejections of documents (not of single images: see {@link #images()}) by a stage, by reason.
+   */
   public Map<String, Long> rejectedBy(Stage stage) {
     Map<String, Long> out = new TreeMap<>();
     rejected.stream()
-        .filter(r -> r.getStage() == stage)
+        .filter(r -> r.getStage() == stage && r.getImageIndex() == null)
         .forEach(r -> out.merge(r.getReason(), 1L, Long::sum));
     return out;
+  }
+
+  /**
+   * Where the images of the documents ended (invariant 1, for images): each image a document of
+   * corpus.raw.v1 references is in a token batch, or refused by a later stage with its document
+   * going on, or rejected with its whole document: exactly one of these.
+   *
+   * @param images images the raw documents reference
+   * @param delivered in token batches
+   * @param refused refused on their own after ingest, by reason
+   * @param withTheirDocument rejected with their document
+   * @param violations images found in more than one place
+   * @param inFlight images in none yet
+   */
+  public record ImageAccount(
+      long images,
+      long delivered,
+      Map<String, Long> refused,
+      long withTheirDocument,
+      List<String> violations,
+      long inFlight) {}
+
+  /** Where the images of the raw documents ended. */
+  public ImageAccount images() {
+    Map<String, Integer> places = new HashMap<>();
+    for (Document d : documents.values()) {
+      d.getImages().forEach(i -> places.put(d.getId() + "#" + i.getIndex(), 0));
+    }
+    if (places.isEmpty()) {
+      return new ImageAccount(0, 0, Map.of(), 0, List.of(), 0);
+    }
+    long delivered = 0;
+    for (List<TokenBatch> stream : batches.values()) {
+      for (TokenBatch b : stream) {
+        for (dev.refinery.schemas.ImagePlacement p : b.getImages()) {
+          places.computeIfPresent(p.getDocId() + "#" + p.getIndex(), (k, n) -> n + 1);
+          delivered++;
+        }
+      }
+    }
+    Map<String, Long> refused = new TreeMap<>();
+    for (RejectedDocument r : rejected) {
+      if (r.getImageIndex() != null && r.getStage() != Stage.INGEST) {
+        places.computeIfPresent(r.getDocId() + "#" + r.getImageIndex(), (k, n) -> n + 1);
+        refused.merge(r.getReason(), 1L, Long::sum);
+      }
+    }
+    long withDocument = 0;
+    for (Document d : documents.values()) {
+      if (rejections.getOrDefault(d.getId(), 0) > 0) {
+        for (dev.refinery.schemas.ImageRef i : d.getImages()) {
+          places.merge(d.getId() + "#" + i.getIndex(), 1, Integer::sum);
+          withDocument++;
+        }
+      }
+    }
+    List<String> violations = new ArrayList<>();
+    long inFlight = 0;
+    for (Map.Entry<String, Integer> e : places.entrySet()) {
+      if (e.getValue() > 1) {
+        violations.add("image " + e.getKey() + " is in " + e.getValue() + " places");
+      } else if (e.getValue() == 0) {
+        inFlight++;
+      }
+    }
+    return new ImageAccount(places.size(), delivered, refused, withDocument, violations, inFlight);
   }
 
   /** Documents that dedup-filter did not reject: those it wrote to corpus.clean.v1. */
