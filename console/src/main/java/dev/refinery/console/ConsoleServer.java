@@ -80,6 +80,10 @@ public final class ConsoleServer implements Service {
             .get("/api/health", config.tokens().require("read"), e -> json(e, 200, vitals.health()))
             .get("/api/scaling", config.tokens().require("read"), this::scaling)
             .post("/api/scaling/points", config.tokens().require("import"), this::points)
+            .get(
+                "/api/images/{sha256}/thumbnail",
+                config.tokens().require("originals"),
+                this::thumbnail)
             .metrics(registry, () -> new Health(true, Map.of("kafka", config.bootstrapServers())))
             .start();
   }
@@ -223,5 +227,51 @@ public final class ConsoleServer implements Service {
     server.close();
     view.close();
     vitals.close();
+    synchronized (this) {
+      if (images != null) {
+        images.close();
+      }
+    }
   }
+
+  /** The image store, started on the first thumbnail asked for. */
+  private dev.refinery.runtime.images.KafkaImageStore images;
+
+  private synchronized dev.refinery.runtime.images.ImageStore images() {
+    if (images == null) {
+      images =
+          new dev.refinery.runtime.images.KafkaImageStore(
+              config.kafka(), "refinery-console", 16L * 1024 * 1024);
+    }
+    return images;
+  }
+
+  /**
+   * A thumbnail (PNG, 96 pixels a side at most) of a stored image, by its SHA-256: how the
+   * dashboard shows an image refused after ingest (a duplicate, too small), whose bytes are on
+   * corpus.images.v1 and not in its rejection. Scope originals, as for rejected bytes.
+   */
+  private void thumbnail(dev.refinery.runtime.http.Exchange e) throws Exception {
+    String sha = e.pathParameter("sha256");
+    if (!sha.matches("[0-9a-f]{64}")) {
+      throw dev.refinery.runtime.http.HttpError.badRequest(
+          "sha256", "not a SHA-256 (64 lower-case hex digits): " + sha);
+    }
+    dev.refinery.schemas.Image image = images().get(sha, java.time.Duration.ofSeconds(5));
+    byte[] png = null;
+    if (image != null) {
+      java.nio.ByteBuffer data = image.getData().duplicate();
+      byte[] bytes = new byte[data.remaining()];
+      data.get(bytes);
+      png = THUMBNAILS.thumbnail(bytes, 96);
+    }
+    if (png == null) {
+      throw dev.refinery.runtime.http.HttpError.notFound(
+          "sha256", "no image " + sha + " on " + dev.refinery.schemas.Topics.CORPUS_IMAGES.name());
+    }
+    e.send(200, "image/png", png);
+  }
+
+  private static final dev.refinery.runtime.images.ImageCheck THUMBNAILS =
+      new dev.refinery.runtime.images.ImageCheck(dev.refinery.runtime.images.ImageLimits.DEFAULT);
 }

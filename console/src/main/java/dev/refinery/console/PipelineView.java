@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +49,9 @@ final class PipelineView implements AutoCloseable {
   private static final int CURVE_POINTS = 2000;
 
   private final KafkaConsumer<String, byte[]> consumer;
+  private static final dev.refinery.runtime.images.ImageCheck THUMBNAILS =
+      new dev.refinery.runtime.images.ImageCheck(dev.refinery.runtime.images.ImageLimits.DEFAULT);
+
   private final int examplesKept;
   private final Thread thread;
   private volatile boolean closed;
@@ -68,6 +72,8 @@ final class PipelineView implements AutoCloseable {
       new TreeMap<>(); // batches, tokens, padding, positions
 
   private final Map<String, Long> tokensByLicence = new TreeMap<>();
+  private final Map<String, Long> imagesBySource = new TreeMap<>();
+  private final Map<String, Long> imagesByLicence = new TreeMap<>();
   private final Map<String, Run> runs = new TreeMap<>();
   private final Set<String> assigned = new HashSet<>();
   private long nextDiscovery;
@@ -240,7 +246,22 @@ final class PipelineView implements AutoCloseable {
     example.put("source", r.getSource() == null ? null : r.getSource().getName());
     example.put("at", r.getRejectedAt().toString());
     example.put("original_size", r.getOriginalSize());
-    example.put("original", excerpt(r.getOriginal()));
+    if (r.getImageIndex() != null) {
+      // one image of a document: a thumbnail of what its kept bytes hold, not their text
+      example.put("image_index", r.getImageIndex());
+      example.put("image_sha256", r.getImageSha256());
+      ByteBuffer b = r.getOriginal().duplicate();
+      byte[] bytes = new byte[b.remaining()];
+      b.get(bytes);
+      byte[] thumbnail = bytes.length == 0 ? null : THUMBNAILS.thumbnail(bytes, 96);
+      example.put(
+          "original",
+          thumbnail == null
+              ? "(" + bytes.length + " bytes that do not decode as an image)"
+              : "data:image/png;base64," + java.util.Base64.getEncoder().encodeToString(thumbnail));
+    } else {
+      example.put("original", excerpt(r.getOriginal()));
+    }
     examples.addFirst(example);
     while (examples.size() > examplesKept) {
       examples.removeLast();
@@ -261,15 +282,22 @@ final class PipelineView implements AutoCloseable {
     s[0]++;
     s[2] += b.getPadding();
     s[3] += (long) b.getNumSequences() * b.getSeqLen();
+    Map<String, Source> sourceOf = new HashMap<>();
     for (DocumentSpan span : b.getSpans()) {
       s[1] += span.getLength();
       Source src = span.getSource();
+      sourceOf.putIfAbsent(span.getDocId(), src);
 
       tokensByLicence.merge(
           src == null ? "(unknown)" : licence(src.getLicence()),
           (long) span.getLength(),
           Long::sum);
       source(src)[3] += span.getLength();
+    }
+    for (dev.refinery.schemas.ImagePlacement image : b.getImages()) {
+      Source src = sourceOf.get(image.getDocId());
+      imagesBySource.merge(src == null ? "(none)" : src.getName(), 1L, Long::sum);
+      imagesByLicence.merge(src == null ? "(unknown)" : licence(src.getLicence()), 1L, Long::sum);
     }
   }
 
@@ -402,6 +430,11 @@ final class PipelineView implements AutoCloseable {
         });
     ObjectNode byLicence = tokens.putObject("by_licence");
     tokensByLicence.forEach(byLicence::put);
+    ObjectNode images = out.putObject("images");
+    ObjectNode imageSources = images.putObject("by_source");
+    imagesBySource.forEach(imageSources::put);
+    ObjectNode imageLicences = images.putObject("by_licence");
+    imagesByLicence.forEach(imageLicences::put);
     ArrayNode runList = out.putArray("runs");
     runs.forEach(
         (name, run) -> {

@@ -24,8 +24,24 @@ import org.jsoup.select.NodeVisitor;
  * mostly link text.
  */
 final class HtmlText {
-  /** The text of a page, its title and declared language (either may be null). */
-  record Extracted(String title, String text, String language) {}
+  /**
+   * The text of a page, its title and declared language (either may be null), and the images of its
+   * main content where they stand in the text.
+   */
+  record Extracted(String title, String text, String language, List<ImageLink> images) {
+    Extracted(String title, String text, String language) {
+      this(title, text, language, List.of());
+    }
+  }
+
+  /**
+   * An {@code <img>} of the main content: its absolute URL, its alt text (or null) and the
+   * character offset in the text where it stands.
+   */
+  record ImageLink(String url, String alt, int offset) {}
+
+  /** Where an image stands in a block's line while the text is cut into blocks. */
+  private static final char MARKER = '\uFFFC';
 
   private static final String NEVER_CONTENT =
       "script, style, noscript, template, svg, canvas, iframe, object, embed, form, button, input, "
@@ -100,13 +116,53 @@ final class HtmlText {
     boilerplate.forEach(Element::remove);
     Element root = mainContainer(body);
     List<String> lines = new ArrayList<>();
+    List<String[]> found = new ArrayList<>();
+    String leading = "";
     for (Block block : blocks(root)) {
-      if (block.linkChars() <= MAX_LINK_DENSITY * block.text().length()) {
-        lines.add(block.text());
+      if (block.linkChars() > MAX_LINK_DENSITY * block.text().length()) {
+        continue;
+      }
+      found.addAll(block.images());
+      if (block.text().chars().allMatch(c -> c == MARKER)) {
+        // a block of images alone: they stand at the end of the line before, not on a line of
+        // their own, so the text is the same whether or not the images are kept
+        if (lines.isEmpty()) {
+          leading += block.text();
+        } else {
+          lines.set(lines.size() - 1, lines.get(lines.size() - 1) + block.text());
+        }
+      } else {
+        lines.add(lines.isEmpty() ? leading + block.text() : block.text());
+      }
+    }
+    if (lines.isEmpty() && !leading.isEmpty()) {
+      lines.add(leading);
+    }
+    // the markers give each image of a kept block its offset in the text without them
+    String marked = String.join("\n", lines);
+    StringBuilder text = new StringBuilder(marked.length());
+    List<ImageLink> images = new ArrayList<>();
+    int next = 0;
+    for (int i = 0; i < marked.length(); i++) {
+      char c = marked.charAt(i);
+      if (c != MARKER) {
+        text.append(c);
+      } else {
+        // "see <img> below" reads "see below" without the image
+        if (i + 1 < marked.length()
+            && marked.charAt(i + 1) == ' '
+            && (text.isEmpty() || text.charAt(text.length() - 1) == ' ')) {
+          i++;
+        }
+        if (next >= found.size()) {
+          continue;
+        }
+        String[] image = found.get(next++);
+        images.add(new ImageLink(image[0], image[1], text.length()));
       }
     }
     return new Extracted(
-        title, String.join("\n", lines), language == null || language.isBlank() ? null : language);
+        title, text.toString(), language == null || language.isBlank() ? null : language, images);
   }
 
   /** {@code <main>}, {@code <article>} or {@code [role=main]} if it holds most of the text. */
@@ -121,8 +177,11 @@ final class HtmlText {
     return body;
   }
 
-  /** A run of text between block boundaries, and how much of it is link text. */
-  private record Block(String text, int linkChars) {}
+  /**
+   * A run of text between block boundaries, how much of it is link text, and its images ({@code
+   * [url, alt]}, one marker each in the text).
+   */
+  private record Block(String text, int linkChars, List<String[]> images) {}
 
   private static List<Block> blocks(Element root) {
     Blocks blocks = new Blocks();
@@ -135,6 +194,7 @@ final class HtmlText {
   private static final class Blocks implements NodeVisitor {
     final List<Block> done = new ArrayList<>();
     private final StringBuilder line = new StringBuilder();
+    private final List<String[]> images = new ArrayList<>();
     private int linkChars;
     private boolean preformatted;
 
@@ -142,7 +202,9 @@ final class HtmlText {
     public void head(Node node, int depth) {
       if (node instanceof TextNode text) {
         boolean pre = insidePre(text);
-        String content = pre ? text.getWholeText() : normalize(text.text());
+        // a marker in the page itself is not one of ours
+        String content =
+            (pre ? text.getWholeText() : normalize(text.text())).replace(MARKER, '\uFFFD');
         if (!content.isEmpty()) {
           line.append(content);
           preformatted |= pre;
@@ -152,6 +214,13 @@ final class HtmlText {
         }
       } else if (node instanceof Element e && BLOCKS.contains(e.normalName())) {
         flush();
+      } else if (node instanceof Element e && e.normalName().equals("img")) {
+        String url = e.absUrl("src");
+        if (url.startsWith("http://") || url.startsWith("https://")) {
+          line.append(MARKER);
+          String alt = e.attr("alt").strip();
+          images.add(new String[] {url, alt.isEmpty() ? null : alt});
+        }
       }
     }
 
@@ -165,9 +234,10 @@ final class HtmlText {
     void flush() {
       String text = preformatted ? line.toString().strip() : normalize(line.toString()).strip();
       if (!text.isEmpty()) {
-        done.add(new Block(text, linkChars));
+        done.add(new Block(text, linkChars, List.copyOf(images)));
       }
       line.setLength(0);
+      images.clear();
       linkChars = 0;
       preformatted = false;
     }

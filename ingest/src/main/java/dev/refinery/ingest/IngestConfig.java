@@ -34,6 +34,7 @@ public final class IngestConfig extends RefineryConfig {
   public static final String IMAGE_MAX_BYTES = "ingest.image.max.bytes";
   public static final String IMAGE_MAX_SIDE = "ingest.image.max.side";
   public static final String IMAGE_MAX_PIXELS = "ingest.image.max.pixels";
+  public static final String WARC_IMAGES = "ingest.warc.images";
 
   /** {@code ingest.token.<name>=<scopes>:<secret>}: a token of the service's HTTP API. */
   public static final String TOKEN_PREFIX = "ingest.token.";
@@ -172,7 +173,15 @@ public final class IngestConfig extends RefineryConfig {
                   Importance.LOW,
                   "Most pixels (width x height) of an image, read from its header before it is decoded: "
                       + "the default is Pillow's decompression-bomb limit. Larger ones are refused as "
-                      + "IMAGE_PIXELS."),
+                      + "IMAGE_PIXELS.")
+              .define(
+                  WARC_IMAGES,
+                  Type.BOOLEAN,
+                  true,
+                  Importance.LOW,
+                  "A WARC page's images whose responses the same file holds become images of its "
+                      + "document. The file is then read once more, for where its images are, when "
+                      + "its first page with an image comes; false reads pages as text alone."),
           "ingest.",
           "ingest HTTP service (push endpoint, /metrics, /health)",
           8470,
@@ -255,6 +264,10 @@ public final class IngestConfig extends RefineryConfig {
 
   public long watchPollMs() {
     return getLong(WATCH_POLL_MS);
+  }
+
+  public boolean warcImages() {
+    return getBoolean(WARC_IMAGES);
   }
 
   /** The bounds every image is checked against before it is decoded. */

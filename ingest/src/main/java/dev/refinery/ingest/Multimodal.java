@@ -18,11 +18,12 @@ import java.util.Map;
 
 /**
  * Builds one document of text and images, in reading order, whatever format it came in (WebDataset
- * samples, interleaved JSONL, image-caption pairs). Texts are joined by blank lines; each image
- * stands at the character offset where it came. Every image is checked ({@link ImageCheck}): a
- * valid one becomes a reference on the document and its bytes go to {@code corpus.images.v1} once;
- * a refused one becomes a rejection of that image (with its index in the document), and the
- * document goes on without it. A document left with neither text nor a valid image is rejected.
+ * samples, interleaved JSONL, image-caption pairs, WARC pages). Texts are joined by blank lines (or
+ * are pieces of one text); each image stands at the character offset where it came. Every image is
+ * checked ({@link ImageCheck}): a valid one becomes a reference on the document and its bytes go to
+ * {@code corpus.images.v1} once; a refused one becomes a rejection of that image (with its index in
+ * the document), and the document goes on without it. A document left with neither text nor a valid
+ * image is rejected.
  */
 final class Multimodal {
   private static final String SEPARATOR = "\n\n";
@@ -80,14 +81,34 @@ final class Multimodal {
       byte[] original,
       String location,
       Rejector rejector) {
+    return build(
+        elements, SEPARATOR, nativeId, url, fetchedAt, attributes, original, location, rejector);
+  }
+
+  /**
+   * As {@link #build(List, String, String, Instant, Map, byte[], String, Rejector)}, the texts
+   * joined by {@code separator}; with "" they are pieces of one text, each kept as it is.
+   */
+  Parsed build(
+      List<Element> elements,
+      String separator,
+      String nativeId,
+      String url,
+      Instant fetchedAt,
+      Map<String, String> attributes,
+      byte[] original,
+      String location,
+      Rejector rejector) {
     StringBuilder text = new StringBuilder();
     List<Picture> pictures = new ArrayList<>();
     List<Integer> offsets = new ArrayList<>();
     for (Element element : elements) {
       if (element instanceof Text t) {
-        if (t.text() != null && !t.text().isBlank()) {
+        if (separator.isEmpty()) {
+          text.append(t.text());
+        } else if (t.text() != null && !t.text().isBlank()) {
           if (!text.isEmpty()) {
-            text.append(SEPARATOR);
+            text.append(separator);
           }
           text.append(t.text());
         }

@@ -10,8 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -42,7 +45,18 @@ import org.netpreserve.jwarc.WarcTargetRecord;
  */
 final class WarcDocumentReader implements DocumentReader {
   private static final byte[] GZIP_MAGIC = {0x1f, (byte) 0x8b, 0x08};
+
+  /** Image responses indexed in one file, at most. */
+  static final int MAX_IMAGE_RECORDS = 200_000;
+
   private static final byte[] VERSION_LINE = "\nWARC/1.".getBytes(StandardCharsets.US_ASCII);
+
+  private final Path file;
+  private final Multimodal multimodal;
+  private final boolean images;
+
+  /** Image responses of the file, target URI to record position; read on first need. */
+  private Map<String, Long> imageRecords;
 
   private final FileChannel channel;
   private final WarcReader reader;
@@ -60,6 +74,9 @@ final class WarcDocumentReader implements DocumentReader {
 
   WarcDocumentReader(Path file, String name, IngestConfig config, Rejector rejector)
       throws IOException {
+    this.file = file;
+    this.multimodal = new Multimodal(config);
+    this.images = config.warcImages();
     this.channel = FileChannel.open(file, StandardOpenOption.READ);
     try {
       this.reader = new WarcReader(channel);
@@ -316,7 +333,11 @@ final class WarcDocumentReader implements DocumentReader {
     Charset charset = charset(http.contentType().parameters().get("charset"));
     String html = new String(body, charset == null ? sniffCharset(body) : charset);
     HtmlText.Extracted page = HtmlText.extract(html, response.target());
-    Parsed.Rejected unusable = JsonlFormat.checkText(page.text(), head(body), location, rejector);
+    List<Multimodal.Element> elements = images ? elements(page) : List.of();
+    Parsed.Rejected unusable =
+        elements.isEmpty()
+            ? JsonlFormat.checkText(page.text(), head(body), location, rejector)
+            : null;
     if (unusable != null) {
       return unusable;
     }
@@ -329,7 +350,117 @@ final class WarcDocumentReader implements DocumentReader {
     if (page.language() != null) {
       attributes.put("html_lang", page.language());
     }
+    if (!elements.isEmpty()) {
+      return multimodal.build(
+          elements,
+          "",
+          null,
+          response.target(),
+          response.date(),
+          attributes,
+          head(body),
+          location,
+          rejector);
+    }
     return accepted(response, page.text(), attributes);
+  }
+
+  /**
+   * The page's text and those of its images whose responses the file holds, in reading order; empty
+   * when it holds none of them (the page is then text, as always).
+   */
+  private List<Multimodal.Element> elements(HtmlText.Extracted page) throws IOException {
+    if (page.images().isEmpty()) {
+      return List.of();
+    }
+    Map<String, Long> index = imageRecords();
+    List<Multimodal.Element> elements = new ArrayList<>();
+    int from = 0;
+    boolean any = false;
+    for (HtmlText.ImageLink link : page.images()) {
+      Long position = index.get(link.url());
+      if (position == null) {
+        continue; // not captured with the page: a link, not an image of it
+      }
+      elements.add(new Multimodal.Text(page.text().substring(from, link.offset())));
+      elements.add(imageAt(position, link));
+      from = link.offset();
+      any = true;
+    }
+    if (!any) {
+      return List.of();
+    }
+    elements.add(new Multimodal.Text(page.text().substring(from)));
+    return elements;
+  }
+
+  /**
+   * Where each successful image response of the file is, by target URI: one pass over the file's
+   * records, the first time a page has an image (a file of text pages alone costs nothing).
+   */
+  private Map<String, Long> imageRecords() {
+    if (imageRecords != null) {
+      return imageRecords;
+    }
+    imageRecords = new HashMap<>();
+    try (FileChannel scan = FileChannel.open(file, StandardOpenOption.READ);
+        WarcReader records = new WarcReader(scan)) {
+      records.setLenient(true);
+      for (WarcRecord record : records) {
+        if (record instanceof WarcResponse response && imageRecords.size() < MAX_IMAGE_RECORDS) {
+          try {
+            HttpResponse http = response.http();
+            if (http.status() >= 200
+                && http.status() < 300
+                && http.contentType().base().toString().startsWith("image/")) {
+              imageRecords.putIfAbsent(response.target(), record.position());
+            }
+          } catch (IOException | RuntimeException notHttp) {
+            // not an HTTP response: not an image of a page
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // a file broken further on: the images indexed before stand; the main pass reports the rest
+    }
+    return imageRecords;
+  }
+
+  /** The image of the response at {@code position}, read apart from the main pass. */
+  private Multimodal.Picture imageAt(long position, HtmlText.ImageLink link) {
+    long max = multimodal.check().limits().maxBytes();
+    try (FileChannel at = FileChannel.open(file, StandardOpenOption.READ)) {
+      at.position(position);
+      WarcReader one = new WarcReader(at);
+      one.setLenient(true);
+      WarcRecord record = one.next().orElse(null);
+      if (!(record instanceof WarcResponse response)) {
+        return Multimodal.Picture.unreadable(
+            "the image's record at " + position + " is gone", link.alt(), link.url(), link.url());
+      }
+      byte[] bytes =
+          response.http().bodyDecoded().stream()
+              .readNBytes((int) Math.min(max + 1, Integer.MAX_VALUE - 8));
+      if (bytes.length > max) {
+        return new Multimodal.Picture(
+            null,
+            new dev.refinery.runtime.images.ImageCheck.Refusal(
+                dev.refinery.runtime.images.ImageReasons.IMAGE_TOO_LARGE,
+                link.url() + " is over " + max + " bytes",
+                null,
+                (double) max),
+            link.alt(),
+            link.url(),
+            name + "@" + position);
+      }
+      return Multimodal.Picture.of(bytes, link.alt(), link.url(), name + "@" + position);
+    } catch (IOException | RuntimeException e) {
+      return Multimodal.Picture.unreadable(
+          "cannot read the image's record at " + position + ": " + e.getMessage(),
+          link.alt(),
+          link.url(),
+          name + "@" + position);
+    }
   }
 
   private Parsed conversion(WarcConversion conversion, String location) throws IOException {

@@ -20,8 +20,8 @@ import picocli.CommandLine.Spec;
     name = "takedown",
     mixinStandardHelpOptions = true,
     description = {
-      "Publish a takedown on corpus.takedowns.v1 (one document, every URL under a prefix, or a",
-      "whole source), withdraw one, or list those in force. dedup-filter rejects every document a",
+      "Publish a takedown on corpus.takedowns.v1 (one document, every URL under a prefix, a",
+      "whole source, or an image and the documents holding it), withdraw one, or list those in force. dedup-filter rejects every document a",
       "takedown covers from the moment it reads it, as TAKEDOWN with the reason given here.",
       "Needs a running broker: refinery up, or --bootstrap-servers."
     })
@@ -48,6 +48,13 @@ final class TakedownCommand implements Callable<Integer> {
     @Option(names = "--source", paramLabel = "NAME", description = "Every document of a source.")
     String source;
 
+    @Option(
+        names = "--image",
+        paramLabel = "SHA256",
+        description =
+            "An image, by the SHA-256 of its bytes (64 hex digits), and every document holding it.")
+    String image;
+
     Takedown.Builder builder() {
       Takedown.Builder b = Takedown.newBuilder();
       if (docId != null) {
@@ -56,6 +63,13 @@ final class TakedownCommand implements Callable<Integer> {
       if (urlPrefix != null) {
         Takedowns.checkUrlPrefix(urlPrefix);
         return b.setScope(TakedownScope.URL_PREFIX).setValue(urlPrefix);
+      }
+      if (image != null) {
+        if (!image.matches("[0-9a-fA-F]{64}")) {
+          throw new IllegalArgumentException(
+              "--image takes an image's SHA-256: 64 hex digits, not '" + image + "'");
+        }
+        return b.setScope(TakedownScope.IMAGE).setValue(image.toLowerCase(java.util.Locale.ROOT));
       }
       return b.setScope(TakedownScope.SOURCE).setValue(source);
     }

@@ -169,6 +169,23 @@ class ConsoleIT {
                 .filter(e -> e.getKey().startsWith("tokens."))
                 .mapToLong(Map.Entry::getValue)
                 .sum());
+    // the demo's images: counted by source, and the refused ones shown as thumbnails
+    assertThat(snapshot.at("/images/by_source/photos-demo").asLong()).isPositive();
+    List<JsonNode> refusedImages = new java.util.ArrayList<>();
+    snapshot
+        .at("/rejections/examples")
+        .forEach(
+            e -> {
+              if (e.has("image_index")) {
+                refusedImages.add(e);
+              }
+            });
+    assertThat(refusedImages)
+        .extracting(e -> e.get("reason").asText())
+        .contains("IMAGE_CORRUPT", "IMAGE_TOO_SMALL");
+    assertThat(refusedImages)
+        .allSatisfy(
+            e -> assertThat(e.get("original").asText()).startsWith("data:image/png;base64,"));
     // the consumer groups of the running stages, caught up
     JsonNode health = api("/api/health");
     List<String> groups = health.get("groups").findValuesAsText("group");

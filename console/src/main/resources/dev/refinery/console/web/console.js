@@ -13,6 +13,10 @@ const apiToken = (() => {
 })();
 const api = (path, init = {}) =>
   fetch(path, {...init, headers: {...(init.headers || {}), Authorization: 'Bearer ' + apiToken}});
+// thumbnails of stored images, fetched once each with the token (an <img> cannot send it)
+const thumbnails = {};
+const thumbnail = sha => thumbnails[sha] || (thumbnails[sha] =
+  api(`/api/images/${sha}/thumbnail`).then(r => r.ok ? r.blob() : null).then(b => b && URL.createObjectURL(b)));
 const charts = {};
 const fmt = n => n == null ? '–' : Number(n).toLocaleString('en');
 const esc = s => String(s == null ? '' : s).replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]));
@@ -86,8 +90,28 @@ function render(s) {
     const e = s.rejections.examples[Number(tr.dataset.i)];
     const pre = document.getElementById('example');
     pre.hidden = false;
-    pre.textContent = JSON.stringify(Object.assign({}, e, {original: undefined}), null, 2) + '\n\n--- original (first 2,000 characters) ---\n' + e.original;
+    pre.textContent = JSON.stringify(Object.assign({}, e, {original: undefined}), null, 2) +
+      (e.image_index != null ? '' : '\n\n--- original (first 2,000 characters) ---\n' + e.original);
   };
+  // refused images, as thumbnails of their kept bytes, with their reasons (a token with scope originals)
+  // refused images with their reasons: a thumbnail of the bytes their rejection kept, else of the
+  // stored image (a duplicate, one too small); both need a token with scope originals
+  const images = s.rejections.examples.filter(e => e.image_index != null && e.original !== undefined);
+  const box = document.getElementById('rejected-images');
+  box.innerHTML = images.slice(0, 24).map((e, i) =>
+    `<figure><img data-i="${i}" alt="image ${e.image_index} of ${esc(e.doc_id)}"><figcaption>${esc(e.reason)}<br><code>${esc((e.image_sha256 || '').slice(0, 12))}</code></figcaption></figure>`).join('') ||
+    '<p class="muted">none refused yet (or the token lacks scope originals)</p>';
+  box.querySelectorAll('img').forEach(img => {
+    const e = images[Number(img.dataset.i)];
+    if ((e.original || '').startsWith('data:image/png;base64,')) {
+      img.src = e.original;
+    } else if (e.image_sha256) {
+      thumbnail(e.image_sha256).then(url => { if (url) img.src = url; });
+    }
+  });
+  const imageCounts = Object.entries((s.images || {}).by_source || {});
+  document.getElementById('images-source').textContent = imageCounts.length
+    ? 'images in batches: ' + imageCounts.map(([k, v]) => `${k} ${fmt(v)}`).join(', ') : '';
 
   bars('tokens-stream', s.tokens.by_stream.map(x => [x.stream, x.tokens]));
   bars('tokens-source', Object.entries(s.tokens.by_source).sort((a, b) => a[1] - b[1]), {left: 110});

@@ -167,6 +167,46 @@ public final class ImageCheck {
     return new Outcome(new Checked(sha256(bytes), mediaType, width, height, phash, bytes), null);
   }
 
+  /**
+   * A small PNG of the image, at most {@code edge} pixels a side, for a person to look at: what can
+   * be decoded of it, a broken image's grey rest included; {@code null} when nothing can be (or its
+   * header is over the limits: a bomb is not drawn).
+   */
+  public byte[] thumbnail(byte[] bytes, int edge) {
+    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        return null;
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        int width = reader.getWidth(0);
+        int height = reader.getHeight(0);
+        if (width <= 0
+            || height <= 0
+            || width > limits.maxWidth()
+            || height > limits.maxHeight()
+            || (long) width * height > limits.maxPixels()) {
+          return null;
+        }
+        ImageReadParam param = reader.getDefaultReadParam();
+        int step = Math.max(1, Math.max(width, height) / edge);
+        param.setSourceSubsampling(step, step, 0, 0);
+        BufferedImage decoded = reader.read(0, param);
+        double scale =
+            Math.min(1.0, (double) edge / Math.max(decoded.getWidth(), decoded.getHeight()));
+        int w = Math.max(1, (int) Math.round(decoded.getWidth() * scale));
+        int h = Math.max(1, (int) Math.round(decoded.getHeight() * scale));
+        return SampleImages.encode(SampleImages.resized(decoded, w, h), "png");
+      } finally {
+        reader.dispose();
+      }
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
   /** A JPEG ends with FF D9, possibly followed by padding zeros or a newline. */
   private static boolean endsWithJpegEnd(byte[] bytes) {
     int end = bytes.length;
