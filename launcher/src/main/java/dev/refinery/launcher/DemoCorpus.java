@@ -23,11 +23,11 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
- * Writes the demo corpus: four sources, public and licensed, in three token streams, with the
- * troubles a real corpus has: exact duplicates (verbatim, and differing only in case and white
- * space, within and across sources), near-duplicates (a sentence added), documents too short to
- * keep, and junk lines (malformed JSON, empty text, invalid UTF-8, a NUL character, a missing text
- * field).
+ * Writes the demo corpus: five sources, public and licensed, text and images, in four token
+ * streams, with the troubles a real corpus has: exact duplicates (verbatim, and differing only in
+ * case and white space, within and across sources), near-duplicates (a sentence added), documents
+ * too short to keep, and junk lines (malformed JSON, empty text, invalid UTF-8, a NUL character, a
+ * missing text field).
  *
  * <p>The same seed writes the same bytes on any machine, so the demo's figures are reproducible.
  */
