@@ -169,15 +169,7 @@ public final class ImagesBench {
       for (int i = 0; i < images.size(); i++) {
         ImageCheck.Checked c = check.check(images.get(i)).image();
         bytes += c.bytes().length;
-        Image image =
-            Image.newBuilder()
-                .setSha256(c.sha256())
-                .setMediaType(c.mediaType())
-                .setWidth(c.width())
-                .setHeight(c.height())
-                .setPhash(c.phash())
-                .setData(ByteBuffer.wrap(c.bytes()))
-                .build();
+        Image image = c.toRecord();
         producer.send(
             new ProducerRecord<>(
                 Topics.CORPUS_IMAGES.name(), c.sha256(), Topics.CORPUS_IMAGES.serialize(image)));

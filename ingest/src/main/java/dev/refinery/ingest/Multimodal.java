@@ -9,7 +9,6 @@ import dev.refinery.schemas.ImageRef;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Rejections;
 import dev.refinery.schemas.Stage;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -171,17 +170,7 @@ final class Multimodal {
                 .setCaption(p.caption())
                 .setUrl(p.url())
                 .build());
-        blobs.computeIfAbsent(
-            image.sha256(),
-            sha ->
-                Image.newBuilder()
-                    .setSha256(sha)
-                    .setMediaType(image.mediaType())
-                    .setWidth(image.width())
-                    .setHeight(image.height())
-                    .setPhash(image.phash())
-                    .setData(ByteBuffer.wrap(image.bytes()))
-                    .build());
+        blobs.computeIfAbsent(image.sha256(), sha -> image.toRecord());
       } else {
         refused.add(refusal(id, i, p, outcome.refusal(), location, rejector));
       }

@@ -15,7 +15,6 @@ import dev.refinery.schemas.Document;
 import dev.refinery.schemas.Image;
 import dev.refinery.schemas.ImageRef;
 import dev.refinery.schemas.RejectedDocument;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -30,8 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -266,18 +263,8 @@ class MultimodalIngestTest {
     assertThat(rejections(producer).get(0).getReason()).isEqualTo(ImageReasons.IMAGE_CORRUPT);
   }
 
-  static byte[] tar(Map<String, byte[]> files) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
-      for (Map.Entry<String, byte[]> file : files.entrySet()) {
-        TarArchiveEntry entry = new TarArchiveEntry(file.getKey());
-        entry.setSize(file.getValue().length);
-        tar.putArchiveEntry(entry);
-        tar.write(file.getValue());
-        tar.closeArchiveEntry();
-      }
-    }
-    return out.toByteArray();
+  static byte[] tar(Map<String, byte[]> files) {
+    return WebDatasetShard.of(files);
   }
 
   static byte[] bytes(Image image) {

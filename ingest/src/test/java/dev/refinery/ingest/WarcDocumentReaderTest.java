@@ -32,15 +32,19 @@ class WarcDocumentReaderTest {
   static byte[] response(
       String url, int status, String type, String body, WarcCompression compression)
       throws IOException {
+    return response(url, status, type, body.getBytes(StandardCharsets.UTF_8), compression);
+  }
+
+  static byte[] response(
+      String url, int status, String type, byte[] body, WarcCompression compression)
+      throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (WarcWriter writer = new WarcWriter(Channels.newChannel(out), compression)) {
       writer.write(
           new WarcResponse.Builder(url)
               .date(Instant.parse("2026-01-02T03:04:05Z"))
               .body(
-                  new HttpResponse.Builder(status, "OK")
-                      .body(MediaType.parse(type), body.getBytes(StandardCharsets.UTF_8))
-                      .build())
+                  new HttpResponse.Builder(status, "OK").body(MediaType.parse(type), body).build())
               .build());
     }
     return out.toByteArray();

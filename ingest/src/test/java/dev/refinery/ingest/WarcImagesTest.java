@@ -6,25 +6,18 @@ import dev.refinery.runtime.images.ImageCheck;
 import dev.refinery.runtime.images.ImageReasons;
 import dev.refinery.runtime.images.SampleImages;
 import dev.refinery.schemas.Document;
-import dev.refinery.schemas.ImageRef;
 import dev.refinery.schemas.RejectedDocument;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.netpreserve.jwarc.HttpResponse;
-import org.netpreserve.jwarc.MediaType;
 import org.netpreserve.jwarc.WarcCompression;
-import org.netpreserve.jwarc.WarcResponse;
-import org.netpreserve.jwarc.WarcWriter;
 
 /** A crawl that kept a page's images: each page gets those of its images the same WARC holds. */
 class WarcImagesTest {
@@ -35,15 +28,7 @@ class WarcImagesTest {
 
   static byte[] response(String url, String type, byte[] body, WarcCompression compression)
       throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (WarcWriter writer = new WarcWriter(Channels.newChannel(out), compression)) {
-      writer.write(
-          new WarcResponse.Builder(url)
-              .date(Instant.parse("2026-01-02T03:04:05Z"))
-              .body(new HttpResponse.Builder(200, "OK").body(MediaType.parse(type), body).build())
-              .build());
-    }
-    return out.toByteArray();
+    return WarcDocumentReaderTest.response(url, 200, type, body, compression);
   }
 
   Path crawl(WarcCompression compression, String name) throws IOException {
@@ -130,9 +115,5 @@ class WarcImagesTest {
       assertThat(plain.getText()).isEqualTo(doc.getText());
       assertThat(plain.getImages()).isEmpty();
     }
-  }
-
-  static List<ImageRef> refs(Document d) {
-    return d.getImages();
   }
 }

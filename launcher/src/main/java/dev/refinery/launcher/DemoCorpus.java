@@ -19,8 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.zip.GZIPOutputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
  * Writes the demo corpus: five sources, public and licensed, text and images, in four token
@@ -235,18 +233,9 @@ public final class DemoCorpus {
         SampleImages.encode(SampleImages.drawing(2001, 48, 48), "png"),
         "An icon.");
     files.put(String.format("%06d.png", 104), SampleImages.pngBomb(50_000, 50_000));
-    Path shard = dir.resolve("photos-demo-000.tar");
-    try (OutputStream out = Files.newOutputStream(shard);
-        TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
-      for (Map.Entry<String, byte[]> file : files.entrySet()) {
-        TarArchiveEntry entry = new TarArchiveEntry(file.getKey());
-        entry.setSize(file.getValue().length);
-        entry.setModTime(0);
-        tar.putArchiveEntry(entry);
-        tar.write(file.getValue());
-        tar.closeArchiveEntry();
-      }
-    }
+    Path shard =
+        Files.write(
+            dir.resolve("photos-demo-000.tar"), dev.refinery.ingest.WebDatasetShard.of(files));
     return shard;
   }
 

@@ -26,7 +26,6 @@ import dev.refinery.schemas.TokenBatch;
 import dev.refinery.schemas.TokenBytes;
 import dev.refinery.schemas.Topics;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -44,8 +43,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -188,17 +185,7 @@ class MultimodalPipelineIT {
             .setRequestedAt(Instant.now())
             .build();
     Takedowns.publish(clients, takedown);
-    BridgeConfig bridgeConfig =
-        new BridgeConfig(
-            Map.of(
-                "bootstrap.servers",
-                kafka.bootstrapServers(),
-                BridgeConfig.PORT,
-                0,
-                BridgeConfig.HTTP_PORT,
-                -1,
-                BridgeConfig.STREAMS,
-                "vision"));
+    BridgeConfig bridgeConfig = bridge(Map.of());
     TakedownReach.Report reach = TakedownReach.of(bridgeConfig, takedown, w -> {});
     assertThat(reach.cleanDocuments()).isEqualTo(1);
     assertThat(reach.spans()).isPositive();
@@ -277,19 +264,7 @@ class MultimodalPipelineIT {
                     out[image["sha256"]] = got
         print(json.dumps(out))
         """);
-    BridgeConfig config =
-        new BridgeConfig(
-            Map.of(
-                "bootstrap.servers",
-                kafka.bootstrapServers(),
-                BridgeConfig.PORT,
-                0,
-                BridgeConfig.HTTP_PORT,
-                -1,
-                BridgeConfig.STREAMS,
-                "vision",
-                BridgeConfig.IMAGE_CACHE,
-                2));
+    BridgeConfig config = bridge(Map.of(BridgeConfig.IMAGE_CACHE, 2));
     try (BridgeServer bridge = BridgeServer.start(config)) {
       ProcessBuilder pb =
           new ProcessBuilder(
@@ -307,6 +282,16 @@ class MultimodalPipelineIT {
     }
   }
 
+  /** A bridge of the vision stream on a free port, with {@code extra} settings. */
+  private static BridgeConfig bridge(Map<String, Object> extra) {
+    Map<String, Object> settings = new HashMap<>(extra);
+    settings.put("bootstrap.servers", kafka.bootstrapServers());
+    settings.put(BridgeConfig.PORT, 0);
+    settings.put(BridgeConfig.HTTP_PORT, -1);
+    settings.put(BridgeConfig.STREAMS, "vision");
+    return new BridgeConfig(settings);
+  }
+
   private static void sample(
       Map<String, byte[]> shard, String key, String ext, byte[] image, String text, int hour) {
     shard.put(key + "." + ext, image);
@@ -319,18 +304,8 @@ class MultimodalPipelineIT {
             .getBytes(StandardCharsets.UTF_8));
   }
 
-  private static byte[] tar(Map<String, byte[]> files) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
-      for (Map.Entry<String, byte[]> file : files.entrySet()) {
-        TarArchiveEntry entry = new TarArchiveEntry(file.getKey());
-        entry.setSize(file.getValue().length);
-        tar.putArchiveEntry(entry);
-        tar.write(file.getValue());
-        tar.closeArchiveEntry();
-      }
-    }
-    return out.toByteArray();
+  private static byte[] tar(Map<String, byte[]> files) {
+    return dev.refinery.ingest.WebDatasetShard.of(files);
   }
 
   private static String sha(byte[] bytes) {

@@ -49,7 +49,19 @@ public final class ImageCheck {
 
   /** A valid image: what a document's reference to it and the image store hold. */
   public record Checked(
-      String sha256, String mediaType, int width, int height, long phash, byte[] bytes) {}
+      String sha256, String mediaType, int width, int height, long phash, byte[] bytes) {
+    /** The image as {@code corpus.images.v1} stores it. */
+    public dev.refinery.schemas.Image toRecord() {
+      return dev.refinery.schemas.Image.newBuilder()
+          .setSha256(sha256)
+          .setMediaType(mediaType)
+          .setWidth(width)
+          .setHeight(height)
+          .setPhash(phash)
+          .setData(java.nio.ByteBuffer.wrap(bytes))
+          .build();
+    }
+  }
 
   /** The outcome of a check: exactly one of the two is set. */
   public record Outcome(Checked image, Refusal refusal) {
