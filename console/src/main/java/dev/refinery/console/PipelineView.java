@@ -256,9 +256,11 @@ final class PipelineView implements AutoCloseable {
       byte[] thumbnail = bytes.length == 0 ? null : THUMBNAILS.thumbnail(bytes, 96);
       example.put(
           "original",
-          thumbnail == null
-              ? "(" + bytes.length + " bytes that do not decode as an image)"
-              : "data:image/png;base64," + java.util.Base64.getEncoder().encodeToString(thumbnail));
+          thumbnail != null
+              ? "data:image/png;base64," + java.util.Base64.getEncoder().encodeToString(thumbnail)
+              : bytes.length == 0
+                  ? "(no bytes kept: the image is on corpus.images.v1 under its SHA-256)"
+                  : "(" + bytes.length + " bytes that do not decode as an image)");
     } else {
       example.put("original", excerpt(r.getOriginal()));
     }
