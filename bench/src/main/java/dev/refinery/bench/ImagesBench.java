@@ -79,6 +79,20 @@ public final class ImagesBench {
     try {
       String bootstrap = kafka.bootstrapServers();
       BenchKafka.provision(bootstrap, "vision");
+      // photo-like images for the bridge: drawings with noise, as JPEG (200-400 KB each)
+      List<byte[]> noisy = new ArrayList<>();
+      java.util.SplittableRandom noise = new java.util.SplittableRandom(7);
+      for (int i = 0; i < count; i++) {
+        java.awt.image.BufferedImage image = SampleImages.drawing(10_000L + i, 1024, 768);
+        for (int y = 0; y < image.getHeight(); y++) {
+          for (int x = 0; x < image.getWidth(); x++) {
+            int rgb = image.getRGB(x, y) ^ (noise.nextInt(0x40) * 0x010101);
+            image.setRGB(x, y, rgb);
+          }
+        }
+        noisy.add(SampleImages.encode(image, "jpg"));
+      }
+      drawn = noisy;
       long bytes = produce(bootstrap, drawn);
       try (BridgeServer server =
               BridgeServer.start(

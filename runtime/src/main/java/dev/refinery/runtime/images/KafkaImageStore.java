@@ -2,7 +2,6 @@ package dev.refinery.runtime.images;
 
 import dev.refinery.runtime.config.KafkaClients;
 import dev.refinery.runtime.kafka.TopicFollower;
-import dev.refinery.runtime.kafka.TopicReader;
 import dev.refinery.schemas.Image;
 import dev.refinery.schemas.Topics;
 import java.time.Duration;
@@ -10,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -35,8 +35,25 @@ public final class KafkaImageStore implements ImageStore {
    */
   public KafkaImageStore(KafkaClients clients, String clientId, long cacheBytes) {
     this.cacheBytes = cacheBytes;
+    // one record at a time, answered at once: a fetch is a seek to a record that is there
     this.reader =
-        TopicReader.consumer(clients, clientId + "-images-read", Topics.LARGE_MESSAGE_BYTES);
+        new KafkaConsumer<>(
+            clients.consumer(
+                Map.of(
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                    "read_committed",
+                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                    false,
+                    ConsumerConfig.CLIENT_ID_CONFIG,
+                    clientId + "-images-read",
+                    ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                    Topics.LARGE_MESSAGE_BYTES,
+                    ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+                    10,
+                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                    1)),
+            new org.apache.kafka.common.serialization.StringDeserializer(),
+            new org.apache.kafka.common.serialization.ByteArrayDeserializer());
     this.follower =
         new TopicFollower(
             clients,
