@@ -27,6 +27,9 @@ import java.util.Map;
 final class Multimodal {
   private static final String SEPARATOR = "\n\n";
 
+  /** The most images one document holds; the rest are refused as IMAGE_TOO_MANY. */
+  static final int MAX_IMAGES = 1024;
+
   /** One element of a document, in reading order. */
   sealed interface Element permits Text, Picture {}
 
@@ -128,7 +131,17 @@ final class Multimodal {
     List<String> hashes = new ArrayList<>();
     for (Picture p : pictures) {
       ImageCheck.Outcome outcome =
-          p.bytes() == null ? new ImageCheck.Outcome(null, p.unread()) : check.check(p.bytes());
+          outcomes.size() >= MAX_IMAGES
+              ? new ImageCheck.Outcome(
+                  null,
+                  new ImageCheck.Refusal(
+                      ImageReasons.IMAGE_TOO_MANY,
+                      "a document holds " + MAX_IMAGES + " images at most",
+                      (double) pictures.size(),
+                      (double) MAX_IMAGES))
+              : p.bytes() == null
+                  ? new ImageCheck.Outcome(null, p.unread())
+                  : check.check(p.bytes());
       outcomes.add(outcome);
       if (outcome.valid()) {
         hashes.add(outcome.image().sha256());

@@ -9,6 +9,8 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 
 /**
@@ -30,6 +32,7 @@ final class ParquetReader implements DocumentReader {
   private final JsonlFormat format;
   private final long fileSize;
   private final long totalRows;
+  private final String columns;
   private long row;
   private long bytes;
 
@@ -53,6 +56,7 @@ final class ParquetReader implements DocumentReader {
           n = count.next() ? count.getLong(1) : 0;
         }
         this.totalRows = n;
+        this.columns = columns();
         this.rows = query(0);
       } catch (SQLException e) {
         connection.close();
@@ -65,10 +69,58 @@ final class ParquetReader implements DocumentReader {
 
   private ResultSet query(long offset) throws SQLException {
     return statement.executeQuery(
-        "SELECT to_json(t)::VARCHAR FROM read_parquet("
+        "SELECT to_json(t)::VARCHAR FROM (SELECT "
+            + columns
+            + " FROM read_parquet("
             + path
-            + ") t"
+            + ")) t"
             + (offset > 0 ? " OFFSET " + offset : ""));
+  }
+
+  /**
+   * The columns as the rows are read: binary columns as base64, at the top level and one level into
+   * a struct (Hugging Face's image feature is {@code STRUCT(bytes BLOB, path VARCHAR)}), so an
+   * image in a row reaches the JSON mapping as the base64 it reads; the rest as they are.
+   */
+  private String columns() throws SQLException {
+    List<String> select = new ArrayList<>();
+    try (ResultSet d =
+        statement.executeQuery("DESCRIBE SELECT * FROM read_parquet(" + path + ")")) {
+      while (d.next()) {
+        String name = d.getString("column_name");
+        String type = d.getString("column_type");
+        String column = quote(name);
+        if (type.equals("BLOB")) {
+          select.add("base64(" + column + ") AS " + column);
+          continue;
+        }
+        java.util.regex.Matcher struct = STRUCT.matcher(type);
+        if (struct.matches() && type.contains(" BLOB")) {
+          List<String> fields = new ArrayList<>();
+          for (String field : struct.group(1).split(", ")) {
+            int space = field.lastIndexOf(' ');
+            String fieldName = field.substring(0, space).replace("\"", "");
+            String ref = column + "." + quote(fieldName);
+            fields.add(
+                quote(fieldName)
+                    + " := "
+                    + (field.endsWith(" BLOB") ? "base64(" + ref + ")" : ref));
+          }
+          select.add("struct_pack(" + String.join(", ", fields) + ") AS " + column);
+          continue;
+        }
+        select.add(column);
+      }
+    }
+    return select.isEmpty() ? "*" : String.join(", ", select);
+  }
+
+  /** A struct of scalar fields: {@code STRUCT("bytes" BLOB, path VARCHAR)}. */
+  private static final java.util.regex.Pattern STRUCT =
+      java.util.regex.Pattern.compile("STRUCT\\(([^()]*)\\)");
+
+  private static String quote(String identifier) {
+    return "\"" + identifier.replace("\"", "\"\"") + "\"";
   }
 
   /** Starts reading after the first {@code n} rows, without reading them (file order is kept). */

@@ -237,6 +237,61 @@ class MultimodalIngestTest {
   }
 
   @Test
+  void aDocumentHoldsSoManyImagesAndNoMore() throws IOException {
+    String tiny = Base64.getEncoder().encodeToString(DOG);
+    StringBuilder content = new StringBuilder("{\"id\": \"gallery\", \"content\": [");
+    content.append("{\"type\": \"text\", \"text\": \"A gallery.\"}");
+    for (int i = 0; i < Multimodal.MAX_IMAGES + 2; i++) {
+      content.append(", {\"type\": \"image\", \"base64\": \"").append(tiny).append("\"}");
+    }
+    content.append("]}");
+    IngestReport report =
+        new Ingestor(
+                new IngestConfig(Map.of(IngestConfig.MAX_DOCUMENT_BYTES, 7 * 1024 * 1024)),
+                producer,
+                ProgressStore.empty(),
+                IngestMetrics.inMemory(),
+                Clock.systemUTC())
+            .ingest(write(dir, "gallery.jsonl", utf8(content.toString())), WEB);
+    assertThat(documents(producer).get(0).getImages()).hasSize(Multimodal.MAX_IMAGES);
+    assertThat(images(producer)).hasSize(1);
+    assertThat(report.imagesRejected()).containsEntry(ImageReasons.IMAGE_TOO_MANY, 2L);
+  }
+
+  @Test
+  void imagePairsInParquetAsHuggingFaceWritesThem() throws Exception {
+    Path file = dir.resolve("pairs.parquet");
+    String cat = Base64.getEncoder().encodeToString(CAT);
+    String dog = Base64.getEncoder().encodeToString(DOG);
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+        java.sql.Statement st = c.createStatement()) {
+      // the datasets library's Image feature: a struct of the bytes and the file's path
+      st.execute(
+          "COPY (SELECT 'https://x.example/cat.jpg' AS url, 'a drawn cat' AS caption,"
+              + " {'bytes': from_base64('"
+              + cat
+              + "'), 'path': 'cat.jpg'} AS image"
+              + " UNION ALL SELECT 'https://x.example/dog.png', 'a drawn dog',"
+              + " {'bytes': from_base64('"
+              + dog
+              + "'), 'path': 'dog.png'}"
+              + " UNION ALL SELECT 'https://x.example/none.png', 'no bytes',"
+              + " {'bytes': from_base64('bm90IGFuIGltYWdl'), 'path': 'none.png'})"
+              + " TO '"
+              + file
+              + "' (FORMAT parquet)");
+    }
+    IngestReport report = ingest(file);
+    assertThat(documents(producer))
+        .extracting(d -> d.getImages().isEmpty() ? null : d.getImages().get(0).getSha256())
+        .containsExactly(ImageCheck.sha256(CAT), ImageCheck.sha256(DOG), null);
+    assertThat(documents(producer))
+        .extracting(Document::getText)
+        .containsExactly("a drawn cat", "a drawn dog", "no bytes");
+    assertThat(report.imagesRejected()).containsEntry(ImageReasons.IMAGE_UNKNOWN_FORMAT, 1L);
+  }
+
+  @Test
   void garbageForAShardIsRecordedNotThrown() throws IOException {
     byte[] noise = new byte[20_000];
     new Random(3).nextBytes(noise);

@@ -509,6 +509,18 @@ class BridgeServerIT {
       }
     }
 
+    // a rank that asks for images in a way the bridge does not serve them
+    try (SocketChannel s = SocketChannel.open(tcp())) {
+      com.fasterxml.jackson.databind.node.ObjectNode hello = Frames.object();
+      hello.put("run_id", "garbage-images").put("rank", 0).put("world_size", 1);
+      hello.put("images", "pixels");
+      hello.putObject("streams").put("a", 1.0);
+      Frames.write(s, Frames.HELLO, hello, null);
+      Frames.Frame answer = Frames.read(s, 1 << 20);
+      assertThat(answer.type()).isEqualTo(Frames.ERROR);
+      assertThat(answer.header().path("error").asText()).contains("images must be \"bytes\"");
+    }
+
     // among the batches of a stream: a record without an index (skipped) and one that does not
     // decode (its step keeps its place and says why)
     String topic = Topics.tokens("junk").name();

@@ -25,6 +25,9 @@ public final class ImageReasons {
   /** A reference to an image that could not be read (a missing file, bad base64). */
   public static final String IMAGE_UNREADABLE = "IMAGE_UNREADABLE";
 
+  /** Beyond the most images one document may hold ({@code Multimodal.MAX_IMAGES}). */
+  public static final String IMAGE_TOO_MANY = "IMAGE_TOO_MANY";
+
   /** Smaller than the minimum side (a rule of dedup-filter). */
   public static final String IMAGE_TOO_SMALL = "IMAGE_TOO_SMALL";
 
