@@ -168,11 +168,18 @@ class MultimodalPipelineIT {
     received.forEach(
         (sha, got) -> {
           assertThat(got.path("received_sha256").asText()).isEqualTo(sha);
+          ImagePlacement p =
+              delivered.stream().filter(x -> x.getSha256().equals(sha)).findFirst().orElseThrow();
+          assertThat(got.path("learned").asBoolean()).as("no image position is learned").isFalse();
           if (got.has("shape")) {
-            ImagePlacement p =
-                delivered.stream().filter(x -> x.getSha256().equals(sha)).findFirst().orElseThrow();
             assertThat(got.path("shape").get(0).asInt()).isEqualTo(p.getHeight());
             assertThat(got.path("shape").get(1).asInt()).isEqualTo(p.getWidth());
+          }
+          if (got.has("tensor_shape")) {
+            assertThat(got.path("tensor_shape").get(0).asInt()).isEqualTo(p.getHeight());
+            assertThat(got.path("positions").get(0).asInt()).isEqualTo(p.getSequence());
+            assertThat(got.path("positions").get(1).asInt()).isEqualTo(p.getOffset() + 1);
+            assertThat(got.path("positions").get(2).asInt()).isEqualTo(p.getLength() - 2);
           }
         });
 
@@ -243,24 +250,35 @@ class MultimodalPipelineIT {
         script,
         """
         import hashlib, json, sys
+        import refinery_bridge
         from refinery_bridge import BridgeClient
         try:
             import PIL, numpy  # decoded arrays where Pillow and numpy are installed
             arrays = True
         except ImportError:
             arrays = False
+        try:
+            import torch  # and the dataset's tensors where torch is
+        except ImportError:
+            torch = None
         out = {}
         with BridgeClient.connect(sys.argv[1], run_id="multimodal", streams={"vision": 1.0}, seed=5) as c:
             for _ in range(int(sys.argv[2])):
                 batch = c.next()
                 decoded = batch.image_arrays() if arrays else [None] * len(batch.images())
-                for image, array in zip(batch.images(), decoded):
+                tensors = refinery_bridge._as_tensors(batch, torch) if torch and arrays else None
+                mask = batch.loss_mask()
+                for k, (image, array) in enumerate(zip(batch.images(), decoded)):
                     if image["data"] is None:
                         continue
                     got = {"received_sha256": hashlib.sha256(image["data"]).hexdigest(),
-                           "state": image["state"]}
+                           "state": image["state"],
+                           "learned": any(mask[image["sequence"]][image["offset"]:image["offset"] + image["length"]])}
                     if array is not None:
                         got["shape"] = list(array.shape)
+                    if tensors is not None:
+                        got["tensor_shape"] = list(tensors["images"][k].shape)
+                        got["positions"] = tensors["image_positions"][k].tolist()
                     out[image["sha256"]] = got
         print(json.dumps(out))
         """);

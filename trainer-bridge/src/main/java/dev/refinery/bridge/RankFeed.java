@@ -83,6 +83,7 @@ final class RankFeed implements AutoCloseable {
   private volatile boolean closed;
   private RuntimeException failure;
   private long skippedRecords;
+  private final java.util.function.Consumer<TokenBatch> onFetched;
 
   /**
    * @param start where to start each partition; partitions not in it start at their beginning
@@ -99,6 +100,25 @@ final class RankFeed implements AutoCloseable {
       String clientId,
       List<TopicBinding<String, TokenBatch>> bindings,
       PoisonRecords poison) {
+    this(config, mixture, plan, counts, start, prefetch, clientId, bindings, poison, b -> {});
+  }
+
+  /**
+   * @param fetched told of each batch of the plan as it is fetched, ahead of its step (to fetch
+   *     what the batch will need, such as its images, before it is sent)
+   */
+  RankFeed(
+      BridgeConfig config,
+      Mixture mixture,
+      RankPlan plan,
+      long[] counts,
+      Map<TopicPartition, Long> start,
+      int prefetch,
+      String clientId,
+      List<TopicBinding<String, TokenBatch>> bindings,
+      PoisonRecords poison,
+      java.util.function.Consumer<TokenBatch> fetched) {
+    this.onFetched = fetched;
     this.bindings = List.copyOf(bindings);
     this.poison = poison;
     this.mixture = mixture;
@@ -353,6 +373,9 @@ final class RankFeed implements AutoCloseable {
                 + "); its step is served without tokens");
       }
       fetched.put(key, new Fetched(step, r.topic(), r.partition(), r.offset(), batch, error));
+      if (batch != null) {
+        onFetched.accept(batch);
+      }
     } else {
       skippedRecords++;
     }

@@ -229,7 +229,8 @@ final class RankSession implements AutoCloseable {
             prefetch,
             config.clientId() + "-" + runId + "-" + rank,
             bindings,
-            poison);
+            poison,
+            this::prefetchImages);
     Tags tags = Tags.of("run", runId, "rank", Integer.toString(rank));
     this.batches = registry.counter("refinery_bridge_batches", tags);
     this.tokens = registry.counter("refinery_bridge_tokens", tags);
@@ -388,6 +389,34 @@ final class RankSession implements AutoCloseable {
     stepGauge.set((int) Math.min(Integer.MAX_VALUE, f.step().step() + 1));
   }
 
+  /** Whether the connection keeps the image; touches it, as the client's copy does. */
+  private boolean kept(String sha256) {
+    synchronized (keptImages) {
+      return keptImages.get(sha256) != null;
+    }
+  }
+
+  /**
+   * Asks the store for the images of a batch the feed fetched ahead, so that their bytes are at
+   * hand when the batch is sent; those this connection keeps are not asked for.
+   */
+  private void prefetchImages(TokenBatch batch) {
+    if (!sendImages || batch.getImages().isEmpty()) {
+      return;
+    }
+    List<String> wanted = new ArrayList<>();
+    synchronized (keptImages) {
+      for (ImagePlacement p : batch.getImages()) {
+        if (!keptImages.containsKey(p.getSha256())) {
+          wanted.add(p.getSha256());
+        }
+      }
+    }
+    if (!wanted.isEmpty()) {
+      images.get().prefetch(wanted);
+    }
+  }
+
   /**
    * Lists the batch's images in the header ({@code [doc_id, sha256, index, sequence, offset,
    * length, media_type, width, height, state]}) and sends, before the batch, the bytes of each one
@@ -407,7 +436,7 @@ final class RankSession implements AutoCloseable {
         state = "none";
       } else if (masked.contains(p.getDocId())) {
         state = "masked";
-      } else if (keptImages.get(p.getSha256()) != null) {
+      } else if (kept(p.getSha256())) {
         state = "kept";
       } else {
         Image image = images.get().get(p.getSha256(), Duration.ofSeconds(30));
@@ -426,7 +455,9 @@ final class RankSession implements AutoCloseable {
           ih.put("width", image.getWidth());
           ih.put("height", image.getHeight());
           Frames.write(channel, Frames.IMAGE, ih, image.getData());
-          keptImages.put(p.getSha256(), Boolean.TRUE);
+          synchronized (keptImages) {
+            keptImages.put(p.getSha256(), Boolean.TRUE);
+          }
           imagesSent.increment();
           state = "sent";
         }

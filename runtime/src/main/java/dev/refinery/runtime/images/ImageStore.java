@@ -19,6 +19,12 @@ public interface ImageStore extends AutoCloseable {
    */
   Image get(String sha256, Duration wait) throws InterruptedException;
 
+  /**
+   * Fetches these images in the background, so that a {@link #get} soon after finds them at hand;
+   * by default nothing (a store whose reads are fast).
+   */
+  default void prefetch(java.util.Collection<String> sha256s) {}
+
   @Override
   void close();
 }
