@@ -389,7 +389,7 @@ class BridgeClient:
         for entry in header.get("images", []):
             sha, state = entry[1], entry[9]
             if state == "sent":
-                image = self._incoming.pop(sha)
+                image = self._incoming[sha]  # kept for the batch: it may list the image again
                 self._kept[sha] = image
                 self._kept.move_to_end(sha)
                 while len(self._kept) > self._image_cache:
@@ -400,6 +400,7 @@ class BridgeClient:
                 data.append(self._kept[sha])
             else:
                 data.append(None)
+        self._incoming.clear()
         return Batch(header, body, data)
 
     def _read(self) -> Tuple[int, Dict[str, Any], bytearray]:

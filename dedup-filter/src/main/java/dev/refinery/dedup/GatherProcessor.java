@@ -93,7 +93,7 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
     Duplicate duplicate = duplicate(state, doc);
     List<RejectedDocument> refused = new ArrayList<>();
     if (duplicate == null && !doc.getImages().isEmpty()) {
-      duplicate = images(state, doc, gathered, now, refused);
+      duplicate = images(state, doc, now, refused);
     }
     if (duplicate == null) {
       for (byte[] r : gathered.refusedImages()) {
@@ -136,8 +136,7 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
    * @return why the whole document is a duplicate: it has no text, and every image it had left is a
    *     duplicate of a smaller document's; else {@code null}
    */
-  private Duplicate images(
-      State state, Document doc, Gather.Doc gathered, long now, List<RejectedDocument> refused) {
+  private Duplicate images(State state, Document doc, long now, List<RejectedDocument> refused) {
     List<ImageRef> kept = new ArrayList<>();
     Duplicate last = null;
     for (ImageRef image : doc.getImages()) {

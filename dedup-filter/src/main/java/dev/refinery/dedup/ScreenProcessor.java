@@ -201,7 +201,7 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
                   .build()));
     }
     if (kept.isEmpty() && doc.getText().isBlank()) {
-      metrics.rejected(last.rule(), last.reason());
+      // counted when its gathering step decides it, as any rejection of this step
       return rejection(
               doc.getId(),
               doc,

@@ -154,7 +154,7 @@ public final class BridgeClient implements AutoCloseable {
       String sha = entry.get(1).asText();
       switch (entry.get(9).asText()) {
         case "sent" -> {
-          ByteBuffer image = incoming.remove(sha);
+          ByteBuffer image = incoming.get(sha); // the batch may list it again
           kept.put(sha, image);
           if (kept.size() > imageCache) {
             kept.remove(kept.keySet().iterator().next());
@@ -165,6 +165,7 @@ public final class BridgeClient implements AutoCloseable {
         default -> images.add(null);
       }
     }
+    incoming.clear();
     return new Batch(f.header(), f.body(), images);
   }
 
