@@ -224,7 +224,21 @@ class MultimodalPipelineIT {
         }
       }
       assertThat(maskedImages).isEqualTo(2);
+      // the run checkpoints; its lineage finds the page under the image's takedown, and counts the
+      // run's images by source and licence
+      c.checkpoint(batches.size());
     }
+    dev.refinery.bridge.Lineage.Report lineage =
+        dev.refinery.bridge.Lineage.of(bridgeConfig, "after-takedown", -1, w -> {});
+    assertThat(lineage.takedownHits())
+        .isNotEmpty()
+        .allSatisfy(
+            hit -> {
+              assertThat(hit.docId()).isEqualTo(page);
+              assertThat(hit.takedown()).isEqualTo("IMAGE:" + sha(e));
+            });
+    assertThat(lineage.imagesBySource()).containsEntry("photos", 4L);
+    assertThat(lineage.imagesByLicence()).containsEntry("CC0-1.0", 4L);
   }
 
   /** A Python rank (the wheel's client) reads every batch and reports each image it received. */
