@@ -21,8 +21,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Publish a takedown on corpus.takedowns.v1 (one document, every URL under a prefix, a",
-      "whole source, or an image and the documents holding it), withdraw one, or list those in force. dedup-filter rejects every document a",
-      "takedown covers from the moment it reads it, as TAKEDOWN with the reason given here.",
+      "whole source, or an image and every document holding it), withdraw one, or list those",
+      "in force. dedup-filter rejects every document a takedown covers from the moment it reads",
+      "it, as TAKEDOWN with the reason given here.",
       "Needs a running broker: refinery up, or --bootstrap-servers."
     })
 final class TakedownCommand implements Callable<Integer> {
