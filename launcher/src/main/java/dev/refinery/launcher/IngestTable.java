@@ -70,6 +70,19 @@ final class IngestTable {
           "rejected at ingest (on corpus.rejected.v1 with reason, file and position): "
               + counts(sum.rejected()));
     }
+    long imagesRefused = sum.imagesRejected().values().stream().mapToLong(Long::longValue).sum();
+    if (sum.images() > 0 || imagesRefused > 0) {
+      out.println(
+          "images: "
+              + sum.images()
+              + " in the documents (their bytes once each on corpus.images.v1)"
+              + (imagesRefused == 0
+                  ? ""
+                  : ", "
+                      + imagesRefused
+                      + " refused, their documents going on without them: "
+                      + counts(sum.imagesRejected())));
+    }
     out.flush();
     return reports;
   }
