@@ -89,21 +89,6 @@ final class RankFeed implements AutoCloseable {
    * @param start where to start each partition; partitions not in it start at their beginning
    * @param counts per stream (mixture order), the batch index the run is at: below it, nothing is
    *     read
-   */
-  RankFeed(
-      BridgeConfig config,
-      Mixture mixture,
-      RankPlan plan,
-      long[] counts,
-      Map<TopicPartition, Long> start,
-      int prefetch,
-      String clientId,
-      List<TopicBinding<String, TokenBatch>> bindings,
-      PoisonRecords poison) {
-    this(config, mixture, plan, counts, start, prefetch, clientId, bindings, poison, b -> {});
-  }
-
-  /**
    * @param fetched told of each batch of the plan as it is fetched, ahead of its step (to fetch
    *     what the batch will need, such as its images, before it is sent)
    */

@@ -2,6 +2,7 @@ package dev.refinery.runtime.images;
 
 import dev.refinery.runtime.config.KafkaClients;
 import dev.refinery.runtime.kafka.TopicFollower;
+import dev.refinery.runtime.kafka.TopicReader;
 import dev.refinery.schemas.Image;
 import dev.refinery.schemas.Topics;
 import java.time.Duration;
@@ -23,8 +24,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Images on the compacted topic {@code corpus.images.v1}. A follower reads the topic once, from its
@@ -66,23 +65,13 @@ public final class KafkaImageStore implements ImageStore {
     for (int i = 0; i < READERS; i++) {
       // one record at a time, answered at once: a fetch is a seek to a record that is there
       KafkaConsumer<String, byte[]> reader =
-          new KafkaConsumer<>(
-              clients.consumer(
-                  Map.of(
-                      ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                      "read_committed",
-                      ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                      false,
-                      ConsumerConfig.CLIENT_ID_CONFIG,
-                      clientId + "-images-read-" + i,
-                      ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
-                      Topics.LARGE_MESSAGE_BYTES,
-                      ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
-                      10,
-                      ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                      1)),
-              new StringDeserializer(),
-              new ByteArrayDeserializer());
+          TopicReader.consumer(
+              clients,
+              clientId + "-images-read-" + i,
+              Topics.LARGE_MESSAGE_BYTES,
+              Map.of(
+                  ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10,
+                  ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1));
       all.add(reader);
       readers.add(reader);
     }

@@ -26,19 +26,19 @@ public final class TopicReader {
   /** A read_committed consumer of string keys and raw values, in no group. */
   public static KafkaConsumer<String, byte[]> consumer(
       KafkaClients clients, String clientId, int maxMessageBytes) {
+    return consumer(clients, clientId, maxMessageBytes, Map.of());
+  }
+
+  /** The same, with {@code settings} of its own added (how it fetches). */
+  public static KafkaConsumer<String, byte[]> consumer(
+      KafkaClients clients, String clientId, int maxMessageBytes, Map<String, Object> settings) {
+    Map<String, Object> all = new java.util.HashMap<>(settings);
+    all.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    all.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    all.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+    all.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxMessageBytes);
     return new KafkaConsumer<>(
-        clients.consumer(
-            Map.of(
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                false,
-                ConsumerConfig.CLIENT_ID_CONFIG,
-                clientId,
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
-                maxMessageBytes)),
-        new StringDeserializer(),
-        new ByteArrayDeserializer());
+        clients.consumer(all), new StringDeserializer(), new ByteArrayDeserializer());
   }
 
   /**
