@@ -70,6 +70,23 @@ final class WebDatasetReader implements DocumentReader {
     return sample(key, members);
   }
 
+  /** Passes over the next {@code n} samples without reading their files (a resumed run's). */
+  @Override
+  public long skip(long n) throws IOException {
+    long done = 0;
+    TarArchiveEntry entry = pending != null ? pending : nextFile();
+    while (entry != null && done < n) {
+      String key = key(entry.getName());
+      while (entry != null && key.equals(key(entry.getName()))) {
+        entry = nextFile();
+      }
+      done++;
+      position++;
+    }
+    pending = entry;
+    return done;
+  }
+
   private TarArchiveEntry nextFile() throws IOException {
     for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
       if (e.isFile()) {

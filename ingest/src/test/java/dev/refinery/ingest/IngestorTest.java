@@ -258,7 +258,7 @@ class IngestorTest {
     assertThat(report.documents()).isEqualTo(10);
   }
 
-  private static IngestProgress.Builder interrupted(String name, long records) {
+  static IngestProgress.Builder interrupted(String name, long records) {
     return IngestProgress.newBuilder()
         .setSource(WEB.name())
         .setFile("elsewhere/" + name)

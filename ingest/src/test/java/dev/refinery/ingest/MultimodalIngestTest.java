@@ -139,6 +139,46 @@ class MultimodalIngestTest {
   }
 
   @Test
+  void anInterruptedShardResumesAfterItsCommittedSamplesWithTheirImages() throws IOException {
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    List<byte[]> drawn = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      byte[] image = SampleImages.encode(SampleImages.drawing(40 + i, 160, 120), "png");
+      drawn.add(image);
+      files.put(String.format("%03d.png", i), image);
+      files.put(String.format("%03d.txt", i), utf8("sample " + i));
+    }
+    Path shard = write(dir, "shard-7.tar", tar(files));
+    // what a run that was killed committed: its first 2 samples, from the bytes they came from
+    ProgressStore store = ProgressStore.empty();
+    FileHash.Prefix head = FileHash.prefix(shard, 4096);
+    store.committed(
+        ProgressStore.key(WEB.name(), "shard-7.tar"),
+        IngestorTest.interrupted("shard-7.tar", 2)
+            .setHashedBytes(head.bytes())
+            .setHashedSha256(head.sha256())
+            .build());
+    IngestReport report =
+        new Ingestor(
+                new IngestConfig(Map.of()),
+                producer,
+                store,
+                IngestMetrics.inMemory(),
+                Clock.fixed(Instant.parse("2026-12-01T00:00:00Z"), ZoneOffset.UTC))
+            .ingest(shard, WEB);
+    assertThat(report.outcome()).isEqualTo(IngestReport.Outcome.RESUMED);
+    assertThat(documents(producer))
+        .extracting(Document::getText)
+        .containsExactly("sample 2", "sample 3", "sample 4");
+    assertThat(images(producer))
+        .extracting(Image::getSha256)
+        .containsExactly(
+            ImageCheck.sha256(drawn.get(2)),
+            ImageCheck.sha256(drawn.get(3)),
+            ImageCheck.sha256(drawn.get(4)));
+  }
+
+  @Test
   void interleavedDocumentsInEachPublishedShape() throws IOException {
     Files.createDirectories(dir.resolve("img"));
     Files.write(dir.resolve("img/cat.jpg"), CAT);
