@@ -1,12 +1,14 @@
 package dev.refinery.runtime.audit;
 
 import dev.refinery.runtime.config.KafkaClients;
+import dev.refinery.runtime.kafka.TopicReader;
 import dev.refinery.runtime.kafka.TopicSnapshot;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.DocumentSpan;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Stage;
 import dev.refinery.schemas.TokenBatch;
+import dev.refinery.schemas.TopicBinding;
 import dev.refinery.schemas.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +21,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Invariant 1 checked on any cluster (docs/concepts.md): where every document that ingest accepted
@@ -94,6 +99,88 @@ public final class PipelineAudit {
       return new PipelineAudit(get(raw), get(rejected), batches);
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  /**
+   * Follows the topics with one consumer and audits what has been committed so far at each {@link
+   * #read}: each read costs what came since the last one, not the topics whole, so a caller that
+   * waits for the pipeline to drain (the demo) sees it drain when it does.
+   */
+  public static final class Follower implements AutoCloseable {
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Map<String, TopicBinding<String, ?>> bindings = new HashMap<>();
+    private final List<Document> raw = new ArrayList<>();
+    private final List<RejectedDocument> rejected = new ArrayList<>();
+    private final Map<String, List<TokenBatch>> batches = new TreeMap<>();
+
+    /**
+     * @throws IllegalStateException if a topic does not exist
+     */
+    public Follower(KafkaClients clients, Collection<String> streams) {
+      bindings.put(Topics.CORPUS_RAW.name(), Topics.CORPUS_RAW);
+      bindings.put(Topics.CORPUS_REJECTED.name(), Topics.CORPUS_REJECTED);
+      for (String stream : streams) {
+        bindings.put(Topics.tokens(stream).name(), Topics.tokens(stream));
+        batches.put(stream, new ArrayList<>());
+      }
+      this.consumer =
+          TopicReader.consumer(
+              clients, "refinery-audit-" + java.util.UUID.randomUUID(), Topics.LARGE_MESSAGE_BYTES);
+      List<TopicPartition> all = new ArrayList<>();
+      for (String topic : bindings.keySet()) {
+        List<org.apache.kafka.common.PartitionInfo> infos =
+            consumer.partitionsFor(topic, READ_TIMEOUT);
+        if (infos == null || infos.isEmpty()) {
+          consumer.close();
+          throw new IllegalStateException(
+              "topic " + topic + " does not exist: run `refinery topics` or `refinery up` first");
+        }
+        infos.forEach(i -> all.add(new TopicPartition(i.topic(), i.partition())));
+      }
+      consumer.assign(all);
+      consumer.seekToBeginning(all);
+    }
+
+    /** Reads what was committed since the last read and audits everything read so far. */
+    public PipelineAudit read() {
+      Set<TopicPartition> partitions = consumer.assignment();
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions, READ_TIMEOUT);
+      long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
+      while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "could not read the topics to their end in " + READ_TIMEOUT);
+        }
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+          Object value;
+          try {
+            value = bindings.get(r.topic()).deserialize(r.value());
+          } catch (RuntimeException e) {
+            continue; // not a record of its schema: what the stages reject, not the audit's
+          }
+          if (value instanceof Document d) {
+            raw.add(d);
+          } else if (value instanceof RejectedDocument rd) {
+            rejected.add(rd);
+          } else if (value instanceof TokenBatch b) {
+            batches.get(Topics.streamOf(r.topic())).add(b);
+          }
+        }
+      }
+      Map<String, List<TokenBatch>> sorted = new TreeMap<>();
+      batches.forEach(
+          (stream, list) -> {
+            List<TokenBatch> copy = new ArrayList<>(list);
+            copy.sort(java.util.Comparator.comparingLong(TokenBatch::getBatchIndex));
+            sorted.put(stream, copy);
+          });
+      return new PipelineAudit(List.copyOf(raw), List.copyOf(rejected), sorted);
+    }
+
+    @Override
+    public void close() {
+      consumer.close(Duration.ofSeconds(5));
     }
   }
 
