@@ -165,6 +165,7 @@ final class JsonlFormat {
     attributes.put("origin", location);
     return multimodal.build(
         elements,
+        Multimodal.PARAGRAPHS,
         first(node, config.idFields()),
         first(node, config.urlFields()),
         time(first(node, config.timeFields())),

@@ -25,7 +25,8 @@ import java.util.Map;
  * image is rejected.
  */
 final class Multimodal {
-  private static final String SEPARATOR = "\n\n";
+  /** Texts of their own (paragraphs, captions) are joined by a blank line. */
+  static final String PARAGRAPHS = "\n\n";
 
   /** The most images one document holds; the rest are refused as IMAGE_TOO_MANY. */
   static final int MAX_IMAGES = 1024;
@@ -72,24 +73,9 @@ final class Multimodal {
   /**
    * The document these elements make, or its rejection.
    *
+   * @param separator what joins the texts ({@link #PARAGRAPHS} for texts of their own); with ""
+   *     they are pieces of one text, each kept as it is
    * @param original the record's bytes as read, for a rejection of the whole document
-   */
-  Parsed build(
-      List<Element> elements,
-      String nativeId,
-      String url,
-      Instant fetchedAt,
-      Map<String, String> attributes,
-      byte[] original,
-      String location,
-      Rejector rejector) {
-    return build(
-        elements, SEPARATOR, nativeId, url, fetchedAt, attributes, original, location, rejector);
-  }
-
-  /**
-   * As {@link #build(List, String, String, Instant, Map, byte[], String, Rejector)}, the texts
-   * joined by {@code separator}; with "" they are pieces of one text, each kept as it is.
    */
   Parsed build(
       List<Element> elements,

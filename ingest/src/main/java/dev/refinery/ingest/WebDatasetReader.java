@@ -200,7 +200,15 @@ final class WebDatasetReader implements DocumentReader {
       elements.add(new Multimodal.Text(text));
     }
     return multimodal.build(
-        elements, nativeId, url, fetchedAt, attributes, original, location, rejector);
+        elements,
+        Multimodal.PARAGRAPHS,
+        nativeId,
+        url,
+        fetchedAt,
+        attributes,
+        original,
+        location,
+        rejector);
   }
 
   private Parsed tooLarge(String key, Member m, String location) {

@@ -2,7 +2,6 @@ package dev.refinery.runtime.audit;
 
 import dev.refinery.runtime.config.KafkaClients;
 import dev.refinery.runtime.kafka.TopicReader;
-import dev.refinery.runtime.kafka.TopicSnapshot;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.DocumentSpan;
 import dev.refinery.schemas.RejectedDocument;
@@ -20,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -66,39 +64,10 @@ public final class PipelineAudit {
     }
   }
 
-  /** Reads the topics as they are now. */
+  /** Reads the topics as they are now: all at once, by one consumer of all their partitions. */
   public static PipelineAudit read(KafkaClients clients, Collection<String> streams) {
-    // the topics are read at once, each by its own consumer on a thread of its own (the reads
-    // block: not the common pool): an audit polled while the pipeline drains (the demo's) takes as
-    // long as its largest topic, not as all of them together
-    java.util.concurrent.ExecutorService pool =
-        java.util.concurrent.Executors.newFixedThreadPool(2 + streams.size());
-    try {
-      Future<List<Document>> raw =
-          pool.submit(() -> values(TopicSnapshot.read(clients, Topics.CORPUS_RAW, READ_TIMEOUT)));
-      Future<List<RejectedDocument>> rejected =
-          pool.submit(
-              () -> values(TopicSnapshot.read(clients, Topics.CORPUS_REJECTED, READ_TIMEOUT)));
-      Map<String, Future<List<TokenBatch>>> reads = new TreeMap<>();
-      for (String stream : streams) {
-        reads.put(
-            stream,
-            pool.submit(
-                () -> {
-                  List<TokenBatch> list =
-                      new ArrayList<>(
-                          values(TopicSnapshot.read(clients, Topics.tokens(stream), READ_TIMEOUT)));
-                  list.sort(java.util.Comparator.comparingLong(TokenBatch::getBatchIndex));
-                  return list;
-                }));
-      }
-      Map<String, List<TokenBatch>> batches = new TreeMap<>();
-      for (Map.Entry<String, Future<List<TokenBatch>>> read : reads.entrySet()) {
-        batches.put(read.getKey(), get(read.getValue()));
-      }
-      return new PipelineAudit(get(raw), get(rejected), batches);
-    } finally {
-      pool.shutdownNow();
+    try (Follower follower = new Follower(clients, streams)) {
+      return follower.read();
     }
   }
 
@@ -134,7 +103,11 @@ public final class PipelineAudit {
         if (infos == null || infos.isEmpty()) {
           consumer.close();
           throw new IllegalStateException(
-              "topic " + topic + " does not exist: run `refinery topics` or `refinery up` first");
+              "topic "
+                  + topic
+                  + " does not exist at "
+                  + clients.bootstrapServers()
+                  + ": run `refinery topics` or `refinery up` first");
         }
         infos.forEach(i -> all.add(new TopicPartition(i.topic(), i.partition())));
       }
@@ -182,25 +155,6 @@ public final class PipelineAudit {
     public void close() {
       consumer.close(Duration.ofSeconds(5));
     }
-  }
-
-  /** The read's result, or what it threw, as it threw it. */
-  private static <T> T get(Future<T> read) {
-    try {
-      return read.get();
-    } catch (java.util.concurrent.ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new IllegalStateException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted reading the topics", e);
-    }
-  }
-
-  private static <V> List<V> values(List<TopicSnapshot.Entry<V>> entries) {
-    return entries.stream().map(TopicSnapshot.Entry::value).filter(v -> v != null).toList();
   }
 
   /** Documents that ended in exactly one place. */

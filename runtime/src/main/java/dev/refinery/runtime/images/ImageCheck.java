@@ -157,10 +157,7 @@ public final class ImageCheck {
             warnings.add(warning);
           }
         });
-    ImageReadParam param = reader.getDefaultReadParam();
-    int step = Math.max(1, (Math.max(width, height) + DECODE_EDGE - 1) / DECODE_EDGE);
-    param.setSourceSubsampling(step, step, 0, 0);
-    BufferedImage decoded = reader.read(0, param);
+    BufferedImage decoded = readAtMost(reader, width, height, DECODE_EDGE);
     if (!warnings.isEmpty()) {
       return refused(
           ImageReasons.IMAGE_CORRUPT,
@@ -202,10 +199,7 @@ public final class ImageCheck {
             || (long) width * height > limits.maxPixels()) {
           return null;
         }
-        ImageReadParam param = reader.getDefaultReadParam();
-        int step = Math.max(1, Math.max(width, height) / edge);
-        param.setSourceSubsampling(step, step, 0, 0);
-        BufferedImage decoded = reader.read(0, param);
+        BufferedImage decoded = readAtMost(reader, width, height, edge);
         double scale =
             Math.min(1.0, (double) edge / Math.max(decoded.getWidth(), decoded.getHeight()));
         int w = Math.max(1, (int) Math.round(decoded.getWidth() * scale));
@@ -217,6 +211,18 @@ public final class ImageCheck {
     } catch (IOException | RuntimeException e) {
       return null;
     }
+  }
+
+  /**
+   * Decodes the whole image, keeping one pixel in every so many a side that at most {@code edge}
+   * remain: every byte is read (a cut or corrupt file still shows), memory stays bounded.
+   */
+  private static BufferedImage readAtMost(ImageReader reader, int width, int height, int edge)
+      throws IOException {
+    ImageReadParam param = reader.getDefaultReadParam();
+    int step = Math.max(1, (Math.max(width, height) + edge - 1) / edge);
+    param.setSourceSubsampling(step, step, 0, 0);
+    return reader.read(0, param);
   }
 
   /** A JPEG ends with FF D9, possibly followed by padding zeros or a newline. */

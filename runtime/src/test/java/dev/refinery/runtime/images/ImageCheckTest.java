@@ -2,7 +2,6 @@ package dev.refinery.runtime.images;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -14,7 +13,7 @@ class ImageCheckTest {
 
   @Test
   void aValidImageComesBackWithItsAddressFormatSizeAndHash() throws IOException {
-    byte[] png = encode(drawing(7, 320, 200), "png");
+    byte[] png = SampleImages.encode(SampleImages.drawing(7, 320, 200), "png");
     ImageCheck.Outcome outcome = check.check(png);
     assertThat(outcome.valid()).as("%s", outcome.refusal()).isTrue();
     assertThat(outcome.image().sha256()).isEqualTo(ImageCheck.sha256(png)).hasSize(64);
@@ -23,7 +22,7 @@ class ImageCheckTest {
     assertThat(outcome.image().height()).isEqualTo(200);
     assertThat(outcome.image().bytes()).isSameAs(png);
 
-    byte[] jpeg = encode(drawing(7, 320, 200), "jpg");
+    byte[] jpeg = SampleImages.encode(SampleImages.drawing(7, 320, 200), "jpg");
     ImageCheck.Outcome fromJpeg = check.check(jpeg);
     assertThat(fromJpeg.image().mediaType()).isEqualTo("image/jpeg");
     assertThat(PerceptualHash.distance(fromJpeg.image().phash(), outcome.image().phash()))
@@ -34,7 +33,7 @@ class ImageCheckTest {
   @Test
   void aPngBombIsRefusedFromItsHeaderWithoutDecoding() {
     // 50,000 x 50,000 pixels declared, a few hundred bytes on disk
-    byte[] bomb = pngHeaderOnly(50_000, 50_000);
+    byte[] bomb = SampleImages.pngBomb(50_000, 50_000);
     ImageCheck.Outcome outcome = check.check(bomb);
     assertThat(outcome.valid()).isFalse();
     assertThat(outcome.refusal().reason()).isEqualTo(ImageReasons.IMAGE_DIMENSIONS);
@@ -56,11 +55,11 @@ class ImageCheckTest {
     assertThat(check.check("<html>not an image</html>".getBytes(StandardCharsets.UTF_8)).valid())
         .isFalse();
 
-    byte[] png = encode(drawing(3, 300, 300), "png");
+    byte[] png = SampleImages.encode(SampleImages.drawing(3, 300, 300), "png");
     byte[] cutPng = Arrays.copyOf(png, png.length / 2);
     assertThat(check.check(cutPng).refusal().reason()).isEqualTo(ImageReasons.IMAGE_CORRUPT);
 
-    byte[] jpeg = encode(drawing(3, 300, 300), "jpg");
+    byte[] jpeg = SampleImages.encode(SampleImages.drawing(3, 300, 300), "jpg");
     byte[] cutJpeg = Arrays.copyOf(jpeg, jpeg.length * 2 / 3);
     assertThat(check.check(cutJpeg).refusal().reason()).isEqualTo(ImageReasons.IMAGE_CORRUPT);
 
@@ -84,7 +83,7 @@ class ImageCheckTest {
 
   @Test
   void aFileOverTheByteLimitIsRefusedBeforeItIsRead() throws IOException {
-    byte[] png = encode(drawing(5, 200, 200), "png");
+    byte[] png = SampleImages.encode(SampleImages.drawing(5, 200, 200), "png");
     ImageCheck small = new ImageCheck(new ImageLimits(100, 100, 100, 10_000));
     ImageCheck.Outcome outcome = small.check(png);
     assertThat(outcome.refusal().reason()).isEqualTo(ImageReasons.IMAGE_TOO_LARGE);
@@ -93,8 +92,10 @@ class ImageCheckTest {
 
   @Test
   void differentDrawingsAreFarApartAndBandsFindNearOnes() throws IOException {
-    long a = check.check(encode(drawing(1, 256, 256), "png")).image().phash();
-    long b = check.check(encode(drawing(2, 256, 256), "png")).image().phash();
+    long a =
+        check.check(SampleImages.encode(SampleImages.drawing(1, 256, 256), "png")).image().phash();
+    long b =
+        check.check(SampleImages.encode(SampleImages.drawing(2, 256, 256), "png")).image().phash();
     assertThat(PerceptualHash.distance(a, b)).isGreaterThan(12);
 
     long near = a ^ 0b1000_0000_1000_0001L; // three bits apart
@@ -105,17 +106,5 @@ class ImageCheckTest {
       shared += x[i] == y[i] ? 1 : 0;
     }
     assertThat(shared).as("3 bits apart share one of 4 bands at least").isGreaterThanOrEqualTo(1);
-  }
-
-  static BufferedImage drawing(long seed, int width, int height) {
-    return SampleImages.drawing(seed, width, height);
-  }
-
-  static byte[] encode(BufferedImage image, String format) {
-    return SampleImages.encode(image, format);
-  }
-
-  static byte[] pngHeaderOnly(int width, int height) {
-    return SampleImages.pngBomb(width, height);
   }
 }
