@@ -5,7 +5,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -129,29 +131,44 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
 
   @Override
   public void process(Record<String, byte[]> record) {
+    if (KeyBatch.is(record.value())) {
+      KeyBatch batch = KeyBatch.fromBytes(record.value());
+      Map<Member, byte[]> encoded = new IdentityHashMap<>();
+      for (Map.Entry<String, Member> key : batch.keys()) {
+        Member member = key.getValue();
+        take(key.getKey(), member, encoded.computeIfAbsent(member, Member::toBytes));
+      }
+      if (holdMs <= 0) {
+        answer(batch);
+      } else {
+        long due = context.currentSystemTimeMs() + holdMs;
+        pending.put(pendingKey(due, batch.recordKey(), batch.document()), record.value());
+      }
+      return;
+    }
+    // a record of one key, as builds before key batches wrote them
     String key = record.key();
-    DedupKey dedupKey = DedupKey.decode(key);
     Member member = Member.fromBytes(record.value());
+    take(key, member, record.value());
+    if (DedupKey.decode(key).kind() == DedupKey.Kind.ID) {
+      forward(member, answerFor(key, member));
+    } else {
+      hold(key, member, record.value());
+    }
+  }
+
+  /** Records that {@code member} holds {@code key}, if it is the key's smallest (or first). */
+  private void take(String key, Member member, byte[] memberBytes) {
+    DedupKey.Kind kind = DedupKey.Kind.of(key.charAt(0));
     newestEventTime = Math.max(newestEventTime, member.eventTime());
     byte[] current = smallest.get(key);
-    if (dedupKey.kind() == DedupKey.Kind.IMAGE_BAND) {
+    if (kind == DedupKey.Kind.IMAGE_BAND) {
       smallest.put(key, Holders.write(Holders.add(Holders.read(current), member, imageHolders)));
-      hold(key, member, record.value());
-      return;
+    } else if (current == null) {
+      smallest.put(key, memberBytes);
+    } else if (kind != DedupKey.Kind.ID && member.compareTo(Member.fromBytes(current)) < 0) {
+      smallest.put(key, memberBytes);
     }
-    Member held = current == null ? null : Member.fromBytes(current);
-    if (dedupKey.kind() == DedupKey.Kind.ID) {
-      if (held == null) {
-        smallest.put(key, record.value());
-      }
-      boolean replay = held != null && !held.instance().equals(member.instance());
-      forward(member, new Gather.Answer(dedupKey.kind(), dedupKey.band(), null, replay));
-      return;
-    }
-    if (held == null || member.compareTo(held) < 0) {
-      smallest.put(key, record.value());
-    }
-    hold(key, member, record.value());
   }
 
   /** Answers now, or after the hold. */
@@ -219,15 +236,42 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
       it.forEachRemaining(due::add);
     }
     for (KeyValue<Bytes, byte[]> entry : due) {
-      answer(dedupKeyOf(entry.key.get()), Member.fromBytes(entry.value));
+      if (KeyBatch.is(entry.value)) {
+        answer(KeyBatch.fromBytes(entry.value));
+      } else {
+        answer(dedupKeyOf(entry.key.get()), Member.fromBytes(entry.value));
+      }
       pending.delete(entry.key);
     }
   }
 
   /** Tells the document's gathering step whether a smaller document holds the key. */
   private void answer(String key, Member member) {
+    forward(member, answerFor(key, member));
+  }
+
+  /** Tells the document's gathering step, in one record, the answers of all the batch's keys. */
+  private void answer(KeyBatch batch) {
+    List<Gather.Answer> answers = new ArrayList<>(batch.keys().size());
+    for (Map.Entry<String, Member> key : batch.keys()) {
+      answers.add(answerFor(key.getKey(), key.getValue()));
+    }
+    forward(batch.document(), new Gather.Answers(answers));
+  }
+
+  /**
+   * The smaller document that holds the key, if there is one; for a replay key, whether another
+   * record carried the document first.
+   */
+  private Gather.Answer answerFor(String key, Member member) {
     byte[] current = smallest.get(key);
     DedupKey dedupKey = DedupKey.decode(key);
+    if (dedupKey.kind() == DedupKey.Kind.ID) {
+      // the key keeps the first record that carried the document
+      boolean replay =
+          current != null && !Member.fromBytes(current).instance().equals(member.instance());
+      return new Gather.Answer(dedupKey.kind(), dedupKey.band(), null, replay);
+    }
     Member smaller;
     if (dedupKey.kind() == DedupKey.Kind.IMAGE_BAND) {
       // a band is a candidate: the smallest holder whose whole hash is near enough
@@ -245,8 +289,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
       // the same document (by id) is never its own duplicate
       smaller = min.compareTo(member) < 0 && !min.sameDocument(member) ? min : null;
     }
-    forward(
-        member, new Gather.Answer(dedupKey.kind(), dedupKey.band(), smaller, false, member.part()));
+    return new Gather.Answer(dedupKey.kind(), dedupKey.band(), smaller, false, member.part());
   }
 
   /**
@@ -304,7 +347,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     }
   }
 
-  private void forward(Member member, Gather.Answer answer) {
+  private void forward(Member member, Gather answer) {
     context.forward(
         new Record<>(
             member.docId() + "@" + member.instance(),

@@ -25,6 +25,7 @@ public final class DedupFilterConfig extends RefineryConfig {
   public static final String STREAM_THREADS = "dedup.stream.threads";
   public static final String COMMIT_INTERVAL_MS = "dedup.commit.interval.ms";
   public static final String HOLD_MS = "dedup.hold.ms";
+  public static final String KEY_BATCHES = "dedup.key.batches";
   public static final String EXPIRE_AFTER_MS = "dedup.keys.expire.after.ms";
   public static final String NGRAM = "dedup.minhash.ngram";
   public static final String BANDS = "dedup.minhash.bands";
@@ -94,6 +95,14 @@ public final class DedupFilterConfig extends RefineryConfig {
                           Importance.MEDIUM,
                           "How long a document's dedup keys wait before answering, so that a smaller duplicate arriving "
                               + "through another partition within this time is seen, and the smaller one survives.")
+                      .define(
+                          KEY_BATCHES,
+                          Type.BOOLEAN,
+                          true,
+                          Importance.LOW,
+                          "Send a document's dedup keys as one record per partition of the by-key topic, and their "
+                              + "answers as one record back, rather than one record per key. Set false only for the first "
+                              + "bounce of a rolling upgrade from a build without key batches (every build reads both).")
                       .define(
                           EXPIRE_AFTER_MS,
                           Type.LONG,
@@ -322,6 +331,10 @@ public final class DedupFilterConfig extends RefineryConfig {
 
   public int imageBandHolders() {
     return getInt(IMAGE_BAND_HOLDERS);
+  }
+
+  public boolean keyBatches() {
+    return getBoolean(KEY_BATCHES);
   }
 
   public boolean urlDedup() {

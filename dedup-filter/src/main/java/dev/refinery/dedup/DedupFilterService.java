@@ -69,7 +69,13 @@ public final class DedupFilterService implements Service {
     StreamsRunner runner =
         StreamsRunner.start(
             "dedup-filter",
-            DedupFilterTopology.build(config, rules, metrics),
+            DedupFilterTopology.build(
+                config,
+                rules,
+                metrics,
+                // the by-key topic has raw's partitions: the keys are grouped by them
+                StreamsRunner.partitions(
+                    config.kafka(), Topics.CORPUS_RAW.name(), Topics.CORPUS_RAW.partitions())),
             streamsConfig(
                 config,
                 StreamsRunner.resolve(

@@ -24,9 +24,10 @@ import org.apache.kafka.streams.state.Stores;
  *                     [corpus.takedowns.v1 ─▶ global store dedup-takedowns]
  *                                     │ (lookup)
  * corpus.raw.v1 ─▶ screen ─┬─ undecodable ───────────────────────────────────────────▶ corpus.rejected.v1
- *   (by doc id)            ├─ keys ─▶ [dedup-by-key] ─▶ bucket ──┐ answers
- *                          │  exact, URL, 14 bands,     dedup-smallest,
- *                          │  replay                    dedup-pending
+ *   (by doc id)            ├─ keys ─▶ [dedup-by-key] ─▶ bucket ──┐ answers, one record
+ *                          │  exact, URL, 14 bands,     dedup-smallest,  a batch
+ *                          │  replay: one record        dedup-pending
+ *                          │  a partition
  *                          │                                     ▼
  *                          └─ document or its rejection ─▶ [dedup-gather] ─▶ gather ─┬─▶ corpus.clean.v1
  *                                               (by doc id@record)  dedup-gathering,  └─▶ corpus.rejected.v1
@@ -75,7 +76,20 @@ public final class DedupFilterTopology {
     return build(config, RuleSet.from(config), metrics);
   }
 
+  /** The topology, with as many partitions of {@code dedup-by-key} as the catalog gives raw. */
   public static Topology build(DedupFilterConfig config, RuleSet rules, DedupMetrics metrics) {
+    return build(config, rules, metrics, Topics.CORPUS_RAW.partitions());
+  }
+
+  /**
+   * The topology.
+   *
+   * @param keyPartitions the partitions of {@code dedup-by-key}: those of {@code corpus.raw.v1} on
+   *     the cluster, which Kafka Streams gave it when it was created. A document's keys are grouped
+   *     by them ({@link KeyBatch}), so they must be the topic's.
+   */
+  public static Topology build(
+      DedupFilterConfig config, RuleSet rules, DedupMetrics metrics, int keyPartitions) {
     StreamsBuilder builder = new StreamsBuilder();
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(
@@ -105,7 +119,9 @@ public final class DedupFilterTopology {
         builder.stream(
                 Topics.CORPUS_RAW.name(),
                 Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("raw-in"))
-            .process(() -> new ScreenProcessor(config, rules, metrics), Named.as("screen"))
+            .process(
+                () -> new ScreenProcessor(config, rules, metrics, keyPartitions),
+                Named.as("screen"))
             .split(Named.as("screened-"))
             .branch((k, v) -> v instanceof Routed.Rejected, Branched.as("rejected"))
             .branch((k, v) -> v instanceof Routed.ToKey, Branched.as("keys"))
@@ -120,7 +136,10 @@ public final class DedupFilterTopology {
         screened
             .get("screened-keys")
             .mapValues(v -> ((Routed.ToKey) v).member(), Named.as("key-member"))
-            .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(BY_KEY))
+            .repartition(
+                Repartitioned.with(Serdes.String(), Serdes.ByteArray())
+                    .withName(BY_KEY)
+                    .withNumberOfPartitions(keyPartitions))
             .process(
                 () ->
                     new BucketProcessor(

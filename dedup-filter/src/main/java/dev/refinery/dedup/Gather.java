@@ -14,11 +14,17 @@ import java.util.List;
  * written only where images need it: a document adds the length of its rejection and the refusals
  * of its images (a count, then each as its length and bytes); an answer adds the image's index
  * (int16) after its flags. Version 0 (before 0.2) had the type alone ({@code 0x01}, {@code 0x02})
- * and the same fields as version 1; all are read.
+ * and the same fields as version 1; all are read. Version 3 is the type {@link Answers}: the
+ * answers of one {@link KeyBatch}, a count (int32), then each as kind, band, flags, image index
+ * (int16) and, when there is a smaller document, its member.
  */
-sealed interface Gather permits Gather.Doc, Gather.Answer {
+sealed interface Gather permits Gather.Doc, Gather.Answer, Gather.Answers {
   byte DOC = 1;
   byte ANSWER = 2;
+  byte ANSWERS = 3;
+
+  /** The version of {@link Answers}, the only type it has. */
+  int ANSWERS_VERSION = 3;
 
   /** The version {@link #encode} writes for text. */
   int VERSION = 1;
@@ -63,7 +69,32 @@ sealed interface Gather permits Gather.Doc, Gather.Answer {
     }
   }
 
+  /** The answers of the keys of one {@link KeyBatch}: one record for all of them. */
+  record Answers(List<Answer> answers) implements Gather {}
+
   static byte[] encode(Gather message) {
+    if (message instanceof Answers all) {
+      List<byte[]> members = new ArrayList<>(all.answers().size());
+      int size = 1 + 4;
+      for (Answer a : all.answers()) {
+        byte[] m = a.smaller() == null ? new byte[0] : a.smaller().toBytes();
+        members.add(m);
+        size += 1 + 1 + 1 + 2 + m.length;
+      }
+      ByteBuffer out =
+          ByteBuffer.allocate(size)
+              .put((byte) (ANSWERS_VERSION << 4 | ANSWERS))
+              .putInt(all.answers().size());
+      for (int i = 0; i < members.size(); i++) {
+        Answer a = all.answers().get(i);
+        out.put((byte) a.kind().code)
+            .put((byte) a.band())
+            .put(flags(a))
+            .putShort((short) a.part())
+            .put(members.get(i));
+      }
+      return out.array();
+    }
     if (message instanceof Doc d && !d.refusedImages().isEmpty()) {
       int size = 1 + 4 + 4 + d.document().length + 4 + d.rejection().length + 4;
       for (byte[] r : d.refusedImages()) {
@@ -100,11 +131,15 @@ sealed interface Gather permits Gather.Doc, Gather.Answer {
             .put((byte) ((image ? IMAGE_VERSION : VERSION) << 4 | ANSWER))
             .put((byte) a.kind().code)
             .put((byte) a.band())
-            .put((byte) ((a.replay() ? 2 : 0) | (a.smaller() != null ? 1 : 0)));
+            .put(flags(a));
     if (image) {
       out.putShort((short) a.part());
     }
     return out.put(member).array();
+  }
+
+  private static byte flags(Answer a) {
+    return (byte) ((a.replay() ? 2 : 0) | (a.smaller() != null ? 1 : 0));
   }
 
   static Gather decode(byte[] bytes) {
@@ -112,6 +147,19 @@ sealed interface Gather permits Gather.Doc, Gather.Answer {
     byte head = in.get();
     int version = (head >> 4) & 0x0F;
     int type = head & 0x0F;
+    if (version == ANSWERS_VERSION && type == ANSWERS) {
+      int n = in.getInt();
+      List<Answer> answers = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        DedupKey.Kind kind = DedupKey.Kind.of((char) in.get());
+        int band = in.get();
+        byte flags = in.get();
+        int part = in.getShort();
+        Member smaller = (flags & 1) != 0 ? Member.read(in) : null;
+        answers.add(new Answer(kind, band, smaller, (flags & 2) != 0, part));
+      }
+      return new Answers(answers);
+    }
     if (version > IMAGE_VERSION) {
       throw new IllegalArgumentException(
           "gather message version " + version + " is newer than this build");

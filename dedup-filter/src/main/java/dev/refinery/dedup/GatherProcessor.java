@@ -58,6 +58,8 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
     if (message instanceof Gather.Doc d) {
       doc = d;
       state.expected = d.expected();
+    } else if (message instanceof Gather.Answers all) {
+      all.answers().forEach(state::add);
     } else {
       state.add((Gather.Answer) message);
     }

@@ -18,7 +18,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -29,21 +31,29 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Everything dedup-filter decides about a document alone: decoding (bad bytes are {@code
  * UNDECODABLE}, never thrown), takedowns, and the rules of its source; then its keys, each sent to
- * the task of its key: the exact fingerprint, the URL if asked, the MinHash bands, and the replay
- * key. The document, or its rejection, goes to its gathering step, which decides once the answers
- * are in: a replay of a rejected document is dropped like any replay.
+ * the task of its key (the keys of one task together, a {@link KeyBatch}): the exact fingerprint,
+ * the URL if asked, the MinHash bands, the replay key, and its images' hashes and bands. The
+ * document, or its rejection, goes to its gathering step, which decides once the answers are in: a
+ * replay of a rejected document is dropped like any replay.
  */
 final class ScreenProcessor implements Processor<String, byte[], String, Routed> {
   private final DedupFilterConfig config;
   private final RuleSet rules;
   private final MinHasher minHasher;
   private final DedupMetrics metrics;
+  private final int keyPartitions;
   private ProcessorContext<String, Routed> context;
   private KeyValueStore<String, Takedown> takedowns;
   private Takedowns.Store takedownStore;
 
-  ScreenProcessor(DedupFilterConfig config, RuleSet rules, DedupMetrics metrics) {
+  /**
+   * @param keyPartitions the partitions of {@code dedup-by-key}, over which a document's keys are
+   *     grouped into {@link KeyBatch}es
+   */
+  ScreenProcessor(
+      DedupFilterConfig config, RuleSet rules, DedupMetrics metrics, int keyPartitions) {
     this.config = config;
+    this.keyPartitions = keyPartitions;
     this.rules = rules;
     this.metrics = metrics;
     this.minHasher = new MinHasher(config.ngram(), config.bands(), config.rows(), config.seed());
@@ -168,12 +178,22 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
                         new byte[0],
                         refusedImages))),
             record.timestamp()));
+    toKeys(keys, members, record.timestamp());
+  }
+
+  /** Each key to its task: in {@link KeyBatch}es, one a partition, or one record a key. */
+  private void toKeys(List<DedupKey> keys, List<Member> members, long timestamp) {
+    if (config.keyBatches()) {
+      for (KeyBatch batch : KeyBatch.group(keys, members, keyPartitions)) {
+        context.forward(
+            new Record<>(batch.recordKey(), new Routed.ToKey(batch.toBytes()), timestamp));
+      }
+      return;
+    }
+    Map<Member, byte[]> encoded = new IdentityHashMap<>();
     for (int i = 0; i < keys.size(); i++) {
-      context.forward(
-          new Record<>(
-              keys.get(i).encode(),
-              new Routed.ToKey(members.get(i).toBytes()),
-              record.timestamp()));
+      byte[] member = encoded.computeIfAbsent(members.get(i), Member::toBytes);
+      context.forward(new Record<>(keys.get(i).encode(), new Routed.ToKey(member), timestamp));
     }
   }
 
@@ -309,10 +329,7 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
   private void forward(
       String gatherKey, Gather.Doc doc, List<DedupKey> keys, Member member, long timestamp) {
     context.forward(new Record<>(gatherKey, new Routed.ToGather(Gather.encode(doc)), timestamp));
-    byte[] bytes = member.toBytes();
-    for (DedupKey key : keys) {
-      context.forward(new Record<>(key.encode(), new Routed.ToKey(bytes), timestamp));
-    }
+    toKeys(keys, Collections.nCopies(keys.size(), member), timestamp);
   }
 
   /** The exact fingerprint, the normalized URL if URL dedup is on, and one key per MinHash band. */

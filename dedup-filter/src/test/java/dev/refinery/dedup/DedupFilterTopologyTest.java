@@ -411,6 +411,83 @@ class DedupFilterTopologyTest {
   }
 
   @Test
+  void keysSentOneARecordByAnOlderBuildAreStillAnsweredAndRemembered() {
+    start();
+    // what a build before key batches left on the internal topics during a rolling upgrade: the
+    // document to its gathering step, and each of its keys in a record of its own
+    Document old = prose("old", 21);
+    String fingerprint = TextFingerprint.of(old.getText());
+    Member member =
+        new Member(
+            Docs.INGESTED.toEpochMilli(), old.getId(), "0:99", TextFingerprint.hash64(fingerprint));
+    String gatherKey = old.getId() + "@0:99";
+    List<String> keys =
+        List.of(
+            new DedupKey(DedupKey.Kind.EXACT, 0, fingerprint).encode(),
+            new DedupKey(
+                    DedupKey.Kind.ID, 0, TextFingerprint.of(old.getId() + "\n" + old.getText()))
+                .encode());
+    String app = new DedupFilterConfig(Map.of()).applicationId();
+    TestInputTopic<String, byte[]> gather =
+        driver.createInputTopic(
+            app + "-" + DedupFilterTopology.GATHER + "-repartition",
+            Serdes.String().serializer(),
+            Serdes.ByteArray().serializer());
+    TestInputTopic<String, byte[]> byKey =
+        driver.createInputTopic(
+            app + "-" + DedupFilterTopology.BY_KEY + "-repartition",
+            Serdes.String().serializer(),
+            Serdes.ByteArray().serializer());
+    gather.pipeInput(
+        gatherKey,
+        Gather.encode(new Gather.Doc(keys.size(), Topics.CORPUS_RAW.serialize(old), new byte[0])));
+    for (String key : keys) {
+      byKey.pipeInput(key, member.toBytes());
+    }
+    assertThat(cleanIds()).containsExactly(old.getId());
+
+    // this build's batches meet the keys the older records left
+    Document copy = fetched(doc("copy", old.getText()), 5);
+    send(copy);
+    RejectedDocument dup = rejected.readValue();
+    assertThat(dup.getReason()).isEqualTo("EXACT_DUPLICATE");
+    assertThat(dup.getDupOf()).isEqualTo(old.getId());
+    assertThat(cleanIds()).isEmpty();
+  }
+
+  @Test
+  void keysOneARecordDecideAsKeyBatchesDo() {
+    Document first = prose("a", 3);
+    // later event times: each is the larger of any pair it makes
+    Document copy = fetched(doc("b", first.getText().toUpperCase()), 1);
+    Document near = fetched(doc("c", edited(first.getText(), 100)), 2);
+    Document other = fetched(prose("d", 4), 3);
+    Document tiny = doc("e", "Too short.");
+    List<String> decided = new java.util.ArrayList<>();
+    for (boolean batches : new boolean[] {true, false}) {
+      start(Map.of(DedupFilterConfig.KEY_BATCHES, batches));
+      for (Document d : List.of(first, copy, near, other, tiny, first)) {
+        send(d);
+      }
+      List<String> outcomes = new java.util.ArrayList<>();
+      cleanIds().forEach(id -> outcomes.add(id + " clean"));
+      rejected
+          .readValuesToList()
+          .forEach(r -> outcomes.add(r.getDocId() + " " + r.getReason() + " " + r.getDupOf()));
+      outcomes.add("replays " + metrics.replaysDropped());
+      decided.add(String.join("\n", outcomes));
+      driver.close();
+      metrics = DedupMetrics.inMemory();
+    }
+    assertThat(decided.get(1)).isEqualTo(decided.get(0));
+    assertThat(decided.get(0))
+        .contains(copy.getId() + " EXACT_DUPLICATE " + first.getId())
+        .contains(near.getId() + " NEAR_DUPLICATE " + first.getId())
+        .contains("replays 1");
+    driver = null;
+  }
+
+  @Test
   void aCopyOfARejectedTextInASourceWithOtherRulesIsKept() {
     start(Map.of(DedupFilterConfig.RULES_SOURCE + "notes", "pii"));
     Document shortWeb = doc("w", "Too short for the web.");

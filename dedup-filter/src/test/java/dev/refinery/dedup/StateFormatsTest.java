@@ -63,6 +63,29 @@ class StateFormatsTest {
   private static final String STATE_V2 =
       "02" + STATE_V1.substring(2) + "00000001" + "6d" + "0003" + "00000020" + IMAGE_MEMBER_V2;
 
+  // key batches (0.3): 0x20, members (count, each length and bytes), keys (count, each length,
+  // key, member index)
+  private static final String KEY_BATCH =
+      "20"
+          + "0002"
+          + "001e"
+          + MEMBER_V1
+          + "0020"
+          + IMAGE_MEMBER_V2
+          + "0003"
+          + "0008"
+          + hex("e00:abcd")
+          + "0000"
+          + "0008"
+          + hex("i00:ef01")
+          + "0000"
+          + "0008"
+          + hex("m00:2345")
+          + "0001";
+  // version 3, type 3: count, then kind, band, flags, image index (-1: the text), member
+  private static final String ANSWERS =
+      "33" + "00000002" + "65" + "00" + "01" + "ffff" + MEMBER_V1 + "69" + "00" + "02" + "ffff";
+
   private static String hex(String text) {
     return HEX.formatHex(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
@@ -153,7 +176,60 @@ class StateFormatsTest {
   }
 
   @Test
+  void keyBatchesAndTheirAnswersAreWrittenAsPinnedAndTheirMembersOnce() {
+    Member image = M.image(3, 0x9ff1c18423ce8cbcL);
+    KeyBatch batch =
+        new KeyBatch(
+            List.of(
+                java.util.Map.entry("e00:abcd", M),
+                java.util.Map.entry("i00:ef01", M),
+                java.util.Map.entry("m00:2345", image)));
+    assertThat(HEX.formatHex(batch.toBytes())).isEqualTo(KEY_BATCH);
+    assertThat(KeyBatch.fromBytes(bytes(KEY_BATCH))).isEqualTo(batch);
+    assertThat(batch.document()).isEqualTo(M);
+    assertThat(batch.recordKey()).isEqualTo("e00:abcd");
+    // told apart from a single member of every version by its first byte
+    assertThat(KeyBatch.is(bytes(KEY_BATCH))).isTrue();
+    for (String member : List.of(MEMBER_V0, MEMBER_V1, IMAGE_MEMBER_V2)) {
+      assertThat(KeyBatch.is(bytes(member))).isFalse();
+    }
+
+    Gather.Answers answers =
+        new Gather.Answers(
+            List.of(
+                new Gather.Answer(DedupKey.Kind.EXACT, 0, M, false),
+                new Gather.Answer(DedupKey.Kind.ID, 0, null, true)));
+    assertThat(HEX.formatHex(Gather.encode(answers))).isEqualTo(ANSWERS);
+    assertThat(Gather.decode(bytes(ANSWERS))).isEqualTo(answers);
+  }
+
+  @Test
+  void aBatchGoesToThePartitionTheProducerGivesEachOfItsKeys() {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+    for (int partitions : new int[] {1, 3, 4, 8, 12}) {
+      List<DedupKey> keys = new java.util.ArrayList<>();
+      for (int b = 0; b < 14; b++) {
+        keys.add(DedupKey.band(b, random.nextLong()));
+      }
+      for (KeyBatch batch :
+          KeyBatch.group(keys, java.util.Collections.nCopies(keys.size(), M), partitions)) {
+        for (var key : batch.keys()) {
+          // what the producer's partitioner does with a record keyed by it
+          assertThat(
+                  org.apache.kafka.clients.producer.internals.BuiltInPartitioner.partitionForKey(
+                      key.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8), partitions))
+              .isEqualTo(KeyBatch.partitionOf(batch.recordKey(), partitions));
+        }
+      }
+    }
+  }
+
+  @Test
   void aVersionFromTheFutureIsRefusedNotMisread() {
+    assertThatThrownBy(() -> KeyBatch.fromBytes(bytes("21" + KEY_BATCH.substring(2))))
+        .hasMessageContaining("version");
+    assertThatThrownBy(() -> Gather.decode(bytes("43" + ANSWERS.substring(2))))
+        .hasMessageContaining("version");
     assertThatThrownBy(() -> Member.fromBytes(bytes("03" + MEMBER_V1.substring(2))))
         .hasMessageContaining("version");
     assertThatThrownBy(() -> Gather.decode(bytes("31" + DOC_V0.substring(2))))

@@ -9,11 +9,16 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -189,6 +194,34 @@ public final class StreamsRunner implements AutoCloseable {
     }
     try (Admin admin = Admin.create(clients.admin(java.util.Map.of()))) {
       return replication.resolve(admin);
+    }
+  }
+
+  /**
+   * The partitions {@code topic} has on the cluster, or {@code fallback} where it does not exist
+   * (yet): what a stage that groups by an internal topic's partitions needs before it starts.
+   */
+  public static int partitions(KafkaClients clients, String topic, int fallback) {
+    try (Admin admin = Admin.create(clients.admin(Map.of()))) {
+      return admin
+          .describeTopics(List.of(topic))
+          .allTopicNames()
+          .get(30, TimeUnit.SECONDS)
+          .get(topic)
+          .partitions()
+          .size();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+        return fallback;
+      }
+      throw new IllegalStateException(
+          "could not describe " + topic + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException(
+          "could not describe " + topic + " within 30 s: is Kafka reachable?", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while describing " + topic, e);
     }
   }
 
