@@ -1,7 +1,6 @@
 package dev.refinery.dedup;
 
 import java.util.HexFormat;
-import java.util.Locale;
 
 /**
  * A key that duplicates share: the 128-bit fingerprint of the normalized text or of the normalized
@@ -43,7 +42,17 @@ record DedupKey(Kind kind, int band, String hash) {
   }
 
   String encode() {
-    return kind.code + String.format(Locale.ROOT, "%02d", band) + ":" + hash;
+    if (band < 0 || band > 99) {
+      throw new IllegalArgumentException("band " + band + " is not 0 to 99");
+    }
+    // by hand: String.format cost more than the rest of a key batch
+    return new StringBuilder(4 + hash.length())
+        .append(kind.code)
+        .append((char) ('0' + band / 10))
+        .append((char) ('0' + band % 10))
+        .append(':')
+        .append(hash)
+        .toString();
   }
 
   static DedupKey decode(String key) {

@@ -17,7 +17,8 @@ public final class TextFingerprint {
   private TextFingerprint() {}
 
   public static String normalize(String text) {
-    String nfkc = Normalizer.normalize(text, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT);
+    String nfkc = ascii(text) ? text : Normalizer.normalize(text, Normalizer.Form.NFKC);
+    nfkc = nfkc.toLowerCase(Locale.ROOT);
     StringBuilder out = new StringBuilder(nfkc.length());
     boolean space = false;
     for (int i = 0; i < nfkc.length(); i++) {
@@ -33,6 +34,16 @@ public final class TextFingerprint {
       }
     }
     return out.toString();
+  }
+
+  /** Whether the text is ASCII, which NFKC leaves as it is (most web text: no table lookups). */
+  private static boolean ascii(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      if (text.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The first 64 bits of a fingerprint ({@link #of}); never 0, which means unknown. */

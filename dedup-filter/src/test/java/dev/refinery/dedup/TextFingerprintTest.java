@@ -20,4 +20,38 @@ class TextFingerprintTest {
         .isNotEqualTo(TextFingerprint.of("Today is sunday and it's really a happy day!"))
         .hasSize(32);
   }
+
+  @Test
+  void asciiTextSkipsNfkcAndNormalizesAsWithIt() {
+    java.util.Random random = new java.util.Random(5);
+    for (int round = 0; round < 5_000; round++) {
+      StringBuilder text = new StringBuilder();
+      for (int i = random.nextInt(40); i > 0; i--) {
+        text.append((char) random.nextInt(0x80));
+      }
+      String t = text.toString();
+      assertThat(TextFingerprint.normalize(t)).as("[%s]", t).isEqualTo(withNfkc(t));
+    }
+  }
+
+  /** The normalization as it was before ASCII text skipped NFKC. */
+  private static String withNfkc(String text) {
+    String nfkc =
+        java.text.Normalizer.normalize(text, java.text.Normalizer.Form.NFKC)
+            .toLowerCase(java.util.Locale.ROOT);
+    StringBuilder out = new StringBuilder();
+    boolean space = false;
+    for (char c : nfkc.toCharArray()) {
+      if (Character.isWhitespace(c) || Character.isSpaceChar(c)) {
+        space = out.length() > 0;
+      } else {
+        if (space) {
+          out.append(' ');
+          space = false;
+        }
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
 }

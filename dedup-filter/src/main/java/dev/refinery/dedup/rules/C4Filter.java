@@ -55,7 +55,7 @@ public final class C4Filter extends Rule {
       boolean prose =
           (line.endsWith(".") || line.endsWith("?") || line.endsWith("!") || line.endsWith("\""))
               && !line.endsWith("...")
-              && words(line).length >= minWordsPerLine;
+              && words(line) >= minWordsPerLine;
       if (!prose) {
         dropped++;
         continue;
@@ -97,8 +97,21 @@ public final class C4Filter extends Rule {
     return Optional.empty();
   }
 
-  private static String[] words(String line) {
-    return line.isEmpty() ? new String[0] : line.split("\\s+");
+  /**
+   * How many words {@code line.split("\\s+")} gives, by a scan: the runs between white space, and
+   * the empty word before white space that opens the line (none when the line has no run).
+   */
+  static int words(String line) {
+    int runs = 0;
+    boolean inRun = false;
+    for (int i = 0; i < line.length(); i++) {
+      boolean space = isSpace(line.charAt(i));
+      if (!space && !inRun) {
+        runs++;
+      }
+      inRun = !space;
+    }
+    return runs == 0 ? 0 : runs + (isSpace(line.charAt(0)) ? 1 : 0);
   }
 
   /** The longest run of characters between white space (the words {@code \\s+} splits). */

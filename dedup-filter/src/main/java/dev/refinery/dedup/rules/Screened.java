@@ -147,12 +147,33 @@ public final class Screened {
   /** The lines of the text, as {@code str.splitlines()} gives them. */
   public List<String> lines() {
     if (lines == null) {
-      lines = List.of(text.split("\\r?\\n|\\r", -1));
-      if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty() && text.endsWith("\n")) {
-        lines = lines.subList(0, lines.size() - 1);
-      }
+      lines = lines(text);
     }
     return lines;
+  }
+
+  /**
+   * The text split at {@code \r\n}, {@code \n} and {@code \r} by a scan (as {@code
+   * split("\\r?\\n|\\r", -1)} would), without the empty line after a final {@code \n}.
+   */
+  static List<String> lines(String text) {
+    List<String> out = new ArrayList<>();
+    int start = 0;
+    int n = text.length();
+    for (int i = 0; i < n; i++) {
+      char c = text.charAt(i);
+      if (c == '\n' || c == '\r') {
+        out.add(text.substring(start, i));
+        if (c == '\r' && i + 1 < n && text.charAt(i + 1) == '\n') {
+          i++;
+        }
+        start = i + 1;
+      }
+    }
+    if (start < n || !text.endsWith("\n")) {
+      out.add(text.substring(start));
+    }
+    return out;
   }
 
   /** The detected language (ISO 639-1), once the language rule has run. */

@@ -66,4 +66,25 @@ class ScreenedTokensTest {
       assertThat(Screened.tokens(text.toString())).as("[%s]", text).isEqualTo(expected);
     }
   }
+
+  @Test
+  void theLineAndWordScansSplitAsTheRegularExpressionsTheyReplaced() {
+    Random random = new Random(17);
+    String[] pieces = {"a", "bc", " ", "\t", "\n", "\r", "\r\n", "\u000b", "\f", "\u00a0", "."};
+    for (int round = 0; round < 20_000; round++) {
+      StringBuilder text = new StringBuilder();
+      for (int i = random.nextInt(12); i > 0; i--) {
+        text.append(pieces[random.nextInt(pieces.length)]);
+      }
+      String t = text.toString();
+      List<String> lines = new ArrayList<>(List.of(t.split("\\r?\\n|\\r", -1)));
+      if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty() && t.endsWith("\n")) {
+        lines.remove(lines.size() - 1);
+      }
+      assertThat(Screened.lines(t)).as("[%s]", t).isEqualTo(lines);
+      assertThat(C4Filter.words(t))
+          .as("[%s]", t)
+          .isEqualTo(t.isEmpty() ? 0 : t.split("\\s+").length);
+    }
+  }
 }
