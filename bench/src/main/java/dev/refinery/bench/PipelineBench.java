@@ -50,7 +50,10 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  * with language ID, dedup keys, tokenizing) in one thread, without Kafka. The ratio of the two is
  * how much of its parts' speed the pipeline keeps.
  *
- * <pre>bench/run pipeline [--mb 8]</pre>
+ * <p>With {@code --rate MB/s} the corpus comes as a steady load instead, a slice every quarter of a
+ * second, and the latency is that of a pipeline keeping up (or not) with that load.
+ *
+ * <pre>bench/run pipeline [--mb 8] [--rate MB/s] [--dedup-threads 1]</pre>
  */
 public final class PipelineBench {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -64,6 +67,8 @@ public final class PipelineBench {
     Map<String, String> options = Options.parse(args);
     Path work = Path.of(options.getOrDefault("work-dir", ".refinery/bench"));
     double targetMb = Double.parseDouble(options.getOrDefault("mb", "8"));
+    // MB/s of a steady load (0: the whole corpus at once, as fast as ingest goes)
+    double rate = Double.parseDouble(options.getOrDefault("rate", "0"));
     Path run = work.resolve("pipeline-" + System.nanoTime());
     Files.createDirectories(run);
     Path corpus = run.resolve("corpus.jsonl");
@@ -86,7 +91,11 @@ public final class PipelineBench {
     }
     KafkaClients clients = KafkaClients.of(bootstrap);
     Map<String, Object> dedupSettings =
-        DedupBench.settings(bootstrap, "bench-pipeline", run.resolve("streams"), 1);
+        DedupBench.settings(
+            bootstrap,
+            "bench-pipeline",
+            run.resolve("streams"),
+            Integer.parseInt(options.getOrDefault("dedup-threads", "1")));
     TokenizerConfig tokenizerConfig =
         new TokenizerConfig(
             Map.of(
@@ -117,24 +126,39 @@ public final class PipelineBench {
         long t0 = System.nanoTime();
         try (Ingestor ingestor =
             Ingestor.create(ingestConfig, "bench-pipeline", IngestMetrics.inMemory())) {
-          report = ingestor.ingest(corpus, source);
+          if (rate > 0) {
+            // a steady load: a slice of the corpus every quarter of a second
+            List<IngestReport> reports = new ArrayList<>();
+            List<Path> slices = slices(corpus, rate * 1e6 / 4);
+            for (int i = 0; i < slices.size(); i++) {
+              long due = t0 + i * 250_000_000L;
+              Thread.sleep(Math.max(0, (due - System.nanoTime()) / 1_000_000));
+              reports.add(ingestor.ingest(slices.get(i), source));
+            }
+            report = IngestReport.sum("total", reports);
+          } else {
+            report = ingestor.ingest(corpus, source);
+          }
         }
         ingestSeconds = (System.nanoTime() - t0) / 1e9;
         long decidedAt = 0;
         long lastPrint = System.nanoTime();
-        while (true) {
-          long decided = decided(dedup);
-          if (decidedAt == 0 && decided >= report.documents()) {
-            decidedAt = System.nanoTime();
+        // one consumer follows the topics: each check reads what came since the last one
+        try (PipelineAudit.Follower audit = new PipelineAudit.Follower(clients, List.of("web"))) {
+          while (true) {
+            long decided = decided(dedup);
+            if (decidedAt == 0 && decided >= report.documents()) {
+              decidedAt = System.nanoTime();
+            }
+            if (decidedAt != 0 && audit.read().drained()) {
+              break;
+            }
+            if (System.nanoTime() - lastPrint > 5_000_000_000L) {
+              System.out.printf("  dedup-filter %,d of %,d decided%n", decided, report.documents());
+              lastPrint = System.nanoTime();
+            }
+            Thread.sleep(200);
           }
-          if (decidedAt != 0 && PipelineAudit.read(clients, List.of("web")).drained()) {
-            break;
-          }
-          if (System.nanoTime() - lastPrint > 5_000_000_000L) {
-            System.out.printf("  dedup-filter %,d of %,d decided%n", decided, report.documents());
-            lastPrint = System.nanoTime();
-          }
-          Thread.sleep(200);
         }
         dedupSeconds = (decidedAt - t0) / 1e9;
         endToEnd = (System.nanoTime() - t0) / 1e9;
@@ -177,6 +201,10 @@ public final class PipelineBench {
     double mb = corpusBytes / 1e6;
     int docs = texts.size();
     System.out.printf(Locale.ROOT, "%n%-46s %10s %9s%n", "", "docs/s", "MB/s");
+    if (rate > 0) {
+      System.out.printf(
+          Locale.ROOT, "a steady load of %.2f MB/s, ingested in slices every 0.25 s%n", rate);
+    }
     row("ingest (file to corpus.raw.v1)", docs, mb, ingestSeconds);
     row("dedup-filter decided (from the first record)", docs, mb, dedupSeconds);
     row("end to end (file to the last token batch)", docs, mb, endToEnd);
@@ -205,6 +233,24 @@ public final class PipelineBench {
     return m.documentsClean()
         + m.rejectedByReason().values().stream().mapToLong(Long::longValue).sum()
         + m.replaysDropped();
+  }
+
+  /** The corpus cut into files of about {@code bytes} each, at line ends, in order. */
+  static List<Path> slices(Path corpus, double bytes) throws Exception {
+    List<Path> slices = new ArrayList<>();
+    List<String> lines = Files.readAllLines(corpus, StandardCharsets.UTF_8);
+    StringBuilder slice = new StringBuilder();
+    for (int i = 0; i < lines.size(); i++) {
+      slice.append(lines.get(i)).append('\n');
+      if (slice.length() >= bytes || i == lines.size() - 1) {
+        Path file =
+            corpus.resolveSibling(String.format(Locale.ROOT, "slice-%06d.jsonl", slices.size()));
+        Files.writeString(file, slice, StandardCharsets.UTF_8);
+        slices.add(file);
+        slice.setLength(0);
+      }
+    }
+    return slices;
   }
 
   /** Writes the corpus; returns the texts, in order. */
