@@ -8,6 +8,7 @@ import dev.refinery.infra.text.SyntheticText;
 import dev.refinery.ingest.IngestMetrics;
 import dev.refinery.ingest.Ingestor;
 import dev.refinery.runtime.audit.PipelineAudit;
+import dev.refinery.runtime.kafka.TopicSnapshot;
 import dev.refinery.schemas.Topics;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -144,6 +145,142 @@ class ClusterKillIT {
                 org.apache.kafka.streams.KafkaStreams.State.REBALANCING);
       }
     }
+  }
+
+  /**
+   * The post-crash stall, looked for harder: the only broker and dedup-filter, each its own JVM,
+   * are killed with SIGKILL at the same moment while a file is being ingested, then both started
+   * again (dedup-filter on the state folder it had). dedup-filter must decide every document once,
+   * report UP, and stop on SIGTERM.
+   */
+  @Test
+  void theBrokerAndDedupFilterKilledTogetherAndRestartedDecideEveryDocumentOnce() throws Exception {
+    killBrokerAndDedupFilter(false);
+  }
+
+  /**
+   * As above, dedup-filter started again elsewhere, without its state folder (a pod rescheduled
+   * without its volume): a new process id, so new transactional ids, and the killed instance's open
+   * transaction ends only when the broker times it out.
+   */
+  @Test
+  void theBrokerAndDedupFilterKilledTogetherAndRestartedElsewhereDecideEveryDocumentOnce()
+      throws Exception {
+    killBrokerAndDedupFilter(true);
+  }
+
+  private void killBrokerAndDedupFilter(boolean elsewhere) throws Exception {
+    try (ProcessCluster cluster = ProcessCluster.start(dir.resolve("cluster"), 1)) {
+      Map<String, String> values = new HashMap<>();
+      values.put("bootstrap.servers", cluster.bootstrapServers());
+      values.put("sources.kill.kind", "public_web");
+      values.put("sources.kill.licence", "CC0-1.0");
+      values.put("ingest.commit.records", "100");
+      Settings settings = new Settings(dir.resolve("work"), null, Map.of(), values);
+      try (Admin admin = Admin.create(settings.kafka().admin(Map.of()))) {
+        new dev.refinery.infra.TopicProvisioner(admin).provision(Topics.fixed());
+      }
+      List<Path> files = writeFiles(dir.resolve("data"));
+      int port;
+      try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+        port = socket.getLocalPort();
+      }
+      List<String> dedup =
+          List.of(
+              ProcessHandle.current().info().command().orElse("java"),
+              "-Xmx512m",
+              "-cp",
+              System.getProperty("java.class.path"),
+              "-Djava.io.tmpdir=" + dir,
+              "-Drefinery.log.file=" + dir.resolve("dedup-filter.log"),
+              Refinery.class.getName(),
+              "dedup-filter",
+              "--bootstrap-servers",
+              cluster.bootstrapServers(),
+              "--work-dir",
+              dir.resolve("work").toString(),
+              "-D",
+              "dedup.hold.ms=300",
+              "-D",
+              "dedup.http.port=" + port,
+              "-D",
+              "dedup.state.dir=" + dir.resolve("streams"));
+      Process first = start(dedup, dir.resolve("dedup-1.out"));
+
+      AtomicReference<Throwable> failed = new AtomicReference<>();
+      CountDownLatch firstFile = new CountDownLatch(1);
+      CountDownLatch killed = new CountDownLatch(1);
+      Thread ingest =
+          new Thread(() -> ingestAll(settings, files, firstFile, killed, failed), "kill-it-ingest");
+      ingest.start();
+      assertThat(firstFile.await(120, TimeUnit.SECONDS)).as("first file ingested").isTrue();
+      // both at once, while the next file goes in
+      cluster.kill(1);
+      first.destroyForcibly();
+      assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      killed.countDown();
+      Thread.sleep(5_000);
+      cluster.startNode(1);
+      List<String> again = new ArrayList<>(dedup);
+      if (elsewhere) {
+        again.set(again.size() - 1, "dedup.state.dir=" + dir.resolve("streams-2"));
+      }
+      Process second = start(again, dir.resolve("dedup-2.out"));
+      try {
+        ingest.join(TimeUnit.MINUTES.toMillis(5));
+        assertThat(failed.get()).as("ingest finished").isNull();
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+        while (true) {
+          Map<String, Integer> decided = decided(settings);
+          java.util.Set<String> raw = new java.util.HashSet<>();
+          TopicSnapshot.read(settings.kafka(), Topics.CORPUS_RAW, java.time.Duration.ofSeconds(60))
+              .forEach(e -> raw.add(e.value().getId()));
+          assertThat(decided.values()).as("no document decided twice").allMatch(n -> n == 1);
+          if (raw.size() == FILES * PER_FILE && decided.keySet().containsAll(raw)) {
+            break;
+          }
+          assertThat(System.nanoTime())
+              .as(
+                  "every document decided in time: %d of %d; dedup-filter said:%n%s",
+                  decided.size(), raw.size(), Files.readString(dir.resolve("dedup-2.out")))
+              .isLessThan(deadline);
+          assertThat(second.isAlive()).as("dedup-filter still running").isTrue();
+          Thread.sleep(2_000);
+        }
+        java.net.http.HttpResponse<String> health =
+            java.net.http.HttpClient.newHttpClient()
+                .send(
+                    java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://127.0.0.1:" + port + "/health"))
+                        .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+      } finally {
+        // SIGTERM: a stage stops within its bound
+        second.destroy();
+        assertThat(second.waitFor(60, TimeUnit.SECONDS)).as("stopped on SIGTERM").isTrue();
+      }
+    }
+  }
+
+  /** How many times dedup-filter decided each document: clean, or rejected by it. */
+  private static Map<String, Integer> decided(Settings settings) {
+    Map<String, Integer> decided = new HashMap<>();
+    TopicSnapshot.read(settings.kafka(), Topics.CORPUS_CLEAN, java.time.Duration.ofSeconds(60))
+        .forEach(e -> decided.merge(e.value().getId(), 1, Integer::sum));
+    TopicSnapshot.read(settings.kafka(), Topics.CORPUS_REJECTED, java.time.Duration.ofSeconds(60))
+        .stream()
+        .filter(e -> e.value().getStage() == dev.refinery.schemas.Stage.DEDUP_FILTER)
+        .forEach(e -> decided.merge(e.value().getDocId(), 1, Integer::sum));
+    return decided;
+  }
+
+  private Process start(List<String> command, Path out) throws java.io.IOException {
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(out.toFile())
+        .start();
   }
 
   /**
