@@ -186,14 +186,9 @@ class ClusterKillIT {
         port = socket.getLocalPort();
       }
       List<String> dedup =
-          List.of(
-              ProcessHandle.current().info().command().orElse("java"),
-              "-Xmx512m",
-              "-cp",
-              System.getProperty("java.class.path"),
-              "-Djava.io.tmpdir=" + dir,
-              "-Drefinery.log.file=" + dir.resolve("dedup-filter.log"),
-              Refinery.class.getName(),
+          RefineryProcess.command(
+              dir,
+              dir.resolve("dedup-filter.log"),
               "dedup-filter",
               "--bootstrap-servers",
               cluster.bootstrapServers(),

@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,26 +93,21 @@ class IngestCrashIT {
 
   private Process ingest(Path file, Path log) throws IOException {
     List<String> command =
-        new ArrayList<>(
-            List.of(
-                ProcessHandle.current().info().command().orElse("java"),
-                "-cp",
-                System.getProperty("java.class.path"),
-                "-Djava.io.tmpdir=" + dir,
-                "-Drefinery.log.file=" + dir.resolve("refinery.log"),
-                Refinery.class.getName(),
-                "ingest",
-                "--bootstrap-servers",
-                kafka.bootstrapServers(),
-                "--source",
-                "crash",
-                "--kind",
-                "synthetic",
-                "--licence",
-                "CC0-1.0",
-                "-D",
-                "ingest.commit.records=500",
-                file.toString()));
+        RefineryProcess.command(
+            dir,
+            dir.resolve("refinery.log"),
+            "ingest",
+            "--bootstrap-servers",
+            kafka.bootstrapServers(),
+            "--source",
+            "crash",
+            "--kind",
+            "synthetic",
+            "--licence",
+            "CC0-1.0",
+            "-D",
+            "ingest.commit.records=500",
+            file.toString());
     return new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
