@@ -88,8 +88,8 @@ final class DemoCommand implements Callable<Integer> {
     Map<String, String> demo = new HashMap<>(input == null ? DemoCorpus.SOURCES : Map.of());
     // a fresh broker on any free port, and a pipeline tuned to drain a small corpus quickly
     demo.put("broker.port", "0");
-    demo.put("tokenizer.flush.idle.ms", "500");
-    demo.put("tokenizer.checkpoint.interval.ms", "500");
+    demo.put("tokenizer.flush.idle.ms", "200");
+    demo.put("tokenizer.checkpoint.interval.ms", "250");
     // the demo serves no /metrics (it prints its own summary); a short hold drains it sooner
     demo.put("dedup.http.port", "-1");
     demo.put("tokenizer.metrics.port", "-1");
