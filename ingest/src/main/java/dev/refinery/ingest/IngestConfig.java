@@ -25,6 +25,7 @@ public final class IngestConfig extends RefineryConfig {
   public static final String REJECTED_MAX_BYTES = "ingest." + RefineryConfig.REJECTED_MAX_BYTES;
   public static final String COMMIT_RECORDS = "ingest.commit.records";
   public static final String COMMIT_BYTES = "ingest.commit.bytes";
+  public static final String TRANSACTION_TIMEOUT_MS = "ingest.transaction.timeout.ms";
   public static final String COMMIT_INTERVAL_MS = "ingest.commit.interval.ms";
   public static final String TRANSACTIONAL_ID = "ingest.transactional.id";
   public static final String CLIENT_ID = "ingest.client.id";
@@ -119,6 +120,16 @@ public final class IngestConfig extends RefineryConfig {
                   Range.atLeast(1024),
                   Importance.LOW,
                   "Input bytes per Kafka transaction, at most.")
+              .define(
+                  TRANSACTION_TIMEOUT_MS,
+                  Type.INT,
+                  300_000,
+                  Range.between(10_000, 900_000),
+                  Importance.LOW,
+                  "How long the broker lets a transaction of ingest stay open before it aborts it: an ingest "
+                      + "that dies in the middle of one holds read_committed readers of the partitions it wrote "
+                      + "(dedup-filter) at its first record until then, unless the same ingest is run again, "
+                      + "which aborts it at once. At most the brokers' transaction.max.timeout.ms (15 min).")
               .define(
                   COMMIT_INTERVAL_MS,
                   Type.LONG,
@@ -233,6 +244,10 @@ public final class IngestConfig extends RefineryConfig {
 
   public int commitBytes() {
     return getInt(COMMIT_BYTES);
+  }
+
+  public int transactionTimeoutMs() {
+    return getInt(TRANSACTION_TIMEOUT_MS);
   }
 
   public long commitIntervalMs() {

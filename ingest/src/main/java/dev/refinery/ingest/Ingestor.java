@@ -118,7 +118,7 @@ public final class Ingestor implements AutoCloseable {
     p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 128L * 1024 * 1024);
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.LARGE_MESSAGE_BYTES);
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
-    p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 300_000);
+    p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, config.transactionTimeoutMs());
     return config.kafka().producer(p);
   }
 
