@@ -150,7 +150,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     String key = record.key();
     Member member = Member.fromBytes(record.value());
     take(key, member, record.value());
-    if (DedupKey.decode(key).kind() == DedupKey.Kind.ID) {
+    if (DedupKey.Kind.of(key.charAt(0)) == DedupKey.Kind.ID) {
       forward(member, answerFor(key, member));
     } else {
       hold(key, member, record.value());

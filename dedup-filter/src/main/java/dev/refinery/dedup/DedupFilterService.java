@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -66,20 +67,21 @@ public final class DedupFilterService implements Service {
       LanguageRule.identifier();
       LOG.info("language identifier loaded in {} ms", (System.nanoTime() - t0) / 1_000_000);
     }
+    // one admin client for what the stage asks the cluster before it starts
+    int keyPartitions;
+    dev.refinery.runtime.config.Replication replication;
+    try (Admin admin = Admin.create(config.kafka().admin(Map.of()))) {
+      // the by-key topic has raw's partitions: the keys are grouped by them
+      keyPartitions =
+          StreamsRunner.partitions(admin, Topics.CORPUS_RAW.name(), Topics.CORPUS_RAW.partitions());
+      replication =
+          StreamsRunner.resolve(admin, dev.refinery.runtime.config.Replication.from(config));
+    }
     StreamsRunner runner =
         StreamsRunner.start(
             "dedup-filter",
-            DedupFilterTopology.build(
-                config,
-                rules,
-                metrics,
-                // the by-key topic has raw's partitions: the keys are grouped by them
-                StreamsRunner.partitions(
-                    config.kafka(), Topics.CORPUS_RAW.name(), Topics.CORPUS_RAW.partitions())),
-            streamsConfig(
-                config,
-                StreamsRunner.resolve(
-                    config.kafka(), dev.refinery.runtime.config.Replication.from(config))),
+            DedupFilterTopology.build(config, rules, metrics, keyPartitions),
+            streamsConfig(config, replication),
             registry,
             config.stallTimeout());
     for (String store : DedupFilterTopology.STORES) {

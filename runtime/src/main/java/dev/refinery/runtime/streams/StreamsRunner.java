@@ -193,16 +193,24 @@ public final class StreamsRunner implements AutoCloseable {
       return replication.resolve(replication.factor());
     }
     try (Admin admin = Admin.create(clients.admin(java.util.Map.of()))) {
-      return replication.resolve(admin);
+      return resolve(admin, replication);
     }
+  }
+
+  /** As {@link #resolve(KafkaClients, Replication)}, with an admin client the caller holds. */
+  public static Replication resolve(Admin admin, Replication replication) {
+    if (replication.factor() > 0 && replication.minInsyncReplicas() > 0) {
+      return replication.resolve(replication.factor());
+    }
+    return replication.resolve(admin);
   }
 
   /**
    * The partitions {@code topic} has on the cluster, or {@code fallback} where it does not exist
    * (yet): what a stage that groups by an internal topic's partitions needs before it starts.
    */
-  public static int partitions(KafkaClients clients, String topic, int fallback) {
-    try (Admin admin = Admin.create(clients.admin(Map.of()))) {
+  public static int partitions(Admin admin, String topic, int fallback) {
+    try {
       return admin
           .describeTopics(List.of(topic))
           .allTopicNames()
