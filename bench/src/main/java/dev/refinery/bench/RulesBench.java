@@ -24,7 +24,8 @@ public final class RulesBench {
 
   public static void main(String[] args) throws IOException {
     Map<String, String> options = Options.parse(args);
-    int rounds = Integer.parseInt(options.getOrDefault("rounds", "5"));
+    int rounds = Integer.parseInt(options.getOrDefault("rounds", "100"));
+    long warmupMs = Long.parseLong(options.getOrDefault("warmup-ms", "5000"));
     BenchTexts.Passages passages = BenchTexts.load(300);
     List<String> docs = new ArrayList<>();
     for (String p : passages.texts()) {
@@ -39,20 +40,24 @@ public final class RulesBench {
         passages.origin());
     RuleSet rules = RuleSet.from(new DedupFilterConfig(new HashMap<>()));
     List<Rule> web = rules.rulesFor("bench", SourceKind.PUBLIC_WEB);
-    Map<String, Long> nanos = new LinkedHashMap<>();
-    for (int round = 0; round <= rounds; round++) {
-      if (round == 1) {
-        nanos.clear(); // round 0 warms up
-      }
-      for (String text : docs) {
-        Screened s = new Screened(text, "https://bench.example.org/a", "bench");
-        for (Rule r : web) {
-          long t0 = System.nanoTime();
-          r.apply(s);
-          nanos.merge(r.name(), System.nanoTime() - t0, Long::sum);
-        }
-      }
+    // warm-up until the JIT has compiled the rules (a stream thread runs them for hours), then
+    // the measured rounds
+    long warmUntil = System.nanoTime() + warmupMs * 1_000_000L;
+    int warmRounds = 0;
+    while (System.nanoTime() < warmUntil) {
+      applyAll(docs, web, new HashMap<>());
+      warmRounds++;
     }
+    Map<String, Long> nanos = new LinkedHashMap<>();
+    for (int round = 0; round < rounds; round++) {
+      applyAll(docs, web, nanos);
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "%d warm-up rounds in %d ms, then %d measured rounds%n",
+        warmRounds,
+        warmupMs,
+        rounds);
     double n = (double) docs.size() * rounds;
     double total = 0;
     for (Map.Entry<String, Long> e : nanos.entrySet()) {
@@ -66,5 +71,17 @@ public final class RulesBench {
         "all",
         total,
         total - nanos.getOrDefault("language", 0L) / 1e6 / n);
+  }
+
+  /** Every rule on one fresh {@link Screened} per document, timing each into {@code nanos}. */
+  private static void applyAll(List<String> docs, List<Rule> web, Map<String, Long> nanos) {
+    for (String text : docs) {
+      Screened s = new Screened(text, "https://bench.example.org/a", "bench");
+      for (Rule r : web) {
+        long t0 = System.nanoTime();
+        r.apply(s);
+        nanos.merge(r.name(), System.nanoTime() - t0, Long::sum);
+      }
+    }
   }
 }

@@ -148,7 +148,7 @@ public final class GopherRepetition extends Rule {
     if (size < n) {
       return 0;
     }
-    LongCounts counts = new LongCounts(size);
+    LongCounts counts = g.counts();
     int top = -1;
     int topCount = 0;
     for (int i = 0; i + n <= size; i++) {
@@ -184,7 +184,7 @@ public final class GopherRepetition extends Rule {
    * n-gram, as with the strings.
    */
   static double duplicatedNgramChars(Grams g, int n) {
-    LongCounts seen = new LongCounts(g.size());
+    LongCounts seen = g.counts();
     long repeated = 0;
     int i = 0;
     while (i + n <= g.size()) {
@@ -204,11 +204,18 @@ public final class GopherRepetition extends Rule {
   /** A document's words, hashed once for every n-gram size. */
   static final class Grams {
     private static final long BASE = 0x100000001B3L;
+
+    /** BASE to the power k, shared by every document and grown to the longest seen. */
+    private static volatile long[] powers = powers(4096);
+
     final long[] wordHash;
     final int[] wordLength;
     final int[] start; // offset of each word in the concatenated characters, and the total
     final long[] prefix; // polynomial hash of the first k concatenated characters
     final long[] power;
+
+    /** One table of counts for every pass over this document, cleared between them. */
+    final LongCounts counts;
 
     Grams(List<String> words) {
       int size = words.size();
@@ -224,25 +231,43 @@ public final class GopherRepetition extends Rule {
       }
       start[size] = total;
       prefix = new long[total + 1];
-      power = new long[total + 1];
-      power[0] = 1;
+      long[] p = powers;
+      if (p.length <= total) {
+        p = powers(Math.max(total + 1, p.length * 2));
+        powers = p;
+      }
+      power = p;
       int at = 0;
+      long running = 0;
       for (int i = 0; i < size; i++) {
         String w = words.get(i);
-        long h = 0xcbf29ce484222325L;
         for (int k = 0; k < w.length(); k++) {
-          char c = w.charAt(k);
-          h = (h ^ c) * BASE;
-          prefix[at + 1] = prefix[at] * BASE + c + 1;
-          power[at + 1] = power[at] * BASE;
-          at++;
+          running = running * BASE + w.charAt(k) + 1;
+          prefix[++at] = running;
         }
-        wordHash[i] = h ^ w.length();
+        // the word's own polynomial hash, told apart by its length
+        wordHash[i] = (running - prefix[start[i]] * p[w.length()]) ^ ((long) w.length() << 56);
       }
+      counts = new LongCounts(size);
+    }
+
+    private static long[] powers(int length) {
+      long[] p = new long[length];
+      p[0] = 1;
+      for (int k = 1; k < length; k++) {
+        p[k] = p[k - 1] * BASE;
+      }
+      return p;
     }
 
     int size() {
       return wordHash.length;
+    }
+
+    /** The counts table, empty. */
+    LongCounts counts() {
+      counts.clear();
+      return counts;
     }
   }
 
@@ -254,9 +279,18 @@ public final class GopherRepetition extends Rule {
     private int size;
 
     LongCounts(int expected) {
-      int capacity = Integer.highestOneBit(Math.max(16, expected * 2)) << 1;
+      // at most a quarter full: few collisions, so few mispredicted probes
+      int capacity = Integer.highestOneBit(Math.max(16, expected * 4)) << 1;
       keys = new long[capacity];
       counts = new int[capacity];
+    }
+
+    void clear() {
+      if (size > 0) {
+        java.util.Arrays.fill(keys, 0L);
+        size = 0;
+      }
+      zeroCount = 0;
     }
 
     /** Adds one to the key's count and returns the new count. */
@@ -274,7 +308,7 @@ public final class GopherRepetition extends Rule {
       }
       keys[h] = key;
       counts[h] = 1;
-      if (++size * 2 > keys.length) {
+      if (++size * 4 > keys.length) {
         grow();
       }
       return 1;

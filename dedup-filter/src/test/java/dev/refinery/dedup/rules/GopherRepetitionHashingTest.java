@@ -22,7 +22,8 @@ class GopherRepetitionHashingTest {
     String[] vocabulary = {"a", "bc", "ab", "c", "the", "cat", "sat", "on", "mat", "é", "日本", ""};
     for (int round = 0; round < 2000; round++) {
       List<String> words = new ArrayList<>();
-      int size = random.nextInt(60);
+      // now and then a document longer than the shared table of powers at first
+      int size = round % 200 == 0 ? 2000 + random.nextInt(2000) : random.nextInt(60);
       int kinds = 1 + random.nextInt(vocabulary.length - 1);
       for (int i = 0; i < size; i++) {
         words.add(
@@ -30,7 +31,14 @@ class GopherRepetitionHashingTest {
                 ? "w" + random.nextInt(1000)
                 : vocabulary[random.nextInt(kinds)]);
       }
+      GopherRepetition.Grams reused = new GopherRepetition.Grams(words); // one table, all passes
       for (int n = 1; n <= 10; n++) {
+        assertThat(GopherRepetition.topNgramChars(reused, n))
+            .as("top %d-gram of %s, counted in a table used before", n, words)
+            .isEqualTo(topNgramChars(words, n));
+        assertThat(GopherRepetition.duplicatedNgramChars(reused, n))
+            .as("duplicated %d-grams of %s, counted in a table used before", n, words)
+            .isEqualTo(duplicatedNgramChars(words, n));
         assertThat(GopherRepetition.topNgramChars(words, n))
             .as("top %d-gram of %s", n, words)
             .isEqualTo(topNgramChars(words, n));
