@@ -1,6 +1,5 @@
 package dev.refinery.dedup;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.text.Normalizer;
@@ -52,15 +51,115 @@ public final class TextFingerprint {
     return h == 0 ? 1 : h;
   }
 
-  /** 32 hex digits. */
+  /**
+   * 32 hex digits: the first half of SHA-256 over the UTF-8 bytes of {@link #normalize}, which are
+   * written here in one pass (white space collapsed, lower-cased and encoded as it goes) rather
+   * than through Strings and copies; a test holds the two equal.
+   */
   public static String of(String text) {
+    String s =
+        ascii(text) || Normalizer.isNormalized(text, Normalizer.Form.NFKC)
+            ? text
+            : Normalizer.normalize(text, Normalizer.Form.NFKC);
+    Utf8 out = new Utf8(s.length());
+    if (!out.appendNormalized(s, true)) {
+      // a character String lower-cases by its context or into more than one (Σ, İ, surrogates)
+      out = new Utf8(s.length());
+      out.appendNormalized(s.toLowerCase(Locale.ROOT), false);
+    }
     try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256")
-              .digest(normalize(text).getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest, 0, 16);
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(out.bytes, 0, out.length);
+      return HexFormat.of().formatHex(sha.digest(), 0, 16);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required of every JVM", e);
+    }
+  }
+
+  /** The UTF-8 bytes of a normalized text, as they are written. */
+  private static final class Utf8 {
+    final byte[] bytes;
+    int length;
+
+    Utf8(int chars) {
+      bytes = new byte[chars * 3];
+    }
+
+    /**
+     * Writes the text with every run of white space as one space, trimmed, and lower-cased: with
+     * {@code lowerCase}, char by char as {@link String#toLowerCase} does for all but Σ, İ and
+     * surrogates; without, only ASCII (the text being lower case already). Returns false, having
+     * written part, at a character only {@link String#toLowerCase} lower-cases right.
+     */
+    boolean appendNormalized(String s, boolean lowerCase) {
+      char[] chars = s.toCharArray();
+      byte[] out = bytes;
+      int n = 0;
+      boolean space = false;
+      for (int i = 0; i < chars.length; i++) {
+        char c = chars[i];
+        if (c < 0x80) {
+          if (ASCII_SPACE[c]) {
+            space = n > 0;
+            continue;
+          }
+          if (space) {
+            out[n++] = ' ';
+            space = false;
+          }
+          out[n++] = (byte) (c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+          continue;
+        }
+        if (Character.isWhitespace(c) || Character.isSpaceChar(c)) {
+          space = n > 0;
+          continue;
+        }
+        if (lowerCase) {
+          if (c == '\u03A3' || c == '\u0130' || Character.isSurrogate(c)) {
+            return false;
+          }
+          int lower = Character.toLowerCase((int) c);
+          if (lower > 0xFFFF) {
+            return false;
+          }
+          c = (char) lower;
+        }
+        if (space) {
+          out[n++] = ' ';
+          space = false;
+        }
+        if (c < 0x80) {
+          out[n++] = (byte) c;
+        } else if (c < 0x800) {
+          out[n++] = (byte) (0xC0 | c >> 6);
+          out[n++] = (byte) (0x80 | c & 0x3F);
+        } else if (!Character.isSurrogate(c)) {
+          out[n++] = (byte) (0xE0 | c >> 12);
+          out[n++] = (byte) (0x80 | c >> 6 & 0x3F);
+          out[n++] = (byte) (0x80 | c & 0x3F);
+        } else if (Character.isHighSurrogate(c)
+            && i + 1 < chars.length
+            && Character.isLowSurrogate(chars[i + 1])) {
+          int cp = Character.toCodePoint(c, chars[++i]);
+          out[n++] = (byte) (0xF0 | cp >> 18);
+          out[n++] = (byte) (0x80 | cp >> 12 & 0x3F);
+          out[n++] = (byte) (0x80 | cp >> 6 & 0x3F);
+          out[n++] = (byte) (0x80 | cp & 0x3F);
+        } else {
+          out[n++] = '?'; // a lone surrogate, as String.getBytes(UTF_8) writes it
+        }
+      }
+      length = n;
+      return true;
+    }
+  }
+
+  /** The ASCII characters {@link Character#isWhitespace} or {@link Character#isSpaceChar}. */
+  private static final boolean[] ASCII_SPACE = new boolean[0x80];
+
+  static {
+    for (char c = 0; c < 0x80; c++) {
+      ASCII_SPACE[c] = Character.isWhitespace(c) || Character.isSpaceChar(c);
     }
   }
 }

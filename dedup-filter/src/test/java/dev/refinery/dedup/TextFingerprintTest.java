@@ -34,6 +34,33 @@ class TextFingerprintTest {
     }
   }
 
+  @Test
+  void fingerprintIsTheHashOfTheNormalizedTextsBytes() throws Exception {
+    // ASCII, white space of every kind, curly quotes, letters with case, Σ and İ (lower-cased by
+    // context or into two chars), compatibility forms NFKC changes, surrogate pairs and lone ones
+    String alphabet =
+        "aZ \t\n\r\u000B\u001C\u00A0\u2028\u3000\u201C\u201D\u00C9\u00E9\u0130\u03A3\u03C3"
+            + "\u0301\uFF21\uFB01\u2460\u1E9E\u0410\uD83D\uDE00\uD801\uDC00\uDC00\uD800x.";
+    java.util.Random random = new java.util.Random(17);
+    for (int round = 0; round < 20_000; round++) {
+      StringBuilder text = new StringBuilder();
+      for (int i = random.nextInt(30); i > 0; i--) {
+        text.append(
+            random.nextInt(4) == 0
+                ? (char) random.nextInt(0x3000)
+                : alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      String t = text.toString();
+      byte[] digest =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(
+                  TextFingerprint.normalize(t).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(TextFingerprint.of(t))
+          .as("[%s]", t)
+          .isEqualTo(java.util.HexFormat.of().formatHex(digest, 0, 16));
+    }
+  }
+
   /** The normalization as it was before ASCII text skipped NFKC. */
   private static String withNfkc(String text) {
     String nfkc =
