@@ -24,8 +24,11 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -39,6 +42,12 @@ import org.apache.kafka.streams.kstream.Produced;
  * (or those of {@code --rules}, e.g. {@code none}), and, as the baseline in the same run on the
  * same broker, by a Kafka Streams application with the same settings ({@code exactly_once_v2}) that
  * only copies each record to a topic.
+ *
+ * <p>Both are measured warm, as a stage that runs for days is: {@code --warmup-docs} documents
+ * (other texts, before the measured ones on the topic) go through each first, so that the JIT has
+ * compiled the rules, Streams and the broker (on two cores the C2 compiler otherwise takes much of
+ * a core for the first minute). The measured dedup-filter is a fresh instance, with empty state,
+ * whose group starts after the warm-up documents.
  */
 public final class DedupBench {
   private DedupBench() {}
@@ -48,6 +57,7 @@ public final class DedupBench {
     Path work = Path.of(options.getOrDefault("work-dir", ".refinery/bench"));
     int count = Integer.parseInt(options.getOrDefault("docs", "20000"));
     int threads = Integer.parseInt(options.getOrDefault("threads", "1"));
+    int warmup = Integer.parseInt(options.getOrDefault("warmup-docs", "10000"));
     Path run = work.resolve("dedup-" + System.nanoTime());
     Files.createDirectories(run);
     EmbeddedKafka kafka = null;
@@ -60,32 +70,45 @@ public final class DedupBench {
     try (Admin admin =
         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
       new TopicProvisioner(admin).provision(Topics.fixed());
-      long bytes = produce(bootstrap, count);
+      produce(bootstrap, warmup, 11, "warm-");
+      Map<TopicPartition, OffsetAndMetadata> afterWarmup = endOffsets(admin);
+      long bytes = produce(bootstrap, count, 7, "doc-");
       System.out.printf(
           Locale.ROOT,
-          "backlog: %,d documents, %.1f MB on %s; stream threads: %d%n",
+          "backlog: %,d documents, %.1f MB on %s, after %,d warm-up documents; stream threads: %d%n",
           count,
           bytes / 1e6,
           Topics.CORPUS_RAW.name(),
+          warmup,
           threads);
 
-      double copySeconds = copy(bootstrap, run, threads, count);
+      double copySeconds = copy(bootstrap, run, threads, warmup, count);
       System.out.printf(Locale.ROOT, "  copy (EOS passthrough):  %.1f s%n", copySeconds);
-      Map<String, Object> settings =
-          settings(bootstrap, "bench-dedup", run.resolve("streams"), threads);
       String rules = options.get("rules");
-      if (rules != null) {
-        settings.put(DedupFilterConfig.RULES_KIND + "public_web", rules);
+      if (warmup > 0) {
+        long warmStarted = System.nanoTime();
+        try (DedupFilterService service =
+            DedupFilterService.start(config(options, bootstrap, run.resolve("warm"), threads))) {
+          service.awaitRunning(Duration.ofSeconds(60));
+          while (decided(service) < warmup) {
+            Thread.sleep(20);
+          }
+        }
+        System.out.printf(
+            Locale.ROOT,
+            "  dedup-filter warm-up:    %.1f s for %,d documents (not counted)%n",
+            (System.nanoTime() - warmStarted) / 1e9,
+            warmup);
       }
-      // any dedup.* or kafka.* setting, to measure its effect: --dedup.commit.interval.ms 500
+      DedupFilterConfig config = config(options, bootstrap, run.resolve("streams"), threads);
       options.forEach(
           (k, v) -> {
             if (k.startsWith("dedup.") || k.startsWith("kafka.")) {
-              settings.put(k, v);
               System.out.printf(Locale.ROOT, "  with %s=%s%n", k, v);
             }
           });
-      DedupFilterConfig config = new DedupFilterConfig(settings);
+      // the measured instance starts after the warm-up documents
+      admin.alterConsumerGroupOffsets(config.applicationId(), afterWarmup).all().get();
       double dedupSeconds;
       long started;
       try (DedupFilterService service = DedupFilterService.start(config)) {
@@ -145,6 +168,49 @@ public final class DedupBench {
     }
   }
 
+  /**
+   * A fresh dedup-filter on the broker with the rules of {@code --rules} and any {@code dedup.*} or
+   * {@code kafka.*} option (to measure its effect: {@code --dedup.commit.interval.ms 500}).
+   */
+  private static DedupFilterConfig config(
+      Map<String, String> options, String bootstrap, Path state, int threads) {
+    Map<String, Object> settings = settings(bootstrap, "bench-dedup", state, threads);
+    String rules = options.get("rules");
+    if (rules != null) {
+      settings.put(DedupFilterConfig.RULES_KIND + "public_web", rules);
+    }
+    options.forEach(
+        (k, v) -> {
+          if (k.startsWith("dedup.") || k.startsWith("kafka.")) {
+            settings.put(k, v);
+          }
+        });
+    return new DedupFilterConfig(settings);
+  }
+
+  /** Where each partition of corpus.raw.v1 ends now. */
+  private static Map<TopicPartition, OffsetAndMetadata> endOffsets(Admin admin) throws Exception {
+    int partitions =
+        admin
+            .describeTopics(List.of(Topics.CORPUS_RAW.name()))
+            .allTopicNames()
+            .get()
+            .get(Topics.CORPUS_RAW.name())
+            .partitions()
+            .size();
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    for (int p = 0; p < partitions; p++) {
+      latest.put(new TopicPartition(Topics.CORPUS_RAW.name(), p), OffsetSpec.latest());
+    }
+    Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+    admin
+        .listOffsets(latest)
+        .all()
+        .get()
+        .forEach((tp, info) -> out.put(tp, new OffsetAndMetadata(info.offset())));
+    return out;
+  }
+
   /** Settings of a fresh application (its own id and state) on the broker, without /metrics. */
   static Map<String, Object> settings(String bootstrap, String name, Path state, int threads) {
     return new HashMap<>(
@@ -172,8 +238,13 @@ public final class DedupBench {
    * Web-like documents of 3 to 8 paragraphs; a tenth exact copies, a tenth with a sentence added.
    */
   static long produce(String bootstrap, int count) throws Exception {
-    SplittableRandom random = new SplittableRandom(7);
-    SyntheticText prose = new SyntheticText(7);
+    return produce(bootstrap, count, 7, "doc-");
+  }
+
+  /** The same from another seed, with native ids {@code prefix + i}. */
+  static long produce(String bootstrap, int count, long seed, String prefix) throws Exception {
+    SplittableRandom random = new SplittableRandom(seed);
+    SyntheticText prose = new SyntheticText(seed);
     List<String> texts = new ArrayList<>();
     long bytes = 0;
     Source source = BenchKafka.source("bench-web", "web");
@@ -194,9 +265,9 @@ public final class DedupBench {
         }
         Document doc =
             Document.newBuilder()
-                .setId(DocumentIds.of("bench-web", "doc-" + i))
+                .setId(DocumentIds.of("bench-web", prefix + i))
                 .setSource(source)
-                .setNativeId("doc-" + i)
+                .setNativeId(prefix + i)
                 .setUrl("https://bench.example.org/" + i)
                 .setIngestedAt(Instant.parse("2026-11-22T00:00:00Z").plusMillis(i))
                 .setText(text)
@@ -211,7 +282,8 @@ public final class DedupBench {
   }
 
   /** Seconds a copy of corpus.raw.v1 takes with the stage's Streams settings. */
-  private static double copy(String bootstrap, Path run, int threads, int count) throws Exception {
+  private static double copy(String bootstrap, Path run, int threads, int warmup, int count)
+      throws Exception {
     String sink = "bench.copy.v1";
     StreamsBuilder builder = new StreamsBuilder();
     AtomicLong copied = new AtomicLong();
@@ -235,11 +307,11 @@ public final class DedupBench {
     }
     try (KafkaStreams streams = new KafkaStreams(builder.build(), props)) {
       streams.start();
-      while (copied.get() == 0) {
+      while (copied.get() <= warmup) {
         Thread.sleep(5);
       }
       long started = System.nanoTime();
-      while (copied.get() < count) {
+      while (copied.get() < warmup + count) {
         Thread.sleep(20);
       }
       return (System.nanoTime() - started) / 1e9;
