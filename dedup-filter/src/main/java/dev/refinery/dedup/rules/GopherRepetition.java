@@ -1,10 +1,10 @@
 package dev.refinery.dedup.rules;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Gopher's repetition filter (Rae et al. 2021, table A1), at its published thresholds as
@@ -15,8 +15,6 @@ import java.util.regex.Pattern;
  */
 public final class GopherRepetition extends Rule {
   public static final String NAME = "gopher_repetition";
-  private static final Pattern PARAGRAPHS = Pattern.compile("\\n{2,}");
-  private static final Pattern LINES = Pattern.compile("\\n+");
   static final int[] TOP_N = {2, 3, 4};
   static final double[] TOP_N_FRAC = {0.20, 0.18, 0.16};
   static final int[] DUP_N = {5, 6, 7, 8, 9, 10};
@@ -38,7 +36,7 @@ public final class GopherRepetition extends Rule {
     Optional<Rejection> repeated =
         repeated(
             doc,
-            PARAGRAPHS.split(text.strip()),
+            split(text.strip(), 2),
             length,
             "PARA",
             "paragraphs",
@@ -46,7 +44,7 @@ public final class GopherRepetition extends Rule {
             dupParaCharFrac);
     if (repeated.isEmpty()) {
       repeated =
-          repeated(doc, LINES.split(text), length, "LINE", "lines", dupLineFrac, dupLineCharFrac);
+          repeated(doc, split(text, 1), length, "LINE", "lines", dupLineFrac, dupLineCharFrac);
     }
     if (repeated.isPresent()) {
       return repeated;
@@ -117,6 +115,39 @@ public final class GopherRepetition extends Rule {
               maxCharFrac));
     }
     return Optional.empty();
+  }
+
+  /**
+   * The text split at every run of at least {@code minRun} newlines, by a scan that gives what
+   * {@code Pattern.compile("\\n{minRun,}").split(text)} gives (a test holds them equal): a leading
+   * empty part where the text opens with a run, no trailing empty parts, the text itself where
+   * there is no run.
+   */
+  static String[] split(String text, int minRun) {
+    List<String> parts = new ArrayList<>();
+    int n = text.length();
+    int start = 0;
+    int i = text.indexOf('\n');
+    while (i >= 0) {
+      int j = i;
+      while (j < n && text.charAt(j) == '\n') {
+        j++;
+      }
+      if (j - i >= minRun) {
+        parts.add(text.substring(start, i));
+        start = j;
+      }
+      i = j < n ? text.indexOf('\n', j) : -1;
+    }
+    if (parts.isEmpty()) {
+      return new String[] {text};
+    }
+    parts.add(text.substring(start));
+    int size = parts.size();
+    while (size > 0 && parts.get(size - 1).isEmpty()) {
+      size--;
+    }
+    return parts.subList(0, size).toArray(new String[0]);
   }
 
   /** How many elements repeat an earlier one, and their characters. */

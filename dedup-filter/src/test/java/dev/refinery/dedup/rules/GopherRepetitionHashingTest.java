@@ -50,6 +50,26 @@ class GopherRepetitionHashingTest {
   }
 
   @Test
+  void paragraphsAndLinesSplitAsTheRegularExpressionsDid() {
+    java.util.regex.Pattern paragraphs = java.util.regex.Pattern.compile("\\n{2,}");
+    java.util.regex.Pattern lines = java.util.regex.Pattern.compile("\\n+");
+    Random random = new Random(23);
+    String alphabet = "ab \n\n\n\r";
+    for (int round = 0; round < 20_000; round++) {
+      StringBuilder text = new StringBuilder();
+      for (int i = random.nextInt(16); i > 0; i--) {
+        text.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      String t = text.toString();
+      assertThat(GopherRepetition.split(t, 2)).as("[%s]", t).isEqualTo(paragraphs.split(t));
+      assertThat(GopherRepetition.split(t.strip(), 2))
+          .as("[%s]", t)
+          .isEqualTo(paragraphs.split(t.strip()));
+      assertThat(GopherRepetition.split(t, 1)).as("[%s]", t).isEqualTo(lines.split(t));
+    }
+  }
+
+  @Test
   void twoSplitsOfTheSameCharactersAreOneNgramWhenJoinedWithoutSpaces() {
     List<String> words = List.of("ab", "c", "x", "a", "bc");
     assertThat(GopherRepetition.duplicatedNgramChars(words, 2)).isEqualTo(3.0);
