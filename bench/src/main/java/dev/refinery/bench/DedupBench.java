@@ -114,6 +114,7 @@ public final class DedupBench {
       try (DedupFilterService service = DedupFilterService.start(config)) {
         service.awaitRunning(Duration.ofSeconds(60));
         started = System.nanoTime();
+        long cpuStarted = streamThreadsCpuNanos(config.applicationId());
         long lastPrint = started;
         while (decided(service) < count) {
           Thread.sleep(20);
@@ -123,11 +124,18 @@ public final class DedupBench {
           }
         }
         dedupSeconds = (System.nanoTime() - started) / 1e9;
+        double cpuSeconds = (streamThreadsCpuNanos(config.applicationId()) - cpuStarted) / 1e9;
         System.out.printf(
             Locale.ROOT,
             "  dedup-filter:            %.1f s (%s)%n",
             dedupSeconds,
             service.metrics().rejectedByReason());
+        // steadier than the rate where other threads share the cores: what a document costs
+        System.out.printf(
+            Locale.ROOT,
+            "  stream threads' CPU:     %.3f ms a document, busy %.0f %% of the time%n",
+            cpuSeconds * 1000 / count,
+            100 * cpuSeconds / threads / dedupSeconds);
         // what dedup keeps for good: the smallest holder of every key (the other stores empty out)
         long[] kept = service.storeSize(DedupFilterTopology.SMALLEST_STORE);
         if (kept != null) {
@@ -186,6 +194,18 @@ public final class DedupBench {
           }
         });
     return new DedupFilterConfig(settings);
+  }
+
+  /** The CPU time the application's stream threads have used so far. */
+  private static long streamThreadsCpuNanos(String applicationId) {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith(applicationId) && t.getName().contains("-StreamThread-")) {
+        sum += Math.max(0, mx.getThreadCpuTime(t.getId()));
+      }
+    }
+    return sum;
   }
 
   /** Where each partition of corpus.raw.v1 ends now. */
