@@ -126,7 +126,9 @@ public final class DedupFilterService implements Service {
             Topics.LARGE_MESSAGE_BYTES,
             replication);
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
-    p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+    // a default, under kafka.streams.producer.compression.type: none costs a tenth less of the
+    // stream thread and leaves the documents uncompressed on the brokers
+    p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
     return p;
   }
 
