@@ -39,9 +39,7 @@ class ContainerImageIT {
 
   @Test
   void theRefineryImageRunsAsANonRootUserAndItsAppRunsTheDemo() throws Exception {
-    assumeTrue(
-        Files.exists(LAUNCHER),
-        "no image: mvn -B -q package -DskipTests -Pimages,images-local builds it");
+    assumeBuilt(LAUNCHER, Path.of("target", "refinery-launcher.jar"));
     Image image = Image.read(LAUNCHER, root);
     JsonNode config = image.config().path("config");
     List<String> entrypoint = strings(config.path("Entrypoint"));
@@ -81,9 +79,7 @@ class ContainerImageIT {
   @Test
   void theTokenizerImageIsFlinksWithTheJobJarInUsrlib() throws Exception {
     Path tar = TOKENIZER.resolve("tokenizer-job-image.tar");
-    assumeTrue(
-        Files.exists(tar),
-        "no image: mvn -B -q package -DskipTests -Pimages,images-local builds it");
+    assumeBuilt(tar, TOKENIZER.resolve("refinery-tokenizer-job.jar"));
     Image image = Image.read(tar, root);
     // Flink's own entrypoint is kept (none in the local base), and no class path of Jib's own
     assertThat(
@@ -94,6 +90,24 @@ class ContainerImageIT {
     Path jar = root.resolve("opt/flink/usrlib/refinery-tokenizer-job.jar");
     assertThat(jar).exists();
     assertThat(sha256(jar)).isEqualTo(sha256(TOKENIZER.resolve("refinery-tokenizer-job.jar")));
+  }
+
+  /**
+   * Skips unless the image was built, and built from this build's jar: one left by an earlier
+   * {@code -Pimages} build holds older code than the tree's.
+   */
+  private static void assumeBuilt(Path image, Path jar) throws IOException {
+    assumeTrue(
+        Files.exists(image),
+        "no image: mvn -B -q package -DskipTests -Pimages,images-local builds it");
+    assumeTrue(
+        !Files.exists(jar)
+            || Files.getLastModifiedTime(image).compareTo(Files.getLastModifiedTime(jar)) >= 0,
+        image
+            + " is older than "
+            + jar
+            + ", so it is not this build's: mvn -B -q package -DskipTests"
+            + " -Pimages,images-local builds it anew");
   }
 
   /** An image saved as {@code docker save} writes it, its layers unpacked into a root. */
