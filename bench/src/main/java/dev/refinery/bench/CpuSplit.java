@@ -1,0 +1,131 @@
+package dev.refinery.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Where a benchmark's cores went: the CPU time of this JVM's threads between two moments, summed by
+ * the part they belong to (a stage, the broker, the JIT compiler, GC). Java threads by their names;
+ * the JVM's own threads from {@code /proc/self/task} (Linux), where they are not Java threads. The
+ * process total comes from the OS, so the CPU of threads that ended in between shows as its own
+ * line.
+ */
+final class CpuSplit {
+  /** A part and the thread names that belong to it, first match wins. */
+  private record Part(String name, Pattern threads) {}
+
+  private static final List<Part> PARTS =
+      List.of(
+          new Part("dedup-filter stream threads", Pattern.compile(".*-StreamThread-\\d+$")),
+          new Part(
+              "dedup-filter producers' I/O",
+              Pattern.compile("kafka-producer-network-thread \\| .*StreamThread.*")),
+          new Part(
+              "tokenizer (Flink)",
+              Pattern.compile(
+                  "(tokenize-.*|Source: .*|pack-sequences.*|flink-.*|Flink.*|jobmanager.*|AsyncOperations.*|.*[Cc]heckpoint.*|Source Data Fetcher.*|OutputFlusher.*|.*Writer.*)")),
+          new Part("ingest", Pattern.compile("ingest-.*")),
+          new Part(
+              "broker",
+              Pattern.compile(
+                  "(data-plane-kafka.*|kafka-.*|group-coordinator.*|quorum-controller.*|TxnMarker.*|AddPartitionsToTxn.*|log-closing.*|ExpirationReaper.*|.*raft.*|controller-.*|broker-.*|transaction-.*|LogDirFailure.*|share-coordinator.*)")),
+          new Part("JIT compiler", Pattern.compile("C[12] CompilerThre.*")),
+          new Part("GC", Pattern.compile("(GC Thread.*|G1 .*|VM Periodic.*)")));
+
+  private final Map<String, Long> startNanos;
+  private final long startProcessNanos;
+  private final long startedAt = System.nanoTime();
+
+  private CpuSplit(Map<String, Long> startNanos, long startProcessNanos) {
+    this.startNanos = startNanos;
+    this.startProcessNanos = startProcessNanos;
+  }
+
+  /** Starts counting from now. */
+  static CpuSplit start() {
+    return new CpuSplit(byPart(), processNanos());
+  }
+
+  /** Prints the cores each part used since {@link #start}, most first. */
+  void print() {
+    double seconds = (System.nanoTime() - startedAt) / 1e9;
+    Map<String, Long> now = byPart();
+    Map<String, Double> cores = new LinkedHashMap<>();
+    long counted = 0;
+    for (Map.Entry<String, Long> e : now.entrySet()) {
+      long used = Math.max(0, e.getValue() - startNanos.getOrDefault(e.getKey(), 0L));
+      counted += used;
+      cores.put(e.getKey(), used / 1e9 / seconds);
+    }
+    long total = processNanos() - startProcessNanos;
+    if (total > 0) {
+      cores.put("threads that ended, or not named", Math.max(0, total - counted) / 1e9 / seconds);
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "where the cores went (%.1f s; this JVM: %.2f cores of %d):%n",
+        seconds,
+        total / 1e9 / seconds,
+        Runtime.getRuntime().availableProcessors());
+    cores.entrySet().stream()
+        .filter(e -> e.getValue() >= 0.005)
+        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        .forEach(e -> System.out.printf(Locale.ROOT, "  %5.2f  %s%n", e.getValue(), e.getKey()));
+  }
+
+  private static Map<String, Long> byPart() {
+    Map<String, Long> parts = new LinkedHashMap<>();
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    for (var info : mx.getThreadInfo(mx.getAllThreadIds())) {
+      if (info != null) {
+        long cpu = mx.getThreadCpuTime(info.getThreadId());
+        if (cpu > 0) {
+          parts.merge(partOf(info.getThreadName(), "other Java threads"), cpu, Long::sum);
+        }
+      }
+    }
+    // the JVM's own threads are not Java threads: only /proc knows them
+    long tick = 10_000_000L; // USER_HZ is 100 on Linux
+    try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path task : tasks.toList()) {
+        try {
+          String name = Files.readString(task.resolve("comm")).strip();
+          String part = partOf(name, null);
+          if (part != null && (part.equals("JIT compiler") || part.equals("GC"))) {
+            String stat = Files.readString(task.resolve("stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            parts.merge(part, (Long.parseLong(f[11]) + Long.parseLong(f[12])) * tick, Long::sum);
+          }
+        } catch (IOException | RuntimeException e) {
+          // the thread ended meanwhile
+        }
+      }
+    } catch (IOException e) {
+      // not Linux: the JVM's threads are left out
+    }
+    return parts;
+  }
+
+  private static String partOf(String thread, String otherwise) {
+    for (Part p : PARTS) {
+      if (p.threads().matcher(thread).matches()) {
+        return p.name();
+      }
+    }
+    return otherwise;
+  }
+
+  private static long processNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+}
