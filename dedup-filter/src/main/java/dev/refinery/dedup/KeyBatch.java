@@ -21,8 +21,8 @@ import org.apache.kafka.common.utils.Utils;
  * 0x20}, the count of members (int16) and each as its length (int16) and {@link Member} bytes, then
  * the count of keys (int16) and each as its length (int16), its encoded {@link DedupKey} (UTF-8)
  * and the index of its member (int16). The leading byte tells it from a single {@link Member} (of
- * the records one a key, whose first byte is {@code 0x00}, {@code 0xFF}, {@code 0x01} or {@code
- * 0x02}).
+ * the records one a key, whose first byte is {@code 0x00}, {@code 0xFF}, {@code 0x01}, {@code 0x02}
+ * or {@code 0x03}).
  *
  * @param keys the encoded dedup keys, each with the member that holds it
  */

@@ -3,6 +3,7 @@ package dev.refinery.dedup;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
+import java.util.HexFormat;
 
 /**
  * A document as a dedup key knows it: its event time, its id, and the raw record it came from.
@@ -19,11 +20,17 @@ import java.util.Comparator;
  * @param part {@link #TEXT} for the document's text keys, else the index of the image whose keys
  *     the member holds
  *     <p>Stored (in the {@code dedup-smallest} and {@code dedup-pending} stores, inside {@link
- *     Gather} answers and gather states) as: version 1: {@code 0x01}, event time (int64), text hash
- *     (int64), id length (int16), id (UTF-8), instance length (int16), instance (UTF-8). Version 2
- *     (an image's member) adds the image index (int16) after the text hash. Version 0 (before 0.2)
- *     had neither the leading byte nor the text hash; its first byte is that of the event time,
- *     {@code 0x00} (or {@code 0xFF} before 1970), so {@link #read} tells them apart and reads both.
+ *     Gather} answers and gather states) as version 3: {@code 0x03}, flags (bit 0: an image's
+ *     member; bit 1: the id is 32 lower-case hex digits, {@link dev.refinery.schemas.DocumentIds}'s
+ *     form; bit 2: the instance is {@code <partition>:<offset>} in plain decimals), the event time
+ *     (zig-zag varint), the text hash (int64), the image index (int16, images only), the id (16
+ *     bytes if bit 1, else its length as a varint and UTF-8), the instance (partition and offset as
+ *     varints if bit 2, else its length as a varint and UTF-8). 36 bytes for a web document's text,
+ *     where version 1 took 62: the store keeps one a dedup key. Read too: version 1, {@code 0x01},
+ *     event time (int64), text hash (int64), id length (int16), id (UTF-8), instance length
+ *     (int16), instance (UTF-8); version 2 (an image's member), which adds the image index (int16)
+ *     after the text hash; and version 0 (before 0.2), with neither the leading byte nor the text
+ *     hash, whose first byte is that of the event time, {@code 0x00} (or {@code 0xFF} before 1970).
  */
 record Member(long eventTime, String docId, String instance, long textHash, int part)
     implements Comparable<Member> {
@@ -56,31 +63,76 @@ record Member(long eventTime, String docId, String instance, long textHash, int 
     return docId.equals(other.docId);
   }
 
-  /** The version {@link #toBytes} writes for a document's text. */
-  static final byte VERSION = 1;
+  /** Version 1, read only: a document's text. */
+  static final byte VERSION_1 = 1;
 
-  /** The version {@link #toBytes} writes for one of its images: version 1 and its index. */
-  static final byte IMAGE_VERSION = 2;
+  /** Version 2, read only: version 1 and an image's index. */
+  static final byte IMAGE_VERSION_2 = 2;
+
+  /** The version {@link #toBytes} writes. */
+  static final byte VERSION = 3;
+
+  private static final int IMAGE = 1;
+  private static final int HEX_ID = 2;
+  private static final int PARTITION_OFFSET = 4;
 
   byte[] toBytes() {
-    byte[] id = docId.getBytes(StandardCharsets.UTF_8);
-    byte[] inst = instance.getBytes(StandardCharsets.UTF_8);
     boolean image = part != TEXT;
+    boolean hexId = isHexId(docId);
+    int colon = partitionOffsetColon(instance);
+    byte[] id = hexId ? HexFormat.of().parseHex(docId) : docId.getBytes(StandardCharsets.UTF_8);
+    byte[] inst = colon < 0 ? instance.getBytes(StandardCharsets.UTF_8) : null;
     ByteBuffer out =
-        ByteBuffer.allocate(1 + 8 + 8 + (image ? 2 : 0) + 2 + id.length + 2 + inst.length)
-            .put(image ? IMAGE_VERSION : VERSION)
-            .putLong(eventTime)
-            .putLong(textHash);
+        ByteBuffer.allocate(
+            1 + 1 + 10 + 8 + 2 + 5 + id.length + 10 + 10 + (inst == null ? 0 : inst.length));
+    out.put(VERSION)
+        .put(
+            (byte)
+                ((image ? IMAGE : 0) | (hexId ? HEX_ID : 0) | (colon >= 0 ? PARTITION_OFFSET : 0)));
+    putVarLong(out, (eventTime << 1) ^ (eventTime >> 63));
+    out.putLong(textHash);
     if (image) {
       out.putShort((short) part);
     }
-    return out.putShort((short) id.length).put(id).putShort((short) inst.length).put(inst).array();
+    if (!hexId) {
+      putVarLong(out, id.length);
+    }
+    out.put(id);
+    if (colon >= 0) {
+      putVarLong(out, Long.parseLong(instance, 0, colon, 10));
+      putVarLong(out, Long.parseLong(instance, colon + 1, instance.length(), 10));
+    } else {
+      putVarLong(out, inst.length);
+      out.put(inst);
+    }
+    return java.util.Arrays.copyOf(out.array(), out.position());
   }
 
   /** Reads a member of any version from the buffer's position. */
   static Member read(ByteBuffer in) {
     byte first = in.get(in.position());
-    boolean v1 = first == VERSION || first == IMAGE_VERSION;
+    if (first == VERSION) {
+      in.get();
+      int flags = in.get();
+      long zigzag = getVarLong(in);
+      long time = (zigzag >>> 1) ^ -(zigzag & 1);
+      long textHash = in.getLong();
+      int part = (flags & IMAGE) != 0 ? in.getShort() & 0xFFFF : TEXT;
+      String id;
+      if ((flags & HEX_ID) != 0) {
+        byte[] raw = new byte[16];
+        in.get(raw);
+        id = HexFormat.of().formatHex(raw);
+      } else {
+        id = utf8(in, (int) getVarLong(in));
+      }
+      String inst =
+          (flags & PARTITION_OFFSET) != 0
+              ? getVarLong(in) + ":" + getVarLong(in)
+              : utf8(in, (int) getVarLong(in));
+      return new Member(time, id, inst, textHash, part);
+    }
+    boolean v1 = first == VERSION_1 || first == IMAGE_VERSION_2;
     if (v1) {
       in.get();
     } else if (first != 0 && first != (byte) 0xFF) {
@@ -88,17 +140,76 @@ record Member(long eventTime, String docId, String instance, long textHash, int 
     }
     long time = in.getLong();
     long textHash = v1 ? in.getLong() : 0;
-    int part = first == IMAGE_VERSION ? in.getShort() & 0xFFFF : TEXT;
-    byte[] id = new byte[in.getShort()];
-    in.get(id);
-    byte[] inst = new byte[in.getShort()];
-    in.get(inst);
-    return new Member(
-        time,
-        new String(id, StandardCharsets.UTF_8),
-        new String(inst, StandardCharsets.UTF_8),
-        textHash,
-        part);
+    int part = first == IMAGE_VERSION_2 ? in.getShort() & 0xFFFF : TEXT;
+    String id = utf8(in, in.getShort());
+    String inst = utf8(in, in.getShort());
+    return new Member(time, id, inst, textHash, part);
+  }
+
+  private static String utf8(ByteBuffer in, int length) {
+    byte[] bytes = new byte[length];
+    in.get(bytes);
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+
+  /** Whether the id is 32 lower-case hex digits, so 16 bytes give it back exactly. */
+  static boolean isHexId(String id) {
+    if (id.length() != 32) {
+      return false;
+    }
+    for (int i = 0; i < 32; i++) {
+      char c = id.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Where the colon is in an instance of the form {@code <partition>:<offset>}, each a plain
+   * decimal (no sign, no leading zero) that varints give back exactly; -1 for any other form.
+   */
+  static int partitionOffsetColon(String instance) {
+    int colon = instance.indexOf(':');
+    return colon > 0
+            && plainDecimal(instance, 0, colon)
+            && plainDecimal(instance, colon + 1, instance.length())
+        ? colon
+        : -1;
+  }
+
+  private static boolean plainDecimal(String s, int from, int to) {
+    // up to 18 digits: a long, never negative
+    if (to - from < 1 || to - from > 18 || (s.charAt(from) == '0' && to - from > 1)) {
+      return false;
+    }
+    for (int i = from; i < to; i++) {
+      if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void putVarLong(ByteBuffer out, long v) {
+    while ((v & ~0x7FL) != 0) {
+      out.put((byte) ((v & 0x7F) | 0x80));
+      v >>>= 7;
+    }
+    out.put((byte) v);
+  }
+
+  private static long getVarLong(ByteBuffer in) {
+    long v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      byte b = in.get();
+      v |= (long) (b & 0x7F) << shift;
+      if ((b & 0x80) == 0) {
+        return v;
+      }
+    }
+    throw new IllegalArgumentException("malformed varint in a member");
   }
 
   static Member fromBytes(byte[] bytes) {

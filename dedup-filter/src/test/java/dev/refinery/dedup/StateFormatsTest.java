@@ -86,6 +86,52 @@ class StateFormatsTest {
   private static final String ANSWERS =
       "33" + "00000002" + "65" + "00" + "01" + "ffff" + MEMBER_V1 + "69" + "00" + "02" + "ffff";
 
+  // version 3 (0.4): members only, compact; the formats around them keep their versions
+  // version, flags (instance as partition:offset), event time (zig-zag varint), text hash, id
+  // (length as a varint), partition, offset
+  private static final String MEMBER_V3 =
+      "03" + "04" + "80a0d5edee66" + "0000000000000000" + "05646f632d31" + "02" + "11";
+  // flags (an image; instance as partition:offset), event time, perceptual hash, image index 3
+  private static final String IMAGE_MEMBER_V3 =
+      "03" + "05" + "80a0d5edee66" + "9ff1c18423ce8cbc" + "0003" + "05646f632d31" + "02" + "11";
+
+  // what this build writes: the formats above, with members of version 3
+  private static final String ANSWER_NOW = "12" + "65" + "00" + "01" + MEMBER_V3;
+  private static final String STATE_NOW =
+      "01"
+          + "00000010"
+          + "00000002"
+          + "00"
+          + "00000001"
+          + "00000018"
+          + MEMBER_V3
+          + "00000000"
+          + "00000018"
+          + MEMBER_V3;
+  private static final String IMAGE_ANSWER_NOW =
+      "22" + "71" + "05" + "01" + "0003" + IMAGE_MEMBER_V3;
+  private static final String STATE_V2_NOW =
+      "02" + STATE_NOW.substring(2) + "00000001" + "6d" + "0003" + "0000001a" + IMAGE_MEMBER_V3;
+  private static final String KEY_BATCH_NOW =
+      "20"
+          + "0002"
+          + "0018"
+          + MEMBER_V3
+          + "001a"
+          + IMAGE_MEMBER_V3
+          + "0003"
+          + "0008"
+          + hex("e00:abcd")
+          + "0000"
+          + "0008"
+          + hex("i00:ef01")
+          + "0000"
+          + "0008"
+          + hex("m00:2345")
+          + "0001";
+  private static final String ANSWERS_NOW =
+      "33" + "00000002" + "65" + "00" + "01" + "ffff" + MEMBER_V3 + "69" + "00" + "02" + "ffff";
+
   private static String hex(String text) {
     return HEX.formatHex(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
@@ -98,7 +144,8 @@ class StateFormatsTest {
   void membersOfEveryVersionAreRead() {
     assertThat(Member.fromBytes(bytes(MEMBER_V0))).isEqualTo(M);
     assertThat(Member.fromBytes(bytes(MEMBER_V1))).isEqualTo(M);
-    assertThat(HEX.formatHex(M.toBytes())).isEqualTo(MEMBER_V1);
+    assertThat(Member.fromBytes(bytes(MEMBER_V3))).isEqualTo(M);
+    assertThat(HEX.formatHex(M.toBytes())).isEqualTo(MEMBER_V3);
     Member before1970 = new Member(-5L, "old", "0:0");
     assertThat(Member.fromBytes(before1970.toBytes())).isEqualTo(before1970);
     Member hashed = new Member(7L, "h", "1:1", 0x0123456789abcdefL);
@@ -117,14 +164,15 @@ class StateFormatsTest {
     Gather.Answer answer = new Gather.Answer(DedupKey.Kind.EXACT, 0, M, false);
     assertThat(Gather.decode(bytes(ANSWER_V0))).isEqualTo(answer);
     assertThat(Gather.decode(bytes(ANSWER_V1))).isEqualTo(answer);
-    assertThat(HEX.formatHex(Gather.encode(answer))).isEqualTo(ANSWER_V1);
+    assertThat(HEX.formatHex(Gather.encode(answer))).isEqualTo(ANSWER_NOW);
+    assertThat(Gather.decode(bytes(ANSWER_NOW))).isEqualTo(answer);
     assertThat(Gather.decode(bytes(REPLAY_ANSWER_V0)))
         .isEqualTo(new Gather.Answer(DedupKey.Kind.ID, 0, null, true));
   }
 
   @Test
   void gatherStatesOfEveryVersionAreRead() {
-    for (String version : new String[] {STATE_V0, STATE_V1}) {
+    for (String version : new String[] {STATE_V0, STATE_V1, STATE_NOW}) {
       GatherProcessor.State s = GatherProcessor.State.read(bytes(version));
       assertThat(s.expected).isEqualTo(16);
       assertThat(s.received).isEqualTo(2);
@@ -132,7 +180,7 @@ class StateFormatsTest {
       assertThat(s.exact).isEqualTo(M);
       assertThat(s.url).isNull();
       assertThat(s.near).isEqualTo(M);
-      assertThat(HEX.formatHex(s.write())).isEqualTo(STATE_V1);
+      assertThat(HEX.formatHex(s.write())).isEqualTo(STATE_NOW);
     }
     GatherProcessor.State waiting = new GatherProcessor.State();
     assertThat(GatherProcessor.State.read(waiting.write()).expected).isEqualTo(-1);
@@ -152,8 +200,9 @@ class StateFormatsTest {
   @Test
   void imageFormatsOfVersion2AreReadAndWrittenOnlyForImages() {
     Member image = M.image(3, 0x9ff1c18423ce8cbcL);
-    assertThat(HEX.formatHex(image.toBytes())).isEqualTo(IMAGE_MEMBER_V2);
+    assertThat(HEX.formatHex(image.toBytes())).isEqualTo(IMAGE_MEMBER_V3);
     assertThat(Member.fromBytes(bytes(IMAGE_MEMBER_V2))).isEqualTo(image);
+    assertThat(Member.fromBytes(bytes(IMAGE_MEMBER_V3))).isEqualTo(image);
 
     Gather.Doc doc = (Gather.Doc) Gather.decode(bytes(DOC_V2));
     assertThat(doc.expected()).isEqualTo(3);
@@ -161,13 +210,14 @@ class StateFormatsTest {
     assertThat(HEX.formatHex(Gather.encode(doc))).isEqualTo(DOC_V2);
 
     Gather.Answer answer = new Gather.Answer(DedupKey.Kind.IMAGE_BAND, 5, image, false, 3);
-    assertThat(HEX.formatHex(Gather.encode(answer))).isEqualTo(IMAGE_ANSWER_V2);
+    assertThat(HEX.formatHex(Gather.encode(answer))).isEqualTo(IMAGE_ANSWER_NOW);
     assertThat(Gather.decode(bytes(IMAGE_ANSWER_V2))).isEqualTo(answer);
 
     GatherProcessor.State s = GatherProcessor.State.read(bytes(STATE_V2));
+    assertThat(GatherProcessor.State.read(bytes(STATE_V2_NOW)).imageExact).containsEntry(3, image);
     assertThat(s.imageExact).containsEntry(3, image);
     assertThat(s.exact).isEqualTo(M);
-    assertThat(HEX.formatHex(s.write())).isEqualTo(STATE_V2);
+    assertThat(HEX.formatHex(s.write())).isEqualTo(STATE_V2_NOW);
 
     assertThat(
             BucketProcessor.Holders.read(
@@ -184,13 +234,14 @@ class StateFormatsTest {
                 java.util.Map.entry("e00:abcd", M),
                 java.util.Map.entry("i00:ef01", M),
                 java.util.Map.entry("m00:2345", image)));
-    assertThat(HEX.formatHex(batch.toBytes())).isEqualTo(KEY_BATCH);
+    assertThat(HEX.formatHex(batch.toBytes())).isEqualTo(KEY_BATCH_NOW);
     assertThat(KeyBatch.fromBytes(bytes(KEY_BATCH))).isEqualTo(batch);
+    assertThat(KeyBatch.fromBytes(bytes(KEY_BATCH_NOW))).isEqualTo(batch);
     assertThat(batch.document()).isEqualTo(M);
     assertThat(batch.recordKey()).isEqualTo("e00:abcd");
     // told apart from a single member of every version by its first byte
     assertThat(KeyBatch.is(bytes(KEY_BATCH))).isTrue();
-    for (String member : List.of(MEMBER_V0, MEMBER_V1, IMAGE_MEMBER_V2)) {
+    for (String member : List.of(MEMBER_V0, MEMBER_V1, IMAGE_MEMBER_V2, MEMBER_V3)) {
       assertThat(KeyBatch.is(bytes(member))).isFalse();
     }
 
@@ -199,8 +250,9 @@ class StateFormatsTest {
             List.of(
                 new Gather.Answer(DedupKey.Kind.EXACT, 0, M, false),
                 new Gather.Answer(DedupKey.Kind.ID, 0, null, true)));
-    assertThat(HEX.formatHex(Gather.encode(answers))).isEqualTo(ANSWERS);
+    assertThat(HEX.formatHex(Gather.encode(answers))).isEqualTo(ANSWERS_NOW);
     assertThat(Gather.decode(bytes(ANSWERS))).isEqualTo(answers);
+    assertThat(Gather.decode(bytes(ANSWERS_NOW))).isEqualTo(answers);
   }
 
   @Test
@@ -225,12 +277,64 @@ class StateFormatsTest {
   }
 
   @Test
+  void membersOfVersion3GiveBackEveryIdAndInstanceExactly() {
+    String hexId = "0123456789abcdef0123456789abcdef";
+    Member web = new Member(1767225600000L, hexId, "3:1234567", 0x0123456789abcdefL);
+    assertThat(Member.fromBytes(web.toBytes())).isEqualTo(web);
+    // version 1 took 62 bytes for it: the store keeps one a dedup key
+    assertThat(web.toBytes()).hasSize(36);
+    // only the forms that come back exactly are packed; every other is kept as its text
+    List<String> ids =
+        List.of(
+            hexId,
+            hexId.toUpperCase(java.util.Locale.ROOT),
+            hexId.substring(1),
+            hexId + "0",
+            "0123456789abcdef0123456789abcdeg",
+            "doc-1",
+            "",
+            "文書-ü");
+    List<String> instances =
+        List.of(
+            "0:0",
+            "2:17",
+            "01:5",
+            "1:05",
+            "-1:5",
+            "1:-5",
+            "1:",
+            ":1",
+            "1:2:3",
+            "x",
+            "",
+            "1:9223372036854775807",
+            "123456789012345678:1",
+            "0:999999999999999999");
+    java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+    for (String id : ids) {
+      for (String instance : instances) {
+        for (long time : new long[] {0, -5, Long.MIN_VALUE, Long.MAX_VALUE, random.nextLong()}) {
+          for (Member m :
+              List.of(
+                  new Member(time, id, instance, random.nextLong()),
+                  new Member(time, id, instance)
+                      .image(random.nextInt(0, 65536), random.nextLong()))) {
+            java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(m.toBytes());
+            assertThat(Member.read(in)).isEqualTo(m);
+            assertThat(in.hasRemaining()).as("read to its last byte").isFalse();
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void aVersionFromTheFutureIsRefusedNotMisread() {
     assertThatThrownBy(() -> KeyBatch.fromBytes(bytes("21" + KEY_BATCH.substring(2))))
         .hasMessageContaining("version");
     assertThatThrownBy(() -> Gather.decode(bytes("43" + ANSWERS.substring(2))))
         .hasMessageContaining("version");
-    assertThatThrownBy(() -> Member.fromBytes(bytes("03" + MEMBER_V1.substring(2))))
+    assertThatThrownBy(() -> Member.fromBytes(bytes("04" + MEMBER_V3.substring(2))))
         .hasMessageContaining("version");
     assertThatThrownBy(() -> Gather.decode(bytes("31" + DOC_V0.substring(2))))
         .hasMessageContaining("version");
