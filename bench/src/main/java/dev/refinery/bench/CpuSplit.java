@@ -55,8 +55,8 @@ final class CpuSplit {
     return new CpuSplit(byPart(), processNanos());
   }
 
-  /** Prints the cores each part used since {@link #start}, most first. */
-  void print() {
+  /** Prints the cores each part used since {@link #start}, most first, indented so. */
+  void print(String indent) {
     double seconds = (System.nanoTime() - startedAt) / 1e9;
     Map<String, Long> now = byPart();
     Map<String, Double> cores = new LinkedHashMap<>();
@@ -72,14 +72,18 @@ final class CpuSplit {
     }
     System.out.printf(
         Locale.ROOT,
-        "where the cores went (%.1f s; this JVM: %.2f cores of %d):%n",
+        "%swhere the cores went (%.1f s; this JVM: %.2f cores of %d):%n",
+        indent,
         seconds,
         total / 1e9 / seconds,
         Runtime.getRuntime().availableProcessors());
     cores.entrySet().stream()
         .filter(e -> e.getValue() >= 0.005)
         .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
-        .forEach(e -> System.out.printf(Locale.ROOT, "  %5.2f  %s%n", e.getValue(), e.getKey()));
+        .forEach(
+            e ->
+                System.out.printf(
+                    Locale.ROOT, "%s  %5.2f  %s%n", indent, e.getValue(), e.getKey()));
   }
 
   private static Map<String, Long> byPart() {

@@ -114,6 +114,7 @@ public final class DedupBench {
       try (DedupFilterService service = DedupFilterService.start(config)) {
         service.awaitRunning(Duration.ofSeconds(60));
         started = System.nanoTime();
+        CpuSplit cpu = CpuSplit.start();
         long cpuStarted = streamThreadsCpuNanos(config.applicationId());
         long lastPrint = started;
         while (decided(service) < count) {
@@ -125,6 +126,7 @@ public final class DedupBench {
         }
         dedupSeconds = (System.nanoTime() - started) / 1e9;
         double cpuSeconds = (streamThreadsCpuNanos(config.applicationId()) - cpuStarted) / 1e9;
+        cpu.print("  ");
         System.out.printf(
             Locale.ROOT,
             "  dedup-filter:            %.1f s (%s)%n",

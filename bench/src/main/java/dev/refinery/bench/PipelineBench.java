@@ -196,7 +196,7 @@ public final class PipelineBench {
         }
         dedupSeconds = (decidedAt - t0) / 1e9;
         endToEnd = (System.nanoTime() - t0) / 1e9;
-        cpu.print();
+        cpu.print("");
       } finally {
         if (audit != null) {
           audit.close();
