@@ -32,20 +32,8 @@ class StateFormatsTest {
   private static final String MEMBER_V1 =
       "01" + "0000019b76daa800" + "0000000000000000" + "0005646f632d31" + "0004323a3137";
   private static final String DOC_V1 = "11" + DOC_V0.substring(2);
-  // version 1 and type 2, kind 'e', band 0, flags (has smaller), member
-  private static final String ANSWER_V1 = "12" + "65" + "00" + "01" + MEMBER_V1;
-  // version, expected, received, replay, bands shared, exact, url (none), near
-  private static final String STATE_V1 =
-      "01"
-          + "00000010"
-          + "00000002"
-          + "00"
-          + "00000001"
-          + "0000001e"
-          + MEMBER_V1
-          + "00000000"
-          + "0000001e"
-          + MEMBER_V1;
+  private static final String ANSWER_V1 = answer(MEMBER_V1);
+  private static final String STATE_V1 = state(MEMBER_V1);
   private static final String PENDING_KEY_V1 =
       "0000019b76daa9f4010008" + hex("e00:abcd") + hex("doc-1@2:17");
 
@@ -56,35 +44,12 @@ class StateFormatsTest {
   // version 2 and type 1: expected, document, rejection (none), one refused image
   private static final String DOC_V2 =
       "21" + "00000003" + "00000003" + "010203" + "00000000" + "00000001" + "00000002" + "0405";
-  // version 2 and type 2: kind 'q', band 5, flags, image index 3, member
-  private static final String IMAGE_ANSWER_V2 =
-      "22" + "71" + "05" + "01" + "0003" + IMAGE_MEMBER_V2;
-  // version 1's fields, then one image: kind 'm', index 3, member
-  private static final String STATE_V2 =
-      "02" + STATE_V1.substring(2) + "00000001" + "6d" + "0003" + "00000020" + IMAGE_MEMBER_V2;
+  private static final String IMAGE_ANSWER_V2 = imageAnswer(IMAGE_MEMBER_V2);
+  private static final String STATE_V2 = stateWithImage(MEMBER_V1, IMAGE_MEMBER_V2);
 
-  // key batches (0.3): 0x20, members (count, each length and bytes), keys (count, each length,
-  // key, member index)
-  private static final String KEY_BATCH =
-      "20"
-          + "0002"
-          + "001e"
-          + MEMBER_V1
-          + "0020"
-          + IMAGE_MEMBER_V2
-          + "0003"
-          + "0008"
-          + hex("e00:abcd")
-          + "0000"
-          + "0008"
-          + hex("i00:ef01")
-          + "0000"
-          + "0008"
-          + hex("m00:2345")
-          + "0001";
-  // version 3, type 3: count, then kind, band, flags, image index (-1: the text), member
-  private static final String ANSWERS =
-      "33" + "00000002" + "65" + "00" + "01" + "ffff" + MEMBER_V1 + "69" + "00" + "02" + "ffff";
+  // key batches (0.3)
+  private static final String KEY_BATCH = keyBatch(MEMBER_V1, IMAGE_MEMBER_V2);
+  private static final String ANSWERS = answers(MEMBER_V1);
 
   // version 3 (0.4): members only, compact; the formats around them keep their versions
   // version, flags (instance as partition:offset), event time (zig-zag varint), text hash, id
@@ -96,41 +61,77 @@ class StateFormatsTest {
       "03" + "05" + "80a0d5edee66" + "9ff1c18423ce8cbc" + "0003" + "05646f632d31" + "02" + "11";
 
   // what this build writes: the formats above, with members of version 3
-  private static final String ANSWER_NOW = "12" + "65" + "00" + "01" + MEMBER_V3;
-  private static final String STATE_NOW =
-      "01"
-          + "00000010"
-          + "00000002"
-          + "00"
-          + "00000001"
-          + "00000018"
-          + MEMBER_V3
-          + "00000000"
-          + "00000018"
-          + MEMBER_V3;
-  private static final String IMAGE_ANSWER_NOW =
-      "22" + "71" + "05" + "01" + "0003" + IMAGE_MEMBER_V3;
-  private static final String STATE_V2_NOW =
-      "02" + STATE_NOW.substring(2) + "00000001" + "6d" + "0003" + "0000001a" + IMAGE_MEMBER_V3;
-  private static final String KEY_BATCH_NOW =
-      "20"
-          + "0002"
-          + "0018"
-          + MEMBER_V3
-          + "001a"
-          + IMAGE_MEMBER_V3
-          + "0003"
-          + "0008"
-          + hex("e00:abcd")
-          + "0000"
-          + "0008"
-          + hex("i00:ef01")
-          + "0000"
-          + "0008"
-          + hex("m00:2345")
-          + "0001";
-  private static final String ANSWERS_NOW =
-      "33" + "00000002" + "65" + "00" + "01" + "ffff" + MEMBER_V3 + "69" + "00" + "02" + "ffff";
+  private static final String ANSWER_NOW = answer(MEMBER_V3);
+  private static final String STATE_NOW = state(MEMBER_V3);
+  private static final String IMAGE_ANSWER_NOW = imageAnswer(IMAGE_MEMBER_V3);
+  private static final String STATE_V2_NOW = stateWithImage(MEMBER_V3, IMAGE_MEMBER_V3);
+  private static final String KEY_BATCH_NOW = keyBatch(MEMBER_V3, IMAGE_MEMBER_V3);
+  private static final String ANSWERS_NOW = answers(MEMBER_V3);
+
+  // the formats that hold members, each around the member bytes of a version
+
+  /** Version 1 and type 2 (a gather answer): kind 'e', band 0, flags (has smaller), member. */
+  private static String answer(String member) {
+    return "12" + "65" + "00" + "01" + member;
+  }
+
+  /** Version 2 and type 2: kind 'q', band 5, flags, image index 3, member. */
+  private static String imageAnswer(String imageMember) {
+    return "22" + "71" + "05" + "01" + "0003" + imageMember;
+  }
+
+  /**
+   * A gather state, version 1: version, expected, received, replay, bands shared, exact, url
+   * (none), near; each member after its length (int32).
+   */
+  private static String state(String member) {
+    String m = length(member, 4) + member;
+    return "01" + "00000010" + "00000002" + "00" + "00000001" + m + "00000000" + m;
+  }
+
+  /** Version 2: version 1's fields, then one image: kind 'm', index 3, member. */
+  private static String stateWithImage(String member, String imageMember) {
+    return "02"
+        + state(member).substring(2)
+        + "00000001"
+        + "6d"
+        + "0003"
+        + length(imageMember, 4)
+        + imageMember;
+  }
+
+  /**
+   * A key batch: 0x20, members (count, each length (int16) and bytes), keys (count, each length,
+   * key, member index).
+   */
+  private static String keyBatch(String member, String imageMember) {
+    return "20"
+        + "0002"
+        + length(member, 2)
+        + member
+        + length(imageMember, 2)
+        + imageMember
+        + "0003"
+        + "0008"
+        + hex("e00:abcd")
+        + "0000"
+        + "0008"
+        + hex("i00:ef01")
+        + "0000"
+        + "0008"
+        + hex("m00:2345")
+        + "0001";
+  }
+
+  /** Version 3, type 3: count, then kind, band, flags, image index (-1: the text), member. */
+  private static String answers(String member) {
+    return "33" + "00000002" + "65" + "00" + "01" + "ffff" + member + "69" + "00" + "02" + "ffff";
+  }
+
+  /** The length of a member's bytes, as a big-endian integer of {@code bytes} bytes. */
+  private static String length(String memberHex, int bytes) {
+    return String.format("%0" + 2 * bytes + "x", memberHex.length() / 2);
+  }
 
   private static String hex(String text) {
     return HEX.formatHex(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
