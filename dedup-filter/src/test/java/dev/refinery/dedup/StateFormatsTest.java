@@ -327,6 +327,18 @@ class StateFormatsTest {
         }
       }
     }
+    // cut short, or a varint that never ends: refused, never misread
+    byte[] whole = web.toBytes();
+    for (int cut = 1; cut < whole.length; cut++) {
+      byte[] part = java.util.Arrays.copyOf(whole, cut);
+      assertThatThrownBy(() -> Member.fromBytes(part))
+          .isInstanceOf(java.nio.BufferUnderflowException.class);
+    }
+    byte[] endless = new byte[16];
+    java.util.Arrays.fill(endless, (byte) 0xFF);
+    endless[0] = Member.VERSION;
+    endless[1] = 0;
+    assertThatThrownBy(() -> Member.fromBytes(endless)).hasMessageContaining("malformed varint");
   }
 
   @Test
