@@ -29,6 +29,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * answers at once: the same document in another record is a replay.
  */
 final class BucketProcessor implements Processor<String, byte[], String, byte[]> {
+  /** The memory a task gives to the dedup keys it took lately ({@link RecentValues}). */
+  static final long RECENT_BYTES = 2 << 20;
+
   /** Keys looked at by one expiry pass (one a second), so a pass never holds the thread long. */
   static final int EXPIRY_BATCH = 10_000;
 
@@ -42,6 +45,21 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
 
   /** The latest event time of a document this task has seen since it started. */
   private long newestEventTime = Long.MIN_VALUE;
+
+  /**
+   * No held answer is due before this: where the next {@link #answerDue} pass starts reading {@code
+   * dedup-pending}, so that it seeks past the deleted answers of the passes before instead of
+   * stepping over each of them (RocksDB keeps a deletion until compaction, and a scan from the
+   * start of the store met every one). Every hold lowers it to its due time, so a wall clock set
+   * back loses no answer. {@link Long#MIN_VALUE} after {@link #init}: the whole store.
+   */
+  private long pendingFrom = Long.MIN_VALUE;
+
+  /**
+   * {@code dedup-smallest} with the keys this task took lately in memory: each is read again when
+   * its answer is given, a hold later.
+   */
+  private final RecentValues recent;
 
   /** Where the next expiry pass starts in the store (null: at its start). */
   private String expiryCursor;
@@ -69,6 +87,8 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     this.expireAfterMs = expireAfterMs;
     this.imageDistance = imageDistance;
     this.imageHolders = imageHolders;
+    // a few seconds of keys where a task takes a few thousand a second (a key, its value: 150 B)
+    this.recent = new RecentValues(RECENT_BYTES);
   }
 
   @Override
@@ -76,6 +96,9 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     this.context = context;
     this.smallest = context.getStateStore(DedupFilterTopology.SMALLEST_STORE);
     this.pending = context.getStateStore(DedupFilterTopology.PENDING_STORE);
+    // a task revived after an aborted transaction has its stores restored to the last commit
+    this.pendingFrom = Long.MIN_VALUE;
+    this.recent.attach(smallest);
     if (holdMs > 0) {
       context.schedule(
           Duration.ofMillis(Math.max(20, Math.min(holdMs / 4, 250))),
@@ -124,8 +147,8 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
         }
       }
     }
-    old.forEach(smallest::delete);
-    thinned.forEach(kv -> smallest.put(kv.key, kv.value));
+    old.forEach(recent::delete);
+    thinned.forEach(kv -> recent.put(kv.key, kv.value));
     expiryCursor = next;
   }
 
@@ -142,6 +165,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
         answer(batch);
       } else {
         long due = context.currentSystemTimeMs() + holdMs;
+        pendingFrom = Math.min(pendingFrom, due);
         pending.put(pendingKey(due, batch.recordKey(), batch.document()), record.value());
       }
       return;
@@ -161,13 +185,13 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
   private void take(String key, Member member, byte[] memberBytes) {
     DedupKey.Kind kind = DedupKey.Kind.of(key.charAt(0));
     newestEventTime = Math.max(newestEventTime, member.eventTime());
-    byte[] current = smallest.get(key);
+    byte[] current = recent.get(key);
     if (kind == DedupKey.Kind.IMAGE_BAND) {
-      smallest.put(key, Holders.write(Holders.add(Holders.read(current), member, imageHolders)));
+      recent.put(key, Holders.write(Holders.add(Holders.read(current), member, imageHolders)));
     } else if (current == null) {
-      smallest.put(key, memberBytes);
+      recent.put(key, memberBytes);
     } else if (kind != DedupKey.Kind.ID && member.compareTo(Member.fromBytes(current)) < 0) {
-      smallest.put(key, memberBytes);
+      recent.put(key, memberBytes);
     }
   }
 
@@ -178,6 +202,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
       return;
     }
     long due = context.currentSystemTimeMs() + holdMs;
+    pendingFrom = Math.min(pendingFrom, due);
     pending.put(pendingKey(due, key, member), memberBytes);
   }
 
@@ -230,9 +255,16 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
 
   /** Answers every document whose hold has passed, in due order. */
   private void answerDue(long now) {
+    if (pendingFrom > now) {
+      return;
+    }
+    Bytes from =
+        pendingFrom == Long.MIN_VALUE
+            ? null
+            : Bytes.wrap(ByteBuffer.allocate(8).putLong(pendingFrom).array());
     Bytes upTo = Bytes.wrap(ByteBuffer.allocate(8).putLong(now + 1).array());
     List<KeyValue<Bytes, byte[]>> due = new ArrayList<>();
-    try (KeyValueIterator<Bytes, byte[]> it = pending.range(null, upTo)) {
+    try (KeyValueIterator<Bytes, byte[]> it = pending.range(from, upTo)) {
       it.forEachRemaining(due::add);
     }
     for (KeyValue<Bytes, byte[]> entry : due) {
@@ -243,6 +275,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
       }
       pending.delete(entry.key);
     }
+    pendingFrom = now + 1;
   }
 
   /** Tells the document's gathering step whether a smaller document holds the key. */
@@ -264,7 +297,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
    * record carried the document first.
    */
   private Gather.Answer answerFor(String key, Member member) {
-    byte[] current = smallest.get(key);
+    byte[] current = recent.get(key);
     DedupKey dedupKey = DedupKey.decode(key);
     if (dedupKey.kind() == DedupKey.Kind.ID) {
       // the key keeps the first record that carried the document

@@ -34,7 +34,10 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
   private final DedupFilterConfig config;
   private final DedupMetrics metrics;
   private ProcessorContext<String, Verdict> context;
-  private KeyValueStore<String, byte[]> gathering;
+
+  /** {@code dedup-gather}: read at each answer, written a moment before. */
+  private final RecentValues gathering = new RecentValues(1 << 20);
+
   private KeyValueStore<String, byte[]> documents;
 
   GatherProcessor(DedupFilterConfig config, DedupMetrics metrics) {
@@ -45,7 +48,7 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
   @Override
   public void init(ProcessorContext<String, Verdict> context) {
     this.context = context;
-    this.gathering = context.getStateStore(DedupFilterTopology.GATHER_STORE);
+    this.gathering.attach(context.getStateStore(DedupFilterTopology.GATHER_STORE));
     this.documents = context.getStateStore(DedupFilterTopology.DOCUMENT_STORE);
   }
 

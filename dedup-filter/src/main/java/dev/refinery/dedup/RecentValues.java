@@ -1,0 +1,98 @@
+package dev.refinery.dedup;
+
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * A store with the values of the keys a processor read or wrote lately also in memory, so that a
+ * key read again soon after (a dedup key answered a hold after it was taken, a document's gather
+ * state at each of its answers) costs a hash lookup and not a RocksDB read: Streams' record cache
+ * cost more than it saved here (a sorted map, an LRU list and a flush at every commit), while this
+ * one writes through at once and evicts the oldest entries past a memory bound. What it holds is
+ * what the store holds, which is why {@link #attach} empties it: a task revived after an aborted
+ * transaction has its store restored to the last commit, not to what this map saw.
+ */
+final class RecentValues {
+  /** What an entry costs besides its key's characters and its value's bytes: objects, headers. */
+  private static final int ENTRY_BYTES = 96;
+
+  private final Map<String, byte[]> recent = new LinkedHashMap<>();
+  private final long maxBytes;
+  private KeyValueStore<String, byte[]> store;
+  private long bytes;
+
+  /**
+   * @param maxBytes the most memory the values kept take; the oldest go first
+   */
+  RecentValues(long maxBytes) {
+    this.maxBytes = maxBytes;
+  }
+
+  /** The store, from a processor's {@code init}; forgets every value held before. */
+  void attach(KeyValueStore<String, byte[]> store) {
+    this.store = store;
+    recent.clear();
+    bytes = 0;
+  }
+
+  /** The key's value, from memory where it is there; null if the store has none. */
+  byte[] get(String key) {
+    byte[] value = recent.get(key);
+    if (value == null) {
+      value = store.get(key);
+      if (value != null) {
+        remember(key, value);
+      }
+    }
+    return value;
+  }
+
+  void put(String key, byte[] value) {
+    store.put(key, value);
+    remember(key, value);
+  }
+
+  void delete(String key) {
+    store.delete(key);
+    forget(key);
+  }
+
+  private void remember(String key, byte[] value) {
+    forget(key);
+    long size = cost(key, value);
+    if (size > maxBytes / 16) {
+      return; // a large value would push out many small ones
+    }
+    recent.put(key, value);
+    bytes += size;
+    for (Iterator<Map.Entry<String, byte[]>> it = recent.entrySet().iterator();
+        bytes > maxBytes && it.hasNext(); ) {
+      Map.Entry<String, byte[]> eldest = it.next();
+      bytes -= cost(eldest.getKey(), eldest.getValue());
+      it.remove();
+    }
+  }
+
+  private void forget(String key) {
+    byte[] old = recent.remove(key);
+    if (old != null) {
+      bytes -= cost(key, old);
+    }
+  }
+
+  private static long cost(String key, byte[] value) {
+    return ENTRY_BYTES + 2L * key.length() + value.length;
+  }
+
+  /** How many keys are in memory. */
+  int size() {
+    return recent.size();
+  }
+
+  /** What the values in memory take, by {@link #ENTRY_BYTES} and their keys' and values' sizes. */
+  long bytes() {
+    return bytes;
+  }
+}
