@@ -40,8 +40,14 @@ public final class Screened {
     return text;
   }
 
-  /** Replaces the text (a rule that cleans or redacts). */
+  /**
+   * Replaces the text (a rule that cleans or redacts). The same text keeps its views: C4's line
+   * cleaning gives back a page it cut nothing from.
+   */
   public void rewrite(String newText) {
+    if (newText.equals(text)) {
+      return;
+    }
     this.text = newText;
     this.words = null;
     this.lines = null;
