@@ -103,9 +103,10 @@ public final class MinHasher {
   private void update(long[] min, long x) {
     for (int i = 0; i < min.length; i++) {
       long h = (a[i] * x + b[i]) >>> 32;
-      if (h < min[i]) {
-        min[i] = h;
-      }
+      // min(h, min[i]) in arithmetic that C2 vectorizes (both below 2^32: no overflow); a
+      // comparison or Math.min is a branch or a conditional move, one hash at a time
+      long d = min[i] - h;
+      min[i] = h + (d & (d >> 63));
     }
   }
 
