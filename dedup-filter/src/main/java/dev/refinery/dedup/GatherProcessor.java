@@ -31,12 +31,15 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * else is clean. The state of a document is deleted when it is decided.
  */
 final class GatherProcessor implements Processor<String, byte[], String, Verdict> {
+  /** The memory a task gives to the states of the documents it gathers ({@link RecentValues}). */
+  static final long RECENT_BYTES = 1 << 20;
+
   private final DedupFilterConfig config;
   private final DedupMetrics metrics;
   private ProcessorContext<String, Verdict> context;
 
-  /** {@code dedup-gather}: read at each answer, written a moment before. */
-  private final RecentValues gathering = new RecentValues(1 << 20);
+  /** {@code dedup-gathering}: read at each answer, written a moment before. */
+  private final RecentValues gathering = new RecentValues(RECENT_BYTES);
 
   private KeyValueStore<String, byte[]> documents;
 
