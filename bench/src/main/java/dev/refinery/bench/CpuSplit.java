@@ -23,9 +23,12 @@ final class CpuSplit {
   /** A part and the thread names that belong to it, first match wins. */
   private record Part(String name, Pattern threads) {}
 
+  /** The part of dedup-filter's stream threads. */
+  static final String STREAM_THREADS = "dedup-filter stream threads";
+
   private static final List<Part> PARTS =
       List.of(
-          new Part("dedup-filter stream threads", Pattern.compile(".*-StreamThread-\\d+$")),
+          new Part(STREAM_THREADS, Pattern.compile(".*-StreamThread-\\d+$")),
           new Part(
               "dedup-filter producers' I/O",
               Pattern.compile("kafka-producer-network-thread \\| .*StreamThread.*")),
@@ -53,6 +56,11 @@ final class CpuSplit {
   /** Starts counting from now. */
   static CpuSplit start() {
     return new CpuSplit(byPart(), processNanos());
+  }
+
+  /** The CPU seconds the part's threads that are still running used since {@link #start}. */
+  double seconds(String part) {
+    return Math.max(0, byPart().getOrDefault(part, 0L) - startNanos.getOrDefault(part, 0L)) / 1e9;
   }
 
   /** Prints the cores each part used since {@link #start}, most first, indented so. */

@@ -115,7 +115,6 @@ public final class DedupBench {
         service.awaitRunning(Duration.ofSeconds(60));
         started = System.nanoTime();
         CpuSplit cpu = CpuSplit.start();
-        long cpuStarted = streamThreadsCpuNanos(config.applicationId());
         long lastPrint = started;
         while (decided(service) < count) {
           Thread.sleep(20);
@@ -125,7 +124,7 @@ public final class DedupBench {
           }
         }
         dedupSeconds = (System.nanoTime() - started) / 1e9;
-        double cpuSeconds = (streamThreadsCpuNanos(config.applicationId()) - cpuStarted) / 1e9;
+        double cpuSeconds = cpu.seconds(CpuSplit.STREAM_THREADS);
         cpu.print("  ");
         System.out.printf(
             Locale.ROOT,
@@ -196,18 +195,6 @@ public final class DedupBench {
           }
         });
     return new DedupFilterConfig(settings);
-  }
-
-  /** The CPU time the application's stream threads have used so far. */
-  private static long streamThreadsCpuNanos(String applicationId) {
-    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-    long sum = 0;
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (t.getName().startsWith(applicationId) && t.getName().contains("-StreamThread-")) {
-        sum += Math.max(0, mx.getThreadCpuTime(t.getId()));
-      }
-    }
-    return sum;
   }
 
   /** Where each partition of corpus.raw.v1 ends now. */
