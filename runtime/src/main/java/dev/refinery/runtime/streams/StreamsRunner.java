@@ -57,48 +57,6 @@ public final class StreamsRunner implements AutoCloseable {
   }
 
   /**
-   * The admin-side lag of the application's input topics, refreshed every 15 s on a thread of its
-   * own (so a health probe never waits on the cluster), or -1 until known.
-   */
-  private static final class InputLag implements AutoCloseable {
-    private final java.util.concurrent.ScheduledExecutorService timer;
-    private final Admin admin;
-    private volatile long lag = -1;
-
-    InputLag(Properties config, String applicationId, java.util.Set<String> topics) {
-      this.admin = Admin.create(new StreamsConfig(config).getAdminConfigs(applicationId + "-lag"));
-      this.timer =
-          java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, applicationId + "-input-lag");
-                t.setDaemon(true);
-                return t;
-              });
-      timer.scheduleWithFixedDelay(
-          () -> {
-            try {
-              lag = AdminLag.of(admin, applicationId, topics, Duration.ofSeconds(10));
-            } catch (Exception e) {
-              LOG.debug("input lag of {} not known now: {}", applicationId, e.toString());
-            }
-          },
-          0,
-          15,
-          java.util.concurrent.TimeUnit.SECONDS);
-    }
-
-    long get() {
-      return lag;
-    }
-
-    @Override
-    public void close() {
-      timer.shutdownNow();
-      admin.close(Duration.ofSeconds(5));
-    }
-  }
-
-  /**
    * The settings every stage shares; a stage adds its own (threads, message sizes) to them.
    *
    * @param stage what the rejections of failed records name
@@ -277,7 +235,8 @@ public final class StreamsRunner implements AutoCloseable {
     InputLag lag =
         stallTimeout.isZero() || inputs.isEmpty()
             ? null
-            : new InputLag(config, applicationId, inputs);
+            // every 15 s: for the health probe
+            : new InputLag(config, applicationId, inputs, Duration.ofSeconds(15), "lag");
     return new StreamsRunner(name, streams, metrics, stallTimeout, lag);
   }
 
