@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -36,12 +37,18 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
   static final int EXPIRY_BATCH = 10_000;
 
   private final long holdMs;
+  private final long holdMaxMs;
+  private final int rawPartitions;
+  private final BooleanSupplier caughtUp;
   private final long expireAfterMs;
   private final int imageDistance;
   private final int imageHolders;
   private ProcessorContext<String, byte[]> context;
   private KeyValueStore<String, byte[]> smallest;
   private KeyValueStore<Bytes, byte[]> pending;
+
+  /** How far this task has seen each raw partition read, since it started. */
+  private ReadProgress progress;
 
   /** The latest event time of a document this task has seen since it started. */
   private long newestEventTime = Long.MIN_VALUE;
@@ -64,29 +71,38 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
   /** Where the next expiry pass starts in the store (null: at its start). */
   private String expiryCursor;
 
-  BucketProcessor(long holdMs) {
-    this(holdMs, 0);
-  }
-
   /**
+   * @param holdMs how long an answer waits, by the clock, for a smaller document through another
+   *     partition; and how far past its document's record time every partition must have been read
+   *     ({@link ReadProgress})
+   * @param holdMaxMs the longest an answer waits for the partitions to be read that far; at or
+   *     below {@code holdMs}, the clock alone decides
    * @param expireAfterMs forget the exact, near and URL keys whose smallest document's event time
    *     is more than this before the newest one the task has seen; 0 keeps every key
-   */
-  BucketProcessor(long holdMs, long expireAfterMs) {
-    this(holdMs, expireAfterMs, 8, 32);
-  }
-
-  /**
    * @param imageDistance the most bits two perceptual hashes may differ in for near-duplicate
    *     images
    * @param imageHolders the images an image band's value keeps, newest first (one a perceptual
    *     hash, its smallest holder), from which near-duplicates are found
+   * @param rawPartitions the partitions of {@code corpus.raw.v1}, each of which must be read past a
+   *     document before its answers are given
+   * @param caughtUp whether the stage had read all its input when last asked: a partition unheard
+   *     from for a hold then has nothing more to read
    */
-  BucketProcessor(long holdMs, long expireAfterMs, int imageDistance, int imageHolders) {
+  BucketProcessor(
+      long holdMs,
+      long holdMaxMs,
+      long expireAfterMs,
+      int imageDistance,
+      int imageHolders,
+      int rawPartitions,
+      BooleanSupplier caughtUp) {
     this.holdMs = holdMs;
+    this.holdMaxMs = holdMaxMs;
     this.expireAfterMs = expireAfterMs;
     this.imageDistance = imageDistance;
     this.imageHolders = imageHolders;
+    this.rawPartitions = rawPartitions;
+    this.caughtUp = caughtUp;
     // a few seconds of keys where a task takes a few thousand a second (a key, its value: 150 B)
     this.recent = new RecentValues(RECENT_BYTES);
   }
@@ -98,6 +114,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     this.pending = context.getStateStore(DedupFilterTopology.PENDING_STORE);
     // a task revived after an aborted transaction has its stores restored to the last commit
     this.pendingFrom = Long.MIN_VALUE;
+    this.progress = new ReadProgress(holdMs, rawPartitions, context.currentSystemTimeMs());
     this.recent.attach(smallest);
     if (holdMs > 0) {
       context.schedule(
@@ -164,9 +181,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
       if (holdMs <= 0) {
         answer(batch);
       } else {
-        long due = context.currentSystemTimeMs() + holdMs;
-        pendingFrom = Math.min(pendingFrom, due);
-        pending.put(pendingKey(due, batch.recordKey(), batch.document()), record.value());
+        pending.put(held(record, batch.recordKey(), batch.document()), record.value());
       }
       return;
     }
@@ -176,8 +191,10 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     take(key, member, record.value());
     if (DedupKey.Kind.of(key.charAt(0)) == DedupKey.Kind.ID) {
       forward(member, answerFor(key, member));
+    } else if (holdMs <= 0) {
+      answer(key, member);
     } else {
-      hold(key, member, record.value());
+      pending.put(held(record, key, member), record.value());
     }
   }
 
@@ -195,29 +212,35 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     }
   }
 
-  /** Answers now, or after the hold. */
-  private void hold(String key, Member member, byte[] memberBytes) {
-    if (holdMs <= 0) {
-      answer(key, member);
-      return;
-    }
-    long due = context.currentSystemTimeMs() + holdMs;
+  /**
+   * The key under which a record's answers wait in {@code dedup-pending}: due a hold from now, and
+   * once every raw partition is read past the record's time (no later than now: a producer's clock
+   * set forward holds no answer longer than the clock does) and the hold.
+   */
+  private Bytes held(Record<String, byte[]> record, String dedupKey, Member member) {
+    long now = context.currentSystemTimeMs();
+    progress.heard(ReadProgress.partitionOf(member.instance()), record.timestamp(), now);
+    long due = now + holdMs;
     pendingFrom = Math.min(pendingFrom, due);
-    pending.put(pendingKey(due, key, member), memberBytes);
+    return pendingKey(due, Math.min(record.timestamp(), now), dedupKey, member);
   }
 
+  /** Version 1 of {@link #pendingKey}, read only: no record time. */
+  static final byte PENDING_KEY_VERSION_1 = 1;
+
   /** The version of {@link #pendingKey} this build writes. */
-  static final byte PENDING_KEY_VERSION = 1;
+  static final byte PENDING_KEY_VERSION = 2;
 
   /**
-   * The key of a held answer in {@code dedup-pending}, ordered by due time: version 1 is the due
-   * time (int64), {@code 0x01}, the dedup key's length (int16), the dedup key and {@code <doc
-   * id>@<instance>} (UTF-8). Version 0 (before 0.2) had no version byte after the due time; there
-   * the byte is the high byte of the key's length, {@code 0x00} (dedup keys are far shorter than
-   * 256 bytes), so both are read, and both sort by due time. An image's key ends in {@code
-   * #<index>}.
+   * The key of a held answer in {@code dedup-pending}, ordered by due time: version 2 is the due
+   * time (int64), {@code 0x02}, the record time of the document (int64), the dedup key's length
+   * (int16), the dedup key and {@code <doc id>@<instance>} (UTF-8). Version 1 had no record time;
+   * version 0 (before 0.2) had no version byte after the due time either: there the byte is the
+   * high byte of the key's length, {@code 0x00} (dedup keys are far shorter than 256 bytes). All
+   * three are read, and all sort by due time; the answers of the two older ones are given at their
+   * due time. An image's key ends in {@code #<index>}.
    */
-  static Bytes pendingKey(long due, String dedupKey, Member member) {
+  static Bytes pendingKey(long due, long recordTime, String dedupKey, Member member) {
     byte[] keyBytes = dedupKey.getBytes(StandardCharsets.UTF_8);
     if (keyBytes.length > 255) {
       throw new IllegalArgumentException("dedup key over 255 bytes: " + dedupKey);
@@ -229,9 +252,10 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     }
     byte[] id = holder.getBytes(StandardCharsets.UTF_8);
     return Bytes.wrap(
-        ByteBuffer.allocate(8 + 1 + 2 + keyBytes.length + id.length)
+        ByteBuffer.allocate(8 + 1 + 8 + 2 + keyBytes.length + id.length)
             .putLong(due)
             .put(PENDING_KEY_VERSION)
+            .putLong(recordTime)
             .putShort((short) keyBytes.length)
             .put(keyBytes)
             .put(id)
@@ -245,6 +269,9 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     byte version = k.get(k.position());
     if (version == PENDING_KEY_VERSION) {
       k.get();
+      k.getLong();
+    } else if (version == PENDING_KEY_VERSION_1) {
+      k.get();
     } else if (version != 0) {
       throw new IllegalArgumentException("unknown pending key version " + version);
     }
@@ -253,7 +280,22 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     return new String(keyBytes, StandardCharsets.UTF_8);
   }
 
-  /** Answers every document whose hold has passed, in due order. */
+  /**
+   * The record time of a {@link #pendingKey}'s document; {@link Long#MIN_VALUE} for the versions
+   * without one, whose answers wait for no partition.
+   */
+  static long recordTimeOf(byte[] pendingKey) {
+    return pendingKey[8] == PENDING_KEY_VERSION
+        ? ByteBuffer.wrap(pendingKey, 9, 8).getLong()
+        : Long.MIN_VALUE;
+  }
+
+  /**
+   * Answers, in due order, every held document whose hold has passed and whose partitions have been
+   * read past it ({@link ReadProgress}), or that has waited {@code holdMaxMs}. The first that must
+   * wait on stops the pass: the answers after it arrived later, and wait for it (under a backlog a
+   * pass reads one held answer, not every one the clock has made due).
+   */
   private void answerDue(long now) {
     if (pendingFrom > now) {
       return;
@@ -264,8 +306,22 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
             : Bytes.wrap(ByteBuffer.allocate(8).putLong(pendingFrom).array());
     Bytes upTo = Bytes.wrap(ByteBuffer.allocate(8).putLong(now + 1).array());
     List<KeyValue<Bytes, byte[]>> due = new ArrayList<>();
+    long waitingFrom = now + 1;
+    boolean read = caughtUp.getAsBoolean();
     try (KeyValueIterator<Bytes, byte[]> it = pending.range(from, upTo)) {
-      it.forEachRemaining(due::add);
+      while (it.hasNext()) {
+        KeyValue<Bytes, byte[]> entry = it.next();
+        long dueAt = ByteBuffer.wrap(entry.key.get()).getLong();
+        long recordTime = recordTimeOf(entry.key.get());
+        boolean waitedLongest = now - (dueAt - holdMs) >= holdMaxMs;
+        if (recordTime != Long.MIN_VALUE
+            && !waitedLongest
+            && !progress.readPast(recordTime, now, read)) {
+          waitingFrom = dueAt;
+          break;
+        }
+        due.add(entry);
+      }
     }
     for (KeyValue<Bytes, byte[]> entry : due) {
       if (KeyBatch.is(entry.value)) {
@@ -275,7 +331,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
       }
       pending.delete(entry.key);
     }
-    pendingFrom = now + 1;
+    pendingFrom = waitingFrom;
   }
 
   /** Tells the document's gathering step whether a smaller document holds the key. */

@@ -25,6 +25,7 @@ public final class DedupFilterConfig extends RefineryConfig {
   public static final String STREAM_THREADS = "dedup.stream.threads";
   public static final String COMMIT_INTERVAL_MS = "dedup.commit.interval.ms";
   public static final String HOLD_MS = "dedup.hold.ms";
+  public static final String HOLD_MAX_MS = "dedup.hold.max.ms";
   public static final String KEY_BATCHES = "dedup.key.batches";
   public static final String EXPIRE_AFTER_MS = "dedup.keys.expire.after.ms";
   public static final String NGRAM = "dedup.minhash.ngram";
@@ -95,7 +96,18 @@ public final class DedupFilterConfig extends RefineryConfig {
                           Importance.MEDIUM,
                           "How long a document's dedup keys wait before answering, so that a smaller duplicate arriving "
                               + "through another partition within this time is seen, and the smaller one survives. "
-                              + "Under a backlog the partitions are read further apart: a few seconds for a bulk load.")
+                              + "Under a backlog the answers also wait until every partition of corpus.raw.v1 has been "
+                              + "read past the time the document was written and this hold (or is quiet), so that copies "
+                              + "written within it meet however unevenly the backlog is read (see dedup.hold.max.ms).")
+                      .define(
+                          HOLD_MAX_MS,
+                          Type.LONG,
+                          60_000L,
+                          Range.between(0L, 3_600_000L),
+                          Importance.LOW,
+                          "The longest a document's dedup keys wait for the partitions of corpus.raw.v1 to be read past "
+                              + "its record time and dedup.hold.ms (under a backlog, or where a producer's clock is set "
+                              + "back). At or below dedup.hold.ms the keys wait the hold only, by the clock.")
                       .define(
                           KEY_BATCHES,
                           Type.BOOLEAN,
@@ -297,6 +309,10 @@ public final class DedupFilterConfig extends RefineryConfig {
 
   public long holdMs() {
     return getLong(HOLD_MS);
+  }
+
+  public long holdMaxMs() {
+    return getLong(HOLD_MAX_MS);
   }
 
   public int ngram() {

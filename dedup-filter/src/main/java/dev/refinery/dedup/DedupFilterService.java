@@ -6,6 +6,7 @@ import dev.refinery.runtime.http.Health;
 import dev.refinery.runtime.http.HttpServer;
 import dev.refinery.runtime.http.Metrics;
 import dev.refinery.runtime.service.Service;
+import dev.refinery.runtime.streams.InputLag;
 import dev.refinery.runtime.streams.StreamsRunner;
 import dev.refinery.runtime.takedowns.Takedowns;
 import dev.refinery.schemas.Stage;
@@ -39,13 +40,19 @@ public final class DedupFilterService implements Service {
 
   private final DedupFilterConfig config;
   private final StreamsRunner runner;
+  private final InputLag inputLag;
   private final DedupMetrics metrics;
   private final HttpServer http;
 
   private DedupFilterService(
-      DedupFilterConfig config, StreamsRunner runner, DedupMetrics metrics, HttpServer http) {
+      DedupFilterConfig config,
+      StreamsRunner runner,
+      InputLag inputLag,
+      DedupMetrics metrics,
+      HttpServer http) {
     this.config = config;
     this.runner = runner;
+    this.inputLag = inputLag;
     this.metrics = metrics;
     this.http = http;
   }
@@ -77,13 +84,29 @@ public final class DedupFilterService implements Service {
       replication =
           StreamsRunner.resolve(admin, dev.refinery.runtime.config.Replication.from(config));
     }
-    StreamsRunner runner =
-        StreamsRunner.start(
-            "dedup-filter",
-            DedupFilterTopology.build(config, rules, metrics, keyPartitions),
-            streamsConfig(config, replication),
-            registry,
-            config.stallTimeout());
+    Properties streamsConfig = streamsConfig(config, replication);
+    // asked four times a second: under a backlog held answers wait on partitions read behind, and
+    // once all the input is read, on none that is quiet (ReadProgress)
+    InputLag inputLag =
+        new InputLag(
+            streamsConfig,
+            config.applicationId(),
+            DedupFilterTopology.inputTopics(config.applicationId()),
+            Duration.ofMillis(250),
+            "read");
+    StreamsRunner runner;
+    try {
+      runner =
+          StreamsRunner.start(
+              "dedup-filter",
+              DedupFilterTopology.build(config, rules, metrics, keyPartitions, inputLag::caughtUp),
+              streamsConfig,
+              registry,
+              config.stallTimeout());
+    } catch (RuntimeException e) {
+      inputLag.close();
+      throw e;
+    }
     for (String store : DedupFilterTopology.STORES) {
       Gauge.builder(
               "refinery.dedup.store.entries", runner.streams(), s -> approximateEntries(s, store))
@@ -100,10 +123,11 @@ public final class DedupFilterService implements Service {
                 .start();
       } catch (RuntimeException e) {
         runner.close();
+        inputLag.close();
         throw e;
       }
     }
-    return new DedupFilterService(config, runner, metrics, http);
+    return new DedupFilterService(config, runner, inputLag, metrics, http);
   }
 
   /** The Streams settings the stage runs with. */
@@ -272,5 +296,6 @@ public final class DedupFilterService implements Service {
       http.close();
     }
     runner.close();
+    inputLag.close();
   }
 }

@@ -72,13 +72,25 @@ public final class DedupFilterTopology {
 
   private DedupFilterTopology() {}
 
+  /** Every topic the application reads in its group: raw and its two repartition topics. */
+  public static java.util.Set<String> inputTopics(String applicationId) {
+    return java.util.Set.of(
+        Topics.CORPUS_RAW.name(),
+        applicationId + "-" + BY_KEY + "-repartition",
+        applicationId + "-" + GATHER + "-repartition");
+  }
+
   public static Topology build(DedupFilterConfig config, DedupMetrics metrics) {
     return build(config, RuleSet.from(config), metrics);
   }
 
-  /** The topology, with as many partitions of {@code dedup-by-key} as the catalog gives raw. */
+  /**
+   * The topology, with as many partitions of {@code dedup-by-key} as the catalog gives raw, never
+   * told that the stage has read all its input (a held answer waits on a partition read behind
+   * until it is read, or is quiet while documents are read as they are written).
+   */
   public static Topology build(DedupFilterConfig config, RuleSet rules, DedupMetrics metrics) {
-    return build(config, rules, metrics, Topics.CORPUS_RAW.partitions());
+    return build(config, rules, metrics, Topics.CORPUS_RAW.partitions(), () -> false);
   }
 
   /**
@@ -87,9 +99,15 @@ public final class DedupFilterTopology {
    * @param keyPartitions the partitions of {@code dedup-by-key}: those of {@code corpus.raw.v1} on
    *     the cluster, which Kafka Streams gave it when it was created. A document's keys are grouped
    *     by them ({@link KeyBatch}), so they must be the topic's.
+   * @param caughtUp whether the stage had read all its input when last asked ({@link
+   *     #inputTopics}): held answers then wait on no partition that has been quiet for a hold
    */
   public static Topology build(
-      DedupFilterConfig config, RuleSet rules, DedupMetrics metrics, int keyPartitions) {
+      DedupFilterConfig config,
+      RuleSet rules,
+      DedupMetrics metrics,
+      int keyPartitions,
+      java.util.function.BooleanSupplier caughtUp) {
     StreamsBuilder builder = new StreamsBuilder();
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(
@@ -148,9 +166,12 @@ public final class DedupFilterTopology {
                 () ->
                     new BucketProcessor(
                         config.holdMs(),
+                        config.holdMaxMs(),
                         config.expireAfterMs(),
                         config.imageNearDistance(),
-                        config.imageBandHolders()),
+                        config.imageBandHolders(),
+                        keyPartitions,
+                        caughtUp),
                 Named.as("bucket"),
                 SMALLEST_STORE,
                 PENDING_STORE);

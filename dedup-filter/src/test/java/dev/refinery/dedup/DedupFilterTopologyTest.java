@@ -37,6 +37,10 @@ class DedupFilterTopologyTest {
   TestOutputTopic<String, Document> clean;
   TestOutputTopic<String, RejectedDocument> rejected;
 
+  /** Whether the stage has read all its input, as its {@code InputLag} would say. */
+  final java.util.concurrent.atomic.AtomicBoolean caughtUp =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
   /** A driver with no hold (answers at once) unless the settings say otherwise. */
   void start(Map<String, Object> settings) {
     start(settings, null);
@@ -53,7 +57,9 @@ class DedupFilterTopologyTest {
         StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/dedup-driver");
     driver =
         new TopologyTestDriver(
-            DedupFilterTopology.build(config, extra == null ? rules : rules.plus(extra), metrics),
+            // one partition a topic, as the driver has
+            DedupFilterTopology.build(
+                config, extra == null ? rules : rules.plus(extra), metrics, 1, caughtUp::get),
             props,
             Instant.parse("2026-11-22T12:00:00Z"));
     raw =
@@ -126,6 +132,11 @@ class DedupFilterTopologyTest {
 
   private void send(Document d) {
     raw.pipeInput(d.getId(), Topics.CORPUS_RAW.serialize(d));
+  }
+
+  /** A raw record written at {@code written} (its timestamp: when ingest wrote it). */
+  private void send(Document d, Instant written) {
+    raw.pipeInput(d.getId(), Topics.CORPUS_RAW.serialize(d), written);
   }
 
   private void takedown(TakedownScope scope, String value) {
@@ -254,6 +265,63 @@ class DedupFilterTopologyTest {
     send(third);
     driver.advanceWallClockTime(Duration.ofMillis(1_500));
     assertThat(rejected.readValue().getDupOf()).isEqualTo(older.getId());
+  }
+
+  /**
+   * A backlog: the larger copy was written first, and its partition is read on while the smaller
+   * one, written 400 ms later, is still to be read. Held by the clock alone, the copy's answers
+   * were given a hold after it arrived and both were kept; held until the partitions have been read
+   * past its time and the hold, the smaller one is seen.
+   */
+  @Test
+  void underABacklogACopyWaitsUntilThePartitionsAreReadPastItsTimeAndTheHold() {
+    start(Map.of(DedupFilterConfig.HOLD_MS, 1_000L));
+    Instant written = Instant.parse("2026-11-22T11:00:00Z");
+    Document older = fetched(prose("older", 7), 0);
+    Document newer = fetched(doc("newer", older.getText()), 10);
+    send(newer, written);
+    for (int i = 1; i <= 4; i++) {
+      // read 300 ms apart, written 100 ms apart: the stage is behind its input
+      driver.advanceWallClockTime(Duration.ofMillis(300));
+      send(prose("between-" + i, 100 + i), written.plusMillis(100 * i));
+    }
+    assertThat(cleanIds())
+        .as("1.2 s after the copy arrived, its partition is read only 400 ms past it")
+        .doesNotContain(newer.getId());
+    send(older, written.plusMillis(500));
+    Document after = prose("after", 200);
+    send(after, written.plusMillis(1_600));
+    driver.advanceWallClockTime(Duration.ofMillis(1_500));
+
+    assertThat(cleanIds()).contains(older.getId()).doesNotContain(newer.getId());
+    RejectedDocument dup = rejected.readValue();
+    assertThat(dup.getDocId()).isEqualTo(newer.getId());
+    assertThat(dup.getDupOf()).isEqualTo(older.getId());
+    // the last document waits until the stage has read all its input, then a hold of quiet
+    driver.advanceWallClockTime(Duration.ofMillis(1_500));
+    assertThat(cleanIds()).isEmpty();
+    caughtUp.set(true);
+    driver.advanceWallClockTime(Duration.ofMillis(300));
+    assertThat(cleanIds()).containsExactly(after.getId());
+  }
+
+  /**
+   * A partition whose records keep times far behind (a producer with a clock set back) would hold
+   * every answer: {@code dedup.hold.max.ms} bounds the wait.
+   */
+  @Test
+  void aPartitionThatNeverReadsPastADocumentHoldsItsAnswersNoLongerThanTheMaximum() {
+    start(Map.of(DedupFilterConfig.HOLD_MS, 1_000L, DedupFilterConfig.HOLD_MAX_MS, 5_000L));
+    Instant written = Instant.parse("2026-11-22T11:00:00Z");
+    Document first = prose("first", 8);
+    send(first, written);
+    for (int i = 1; i <= 9; i++) {
+      driver.advanceWallClockTime(Duration.ofMillis(500));
+      send(prose("stuck-" + i, 300 + i), written);
+    }
+    assertThat(cleanIds()).as("4.5 s: still held").isEmpty();
+    driver.advanceWallClockTime(Duration.ofMillis(700));
+    assertThat(cleanIds()).as("5.2 s: the maximum has passed").containsExactly(first.getId());
   }
 
   @Test

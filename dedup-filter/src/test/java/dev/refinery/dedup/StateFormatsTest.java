@@ -36,6 +36,9 @@ class StateFormatsTest {
   private static final String STATE_V1 = state(MEMBER_V1);
   private static final String PENDING_KEY_V1 =
       "0000019b76daa9f4010008" + hex("e00:abcd") + hex("doc-1@2:17");
+  // version 2: due time, version, record time, key length, key, holder
+  private static final String PENDING_KEY_V2 =
+      "0000019b76daa9f4" + "02" + "0000019b76daa418" + "0008" + hex("e00:abcd") + hex("doc-1@2:17");
 
   // version 2, written for images only: text keeps version 1
   // version, event time, perceptual hash, image index 3, id, instance
@@ -191,11 +194,20 @@ class StateFormatsTest {
   void pendingKeysOfEveryVersionAreReadAndSortByDueTime() {
     assertThat(BucketProcessor.dedupKeyOf(bytes(PENDING_KEY_V0))).isEqualTo("e00:abcd");
     assertThat(BucketProcessor.dedupKeyOf(bytes(PENDING_KEY_V1))).isEqualTo("e00:abcd");
-    assertThat(HEX.formatHex(BucketProcessor.pendingKey(1767225600500L, "e00:abcd", M).get()))
-        .isEqualTo(PENDING_KEY_V1);
+    assertThat(BucketProcessor.dedupKeyOf(bytes(PENDING_KEY_V2))).isEqualTo("e00:abcd");
+    // the older versions carry no record time: their answers wait for no partition
+    assertThat(BucketProcessor.recordTimeOf(bytes(PENDING_KEY_V0))).isEqualTo(Long.MIN_VALUE);
+    assertThat(BucketProcessor.recordTimeOf(bytes(PENDING_KEY_V1))).isEqualTo(Long.MIN_VALUE);
+    assertThat(BucketProcessor.recordTimeOf(bytes(PENDING_KEY_V2))).isEqualTo(1767225599000L);
+    assertThat(
+            HEX.formatHex(
+                BucketProcessor.pendingKey(1767225600500L, 1767225599000L, "e00:abcd", M).get()))
+        .isEqualTo(PENDING_KEY_V2);
     // a later due time sorts after, whichever version wrote the earlier one
-    byte[] later = BucketProcessor.pendingKey(1767225600501L, "e00:abcd", M).get();
+    byte[] later = BucketProcessor.pendingKey(1767225600501L, 0, "e00:abcd", M).get();
     assertThat(java.util.Arrays.compareUnsigned(bytes(PENDING_KEY_V0), later)).isNegative();
+    assertThat(java.util.Arrays.compareUnsigned(bytes(PENDING_KEY_V1), later)).isNegative();
+    assertThat(java.util.Arrays.compareUnsigned(bytes(PENDING_KEY_V2), later)).isNegative();
   }
 
   @Test
