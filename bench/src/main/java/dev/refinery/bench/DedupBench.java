@@ -167,7 +167,8 @@ public final class DedupBench {
       System.out.printf(
           Locale.ROOT, "%-42s %9.2f%n", "ratio dedup-filter / copy", copySeconds / dedupSeconds);
       System.out.printf(
-          "(the last %d ms of dedup-filter's time are its hold: the last answers wait for it)%n",
+          "(the last %d ms of dedup-filter's time, and up to 250 ms more, are its hold: the last answers"
+              + " wait for it once the stage has found it read all its input)%n",
           config.holdMs());
     } finally {
       if (kafka != null) {
