@@ -22,11 +22,11 @@ import java.util.Arrays;
 final class ReadProgress {
   /**
    * How far behind the clock the newest record time may be for the task to count as reading
-   * documents as they are written (at least, or twice the hold): then a partition it has not heard
-   * from for a hold has nothing to read. Further behind, it reads a backlog, and a partition goes
-   * unheard for seconds while others are read (up to 14 s seen by {@code bench/run dedup}, and the
-   * task itself hears from none for over a second many times): it counts as quiet only once the
-   * stage has read all its input.
+   * documents as they are written (this, or twice the hold if that is longer): then a partition it
+   * has not heard from for a hold has nothing to read. Further behind, it reads a backlog, and a
+   * partition goes unheard for seconds while others are read (up to 14 s seen by {@code bench/run
+   * dedup}, and the task itself hears from none for over a second many times): it counts as quiet
+   * only once the stage has read all its input.
    */
   static final long LIVE_LAG_MS = 10_000;
 
