@@ -48,6 +48,15 @@ class DedupFilterTopologyTest {
 
   /** A driver whose rules are the configured ones plus {@code extra} (when not null). */
   void start(Map<String, Object> settings, dev.refinery.dedup.rules.Rule extra) {
+    // a document's keys in as many batches as on a cluster, all through the driver's one partition
+    start(settings, extra, Topics.CORPUS_RAW.partitions());
+  }
+
+  /**
+   * A driver whose topology takes raw to have {@code partitions} partitions (the driver has one): a
+   * held answer waits on each of them.
+   */
+  void start(Map<String, Object> settings, dev.refinery.dedup.rules.Rule extra, int partitions) {
     Map<String, Object> values = new HashMap<>(Map.of(DedupFilterConfig.HOLD_MS, 0L));
     values.putAll(settings);
     DedupFilterConfig config = new DedupFilterConfig(values);
@@ -57,9 +66,12 @@ class DedupFilterTopologyTest {
         StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/dedup-driver");
     driver =
         new TopologyTestDriver(
-            // one partition a topic, as the driver has
             DedupFilterTopology.build(
-                config, extra == null ? rules : rules.plus(extra), metrics, 1, caughtUp::get),
+                config,
+                extra == null ? rules : rules.plus(extra),
+                metrics,
+                partitions,
+                caughtUp::get),
             props,
             Instant.parse("2026-11-22T12:00:00Z"));
     raw =
@@ -269,13 +281,14 @@ class DedupFilterTopologyTest {
 
   /**
    * A backlog: the larger copy was written first, and its partition is read on while the smaller
-   * one, written 400 ms later, is still to be read. Held by the clock alone, the copy's answers
+   * one, written 500 ms later, is still to be read. Held by the clock alone, the copy's answers
    * were given a hold after it arrived and both were kept; held until the partitions have been read
    * past its time and the hold, the smaller one is seen.
    */
   @Test
   void underABacklogACopyWaitsUntilThePartitionsAreReadPastItsTimeAndTheHold() {
-    start(Map.of(DedupFilterConfig.HOLD_MS, 1_000L));
+    // one raw partition, as the driver has: the one read behind
+    start(Map.of(DedupFilterConfig.HOLD_MS, 1_000L), null, 1);
     Instant written = Instant.parse("2026-11-22T11:00:00Z");
     Document older = fetched(prose("older", 7), 0);
     Document newer = fetched(doc("newer", older.getText()), 10);
@@ -311,7 +324,8 @@ class DedupFilterTopologyTest {
    */
   @Test
   void aPartitionThatNeverReadsPastADocumentHoldsItsAnswersNoLongerThanTheMaximum() {
-    start(Map.of(DedupFilterConfig.HOLD_MS, 1_000L, DedupFilterConfig.HOLD_MAX_MS, 5_000L));
+    start(
+        Map.of(DedupFilterConfig.HOLD_MS, 1_000L, DedupFilterConfig.HOLD_MAX_MS, 5_000L), null, 1);
     Instant written = Instant.parse("2026-11-22T11:00:00Z");
     Document first = prose("first", 8);
     send(first, written);
