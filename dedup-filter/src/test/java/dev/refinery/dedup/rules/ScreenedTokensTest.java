@@ -56,7 +56,7 @@ class ScreenedTokensTest {
     for (int round = 0; round < 40_000; round++) {
       StringBuilder text = new StringBuilder();
       for (int i = random.nextInt(25); i > 0; i--) {
-        // a piece, or any ASCII character (the scanner looks those up in a table)
+        // a piece, or any ASCII character: control characters, DEL, every punctuation mark
         if (random.nextBoolean()) {
           text.append(PIECES[random.nextInt(PIECES.length)]);
         } else {

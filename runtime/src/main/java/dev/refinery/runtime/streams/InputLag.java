@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The admin-side lag of a Streams application's input topics ({@link AdminLag}), refreshed on a
  * thread of its own so that whoever reads it (a health probe, a stream thread) never waits on the
- * cluster; -1 until known, and again while the cluster does not answer.
+ * cluster; -1 until known.
  */
 public final class InputLag implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(InputLag.class);
@@ -22,6 +22,9 @@ public final class InputLag implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final Admin admin;
   private volatile long lag = -1;
+
+  /** Whether the cluster answered the last time it was asked. */
+  private volatile boolean answered;
 
   /**
    * Starts refreshing at once.
@@ -46,8 +49,9 @@ public final class InputLag implements AutoCloseable {
         () -> {
           try {
             lag = AdminLag.of(admin, applicationId, topics, Duration.ofSeconds(10));
+            answered = true;
           } catch (Exception e) {
-            lag = -1;
+            answered = false;
             LOG.debug("input lag of {} not known now: {}", applicationId, e.toString());
           }
         },
@@ -56,14 +60,17 @@ public final class InputLag implements AutoCloseable {
         TimeUnit.MILLISECONDS);
   }
 
-  /** The records waiting, or -1 if not known. */
+  /** The records waiting when the cluster last answered, or -1 before it has. */
   public long get() {
     return lag;
   }
 
-  /** Whether the application had read everything on its input topics when last asked. */
+  /**
+   * Whether the application had read everything on its input topics when last asked: false while
+   * the cluster does not answer, whatever it said before.
+   */
   public boolean caughtUp() {
-    return lag == 0;
+    return answered && lag == 0;
   }
 
   @Override
