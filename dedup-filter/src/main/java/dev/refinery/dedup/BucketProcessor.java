@@ -44,7 +44,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
   private final int imageDistance;
   private final int imageHolders;
   private ProcessorContext<String, byte[]> context;
-  private KeyValueStore<String, byte[]> smallest;
+  private KeyValueStore<Bytes, byte[]> smallest;
   private KeyValueStore<Bytes, byte[]> pending;
 
   /** How far this task has seen each raw partition read, since it started. */
@@ -66,10 +66,17 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
    * {@code dedup-smallest} with the keys this task took lately in memory: each is read again when
    * its answer is given, a hold later.
    */
-  private final RecentValues recent;
+  private final RecentValues<Bytes> recent;
+
+  /**
+   * Whether {@code dedup-smallest} still has keys as builds before {@link DedupKey#storeKey} kept
+   * them, looked up where a key is not found in its own form; null until first asked after {@link
+   * #init}.
+   */
+  private Boolean legacyKeys;
 
   /** Where the next expiry pass starts in the store (null: at its start). */
-  private String expiryCursor;
+  private Bytes expiryCursor;
 
   /**
    * @param holdMs how long an answer waits, by the clock, for a smaller document through another
@@ -104,7 +111,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     this.rawPartitions = rawPartitions;
     this.caughtUp = caughtUp;
     // a few seconds of keys where a task takes a few thousand a second (a key, its value: 150 B)
-    this.recent = new RecentValues(RECENT_BYTES);
+    this.recent = RecentValues.ofBytes(RECENT_BYTES);
   }
 
   @Override
@@ -116,6 +123,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     this.pendingFrom = Long.MIN_VALUE;
     this.progress = new ReadProgress(holdMs, rawPartitions, context.currentSystemTimeMs());
     this.recent.attach(smallest);
+    this.legacyKeys = null;
     if (holdMs > 0) {
       context.schedule(
           Duration.ofMillis(Math.max(20, Math.min(holdMs / 4, 250))),
@@ -139,18 +147,18 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
       return;
     }
     long cutoff = newestEventTime - expireAfterMs;
-    List<String> old = new ArrayList<>();
-    List<KeyValue<String, byte[]>> thinned = new ArrayList<>();
-    String next = null;
+    List<Bytes> old = new ArrayList<>();
+    List<KeyValue<Bytes, byte[]>> thinned = new ArrayList<>();
+    Bytes next = null;
     int seen = 0;
-    try (KeyValueIterator<String, byte[]> it = smallest.range(expiryCursor, null)) {
+    try (KeyValueIterator<Bytes, byte[]> it = smallest.range(expiryCursor, null)) {
       while (it.hasNext()) {
-        KeyValue<String, byte[]> e = it.next();
+        KeyValue<Bytes, byte[]> e = it.next();
         if (seen++ == EXPIRY_BATCH) {
           next = e.key;
           break;
         }
-        DedupKey.Kind kind = DedupKey.decode(e.key).kind();
+        DedupKey.Kind kind = DedupKey.kindOfStored(e.key.get());
         if (kind == DedupKey.Kind.IMAGE_BAND) {
           List<Member> holders = Holders.read(e.value);
           List<Member> kept = holders.stream().filter(m -> m.eventTime() >= cutoff).toList();
@@ -173,10 +181,9 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
   public void process(Record<String, byte[]> record) {
     if (KeyBatch.is(record.value())) {
       KeyBatch batch = KeyBatch.fromBytes(record.value());
-      Map<Member, byte[]> encoded = new IdentityHashMap<>();
+      Map<Member, byte[]> stored = new IdentityHashMap<>();
       for (Map.Entry<String, Member> key : batch.keys()) {
-        Member member = key.getValue();
-        take(key.getKey(), member, encoded.computeIfAbsent(member, Member::toBytes));
+        take(key.getKey(), key.getValue(), stored);
       }
       if (holdMs <= 0) {
         answer(batch);
@@ -188,7 +195,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     // a record of one key, as builds before key batches wrote them
     String key = record.key();
     Member member = Member.fromBytes(record.value());
-    take(key, member, record.value());
+    take(key, member, new IdentityHashMap<>());
     if (DedupKey.Kind.of(key.charAt(0)) == DedupKey.Kind.ID) {
       forward(member, answerFor(key, member));
     } else if (holdMs <= 0) {
@@ -198,18 +205,54 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     }
   }
 
-  /** Records that {@code member} holds {@code key}, if it is the key's smallest (or first). */
-  private void take(String key, Member member, byte[] memberBytes) {
+  /**
+   * Records that {@code member} holds {@code key}, if it is the key's smallest (or first).
+   *
+   * @param stored the members' stored forms for the keys other than replay keys, by member: one
+   *     document's batch writes each once
+   */
+  private void take(String key, Member member, Map<Member, byte[]> stored) {
     DedupKey.Kind kind = DedupKey.Kind.of(key.charAt(0));
     newestEventTime = Math.max(newestEventTime, member.eventTime());
-    byte[] current = recent.get(key);
+    Bytes storeKey = DedupKey.storeKey(key);
+    byte[] current = holderOf(key, storeKey);
     if (kind == DedupKey.Kind.IMAGE_BAND) {
-      recent.put(key, Holders.write(Holders.add(Holders.read(current), member, imageHolders)));
-    } else if (current == null) {
-      recent.put(key, memberBytes);
-    } else if (kind != DedupKey.Kind.ID && member.compareTo(Member.fromBytes(current)) < 0) {
-      recent.put(key, memberBytes);
+      recent.put(storeKey, Holders.write(Holders.add(Holders.read(current), member, imageHolders)));
+    } else if (kind == DedupKey.Kind.ID) {
+      if (current == null) {
+        recent.put(storeKey, member.toStoredBytes(kind));
+      }
+    } else if (current == null || member.compareTo(Member.fromBytes(current)) < 0) {
+      recent.put(storeKey, stored.computeIfAbsent(member, m -> m.toStoredBytes(kind)));
     }
+  }
+
+  /**
+   * What {@code dedup-smallest} keeps for a key: under its {@link DedupKey#storeKey}, else where
+   * builds before kept it, from where it moves to the new key.
+   */
+  private byte[] holderOf(String key, Bytes storeKey) {
+    byte[] value = recent.get(storeKey);
+    if (value == null && hasLegacyKeys()) {
+      Bytes legacy = DedupKey.legacyStoreKey(key);
+      value = smallest.get(legacy);
+      if (value != null) {
+        recent.put(storeKey, value);
+        smallest.delete(legacy);
+      }
+    }
+    return value;
+  }
+
+  /** Whether the store has keys in the form of builds before {@link DedupKey#storeKey}. */
+  private boolean hasLegacyKeys() {
+    if (legacyKeys == null) {
+      try (KeyValueIterator<Bytes, byte[]> it =
+          smallest.range(Bytes.wrap(new byte[] {'a'}), Bytes.wrap(new byte[] {'z' + 1}))) {
+        legacyKeys = it.hasNext();
+      }
+    }
+    return legacyKeys;
   }
 
   /**
@@ -353,7 +396,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
    * record carried the document first.
    */
   private Gather.Answer answerFor(String key, Member member) {
-    byte[] current = recent.get(key);
+    byte[] current = holderOf(key, DedupKey.storeKey(key));
     DedupKey dedupKey = DedupKey.decode(key);
     if (dedupKey.kind() == DedupKey.Kind.ID) {
       // the key keeps the first record that carried the document
@@ -410,7 +453,8 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     }
 
     static byte[] write(List<Member> holders) {
-      List<byte[]> members = holders.stream().map(Member::toBytes).toList();
+      List<byte[]> members =
+          holders.stream().map(m -> m.toStoredBytes(DedupKey.Kind.IMAGE_BAND)).toList();
       ByteBuffer out =
           ByteBuffer.allocate(1 + 2 + members.stream().mapToInt(b -> 2 + b.length).sum());
       out.put(VERSION).putShort((short) members.size());

@@ -124,16 +124,19 @@ public final class DedupFilterTopology {
     // merged iterators for the held answers' range scans. Without it a document took 0.66 ms of
     // the stream thread instead of 0.76-0.83 (bench/run dedup --docs 20000 --warmup-docs 5000).
     // A document's answers now reach the gathering store's changelog one by one.
-    for (String store : List.of(SMALLEST_STORE, GATHER_STORE, DOCUMENT_STORE)) {
+    for (String store : List.of(GATHER_STORE, DOCUMENT_STORE)) {
       builder.addStateStore(
           Stores.keyValueStoreBuilder(
                   Stores.persistentKeyValueStore(store), Serdes.String(), Serdes.ByteArray())
               .withCachingDisabled());
     }
-    builder.addStateStore(
-        Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(PENDING_STORE), Serdes.Bytes(), Serdes.ByteArray())
-            .withCachingDisabled());
+    // binary keys: DedupKey.storeKey; a string key of an earlier build is the same bytes
+    for (String store : List.of(SMALLEST_STORE, PENDING_STORE)) {
+      builder.addStateStore(
+          Stores.keyValueStoreBuilder(
+                  Stores.persistentKeyValueStore(store), Serdes.Bytes(), Serdes.ByteArray())
+              .withCachingDisabled());
+    }
     Produced<String, RejectedDocument> toRejected =
         Produced.with(Serdes.String(), Topics.CORPUS_REJECTED.valueSerde());
 

@@ -39,7 +39,7 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
   private ProcessorContext<String, Verdict> context;
 
   /** {@code dedup-gathering}: read at each answer, written a moment before. */
-  private final RecentValues gathering = new RecentValues(RECENT_BYTES);
+  private final RecentValues<String> gathering = RecentValues.ofStrings(RECENT_BYTES);
 
   private KeyValueStore<String, byte[]> documents;
 

@@ -19,18 +19,21 @@ import java.util.HexFormat;
  *     image's member, the image's perceptual hash
  * @param part {@link #TEXT} for the document's text keys, else the index of the image whose keys
  *     the member holds
- *     <p>Stored (in the {@code dedup-smallest} and {@code dedup-pending} stores, inside {@link
- *     Gather} answers and gather states) as version 3: {@code 0x03}, flags (bit 0: an image's
- *     member; bit 1: the id is 32 lower-case hex digits, {@link dev.refinery.schemas.DocumentIds}'s
- *     form; bit 2: the instance is {@code <partition>:<offset>} in plain decimals), the event time
- *     (zig-zag varint), the text hash (int64), the image index (int16, images only), the id (16
- *     bytes if bit 1, else its length as a varint and UTF-8), the instance (partition and offset as
- *     varints if bit 2, else its length as a varint and UTF-8). 36 bytes for a web document's text,
- *     where version 1 took 62: the store keeps one a dedup key. Read too: version 1, {@code 0x01},
- *     event time (int64), text hash (int64), id length (int16), id (UTF-8), instance length
- *     (int16), instance (UTF-8); version 2 (an image's member), which adds the image index (int16)
- *     after the text hash; and version 0 (before 0.2), with neither the leading byte nor the text
- *     hash, whose first byte is that of the event time, {@code 0x00} (or {@code 0xFF} before 1970).
+ *     <p>Stored (in the {@code dedup-pending} store, inside {@link Gather} answers and gather
+ *     states, and in {@code dedup-smallest} as earlier builds wrote it) as version 3: {@code 0x03},
+ *     flags (bit 0: an image's member; bit 1: the id is 32 lower-case hex digits, {@link
+ *     dev.refinery.schemas.DocumentIds}'s form; bit 2: the instance is {@code <partition>:<offset>}
+ *     in plain decimals), the event time (zig-zag varint), the text hash (int64), the image index
+ *     (int16, images only), the id (16 bytes if bit 1, else its length as a varint and UTF-8), the
+ *     instance (partition and offset as varints if bit 2, else its length as a varint and UTF-8).
+ *     36 bytes for a web document's text, where version 1 took 62. Version 4 ({@link
+ *     #toStoredBytes}), what {@code dedup-smallest} keeps for a key, is version 3 that may leave
+ *     out the text hash (flag bit 3, read as 0) or the instance (bit 4, read as the empty string):
+ *     32 bytes for a web document's text. Read too: version 1, {@code 0x01}, event time (int64),
+ *     text hash (int64), id length (int16), id (UTF-8), instance length (int16), instance (UTF-8);
+ *     version 2 (an image's member), which adds the image index (int16) after the text hash; and
+ *     version 0 (before 0.2), with neither the leading byte nor the text hash, whose first byte is
+ *     that of the event time, {@code 0x00} (or {@code 0xFF} before 1970).
  */
 record Member(long eventTime, String docId, String instance, long textHash, int part)
     implements Comparable<Member> {
@@ -76,21 +79,48 @@ record Member(long eventTime, String docId, String instance, long textHash, int 
   private static final int HEX_ID = 2;
   private static final int PARTITION_OFFSET = 4;
 
+  /** Version 3 with parts left out: what {@code dedup-smallest} keeps of a key's holder. */
+  static final byte STORED_VERSION = 4;
+
+  private static final int NO_TEXT_HASH = 8;
+  private static final int NO_INSTANCE = 16;
+
+  /** The member as answers, batches and held answers carry it: version 3, nothing left out. */
   byte[] toBytes() {
+    return write(VERSION, 0);
+  }
+
+  /**
+   * What {@code dedup-smallest} keeps of the holder of a key of this kind, as version 4: a replay
+   * key ({@link DedupKey.Kind#ID}) tells records apart and keeps the instance but not the text
+   * hash; every other key orders, names and compares documents and keeps the text hash but not the
+   * instance, which is read back as the empty string.
+   */
+  byte[] toStoredBytes(DedupKey.Kind kind) {
+    return write(STORED_VERSION, kind == DedupKey.Kind.ID ? NO_TEXT_HASH : NO_INSTANCE);
+  }
+
+  private byte[] write(byte version, int omit) {
     boolean image = part != TEXT;
     boolean hexId = isHexId(docId);
-    int colon = partitionOffsetColon(instance);
+    boolean withInstance = (omit & NO_INSTANCE) == 0;
+    int colon = withInstance ? partitionOffsetColon(instance) : -1;
     byte[] id = hexId ? HexFormat.of().parseHex(docId) : docId.getBytes(StandardCharsets.UTF_8);
-    byte[] inst = colon < 0 ? instance.getBytes(StandardCharsets.UTF_8) : null;
+    byte[] inst = withInstance && colon < 0 ? instance.getBytes(StandardCharsets.UTF_8) : null;
     ByteBuffer out =
         ByteBuffer.allocate(
             1 + 1 + 10 + 8 + 2 + 5 + id.length + 10 + 10 + (inst == null ? 0 : inst.length));
-    out.put(VERSION)
+    out.put(version)
         .put(
             (byte)
-                ((image ? IMAGE : 0) | (hexId ? HEX_ID : 0) | (colon >= 0 ? PARTITION_OFFSET : 0)));
+                ((image ? IMAGE : 0)
+                    | (hexId ? HEX_ID : 0)
+                    | (colon >= 0 ? PARTITION_OFFSET : 0)
+                    | omit));
     putVarLong(out, (eventTime << 1) ^ (eventTime >> 63));
-    out.putLong(textHash);
+    if ((omit & NO_TEXT_HASH) == 0) {
+      out.putLong(textHash);
+    }
     if (image) {
       out.putShort((short) part);
     }
@@ -101,7 +131,7 @@ record Member(long eventTime, String docId, String instance, long textHash, int 
     if (colon >= 0) {
       putVarLong(out, Long.parseLong(instance, 0, colon, 10));
       putVarLong(out, Long.parseLong(instance, colon + 1, instance.length(), 10));
-    } else {
+    } else if (withInstance) {
       putVarLong(out, inst.length);
       out.put(inst);
     }
@@ -111,12 +141,15 @@ record Member(long eventTime, String docId, String instance, long textHash, int 
   /** Reads a member of any version from the buffer's position. */
   static Member read(ByteBuffer in) {
     byte first = in.get(in.position());
-    if (first == VERSION) {
+    if (first == VERSION || first == STORED_VERSION) {
       in.get();
       int flags = in.get();
+      if (first == VERSION && (flags & (NO_TEXT_HASH | NO_INSTANCE)) != 0) {
+        throw new IllegalArgumentException("a version 3 member leaves nothing out: flags " + flags);
+      }
       long zigzag = getVarLong(in);
       long time = (zigzag >>> 1) ^ -(zigzag & 1);
-      long textHash = in.getLong();
+      long textHash = (flags & NO_TEXT_HASH) != 0 ? 0 : in.getLong();
       int part = (flags & IMAGE) != 0 ? in.getShort() & 0xFFFF : TEXT;
       String id;
       if ((flags & HEX_ID) != 0) {
@@ -127,9 +160,11 @@ record Member(long eventTime, String docId, String instance, long textHash, int 
         id = utf8(in, (int) getVarLong(in));
       }
       String inst =
-          (flags & PARTITION_OFFSET) != 0
-              ? getVarLong(in) + ":" + getVarLong(in)
-              : utf8(in, (int) getVarLong(in));
+          (flags & NO_INSTANCE) != 0
+              ? ""
+              : (flags & PARTITION_OFFSET) != 0
+                  ? getVarLong(in) + ":" + getVarLong(in)
+                  : utf8(in, (int) getVarLong(in));
       return new Member(time, id, inst, textHash, part);
     }
     boolean v1 = first == VERSION_1 || first == IMAGE_VERSION_2;
@@ -154,16 +189,7 @@ record Member(long eventTime, String docId, String instance, long textHash, int 
 
   /** Whether the id is 32 lower-case hex digits, so 16 bytes give it back exactly. */
   static boolean isHexId(String id) {
-    if (id.length() != 32) {
-      return false;
-    }
-    for (int i = 0; i < 32; i++) {
-      char c = id.charAt(i);
-      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
-        return false;
-      }
-    }
-    return true;
+    return id.length() == 32 && DedupKey.isLowerHex(id);
   }
 
   /**

@@ -3,6 +3,8 @@ package dev.refinery.dedup;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.ToIntFunction;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -14,31 +16,44 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * what the store holds, which is why {@link #attach} empties it: a task revived after an aborted
  * transaction has its store restored to the last commit, not to what this map saw.
  */
-final class RecentValues {
+final class RecentValues<K> {
   /** What an entry costs besides its key's characters and its value's bytes: objects, headers. */
   private static final int ENTRY_BYTES = 96;
 
-  private final Map<String, byte[]> recent = new LinkedHashMap<>();
+  private final Map<K, byte[]> recent = new LinkedHashMap<>();
   private final long maxBytes;
-  private KeyValueStore<String, byte[]> store;
+  private final ToIntFunction<K> keyBytes;
+  private KeyValueStore<K, byte[]> store;
   private long bytes;
 
   /**
    * @param maxBytes the most memory the values kept take; the oldest go first
+   * @param keyBytes the memory a key takes, besides its object's header
    */
-  RecentValues(long maxBytes) {
+  RecentValues(long maxBytes, ToIntFunction<K> keyBytes) {
     this.maxBytes = maxBytes;
+    this.keyBytes = keyBytes;
+  }
+
+  /** For string keys: two bytes a character. */
+  static RecentValues<String> ofStrings(long maxBytes) {
+    return new RecentValues<>(maxBytes, key -> 2 * key.length());
+  }
+
+  /** For byte keys ({@link Bytes}). */
+  static RecentValues<Bytes> ofBytes(long maxBytes) {
+    return new RecentValues<>(maxBytes, key -> key.get().length);
   }
 
   /** The store, from a processor's {@code init}; forgets every value held before. */
-  void attach(KeyValueStore<String, byte[]> store) {
+  void attach(KeyValueStore<K, byte[]> store) {
     this.store = store;
     recent.clear();
     bytes = 0;
   }
 
   /** The key's value, from memory where it is there; null if the store has none. */
-  byte[] get(String key) {
+  byte[] get(K key) {
     byte[] value = recent.get(key);
     if (value == null) {
       value = store.get(key);
@@ -49,17 +64,17 @@ final class RecentValues {
     return value;
   }
 
-  void put(String key, byte[] value) {
+  void put(K key, byte[] value) {
     store.put(key, value);
     remember(key, value);
   }
 
-  void delete(String key) {
+  void delete(K key) {
     store.delete(key);
     forget(key);
   }
 
-  private void remember(String key, byte[] value) {
+  private void remember(K key, byte[] value) {
     forget(key);
     long size = cost(key, value);
     if (size > maxBytes / 16) {
@@ -67,23 +82,23 @@ final class RecentValues {
     }
     recent.put(key, value);
     bytes += size;
-    for (Iterator<Map.Entry<String, byte[]>> it = recent.entrySet().iterator();
+    for (Iterator<Map.Entry<K, byte[]>> it = recent.entrySet().iterator();
         bytes > maxBytes && it.hasNext(); ) {
-      Map.Entry<String, byte[]> eldest = it.next();
+      Map.Entry<K, byte[]> eldest = it.next();
       bytes -= cost(eldest.getKey(), eldest.getValue());
       it.remove();
     }
   }
 
-  private void forget(String key) {
+  private void forget(K key) {
     byte[] old = recent.remove(key);
     if (old != null) {
       bytes -= cost(key, old);
     }
   }
 
-  private static long cost(String key, byte[] value) {
-    return ENTRY_BYTES + 2L * key.length() + value.length;
+  private long cost(K key, byte[] value) {
+    return ENTRY_BYTES + (long) keyBytes.applyAsInt(key) + value.length;
   }
 
   /** How many keys are in memory. */

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -535,6 +536,39 @@ class DedupFilterTopologyTest {
     assertThat(dup.getReason()).isEqualTo("EXACT_DUPLICATE");
     assertThat(dup.getDupOf()).isEqualTo(old.getId());
     assertThat(cleanIds()).isEmpty();
+  }
+
+  @Test
+  void keysAnEarlierBuildStoredAsStringsAreFoundAndMoveToTheirBinaryForm() {
+    start();
+    // dedup-smallest as a build before binary keys left it: the encoded key's UTF-8 and a member
+    // of version 3, the smallest holder of the exact key
+    Document old = prose("old", 22);
+    String fingerprint = TextFingerprint.of(old.getText());
+    Member holder =
+        new Member(
+            Docs.INGESTED.toEpochMilli() - 60_000,
+            old.getId(),
+            "0:7",
+            TextFingerprint.hash64(fingerprint));
+    String exact = new DedupKey(DedupKey.Kind.EXACT, 0, fingerprint).encode();
+    KeyValueStore<Bytes, byte[]> smallest =
+        driver.getKeyValueStore(DedupFilterTopology.SMALLEST_STORE);
+    smallest.put(DedupKey.legacyStoreKey(exact), holder.toBytes());
+
+    Document copy = doc("copy", old.getText());
+    send(copy);
+
+    RejectedDocument dup = rejected.readValue();
+    assertThat(dup.getReason()).isEqualTo("EXACT_DUPLICATE");
+    assertThat(dup.getDupOf()).isEqualTo(old.getId());
+    assertThat(smallest.get(DedupKey.legacyStoreKey(exact))).isNull();
+    assertThat(Member.fromBytes(smallest.get(DedupKey.storeKey(exact)))).isEqualTo(holder);
+    try (var it = smallest.all()) {
+      it.forEachRemaining(
+          kv ->
+              assertThat(DedupKey.isLegacyStoreKey(kv.key.get())).as(kv.key.toString()).isFalse());
+    }
   }
 
   @Test

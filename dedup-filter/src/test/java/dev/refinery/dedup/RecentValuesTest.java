@@ -38,7 +38,7 @@ class RecentValuesTest {
 
   @Test
   void writesThroughAndReadsAgainFromMemory() {
-    RecentValues recent = new RecentValues(1 << 20);
+    RecentValues<String> recent = RecentValues.ofStrings(1 << 20);
     recent.attach(store);
     recent.put("a", v("1"));
     assertArrayEquals(v("1"), store.get("a"));
@@ -61,7 +61,7 @@ class RecentValuesTest {
 
   @Test
   void attachingForgetsWhatWasInMemory() {
-    RecentValues recent = new RecentValues(1 << 20);
+    RecentValues<String> recent = RecentValues.ofStrings(1 << 20);
     recent.attach(store);
     recent.put("a", v("uncommitted"));
     // what a task revived after an aborted transaction finds: its store restored to the commit
@@ -74,7 +74,7 @@ class RecentValuesTest {
   @Test
   void keepsTheNewestWithinItsBoundAndNoLargeValue() {
     long max = 100 * (96 + 2 * 4 + 10);
-    RecentValues recent = new RecentValues(max);
+    RecentValues<String> recent = RecentValues.ofStrings(max);
     recent.attach(store);
     for (int i = 0; i < 1000; i++) {
       recent.put(String.format("k%03d", i), v(String.format("value%05d", i)));

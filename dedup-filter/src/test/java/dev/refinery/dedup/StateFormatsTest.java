@@ -63,6 +63,16 @@ class StateFormatsTest {
   private static final String IMAGE_MEMBER_V3 =
       "03" + "05" + "80a0d5edee66" + "9ff1c18423ce8cbc" + "0003" + "05646f632d31" + "02" + "11";
 
+  // dedup-smallest (0.5): binary keys, and members of version 4 that leave out what the key's
+  // answers never read. A band key: version, kind 'b', band 7, the hash's 8 bytes
+  private static final String BAND_STORE_KEY = "01" + "62" + "07" + "9f3a00000000beef";
+  // version 4, flags (text hash left out, instance as partition:offset), event time, id, instance
+  private static final String REPLAY_HOLDER_V4 =
+      "04" + "0c" + "80a0d5edee66" + "05646f632d31" + "02" + "11";
+  // version 4, flags (instance left out), event time, text hash, id
+  private static final String HOLDER_V4 =
+      "04" + "10" + "80a0d5edee66" + "0000000000000000" + "05646f632d31";
+
   // what this build writes: the formats above, with members of version 3
   private static final String ANSWER_NOW = answer(MEMBER_V3);
   private static final String STATE_NOW = state(MEMBER_V3);
@@ -232,10 +242,12 @@ class StateFormatsTest {
     assertThat(s.exact).isEqualTo(M);
     assertThat(HEX.formatHex(s.write())).isEqualTo(STATE_V2_NOW);
 
+    // the holders of an image band keep no instance, as dedup-smallest's other keys
+    Member stored = new Member(M.eventTime(), M.docId(), "", M.textHash());
     assertThat(
             BucketProcessor.Holders.read(
                 BucketProcessor.Holders.write(List.of(image, M.image(4, 1L)))))
-        .containsExactly(image, M.image(4, 1L));
+        .containsExactly(stored.image(3, 0x9ff1c18423ce8cbcL), stored.image(4, 1L));
   }
 
   @Test
@@ -354,12 +366,60 @@ class StateFormatsTest {
   }
 
   @Test
+  void dedupSmallestKeepsBinaryKeysAndLeanHoldersAndReadsTheStringKeysOfEarlierBuilds() {
+    String band = "b07:9f3a00000000beef";
+    assertThat(HEX.formatHex(DedupKey.storeKey(band).get())).isEqualTo(BAND_STORE_KEY);
+    assertThat(DedupKey.ofStoreKey(bytes(BAND_STORE_KEY))).isEqualTo(band);
+    assertThat(DedupKey.kindOfStored(bytes(BAND_STORE_KEY))).isEqualTo(DedupKey.Kind.BAND);
+    String exact = "e00:" + "0123456789abcdef".repeat(2);
+    assertThat(DedupKey.storeKey(exact).get()).hasSize(19);
+    assertThat(DedupKey.ofStoreKey(DedupKey.storeKey(exact).get())).isEqualTo(exact);
+
+    // an earlier build's key is the encoded key's UTF-8, told apart by its first byte
+    byte[] legacy = DedupKey.legacyStoreKey(band).get();
+    assertThat(new String(legacy, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(band);
+    assertThat(DedupKey.isLegacyStoreKey(legacy)).isTrue();
+    assertThat(DedupKey.isLegacyStoreKey(bytes(BAND_STORE_KEY))).isFalse();
+    assertThat(DedupKey.kindOfStored(legacy)).isEqualTo(DedupKey.Kind.BAND);
+    assertThat(DedupKey.ofStoreKey(legacy)).isEqualTo(band);
+
+    // a hash that is not lower-case hex keeps its characters, so no two keys meet
+    for (String odd : List.of("u00:ABCD", "u00:abc", "u00:é")) {
+      byte[] stored = DedupKey.storeKey(odd).get();
+      assertThat(stored[0]).isEqualTo(DedupKey.STORED_TEXT);
+      assertThat(DedupKey.ofStoreKey(stored)).isEqualTo(odd);
+    }
+    assertThat(DedupKey.storeKey("u00:abcd")).isNotEqualTo(DedupKey.storeKey("u00:ABCD"));
+    for (String garbage : List.of("", "b07", "b7:ab", "bx1:ab", "z00:ab", "b07-ab")) {
+      assertThatThrownBy(() -> DedupKey.storeKey(garbage))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    // a replay key keeps the record, every other key the text hash, and neither the other
+    assertThat(HEX.formatHex(M.toStoredBytes(DedupKey.Kind.ID))).isEqualTo(REPLAY_HOLDER_V4);
+    assertThat(HEX.formatHex(M.toStoredBytes(DedupKey.Kind.BAND))).isEqualTo(HOLDER_V4);
+    assertThat(Member.fromBytes(bytes(REPLAY_HOLDER_V4)))
+        .isEqualTo(new Member(M.eventTime(), M.docId(), M.instance(), 0));
+    Member web = new Member(1767225600000L, "0123456789abcdef".repeat(2), "3:123456", -42L);
+    assertThat(web.toStoredBytes(DedupKey.Kind.BAND)).hasSize(32);
+    assertThat(Member.fromBytes(web.toStoredBytes(DedupKey.Kind.EXACT)))
+        .isEqualTo(new Member(web.eventTime(), web.docId(), "", web.textHash()));
+    // what earlier builds stored is read as it was
+    assertThat(Member.fromBytes(bytes(MEMBER_V3))).isEqualTo(M);
+    // version 3 never leaves anything out: such flags are a corrupt value
+    assertThatThrownBy(() -> Member.fromBytes(bytes("03" + HOLDER_V4.substring(2))))
+        .hasMessageContaining("leaves nothing out");
+  }
+
+  @Test
   void aVersionFromTheFutureIsRefusedNotMisread() {
     assertThatThrownBy(() -> KeyBatch.fromBytes(bytes("21" + KEY_BATCH.substring(2))))
         .hasMessageContaining("version");
     assertThatThrownBy(() -> Gather.decode(bytes("43" + ANSWERS.substring(2))))
         .hasMessageContaining("version");
-    assertThatThrownBy(() -> Member.fromBytes(bytes("04" + MEMBER_V3.substring(2))))
+    assertThatThrownBy(() -> Member.fromBytes(bytes("05" + MEMBER_V3.substring(2))))
+        .hasMessageContaining("version");
+    assertThatThrownBy(() -> DedupKey.ofStoreKey(bytes("03" + BAND_STORE_KEY.substring(2))))
         .hasMessageContaining("version");
     assertThatThrownBy(() -> Gather.decode(bytes("31" + DOC_V0.substring(2))))
         .hasMessageContaining("version");
