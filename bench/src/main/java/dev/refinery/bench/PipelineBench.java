@@ -18,7 +18,8 @@ import dev.refinery.ingest.Ingestor;
 import dev.refinery.ingest.SourceDeclaration;
 import dev.refinery.runtime.audit.PipelineAudit;
 import dev.refinery.runtime.config.KafkaClients;
-import dev.refinery.runtime.kafka.TopicSnapshot;
+import dev.refinery.runtime.kafka.TopicReader;
+import dev.refinery.schemas.Document;
 import dev.refinery.schemas.DocumentSpan;
 import dev.refinery.schemas.SourceKind;
 import dev.refinery.schemas.TokenBatch;
@@ -205,28 +206,39 @@ public final class PipelineBench {
       }
     }
 
-    // the latency of each document: ingested (ingested_at) to its last token batch (created_at)
+    // the latency of each document: ingested (ingested_at) to its last token batch (created_at);
+    // the topics are read record by record, not held: a long warm-up leaves hundreds of MB on them
     Map<String, Long> ingestedAt = new HashMap<>();
-    for (var e : TopicSnapshot.read(clients, Topics.CORPUS_RAW, Duration.ofMinutes(2))) {
-      // the measured documents only, not the warm-up's
-      if (e.value() != null && e.value().getIngestedAt().toEpochMilli() >= measuredFrom) {
-        ingestedAt.put(e.value().getId(), e.value().getIngestedAt().toEpochMilli());
-      }
-    }
+    TopicReader.readToEnd(
+        clients,
+        Topics.CORPUS_RAW,
+        "bench-pipeline-latency",
+        Duration.ofMinutes(2),
+        r -> {
+          Document d = Topics.CORPUS_RAW.deserialize(r.value());
+          // the measured documents only, not the warm-up's
+          if (d.getIngestedAt().toEpochMilli() >= measuredFrom) {
+            ingestedAt.put(d.getId(), d.getIngestedAt().toEpochMilli());
+          }
+        },
+        n -> {});
     Map<String, Long> batchedAt = new HashMap<>();
-    long tokens = 0;
-    for (var e : TopicSnapshot.read(clients, Topics.tokens("web"), Duration.ofMinutes(2))) {
-      TokenBatch b = e.value();
-      if (b == null) {
-        continue;
-      }
-      for (DocumentSpan s : b.getSpans()) {
-        if (ingestedAt.containsKey(s.getDocId())) {
-          batchedAt.merge(s.getDocId(), b.getCreatedAt().toEpochMilli(), Math::max);
-          tokens += s.getLength();
-        }
-      }
-    }
+    long[] tokens = {0};
+    TopicReader.readToEnd(
+        clients,
+        Topics.tokens("web"),
+        "bench-pipeline-latency",
+        Duration.ofMinutes(2),
+        r -> {
+          TokenBatch b = Topics.tokens("web").deserialize(r.value());
+          for (DocumentSpan s : b.getSpans()) {
+            if (ingestedAt.containsKey(s.getDocId())) {
+              batchedAt.merge(s.getDocId(), b.getCreatedAt().toEpochMilli(), Math::max);
+              tokens[0] += s.getLength();
+            }
+          }
+        },
+        n -> {});
     List<Long> latencies = new ArrayList<>();
     batchedAt.forEach(
         (id, at) -> {
@@ -258,7 +270,7 @@ public final class PipelineBench {
         percentile(latencies, 0.50) / 1e3,
         percentile(latencies, 0.99) / 1e3,
         latencies.size(),
-        tokens);
+        tokens[0]);
   }
 
   private static void row(String what, int docs, double mb, double seconds) {

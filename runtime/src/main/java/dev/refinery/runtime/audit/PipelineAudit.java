@@ -37,30 +37,41 @@ public final class PipelineAudit {
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
   private final Map<String, Document> documents = new LinkedHashMap<>();
-  private final List<RejectedDocument> rejected;
+  private final List<RejectedDocument> rejected = new ArrayList<>();
   private final Map<String, List<TokenBatch>> batches = new TreeMap<>();
+
+  /** The streams whose batches came out of order since {@link #batches} last sorted them. */
+  private final Set<String> unsorted = new HashSet<>();
+
   private final Map<String, Integer> rejections = new HashMap<>();
   private final Map<String, Integer> covered = new HashMap<>();
   private final Map<String, Integer> docTokens = new HashMap<>();
 
-  private PipelineAudit(
-      List<Document> raw, List<RejectedDocument> rejected, Map<String, List<TokenBatch>> batches) {
-    raw.forEach(d -> documents.putIfAbsent(d.getId(), d));
-    this.rejected = rejected;
-    this.batches.putAll(batches);
-    for (RejectedDocument r : rejected) {
-      // a refused image is not its document's outcome: the document went on without it
-      if (r.getStage() != Stage.INGEST && r.getImageIndex() == null) {
-        rejections.merge(r.getDocId(), 1, Integer::sum);
-      }
+  private PipelineAudit(Collection<String> streams) {
+    streams.forEach(stream -> batches.put(stream, new ArrayList<>()));
+  }
+
+  private void add(Document d) {
+    documents.putIfAbsent(d.getId(), d);
+  }
+
+  private void add(RejectedDocument r) {
+    rejected.add(r);
+    // a refused image is not its document's outcome: the document went on without it
+    if (r.getStage() != Stage.INGEST && r.getImageIndex() == null) {
+      rejections.merge(r.getDocId(), 1, Integer::sum);
     }
-    for (List<TokenBatch> stream : batches.values()) {
-      for (TokenBatch b : stream) {
-        for (DocumentSpan s : b.getSpans()) {
-          covered.merge(s.getDocId(), s.getLength(), Integer::sum);
-          docTokens.put(s.getDocId(), s.getDocTokens());
-        }
-      }
+  }
+
+  private void add(String stream, TokenBatch b) {
+    List<TokenBatch> list = batches.get(stream);
+    if (!list.isEmpty() && list.get(list.size() - 1).getBatchIndex() > b.getBatchIndex()) {
+      unsorted.add(stream);
+    }
+    list.add(b);
+    for (DocumentSpan s : b.getSpans()) {
+      covered.merge(s.getDocId(), s.getLength(), Integer::sum);
+      docTokens.put(s.getDocId(), s.getDocTokens());
     }
   }
 
@@ -74,14 +85,13 @@ public final class PipelineAudit {
   /**
    * Follows the topics with one consumer and audits what has been committed so far at each {@link
    * #read}: each read costs what came since the last one, not the topics whole, so a caller that
-   * waits for the pipeline to drain (the demo) sees it drain when it does.
+   * waits for the pipeline to drain (the demo, {@code bench/run pipeline}) sees it drain when it
+   * does, without the audit taking the cores the pipeline runs on.
    */
   public static final class Follower implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final Map<String, TopicBinding<String, ?>> bindings = new HashMap<>();
-    private final List<Document> raw = new ArrayList<>();
-    private final List<RejectedDocument> rejected = new ArrayList<>();
-    private final Map<String, List<TokenBatch>> batches = new TreeMap<>();
+    private final PipelineAudit audit;
 
     /**
      * @throws IllegalStateException if a topic does not exist
@@ -91,8 +101,8 @@ public final class PipelineAudit {
       bindings.put(Topics.CORPUS_REJECTED.name(), Topics.CORPUS_REJECTED);
       for (String stream : streams) {
         bindings.put(Topics.tokens(stream).name(), Topics.tokens(stream));
-        batches.put(stream, new ArrayList<>());
       }
+      this.audit = new PipelineAudit(streams);
       this.consumer =
           TopicReader.consumer(
               clients, "refinery-audit-" + java.util.UUID.randomUUID(), Topics.LARGE_MESSAGE_BYTES);
@@ -115,7 +125,11 @@ public final class PipelineAudit {
       consumer.seekToBeginning(all);
     }
 
-    /** Reads what was committed since the last read and audits everything read so far. */
+    /**
+     * Reads what was committed since the last read and audits everything read so far. Every read
+     * returns the same audit, brought up to date: one kept from an earlier read sees the later
+     * records too.
+     */
     public PipelineAudit read() {
       Set<TopicPartition> partitions = consumer.assignment();
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions, READ_TIMEOUT);
@@ -133,22 +147,15 @@ public final class PipelineAudit {
             continue; // not a record of its schema: what the stages reject, not the audit's
           }
           if (value instanceof Document d) {
-            raw.add(d);
+            audit.add(d);
           } else if (value instanceof RejectedDocument rd) {
-            rejected.add(rd);
+            audit.add(rd);
           } else if (value instanceof TokenBatch b) {
-            batches.get(Topics.streamOf(r.topic())).add(b);
+            audit.add(Topics.streamOf(r.topic()), b);
           }
         }
       }
-      Map<String, List<TokenBatch>> sorted = new TreeMap<>();
-      batches.forEach(
-          (stream, list) -> {
-            List<TokenBatch> copy = new ArrayList<>(list);
-            copy.sort(java.util.Comparator.comparingLong(TokenBatch::getBatchIndex));
-            sorted.put(stream, copy);
-          });
-      return new PipelineAudit(List.copyOf(raw), List.copyOf(rejected), sorted);
+      return audit;
     }
 
     @Override
@@ -314,6 +321,13 @@ public final class PipelineAudit {
 
   /** The token batches of each stream, by batch index. */
   public Map<String, List<TokenBatch>> batches() {
-    return java.util.Collections.unmodifiableMap(batches);
+    for (String stream : unsorted) {
+      batches.get(stream).sort(java.util.Comparator.comparingLong(TokenBatch::getBatchIndex));
+    }
+    unsorted.clear();
+    Map<String, List<TokenBatch>> out = new TreeMap<>();
+    batches.forEach(
+        (stream, list) -> out.put(stream, java.util.Collections.unmodifiableList(list)));
+    return java.util.Collections.unmodifiableMap(out);
   }
 }
