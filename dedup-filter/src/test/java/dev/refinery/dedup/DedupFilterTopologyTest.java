@@ -500,9 +500,7 @@ class DedupFilterTopologyTest {
     // document to its gathering step, and each of its keys in a record of its own
     Document old = prose("old", 21);
     String fingerprint = TextFingerprint.of(old.getText());
-    Member member =
-        new Member(
-            Docs.INGESTED.toEpochMilli(), old.getId(), "0:99", TextFingerprint.hash64(fingerprint));
+    Member member = textMember(old, Docs.INGESTED.toEpochMilli(), "0:99");
     String gatherKey = old.getId() + "@0:99";
     List<String> keys =
         List.of(
@@ -538,6 +536,12 @@ class DedupFilterTopologyTest {
     assertThat(cleanIds()).isEmpty();
   }
 
+  /** The member of a document's text, from the record {@code instance}. */
+  private static Member textMember(Document d, long eventTime, String instance) {
+    return new Member(
+        eventTime, d.getId(), instance, TextFingerprint.hash64(TextFingerprint.of(d.getText())));
+  }
+
   @Test
   void keysAnEarlierBuildStoredAsStringsAreFoundAndMoveToTheirBinaryForm() {
     start();
@@ -545,12 +549,7 @@ class DedupFilterTopologyTest {
     // of version 3, the smallest holder of the exact key
     Document old = prose("old", 22);
     String fingerprint = TextFingerprint.of(old.getText());
-    Member holder =
-        new Member(
-            Docs.INGESTED.toEpochMilli() - 60_000,
-            old.getId(),
-            "0:7",
-            TextFingerprint.hash64(fingerprint));
+    Member holder = textMember(old, Docs.INGESTED.toEpochMilli() - 60_000, "0:7");
     String exact = new DedupKey(DedupKey.Kind.EXACT, 0, fingerprint).encode();
     KeyValueStore<Bytes, byte[]> smallest =
         driver.getKeyValueStore(DedupFilterTopology.SMALLEST_STORE);
