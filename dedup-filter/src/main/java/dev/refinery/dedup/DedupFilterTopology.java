@@ -130,7 +130,8 @@ public final class DedupFilterTopology {
                   Stores.persistentKeyValueStore(store), Serdes.String(), Serdes.ByteArray())
               .withCachingDisabled());
     }
-    // binary keys: DedupKey.storeKey; a string key of an earlier build is the same bytes
+    // binary keys: DedupKey.storeKey and BucketProcessor.pendingKey; the string keys an earlier
+    // build kept in dedup-smallest are read as the same bytes they were written as
     for (String store : List.of(SMALLEST_STORE, PENDING_STORE)) {
       builder.addStateStore(
           Stores.keyValueStoreBuilder(
