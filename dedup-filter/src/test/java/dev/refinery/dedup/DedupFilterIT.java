@@ -160,6 +160,60 @@ class DedupFilterIT {
   }
 
   @Test
+  void theChangelogAnEarlierBuildWroteIsRestoredAndItsStringKeysAreFound() throws Exception {
+    // dedup-smallest's changelog as a build before binary keys wrote it: the encoded key's UTF-8
+    // and a member of version 3, in the partition of the key's task; the state directory is empty,
+    // so the stage restores the store from it
+    String app = "dedup-upgrade";
+    Document original = fetched(Docs.prose("upgrade-original", 3000), 0);
+    String fingerprint = TextFingerprint.of(original.getText());
+    String exact = new DedupKey(DedupKey.Kind.EXACT, 0, fingerprint).encode();
+    Member holder =
+        new Member(
+            Docs.INGESTED.toEpochMilli(),
+            original.getId(),
+            "0:1",
+            TextFingerprint.hash64(fingerprint));
+    String changelog = app + "-" + DedupFilterTopology.SMALLEST_STORE + "-changelog";
+    try (org.apache.kafka.clients.admin.Admin admin =
+        org.apache.kafka.clients.admin.Admin.create(
+            Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      admin
+          .createTopics(
+              List.of(
+                  new org.apache.kafka.clients.admin.NewTopic(
+                          changelog, Topics.CORPUS_RAW.partitions(), (short) 1)
+                      .configs(Map.of("cleanup.policy", "compact"))))
+          .all()
+          .get();
+    }
+    try (KafkaProducer<String, byte[]> producer = producer()) {
+      producer
+          .send(
+              new ProducerRecord<>(
+                  changelog,
+                  KeyBatch.partitionOf(exact, Topics.CORPUS_RAW.partitions()),
+                  exact,
+                  holder.toBytes()))
+          .get();
+    }
+
+    Document copy = fetched(doc("upgrade-copy", original.getText()), 30);
+    try (DedupFilterService service = DedupFilterService.start(config("upgrade", app))) {
+      service.awaitRunning(java.time.Duration.ofSeconds(60));
+      produce(List.of(copy), -1);
+      awaitDecided(Set.of(copy.getId()));
+    }
+    assertThat(rejected(Set.of(copy.getId())))
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getReason()).isEqualTo("EXACT_DUPLICATE");
+              assertThat(r.getDupOf()).isEqualTo(original.getId());
+            });
+  }
+
+  @Test
   void nearDuplicateClustersKeepTheirSmallestMemberWhateverTheArrivalOrder() throws Exception {
     // two instances share the four partitions of corpus.raw.v1 and every internal topic
     try (DedupFilterService one = DedupFilterService.start(config("one", "dedup-order"));
