@@ -49,6 +49,9 @@ public final class Refinery implements Runnable {
 
   static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Refinery());
+    // the commands' descriptions are written in lines of up to 100 characters: at picocli's
+    // default 80, each wrapped into a long line and a short one
+    cli.setUsageHelpWidth(100);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           PrintWriter err = commandLine.getErr();
