@@ -40,19 +40,13 @@ public final class DedupFilterService implements Service {
 
   private final DedupFilterConfig config;
   private final StreamsRunner runner;
-  private final InputLag inputLag;
   private final DedupMetrics metrics;
   private final HttpServer http;
 
   private DedupFilterService(
-      DedupFilterConfig config,
-      StreamsRunner runner,
-      InputLag inputLag,
-      DedupMetrics metrics,
-      HttpServer http) {
+      DedupFilterConfig config, StreamsRunner runner, DedupMetrics metrics, HttpServer http) {
     this.config = config;
     this.runner = runner;
-    this.inputLag = inputLag;
     this.metrics = metrics;
     this.http = http;
   }
@@ -86,7 +80,8 @@ public final class DedupFilterService implements Service {
     }
     Properties streamsConfig = streamsConfig(config, replication);
     // asked four times a second: under a backlog held answers wait on partitions read behind, and
-    // once all the input is read, on none that is quiet (ReadProgress)
+    // once all the input is read, on none that is quiet (ReadProgress); the runner's health probe
+    // reads it too, and the runner closes it
     InputLag inputLag =
         new InputLag(
             streamsConfig,
@@ -102,7 +97,8 @@ public final class DedupFilterService implements Service {
               DedupFilterTopology.build(config, rules, metrics, keyPartitions, inputLag::caughtUp),
               streamsConfig,
               registry,
-              config.stallTimeout());
+              config.stallTimeout(),
+              inputLag);
     } catch (RuntimeException e) {
       inputLag.close();
       throw e;
@@ -123,11 +119,10 @@ public final class DedupFilterService implements Service {
                 .start();
       } catch (RuntimeException e) {
         runner.close();
-        inputLag.close();
         throw e;
       }
     }
-    return new DedupFilterService(config, runner, inputLag, metrics, http);
+    return new DedupFilterService(config, runner, metrics, http);
   }
 
   /** The Streams settings the stage runs with. */
@@ -296,6 +291,5 @@ public final class DedupFilterService implements Service {
       http.close();
     }
     runner.close();
-    inputLag.close();
   }
 }

@@ -199,7 +199,8 @@ public final class StreamsRunner implements AutoCloseable {
 
   /**
    * As {@link #start(String, Topology, Properties, MeterRegistry)}; its health goes DOWN when it
-   * has input waiting and processes nothing for {@code stallTimeout} (0: never).
+   * has input waiting and processes nothing for {@code stallTimeout} (0: never). The cluster's view
+   * of the input waiting is asked every 15 s.
    */
   public static StreamsRunner start(
       String name,
@@ -207,19 +208,6 @@ public final class StreamsRunner implements AutoCloseable {
       Properties config,
       MeterRegistry registry,
       Duration stallTimeout) {
-    KafkaStreams streams = new KafkaStreams(topology, config);
-    streams.setUncaughtExceptionHandler(
-        e -> {
-          LOG.error(
-              "{} stream thread failed; replacing it (its tasks resume from the last commit)",
-              name,
-              e);
-          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
-    streams.setStateListener((now, before) -> LOG.info("{} {} -> {}", name, before, now));
-    KafkaStreamsMetrics metrics = new KafkaStreamsMetrics(streams);
-    metrics.bindTo(registry);
-    streams.start();
     String applicationId = config.getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
     java.util.Set<String> inputs = new java.util.TreeSet<>();
     for (var sub : topology.describe().subtopologies()) {
@@ -235,9 +223,44 @@ public final class StreamsRunner implements AutoCloseable {
     InputLag lag =
         stallTimeout.isZero() || inputs.isEmpty()
             ? null
-            // every 15 s: for the health probe
             : new InputLag(config, applicationId, inputs, Duration.ofSeconds(15), "lag");
-    return new StreamsRunner(name, streams, metrics, stallTimeout, lag);
+    try {
+      return start(name, topology, config, registry, stallTimeout, lag);
+    } catch (RuntimeException e) {
+      if (lag != null) {
+        lag.close();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * As {@link #start(String, Topology, Properties, MeterRegistry, Duration)}, with the cluster's
+   * view of the input waiting from an {@link InputLag} the caller already keeps (null: none), which
+   * the runner closes when it closes: a stage that asks for it often for its own use is not asked a
+   * second time for the health probe.
+   */
+  public static StreamsRunner start(
+      String name,
+      Topology topology,
+      Properties config,
+      MeterRegistry registry,
+      Duration stallTimeout,
+      InputLag inputLag) {
+    KafkaStreams streams = new KafkaStreams(topology, config);
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          LOG.error(
+              "{} stream thread failed; replacing it (its tasks resume from the last commit)",
+              name,
+              e);
+          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+    streams.setStateListener((now, before) -> LOG.info("{} {} -> {}", name, before, now));
+    KafkaStreamsMetrics metrics = new KafkaStreamsMetrics(streams);
+    metrics.bindTo(registry);
+    streams.start();
+    return new StreamsRunner(name, streams, metrics, stallTimeout, inputLag);
   }
 
   public KafkaStreams streams() {
