@@ -55,14 +55,18 @@ final class AuditCommand implements Callable<Integer> {
     String bootstrap = settings.ingest().bootstrapServers();
     dev.refinery.runtime.config.KafkaClients clients = settings.kafka();
     long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
-    PipelineAudit audit = PipelineAudit.read(clients, read);
-    while (!audit.drained() && audit.violations().isEmpty() && System.nanoTime() < deadline) {
-      err.printf(
-          "audit: %d of %d documents accounted for; reading again in 5 s%n",
-          audit.accountedFor(), audit.documents().size());
-      err.flush();
-      Thread.sleep(5_000);
-      audit = PipelineAudit.read(clients, read);
+    PipelineAudit audit;
+    // one consumer follows the topics: each round reads only what came since the last
+    try (PipelineAudit.Follower follower = new PipelineAudit.Follower(clients, read)) {
+      audit = follower.read();
+      while (!audit.drained() && audit.violations().isEmpty() && System.nanoTime() < deadline) {
+        err.printf(
+            "audit: %d of %d documents accounted for; reading again in 5 s%n",
+            audit.accountedFor(), audit.documents().size());
+        err.flush();
+        Thread.sleep(5_000);
+        audit = follower.read();
+      }
     }
     List<String> duplicated = audit.violations();
     List<String> unaccounted = audit.inFlight();

@@ -8,14 +8,11 @@ import dev.refinery.ingest.SourceDeclaration;
 import dev.refinery.ingest.SourceRegistry;
 import dev.refinery.runtime.audit.PipelineAudit;
 import dev.refinery.runtime.takedowns.Takedowns;
-import dev.refinery.schemas.Document;
 import dev.refinery.schemas.DocumentSpan;
 import dev.refinery.schemas.Licences;
 import dev.refinery.schemas.Stage;
 import dev.refinery.schemas.Takedown;
 import dev.refinery.schemas.TakedownScope;
-import dev.refinery.schemas.TokenBatch;
-import dev.refinery.schemas.TokenBytes;
 import dev.refinery.tokenizer.BatchText;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -271,11 +268,11 @@ final class DemoCommand implements Callable<Integer> {
       long tokens = 0;
       long padding = 0;
       Set<String> docs = new HashSet<>();
-      for (TokenBatch b : stream.getValue()) {
-        sequences += b.getNumSequences();
-        positions += (long) b.getNumSequences() * TokenBytes.rowWidth(b);
-        padding += b.getPadding();
-        for (DocumentSpan s : b.getSpans()) {
+      for (PipelineAudit.Batch b : stream.getValue()) {
+        sequences += b.sequences();
+        positions += (long) b.sequences() * b.rowWidth();
+        padding += b.padding();
+        for (DocumentSpan s : b.spans()) {
           tokens += s.getLength();
           docs.add(s.getDocId());
         }
@@ -306,7 +303,7 @@ final class DemoCommand implements Callable<Integer> {
             batches ->
                 batches.forEach(
                     b ->
-                        b.getSpans()
+                        b.spans()
                             .forEach(
                                 s -> {
                                   SourceRow row =
@@ -331,10 +328,9 @@ final class DemoCommand implements Callable<Integer> {
 
   /** The first sequence of the stream with the most batches, decoded, and its first document. */
   private static void printFirstSequence(PipelineAudit account, PrintWriter out) {
-    account.batches().values().stream()
-        .max(Comparator.comparingInt(List::size))
-        .filter(l -> !l.isEmpty())
-        .map(l -> l.get(0))
+    account.batches().entrySet().stream()
+        .max(Comparator.comparingInt(e -> e.getValue().size()))
+        .flatMap(e -> account.firstBatch(e.getKey()))
         .ifPresent(
             first -> {
               out.printf(
@@ -342,12 +338,12 @@ final class DemoCommand implements Callable<Integer> {
                   "tokens." + first.getStream() + ".v1", first.getBatchId(), first.getSeqLen());
               out.println("  " + BatchText.firstSequence(first, 700));
               DocumentSpan span = first.getSpans().get(0);
-              Document doc = account.documents().get(span.getDocId());
+              PipelineAudit.RawDocument doc = account.documents().get(span.getDocId());
               out.printf(
                   "  (its first span: document %s of %s, %s, tokens %d-%d of %d)%n",
                   span.getDocId(),
                   span.getSource().getName(),
-                  doc != null && doc.getUrl() != null ? doc.getUrl() : "no url",
+                  doc != null && doc.url() != null ? doc.url() : "no url",
                   span.getDocOffset(),
                   span.getDocOffset() + span.getLength(),
                   span.getDocTokens());

@@ -198,10 +198,10 @@ class MultimodalPipelineIT {
     assertThat(reach.spans()).isPositive();
     String page =
         audit.documents().values().stream()
-            .filter(doc -> "page-1".equals(doc.getNativeId()))
+            .filter(doc -> "page-1".equals(doc.nativeId()))
             .findFirst()
             .orElseThrow()
-            .getId();
+            .id();
     try (BridgeServer bridge = BridgeServer.start(bridgeConfig);
         BridgeClient c =
             BridgeClient.connect(

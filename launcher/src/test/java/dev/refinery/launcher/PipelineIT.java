@@ -187,6 +187,43 @@ class PipelineIT {
         .filteredOn(r -> r.getStage() == Stage.DEDUP_FILTER)
         .allSatisfy(r -> assertThat(r.getRule()).isNotBlank());
 
+    PipelineAudit audit =
+        PipelineAudit.read(
+            dev.refinery.runtime.config.KafkaClients.of(kafka.bootstrapServers()), List.of("web"));
+    assertThat(audit.drained()).isTrue();
+    // it keeps what it accounts, a few fields a document (by id: two records here share one), not
+    // the texts, tokens or originals
+    assertThat(audit.documents().values())
+        .allSatisfy(d -> assertThat(d.chars()).isEqualTo(byId.get(d.id()).getText().length()))
+        .hasSize(byId.size());
+    assertThat(audit.rejected())
+        .hasSameSizeAs(rejected)
+        .allSatisfy(r -> assertThat(r.getOriginal().remaining()).isZero());
+    assertThat(audit.batches().get("web"))
+        .extracting(PipelineAudit.Batch::index)
+        .containsExactlyElementsOf(batches.stream().map(TokenBatch::getBatchIndex).toList());
+    assertThat(audit.firstBatch("web")).contains(batches.get(0));
+
+    // `refinery audit` says the same of the drained cluster, and exits 0
+    StringWriter printed = new StringWriter();
+    int status =
+        Refinery.commandLine()
+            .setOut(new PrintWriter(printed, true))
+            .setErr(new PrintWriter(printed, true))
+            .execute(
+                "audit",
+                "--bootstrap-servers",
+                kafka.bootstrapServers(),
+                "--work-dir",
+                work.toString(),
+                "--streams",
+                "web");
+    assertThat(status).as(printed.toString()).isZero();
+    assertThat(printed.toString())
+        .contains(String.format("documents on corpus.raw.v1   %d%n", byId.size()))
+        .contains(String.format("duplicated                   0%n"))
+        .contains(String.format("unaccounted                  0%n"));
+
     takedownsAfterTokenizationAreMaskedAtDelivery(settings, batches);
   }
 

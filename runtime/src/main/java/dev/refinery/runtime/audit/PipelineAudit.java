@@ -4,9 +4,11 @@ import dev.refinery.runtime.config.KafkaClients;
 import dev.refinery.runtime.kafka.TopicReader;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.DocumentSpan;
+import dev.refinery.schemas.ImagePlacement;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Stage;
 import dev.refinery.schemas.TokenBatch;
+import dev.refinery.schemas.TokenBytes;
 import dev.refinery.schemas.TopicBinding;
 import dev.refinery.schemas.Topics;
 import java.time.Duration;
@@ -30,15 +32,24 @@ import org.apache.kafka.common.TopicPartition;
  * or with a token twice is a violation (duplicated); one in neither is in flight while the pipeline
  * runs, and lost once it has drained. {@code refinery audit} prints it.
  *
- * <p>It holds every document of {@code corpus.raw.v1} in memory: meant for audits of test and
- * staging clusters and of bounded retention windows, not of a whole pre-training corpus.
+ * <p>It holds what it accounts of every document of {@code corpus.raw.v1} and of every token batch
+ * in memory: ids, sizes, spans and images, a few hundred bytes a document, but not texts, tokens or
+ * the originals of rejections. That suits audits of test and staging clusters and of retention
+ * windows of millions of documents, not of a whole pre-training corpus.
  */
 public final class PipelineAudit {
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
+  private static final java.nio.ByteBuffer EMPTY = java.nio.ByteBuffer.allocate(0);
 
-  private final Map<String, Document> documents = new LinkedHashMap<>();
+  private final Map<String, RawDocument> documents = new LinkedHashMap<>();
   private final List<RejectedDocument> rejected = new ArrayList<>();
-  private final Map<String, List<TokenBatch>> batches = new TreeMap<>();
+  private final Map<String, List<Batch>> batches = new TreeMap<>();
+
+  /** Each stream's batch of the smallest index read, whole: the one batch whose tokens are kept. */
+  private final Map<String, TokenBatch> first = new TreeMap<>();
+
+  /** One copy of each source name, shared by the documents of the source. */
+  private final Map<String, String> sourceNames = new HashMap<>();
 
   /** The streams whose batches came out of order since {@link #batches} last sorted them. */
   private final Set<String> unsorted = new HashSet<>();
@@ -51,11 +62,59 @@ public final class PipelineAudit {
     streams.forEach(stream -> batches.put(stream, new ArrayList<>()));
   }
 
+  /**
+   * What the audit keeps of a document of {@code corpus.raw.v1}.
+   *
+   * @param chars the length of its text
+   * @param images the indexes of the images it references
+   */
+  public record RawDocument(
+      String id, String source, String nativeId, String url, int chars, List<Integer> images) {}
+
+  /**
+   * What the audit keeps of a token batch: its shape, spans and images, not its tokens.
+   *
+   * @param rowWidth positions in each sequence ({@link TokenBytes#rowWidth})
+   */
+  public record Batch(
+      long index,
+      int sequences,
+      int rowWidth,
+      int padding,
+      List<DocumentSpan> spans,
+      List<ImagePlacement> images) {
+    static Batch of(TokenBatch b) {
+      return new Batch(
+          b.getBatchIndex(),
+          b.getNumSequences(),
+          TokenBytes.rowWidth(b),
+          b.getPadding(),
+          List.copyOf(b.getSpans()),
+          List.copyOf(b.getImages()));
+    }
+  }
+
   private void add(Document d) {
-    documents.putIfAbsent(d.getId(), d);
+    if (documents.containsKey(d.getId())) {
+      return;
+    }
+    String source = sourceNames.computeIfAbsent(d.getSource().getName(), n -> n);
+    List<Integer> images = new ArrayList<>(d.getImages().size());
+    d.getImages().forEach(i -> images.add(i.getIndex()));
+    documents.put(
+        d.getId(),
+        new RawDocument(
+            d.getId(),
+            source,
+            d.getNativeId(),
+            d.getUrl(),
+            d.getText().length(),
+            List.copyOf(images)));
   }
 
   private void add(RejectedDocument r) {
+    // the audit counts rejections by reason: the original's bytes are not kept
+    r.setOriginal(EMPTY);
     rejected.add(r);
     // a refused image is not its document's outcome: the document went on without it
     if (r.getStage() != Stage.INGEST && r.getImageIndex() == null) {
@@ -64,11 +123,15 @@ public final class PipelineAudit {
   }
 
   private void add(String stream, TokenBatch b) {
-    List<TokenBatch> list = batches.get(stream);
-    if (!list.isEmpty() && list.get(list.size() - 1).getBatchIndex() > b.getBatchIndex()) {
+    List<Batch> list = batches.get(stream);
+    if (!list.isEmpty() && list.get(list.size() - 1).index() > b.getBatchIndex()) {
       unsorted.add(stream);
     }
-    list.add(b);
+    list.add(Batch.of(b));
+    TokenBatch kept = first.get(stream);
+    if (kept == null || kept.getBatchIndex() > b.getBatchIndex()) {
+      first.put(stream, b);
+    }
     for (DocumentSpan s : b.getSpans()) {
       covered.merge(s.getDocId(), s.getLength(), Integer::sum);
       docTokens.put(s.getDocId(), s.getDocTokens());
@@ -196,20 +259,20 @@ public final class PipelineAudit {
   /** The documents not yet accounted for, with what is known of each. */
   public List<String> inFlight() {
     List<String> out = new ArrayList<>();
-    for (Document d : documents.values()) {
-      if (!accounted(d.getId())) {
+    for (RawDocument d : documents.values()) {
+      if (!accounted(d.id())) {
         out.add(
-            d.getId()
+            d.id()
                 + " of "
-                + d.getSource().getName()
+                + d.source()
                 + " ("
-                + d.getText().length()
+                + d.chars()
                 + " chars): "
-                + rejections.getOrDefault(d.getId(), 0)
+                + rejections.getOrDefault(d.id(), 0)
                 + " rejections, "
-                + covered.getOrDefault(d.getId(), 0)
+                + covered.getOrDefault(d.id(), 0)
                 + " tokens in spans"
-                + (docTokens.containsKey(d.getId()) ? " of " + docTokens.get(d.getId()) : ""));
+                + (docTokens.containsKey(d.id()) ? " of " + docTokens.get(d.id()) : ""));
       }
     }
     return out;
@@ -253,16 +316,16 @@ public final class PipelineAudit {
   /** Where the images of the raw documents ended. */
   public ImageAccount images() {
     Map<String, Integer> places = new HashMap<>();
-    for (Document d : documents.values()) {
-      d.getImages().forEach(i -> places.put(d.getId() + "#" + i.getIndex(), 0));
+    for (RawDocument d : documents.values()) {
+      d.images().forEach(i -> places.put(d.id() + "#" + i, 0));
     }
     if (places.isEmpty()) {
       return new ImageAccount(0, 0, Map.of(), 0, List.of(), 0);
     }
     long delivered = 0;
-    for (List<TokenBatch> stream : batches.values()) {
-      for (TokenBatch b : stream) {
-        for (dev.refinery.schemas.ImagePlacement p : b.getImages()) {
+    for (List<Batch> stream : batches.values()) {
+      for (Batch b : stream) {
+        for (ImagePlacement p : b.images()) {
           places.computeIfPresent(p.getDocId() + "#" + p.getIndex(), (k, n) -> n + 1);
           delivered++;
         }
@@ -276,10 +339,10 @@ public final class PipelineAudit {
       }
     }
     long withDocument = 0;
-    for (Document d : documents.values()) {
-      if (rejections.getOrDefault(d.getId(), 0) > 0) {
-        for (dev.refinery.schemas.ImageRef i : d.getImages()) {
-          places.merge(d.getId() + "#" + i.getIndex(), 1, Integer::sum);
+    for (RawDocument d : documents.values()) {
+      if (rejections.getOrDefault(d.id(), 0) > 0) {
+        for (int i : d.images()) {
+          places.merge(d.id() + "#" + i, 1, Integer::sum);
           withDocument++;
         }
       }
@@ -310,22 +373,27 @@ public final class PipelineAudit {
   }
 
   /** Every document of corpus.raw.v1, by id, in the order read. */
-  public Map<String, Document> documents() {
+  public Map<String, RawDocument> documents() {
     return java.util.Collections.unmodifiableMap(documents);
   }
 
-  /** Every rejection on corpus.rejected.v1. */
+  /** Every rejection on corpus.rejected.v1, without its original's bytes. */
   public List<RejectedDocument> rejected() {
     return java.util.Collections.unmodifiableList(rejected);
   }
 
+  /** Each stream's batch of the smallest index, tokens and all; absent while it has none. */
+  public java.util.Optional<TokenBatch> firstBatch(String stream) {
+    return java.util.Optional.ofNullable(first.get(stream));
+  }
+
   /** The token batches of each stream, by batch index. */
-  public Map<String, List<TokenBatch>> batches() {
+  public Map<String, List<Batch>> batches() {
     for (String stream : unsorted) {
-      batches.get(stream).sort(java.util.Comparator.comparingLong(TokenBatch::getBatchIndex));
+      batches.get(stream).sort(java.util.Comparator.comparingLong(Batch::index));
     }
     unsorted.clear();
-    Map<String, List<TokenBatch>> out = new TreeMap<>();
+    Map<String, List<Batch>> out = new TreeMap<>();
     batches.forEach(
         (stream, list) -> out.put(stream, java.util.Collections.unmodifiableList(list)));
     return java.util.Collections.unmodifiableMap(out);
