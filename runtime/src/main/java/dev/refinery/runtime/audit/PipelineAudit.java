@@ -33,7 +33,7 @@ import org.apache.kafka.common.TopicPartition;
  * runs, and lost once it has drained. {@code refinery audit} prints it.
  *
  * <p>It holds what it accounts of every document of {@code corpus.raw.v1} and of every token batch
- * in memory: ids, sizes, spans and images, a few hundred bytes a document, but not texts, tokens or
+ * in memory: ids, sizes, spans and images, under a kilobyte a document, but not texts, tokens or
  * the originals of rejections. That suits audits of test and staging clusters and of retention
  * windows of millions of documents, not of a whole pre-training corpus.
  */
