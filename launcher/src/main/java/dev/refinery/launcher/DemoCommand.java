@@ -127,10 +127,11 @@ final class DemoCommand implements Callable<Integer> {
         reports = IngestTable.ingestAll(ingestor, inputs, out, spec.commandLine().getErr());
       }
       long ingested = System.nanoTime();
-      PipelineAudit account = awaitDrained(pipeline, out, t0);
+      Drained drained = awaitDrained(pipeline, out, t0);
+      PipelineAudit account = drained.account();
       out.printf(
           "drained %.1f s after ingest ended (checked every 0.2 s)%n",
-          (System.nanoTime() - ingested) / 1e9);
+          (drained.at() - ingested) / 1e9);
       print(account, IngestReport.sum("total", reports), out);
       List<String> violations = account.violations();
       PipelineAudit.ImageAccount images = account.images();
@@ -174,7 +175,13 @@ final class DemoCommand implements Callable<Integer> {
     return inputs;
   }
 
-  private PipelineAudit awaitDrained(Pipeline pipeline, PrintWriter out, long t0)
+  /**
+   * The audit once the pipeline has drained (or the wait timed out), and when it saw that ({@link
+   * System#nanoTime}): before its consumer closed, which takes a while of its own.
+   */
+  private record Drained(PipelineAudit account, long at) {}
+
+  private Drained awaitDrained(Pipeline pipeline, PrintWriter out, long t0)
       throws InterruptedException {
     long deadline = System.nanoTime() + timeout * 1_000_000_000L;
     boolean terminal = System.console() != null;
@@ -197,6 +204,7 @@ final class DemoCommand implements Callable<Integer> {
           lastPrinted = done;
         }
         if ((account.drained() && !account.documents().isEmpty()) || System.nanoTime() > deadline) {
+          long at = System.nanoTime();
           if (terminal) {
             out.println();
           }
@@ -206,7 +214,7 @@ final class DemoCommand implements Callable<Integer> {
                 timeout, account.documents().size() - account.accountedFor());
             account.inFlight().stream().limit(5).forEach(d -> out.println("  " + d));
           }
-          return account;
+          return new Drained(account, at);
         }
         Thread.sleep(200);
       }
