@@ -166,9 +166,15 @@ public final class PipelineAudit {
         bindings.put(Topics.tokens(stream).name(), Topics.tokens(stream));
       }
       this.audit = new PipelineAudit(streams);
+      // a fetch waits at most 0.1 s for data at the broker: the follower stops polling once it has
+      // read to the ends, and closing waited for the fetch still out, 0.5 s by default
       this.consumer =
           TopicReader.consumer(
-              clients, "refinery-audit-" + java.util.UUID.randomUUID(), Topics.LARGE_MESSAGE_BYTES);
+              clients,
+              "refinery-audit-" + java.util.UUID.randomUUID(),
+              Topics.LARGE_MESSAGE_BYTES,
+              Map.of(
+                  org.apache.kafka.clients.consumer.ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100));
       List<TopicPartition> all = new ArrayList<>();
       for (String topic : bindings.keySet()) {
         List<org.apache.kafka.common.PartitionInfo> infos =
