@@ -92,10 +92,10 @@ public final class TokenizeBench {
       parallelisms.add(Integer.parseInt(p.trim()));
     }
     // one broker for every job: the texts are produced once, and each job reads them all under a
-    // group of its own. A job of its own drained them first, to warm the stage as the dedup and
-    // pipeline benches warm theirs, and changed nothing: the JIT kept compiling at 0.4 to 0.5 of a
-    // core through the measured jobs after it (each MiniCluster loads Flink's RPC system, pekko,
-    // in a class loader of its own), so it is not done
+    // group of its own. There is no warm-up job: one that drained the texts first (as the dedup
+    // and pipeline benches warm theirs) changed nothing, the JIT still compiling at 0.4 to 0.5 of
+    // a core through the measured jobs after it (each MiniCluster loads Flink's RPC system, pekko,
+    // in a class loader of its own)
     Map<Integer, Double> stage = new java.util.LinkedHashMap<>();
     EmbeddedKafka kafka = EmbeddedKafka.startEphemeral(run.resolve("kafka"));
     try {
