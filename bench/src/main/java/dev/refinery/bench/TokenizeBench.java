@@ -3,6 +3,8 @@ package dev.refinery.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.refinery.infra.EmbeddedKafka;
+import dev.refinery.runtime.config.KafkaClients;
+import dev.refinery.runtime.kafka.TopicReader;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.DocumentIds;
 import dev.refinery.schemas.DocumentSpan;
@@ -24,14 +26,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * The tokenizer stage's throughput on the same text as two baselines measured in the same run: raw
@@ -196,16 +195,8 @@ public final class TokenizeBench {
   /** A read_committed consumer of the token topic, at its end. */
   private static KafkaConsumer<String, byte[]> tokenConsumer(String bootstrap) {
     KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed",
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
-                Topics.LARGE_MESSAGE_BYTES),
-            new StringDeserializer(),
-            new ByteArrayDeserializer());
+        TopicReader.consumer(
+            KafkaClients.of(bootstrap), "bench-tokenize-reader", Topics.LARGE_MESSAGE_BYTES);
     List<TopicPartition> partitions = new ArrayList<>();
     consumer
         .partitionsFor(Topics.tokens("web").name())
