@@ -101,12 +101,7 @@ public final class DedupBench {
             warmup);
       }
       DedupFilterConfig config = config(options, bootstrap, run.resolve("streams"), threads);
-      options.forEach(
-          (k, v) -> {
-            if (k.startsWith("dedup.") || k.startsWith("kafka.")) {
-              System.out.printf(Locale.ROOT, "  with %s=%s%n", k, v);
-            }
-          });
+      printStageOptions(options);
       // the measured instance starts after the warm-up documents
       admin.alterConsumerGroupOffsets(config.applicationId(), afterWarmup).all().get();
       double dedupSeconds;
@@ -189,13 +184,29 @@ public final class DedupBench {
     if (rules != null) {
       settings.put(DedupFilterConfig.RULES_KIND + "public_web", rules);
     }
+    return new DedupFilterConfig(withStageOptions(settings, options));
+  }
+
+  /** The settings with every {@code dedup.*} and {@code kafka.*} option of the command line. */
+  static Map<String, Object> withStageOptions(
+      Map<String, Object> settings, Map<String, String> options) {
     options.forEach(
         (k, v) -> {
           if (k.startsWith("dedup.") || k.startsWith("kafka.")) {
             settings.put(k, v);
           }
         });
-    return new DedupFilterConfig(settings);
+    return settings;
+  }
+
+  /** Prints each {@code dedup.*} and {@code kafka.*} option the run was given. */
+  static void printStageOptions(Map<String, String> options) {
+    options.forEach(
+        (k, v) -> {
+          if (k.startsWith("dedup.") || k.startsWith("kafka.")) {
+            System.out.printf(Locale.ROOT, "  with %s=%s%n", k, v);
+          }
+        });
   }
 
   /** Where each partition of corpus.raw.v1 ends now. */

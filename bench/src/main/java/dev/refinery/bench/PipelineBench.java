@@ -64,7 +64,10 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  * as a stage alone on the machine would be set up. The compute limit is measured warm too: passes
  * until 5 s have gone, then the best of three.
  *
- * <pre>bench/run pipeline [--mb 8] [--warmup-mb 64] [--rate MB/s] [--dedup-threads CORES]</pre>
+ * <pre>
+ * bench/run pipeline [--mb 8] [--warmup-mb 64] [--rate MB/s] [--dedup-threads CORES]
+ *                    [--dedup.<setting> V] [--kafka.<setting> V]
+ * </pre>
  */
 public final class PipelineBench {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -105,12 +108,15 @@ public final class PipelineBench {
     }
     KafkaClients clients = KafkaClients.of(bootstrap);
     Map<String, Object> dedupSettings =
-        DedupBench.settings(
-            bootstrap,
-            "bench-pipeline",
-            run.resolve("streams"),
-            Integer.parseInt(
-                options.getOrDefault("dedup-threads", String.valueOf(defaultDedupThreads()))));
+        DedupBench.withStageOptions(
+            DedupBench.settings(
+                bootstrap,
+                "bench-pipeline",
+                run.resolve("streams"),
+                Integer.parseInt(
+                    options.getOrDefault("dedup-threads", String.valueOf(defaultDedupThreads())))),
+            options);
+    DedupBench.printStageOptions(options);
     TokenizerConfig tokenizerConfig =
         new TokenizerConfig(
             Map.of(
