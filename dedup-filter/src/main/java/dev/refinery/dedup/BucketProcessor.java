@@ -30,9 +30,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * answers at once: the same document in another record is a replay.
  */
 final class BucketProcessor implements Processor<String, byte[], String, byte[]> {
-  /** The memory a task gives to the dedup keys it took lately ({@link RecentValues}). */
-  static final long RECENT_BYTES = 2 << 20;
-
   /** Keys looked at by one expiry pass (one a second), so a pass never holds the thread long. */
   static final int EXPIRY_BATCH = 10_000;
 
@@ -94,6 +91,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
    *     document before its answers are given
    * @param caughtUp whether the stage had read all its input when last asked: a partition unheard
    *     from for a hold then has nothing more to read
+   * @param recentBytes the memory the task gives to the keys it took lately ({@link RecentValues})
    */
   BucketProcessor(
       long holdMs,
@@ -102,7 +100,8 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
       int imageDistance,
       int imageHolders,
       int rawPartitions,
-      BooleanSupplier caughtUp) {
+      BooleanSupplier caughtUp,
+      long recentBytes) {
     this.holdMs = holdMs;
     this.holdMaxMs = holdMaxMs;
     this.expireAfterMs = expireAfterMs;
@@ -111,7 +110,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     this.rawPartitions = rawPartitions;
     this.caughtUp = caughtUp;
     // a few seconds of keys where a task takes a few thousand a second (a key, its value: 150 B)
-    this.recent = RecentValues.ofBytes(RECENT_BYTES);
+    this.recent = RecentValues.ofBytes(recentBytes);
   }
 
   @Override

@@ -175,7 +175,8 @@ public final class DedupFilterTopology {
                         config.imageNearDistance(),
                         config.imageBandHolders(),
                         keyPartitions,
-                        caughtUp),
+                        caughtUp,
+                        config.keyCacheBytes()),
                 Named.as("bucket"),
                 SMALLEST_STORE,
                 PENDING_STORE);
