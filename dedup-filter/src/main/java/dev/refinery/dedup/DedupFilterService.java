@@ -148,6 +148,7 @@ public final class DedupFilterService implements Service {
     // a default, under kafka.streams.producer.compression.type: none costs a tenth less of the
     // stream thread and leaves the documents uncompressed on the brokers
     p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+    p.putIfAbsent(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, DedupRocksDbConfig.class);
     return p;
   }
 

@@ -25,4 +25,46 @@ class DedupStreamsConfigTest {
                 .get("producer.compression.type"))
         .isEqualTo("none");
   }
+
+  @Test
+  void producerBatchesAreLargerThanKafkasDefault() {
+    assertThat(streams(Map.of()).get("producer.batch.size")).isEqualTo(256 * 1024);
+  }
+
+  @Test
+  void commitsEvery300MsByDefault() {
+    assertThat(streams(Map.of()).get("commit.interval.ms")).isEqualTo(300L);
+  }
+
+  @Test
+  void smallestKeysStoreHasAMemtableBloomFilterAndTheOtherStoresAreLeftAlone() {
+    assertThat(streams(Map.of()).get("rocksdb.config.setter")).isEqualTo(DedupRocksDbConfig.class);
+    DedupRocksDbConfig setter = new DedupRocksDbConfig();
+    try (org.rocksdb.Options smallest = new org.rocksdb.Options();
+        org.rocksdb.Options pending = new org.rocksdb.Options()) {
+      setter.setConfig(DedupFilterTopology.SMALLEST_STORE, smallest, Map.of());
+      setter.setConfig(DedupFilterTopology.PENDING_STORE, pending, Map.of());
+      assertThat(smallest.memtableWholeKeyFiltering()).isTrue();
+      assertThat(smallest.memtablePrefixBloomSizeRatio()).isPositive();
+      assertThat(pending.memtableWholeKeyFiltering()).isFalse();
+      assertThat(pending.memtablePrefixBloomSizeRatio()).isZero();
+    }
+  }
+
+  @Test
+  void theUsersRocksDbSetterIsKept() {
+    assertThat(
+            streams(Map.of("kafka.streams.rocksdb.config.setter", Tuned.class.getName()))
+                .get("rocksdb.config.setter"))
+        .isEqualTo(Tuned.class.getName());
+  }
+
+  /** A user's own RocksDB settings. */
+  public static final class Tuned implements org.apache.kafka.streams.state.RocksDBConfigSetter {
+    @Override
+    public void setConfig(String storeName, org.rocksdb.Options options, Map<String, Object> c) {}
+
+    @Override
+    public void close(String storeName, org.rocksdb.Options options) {}
+  }
 }
