@@ -153,45 +153,24 @@ public final class LanguageIdentifier {
         throw new UncheckedIOException("cannot read Lingua's model " + resource, e);
       }
     }
-    // the distinct trigrams and their number of entries, in a growing open-addressing table
-    int[] runs = new int[1 << 16];
-    long[] distinct = new long[1 << 16];
-    int size = 0;
+    // the distinct trigrams and their number of entries
+    LongCounts runs = new LongCounts(1 << 16);
     for (int e = 0; e < read.size; e++) {
-      if (size * 2 >= distinct.length) {
-        long[] oldKeys = distinct;
-        int[] oldRuns = runs;
-        distinct = new long[oldKeys.length * 2];
-        runs = new int[oldKeys.length * 2];
-        for (int j = 0; j < oldKeys.length; j++) {
-          if (oldKeys[j] != 0) {
-            int slot = slot(distinct, distinct.length - 1, oldKeys[j]);
-            distinct[slot] = oldKeys[j];
-            runs[slot] = oldRuns[j];
-          }
-        }
-      }
-      int slot = slot(distinct, distinct.length - 1, read.keys[e]);
-      if (distinct[slot] == 0) {
-        distinct[slot] = read.keys[e];
-        size++;
-      }
-      runs[slot]++;
+      runs.increment(read.keys[e]);
     }
-    int capacity = Integer.highestOneBit(Math.max(16, size * 2 - 1)) << 1;
+    int capacity = Integer.highestOneBit(Math.max(16, runs.size() * 2 - 1)) << 1;
     long[] keys = new long[capacity];
     int[] starts = new int[capacity];
     int[] ends = new int[capacity];
-    int at = 0;
-    for (int j = 0; j < distinct.length; j++) {
-      if (distinct[j] != 0) {
-        int slot = slot(keys, capacity - 1, distinct[j]);
-        keys[slot] = distinct[j];
-        starts[slot] = at;
-        ends[slot] = at; // the end of what is filled so far: the run's end once filled
-        at += runs[j];
-      }
-    }
+    int[] at = {0};
+    runs.forEach(
+        (trigram, count) -> {
+          int slot = slot(keys, capacity - 1, trigram);
+          keys[slot] = trigram;
+          starts[slot] = at[0];
+          ends[slot] = at[0]; // the end of what is filled so far: the run's end once filled
+          at[0] += count;
+        });
     // each trigram's entries in the order read: by language
     short[] langs = new short[read.size];
     float[] gains = new float[read.size];
