@@ -193,6 +193,7 @@ final class Cl100kEncoder {
     byte[] piece = new byte[64];
     int[] starts = new int[65];
     int[] pairRanks = new int[65];
+    int[] tokens = new int[65];
 
     Call(int chars) {
       out = new int[Math.max(16, chars / 3)];
@@ -272,12 +273,17 @@ final class Cl100kEncoder {
       if (starts.length < length + 1) {
         starts = new int[length + 1];
         pairRanks = new int[length + 1];
+        tokens = new int[length + 1];
       }
       int[] at = starts;
       int[] rank = pairRanks;
-      int parts = length; // parts i start at at[i]; at[parts] = length
+      int[] token = tokens;
+      int parts = length; // parts i start at at[i]; at[parts] = length; token[i]: its rank
       for (int i = 0; i <= length; i++) {
         at[i] = i;
+      }
+      for (int i = 0; i < length; i++) {
+        token[i] = ranks.rank(piece[i]);
       }
       for (int i = 0; i < parts - 1; i++) {
         rank[i] = pair(i, i + 2);
@@ -293,8 +299,10 @@ final class Cl100kEncoder {
         if (rank[min] == Integer.MAX_VALUE) {
           break;
         }
-        // part min takes part min + 1
+        // part min takes part min + 1: the pair's rank is the token of the two together
+        token[min] = rank[min];
         System.arraycopy(at, min + 2, at, min + 1, parts - min - 1);
+        System.arraycopy(token, min + 2, token, min + 1, parts - min - 2);
         System.arraycopy(rank, min + 2, rank, min + 1, parts - min - 2);
         parts--;
         rank[min] = min + 2 <= parts ? pair(at[min], at[min + 2]) : Integer.MAX_VALUE;
@@ -303,7 +311,7 @@ final class Cl100kEncoder {
         }
       }
       for (int i = 0; i < parts; i++) {
-        add(ranks.rank(piece, at[i], at[i + 1] - at[i]));
+        add(token[i]);
       }
     }
 
@@ -316,11 +324,15 @@ final class Cl100kEncoder {
       int[] next = new int[length + 1];
       int[] prev = new int[length + 1];
       int[] rank = new int[length + 1]; // of part i with the part after it; -1: part i is gone
+      int[] token = new int[length]; // of part i
       long[] heap = new long[3 * length]; // a merge pushes at most two pairs
       int heapSize = 0;
       for (int i = 0; i <= length; i++) {
         next[i] = i + 1;
         prev[i] = i - 1;
+      }
+      for (int i = 0; i < length; i++) {
+        token[i] = ranks.rank(piece[i]);
       }
       for (int i = 0; i + 1 < length; i++) {
         rank[i] = pair(i, i + 2);
@@ -337,6 +349,7 @@ final class Cl100kEncoder {
           continue; // stale
         }
         int gone = next[i];
+        token[i] = rank[i];
         next[i] = next[gone];
         prev[next[gone]] = i;
         rank[gone] = -1;
@@ -354,7 +367,7 @@ final class Cl100kEncoder {
         }
       }
       for (int i = 0; i < length; i = next[i]) {
-        add(ranks.rank(piece, i, next[i] - i));
+        add(token[i]);
       }
     }
   }

@@ -8,18 +8,18 @@ import java.util.Map;
  * which makes every lookup follow four pointers (bucket, node, key, bytes) and box its result; in
  * the tokenizer stage, those lookups took more than half of the tokenizing threads' time.
  *
- * <p>Open addressing with linear probing at a load of at most 0.4. A slot holds a token's first
- * eight bytes packed little-endian into a {@code long} (zero-padded) and {@code length << 24 |
- * rank}; a token of eight bytes or fewer is found without touching any other memory, a longer one
- * compares its remaining bytes with the token's bytes in one shared array.
+ * <p>Open addressing with linear probing at a load of at most 0.4. A slot is two adjacent longs, in
+ * one cache line: a token's first eight bytes packed little-endian (zero-padded), and {@code length
+ * << 24 | rank}. A token of eight bytes or fewer is found without touching any other memory; a
+ * longer one compares its remaining bytes with the token's bytes in one shared array.
  */
 final class RankTable {
   static final int NONE = -1;
   private static final long MIX = 0x9E3779B97F4A7C15L;
 
-  private final long[] heads;
-  private final int[] entries; // length << 24 | rank; 0: empty (no token is empty)
+  private final long[] slots; // slot i: [2i] the head, [2i + 1] length << 24 | rank; 0: empty
   private final int shift;
+  private final int[] byteRanks = new int[256];
   private final byte[] bytes; // every token's bytes, by rank
   private final int[] offsets; // where a rank's bytes start in bytes; offsets[rank + 1] ends them
 
@@ -58,38 +58,45 @@ final class RankTable {
     bytes = new byte[(int) total];
     int capacity = Integer.highestOneBit(Math.max(16, (int) (ranks.size() / 0.4))) << 1;
     shift = 64 - Integer.numberOfTrailingZeros(capacity);
-    heads = new long[capacity];
-    entries = new int[capacity];
+    slots = new long[2 * capacity];
     for (Map.Entry<byte[], Integer> e : ranks.entrySet()) {
       byte[] token = e.getKey();
       int rank = e.getValue();
       System.arraycopy(token, 0, bytes, offsets[rank], token.length);
       long head = head(token, 0, token.length);
       int slot = slot(head, token, 0, token.length);
-      while (entries[slot] != 0) {
+      while (slots[2 * slot + 1] != 0) {
         slot = (slot + 1) & (capacity - 1);
       }
-      heads[slot] = head;
-      entries[slot] = token.length << 24 | rank;
+      slots[2 * slot] = head;
+      slots[2 * slot + 1] = token.length << 24 | rank;
+    }
+    for (int b = 0; b < 256; b++) {
+      byteRanks[b] = rank(new byte[] {(byte) b}, 0, 1);
     }
   }
 
   /** The rank of {@code b[from, from + length)}, or {@link #NONE} where that is not a token. */
   int rank(byte[] b, int from, int length) {
     long head = head(b, from, length);
-    int mask = heads.length - 1;
+    int mask = slots.length / 2 - 1;
     for (int slot = slot(head, b, from, length); ; slot = (slot + 1) & mask) {
-      int entry = entries[slot];
+      int entry = (int) slots[2 * slot + 1];
       if (entry == 0) {
         return NONE;
       }
-      if (heads[slot] == head && entry >>> 24 == length) {
+      if (slots[2 * slot] == head && entry >>> 24 == length) {
         int rank = entry & 0xFFFFFF;
         if (length <= 8 || tailEquals(rank, b, from, length)) {
           return rank;
         }
       }
     }
+  }
+
+  /** The rank of a single byte, or {@link #NONE}. */
+  int rank(byte b) {
+    return byteRanks[b & 0xFF];
   }
 
   /** The bytes of a token. */
