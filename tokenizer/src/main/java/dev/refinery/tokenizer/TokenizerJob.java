@@ -156,8 +156,7 @@ public final class TokenizerJob {
     }
   }
 
-  private static KafkaSource<RawRecord> kafkaSource(
-      TokenizerConfig config, String topic, String groupId) {
+  static KafkaSource<RawRecord> kafkaSource(TokenizerConfig config, String topic, String groupId) {
     return KafkaSource.<RawRecord>builder()
         .setBootstrapServers(config.bootstrapServers())
         .setTopics(topic)
@@ -175,6 +174,11 @@ public final class TokenizerJob {
   public void addTo(StreamExecutionEnvironment env) {
     TokenizerSpec spec = config.tokenizerSpec();
     env.enableCheckpointing(config.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
+    // chained operators hand records on without a deep copy: none of ours keeps or changes a record
+    // it has emitted or received (the async tokenizer copies its input itself when reuse is on,
+    // and every input read from the network is a new object). The copies of the tokenized
+    // documents and of the token batches took 8 % of the packing thread and 10 % of the source's
+    env.getConfig().enableObjectReuse();
     ChatTemplate template = config.chatTemplate();
     int threads = config.tokenizeThreads();
     // tokenized in parallel within the slot, handed on in the order read (the packer sees what
