@@ -4,12 +4,11 @@ import java.util.Arrays;
 
 /**
  * GPT-4's {@code cl100k_base} as ordinary text ({@code encode_ordinary}): the same ids as tiktoken
- * and jtokkit, at 1.8 times jtokkit's speed (72 against 40 MB/s on one core, {@code bench/run
- * tokenize}). The text is split by a scan; each piece is encoded to UTF-8 once, into a buffer of
- * the call's own; the pieces and their byte pairs are looked up in a {@link RankTable} without
- * copying or boxing. jtokkit copies every piece and sub-piece into arrays of their own and looks
- * them up in hash maps of boxed keys, which took more than half of the tokenizing threads' time in
- * the stage.
+ * and jtokkit, at about twice jtokkit's speed on one core ({@code bench/run tokenize}). The text is
+ * split by a scan; each piece is encoded to UTF-8 once, into a buffer of the call's own; the pieces
+ * and their byte pairs are looked up in a {@link RankTable} without copying or boxing. jtokkit
+ * copies every piece and sub-piece into arrays of their own and looks them up in hash maps of boxed
+ * keys, which took more than half of the tokenizing threads' time in the stage.
  *
  * <p>The split is tiktoken's pattern for cl100k_base,
  *
@@ -18,13 +17,14 @@ import java.util.Arrays;
  *   |\s*[\r\n]|\s+(?!\S)|\s+
  * }</pre>
  *
- * written out as a scan with the character classes of jtokkit's {@code Cl100kParser} (the JDK's
- * Unicode tables), so that the two split every text alike. {@code TiktokenParityTest} holds the ids
- * to tiktoken's own on its golden corpus, {@code Cl100kEncoderTest} to jtokkit's on real web text
- * and on random texts of the characters where a split or a merge goes wrong. A piece that is not a
- * token is merged by byte-pair ranks as tiktoken's {@code byte_pair_merge} does (the lowest rank
- * first, the leftmost of equal ranks); from {@link #LARGE_PIECE} bytes on with a heap instead of a
- * scan, so that a megabyte without a space costs n log n and not n².
+ * written out as a scan with the rules and character classes of jtokkit's {@code Cl100kParser}
+ * (jtokkit: MIT License, Copyright (c) 2023 Knuddels, Philip Müller; the JDK's Unicode tables), so
+ * that the two split every text alike. {@code TiktokenParityTest} holds the ids to tiktoken's own
+ * on its golden corpus, {@code Cl100kEncoderTest} to jtokkit's on real web text and on random texts
+ * of the characters where a split or a merge goes wrong. A piece that is not a token is merged by
+ * byte-pair ranks as tiktoken's {@code byte_pair_merge} does (the lowest rank first, the leftmost
+ * of equal ranks); from {@link #LARGE_PIECE} bytes on with a heap instead of a scan, so that a
+ * megabyte without a space costs n log n and not n².
  *
  * <p>Thread-safe: a call's buffers are its own.
  */

@@ -65,7 +65,7 @@ final class KafkaSinks {
   }
 
   /** The sinks' producer batch.size, unless {@code kafka.producer.batch.size} is set. */
-  static final int SINK_BATCH_BYTES = 1 << 20;
+  static final int SINK_BATCH_BYTES = 256 * 1024;
 
   /** The sinks' producer linger.ms, unless {@code kafka.producer.linger.ms} is set. */
   static final int SINK_LINGER_MS = 100;
@@ -100,7 +100,9 @@ final class KafkaSinks {
     // and comes every few milliseconds, more than Kafka's 5 ms linger: each was a producer batch of
     // its own, with an LZ4 frame of its own (buffers allocated and zeroed: 8 % of the packing
     // thread). What the sink writes is read at the next checkpoint's commit, which sends whatever
-    // lingers, so waiting up to 100 ms for 1 MB delays no reader. kafka.producer.* sets others.
+    // lingers, so waiting up to 100 ms delays no reader. 256 KB holds four token batches; a
+    // partition with data holds one such buffer of the producer's 32 MB, so many streams' topics
+    // (4 partitions each) still fit. kafka.producer.* sets others.
     producer.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(SINK_BATCH_BYTES));
     producer.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, Integer.toString(SINK_LINGER_MS));
     return producer;

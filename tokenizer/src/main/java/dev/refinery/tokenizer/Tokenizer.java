@@ -19,7 +19,7 @@ import java.util.regex.PatternSyntaxException;
  * A tiktoken encoding, with what packing needs: the end-of-text id and the vocabulary size. Built
  * in: GPT-4's {@code cl100k_base} (the default), GPT-4o's {@code o200k_base}, {@code p50k_base} and
  * {@code r50k_base}; any other from a tiktoken rank file ({@link TokenizerSpec}). The built-in
- * {@code cl100k_base} encodes with Refinery's own {@link Cl100kEncoder} (1.8 times jtokkit's
+ * {@code cl100k_base} encodes with Refinery's own {@link Cl100kEncoder} (about twice jtokkit's
  * speed), every other encoding and all decoding through jtokkit. Ids are tiktoken's, bit for bit:
  * {@code TiktokenParityTest} holds them to golden files written by tiktoken itself.
  *

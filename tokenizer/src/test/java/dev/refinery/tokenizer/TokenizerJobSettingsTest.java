@@ -17,11 +17,11 @@ class TokenizerJobSettingsTest {
   }
 
   @Test
-  void sinksBatchAMegabyteForUpTo100MsCompressedWithLz4() {
+  void sinksBatch256KbForUpTo100MsCompressedWithLz4() {
     Properties producer = KafkaSinks.producer(config(Map.of()));
 
     assertThat(producer)
-        .containsEntry(ProducerConfig.BATCH_SIZE_CONFIG, "1048576")
+        .containsEntry(ProducerConfig.BATCH_SIZE_CONFIG, "262144")
         .containsEntry(ProducerConfig.LINGER_MS_CONFIG, "100")
         .containsEntry(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
   }
