@@ -18,16 +18,21 @@ import java.util.regex.PatternSyntaxException;
 /**
  * A tiktoken encoding, with what packing needs: the end-of-text id and the vocabulary size. Built
  * in: GPT-4's {@code cl100k_base} (the default), GPT-4o's {@code o200k_base}, {@code p50k_base} and
- * {@code r50k_base}; any other from a tiktoken rank file ({@link TokenizerSpec}). The built-in
- * {@code cl100k_base} encodes with Refinery's own {@link Cl100kEncoder} (about twice jtokkit's
- * speed), every other encoding and all decoding through jtokkit. Ids are tiktoken's, bit for bit:
- * {@code TiktokenParityTest} holds them to golden files written by tiktoken itself.
+ * {@code r50k_base}; any other from a tiktoken rank file ({@link TokenizerSpec}). Text is encoded
+ * by Refinery's own {@link BytePairEncoder} (about twice jtokkit's speed on {@code cl100k_base}),
+ * with the ranks of jtokkit's rank files for the built-in encodings; decoding, and a rank file the
+ * encoder's table cannot hold (a token of over 255 bytes, a rank of 2^24 or more), go through
+ * jtokkit. Ids are tiktoken's, bit for bit: {@code TiktokenParityTest} holds them to golden files
+ * written by tiktoken itself.
  *
  * <p>Document text is encoded as ordinary text: a literal {@code <|endoftext|>} in a document is
  * tokenized as the characters it is, never as the special token ({@code encode_ordinary} in
  * tiktoken). Instances are cached per spec and thread-safe.
  */
 public final class Tokenizer {
+  private static final String GPT2_SPLIT =
+      "'(?:[sdmt]|ll|ve|re)| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+
   /** tiktoken's n_vocab and end-of-text id of the encodings jtokkit ships. */
   private record Spec(int vocabularySize, int endOfText) {}
 
@@ -41,16 +46,39 @@ public final class Tokenizer {
       new ConcurrentHashMap<>();
   private static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
 
+  /**
+   * The split of each built-in encoding but {@code cl100k_base} (a scan, {@link Cl100kSplit}):
+   * tiktoken's patterns, compiled as jtokkit compiles them.
+   */
+  private static final Map<String, Pattern> BUILT_IN_SPLITS =
+      Map.of(
+          "o200k_base",
+          Pattern.compile(
+              String.join(
+                  "|",
+                  "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+                  "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+                  "\\p{N}{1,3}",
+                  " ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*",
+                  "\\s*[\\r\\n]+",
+                  "\\s+(?!\\S)",
+                  "\\s+"),
+              Pattern.UNICODE_CHARACTER_CLASS),
+          "p50k_base",
+          Pattern.compile(GPT2_SPLIT, Pattern.UNICODE_CHARACTER_CLASS),
+          "r50k_base",
+          Pattern.compile(GPT2_SPLIT, Pattern.UNICODE_CHARACTER_CLASS));
+
   private final String name;
   private final Encoding encoding;
   private final Spec spec;
-  private final Cl100kEncoder cl100k; // null: jtokkit encodes
+  private final BytePairEncoder encoder; // null: jtokkit encodes
 
-  private Tokenizer(String name, Encoding encoding, Spec spec, Cl100kEncoder cl100k) {
+  private Tokenizer(String name, Encoding encoding, Spec spec, BytePairEncoder encoder) {
     this.name = name;
     this.encoding = encoding;
     this.spec = spec;
-    this.cl100k = cl100k;
+    this.encoder = encoder;
   }
 
   /**
@@ -73,9 +101,7 @@ public final class Tokenizer {
           s.name(),
           REGISTRY.getEncoding(s.name()).orElseThrow(),
           SPECS.get(s.name()),
-          s.name().equals("cl100k_base")
-              ? new Cl100kEncoder(new RankTable(builtInRanks(s.name())))
-              : null);
+          new BytePairEncoder(new RankTable(builtInRanks(s.name())), builtInSplit(s.name())));
     }
     Map<byte[], Integer> ranks = ranks(s.ranks());
     int vocabulary = 0;
@@ -99,8 +125,19 @@ public final class Tokenizer {
                 new GptBytePairEncodingParams(s.name(), pattern, ranks, s.specialTokens()))
             .getEncoding(s.name())
             .orElseThrow();
+    BytePairEncoder encoder;
+    try {
+      encoder = new BytePairEncoder(new RankTable(ranks), pattern);
+    } catch (IllegalArgumentException e) {
+      encoder = null; // jtokkit encodes what the rank table does not hold
+    }
     return new Tokenizer(
-        s.name(), encoding, new Spec(vocabulary, s.specialTokens().get(s.endOfText())), null);
+        s.name(), encoding, new Spec(vocabulary, s.specialTokens().get(s.endOfText())), encoder);
+  }
+
+  /** The regex that splits a built-in encoding's text; null for {@code cl100k_base}'s scan. */
+  static Pattern builtInSplit(String name) {
+    return BUILT_IN_SPLITS.get(name);
   }
 
   /** The ranks of an encoding jtokkit ships, from its rank file in jtokkit's jar. */
@@ -172,7 +209,7 @@ public final class Tokenizer {
 
   /** Token ids of a text, special-token text included as ordinary text. */
   public int[] encode(String text) {
-    return cl100k != null ? cl100k.encode(text) : encoding.encodeOrdinary(text).toArray();
+    return encoder != null ? encoder.encode(text) : encoding.encodeOrdinary(text).toArray();
   }
 
   /** The bytes that token ids stand for (a cut inside a multi-byte character stays cut). */

@@ -1,188 +1,80 @@
 package dev.refinery.tokenizer;
 
 import java.util.Arrays;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * GPT-4's {@code cl100k_base} as ordinary text ({@code encode_ordinary}): the same ids as tiktoken
- * and jtokkit, at about twice jtokkit's speed on one core ({@code bench/run tokenize}). The text is
- * split by a scan; each piece is encoded to UTF-8 once, into a buffer of the call's own; the pieces
- * and their byte pairs are looked up in a {@link RankTable} without copying or boxing. jtokkit
- * copies every piece and sub-piece into arrays of their own and looks them up in hash maps of boxed
- * keys, which took more than half of the tokenizing threads' time in the stage.
+ * Byte-pair encoding of ordinary text ({@code encode_ordinary}) with the ids of tiktoken and
+ * jtokkit, at about twice jtokkit's speed for {@code cl100k_base} on one core ({@code bench/run
+ * tokenize}). The text is split into pieces, by {@link Cl100kSplit}'s scan for {@code cl100k_base}
+ * or by the encoding's regex for any other (the pattern jtokkit uses, so that the two split alike);
+ * each piece is encoded to UTF-8 once, into a buffer of the call's own; pieces and their byte pairs
+ * are looked up in a {@link RankTable} without copying or boxing. jtokkit copies every piece and
+ * sub-piece into arrays of their own and looks them up in hash maps of boxed keys, which took more
+ * than half of the tokenizing threads' time in the stage.
  *
- * <p>The split is tiktoken's pattern for cl100k_base,
- *
- * <pre>{@code
- * '(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]++[\r\n]*
- *   |\s*[\r\n]|\s+(?!\S)|\s+
- * }</pre>
- *
- * written out as a scan with the rules and character classes of jtokkit's {@code Cl100kParser}
- * (jtokkit: MIT License, Copyright (c) 2023 Knuddels, Philip Müller; the JDK's Unicode tables), so
- * that the two split every text alike. {@code TiktokenParityTest} holds the ids to tiktoken's own
- * on its golden corpus, {@code Cl100kEncoderTest} to jtokkit's on real web text and on random texts
- * of the characters where a split or a merge goes wrong. A piece that is not a token is merged by
- * byte-pair ranks as tiktoken's {@code byte_pair_merge} does (the lowest rank first, the leftmost
- * of equal ranks); from {@link #LARGE_PIECE} bytes on with a heap instead of a scan, so that a
- * megabyte without a space costs n log n and not n².
+ * <p>A piece that is not a token is merged by byte-pair ranks as tiktoken's {@code byte_pair_merge}
+ * does (the lowest rank first, the leftmost of equal ranks); from {@link #LARGE_PIECE} bytes on
+ * with a heap instead of a scan, so that a megabyte without a space costs n log n and not n². An
+ * unpaired surrogate is encoded as U+FFFD. {@code TiktokenParityTest} holds the ids to tiktoken's
+ * own on its golden corpus, {@code BytePairEncoderTest} to jtokkit's on real web text and on random
+ * texts of the characters where a split or a merge goes wrong.
  *
  * <p>Thread-safe: a call's buffers are its own.
  */
-final class Cl100kEncoder {
+final class BytePairEncoder {
   /** Pieces of this many bytes or more are merged with a heap. */
   static final int LARGE_PIECE = 256;
 
-  private static final int LETTER = 1;
-  private static final int NUMBER = 2;
-  private static final int SPACE = 4; // white space
-  private static final int NEWLINE = 8; // \r and \n, also SPACE
-  private static final byte[] ASCII = new byte[128];
-  private static final int[] OTHER_SPACES = {
-    0x85, 0xA0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008,
-    0x2009, 0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000
-  };
-
-  static {
-    for (int c = 'a'; c <= 'z'; c++) {
-      ASCII[c] = LETTER;
-      ASCII[c - 'a' + 'A'] = LETTER;
-    }
-    for (int c = '0'; c <= '9'; c++) {
-      ASCII[c] = NUMBER;
-    }
-    for (char c : " \t\u000B\u000C".toCharArray()) {
-      ASCII[c] = SPACE;
-    }
-    ASCII['\r'] = SPACE | NEWLINE;
-    ASCII['\n'] = SPACE | NEWLINE;
-  }
-
   private final RankTable ranks;
+  private final Pattern split; // null: Cl100kSplit
   private final int largePiece;
 
-  Cl100kEncoder(RankTable ranks) {
-    this(ranks, LARGE_PIECE);
+  /**
+   * @param split the encoding's regex; null for {@code cl100k_base}'s, split by a scan
+   * @throws IllegalArgumentException if a byte is not a token of the vocabulary
+   */
+  BytePairEncoder(RankTable ranks, Pattern split) {
+    this(ranks, split, LARGE_PIECE);
   }
 
   /** With another threshold for the heap merge: tests use it to run both merges on any piece. */
-  Cl100kEncoder(RankTable ranks, int largePiece) {
+  BytePairEncoder(RankTable ranks, Pattern split, int largePiece) {
+    for (int b = 0; b < 256; b++) {
+      if (ranks.rank((byte) b) == RankTable.NONE) {
+        // tiktoken's vocabularies are byte-level: every byte is a token, so every merge ends
+        throw new IllegalArgumentException(
+            "byte 0x" + Integer.toHexString(b) + " is not a token of the vocabulary");
+      }
+    }
     this.ranks = ranks;
+    this.split = split;
     this.largePiece = largePiece;
   }
 
-  /** The token ids of a text, special-token text as ordinary text. */
+  /**
+   * The token ids of a text, special-token text as ordinary text. Text that the regex of an
+   * encoding matches no piece of is left out, as tiktoken and jtokkit leave it (the built-in
+   * encodings' regexes match every character).
+   */
   int[] encode(String text) {
     Call call = new Call(text.length());
-    int n = text.length();
-    for (int start = 0; start < n; ) {
-      int end = pieceEnd(text, start);
-      call.piece(text, start, end);
-      start = end;
+    if (split == null) {
+      for (int start = 0, n = text.length(); start < n; ) {
+        int end = Cl100kSplit.pieceEnd(text, start);
+        call.piece(text, start, end);
+        start = end;
+      }
+    } else {
+      Matcher pieces = split.matcher(text);
+      while (pieces.find()) {
+        if (pieces.end() > pieces.start()) {
+          call.piece(text, pieces.start(), pieces.end());
+        }
+      }
     }
     return Arrays.copyOf(call.out, call.size);
-  }
-
-  // ---- the split
-
-  private static int classOf(int c) {
-    if (c < 128) {
-      return c < 0 ? 0 : ASCII[c];
-    }
-    switch (Character.getType(c)) {
-      case Character.UPPERCASE_LETTER,
-      Character.LOWERCASE_LETTER,
-      Character.TITLECASE_LETTER,
-      Character.MODIFIER_LETTER,
-      Character.OTHER_LETTER:
-        return c <= 0x323AF ? LETTER : 0;
-      case Character.DECIMAL_DIGIT_NUMBER, Character.LETTER_NUMBER, Character.OTHER_NUMBER:
-        return c <= 0x1FBF9 ? NUMBER : 0;
-      default:
-        return Arrays.binarySearch(OTHER_SPACES, c) >= 0 ? SPACE : 0;
-    }
-  }
-
-  private static boolean is(int c, int classes) {
-    return (classOf(c) & classes) != 0;
-  }
-
-  /** Neither white space, letter nor number; not a character (-1, past the end) either. */
-  private static boolean isPunctuation(int c) {
-    return c >= 0 && classOf(c) == 0;
-  }
-
-  private static int codePointAt(String s, int i) {
-    return i < s.length() ? s.codePointAt(i) : -1;
-  }
-
-  /** Where the piece that begins at {@code start} ends. */
-  static int pieceEnd(String s, int start) {
-    int n = s.length();
-    int c0 = s.codePointAt(start);
-    int next = start + Character.charCount(c0);
-    int c1 = codePointAt(s, next);
-    if (c0 == '\'' && c1 >= 0) {
-      // 1. the contractions 's 'd 't 'm 'll 've 're, in any case
-      if ("sdtmSDTMſ".indexOf(c1) >= 0) {
-        return next + Character.charCount(c1);
-      }
-      if (next + 1 < n && isLongContraction(c1, s.codePointAt(next + 1))) {
-        return next + 2;
-      }
-    }
-    int class0 = classOf(c0);
-    if ((class0 & LETTER) != 0
-        || ((class0 & NEWLINE) == 0 && (class0 & NUMBER) == 0 && is(c1, LETTER))) {
-      // 2. a word, after one character that is not a newline, letter or number: " of", "It", "(the"
-      int end = next;
-      while (end < n && is(c1 = s.codePointAt(end), LETTER)) {
-        end += Character.charCount(c1);
-      }
-      return end;
-    }
-    if ((class0 & NUMBER) != 0) {
-      // 3. one to three numbers: "4", "235", "3½"
-      int end = next;
-      for (int i = 1; i < 3 && end < n && is(c1 = s.codePointAt(end), NUMBER); i++) {
-        end += Character.charCount(c1);
-      }
-      return end;
-    }
-    if (isPunctuation(c0) || (c0 == ' ' && isPunctuation(c1))) {
-      // 4. punctuation, after one space, and the newlines after it: ",", " .", "\"", ");\n"
-      int end = next;
-      while (end < n && isPunctuation(c1 = s.codePointAt(end))) {
-        end += Character.charCount(c1);
-      }
-      while (end < n && (s.charAt(end) == '\r' || s.charAt(end) == '\n')) {
-        end++;
-      }
-      return end;
-    }
-    // 5. white space up to its last newline; 6. white space but its last character where something
-    // else follows (which takes it: " word"); 7. the rest
-    int lastNewline = (class0 & NEWLINE) != 0 ? start : -1;
-    int end = next;
-    int last = c0; // the last character read
-    while (end < n && is(last = s.codePointAt(end), SPACE)) {
-      if (last == '\r' || last == '\n') {
-        lastNewline = end;
-      }
-      end += Character.charCount(last);
-    }
-    if (lastNewline >= 0 && lastNewline + 1 < end) {
-      return lastNewline + 1;
-    }
-    if (lastNewline < 0 && end > next && !is(last, SPACE)) {
-      return end - 1; // white space is one char
-    }
-    return end;
-  }
-
-  private static boolean isLongContraction(int c1, int c2) {
-    int a = Character.toUpperCase(c1);
-    int b = Character.toUpperCase(c2);
-    return (a == 'L' && b == 'L') || (a == 'V' && b == 'E') || (a == 'R' && b == 'E');
   }
 
   // ---- one call's pieces and tokens
