@@ -114,8 +114,8 @@ final class BytePairEncoder {
     /**
      * Writes the UTF-8 bytes of {@code s[from, to)} into {@link #piece}, an unpaired surrogate as
      * U+FFFD, the replacement character: a Java string may hold one (a text read from Avro does
-     * not), UTF-8 cannot. tiktoken refuses such a text; jtokkit writes the surrogate's three bytes,
-     * which no decoder reads back.
+     * not), UTF-8 cannot. tiktoken refuses such a text; jtokkit writes the surrogate's three bytes
+     * (which no decoder reads back) for cl100k_base and a question mark for the other encodings.
      */
     int utf8(String s, int from, int to) {
       if (piece.length < (to - from) * 3) {
@@ -151,7 +151,7 @@ final class BytePairEncoder {
       return at;
     }
 
-    /** The rank of the bytes from {@code from} to {@code to}, or NONE. */
+    /** The rank of the piece's bytes from {@code from} to {@code to}; MAX_VALUE: not a token. */
     private int pair(int from, int to) {
       int rank = ranks.rank(piece, from, to - from);
       return rank == RankTable.NONE ? Integer.MAX_VALUE : rank;
