@@ -7,12 +7,12 @@ import java.util.regex.Pattern;
 /**
  * Byte-pair encoding of ordinary text ({@code encode_ordinary}) with the ids of tiktoken and
  * jtokkit, at about twice jtokkit's speed for {@code cl100k_base} on one core ({@code bench/run
- * tokenize}). The text is split into pieces, by {@link Cl100kSplit}'s scan for {@code cl100k_base}
- * or by the encoding's regex for any other (the pattern jtokkit uses, so that the two split alike);
- * each piece is encoded to UTF-8 once, into a buffer of the call's own; pieces and their byte pairs
- * are looked up in a {@link RankTable} without copying or boxing. jtokkit copies every piece and
- * sub-piece into arrays of their own and looks them up in hash maps of boxed keys, which took more
- * than half of the tokenizing threads' time in the stage.
+ * tokenize}). The text is split into pieces by a scan ({@link Cl100kSplit}, {@link O200kSplit}) or
+ * by the encoding's regex (the pattern jtokkit uses, so that the two split alike); each piece is
+ * encoded to UTF-8 once, into a buffer of the call's own; pieces and their byte pairs are looked up
+ * in a {@link RankTable} without copying or boxing. jtokkit copies every piece and sub-piece into
+ * arrays of their own and looks them up in hash maps of boxed keys, which took more than half of
+ * the tokenizing threads' time in the stage.
  *
  * <p>A piece that is not a token is merged by byte-pair ranks as tiktoken's {@code byte_pair_merge}
  * does (the lowest rank first, the leftmost of equal ranks); from {@link #LARGE_PIECE} bytes on
@@ -27,20 +27,36 @@ final class BytePairEncoder {
   /** Pieces of this many bytes or more are merged with a heap. */
   static final int LARGE_PIECE = 256;
 
+  /** A split written out as a scan: where the piece that begins at {@code start} ends. */
+  interface Scan {
+    int pieceEnd(String text, int start);
+  }
+
   private final RankTable ranks;
-  private final Pattern split; // null: Cl100kSplit
+  private final Scan scan; // or
+  private final Pattern regex;
   private final int largePiece;
 
   /**
-   * @param split the encoding's regex; null for {@code cl100k_base}'s, split by a scan
+   * An encoding split by a scan.
+   *
    * @throws IllegalArgumentException if a byte is not a token of the vocabulary
    */
-  BytePairEncoder(RankTable ranks, Pattern split) {
-    this(ranks, split, LARGE_PIECE);
+  BytePairEncoder(RankTable ranks, Scan scan) {
+    this(ranks, scan, null, LARGE_PIECE);
+  }
+
+  /**
+   * An encoding split by its regex.
+   *
+   * @throws IllegalArgumentException if a byte is not a token of the vocabulary
+   */
+  BytePairEncoder(RankTable ranks, Pattern regex) {
+    this(ranks, null, regex, LARGE_PIECE);
   }
 
   /** With another threshold for the heap merge: tests use it to run both merges on any piece. */
-  BytePairEncoder(RankTable ranks, Pattern split, int largePiece) {
+  BytePairEncoder(RankTable ranks, Scan scan, Pattern regex, int largePiece) {
     for (int b = 0; b < 256; b++) {
       if (ranks.rank((byte) b) == RankTable.NONE) {
         // tiktoken's vocabularies are byte-level: every byte is a token, so every merge ends
@@ -48,8 +64,12 @@ final class BytePairEncoder {
             "byte 0x" + Integer.toHexString(b) + " is not a token of the vocabulary");
       }
     }
+    if ((scan == null) == (regex == null)) {
+      throw new IllegalArgumentException("a scan or a regex splits the text, one of them");
+    }
     this.ranks = ranks;
-    this.split = split;
+    this.scan = scan;
+    this.regex = regex;
     this.largePiece = largePiece;
   }
 
@@ -60,14 +80,14 @@ final class BytePairEncoder {
    */
   int[] encode(String text) {
     Call call = new Call(text.length());
-    if (split == null) {
+    if (scan != null) {
       for (int start = 0, n = text.length(); start < n; ) {
-        int end = Cl100kSplit.pieceEnd(text, start);
+        int end = scan.pieceEnd(text, start);
         call.piece(text, start, end);
         start = end;
       }
     } else {
-      Matcher pieces = split.matcher(text);
+      Matcher pieces = regex.matcher(text);
       while (pieces.find()) {
         if (pieces.end() > pieces.start()) {
           call.piece(text, pieces.start(), pieces.end());

@@ -47,27 +47,22 @@ public final class Tokenizer {
   private static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
 
   /**
-   * The split of each built-in encoding but {@code cl100k_base} (a scan, {@link Cl100kSplit}):
-   * tiktoken's patterns, compiled as jtokkit compiles them.
+   * How each built-in encoding's text is split: a scan for GPT-4's and GPT-4o's, the regex jtokkit
+   * compiles for GPT-2's and GPT-3's.
    */
-  private static final Map<String, Pattern> BUILT_IN_SPLITS =
-      Map.of(
-          "o200k_base",
-          Pattern.compile(
-              String.join(
-                  "|",
-                  "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
-                  "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
-                  "\\p{N}{1,3}",
-                  " ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*",
-                  "\\s*[\\r\\n]+",
-                  "\\s+(?!\\S)",
-                  "\\s+"),
-              Pattern.UNICODE_CHARACTER_CLASS),
-          "p50k_base",
-          Pattern.compile(GPT2_SPLIT, Pattern.UNICODE_CHARACTER_CLASS),
-          "r50k_base",
-          Pattern.compile(GPT2_SPLIT, Pattern.UNICODE_CHARACTER_CLASS));
+  static BytePairEncoder builtInEncoder(String name, int largePiece) {
+    RankTable ranks = new RankTable(builtInRanks(name));
+    return switch (name) {
+      case "cl100k_base" -> new BytePairEncoder(ranks, Cl100kSplit::pieceEnd, null, largePiece);
+      case "o200k_base" -> new BytePairEncoder(ranks, O200kSplit::pieceEnd, null, largePiece);
+      default ->
+          new BytePairEncoder(
+              ranks,
+              null,
+              Pattern.compile(GPT2_SPLIT, Pattern.UNICODE_CHARACTER_CLASS),
+              largePiece);
+    };
+  }
 
   private final String name;
   private final Encoding encoding;
@@ -101,7 +96,7 @@ public final class Tokenizer {
           s.name(),
           REGISTRY.getEncoding(s.name()).orElseThrow(),
           SPECS.get(s.name()),
-          new BytePairEncoder(new RankTable(builtInRanks(s.name())), builtInSplit(s.name())));
+          builtInEncoder(s.name(), BytePairEncoder.LARGE_PIECE));
     }
     Map<byte[], Integer> ranks = ranks(s.ranks());
     int vocabulary = 0;
@@ -133,11 +128,6 @@ public final class Tokenizer {
     }
     return new Tokenizer(
         s.name(), encoding, new Spec(vocabulary, s.specialTokens().get(s.endOfText())), encoder);
-  }
-
-  /** The regex that splits a built-in encoding's text; null for {@code cl100k_base}'s scan. */
-  static Pattern builtInSplit(String name) {
-    return BUILT_IN_SPLITS.get(name);
   }
 
   /** The ranks of an encoding jtokkit ships, from its rank file in jtokkit's jar. */
