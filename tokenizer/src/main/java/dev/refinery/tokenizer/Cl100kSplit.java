@@ -69,7 +69,8 @@ final class Cl100kSplit {
     return c >= 0 && classOf(c) == 0;
   }
 
-  private static int codePointAt(String s, int i) {
+  /** The code point at {@code i}, or -1 past the end. */
+  static int codePointAt(String s, int i) {
     return i < s.length() ? s.codePointAt(i) : -1;
   }
 
@@ -117,9 +118,19 @@ final class Cl100kSplit {
       }
       return end;
     }
-    // 5. white space up to its last newline; 6. white space but its last character where something
-    // else follows (which takes it: " word"); 7. the rest
-    int lastNewline = (class0 & NEWLINE) != 0 ? start : -1;
+    return whiteSpaceEnd(s, start);
+  }
+
+  /**
+   * The white-space rules both GPT-4 patterns end with: {@code \s*[\r\n]+} (up to the last
+   * newline), {@code \s+(?!\S)} (all but the last character where something else follows, which
+   * takes it: " word") and {@code \s+}; from {@code start}, where white space begins.
+   */
+  static int whiteSpaceEnd(String s, int start) {
+    int n = s.length();
+    int c0 = s.codePointAt(start);
+    int next = start + Character.charCount(c0);
+    int lastNewline = c0 == '\r' || c0 == '\n' ? start : -1;
     int end = next;
     int last = c0; // the last character read
     while (end < n && is(last = s.codePointAt(end), SPACE)) {
@@ -128,10 +139,10 @@ final class Cl100kSplit {
       }
       end += Character.charCount(last);
     }
-    if (lastNewline >= 0 && lastNewline + 1 < end) {
+    if (lastNewline >= 0) {
       return lastNewline + 1;
     }
-    if (lastNewline < 0 && end > next && !is(last, SPACE)) {
+    if (end > next && !is(last, SPACE)) {
       return end - 1; // white space is one char
     }
     return end;

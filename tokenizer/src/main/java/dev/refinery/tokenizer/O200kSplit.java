@@ -75,10 +75,6 @@ final class O200kSplit {
     return c >= 0 && (classOf(c) & (SPACE | LETTER | NUMBER)) == 0;
   }
 
-  private static int at(String s, int i) {
-    return i < s.length() ? s.codePointAt(i) : -1;
-  }
-
   /** Where the piece that begins at {@code start} ends. */
   static int pieceEnd(String s, int start) {
     int n = s.length();
@@ -109,7 +105,7 @@ final class O200kSplit {
       }
       return end;
     }
-    int c1 = at(s, next);
+    int c1 = Cl100kSplit.codePointAt(s, next);
     if (isPunctuation(c0) || (c0 == ' ' && isPunctuation(c1))) {
       // 4. punctuation, after one space, and the newlines (and slashes) after it
       end = next;
@@ -121,24 +117,8 @@ final class O200kSplit {
       }
       return end;
     }
-    // 5. white space up to its last newline; 6. white space but its last character where something
-    // else follows; 7. the rest
-    int lastNewline = (class0 & NEWLINE) != 0 ? start : -1;
-    end = next;
-    int last = c0;
-    while (end < n && is(last = s.codePointAt(end), SPACE)) {
-      if (last == '\r' || last == '\n') {
-        lastNewline = end;
-      }
-      end += Character.charCount(last);
-    }
-    if (lastNewline >= 0) {
-      return lastNewline + 1;
-    }
-    if (end > next && !is(last, SPACE)) {
-      return end - 1; // white space is one char
-    }
-    return end;
+    // 5-7. white space, as in cl100k_base
+    return Cl100kSplit.whiteSpaceEnd(s, start);
   }
 
   /**
