@@ -12,6 +12,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -65,15 +66,42 @@ public final class Tokenizer {
   }
 
   private final String name;
-  private final Encoding encoding;
+  private final Once<Encoding> jtokkit; // decodes, and encodes what the encoder cannot
   private final Spec spec;
-  private final BytePairEncoder encoder; // null: jtokkit encodes
+  private final Once<BytePairEncoder> encoder; // null: jtokkit encodes
 
-  private Tokenizer(String name, Encoding encoding, Spec spec, BytePairEncoder encoder) {
+  private Tokenizer(String name, Once<Encoding> jtokkit, Spec spec, Once<BytePairEncoder> encoder) {
     this.name = name;
-    this.encoding = encoding;
+    this.jtokkit = jtokkit;
     this.spec = spec;
     this.encoder = encoder;
+  }
+
+  /**
+   * A value made on first use, once: a tokenizer that only decodes never loads the encoder's table,
+   * one that only encodes never loads jtokkit's (each takes 0.3 to 1 s and tens of MB).
+   */
+  private static final class Once<T> {
+    private Supplier<T> make;
+    private T value;
+    private volatile boolean made;
+
+    Once(Supplier<T> make) {
+      this.make = make;
+    }
+
+    T get() {
+      if (!made) {
+        synchronized (this) {
+          if (!made) {
+            value = make.get();
+            make = null;
+            made = true;
+          }
+        }
+      }
+      return value;
+    }
   }
 
   /**
@@ -94,9 +122,9 @@ public final class Tokenizer {
     if (s.isBuiltIn()) {
       return new Tokenizer(
           s.name(),
-          REGISTRY.getEncoding(s.name()).orElseThrow(),
+          new Once<>(() -> REGISTRY.getEncoding(s.name()).orElseThrow()),
           SPECS.get(s.name()),
-          builtInEncoder(s.name(), BytePairEncoder.LARGE_PIECE));
+          new Once<>(() -> builtInEncoder(s.name(), BytePairEncoder.LARGE_PIECE)));
     }
     Map<byte[], Integer> ranks = ranks(s.ranks());
     int vocabulary = 0;
@@ -120,14 +148,18 @@ public final class Tokenizer {
                 new GptBytePairEncodingParams(s.name(), pattern, ranks, s.specialTokens()))
             .getEncoding(s.name())
             .orElseThrow();
-    BytePairEncoder encoder;
-    try {
-      encoder = new BytePairEncoder(new RankTable(ranks), pattern);
-    } catch (IllegalArgumentException e) {
-      encoder = null; // jtokkit encodes what the rank table does not hold
-    }
     return new Tokenizer(
-        s.name(), encoding, new Spec(vocabulary, s.specialTokens().get(s.endOfText())), encoder);
+        s.name(),
+        new Once<>(() -> encoding),
+        new Spec(vocabulary, s.specialTokens().get(s.endOfText())),
+        new Once<>(
+            () -> {
+              try {
+                return new BytePairEncoder(new RankTable(ranks), pattern);
+              } catch (IllegalArgumentException e) {
+                return null; // jtokkit encodes what the rank table does not hold
+              }
+            }));
   }
 
   /** The ranks of an encoding jtokkit ships, from its rank file in jtokkit's jar. */
@@ -199,7 +231,8 @@ public final class Tokenizer {
 
   /** Token ids of a text, special-token text included as ordinary text. */
   public int[] encode(String text) {
-    return encoder != null ? encoder.encode(text) : encoding.encodeOrdinary(text).toArray();
+    BytePairEncoder own = encoder.get();
+    return own != null ? own.encode(text) : jtokkit.get().encodeOrdinary(text).toArray();
   }
 
   /** The bytes that token ids stand for (a cut inside a multi-byte character stays cut). */
@@ -208,7 +241,7 @@ public final class Tokenizer {
     for (int i = from; i < from + count; i++) {
       list.add(tokens[i]);
     }
-    return encoding.decodeBytes(list);
+    return jtokkit.get().decodeBytes(list);
   }
 
   /** The text of token ids. */
