@@ -103,9 +103,10 @@ final class BytePairEncoder {
     int[] out;
     int size;
     byte[] piece = new byte[64];
-    int[] starts = new int[65];
-    int[] pairRanks = new int[65];
-    int[] tokens = new int[65];
+    // merge()'s scratch, made when a piece first needs merging: most texts' pieces are all tokens
+    int[] starts = new int[0];
+    int[] pairRanks = starts;
+    int[] tokens = starts;
 
     Call(int chars) {
       out = new int[Math.max(16, chars / 3)];
@@ -183,9 +184,10 @@ final class BytePairEncoder {
      */
     void merge(int length) {
       if (starts.length < length + 1) {
-        starts = new int[length + 1];
-        pairRanks = new int[length + 1];
-        tokens = new int[length + 1];
+        int size = Math.max(length + 1, 64);
+        starts = new int[size];
+        pairRanks = new int[size];
+        tokens = new int[size];
       }
       int[] at = starts;
       int[] rank = pairRanks;
