@@ -51,29 +51,44 @@ public final class MinHasher {
     long[] min = new long[hashes];
     java.util.Arrays.fill(min, 0xFFFF_FFFFL);
     long[] window = new long[ngram];
+    // where the next word's hash goes: words % ngram, kept without dividing
+    int next = 0;
     int words = 0;
     long word = 0xcbf29ce484222325L;
     boolean inWord = false;
     int length = text.length();
     for (int i = 0; i <= length; i++) {
       char c = i < length ? text.charAt(i) : ' ';
-      if (Character.isLetterOrDigit(c)) {
-        word = (word ^ Character.toLowerCase(c)) * 0x100000001b3L;
+      if (c < 128 ? ASCII_WORD[c] : Character.isLetterOrDigit(c)) {
+        char lower =
+            c < 128 ? (c >= 'A' && c <= 'Z' ? (char) (c | 0x20) : c) : Character.toLowerCase(c);
+        word = (word ^ lower) * 0x100000001b3L;
         inWord = true;
       } else if (inWord) {
-        window[words % ngram] = mix(word);
+        window[next] = mix(word);
+        next = next + 1 == ngram ? 0 : next + 1;
         words++;
         if (words >= ngram) {
-          update(min, shingle(window, words));
+          // the oldest of the last ngram words is where the next one will go
+          update(min, shingle(window, next, ngram));
         }
         word = 0xcbf29ce484222325L;
         inWord = false;
       }
     }
     if (words > 0 && words < ngram) {
-      update(min, shingle(window, words));
+      update(min, shingle(window, 0, words));
     }
     return min;
+  }
+
+  /** The ASCII characters {@link Character#isLetterOrDigit} takes. */
+  private static final boolean[] ASCII_WORD = new boolean[128];
+
+  static {
+    for (char c = 0; c < 128; c++) {
+      ASCII_WORD[c] = Character.isLetterOrDigit(c);
+    }
   }
 
   /** One 64-bit hash per band, of its rows; a band's index is part of the hash. */
@@ -110,12 +125,13 @@ public final class MinHasher {
     }
   }
 
-  /** The hash of the last min(n, words) words, in order. */
-  private long shingle(long[] window, int words) {
-    int n = Math.min(ngram, words);
+  /** The hash of {@code n} word hashes in order, from {@code oldest} on, around the window. */
+  private long shingle(long[] window, int oldest, int n) {
     long h = 0x2545F4914F6CDD1DL;
-    for (int k = n; k >= 1; k--) {
-      h = mix(h * 31 + window[(words - k) % ngram]);
+    int at = oldest;
+    for (int k = 0; k < n; k++) {
+      h = mix(h * 31 + window[at]);
+      at = at + 1 == ngram ? 0 : at + 1;
     }
     return h;
   }

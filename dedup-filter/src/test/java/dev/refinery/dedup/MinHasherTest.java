@@ -55,6 +55,83 @@ class MinHasherTest {
     }
   }
 
+  /**
+   * Every signature is the one the released builds computed, whatever the text and the n-gram size:
+   * {@link #released} is their code, dividing by the n-gram size and calling {@link Character} for
+   * every character, which the hasher now avoids.
+   */
+  @Test
+  void signaturesAreThoseOfTheReleasedCodeOnRandomTexts() {
+    String alphabet = "aZ9 ,.\n\t-'_İıſßÉéЖж字ー١٢ \u00a0\u2028🙂";
+    SplittableRandom random = new SplittableRandom(16);
+    for (int ngram = 1; ngram <= 7; ngram++) {
+      MinHasher hasher = new MinHasher(ngram, 3, 4, ngram);
+      for (int t = 0; t < 400; t++) {
+        StringBuilder text = new StringBuilder();
+        int length = random.nextInt(200);
+        for (int i = 0; i < length; i++) {
+          text.append(
+              random.nextInt(4) == 0
+                  ? (char) random.nextInt(0x3000)
+                  : alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        assertThat(hasher.signature(text))
+            .as("n-gram %d, text %s", ngram, text)
+            .isEqualTo(released(ngram, 12, ngram, text));
+      }
+    }
+  }
+
+  /** The signature as the released builds' code computed it. */
+  static long[] released(int ngram, int hashes, long seed, CharSequence text) {
+    long[] a = new long[hashes];
+    long[] b = new long[hashes];
+    SplittableRandom random = new SplittableRandom(seed);
+    for (int i = 0; i < hashes; i++) {
+      a[i] = random.nextLong() | 1L;
+      b[i] = random.nextLong();
+    }
+    long[] min = new long[hashes];
+    Arrays.fill(min, 0xFFFF_FFFFL);
+    long[] window = new long[ngram];
+    int words = 0;
+    long word = 0xcbf29ce484222325L;
+    boolean inWord = false;
+    for (int i = 0; i <= text.length(); i++) {
+      char c = i < text.length() ? text.charAt(i) : ' ';
+      if (Character.isLetterOrDigit(c)) {
+        word = (word ^ Character.toLowerCase(c)) * 0x100000001b3L;
+        inWord = true;
+      } else if (inWord) {
+        window[words % ngram] = MinHasher.mix(word);
+        words++;
+        if (words >= ngram) {
+          releasedUpdate(min, a, b, releasedShingle(window, words, ngram));
+        }
+        word = 0xcbf29ce484222325L;
+        inWord = false;
+      }
+    }
+    if (words > 0 && words < ngram) {
+      releasedUpdate(min, a, b, releasedShingle(window, words, ngram));
+    }
+    return min;
+  }
+
+  private static void releasedUpdate(long[] min, long[] a, long[] b, long x) {
+    for (int i = 0; i < min.length; i++) {
+      min[i] = Math.min(min[i], (a[i] * x + b[i]) >>> 32);
+    }
+  }
+
+  private static long releasedShingle(long[] window, int words, int ngram) {
+    long h = 0x2545F4914F6CDD1DL;
+    for (int k = Math.min(ngram, words); k >= 1; k--) {
+      h = MinHasher.mix(h * 31 + window[(words - k) % ngram]);
+    }
+    return h;
+  }
+
   @Test
   void theSeedFixesTheFunctions() {
     String text = SyntheticText.text(2, 2);
