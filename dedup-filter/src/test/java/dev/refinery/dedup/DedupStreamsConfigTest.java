@@ -37,7 +37,7 @@ class DedupStreamsConfigTest {
   }
 
   @Test
-  void smallestKeysStoreHasAMemtableBloomFilterAndTheOtherStoresAreLeftAlone() {
+  void smallestKeysStoreHasBloomFiltersEverywhereAndTheOtherStoresAreLeftAlone() {
     assertThat(streams(Map.of()).get("rocksdb.config.setter")).isEqualTo(DedupRocksDbConfig.class);
     DedupRocksDbConfig setter = new DedupRocksDbConfig();
     try (org.rocksdb.Options smallest = new org.rocksdb.Options();
@@ -46,6 +46,10 @@ class DedupStreamsConfigTest {
       setter.setConfig(DedupFilterTopology.PENDING_STORE, pending, Map.of());
       assertThat(smallest.memtableWholeKeyFiltering()).isTrue();
       assertThat(smallest.memtablePrefixBloomSizeRatio()).isPositive();
+      // Kafka Streams turns it on (no filter in the last level's files) before the setter runs
+      smallest.setOptimizeFiltersForHits(true);
+      setter.setConfig(DedupFilterTopology.SMALLEST_STORE, smallest, Map.of());
+      assertThat(smallest.optimizeFiltersForHits()).isFalse();
       assertThat(pending.memtableWholeKeyFiltering()).isFalse();
       assertThat(pending.memtablePrefixBloomSizeRatio()).isZero();
     }
