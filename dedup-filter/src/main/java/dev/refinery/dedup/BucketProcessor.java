@@ -237,7 +237,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
       value = smallest.get(legacy);
       if (value != null) {
         recent.put(storeKey, value);
-        smallest.delete(legacy);
+        smallest.put(legacy, null); // deleted, without reading it again
       }
     }
     return value;
@@ -371,7 +371,8 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
       } else {
         answer(dedupKeyOf(entry.key.get()), Member.fromBytes(entry.value));
       }
-      pending.delete(entry.key);
+      // deleted by writing null: delete() would read the value again, to return it
+      pending.put(entry.key, null);
     }
     pendingFrom = waitingFrom;
   }

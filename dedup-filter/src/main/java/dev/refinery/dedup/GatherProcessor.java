@@ -80,7 +80,7 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
     gathering.delete(key);
     if (doc == null) {
       doc = (Gather.Doc) Gather.decode(documents.get(key));
-      documents.delete(key);
+      documents.put(key, null); // a delete that does not read the value again first
     }
     decide(state, doc);
   }

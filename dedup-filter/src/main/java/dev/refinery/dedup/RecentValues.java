@@ -69,8 +69,12 @@ final class RecentValues<K> {
     remember(key, value);
   }
 
+  /**
+   * Deletes the key by writing null: the store's own {@code delete} reads the old value first, to
+   * return it, and that read went to RocksDB for every key this map no longer held.
+   */
   void delete(K key) {
-    store.delete(key);
+    store.put(key, null);
     forget(key);
   }
 

@@ -257,9 +257,12 @@ class DedupFilterTopologyTest {
         driver.getKeyValueStore(DedupFilterTopology.PENDING_STORE);
     KeyValueStore<Object, Object> gathering =
         driver.getKeyValueStore(DedupFilterTopology.GATHER_STORE);
+    KeyValueStore<Object, Object> documents =
+        driver.getKeyValueStore(DedupFilterTopology.DOCUMENT_STORE);
     // counted, not estimated: RocksDB's estimate still counts deleted keys until a compaction
     assertThat(entries(pending)).isZero();
     assertThat(entries(gathering)).isZero();
+    assertThat(entries(documents)).isZero();
   }
 
   @Test
