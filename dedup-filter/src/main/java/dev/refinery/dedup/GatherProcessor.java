@@ -1,6 +1,7 @@
 package dev.refinery.dedup;
 
 import dev.refinery.runtime.images.PerceptualHash;
+import dev.refinery.schemas.AvroCodec;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.ImageRef;
 import dev.refinery.schemas.RejectedDocument;
@@ -33,6 +34,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class GatherProcessor implements Processor<String, byte[], String, Verdict> {
   /** The memory a task gives to the states of the documents it gathers ({@link RecentValues}). */
   static final long RECENT_BYTES = 1 << 20;
+
+  /** How corpus.raw.v1, the gather topic and corpus.clean.v1 all encode a document. */
+  private static final AvroCodec<Document> DOCUMENTS = AvroCodec.of(Document.class);
 
   private final DedupFilterConfig config;
   private final DedupMetrics metrics;
@@ -100,6 +104,8 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
     Document doc = Topics.CORPUS_RAW.deserialize(gathered.document());
     Duplicate duplicate = duplicate(state, doc);
     List<RejectedDocument> refused = new ArrayList<>();
+    // the screen encoded the document as the clean topic takes it; only images() changes it here
+    boolean unchanged = doc.getImages().isEmpty();
     if (duplicate == null && !doc.getImages().isEmpty()) {
       duplicate = images(state, doc, now, refused);
     }
@@ -113,7 +119,12 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
         context.forward(new Record<>(doc.getId(), Verdict.reject(r), now));
       }
       metrics.clean();
-      context.forward(new Record<>(doc.getId(), Verdict.accept(doc), now));
+      boolean passOn = unchanged && DOCUMENTS.writtenByThisSchema(gathered.document());
+      context.forward(
+          new Record<>(
+              doc.getId(),
+              passOn ? Verdict.accept(doc, gathered.document()) : Verdict.accept(doc),
+              now));
       return;
     }
     metrics.rejected(duplicate.rule(), duplicate.reason().name());

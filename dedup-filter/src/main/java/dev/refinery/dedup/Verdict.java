@@ -2,20 +2,35 @@ package dev.refinery.dedup;
 
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.RejectedDocument;
+import dev.refinery.schemas.Topics;
 
 /**
  * A document that goes on, or the rejection that replaces it. Passed between processors in memory.
+ *
+ * @param encoded the document as {@code corpus.clean.v1} takes it, where the bytes it came in are
+ *     that already (this build's schema, nothing changed since): passed on rather than encoded
+ *     again; else {@code null}
  */
-record Verdict(Document document, RejectedDocument rejection) {
+record Verdict(Document document, byte[] encoded, RejectedDocument rejection) {
   static Verdict accept(Document document) {
-    return new Verdict(document, null);
+    return new Verdict(document, null, null);
+  }
+
+  /** The document, and its bytes as they came, which are what the clean topic would be written. */
+  static Verdict accept(Document document, byte[] encoded) {
+    return new Verdict(document, encoded, null);
   }
 
   static Verdict reject(RejectedDocument rejection) {
-    return new Verdict(null, rejection);
+    return new Verdict(null, null, rejection);
   }
 
   boolean accepted() {
     return document != null;
+  }
+
+  /** The document's bytes for {@code corpus.clean.v1}: as they came, else encoded now. */
+  byte[] cleanBytes() {
+    return encoded != null ? encoded : Topics.CORPUS_CLEAN.serialize(document);
   }
 }

@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
@@ -41,12 +42,22 @@ public final class AvroCodec<T extends SpecificRecord> {
   private final BinaryMessageEncoder<T> encoder;
   private final BinaryMessageDecoder<T> decoder;
 
+  /** The header this build writes: the marker and the current schema's fingerprint. */
+  private final byte[] header;
+
   private AvroCodec(Class<T> type) {
     this.type = type;
     SpecificData model = SpecificData.getForClass(type);
     this.schema = model.getSchema(type);
     this.encoder = new BinaryMessageEncoder<>(model, schema);
     this.decoder = new BinaryMessageDecoder<>(model, schema);
+    this.header =
+        ByteBuffer.allocate(10)
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+            .put((byte) 0xC3)
+            .put((byte) 0x01)
+            .putLong(SchemaNormalization.parsingFingerprint64(schema))
+            .array();
     for (Schema released : ReleasedSchemas.versionsOf(schema.getName())) {
       decoder.addSchema(released);
     }
@@ -82,6 +93,17 @@ public final class AvroCodec<T extends SpecificRecord> {
       throw new IllegalArgumentException(
           "cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Whether the bytes are single-object encoded by this build's schema, as {@link #encode} writes
+   * them (their body is not read): a stage may then pass on the bytes it was given rather than
+   * decode and encode them again.
+   */
+  public boolean writtenByThisSchema(byte[] bytes) {
+    return bytes != null
+        && bytes.length >= header.length
+        && java.util.Arrays.equals(bytes, 0, header.length, header, 0, header.length);
   }
 
   /**

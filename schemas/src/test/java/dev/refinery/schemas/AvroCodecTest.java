@@ -48,6 +48,32 @@ class AvroCodecTest {
   }
 
   @Test
+  void tellsBytesOfThisBuildsSchemaFromThoseOfAnyOtherAndFromGarbage() {
+    AvroCodec<Document> codec = AvroCodec.of(Document.class);
+    byte[] bytes = codec.encode(Samples.document());
+
+    assertThat(codec.writtenByThisSchema(bytes)).isTrue();
+    assertThat(codec.writtenByThisSchema(Arrays.copyOf(bytes, 10))).as("header only").isTrue();
+    assertThat(codec.writtenByThisSchema(Arrays.copyOf(bytes, 9))).isFalse();
+    assertThat(codec.writtenByThisSchema(null)).isFalse();
+    assertThat(codec.writtenByThisSchema(new byte[0])).isFalse();
+    assertThat(codec.writtenByThisSchema("{\"text\": \"not avro, just long enough\"}".getBytes()))
+        .isFalse();
+    assertThat(
+            codec.writtenByThisSchema(AvroCodec.of(TrainerMetric.class).encode(Samples.metric())))
+        .isFalse();
+    long current = SchemaNormalization.parsingFingerprint64(codec.schema());
+    for (org.apache.avro.Schema released : ReleasedSchemas.versionsOf(codec.schema().getName())) {
+      long fingerprint = SchemaNormalization.parsingFingerprint64(released);
+      byte[] old = bytes.clone();
+      ByteBuffer.wrap(old, 2, 8).order(ByteOrder.LITTLE_ENDIAN).putLong(fingerprint);
+      assertThat(codec.writtenByThisSchema(old))
+          .as("written by a released version")
+          .isEqualTo(fingerprint == current);
+    }
+  }
+
+  @Test
   void nullIsATombstoneBothWays() {
     AvroCodec<Document> codec = AvroCodec.of(Document.class);
     assertThat(codec.encode(null)).isNull();
