@@ -106,7 +106,7 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
     List<RejectedDocument> refused = new ArrayList<>();
     // the screen encoded the document as the clean topic takes it; only images() changes it here
     boolean unchanged = doc.getImages().isEmpty();
-    if (duplicate == null && !doc.getImages().isEmpty()) {
+    if (duplicate == null && !unchanged) {
       duplicate = images(state, doc, now, refused);
     }
     if (duplicate == null) {

@@ -16,7 +16,7 @@ record Verdict(Document document, byte[] encoded, RejectedDocument rejection) {
     return new Verdict(document, null, null);
   }
 
-  /** The document, and its bytes as they came, which are what the clean topic would be written. */
+  /** The document, and the bytes it came in, which are already what the clean topic takes. */
   static Verdict accept(Document document, byte[] encoded) {
     return new Verdict(document, encoded, null);
   }
