@@ -2,6 +2,8 @@ package dev.refinery.schemas;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.AvroRuntimeException;
@@ -53,7 +55,7 @@ public final class AvroCodec<T extends SpecificRecord> {
     this.decoder = new BinaryMessageDecoder<>(model, schema);
     this.header =
         ByteBuffer.allocate(10)
-            .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+            .order(ByteOrder.LITTLE_ENDIAN)
             .put((byte) 0xC3)
             .put((byte) 0x01)
             .putLong(SchemaNormalization.parsingFingerprint64(schema))
@@ -103,7 +105,7 @@ public final class AvroCodec<T extends SpecificRecord> {
   public boolean writtenByThisSchema(byte[] bytes) {
     return bytes != null
         && bytes.length >= header.length
-        && java.util.Arrays.equals(bytes, 0, header.length, header, 0, header.length);
+        && Arrays.equals(bytes, 0, header.length, header, 0, header.length);
   }
 
   /**

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.stream.Stream;
+import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -63,7 +64,7 @@ class AvroCodecTest {
             codec.writtenByThisSchema(AvroCodec.of(TrainerMetric.class).encode(Samples.metric())))
         .isFalse();
     long current = SchemaNormalization.parsingFingerprint64(codec.schema());
-    for (org.apache.avro.Schema released : ReleasedSchemas.versionsOf(codec.schema().getName())) {
+    for (Schema released : ReleasedSchemas.versionsOf(codec.schema().getName())) {
       long fingerprint = SchemaNormalization.parsingFingerprint64(released);
       byte[] old = bytes.clone();
       ByteBuffer.wrap(old, 2, 8).order(ByteOrder.LITTLE_ENDIAN).putLong(fingerprint);
