@@ -46,7 +46,8 @@ public final class C4Filter extends Rule {
     // dropped for lorem ipsum or a curly bracket only in a line that has passed those
     for (String raw : doc.text().split("\n")) {
       String stripped = raw.strip();
-      if (longestWord(stripped) > maxWordLength) {
+      // no word is longer than its line
+      if (stripped.length() > maxWordLength && longestWord(stripped) > maxWordLength) {
         dropped++;
         continue;
       }
@@ -74,7 +75,7 @@ public final class C4Filter extends Rule {
             new Rejection(
                 NAME, "C4_CURLY_BRACKET", "the page contains a curly bracket (code)", null, null));
       }
-      if (POLICY.stream().anyMatch(lower::contains)) {
+      if (mentionsPolicy(lower)) {
         dropped++;
         continue;
       }
@@ -95,6 +96,15 @@ public final class C4Filter extends Rule {
     }
     doc.rewrite(String.join("\n", kept));
     return Optional.empty();
+  }
+
+  private static boolean mentionsPolicy(String lower) {
+    for (String phrase : POLICY) {
+      if (lower.contains(phrase)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -30,14 +30,23 @@ public final class FineWebQuality extends Rule {
     String text = doc.text();
     List<String> lines = new ArrayList<>();
     for (String line : text.split("\n")) {
-      if (!line.strip().isEmpty()) {
+      if (!line.isBlank()) {
         lines.add(line);
       }
     }
     if (lines.isEmpty()) {
       return Optional.of(new Rejection(NAME, "FINEWEB_EMPTY", "no non-empty line", 0.0, 1.0));
     }
-    long punct = lines.stream().filter(Words::endsWithTerminal).count();
+    int punct = 0;
+    int shortLines = 0;
+    for (String line : lines) {
+      if (Words.endsWithTerminal(line)) {
+        punct++;
+      }
+      if (line.length() <= shortLineLength) {
+        shortLines++;
+      }
+    }
     double punctRatio = (double) punct / lines.size();
     doc.signal("fineweb_line_punct_ratio", punctRatio);
     if (punctRatio < minLinePunctRatio) {
@@ -50,7 +59,6 @@ public final class FineWebQuality extends Rule {
               "<",
               minLinePunctRatio));
     }
-    long shortLines = lines.stream().filter(l -> l.length() <= shortLineLength).count();
     double shortRatio = (double) shortLines / lines.size();
     doc.signal("fineweb_short_line_ratio", shortRatio);
     if (shortRatio > maxShortLineRatio) {
@@ -70,7 +78,8 @@ public final class FineWebQuality extends Rule {
         duplicateChars += line.length();
       }
     }
-    double charDup = (double) duplicateChars / Math.max(1, text.length() - newlines(text));
+    int newlines = newlines(text);
+    double charDup = (double) duplicateChars / Math.max(1, text.length() - newlines);
     doc.signal("fineweb_char_dup_ratio", charDup);
     if (charDup > maxCharDuplicatesRatio) {
       return Optional.of(
@@ -82,8 +91,7 @@ public final class FineWebQuality extends Rule {
               ">",
               maxCharDuplicatesRatio));
     }
-    long newLines = text.chars().filter(c -> c == '\n').count();
-    double newLineRatio = (double) newLines / Math.max(1, doc.words().size());
+    double newLineRatio = (double) newlines / Math.max(1, doc.wordCount());
     doc.signal("fineweb_new_line_ratio", newLineRatio);
     if (newLineRatio > maxNewLineRatio) {
       return Optional.of(

@@ -215,10 +215,16 @@ public final class GopherRepetition extends Rule {
    * n-gram, as with the strings.
    */
   static double duplicatedNgramChars(Grams g, int n) {
+    boolean[] mayRepeat = n >= DUP_N[0] ? g.mayRepeat(DUP_N[0]) : null;
     LongCounts seen = g.counts();
     long repeated = 0;
     int i = 0;
     while (i + n <= g.size()) {
+      if (mayRepeat != null && !mayRepeat[i]) {
+        // no other n-gram has its characters: it neither repeats one nor is repeated
+        i++;
+        continue;
+      }
       int from = g.start[i];
       int to = g.start[i + n];
       long h = g.prefix[to] - g.prefix[from] * g.power[to - from];
@@ -247,6 +253,11 @@ public final class GopherRepetition extends Rule {
 
     /** One table of counts for every pass over this document, cleared between them. */
     final LongCounts counts;
+
+    /** {@link #mayRepeat}'s answer, and the run length it was asked for. */
+    private boolean[] mayRepeat;
+
+    private int mayRepeatFrom;
 
     Grams(List<String> words) {
       int size = words.size();
@@ -293,6 +304,41 @@ public final class GopherRepetition extends Rule {
 
     int size() {
       return wordHash.length;
+    }
+
+    /**
+     * For each word, whether an n-gram of at least {@code minWords} words from it can have the
+     * characters of an n-gram from another word: the shortest run of {@code minWords} words has m
+     * characters, so every such n-gram has at least m, and two equal ones begin with the same m
+     * characters. A word whose first m characters begin no other word's run cannot begin a repeat;
+     * in prose that is most words, and the passes skip them. (Computed once a document.)
+     */
+    boolean[] mayRepeat(int minWords) {
+      if (mayRepeat != null && mayRepeatFrom == minWords) {
+        return mayRepeat;
+      }
+      int last = size() - minWords; // the last word a run of minWords can begin at
+      boolean[] may = new boolean[Math.max(0, last + 1)];
+      int m = Integer.MAX_VALUE;
+      for (int i = 0; i <= last; i++) {
+        m = Math.min(m, start[i + minWords] - start[i]);
+      }
+      if (m == 0) {
+        java.util.Arrays.fill(may, true); // empty words: every run may repeat
+      } else if (last >= 0) {
+        LongCounts heads = counts();
+        long[] head = new long[last + 1];
+        for (int i = 0; i <= last; i++) {
+          head[i] = prefix[start[i] + m] - prefix[start[i]] * power[m];
+          heads.increment(head[i]);
+        }
+        for (int i = 0; i <= last; i++) {
+          may[i] = heads.count(head[i]) > 1;
+        }
+      }
+      mayRepeatFrom = minWords;
+      mayRepeat = may;
+      return may;
     }
 
     /** The counts table, empty. */

@@ -53,7 +53,7 @@ public final class LanguageRule extends Rule {
   public Optional<Rejection> apply(Screened doc) {
     String text = doc.text();
     String sample = text.length() <= sampleChars ? text : text.substring(0, sampleChars);
-    long letters = sample.codePoints().filter(Character::isLetter).count();
+    int letters = letters(sample);
     String code = UNDETERMINED;
     double confidence = 0;
     if (letters >= MIN_LETTERS) {
@@ -92,5 +92,18 @@ public final class LanguageRule extends Rule {
               minConfidence));
     }
     return Optional.empty();
+  }
+
+  /** The letters among the text's code points. */
+  static int letters(String text) {
+    int n = 0;
+    for (int i = 0; i < text.length(); ) {
+      int cp = text.codePointAt(i);
+      if (Character.isLetter(cp)) {
+        n++;
+      }
+      i += Character.charCount(cp);
+    }
+    return n;
   }
 }

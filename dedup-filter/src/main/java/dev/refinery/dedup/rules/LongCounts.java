@@ -47,6 +47,22 @@ final class LongCounts {
     return 1;
   }
 
+  /** The key's count (0 where it was never counted). */
+  int count(long key) {
+    if (key == 0) {
+      return zeroCount;
+    }
+    int mask = keys.length - 1;
+    int h = (int) ((key * 0x9E3779B97F4A7C15L) >>> 35) & mask;
+    while (keys[h] != 0) {
+      if (keys[h] == key) {
+        return counts[h];
+      }
+      h = (h + 1) & mask;
+    }
+    return 0;
+  }
+
   /** How many distinct keys other than 0 have been counted. */
   int size() {
     return size;

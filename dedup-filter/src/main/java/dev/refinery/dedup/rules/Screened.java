@@ -76,6 +76,21 @@ public final class Screened {
    */
   static List<String> tokens(String text) {
     List<String> out = new ArrayList<>(text.length() / 5);
+    scan(text, out);
+    return out;
+  }
+
+  /**
+   * The number of words of the text: the size of {@link #words()}, without making them where they
+   * are not made yet.
+   */
+  public int wordCount() {
+    return words != null ? words.size() : scan(text, null);
+  }
+
+  /** The tokens of {@link #tokens}, added to {@code out} where it is not null; their number. */
+  private static int scan(String text, List<String> out) {
+    int count = 0;
     int n = text.length();
     int i = 0;
     while (i < n) {
@@ -85,9 +100,10 @@ public final class Screened {
         int j = next;
         while (j < n) {
           int c = text.codePointAt(j);
-          if (Character.isLetter(c)
-              || isMark(c)
-              || isNumber(c)
+          // a letter, a mark or a number: the general categories from UPPERCASE_LETTER (1) to
+          // OTHER_NUMBER (11), in one look-up
+          int type = Character.getType(c);
+          if ((type >= Character.UPPERCASE_LETTER && type <= Character.OTHER_NUMBER)
               || c == '\''
               || c == '\u2019'
               || c == '-') {
@@ -96,7 +112,10 @@ public final class Screened {
             break;
           }
         }
-        out.add(text.substring(i, j));
+        if (out != null) {
+          out.add(text.substring(i, j));
+        }
+        count++;
         i = j;
       } else if (isNumber(cp)) {
         int j = next;
@@ -112,16 +131,22 @@ public final class Screened {
             break;
           }
         }
-        out.add(text.substring(i, end));
+        if (out != null) {
+          out.add(text.substring(i, end));
+        }
+        count++;
         i = end;
       } else if (isSpace(cp) || isSeparator(cp)) {
         i = next;
       } else {
-        out.add(text.substring(i, next));
+        if (out != null) {
+          out.add(text.substring(i, next));
+        }
+        count++;
         i = next;
       }
     }
-    return out;
+    return count;
   }
 
   private static boolean isNumber(int cp) {
@@ -129,13 +154,6 @@ public final class Screened {
     return t == Character.DECIMAL_DIGIT_NUMBER
         || t == Character.LETTER_NUMBER
         || t == Character.OTHER_NUMBER;
-  }
-
-  private static boolean isMark(int cp) {
-    int t = Character.getType(cp);
-    return t == Character.NON_SPACING_MARK
-        || t == Character.COMBINING_SPACING_MARK
-        || t == Character.ENCLOSING_MARK;
   }
 
   private static boolean isSeparator(int cp) {

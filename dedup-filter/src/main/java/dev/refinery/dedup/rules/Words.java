@@ -1,7 +1,5 @@
 package dev.refinery.dedup.rules;
 
-import java.util.Set;
-
 /** Character classes the rules share, as datatrove defines them. */
 final class Words {
   /** Punctuation and symbols: a word made only of these is a symbol, not a word. */
@@ -37,12 +35,19 @@ final class Words {
   }
 
   /** Terminal punctuation that ends a sentence or a line (C4 and FineWeb). */
-  static final Set<Character> TERMINAL =
-      Set.of('.', '!', '?', '"', '\'', '”', '’', '。', '！', '？', '…', ')', ']');
+  static final String TERMINAL = ".!?\"'”’。！？…)]";
 
+  /** Whether the line, without its trailing white space, ends in {@link #TERMINAL}. */
   static boolean endsWithTerminal(String line) {
-    String s = line.stripTrailing();
-    return !s.isEmpty() && TERMINAL.contains(s.charAt(s.length() - 1));
+    int end = line.length();
+    while (end > 0) {
+      int cp = line.codePointBefore(end);
+      if (!Character.isWhitespace(cp)) {
+        return TERMINAL.indexOf(line.charAt(end - 1)) >= 0;
+      }
+      end -= Character.charCount(cp);
+    }
+    return false;
   }
 
   private Words() {}

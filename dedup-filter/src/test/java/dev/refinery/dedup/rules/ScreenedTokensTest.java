@@ -8,7 +8,10 @@ import java.util.Random;
 import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
 
-/** The word scanner finds exactly the tokens the pattern it replaced found. */
+/**
+ * The word scanner finds exactly the tokens the pattern it replaced found; the other scans answer
+ * as the string operations they replaced.
+ */
 class ScreenedTokensTest {
   static final String[] PIECES = {
     "a",
@@ -69,6 +72,9 @@ class ScreenedTokensTest {
         expected.add(m.group());
       }
       assertThat(Screened.tokens(text.toString())).as("[%s]", text).isEqualTo(expected);
+      assertThat(new Screened(text.toString(), null, null).wordCount())
+          .as("words counted without making them, [%s]", text)
+          .isEqualTo(expected.size());
     }
   }
 
@@ -91,5 +97,54 @@ class ScreenedTokensTest {
           .as("[%s]", t)
           .isEqualTo(t.isEmpty() ? 0 : t.split("\\s+").length);
     }
+  }
+
+  @Test
+  void theEndMarkAndStopWordChecksAnswerAsTheStringOperationsTheyReplaced() {
+    Random random = new Random(18);
+    String[] pieces = {
+      "the",
+      "THE",
+      "Of",
+      "wİth",
+      "İ",
+      "\u212a",
+      "ſ",
+      "a",
+      ".",
+      "!",
+      "…",
+      "”",
+      ")",
+      "x",
+      " ",
+      "\t",
+      "\u2028",
+      "\u00a0",
+      "\u3000",
+      "\uD83D\uDE00",
+      "\uD800",
+      "\uDE00",
+      "。"
+    };
+    for (int round = 0; round < 20_000; round++) {
+      StringBuilder text = new StringBuilder();
+      for (int i = random.nextInt(6); i > 0; i--) {
+        text.append(pieces[random.nextInt(pieces.length)]);
+      }
+      String t = text.toString();
+      String right = t.stripTrailing();
+      assertThat(Words.endsWithTerminal(t))
+          .as("[%s]", t)
+          .isEqualTo(
+              !right.isEmpty() && ".!?\"'”’。！？…)]".indexOf(right.charAt(right.length() - 1)) >= 0);
+      assertThat(GopherQuality.isStopWord(t))
+          .as("[%s]", t)
+          .isEqualTo(GopherQuality.STOP_WORDS.contains(t.toLowerCase(java.util.Locale.ROOT)));
+    }
+    for (String word : GopherQuality.STOP_WORDS) {
+      assertThat(GopherQuality.isStopWord(word.toUpperCase(java.util.Locale.ROOT))).isTrue();
+    }
+    assertThat(GopherQuality.isStopWord("wİth")).isFalse(); // "wi̇th": five characters
   }
 }
