@@ -291,13 +291,19 @@ public final class LanguageIdentifier {
     for (int i = 0; i < text.length(); ) {
       int c = Character.codePointAt(text, i);
       i += Character.charCount(c);
+      if (c < 0x80) {
+        if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') {
+          letters++; // Latin, the common case, left to the trigrams (without a script look-up)
+        }
+        continue;
+      }
       if (!Character.isLetter(c)) {
         continue;
       }
       letters++;
       Character.UnicodeScript script = Character.UnicodeScript.of(c);
       if (script == Character.UnicodeScript.LATIN) {
-        continue; // the common case, left to the trigrams
+        continue;
       }
       if (script == Character.UnicodeScript.HAN) {
         han++;
@@ -359,7 +365,10 @@ public final class LanguageIdentifier {
       if (type == Character.COMBINING_SPACING_MARK) {
         continue; // vowel signs and the like: Lingua's models leave them out of the n-grams
       }
-      if (!Character.isLetter(c) && type != Character.NON_SPACING_MARK) {
+      // a letter (the general categories UPPERCASE_LETTER to OTHER_LETTER, as Character.isLetter
+      // has it) or a non-spacing mark
+      boolean letter = type >= Character.UPPERCASE_LETTER && type <= Character.OTHER_LETTER;
+      if (!letter && type != Character.NON_SPACING_MARK) {
         run = 0;
         continue;
       }
