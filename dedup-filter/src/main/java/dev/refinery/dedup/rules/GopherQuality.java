@@ -95,7 +95,7 @@ public final class GopherQuality extends Rule {
       if (Words.hasLetter(w)) {
         withLetter++;
       }
-      if (w.length() <= 4 && isStopWord(w)) {
+      if (w.length() <= 4 && STOP_WORDS.contains(w.toLowerCase(java.util.Locale.ROOT))) {
         stopWords++;
       }
     }
@@ -204,25 +204,6 @@ public final class GopherQuality extends Rule {
               NAME, "GOPHER_ENOUGH_STOP_WORDS", "stop words", stopWords, "<", minStopWords));
     }
     return Optional.empty();
-  }
-
-  /**
-   * Whether the word, lower-cased as {@code toLowerCase(Locale.ROOT)} would, is a stop word: an
-   * ASCII word is compared letter by letter, without a string of its own; one with any other
-   * character is lower-cased ({@code İ} lowers to two characters).
-   */
-  static boolean isStopWord(String w) {
-    for (int i = 0; i < w.length(); i++) {
-      if (w.charAt(i) >= 0x80) {
-        return STOP_WORDS.contains(w.toLowerCase(java.util.Locale.ROOT));
-      }
-    }
-    for (String stop : STOP_WORDS) {
-      if (stop.length() == w.length() && stop.equalsIgnoreCase(w)) {
-        return true; // for ASCII, equalsIgnoreCase is toLowerCase(Locale.ROOT) and equals
-      }
-    }
-    return false;
   }
 
   static int count(String text, String needle) {
