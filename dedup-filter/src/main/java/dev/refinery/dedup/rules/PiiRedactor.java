@@ -139,28 +139,23 @@ public final class PiiRedactor extends Rule {
   }
 
   /** A match of a pattern that opens with a digit starts at one. */
-  private static final Seek DIGIT =
-      (text, from) -> {
-        for (int p = from; p < text.length(); p++) {
-          char c = text.charAt(p);
-          if (c >= '0' && c <= '9') {
-            return p;
-          }
-        }
-        return -1;
-      };
+  private static final Seek DIGIT = firstOf(c -> c >= '0' && c <= '9');
 
   /** A phone number candidate starts at a digit, {@code +} or {@code (}. */
   private static final Seek PHONE_START =
-      (text, from) -> {
-        for (int p = from; p < text.length(); p++) {
-          char c = text.charAt(p);
-          if ((c >= '0' && c <= '9') || c == '+' || c == '(') {
-            return p;
-          }
+      firstOf(c -> (c >= '0' && c <= '9') || c == '+' || c == '(');
+
+  /** The first character at or after {@code from} that {@code starts} accepts. */
+  private static Seek firstOf(java.util.function.IntPredicate starts) {
+    return (text, from) -> {
+      for (int p = from; p < text.length(); p++) {
+        if (starts.test(text.charAt(p))) {
+          return p;
         }
-        return -1;
-      };
+      }
+      return -1;
+    };
+  }
 
   /**
    * An e-mail address holds an {@code @} after a local part of at most 64 characters, so it starts
