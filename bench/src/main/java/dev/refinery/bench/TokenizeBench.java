@@ -39,10 +39,11 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * encoder ({@code Tokenizer.encode}, the same loop) and npm tiktoken (OpenAI's Rust core built to
  * WASM, one thread, through Node). The stage is the Flink job at each parallelism asked for (slots:
  * decode and tokenize, pack, the transactional sink) on a MiniCluster, draining a backlog on
- * corpus.clean.v1 of the embedded broker, timed between 10 % and 90 % of the tokens written ({@link
- * #drain}), with where the cores went in that time, then checked committed. Each encoder is timed
- * at the fastest of four passes after one more; each run of the stage is a job of its own on a new
- * MiniCluster.
+ * corpus.clean.v1 of the embedded broker: {@code --warmup-mb} of the same passages under other ids
+ * first, not counted, then the measured texts, timed between 10 % and 90 % of their tokens written
+ * ({@link #drain}), with where the cores went in that time, then checked committed. Each encoder is
+ * timed at the fastest of four passes after one more; each run of the stage is a job of its own on
+ * a new MiniCluster.
  */
 public final class TokenizeBench {
   private TokenizeBench() {}
@@ -51,6 +52,7 @@ public final class TokenizeBench {
     Map<String, String> options = Options.parse(args);
     Path work = Path.of(options.getOrDefault("work-dir", ".refinery/bench"));
     long targetBytes = Long.parseLong(options.getOrDefault("mb", "96")) << 20;
+    long warmupBytes = Long.parseLong(options.getOrDefault("warmup-mb", "192")) << 20;
     String encoding = options.getOrDefault("encoding", "cl100k_base");
     Path run = work.resolve("tokenize-" + System.nanoTime());
     Files.createDirectories(run);
@@ -71,6 +73,14 @@ public final class TokenizeBench {
         texts.size(),
         bytes / 1e6,
         encoding);
+    // what each job drains first, not counted: the same passages under other ids
+    List<String> warmupTexts = new ArrayList<>();
+    for (long b = 0; b < warmupBytes; ) {
+      for (String t : passages.texts()) {
+        warmupTexts.add(t);
+        b += t.getBytes(StandardCharsets.UTF_8).length;
+      }
+    }
 
     // 1. raw jtokkit, one thread, and the stage's Tokenizer.encode (Refinery's own encoder for
     // cl100k_base): the fastest of four passes over the texts each, after a first that must give
@@ -105,20 +115,32 @@ public final class TokenizeBench {
       parallelisms.add(Integer.parseInt(p.trim()));
     }
     // one broker for every job: the texts are produced once, and each job reads them all under a
-    // group of its own. There is no warm-up job: one that drained the texts first (as the dedup
-    // and pipeline benches warm theirs) changed nothing, the JIT still compiling at 0.4 to 0.5 of
-    // a core through the measured jobs after it (each MiniCluster loads Flink's RPC system, pekko,
-    // in a class loader of its own)
+    // group of its own, the warm-up texts first. A warm-up job of its own changed nothing, the JIT
+    // still compiling at 0.4 to 0.5 of a core through the measured jobs after it (each MiniCluster
+    // loads Flink's RPC system, pekko, and the job's classes in class loaders of their own), so
+    // each job is warmed by what it drains first, as a stage that runs for days is warm
+    long warmupTokens = 0;
+    for (String t : warmupTexts) {
+      warmupTokens += tokenizer.encode(t).length;
+    }
     Map<Integer, Double> stage = new java.util.LinkedHashMap<>();
     EmbeddedKafka kafka = EmbeddedKafka.startEphemeral(run.resolve("kafka"));
     try {
       String bootstrap = kafka.bootstrapServers();
       BenchKafka.provision(bootstrap, "web");
-      produce(bootstrap, texts);
+      produce(bootstrap, warmupTexts, "warm-");
+      produce(bootstrap, texts, "doc-");
       for (int parallelism : parallelisms) {
         stage.put(
             parallelism,
-            stageRun(bootstrap, run, "stage-" + parallelism, encoding, parallelism, tokens));
+            stageRun(
+                bootstrap,
+                run,
+                "stage-" + parallelism,
+                encoding,
+                parallelism,
+                warmupTokens,
+                tokens));
         System.out.printf(
             Locale.ROOT,
             "  tokenizer stage, %d slot(s) (%d tokenizing threads each): %.1f s%n",
@@ -198,10 +220,16 @@ public final class TokenizeBench {
   /**
    * The seconds a tokenizer job of its own (group, transactional ids, checkpoints: {@code name})
    * takes to drain corpus.clean.v1 (see {@link #drain}): the tokens it writes after those already
-   * on the token topic.
+   * on the token topic, the first {@code warmupTokens} of them not counted.
    */
   private static double stageRun(
-      String bootstrap, Path run, String name, String encoding, int parallelism, long tokens)
+      String bootstrap,
+      Path run,
+      String name,
+      String encoding,
+      int parallelism,
+      long warmupTokens,
+      long tokens)
       throws Exception {
     TokenizerConfig config =
         new TokenizerConfig(
@@ -221,10 +249,8 @@ public final class TokenizeBench {
         KafkaConsumer<String, byte[]> committed = tokenConsumer(bootstrap, "read_committed")) {
       JobClient job = TokenizerJob.onKafka(config).startLocal();
       try {
-        CpuSplit cpu = CpuSplit.start();
-        double seconds = drain(written, tokens);
-        cpu.print("  ");
-        awaitCommitted(committed, written, tokens);
+        double seconds = drain(written, warmupTokens, tokens);
+        awaitCommitted(committed, written, warmupTokens + tokens);
         return seconds;
       } finally {
         job.cancel().get(30, TimeUnit.SECONDS);
@@ -330,15 +356,15 @@ public final class TokenizeBench {
     return r;
   }
 
-  private static void produce(String bootstrap, List<String> texts) {
+  private static void produce(String bootstrap, List<String> texts, String idPrefix) {
     Source source = BenchKafka.source("bench-web", "web");
     try (KafkaProducer<String, byte[]> producer = BenchKafka.producer(bootstrap)) {
       for (int i = 0; i < texts.size(); i++) {
         Document doc =
             Document.newBuilder()
-                .setId(DocumentIds.of("bench-web", "doc-" + i))
+                .setId(DocumentIds.of("bench-web", idPrefix + i))
                 .setSource(source)
-                .setNativeId("doc-" + i)
+                .setNativeId(idPrefix + i)
                 .setIngestedAt(Instant.parse("2026-11-22T00:00:00Z"))
                 .setText(texts.get(i))
                 .build();
@@ -351,13 +377,15 @@ public final class TokenizeBench {
   }
 
   /**
-   * Seconds per token of the steady state, times the total: measured between the batches that bring
-   * the document tokens written past 10 % and past 90 % of the total, so that neither the job's
-   * start nor its end is counted. Written, not committed: batches become visible to read_committed
-   * at checkpoints (every second here), which would count the stage's work a second at a time;
-   * {@link #awaitCommitted} checks after that all of it was committed.
+   * Seconds per token of the steady state, times the measured total: the job first drains {@code
+   * warmup} tokens' worth of documents, not counted, then is timed between the batches that bring
+   * the measured tokens written past 10 % and past 90 % of theirs, so that neither the job's start
+   * and warm-up (the JIT compiling its classes, loaded anew for each job) nor its end is counted;
+   * where the cores went is printed for that time. Written, not committed: batches become visible
+   * to read_committed at checkpoints (every second here), which would count the stage's work a
+   * second at a time; {@link #awaitCommitted} checks after that all of it was committed.
    */
-  private static double drain(KafkaConsumer<String, byte[]> consumer, long total) {
+  private static double drain(KafkaConsumer<String, byte[]> consumer, long warmup, long total) {
     long seen = 0;
     long at10 = 0;
     long seenAt10 = 0;
@@ -365,35 +393,43 @@ public final class TokenizeBench {
     long seenAt50 = 0;
     long at90 = 0;
     long seenAt90 = 0;
+    CpuSplit cpu = null;
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
     long lastPrint = System.nanoTime();
-    while (seen < total) {
+    while (seen < warmup + total) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
-            "the stage did not finish in 10 minutes: " + seen + " of " + total);
+            "the stage did not finish in 10 minutes: " + seen + " of " + (warmup + total));
       }
       seen += tokensIn(consumer.poll(Duration.ofMillis(20)));
-      if (at10 == 0 && seen >= total / 10) {
+      if (at10 == 0 && seen >= warmup + total / 10) {
         at10 = System.nanoTime();
         seenAt10 = seen;
+        cpu = CpuSplit.start();
       }
-      if (at50 == 0 && seen >= total / 2) {
+      if (at50 == 0 && seen >= warmup + total / 2) {
         at50 = System.nanoTime();
         seenAt50 = seen;
       }
-      if (at90 == 0 && seen >= total * 9 / 10) {
+      if (at90 == 0 && seen >= warmup + total * 9 / 10) {
         at90 = System.nanoTime();
         seenAt90 = seen;
+        cpu.print("  ");
       }
       if (System.nanoTime() - lastPrint > 5_000_000_000L) {
-        System.out.printf(Locale.ROOT, "  tokenizer stage: %,d of %,d tokens%n", seen, total);
+        System.out.printf(
+            Locale.ROOT,
+            "  tokenizer stage: %,d of %,d tokens (the first %,d a warm-up)%n",
+            seen,
+            warmup + total,
+            warmup);
         lastPrint = System.nanoTime();
       }
     }
     double whole = (seenAt90 - seenAt10) / ((at90 - at10) / 1e9);
     System.out.printf(
         Locale.ROOT,
-        "  tokens/s from 10 %% to 90 %%: %,.0f; from 50 %% to 90 %% (warmer): %,.0f%n",
+        "  tokens/s from 10 %% to 90 %% of the measured: %,.0f; from 50 %% to 90 %%: %,.0f%n",
         whole,
         (seenAt90 - seenAt50) / ((at90 - at50) / 1e9));
     return total / whole;
