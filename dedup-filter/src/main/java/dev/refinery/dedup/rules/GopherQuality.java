@@ -52,31 +52,61 @@ public final class GopherQuality extends Rule {
     this.counting = counting;
   }
 
-  /** The share of white-space-separated words that hold a letter. */
+  /**
+   * The share of white-space-separated words that hold a letter ({@link Character#isWhitespace},
+   * {@link Character#isLetter} of each code point). Once a word has a letter the rest of it is only
+   * stepped over, and ASCII is told by its ranges: the same answer as asking every code point, at a
+   * fraction of the calls.
+   */
   static double whitespaceWordsWithLetter(String text) {
     int all = 0;
     int withLetter = 0;
     int i = 0;
     int n = text.length();
     while (i < n) {
-      while (i < n && Character.isWhitespace(text.charAt(i))) {
+      while (i < n && isWhitespace(text.charAt(i))) {
         i++;
       }
       if (i >= n) {
         break;
       }
-      boolean letter = false;
-      while (i < n && !Character.isWhitespace(text.charAt(i))) {
-        int cp = text.codePointAt(i);
-        letter |= Character.isLetter(cp);
-        i += Character.charCount(cp);
-      }
       all++;
+      boolean letter = false;
+      while (i < n && !letter) {
+        char c = text.charAt(i);
+        if (c < 0x80) {
+          if (isAsciiWhitespace(c)) {
+            break;
+          }
+          letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+          i++;
+        } else if (Character.isWhitespace(c)) {
+          break;
+        } else {
+          int cp = text.codePointAt(i);
+          letter = Character.isLetter(cp);
+          i += Character.charCount(cp);
+        }
+      }
       if (letter) {
         withLetter++;
+        // a white space character is one char: a surrogate is none, so stepping by char finds
+        // the word's end where stepping by code point does
+        while (i < n && !isWhitespace(text.charAt(i))) {
+          i++;
+        }
       }
     }
     return all == 0 ? 0 : (double) withLetter / all;
+  }
+
+  private static boolean isWhitespace(char c) {
+    return c < 0x80 ? isAsciiWhitespace(c) : Character.isWhitespace(c);
+  }
+
+  /** {@link Character#isWhitespace} below U+0080: tab to carriage return, U+001C to space. */
+  private static boolean isAsciiWhitespace(char c) {
+    return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F);
   }
 
   @Override

@@ -138,4 +138,75 @@ class GopherQualityTest {
     assertThat(new GopherQuality(GopherQuality.WordCounting.DATATROVE).apply(datatrove))
         .hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo("GOPHER_BELOW_ALPHA_THRESHOLD"));
   }
+
+  /** The share as its definition asks it: every code point of every word. */
+  static double wordsWithLetterByDefinition(String text) {
+    int all = 0;
+    int withLetter = 0;
+    int i = 0;
+    int n = text.length();
+    while (i < n) {
+      while (i < n && Character.isWhitespace(text.charAt(i))) {
+        i++;
+      }
+      if (i >= n) {
+        break;
+      }
+      boolean letter = false;
+      while (i < n && !Character.isWhitespace(text.charAt(i))) {
+        int cp = text.codePointAt(i);
+        letter |= Character.isLetter(cp);
+        i += Character.charCount(cp);
+      }
+      all++;
+      if (letter) {
+        withLetter++;
+      }
+    }
+    return all == 0 ? 0 : (double) withLetter / all;
+  }
+
+  @Test
+  void wordsWithALetterAreCountedAsEveryCodePointWouldCountThem() {
+    // every ASCII character (white space from tab to CR and U+001C to U+001F among them), and
+    // white space, letters and non-letters beyond it: NBSP (not white space to Java), U+2028,
+    // U+3000, CJK, a combining mark, digits of other scripts, letters and symbols outside the BMP
+    // and lone surrogates
+    String[] pieces = {
+      "\u00a0",
+      "\u2028",
+      "\u3000",
+      "\u1680",
+      "\u200b",
+      "\u4e2d",
+      "\u0301",
+      "\u0663",
+      "\u00e9",
+      "\u0130",
+      "\ud835\udc00",
+      "\ud83d\ude00",
+      "\ud800",
+      "\udc00",
+      "\ud835",
+      "\u00ad",
+      "\u2014"
+    };
+    java.util.Random random = new java.util.Random(16);
+    for (int t = 0; t < 5_000; t++) {
+      StringBuilder text = new StringBuilder();
+      int length = random.nextInt(60);
+      for (int k = 0; k < length; k++) {
+        text.append(
+            random.nextInt(3) == 0
+                ? pieces[random.nextInt(pieces.length)]
+                : String.valueOf((char) random.nextInt(0x80)));
+      }
+      String s = text.toString();
+      assertThat(GopherQuality.whitespaceWordsWithLetter(s))
+          .as("%s", s.codePoints().mapToObj(Integer::toHexString).toList())
+          .isEqualTo(wordsWithLetterByDefinition(s));
+    }
+    assertThat(GopherQuality.whitespaceWordsWithLetter("a1 22 \u001f\ud835\udc00 \u00a0"))
+        .isEqualTo(0.5);
+  }
 }
