@@ -113,7 +113,8 @@ public final class DedupBench {
         CpuSplit cpu = CpuSplit.start();
         long lastPrint = started;
         // when the stage had read (screened) every document: what follows is the run's tail, the
-        // last answers' hold and the commits that bring them to a decision, the same for any count
+        // decisions that waited for the partitions to be read past them, the last answers' hold
+        // and the commits that bring them to a decision
         long allRead = 0;
         while (decided(service) < count) {
           if (allRead == 0 && service.metrics().documentsIn() >= count) {
