@@ -52,7 +52,10 @@ public final class TokenizeBench {
     Map<String, String> options = Options.parse(args);
     Path work = Path.of(options.getOrDefault("work-dir", ".refinery/bench"));
     long targetBytes = Long.parseLong(options.getOrDefault("mb", "96")) << 20;
-    long warmupBytes = Long.parseLong(options.getOrDefault("warmup-mb", "192")) << 20;
+    // 768 MB: about 20 s of a job here. After 192 MB (6 s) the JIT still took 0.5 to 0.68 of a core
+    // through the measured seconds and the stage went 6.6 to 7.7 M tokens/s at parallelism 1;
+    // after 768 MB it took 0.06 to 0.29 and the stage went 9.7 to 10.5 M (0.94 to 1.07 of jtokkit)
+    long warmupBytes = Long.parseLong(options.getOrDefault("warmup-mb", "768")) << 20;
     String encoding = options.getOrDefault("encoding", "cl100k_base");
     Path run = work.resolve("tokenize-" + System.nanoTime());
     Files.createDirectories(run);
@@ -118,7 +121,8 @@ public final class TokenizeBench {
     // group of its own, the warm-up texts first. A warm-up job of its own changed nothing, the JIT
     // still compiling at 0.4 to 0.5 of a core through the measured jobs after it (each MiniCluster
     // loads Flink's RPC system, pekko, and the job's classes in class loaders of their own), so
-    // each job is warmed by what it drains first, as a stage that runs for days is warm
+    // each job is warmed by what it drains first, as a stage that runs for days is warm. The
+    // warm-up texts are the passages' own String objects again: 768 MB of them costs references
     long warmupTokens = 0;
     for (String t : warmupTexts) {
       warmupTokens += tokenizer.encode(t).length;
