@@ -1,11 +1,13 @@
 package dev.refinery.tokenizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
 /** The settings the job and its sinks run with, which the tokenizer benchmark measured. */
@@ -44,6 +46,15 @@ class TokenizerJobSettingsTest {
         KafkaSinks.producer(config(Map.of("kafka.producer.compression.type", "zstd")));
 
     assertThat(producer).containsEntry(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
+  }
+
+  @Test
+  void aCompressionKafkaDoesNotKnowIsRefusedByName() {
+    assertThatThrownBy(
+            () -> KafkaSinks.producer(config(Map.of("kafka.producer.compression.type", "lz5"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("kafka.producer.compression.type")
+        .hasMessageContaining("lz5");
   }
 
   @Test
