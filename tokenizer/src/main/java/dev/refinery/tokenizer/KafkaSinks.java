@@ -96,7 +96,7 @@ final class KafkaSinks {
     producer.setProperty(
         ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(Topics.LARGE_MESSAGE_BYTES));
     // LZ4 leaves a token batch at 0.58 of its bytes (cl100k ids in 4 bytes); the user's
-    // kafka.producer.compression.type wins (zstd: 0.42, at more of the packing thread's time)
+    // kafka.producer.compression.type wins (zstd level 1: 0.42, for more of the packing thread)
     producer.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     // A token batch (8 rows of 2,049 ids: 64 KB at 4 bytes an id) is more than Kafka's 16 KB batch
     // and comes every few milliseconds, more than Kafka's 5 ms linger: each was a producer batch of
