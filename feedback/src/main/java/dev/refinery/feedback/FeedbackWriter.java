@@ -59,26 +59,35 @@ final class FeedbackWriter implements AutoCloseable {
   }
 
   static FeedbackWriter create(FeedbackConfig config, FeedbackMetrics metrics) {
-    Map<String, Object> common = new java.util.HashMap<>();
-    common.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    common.put(ProducerConfig.ACKS_CONFIG, "all");
-    common.put(ProducerConfig.LINGER_MS_CONFIG, 1);
-    common.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    common.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
-    common.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
-    common.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
-    common.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 10);
-    Map<String, Object> transactional = new java.util.HashMap<>(common);
-    transactional.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
     return new FeedbackWriter(
         () ->
             new KafkaProducer<>(
-                config.kafka().producer(transactional),
-                new StringSerializer(),
-                new ByteArraySerializer()),
+                producerConfig(config, true), new StringSerializer(), new ByteArraySerializer()),
         new KafkaProducer<>(
-            config.kafka().producer(common), new StringSerializer(), new ByteArraySerializer()),
+            producerConfig(config, false), new StringSerializer(), new ByteArraySerializer()),
         metrics);
+  }
+
+  /**
+   * The settings of the gateway's producers: the transactional one that writes a request's records,
+   * or the one for a single record. Compression and linger are tuning, which {@code
+   * kafka.producer.*} settings override; the rest bound a request's time or its guarantees.
+   */
+  static Map<String, Object> producerConfig(FeedbackConfig config, boolean transactional) {
+    Map<String, Object> tuning = new java.util.HashMap<>();
+    tuning.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+    tuning.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    Map<String, Object> own = new java.util.HashMap<>();
+    own.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    own.put(ProducerConfig.ACKS_CONFIG, "all");
+    own.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
+    own.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+    own.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+    own.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 10);
+    if (transactional) {
+      own.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, config.transactionalId());
+    }
+    return config.kafka().producer(tuning, own);
   }
 
   /** Queues the records of one request; the future completes when they are committed. */

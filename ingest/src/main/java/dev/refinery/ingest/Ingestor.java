@@ -106,20 +106,22 @@ public final class Ingestor implements AutoCloseable {
 
   /** The producer settings ingest runs with. */
   public static Map<String, Object> producerConfig(IngestConfig config, String transactionalId) {
+    // tuning: kafka.producer.* settings of these win (a cluster's operator may want zstd, say)
+    Map<String, Object> tuning = new HashMap<>();
+    tuning.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    tuning.put(ProducerConfig.LINGER_MS_CONFIG, 10);
+    tuning.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
+    tuning.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 128L * 1024 * 1024);
     Map<String, Object> p = new HashMap<>();
     p.put(ProducerConfig.CLIENT_ID_CONFIG, config.clientId() + "-" + transactionalId);
     p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    p.put(ProducerConfig.LINGER_MS_CONFIG, 10);
-    p.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
-    p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 128L * 1024 * 1024);
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.LARGE_MESSAGE_BYTES);
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
     p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, config.transactionTimeoutMs());
-    return config.kafka().producer(p);
+    return config.kafka().producer(tuning, p);
   }
 
   /** One input: a file, the source its documents belong to, how to read it, and its label. */

@@ -8,8 +8,40 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
-/** The transaction timeout of ingest's producer is a setting, bounded by what brokers accept. */
+/**
+ * The transaction timeout of ingest's producer is a setting, bounded by what brokers accept; its
+ * compression and batching are a cluster operator's to change, its guarantees are not.
+ */
 class IngestProducerConfigTest {
+  @Test
+  void aUsersCompressionAndBatchingWinWhatExactlyOnceRestsOnDoesNot() {
+    Map<String, Object> byDefault = Ingestor.producerConfig(new IngestConfig(Map.of()), "t");
+    assertThat(byDefault)
+        .containsEntry(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4")
+        .containsEntry(ProducerConfig.LINGER_MS_CONFIG, 10)
+        .containsEntry(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024)
+        .containsEntry(ProducerConfig.BUFFER_MEMORY_CONFIG, 128L * 1024 * 1024);
+
+    Map<String, Object> set =
+        Ingestor.producerConfig(
+            new IngestConfig(
+                Map.of(
+                    "kafka.producer.compression.type", "zstd",
+                    "kafka.producer.linger.ms", "50",
+                    "kafka.producer.batch.size", "65536",
+                    "kafka.producer.buffer.memory", "33554432",
+                    "kafka.producer.acks", "1")),
+            "t");
+    assertThat(set)
+        .containsEntry(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd")
+        .containsEntry(ProducerConfig.LINGER_MS_CONFIG, "50")
+        .containsEntry(ProducerConfig.BATCH_SIZE_CONFIG, "65536")
+        .containsEntry(ProducerConfig.BUFFER_MEMORY_CONFIG, "33554432")
+        .containsEntry(ProducerConfig.ACKS_CONFIG, "all")
+        .containsEntry(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)
+        .containsEntry(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "t");
+  }
+
   @Test
   void theTransactionTimeoutIsASettingWithinTheBrokersBound() {
     Map<String, Object> byDefault =

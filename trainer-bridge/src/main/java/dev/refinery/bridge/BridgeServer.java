@@ -67,15 +67,15 @@ public final class BridgeServer implements Service {
             config
                 .kafka()
                 .producer(
+                    // linger is tuning, a kafka.producer.linger.ms wins
+                    Map.of(ProducerConfig.LINGER_MS_CONFIG, 20),
                     Map.of(
                         ProducerConfig.CLIENT_ID_CONFIG,
                         config.clientId() + "-out",
                         ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
                         true,
                         ProducerConfig.ACKS_CONFIG,
-                        "all",
-                        ProducerConfig.LINGER_MS_CONFIG,
-                        20)),
+                        "all")),
             new StringSerializer(),
             new ByteArraySerializer());
     this.poison =

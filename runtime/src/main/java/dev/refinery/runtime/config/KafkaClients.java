@@ -37,6 +37,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * isolation.level}, {@code transactional.id}, serializers, {@code processing.guarantee}) are the
  * stage's: a {@code kafka.*} setting of one of them is refused. Where a stage sets a client setting
  * itself (its commit interval, say), the stage's value wins; change it with the stage's setting.
+ * Where it only tunes one (a producer's compression, linger and batch size), a {@code kafka.*}
+ * setting wins.
  */
 public final class KafkaClients {
   /** The prefix of Kafka client settings. */
@@ -222,6 +224,17 @@ public final class KafkaClients {
   /** A producer's settings: the cluster, the pass-through settings, then the stage's own. */
   public Map<String, Object> producer(Map<String, ?> own) {
     return merge(Role.PRODUCER, own);
+  }
+
+  /**
+   * A producer's settings where the stage tunes some and owns others: its {@code tuning}
+   * (compression, batching: what a cluster's operator may choose otherwise) gives way to the
+   * pass-through settings, which give way to what the stage owns.
+   */
+  public Map<String, Object> producer(Map<String, ?> tuning, Map<String, ?> own) {
+    Map<String, Object> all = new HashMap<>(tuning);
+    all.putAll(merge(Role.PRODUCER, own));
+    return all;
   }
 
   /** A consumer's settings: the cluster, the pass-through settings, then the stage's own. */

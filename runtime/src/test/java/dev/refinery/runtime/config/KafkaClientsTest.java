@@ -52,6 +52,27 @@ class KafkaClientsTest {
   }
 
   @Test
+  void aStagesProducerTuningGivesWayToPassThroughSettingsWhatItOwnsDoesNot() {
+    KafkaClients clients =
+        KafkaClients.from(
+            "k:1",
+            Map.of(
+                "kafka.compression.type", "zstd",
+                "kafka.producer.linger.ms", "25",
+                "kafka.producer.acks", "1"));
+    Map<String, Object> producer =
+        clients.producer(
+            Map.of("compression.type", "lz4", "linger.ms", 10, "batch.size", 1024),
+            Map.of("acks", "all"));
+    assertThat(producer)
+        .containsEntry("compression.type", "zstd")
+        .containsEntry("linger.ms", "25")
+        .containsEntry("batch.size", 1024)
+        .containsEntry("acks", "all")
+        .containsEntry("bootstrap.servers", "k:1");
+  }
+
+  @Test
   void theStagesOwnSettingsWinOverPassThroughTuning() {
     KafkaClients clients = KafkaClients.from("k:1", Map.of("kafka.producer.linger.ms", "25"));
     assertThat(clients.producer(Map.of("linger.ms", 5))).containsEntry("linger.ms", 5);
