@@ -1,5 +1,6 @@
 package dev.refinery.ingest;
 
+import dev.refinery.runtime.config.KafkaClients;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.IngestProgress;
 import dev.refinery.schemas.RejectedDocument;
@@ -15,6 +16,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
@@ -121,7 +123,18 @@ public final class Ingestor implements AutoCloseable {
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.LARGE_MESSAGE_BYTES);
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
     p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, config.transactionTimeoutMs());
-    return config.kafka().producer(tuning, p);
+    Map<String, Object> all = config.kafka().producer(tuning, p);
+    long buffer = Long.parseLong(all.get(ProducerConfig.BUFFER_MEMORY_CONFIG).toString());
+    if (buffer < Topics.LARGE_MESSAGE_BYTES) {
+      // the producer would refuse every document larger than its buffer
+      throw new ConfigException(
+          KafkaClients.PREFIX + "producer." + ProducerConfig.BUFFER_MEMORY_CONFIG,
+          buffer,
+          "ingest sends documents of up to "
+              + Topics.LARGE_MESSAGE_BYTES
+              + " bytes: give the producer at least that");
+    }
+    return all;
   }
 
   /** One input: a file, the source its documents belong to, how to read it, and its label. */

@@ -43,6 +43,16 @@ class IngestProducerConfigTest {
   }
 
   @Test
+  void aBufferTooSmallForTheLargestDocumentIsRefusedByName() {
+    IngestConfig small = new IngestConfig(Map.of("kafka.producer.buffer.memory", "1048576"));
+
+    assertThatThrownBy(() -> Ingestor.producerConfig(small, "t"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("kafka.producer.buffer.memory")
+        .hasMessageContaining("1048576");
+  }
+
+  @Test
   void theTransactionTimeoutIsASettingWithinTheBrokersBound() {
     Map<String, Object> byDefault =
         Ingestor.producerConfig(new IngestConfig(Map.of()), "refinery-ingest-t");
