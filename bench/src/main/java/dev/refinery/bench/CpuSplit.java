@@ -26,14 +26,20 @@ final class CpuSplit {
   /** The part of dedup-filter's stream threads. */
   static final String STREAM_THREADS = "dedup-filter stream threads";
 
+  /** The part of the network threads of dedup-filter's producers. */
+  static final String STREAM_PRODUCERS = "dedup-filter producers' I/O";
+
+  /** The part of the tokenizer's Flink threads. */
+  static final String TOKENIZER = "tokenizer (Flink)";
+
   private static final List<Part> PARTS =
       List.of(
           new Part(STREAM_THREADS, Pattern.compile(".*-StreamThread-\\d+$")),
           new Part(
-              "dedup-filter producers' I/O",
+              STREAM_PRODUCERS,
               Pattern.compile("kafka-producer-network-thread \\| .*StreamThread.*")),
           new Part(
-              "tokenizer (Flink)",
+              TOKENIZER,
               Pattern.compile(
                   "(tokenize-.*|Source: .*|pack-sequences.*|flink-.*|Flink.*|jobmanager.*|AsyncOperations.*|.*[Cc]heckpoint.*|Source Data Fetcher.*|OutputFlusher.*|.*Writer.*)")),
           new Part("ingest", Pattern.compile("ingest-.*")),

@@ -49,7 +49,9 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  * documents/s end to end and per stage, the latency of a document from ingest to its token batch
  * (p50, p99), and the compute limit: the same documents through the stages' pure functions (rules
  * with language ID, dedup keys, tokenizing) in one thread, without Kafka. The ratio of the two is
- * how much of its parts' speed the pipeline keeps.
+ * how much of its parts' speed the pipeline keeps. The tokenizer's row spans its first to its last
+ * token batch of the measured documents; the last line gives the MB each stage decides or tokenizes
+ * a CPU second of its threads, what it costs whatever it waited for.
  *
  * <p>With {@code --rate MB/s} the corpus comes as a steady load instead, a slice every quarter of a
  * second, and the latency is that of a pipeline keeping up (or not) with that load.
@@ -139,6 +141,9 @@ public final class PipelineBench {
     double dedupSeconds;
     double endToEnd;
     IngestReport report;
+    // CPU seconds of dedup-filter's threads and of the tokenizer's over the measured corpus
+    double dedupCpu;
+    double tokenizerCpu;
     PipelineAudit.Follower audit = null;
     long measuredFrom;
     try (DedupFilterService dedup =
@@ -208,6 +213,8 @@ public final class PipelineBench {
         }
         dedupSeconds = (decidedAt - t0) / 1e9;
         endToEnd = (System.nanoTime() - t0) / 1e9;
+        dedupCpu = cpu.seconds(CpuSplit.STREAM_THREADS) + cpu.seconds(CpuSplit.STREAM_PRODUCERS);
+        tokenizerCpu = cpu.seconds(CpuSplit.TOKENIZER);
         cpu.print("");
         // the run's tail: a backlog's answers wait until every partition is read and quiet for a
         // hold, then the decisions come, and the tokenizer flushes after its idle time and commits
@@ -245,6 +252,8 @@ public final class PipelineBench {
         n -> {});
     Map<String, Long> batchedAt = new HashMap<>();
     long[] tokens = {0};
+    // the first and the last token batch that hold a measured document: the tokenizer's span
+    long[] batchSpan = {Long.MAX_VALUE, Long.MIN_VALUE};
     TopicReader.readToEnd(
         clients,
         Topics.tokens("web"),
@@ -254,8 +263,11 @@ public final class PipelineBench {
           TokenBatch b = Topics.tokens("web").deserialize(r.value());
           for (DocumentSpan s : b.getSpans()) {
             if (ingestedAt.containsKey(s.getDocId())) {
-              batchedAt.merge(s.getDocId(), b.getCreatedAt().toEpochMilli(), Math::max);
+              long at = b.getCreatedAt().toEpochMilli();
+              batchedAt.merge(s.getDocId(), at, Math::max);
               tokens[0] += s.getLength();
+              batchSpan[0] = Math.min(batchSpan[0], at);
+              batchSpan[1] = Math.max(batchSpan[1], at);
             }
           }
         },
@@ -281,6 +293,14 @@ public final class PipelineBench {
     }
     row("ingest (file to corpus.raw.v1)", docs, mb, ingestSeconds);
     row("dedup-filter decided (from the first record)", docs, mb, dedupSeconds);
+    if (batchSpan[1] > batchSpan[0]) {
+      // the documents dedup-filter kept, over the span the tokenizer wrote their batches in
+      row(
+          "tokenizer (its first to its last token batch)",
+          batchedAt.size(),
+          mb * batchedAt.size() / docs,
+          (batchSpan[1] - batchSpan[0]) / 1e3);
+    }
     row("end to end (file to the last token batch)", docs, mb, endToEnd);
     row("compute limit (pure functions, one thread)", docs, mb, limitSeconds);
     System.out.printf(
@@ -292,6 +312,17 @@ public final class PipelineBench {
         percentile(latencies, 0.99) / 1e3,
         latencies.size(),
         tokens[0]);
+    // what each stage costs, whatever it waited for: MB of the corpus a CPU second of its threads
+    // decides or tokenizes, next to the compute limit's MB a second on one thread
+    System.out.printf(
+        Locale.ROOT,
+        "MB a CPU second: dedup-filter %.2f (its stream threads and their producers, %.1f s),"
+            + " tokenizer %.2f (Flink, %.1f s); the compute limit %.2f%n",
+        mb / dedupCpu,
+        dedupCpu,
+        mb / tokenizerCpu,
+        tokenizerCpu,
+        mb / limitSeconds);
   }
 
   private static void row(String what, int docs, double mb, double seconds) {
