@@ -1,6 +1,6 @@
 package dev.refinery.dedup.rules;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -33,10 +33,12 @@ public final class GopherRepetition extends Rule {
   public Optional<Rejection> apply(Screened doc) {
     String text = doc.text();
     double length = Math.max(1, text.length());
+    String stripped = text.strip();
     Optional<Rejection> repeated =
         repeated(
             doc,
-            split(text.strip(), 2),
+            stripped,
+            bounds(stripped, 2),
             length,
             "PARA",
             "paragraphs",
@@ -44,7 +46,8 @@ public final class GopherRepetition extends Rule {
             dupParaCharFrac);
     if (repeated.isEmpty()) {
       repeated =
-          repeated(doc, split(text, 1), length, "LINE", "lines", dupLineFrac, dupLineCharFrac);
+          repeated(
+              doc, text, bounds(text, 1), length, "LINE", "lines", dupLineFrac, dupLineCharFrac);
     }
     if (repeated.isPresent()) {
       return repeated;
@@ -89,14 +92,15 @@ public final class GopherRepetition extends Rule {
    */
   private static Optional<Rejection> repeated(
       Screened doc,
-      String[] parts,
+      String text,
+      int[] parts,
       double length,
       String kind,
       String noun,
       double maxFrac,
       double maxCharFrac) {
-    long[] dup = duplicates(parts);
-    double frac = (double) dup[0] / parts.length;
+    long[] dup = duplicates(text, parts);
+    double frac = (double) dup[0] / (parts.length / 2);
     double charFrac = dup[1] / length;
     doc.signal("dup_" + kind.toLowerCase(java.util.Locale.ROOT) + "_frac", frac);
     if (frac > maxFrac) {
@@ -124,7 +128,21 @@ public final class GopherRepetition extends Rule {
    * there is no run.
    */
   static String[] split(String text, int minRun) {
-    List<String> parts = new ArrayList<>();
+    int[] bounds = bounds(text, minRun);
+    String[] parts = new String[bounds.length / 2];
+    for (int p = 0; p < parts.length; p++) {
+      parts[p] = text.substring(bounds[2 * p], bounds[2 * p + 1]);
+    }
+    return parts;
+  }
+
+  /**
+   * The parts {@link #split} gives, as where each begins and ends in the text: {@code [start0,
+   * end0, start1, end1, ...]}, without copying their characters.
+   */
+  static int[] bounds(String text, int minRun) {
+    int[] bounds = new int[16];
+    int count = 0;
     int n = text.length();
     int start = 0;
     int i = text.indexOf('\n');
@@ -134,32 +152,78 @@ public final class GopherRepetition extends Rule {
         j++;
       }
       if (j - i >= minRun) {
-        parts.add(text.substring(start, i));
+        if (count + 2 > bounds.length) {
+          bounds = Arrays.copyOf(bounds, bounds.length * 2);
+        }
+        bounds[count++] = start;
+        bounds[count++] = i;
         start = j;
       }
       i = j < n ? text.indexOf('\n', j) : -1;
     }
-    if (parts.isEmpty()) {
-      return new String[] {text};
+    if (count == 0) {
+      return new int[] {0, n};
     }
-    parts.add(text.substring(start));
-    int size = parts.size();
-    while (size > 0 && parts.get(size - 1).isEmpty()) {
-      size--;
+    if (count + 2 > bounds.length) {
+      bounds = Arrays.copyOf(bounds, bounds.length + 2);
     }
-    return parts.subList(0, size).toArray(new String[0]);
+    bounds[count++] = start;
+    bounds[count++] = n;
+    // no trailing empty parts
+    while (count > 0 && bounds[count - 1] == bounds[count - 2]) {
+      count -= 2;
+    }
+    return Arrays.copyOf(bounds, count);
   }
 
-  /** How many elements repeat an earlier one, and their characters. */
-  static long[] duplicates(String[] elements) {
-    Set<String> seen = new HashSet<>();
+  /** The most parts of one length {@link #duplicates} compares pair by pair. */
+  static final int PAIRWISE_MAX = 16;
+
+  /**
+   * How many parts ({@link #bounds}) repeat an earlier one, and their characters. Parts of
+   * different lengths are never equal, so only parts whose length another part shares are compared,
+   * each with the ones before it of its length: most lines and paragraphs of a web page have a
+   * length of their own, and are neither hashed nor copied.
+   */
+  static long[] duplicates(String text, int[] bounds) {
+    int parts = bounds.length / 2;
+    // a part's length above its index: sorted, the parts of one length are together, in order
+    long[] byLength = new long[parts];
+    for (int p = 0; p < parts; p++) {
+      byLength[p] = (long) (bounds[2 * p + 1] - bounds[2 * p]) << 32 | p;
+    }
+    Arrays.sort(byLength);
     long count = 0;
     long chars = 0;
-    for (String e : elements) {
-      if (!seen.add(e)) {
-        count++;
-        chars += e.length();
+    for (int from = 0; from < parts; ) {
+      int length = (int) (byLength[from] >>> 32);
+      int to = from + 1;
+      while (to < parts && (int) (byLength[to] >>> 32) == length) {
+        to++;
       }
+      if (to - from > PAIRWISE_MAX) {
+        // many parts of one length (a table of fixed-width rows): a set, not every pair
+        Set<String> seen = new HashSet<>();
+        for (int k = from; k < to; k++) {
+          int start = bounds[2 * (int) byLength[k]];
+          if (!seen.add(text.substring(start, start + length))) {
+            count++;
+            chars += length;
+          }
+        }
+      } else {
+        for (int k = from + 1; k < to; k++) {
+          int start = bounds[2 * (int) byLength[k]];
+          for (int e = from; e < k; e++) {
+            if (text.regionMatches(start, text, bounds[2 * (int) byLength[e]], length)) {
+              count++;
+              chars += length;
+              break;
+            }
+          }
+        }
+      }
+      from = to;
     }
     return new long[] {count, chars};
   }

@@ -68,6 +68,46 @@ class GopherRepetitionHashingTest {
   }
 
   @Test
+  void duplicatePartsCountAsASetOfTheStringsDid() {
+    Random random = new Random(29);
+    // parts of few lengths, so that many share one, and now and then more of one length than
+    // are compared pair by pair
+    String[] vocabulary = {"ab", "ba", "aa", "abc", "cba", "", " ", "é", "日本", "x y"};
+    for (int round = 0; round < 20_000; round++) {
+      StringBuilder text = new StringBuilder();
+      int parts =
+          round % 100 == 0
+              ? 3 * GopherRepetition.PAIRWISE_MAX + random.nextInt(40)
+              : random.nextInt(12);
+      int kinds = 1 + random.nextInt(vocabulary.length);
+      for (int i = 0; i < parts; i++) {
+        text.append(vocabulary[random.nextInt(kinds)]);
+        text.append("\n".repeat(random.nextInt(3)));
+      }
+      String t = text.toString();
+      for (int minRun = 1; minRun <= 2; minRun++) {
+        assertThat(GopherRepetition.duplicates(t, GopherRepetition.bounds(t, minRun)))
+            .as("[%s] split at %d newlines", t, minRun)
+            .containsExactly(duplicates(GopherRepetition.split(t, minRun)));
+      }
+    }
+  }
+
+  /** How many elements repeat an earlier one, and their characters: the definition, by a set. */
+  private static long[] duplicates(String[] elements) {
+    Set<String> seen = new HashSet<>();
+    long count = 0;
+    long chars = 0;
+    for (String e : elements) {
+      if (!seen.add(e)) {
+        count++;
+        chars += e.length();
+      }
+    }
+    return new long[] {count, chars};
+  }
+
+  @Test
   void twoSplitsOfTheSameCharactersAreOneNgramWhenJoinedWithoutSpaces() {
     List<String> words = List.of("ab", "c", "x", "a", "bc");
     assertThat(GopherRepetition.duplicatedNgramChars(words, 2)).isEqualTo(3.0);
