@@ -2,9 +2,15 @@ package dev.refinery.dedup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.refinery.schemas.Topics;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.kafka.streams.TopologyDescription;
 import org.junit.jupiter.api.Test;
 
 /** The Streams settings dedup-filter runs with: its defaults, and the user's over them. */
@@ -34,6 +40,56 @@ class DedupStreamsConfigTest {
   @Test
   void commitsEvery300MsByDefault() {
     assertThat(streams(Map.of()).get("commit.interval.ms")).isEqualTo(300L);
+  }
+
+  @Test
+  void taskIdlingIsOffAsNoStepReadsRecordsOfTwoTopics() {
+    assertThat(streams(Map.of()).get("max.task.idle.ms")).isEqualTo(-1L);
+    assertThat(streams(Map.of("kafka.streams.max.task.idle.ms", "0")).get("max.task.idle.ms"))
+        .isEqualTo("0");
+    // what makes it safe: where a task reads two topics (the screen and the by-key step share
+    // one), what each topic's records go through meets only where both are forwarded, unchanged
+    // and without a store, to the gather topic, whose step takes them in any order
+    Map<String, Set<String>> reached = new TreeMap<>();
+    for (TopologyDescription.Subtopology subtopology :
+        DedupFilterTopology.build(new DedupFilterConfig(Map.of()), DedupMetrics.inMemory())
+            .describe()
+            .subtopologies()) {
+      List<TopologyDescription.Source> sources =
+          subtopology.nodes().stream()
+              .filter(n -> n instanceof TopologyDescription.Source)
+              .map(n -> (TopologyDescription.Source) n)
+              .toList();
+      Set<String> met = new HashSet<>();
+      Set<String> seen = new HashSet<>();
+      for (TopologyDescription.Source source : sources) {
+        assertThat(source.topicSet()).as("the topics of %s", source.name()).hasSize(1);
+        Set<String> nodes = downstream(source);
+        nodes.stream().filter(seen::contains).forEach(met::add);
+        seen.addAll(nodes);
+        reached.put(source.topicSet().iterator().next(), nodes);
+      }
+      assertThat(met)
+          .as("where two topics' records meet in %s", subtopology)
+          .isSubsetOf(
+              "document-and-answers",
+              DedupFilterTopology.GATHER + "-repartition-filter",
+              DedupFilterTopology.GATHER + "-repartition-sink");
+    }
+    assertThat(reached.get(Topics.CORPUS_RAW.name())).contains("screen").doesNotContain("bucket");
+    assertThat(reached.get(DedupFilterTopology.BY_KEY + "-repartition"))
+        .contains("bucket")
+        .doesNotContain("screen");
+  }
+
+  /** The names of the nodes records from {@code node} go through, itself left out. */
+  private static Set<String> downstream(TopologyDescription.Node node) {
+    Set<String> names = new HashSet<>();
+    for (TopologyDescription.Node next : node.successors()) {
+      names.add(next.name());
+      names.addAll(downstream(next));
+    }
+    return names;
   }
 
   @Test
