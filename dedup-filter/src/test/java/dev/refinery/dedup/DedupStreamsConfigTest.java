@@ -93,7 +93,7 @@ class DedupStreamsConfigTest {
   }
 
   @Test
-  void smallestKeysStoreHasBloomFiltersEverywhereAndTheOtherStoresAreLeftAlone() {
+  void smallestKeysStoreHasBloomFiltersEverywhereAndSmallMemtablesAndTheOtherStoresAreLeftAlone() {
     assertThat(streams(Map.of()).get("rocksdb.config.setter")).isEqualTo(DedupRocksDbConfig.class);
     DedupRocksDbConfig setter = new DedupRocksDbConfig();
     try (org.rocksdb.Options smallest = new org.rocksdb.Options();
@@ -106,6 +106,8 @@ class DedupStreamsConfigTest {
       smallest.setOptimizeFiltersForHits(true);
       setter.setConfig(DedupFilterTopology.SMALLEST_STORE, smallest, Map.of());
       assertThat(smallest.optimizeFiltersForHits()).isFalse();
+      assertThat(smallest.writeBufferSize()).isEqualTo(2L * 1024 * 1024);
+      assertThat(pending.writeBufferSize()).isEqualTo(new org.rocksdb.Options().writeBufferSize());
       assertThat(pending.memtableWholeKeyFiltering()).isFalse();
       assertThat(pending.memtablePrefixBloomSizeRatio()).isZero();
     }
