@@ -97,7 +97,8 @@ class DedupStreamsConfigTest {
     assertThat(streams(Map.of()).get("rocksdb.config.setter")).isEqualTo(DedupRocksDbConfig.class);
     DedupRocksDbConfig setter = new DedupRocksDbConfig();
     try (org.rocksdb.Options smallest = new org.rocksdb.Options();
-        org.rocksdb.Options pending = new org.rocksdb.Options()) {
+        org.rocksdb.Options pending = new org.rocksdb.Options();
+        org.rocksdb.Options untouched = new org.rocksdb.Options()) {
       setter.setConfig(DedupFilterTopology.SMALLEST_STORE, smallest, Map.of());
       setter.setConfig(DedupFilterTopology.PENDING_STORE, pending, Map.of());
       assertThat(smallest.memtableWholeKeyFiltering()).isTrue();
@@ -107,7 +108,7 @@ class DedupStreamsConfigTest {
       setter.setConfig(DedupFilterTopology.SMALLEST_STORE, smallest, Map.of());
       assertThat(smallest.optimizeFiltersForHits()).isFalse();
       assertThat(smallest.writeBufferSize()).isEqualTo(2L * 1024 * 1024);
-      assertThat(pending.writeBufferSize()).isEqualTo(new org.rocksdb.Options().writeBufferSize());
+      assertThat(pending.writeBufferSize()).isEqualTo(untouched.writeBufferSize());
       assertThat(pending.memtableWholeKeyFiltering()).isFalse();
       assertThat(pending.memtablePrefixBloomSizeRatio()).isZero();
     }
