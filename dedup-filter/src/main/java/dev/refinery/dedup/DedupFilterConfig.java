@@ -81,7 +81,7 @@ public final class DedupFilterConfig extends RefineryConfig {
                           1,
                           Range.between(1, 64),
                           Importance.MEDIUM,
-                          "Stream threads of this instance. One a core, up to the partitions of corpus.raw.v1 shared by all instances: a thread decides 1,550 to 2,090 web documents a second on a 2-core machine (bench/run dedup).")
+                          "Stream threads of this instance. One a core, up to the partitions of corpus.raw.v1 shared by all instances: a thread decides 2,170 to 2,310 web documents a second on a 2-core machine (bench/run dedup).")
                       .define(
                           COMMIT_INTERVAL_MS,
                           Type.LONG,
