@@ -122,23 +122,11 @@ public final class GopherRepetition extends Rule {
   }
 
   /**
-   * The text split at every run of at least {@code minRun} newlines, by a scan that gives what
-   * {@code Pattern.compile("\\n{minRun,}").split(text)} gives (a test holds them equal): a leading
-   * empty part where the text opens with a run, no trailing empty parts, the text itself where
-   * there is no run.
-   */
-  static String[] split(String text, int minRun) {
-    int[] bounds = bounds(text, minRun);
-    String[] parts = new String[bounds.length / 2];
-    for (int p = 0; p < parts.length; p++) {
-      parts[p] = text.substring(bounds[2 * p], bounds[2 * p + 1]);
-    }
-    return parts;
-  }
-
-  /**
-   * The parts {@link #split} gives, as where each begins and ends in the text: {@code [start0,
-   * end0, start1, end1, ...]}, without copying their characters.
+   * Where the parts of the text split at every run of at least {@code minRun} newlines begin and
+   * end: {@code [start0, end0, start1, end1, ...]}, without copying their characters. The parts are
+   * what {@code Pattern.compile("\\n{minRun,}").split(text)} gives (a test holds them equal): a
+   * leading empty part where the text opens with a run, no trailing empty parts, the text itself
+   * where there is no run.
    */
   static int[] bounds(String text, int minRun) {
     int[] bounds = new int[16];
