@@ -34,6 +34,25 @@ class GopherRepetitionTest {
   }
 
   @Test
+  void aDocumentThatPassesCarriesEverySignalByItsName() {
+    Screened doc = new Screened(SyntheticText.text(7, 6), "https://example.org/", "web");
+    assertThat(rule.apply(doc)).isEmpty();
+    assertThat(doc.signals())
+        .containsOnlyKeys(
+            "dup_para_frac",
+            "dup_line_frac",
+            "top_2_gram_frac",
+            "top_3_gram_frac",
+            "top_4_gram_frac",
+            "dup_5_gram_frac",
+            "dup_6_gram_frac",
+            "dup_7_gram_frac",
+            "dup_8_gram_frac",
+            "dup_9_gram_frac",
+            "dup_10_gram_frac");
+  }
+
+  @Test
   void atMostThirtyPercentOfLinesRepeatAnEarlierLine() {
     // 6 unique lines and 4 copies of a short one: 3 duplicates of 10 lines, at the bound
     assertThat(apply(rule, lines(6, "Short one.", 4))).isEmpty();
