@@ -27,6 +27,10 @@ public final class Screened {
   private final Map<String, String> attributes = new LinkedHashMap<>();
   private String text;
   private List<String> words;
+
+  /** The number of words, once counted or made; -1 before. */
+  private int wordCount = -1;
+
   private List<String> lines;
   private String language;
 
@@ -50,6 +54,7 @@ public final class Screened {
     }
     this.text = newText;
     this.words = null;
+    this.wordCount = -1;
     this.lines = null;
   }
 
@@ -65,6 +70,7 @@ public final class Screened {
   public List<String> words() {
     if (words == null) {
       words = tokens(text);
+      wordCount = words.size();
     }
     return words;
   }
@@ -85,7 +91,10 @@ public final class Screened {
    * are not made yet.
    */
   public int wordCount() {
-    return words != null ? words.size() : scan(text, null);
+    if (wordCount < 0) {
+      wordCount = scan(text, null);
+    }
+    return wordCount;
   }
 
   /** The tokens of {@link #tokens}, added to {@code out} where it is not null; their number. */

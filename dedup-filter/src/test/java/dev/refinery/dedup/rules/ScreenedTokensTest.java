@@ -79,6 +79,22 @@ class ScreenedTokensTest {
   }
 
   @Test
+  void theWordCountIsTheTextsAfterEveryRewriteWhicheverCameFirst() {
+    Screened doc = new Screened("one two three", null, null);
+    assertThat(doc.wordCount()).isEqualTo(3);
+    doc.rewrite("one two");
+    assertThat(doc.wordCount()).isEqualTo(2);
+    assertThat(doc.words()).containsExactly("one", "two");
+    doc.rewrite("one two three four");
+    assertThat(doc.words()).hasSize(4);
+    assertThat(doc.wordCount()).isEqualTo(4);
+    doc.rewrite("one two three four"); // the same text keeps its views
+    assertThat(doc.wordCount()).isEqualTo(4);
+    doc.rewrite("one, two");
+    assertThat(doc.wordCount()).isEqualTo(3);
+  }
+
+  @Test
   void theLineAndWordScansSplitAsTheRegularExpressionsTheyReplaced() {
     Random random = new Random(17);
     String[] pieces = {"a", "bc", " ", "\t", "\n", "\r", "\r\n", "\u000b", "\f", "\u00a0", "."};
