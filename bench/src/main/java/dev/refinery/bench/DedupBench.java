@@ -221,7 +221,7 @@ public final class DedupBench {
   }
 
   /** Where each partition of corpus.raw.v1 ends now. */
-  private static Map<TopicPartition, OffsetAndMetadata> endOffsets(Admin admin) throws Exception {
+  static Map<TopicPartition, OffsetAndMetadata> endOffsets(Admin admin) throws Exception {
     int partitions =
         admin
             .describeTopics(List.of(Topics.CORPUS_RAW.name()))

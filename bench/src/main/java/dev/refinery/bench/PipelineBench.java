@@ -41,9 +41,6 @@ import java.util.SplittableRandom;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * The whole pipeline on the embedded broker, end to end: a deterministic web-like corpus (3 to 8
@@ -194,7 +191,12 @@ public final class PipelineBench {
         JitQuiet.await(120);
         // the measured instance starts at the end of corpus.raw.v1: the warm-up's documents went
         // through the first, and no document goes through the pipeline twice
-        startAtEnd(admin, (String) dedupSettings.get(DedupFilterConfig.APPLICATION_ID));
+        admin
+            .alterConsumerGroupOffsets(
+                (String) dedupSettings.get(DedupFilterConfig.APPLICATION_ID),
+                DedupBench.endOffsets(admin))
+            .all()
+            .get();
       }
       try (DedupFilterService dedup =
           DedupFilterService.start(new DedupFilterConfig(dedupSettings))) {
@@ -382,26 +384,6 @@ public final class PipelineBench {
 
   private static long percentile(List<Long> sorted, double p) {
     return sorted.isEmpty() ? 0 : sorted.get((int) Math.min(sorted.size() - 1, p * sorted.size()));
-  }
-
-  /** Commits the group's offsets on {@code corpus.raw.v1} at its ends, before the group starts. */
-  private static void startAtEnd(Admin admin, String group) throws Exception {
-    String raw = Topics.CORPUS_RAW.name();
-    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-    admin
-        .describeTopics(List.of(raw))
-        .allTopicNames()
-        .get()
-        .get(raw)
-        .partitions()
-        .forEach(p -> latest.put(new TopicPartition(raw, p.partition()), OffsetSpec.latest()));
-    Map<TopicPartition, OffsetAndMetadata> ends = new HashMap<>();
-    admin
-        .listOffsets(latest)
-        .all()
-        .get()
-        .forEach((tp, end) -> ends.put(tp, new OffsetAndMetadata(end.offset())));
-    admin.alterConsumerGroupOffsets(group, ends).all().get();
   }
 
   private static long decided(DedupFilterService service) {
