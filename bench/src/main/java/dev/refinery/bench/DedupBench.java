@@ -154,6 +154,11 @@ public final class DedupBench {
               (double) kept[0] / count,
               (double) kept[1] / count);
         }
+        // RocksDB's memory outside the heap (dedup.rocksdb.memory.bytes bounds it)
+        System.out.printf(
+            Locale.ROOT,
+            "  RocksDB memory:          %.1f MB (memtables, blocks, indexes and filters)%n",
+            service.rocksDbMemory() / 1e6);
       }
       double mb = bytes / 1e6;
       System.out.printf(Locale.ROOT, "%n%-42s %9s %9s%n", "", "docs/s", "MB/s");

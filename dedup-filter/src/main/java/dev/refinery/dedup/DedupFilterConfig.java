@@ -39,6 +39,8 @@ public final class DedupFilterConfig extends RefineryConfig {
   public static final String IMAGE_BANDS = "dedup.images.bands";
   public static final String IMAGE_BAND_HOLDERS = "dedup.images.band.holders";
   public static final String KEY_CACHE_BYTES = "dedup.key.cache.bytes";
+  public static final String ROCKSDB_MEMORY_BYTES = "dedup.rocksdb.memory.bytes";
+  static final long ROCKSDB_MEMORY_DEFAULT = 0;
   public static final String RULES_KIND = "dedup.rules.kind.";
   public static final String RULES_SOURCE = "dedup.rules.source.";
   public static final String QUALITY_LANGUAGES = "dedup.quality.languages";
@@ -202,6 +204,13 @@ public final class DedupFilterConfig extends RefineryConfig {
                           Importance.LOW,
                           "Memory each task of the by-key step gives to the dedup keys it took lately, so that a key's answer, a hold later, reads the key's holder from memory rather than from RocksDB. An instance has one such task for each partition of corpus.raw.v1 it works on. A key takes about 140 bytes, so a task holds the keys of about 17,000 web documents (14 keys each) at 32 MB. Under a backlog answers wait past the hold until every partition is read past them: at 2 MB most were read from RocksDB again (a median 0.54 ms of the stream thread a document against 0.47 at 8 MB), and at 8 MB a backlog of 20,000 documents still read 0.047 ms of keys a document from RocksDB, 0.009 at 32 MB (bench/run dedup).")
                       .define(
+                          ROCKSDB_MEMORY_BYTES,
+                          Type.LONG,
+                          ROCKSDB_MEMORY_DEFAULT,
+                          Range.between(0L, 1L << 40),
+                          Importance.MEDIUM,
+                          "Memory outside the heap that RocksDB may take for all of this process's stores, their memtables and the blocks, indexes and filters read from their files: one cache, the memtables charged to it (half of it at most, then they are flushed). Add it to the heap when sizing a container, with about 300 MB for the JVM's own. 0: Kafka Streams' settings for each store of each task (a cache of 50 MB and up to three memtables of 16 MB), which grows with the partitions an instance works on, without bound.")
+                      .define(
                           QUALITY_LANGUAGES,
                           Type.LIST,
                           "en",
@@ -357,6 +366,11 @@ public final class DedupFilterConfig extends RefineryConfig {
 
   public int imageBandHolders() {
     return getInt(IMAGE_BAND_HOLDERS);
+  }
+
+  /** RocksDB's memory budget for the process's stores; 0 for none. */
+  public long rocksDbMemoryBytes() {
+    return getLong(ROCKSDB_MEMORY_BYTES);
   }
 
   public long keyCacheBytes() {

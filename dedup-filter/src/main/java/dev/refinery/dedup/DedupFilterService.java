@@ -78,6 +78,7 @@ public final class DedupFilterService implements Service {
       replication =
           StreamsRunner.resolve(admin, dev.refinery.runtime.config.Replication.from(config));
     }
+    warnOfASmallBudget(config, keyPartitions);
     Properties streamsConfig = streamsConfig(config, replication);
     // asked four times a second: under a backlog held answers wait on partitions read behind, and
     // once all the input is read, on none that is quiet (ReadProgress); the runner's health probe
@@ -110,6 +111,12 @@ public final class DedupFilterService implements Service {
           .tag("store", store)
           .register(registry);
     }
+    Gauge.builder("refinery.dedup.rocksdb.memory", runner.streams(), s -> rocksDbMemory(s, config))
+        .description(
+            "Memory outside the heap RocksDB takes for this instance's stores (memtables, blocks,"
+                + " indexes and filters); with dedup.rocksdb.memory.bytes, the process's budget's")
+        .baseUnit("bytes")
+        .register(registry);
     HttpServer http = null;
     if (config.httpPort() >= 0) {
       try {
@@ -123,6 +130,28 @@ public final class DedupFilterService implements Service {
       }
     }
     return new DedupFilterService(config, runner, metrics, http);
+  }
+
+  /**
+   * Each store of each task has a memtable of at least an arena block (1 MB) as soon as it is
+   * written: where the budget's memtable half is less than twice that, the write buffer manager
+   * flushes a memtable on nearly every write.
+   */
+  private static void warnOfASmallBudget(DedupFilterConfig config, int partitions) {
+    long stores = (long) partitions * DedupFilterTopology.STORES.size();
+    long least = stores * (4L << 20);
+    if (config.rocksDbMemoryBytes() > 0 && config.rocksDbMemoryBytes() < least) {
+      LOG.warn(
+          "{} is {} MB: less than 4 MB for each of the {} stores an instance has when it works on"
+              + " all {} partitions of {}; RocksDB will flush small memtables often. Give it {} MB"
+              + " or more, or run more instances",
+          DedupFilterConfig.ROCKSDB_MEMORY_BYTES,
+          config.rocksDbMemoryBytes() >> 20,
+          stores,
+          partitions,
+          Topics.CORPUS_RAW.name(),
+          least >> 20);
+    }
   }
 
   /** The Streams settings the stage runs with. */
@@ -149,6 +178,8 @@ public final class DedupFilterService implements Service {
     // stream thread and leaves the documents uncompressed on the brokers
     p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
     p.putIfAbsent(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, DedupRocksDbConfig.class);
+    // read by DedupRocksDbConfig, where RocksDB's stores are opened
+    p.put(DedupRocksDbConfig.MEMORY_BYTES, config.rocksDbMemoryBytes());
     // task idling orders a task's records across its partitions by time: the screen and the
     // by-key step share a task, but neither reads the other's records (the hold, not the order,
     // decides an answer), so it orders nothing that matters here. On, it stops the screen while
@@ -198,6 +229,44 @@ public final class DedupFilterService implements Service {
     } catch (InvalidStateStoreException e) {
       return Double.NaN;
     }
+  }
+
+  /**
+   * RocksDB's memory outside the heap for this instance's stores, or for the process's budget where
+   * {@code dedup.rocksdb.memory.bytes} sets one (what {@code refinery_dedup_rocksdb_memory_bytes}
+   * shows).
+   */
+  public long rocksDbMemory() {
+    return (long) rocksDbMemory(runner.streams(), config);
+  }
+
+  /** The gauge's value: RocksDB's memory, as the stores' own properties tell it. */
+  private static double rocksDbMemory(KafkaStreams streams, DedupFilterConfig config) {
+    if (config.rocksDbMemoryBytes() > 0) {
+      // the budget's cache holds the blocks and indexes read and is charged with the memtables
+      return DedupRocksDbConfig.Budget.of(config.rocksDbMemoryBytes()).cache().getUsage();
+    }
+    return rocksDbMemory(streams);
+  }
+
+  /**
+   * What Kafka Streams' RocksDB metrics of this instance's stores add up to: their memtables, block
+   * caches and the indexes and filters their table readers keep. Where the stores share one cache
+   * (a budget), it is counted once a store.
+   */
+  public static long rocksDbMemory(KafkaStreams streams) {
+    long bytes = 0;
+    for (var m : streams.metrics().entrySet()) {
+      String name = m.getKey().name();
+      if (m.getKey().group().equals("stream-state-metrics")
+          && (name.equals("size-all-mem-tables")
+              || name.equals("block-cache-usage")
+              || name.equals("estimate-table-readers-mem"))
+          && m.getValue().metricValue() instanceof Number n) {
+        bytes += n.longValue();
+      }
+    }
+    return bytes;
   }
 
   /**

@@ -280,6 +280,40 @@ class DedupFilterIT {
     }
   }
 
+  @Test
+  void withAMemoryBudgetTheStoresTakeTheirMemoryFromItAndDecideAsWithout() throws Exception {
+    long budget = 64L << 20;
+    Map<String, Object> settings = new HashMap<>(config("budget", "dedup-budget").originals());
+    settings.put(DedupFilterConfig.ROCKSDB_MEMORY_BYTES, budget);
+    List<Document> originals = new ArrayList<>();
+    List<Document> copies = new ArrayList<>();
+    for (int t = 0; t < 20; t++) {
+      originals.add(fetched(Docs.prose("budget-" + t, 4000 + t), 0));
+      copies.add(fetched(doc("budget-" + t + "-copy", originals.get(t).getText()), 1));
+    }
+    try (DedupFilterService service = DedupFilterService.start(new DedupFilterConfig(settings))) {
+      service.awaitRunning(java.time.Duration.ofSeconds(60));
+      produce(originals, -1);
+      produce(copies, -1);
+      Set<String> ids = ids(originals);
+      ids.addAll(ids(copies));
+      awaitDecided(ids);
+      assertThat(outcomes(ids)).allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
+      Map<String, RejectedDocument> rejected =
+          rejected(ids).stream().collect(Collectors.toMap(RejectedDocument::getDocId, r -> r));
+      for (int t = 0; t < 20; t++) {
+        assertThat(rejected).doesNotContainKey(originals.get(t).getId());
+        assertThat(rejected.get(copies.get(t).getId()).getDupOf())
+            .isEqualTo(originals.get(t).getId());
+      }
+      // every store's memtables are charged to the budget's cache: without the budget it is empty
+      long used = DedupRocksDbConfig.Budget.of(budget).cache().getUsage();
+      assertThat(used).isPositive().isLessThanOrEqualTo(budget);
+      assertThat(service.rocksDbMemory()).isPositive().isLessThanOrEqualTo(budget);
+      assertThat(get(service, "/metrics")).contains("refinery_dedup_rocksdb_memory_bytes ");
+    }
+  }
+
   private static Set<String> ids(Collection<Document> docs) {
     return docs.stream().map(Document::getId).collect(Collectors.toCollection(HashSet::new));
   }

@@ -1,6 +1,7 @@
 package dev.refinery.dedup;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.refinery.schemas.Topics;
 import java.util.HashMap;
@@ -11,6 +12,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.kafka.streams.TopologyDescription;
+import org.apache.kafka.streams.state.internals.BlockBasedTableConfigWithAccessibleCache;
 import org.junit.jupiter.api.Test;
 
 /** The Streams settings dedup-filter runs with: its defaults, and the user's over them. */
@@ -111,6 +113,63 @@ class DedupStreamsConfigTest {
       assertThat(pending.writeBufferSize()).isEqualTo(untouched.writeBufferSize());
       assertThat(pending.memtableWholeKeyFiltering()).isFalse();
       assertThat(pending.memtablePrefixBloomSizeRatio()).isZero();
+    }
+  }
+
+  @Test
+  void withAMemoryBudgetEveryStoreSharesOneCacheAndOneWriteBufferManager() {
+    Properties p = streams(Map.of("dedup.rocksdb.memory.bytes", "33554432"));
+    assertThat(p.get(DedupRocksDbConfig.MEMORY_BYTES)).isEqualTo(33_554_432L);
+    Map<String, Object> configs = new HashMap<>();
+    p.forEach((k, v) -> configs.put(k.toString(), v));
+    DedupRocksDbConfig setter = new DedupRocksDbConfig();
+    List<org.rocksdb.Options> opened = new java.util.ArrayList<>();
+    try {
+      for (String store : DedupFilterTopology.STORES) {
+        // as Kafka Streams opens a store: its table settings first, then the setter
+        org.rocksdb.Options options = new org.rocksdb.Options();
+        opened.add(options);
+        options.setTableFormatConfig(new BlockBasedTableConfigWithAccessibleCache());
+        setter.setConfig(store, options, configs);
+      }
+      DedupRocksDbConfig.Budget budget = DedupRocksDbConfig.Budget.of(33_554_432L);
+      for (org.rocksdb.Options options : opened) {
+        var table = (BlockBasedTableConfigWithAccessibleCache) options.tableFormatConfig();
+        assertThat(table.blockCache()).isSameAs(budget.cache());
+        assertThat(table.cacheIndexAndFilterBlocks()).isTrue();
+        assertThat(table.pinL0FilterAndIndexBlocksInCache()).isTrue();
+        assertThat(options.writeBufferManager()).isSameAs(budget.memtables());
+      }
+    } finally {
+      opened.forEach(org.rocksdb.Options::close);
+    }
+  }
+
+  @Test
+  void withoutABudgetEachStoreKeepsItsOwnCache() {
+    Properties p = streams(Map.of());
+    assertThat(p.get(DedupRocksDbConfig.MEMORY_BYTES)).isEqualTo(0L);
+    Map<String, Object> configs = new HashMap<>();
+    p.forEach((k, v) -> configs.put(k.toString(), v));
+    try (org.rocksdb.Options options = new org.rocksdb.Options();
+        org.rocksdb.LRUCache own = new org.rocksdb.LRUCache(1 << 20)) {
+      var table = new BlockBasedTableConfigWithAccessibleCache();
+      table.setBlockCache(own);
+      options.setTableFormatConfig(table);
+      new DedupRocksDbConfig().setConfig(DedupFilterTopology.GATHER_STORE, options, configs);
+      assertThat(
+              ((BlockBasedTableConfigWithAccessibleCache) options.tableFormatConfig()).blockCache())
+          .isSameAs(own);
+      assertThat(options.writeBufferManager()).isNull();
+    }
+  }
+
+  @Test
+  void aBudgetThatIsNoSizeIsRefusedNamingTheSetting() {
+    for (String bad : List.of("-1", "lots", "1.5")) {
+      assertThatThrownBy(() -> streams(Map.of("dedup.rocksdb.memory.bytes", bad)))
+          .isInstanceOf(org.apache.kafka.common.config.ConfigException.class)
+          .hasMessageContaining("dedup.rocksdb.memory.bytes");
     }
   }
 

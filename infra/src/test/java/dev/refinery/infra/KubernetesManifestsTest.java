@@ -206,6 +206,38 @@ class KubernetesManifestsTest {
   }
 
   @Test
+  void dedupFiltersMemoryLimitHoldsItsHeapItsRocksDbBudgetAndTheJvmsOwn() throws Exception {
+    List<JsonNode> docs = documents("refinery/refinery.yaml");
+    var properties = new java.util.Properties();
+    properties.load(
+        new java.io.StringReader(docs.get(0).path("data").path("refinery.properties").asText()));
+    long budget = Long.parseLong(properties.getProperty("dedup.rocksdb.memory.bytes", "0"));
+    assertThat(budget).as("dedup-filter's RocksDB has a budget in the cluster").isPositive();
+    Container c = null;
+    for (JsonNode doc : docs) {
+      if (doc.path("kind").asText().equals("StatefulSet")
+          && doc.path("metadata").path("name").asText().equals("refinery-dedup-filter")) {
+        c = as(doc, StatefulSet.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+      }
+    }
+    assertThat(c).as("the dedup-filter StatefulSet").isNotNull();
+    String heap =
+        c.getEnv().stream()
+            .filter(e -> e.getName().equals("JAVA_TOOL_OPTIONS"))
+            .findFirst()
+            .orElseThrow()
+            .getValue()
+            .replaceAll(".*-Xmx(\\d+)([gGmM]).*", "$1 $2");
+    String[] size = heap.split(" ");
+    long heapBytes = Long.parseLong(size[0]) << (size[1].equalsIgnoreCase("g") ? 30 : 20);
+    long limit =
+        io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
+                c.getResources().getLimits().get("memory"))
+            .longValueExact();
+    assertThat(limit).isGreaterThanOrEqualTo(heapBytes + budget + (512L << 20));
+  }
+
+  @Test
   void theTokenizerRunsItsJobJarOnTheFlinkOperator() throws Exception {
     JsonNode flink = documents("flink/tokenizer.yaml").get(0);
     assertThat(flink.path("apiVersion").asText()).isEqualTo("flink.apache.org/v1beta1");
