@@ -251,10 +251,10 @@ public final class DedupFilterService implements Service {
 
   /**
    * What Kafka Streams' RocksDB metrics of this instance's stores add up to: their memtables, block
-   * caches and the indexes and filters their table readers keep. Where the stores share one cache
-   * (a budget), it is counted once a store.
+   * caches and the indexes and filters their table readers keep, each store with a cache of its own
+   * (no budget).
    */
-  public static long rocksDbMemory(KafkaStreams streams) {
+  private static long rocksDbMemory(KafkaStreams streams) {
     long bytes = 0;
     for (var m : streams.metrics().entrySet()) {
       String name = m.getKey().name();
