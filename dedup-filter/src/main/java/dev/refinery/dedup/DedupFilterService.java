@@ -7,6 +7,7 @@ import dev.refinery.runtime.http.HttpServer;
 import dev.refinery.runtime.http.Metrics;
 import dev.refinery.runtime.service.Service;
 import dev.refinery.runtime.streams.InputLag;
+import dev.refinery.runtime.streams.RocksDbBudget;
 import dev.refinery.runtime.streams.StreamsRunner;
 import dev.refinery.runtime.takedowns.Takedowns;
 import dev.refinery.schemas.Stage;
@@ -111,12 +112,8 @@ public final class DedupFilterService implements Service {
           .tag("store", store)
           .register(registry);
     }
-    Gauge.builder("refinery.dedup.rocksdb.memory", runner.streams(), s -> rocksDbMemory(s, config))
-        .description(
-            "Memory outside the heap RocksDB takes for this instance's stores (memtables, blocks,"
-                + " indexes and filters); with dedup.rocksdb.memory.bytes, the process's budget's")
-        .baseUnit("bytes")
-        .register(registry);
+    RocksDbBudget.registerGauge(
+        registry, "refinery.dedup.rocksdb.memory", runner.streams(), config.rocksDbMemoryBytes());
     HttpServer http = null;
     if (config.httpPort() >= 0) {
       try {
@@ -133,13 +130,11 @@ public final class DedupFilterService implements Service {
   }
 
   /**
-   * Each store of each task has a memtable of at least an arena block (1 MB) as soon as it is
-   * written: where the budget's memtable half is less than twice that, the write buffer manager
-   * flushes a memtable on nearly every write.
+   * Warns where the budget is less than {@link RocksDbBudget#least} for the stores of a process.
    */
   private static void warnOfASmallBudget(DedupFilterConfig config, int partitions) {
     long stores = (long) partitions * DedupFilterTopology.STORES.size();
-    long least = stores * (4L << 20);
+    long least = RocksDbBudget.least(stores);
     if (config.rocksDbMemoryBytes() > 0 && config.rocksDbMemoryBytes() < least) {
       LOG.warn(
           "{} is {} MB: less than 4 MB for each of the {} stores an instance has when it works on"
@@ -179,7 +174,7 @@ public final class DedupFilterService implements Service {
     p.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
     p.putIfAbsent(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, DedupRocksDbConfig.class);
     // read by DedupRocksDbConfig, where RocksDB's stores are opened
-    p.put(DedupRocksDbConfig.MEMORY_BYTES, config.rocksDbMemoryBytes());
+    RocksDbBudget.configure(p, config.rocksDbMemoryBytes());
     // task idling orders a task's records across its partitions by time: the screen and the
     // by-key step share a task, but neither reads the other's records (the hold, not the order,
     // decides an answer), so it orders nothing that matters here. On, it stops the screen while
@@ -237,36 +232,7 @@ public final class DedupFilterService implements Service {
    * shows).
    */
   public long rocksDbMemory() {
-    return (long) rocksDbMemory(runner.streams(), config);
-  }
-
-  /** The gauge's value: RocksDB's memory, as the stores' own properties tell it. */
-  private static double rocksDbMemory(KafkaStreams streams, DedupFilterConfig config) {
-    if (config.rocksDbMemoryBytes() > 0) {
-      // the budget's cache holds the blocks and indexes read and is charged with the memtables
-      return DedupRocksDbConfig.Budget.of(config.rocksDbMemoryBytes()).cache().getUsage();
-    }
-    return rocksDbMemory(streams);
-  }
-
-  /**
-   * What Kafka Streams' RocksDB metrics of this instance's stores add up to: their memtables, block
-   * caches and the indexes and filters their table readers keep, each store with a cache of its own
-   * (no budget).
-   */
-  private static long rocksDbMemory(KafkaStreams streams) {
-    long bytes = 0;
-    for (var m : streams.metrics().entrySet()) {
-      String name = m.getKey().name();
-      if (m.getKey().group().equals("stream-state-metrics")
-          && (name.equals("size-all-mem-tables")
-              || name.equals("block-cache-usage")
-              || name.equals("estimate-table-readers-mem"))
-          && m.getValue().metricValue() instanceof Number n) {
-        bytes += n.longValue();
-      }
-    }
-    return bytes;
+    return RocksDbBudget.memory(runner.streams(), config.rocksDbMemoryBytes());
   }
 
   /**

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.refinery.infra.testing.KafkaFixture;
 import dev.refinery.infra.text.SyntheticText;
+import dev.refinery.runtime.streams.RocksDbBudget;
 import dev.refinery.schemas.Document;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Topics;
@@ -307,7 +308,7 @@ class DedupFilterIT {
             .isEqualTo(originals.get(t).getId());
       }
       // every store's memtables are charged to the budget's cache: without the budget it is empty
-      long used = DedupRocksDbConfig.Budget.of(budget).cache().getUsage();
+      long used = RocksDbBudget.of(budget).cache().getUsage();
       assertThat(used).isPositive().isLessThanOrEqualTo(budget);
       assertThat(service.rocksDbMemory()).isPositive().isLessThanOrEqualTo(budget);
       assertThat(get(service, "/metrics")).contains("refinery_dedup_rocksdb_memory_bytes ");

@@ -3,6 +3,7 @@ package dev.refinery.dedup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.refinery.runtime.streams.RocksDbBudget;
 import dev.refinery.schemas.Topics;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -119,7 +120,7 @@ class DedupStreamsConfigTest {
   @Test
   void withAMemoryBudgetEveryStoreSharesOneCacheAndOneWriteBufferManager() {
     Properties p = streams(Map.of("dedup.rocksdb.memory.bytes", "33554432"));
-    assertThat(p.get(DedupRocksDbConfig.MEMORY_BYTES)).isEqualTo(33_554_432L);
+    assertThat(p.get(RocksDbBudget.MEMORY_BYTES)).isEqualTo(33_554_432L);
     Map<String, Object> configs = new HashMap<>();
     p.forEach((k, v) -> configs.put(k.toString(), v));
     DedupRocksDbConfig setter = new DedupRocksDbConfig();
@@ -132,7 +133,7 @@ class DedupStreamsConfigTest {
         options.setTableFormatConfig(new BlockBasedTableConfigWithAccessibleCache());
         setter.setConfig(store, options, configs);
       }
-      DedupRocksDbConfig.Budget budget = DedupRocksDbConfig.Budget.of(33_554_432L);
+      RocksDbBudget budget = RocksDbBudget.of(33_554_432L);
       for (org.rocksdb.Options options : opened) {
         var table = (BlockBasedTableConfigWithAccessibleCache) options.tableFormatConfig();
         assertThat(table.blockCache()).isSameAs(budget.cache());
@@ -148,7 +149,7 @@ class DedupStreamsConfigTest {
   @Test
   void withoutABudgetEachStoreKeepsItsOwnCache() {
     Properties p = streams(Map.of());
-    assertThat(p.get(DedupRocksDbConfig.MEMORY_BYTES)).isEqualTo(0L);
+    assertThat(p.get(RocksDbBudget.MEMORY_BYTES)).isEqualTo(0L);
     Map<String, Object> configs = new HashMap<>();
     p.forEach((k, v) -> configs.put(k.toString(), v));
     try (org.rocksdb.Options options = new org.rocksdb.Options();

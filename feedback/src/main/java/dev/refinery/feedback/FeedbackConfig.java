@@ -36,6 +36,7 @@ public final class FeedbackConfig extends RefineryConfig {
   public static final String APPLICATION_ID = "feedback.application.id";
   public static final String STATE_DIR = "feedback.state.dir";
   public static final String COMMIT_INTERVAL_MS = "feedback.commit.interval.ms";
+  public static final String ROCKSDB_MEMORY_BYTES = "feedback.rocksdb.memory.bytes";
   public static final String TOKEN_PREFIX = "feedback.token.";
   public static final String RUBRIC_PREFIX = "feedback.rubric.";
   public static final String LABEL_STUDIO_URL = "feedback.labelstudio.url";
@@ -180,7 +181,14 @@ public final class FeedbackConfig extends RefineryConfig {
                           200L,
                           ConfigDef.Range.atLeast(10),
                           Importance.LOW,
-                          "How often the joiner commits its transaction: the latency of a pair."),
+                          "How often the joiner commits its transaction: the latency of a pair.")
+                      .define(
+                          ROCKSDB_MEMORY_BYTES,
+                          Type.LONG,
+                          0L,
+                          ConfigDef.Range.between(0L, 1L << 40),
+                          Importance.MEDIUM,
+                          "Memory outside the heap that the joiner's RocksDB may take for all of this process's stores, their memtables and the blocks, indexes and filters read from their files: one cache, the memtables charged to it (half of it at most, then they are flushed). Add it to the heap when sizing a container. 0: Kafka Streams' settings for each store of each task (a cache of 50 MB and up to three memtables of 16 MB), which grow with the partitions and the state, without bound."),
                   "feedback.",
                   "labeling gateway (and its /metrics and /health)",
                   8475,
@@ -296,6 +304,11 @@ public final class FeedbackConfig extends RefineryConfig {
 
   public Path stateDir() {
     return Path.of(getString(STATE_DIR));
+  }
+
+  /** The joiner's RocksDB memory budget for the process's stores; 0 for none. */
+  public long rocksDbMemoryBytes() {
+    return getLong(ROCKSDB_MEMORY_BYTES);
   }
 
   /** How long the stage may have input waiting and process nothing before its health is DOWN. */

@@ -3,6 +3,7 @@ package dev.refinery.feedback;
 import dev.refinery.runtime.http.Health;
 import dev.refinery.runtime.http.Metrics;
 import dev.refinery.runtime.service.Service;
+import dev.refinery.runtime.streams.RocksDbBudget;
 import dev.refinery.runtime.streams.StreamsRunner;
 import dev.refinery.schemas.Stage;
 import dev.refinery.schemas.Topics;
@@ -63,6 +64,11 @@ public final class FeedbackService implements Service {
             registry,
             config.stallTimeout());
     java.util.List<String> projects = config.reconcileProjects();
+    RocksDbBudget.registerGauge(
+        registry,
+        "refinery.feedback.rocksdb.memory",
+        joiner.streams(),
+        config.rocksDbMemoryBytes());
     FeedbackGateway gateway;
     try {
       gateway = FeedbackGateway.start(config, registry, metrics, () -> joiner.state().name());
@@ -85,15 +91,18 @@ public final class FeedbackService implements Service {
   /** The Streams settings, with the replication of the internal topics on the cluster. */
   public static Properties streamsConfig(
       FeedbackConfig config, dev.refinery.runtime.config.Replication replication) {
-    return StreamsRunner.baseConfig(
-        config.applicationId(),
-        config.kafka(),
-        config.stateDir(),
-        config.commitIntervalMs(),
-        Stage.FEEDBACK,
-        64 * 1024,
-        Topics.MAX_MESSAGE_BYTES,
-        replication);
+    Properties p =
+        StreamsRunner.baseConfig(
+            config.applicationId(),
+            config.kafka(),
+            config.stateDir(),
+            config.commitIntervalMs(),
+            Stage.FEEDBACK,
+            64 * 1024,
+            Topics.MAX_MESSAGE_BYTES,
+            replication);
+    RocksDbBudget.configure(p, config.rocksDbMemoryBytes());
+    return p;
   }
 
   public int port() {
