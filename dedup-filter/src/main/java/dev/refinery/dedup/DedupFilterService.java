@@ -79,7 +79,10 @@ public final class DedupFilterService implements Service {
       replication =
           StreamsRunner.resolve(admin, dev.refinery.runtime.config.Replication.from(config));
     }
-    warnOfASmallBudget(config, keyPartitions);
+    String small = smallBudget(config.rocksDbMemoryBytes(), keyPartitions);
+    if (small != null) {
+      LOG.warn(small);
+    }
     Properties streamsConfig = streamsConfig(config, replication);
     // asked four times a second: under a backlog held answers wait on partitions read behind, and
     // once all the input is read, on none that is quiet (ReadProgress); the runner's health probe
@@ -130,23 +133,27 @@ public final class DedupFilterService implements Service {
   }
 
   /**
-   * Warns where the budget is less than {@link RocksDbBudget#least} for the stores of a process.
+   * What the stage warns of at start where its budget is less than {@link RocksDbBudget#least} for
+   * the stores an instance has when it works on every partition (after a rebalance it may); null
+   * where there is no budget or it is enough.
    */
-  private static void warnOfASmallBudget(DedupFilterConfig config, int partitions) {
+  static String smallBudget(long budget, int partitions) {
     long stores = (long) partitions * DedupFilterTopology.STORES.size();
     long least = RocksDbBudget.least(stores);
-    if (config.rocksDbMemoryBytes() > 0 && config.rocksDbMemoryBytes() < least) {
-      LOG.warn(
-          "{} is {} MB: less than 4 MB for each of the {} stores an instance has when it works on"
-              + " all {} partitions of {}; RocksDB will flush small memtables often. Give it {} MB"
-              + " or more, or run more instances",
-          DedupFilterConfig.ROCKSDB_MEMORY_BYTES,
-          config.rocksDbMemoryBytes() >> 20,
-          stores,
-          partitions,
-          Topics.CORPUS_RAW.name(),
-          least >> 20);
+    if (budget <= 0 || budget >= least) {
+      return null;
     }
+    return String.format(
+        java.util.Locale.ROOT,
+        "%s is %d MB: less than 4 MB for each of the %d stores an instance has when it works on"
+            + " all %d partitions of %s; RocksDB will flush small memtables often. Give it %d MB"
+            + " or more",
+        DedupFilterConfig.ROCKSDB_MEMORY_BYTES,
+        budget >> 20,
+        stores,
+        partitions,
+        Topics.CORPUS_RAW.name(),
+        least >> 20);
   }
 
   /** The Streams settings the stage runs with. */

@@ -166,6 +166,15 @@ class DedupStreamsConfigTest {
   }
 
   @Test
+  void aBudgetUnder4MbAStoreIsWarnedOfWithWhatToGiveIt() {
+    // four partitions, five stores each: 80 MB at least
+    assertThat(DedupFilterService.smallBudget(0, 4)).isNull();
+    assertThat(DedupFilterService.smallBudget(80L << 20, 4)).isNull();
+    assertThat(DedupFilterService.smallBudget((80L << 20) - 1, 4))
+        .contains("dedup.rocksdb.memory.bytes is 79 MB", "20 stores", "Give it 80 MB or more");
+  }
+
+  @Test
   void aBudgetThatIsNoSizeIsRefusedNamingTheSetting() {
     for (String bad : List.of("-1", "lots", "1.5")) {
       assertThatThrownBy(() -> streams(Map.of("dedup.rocksdb.memory.bytes", bad)))
