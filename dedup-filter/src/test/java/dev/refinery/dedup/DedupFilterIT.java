@@ -283,7 +283,8 @@ class DedupFilterIT {
 
   @Test
   void withAMemoryBudgetTheStoresTakeTheirMemoryFromItAndDecideAsWithout() throws Exception {
-    long budget = 64L << 20;
+    // at least 4 MB for each of the 20 stores of four partitions, or the stage warns
+    long budget = 96L << 20;
     Map<String, Object> settings = new HashMap<>(config("budget", "dedup-budget").originals());
     settings.put(DedupFilterConfig.ROCKSDB_MEMORY_BYTES, budget);
     List<Document> originals = new ArrayList<>();
