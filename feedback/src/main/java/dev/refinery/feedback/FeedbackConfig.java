@@ -4,6 +4,7 @@ import dev.refinery.runtime.config.RefineryConfig;
 import dev.refinery.runtime.config.Replication;
 import dev.refinery.runtime.http.ApiTokens;
 import dev.refinery.runtime.http.HttpSettings;
+import dev.refinery.runtime.streams.RocksDbBudget;
 import dev.refinery.runtime.streams.StreamsRunner;
 import java.nio.file.Path;
 import java.util.Map;
@@ -36,7 +37,7 @@ public final class FeedbackConfig extends RefineryConfig {
   public static final String APPLICATION_ID = "feedback.application.id";
   public static final String STATE_DIR = "feedback.state.dir";
   public static final String COMMIT_INTERVAL_MS = "feedback.commit.interval.ms";
-  public static final String ROCKSDB_MEMORY_BYTES = "feedback.rocksdb.memory.bytes";
+  public static final String ROCKSDB_MEMORY_BYTES = "feedback." + RocksDbBudget.SETTING;
   public static final String TOKEN_PREFIX = "feedback.token.";
   public static final String RUBRIC_PREFIX = "feedback.rubric.";
   public static final String LABEL_STUDIO_URL = "feedback.labelstudio.url";
@@ -46,154 +47,149 @@ public final class FeedbackConfig extends RefineryConfig {
   public static final String RECONCILE_INTERVAL_MS = "feedback.labelstudio.reconcile.interval.ms";
 
   public static final ConfigDef DEFINITION =
-      StreamsRunner.defineStallTimeout(
-          Replication.define(
-              HttpSettings.define(
-                  withBootstrapServers(new ConfigDef())
-                      .define(
-                          PSEUDONYM_KEY,
-                          Type.PASSWORD,
-                          "",
-                          Importance.HIGH,
-                          "Secret key of the labeler pseudonyms (HMAC-SHA256 of tool and user id). Keep it"
-                              + " stable: a new key gives every labeler a new pseudonym.")
-                      .define(
-                          ARGILLA_SECRET,
-                          Type.PASSWORD,
-                          "",
-                          Importance.MEDIUM,
-                          "The Argilla webhook's secret (whsec_...); empty refuses Argilla webhooks.")
-                      .define(
-                          ARGILLA_TOLERANCE_S,
-                          Type.INT,
-                          300,
-                          ConfigDef.Range.between(1, 86400),
-                          Importance.LOW,
-                          "How far an Argilla webhook's timestamp may be from now (replay protection).")
-                      .define(
-                          ARGILLA_PREFERENCE_QUESTIONS,
-                          Type.LIST,
-                          "preference,preferred,chosen,better",
-                          Importance.MEDIUM,
-                          "Names of Argilla label questions that carry a pairwise preference (any name;"
-                              + " a label question two of whose options name record fields is one too).")
-                      .define(
-                          RatingPairs.PAIRS,
-                          Type.BOOLEAN,
-                          true,
-                          Importance.MEDIUM,
-                          "Whether labels of per-completion ratings only (UltraFeedback style) become"
-                              + " pairs; per project: feedback.ratings.project.<project>=off|<gap>.")
-                      .define(
-                          RatingPairs.MIN_GAP,
-                          Type.DOUBLE,
-                          1.0,
-                          ConfigDef.Range.atLeast(0),
-                          Importance.MEDIUM,
-                          "The smallest difference of two ratings that makes a pair (its margin is the"
-                              + " difference).")
-                      .define(
-                          LABEL_STUDIO_URL,
-                          Type.STRING,
-                          "",
-                          new ConfigDef.Validator() {
-                            @Override
-                            public void ensureValid(String name, Object value) {
-                              String url = String.valueOf(value);
-                              if (!url.isEmpty() && !url.matches("https?://[^/\\s]+(/\\S*)?")) {
-                                throw new ConfigException(
-                                    name, value, "must be Label Studio's http(s):// address");
-                              }
-                            }
+      RocksDbBudget.define(
+          StreamsRunner.defineStallTimeout(
+              Replication.define(
+                  HttpSettings.define(
+                      withBootstrapServers(new ConfigDef())
+                          .define(
+                              PSEUDONYM_KEY,
+                              Type.PASSWORD,
+                              "",
+                              Importance.HIGH,
+                              "Secret key of the labeler pseudonyms (HMAC-SHA256 of tool and user id). Keep it"
+                                  + " stable: a new key gives every labeler a new pseudonym.")
+                          .define(
+                              ARGILLA_SECRET,
+                              Type.PASSWORD,
+                              "",
+                              Importance.MEDIUM,
+                              "The Argilla webhook's secret (whsec_...); empty refuses Argilla webhooks.")
+                          .define(
+                              ARGILLA_TOLERANCE_S,
+                              Type.INT,
+                              300,
+                              ConfigDef.Range.between(1, 86400),
+                              Importance.LOW,
+                              "How far an Argilla webhook's timestamp may be from now (replay protection).")
+                          .define(
+                              ARGILLA_PREFERENCE_QUESTIONS,
+                              Type.LIST,
+                              "preference,preferred,chosen,better",
+                              Importance.MEDIUM,
+                              "Names of Argilla label questions that carry a pairwise preference (any name;"
+                                  + " a label question two of whose options name record fields is one too).")
+                          .define(
+                              RatingPairs.PAIRS,
+                              Type.BOOLEAN,
+                              true,
+                              Importance.MEDIUM,
+                              "Whether labels of per-completion ratings only (UltraFeedback style) become"
+                                  + " pairs; per project: feedback.ratings.project.<project>=off|<gap>.")
+                          .define(
+                              RatingPairs.MIN_GAP,
+                              Type.DOUBLE,
+                              1.0,
+                              ConfigDef.Range.atLeast(0),
+                              Importance.MEDIUM,
+                              "The smallest difference of two ratings that makes a pair (its margin is the"
+                                  + " difference).")
+                          .define(
+                              LABEL_STUDIO_URL,
+                              Type.STRING,
+                              "",
+                              new ConfigDef.Validator() {
+                                @Override
+                                public void ensureValid(String name, Object value) {
+                                  String url = String.valueOf(value);
+                                  if (!url.isEmpty() && !url.matches("https?://[^/\\s]+(/\\S*)?")) {
+                                    throw new ConfigException(
+                                        name, value, "must be Label Studio's http(s):// address");
+                                  }
+                                }
 
-                            @Override
-                            public String toString() {
-                              return "empty or an http(s):// address";
-                            }
-                          },
-                          Importance.MEDIUM,
-                          "Label Studio's address (https://labelstudio.example.org). With"
-                              + " feedback.labelstudio.api.token, the gateway fetches a project's"
-                              + " labeling configuration from its API when a delivery does not carry it.")
-                      .define(
-                          LABEL_STUDIO_API_TOKEN,
-                          Type.PASSWORD,
-                          "",
-                          Importance.MEDIUM,
-                          "A Label Studio access token (sent as 'Authorization: Token ...') that may read"
-                              + " the projects whose labels come here.")
-                      .define(
-                          RECONCILE_PROJECTS,
-                          Type.LIST,
-                          "",
-                          Importance.MEDIUM,
-                          "Label Studio projects whose annotations the service reconciles with"
-                              + " feedback.preferences.v1 at startup and every"
-                              + " feedback.labelstudio.reconcile.interval.ms: what the webhooks"
-                              + " missed is taken, labels deleted in the tool are retracted."
-                              + " Needs feedback.labelstudio.url and feedback.labelstudio.api.token.")
-                      .define(
-                          RECONCILE_INTERVAL_MS,
-                          Type.LONG,
-                          600_000L,
-                          ConfigDef.Range.atLeast(10_000),
-                          Importance.LOW,
-                          "How often the projects are reconciled.")
-                      .define(
-                          SAMPLE_FIELD,
-                          Type.STRING,
-                          "sample_id",
-                          new ConfigDef.NonEmptyString(),
-                          Importance.MEDIUM,
-                          "Field of a Label Studio task's data, or an Argilla record's metadata, that holds"
-                              + " the sample id (an Argilla record's external_id is used when it is absent).")
-                      .define(
-                          SAMPLE_CHECK,
-                          Type.BOOLEAN,
-                          true,
-                          Importance.MEDIUM,
-                          "Refuse labels of samples the gateway has not read from feedback.samples.v1, and"
-                              + " completion ids a sample does not have.")
-                      .define(
-                          TRANSACTIONAL_ID,
-                          Type.STRING,
-                          "refinery-feedback-gateway",
-                          new ConfigDef.NonEmptyString(),
-                          Importance.LOW,
-                          "Transactional id of the gateway's producer (one per gateway instance).")
-                      .define(
-                          APPLICATION_ID,
-                          Type.STRING,
-                          "refinery-feedback",
-                          new ConfigDef.NonEmptyString(),
-                          Importance.MEDIUM,
-                          "Kafka Streams application id of the joiner.")
-                      .define(
-                          STATE_DIR,
-                          Type.STRING,
-                          ".refinery/state/feedback",
-                          new ConfigDef.NonEmptyString(),
-                          Importance.MEDIUM,
-                          "RocksDB state of the joiner.")
-                      .define(
-                          COMMIT_INTERVAL_MS,
-                          Type.LONG,
-                          200L,
-                          ConfigDef.Range.atLeast(10),
-                          Importance.LOW,
-                          "How often the joiner commits its transaction: the latency of a pair.")
-                      .define(
-                          ROCKSDB_MEMORY_BYTES,
-                          Type.LONG,
-                          0L,
-                          ConfigDef.Range.between(0L, 1L << 40),
-                          Importance.MEDIUM,
-                          "Memory outside the heap that the joiner's RocksDB may take for all of this process's stores, their memtables and the blocks, indexes and filters read from their files: one cache, the memtables charged to it (half of it at most, then they are flushed). Add it to the heap when sizing a container. 0: Kafka Streams' settings for each store of each task (a cache of 50 MB and up to three memtables of 16 MB), which grow with the partitions and the state, without bound."),
-                  "feedback.",
-                  "labeling gateway (and its /metrics and /health)",
-                  8475,
-                  false,
-                  4L * 1024 * 1024)),
+                                @Override
+                                public String toString() {
+                                  return "empty or an http(s):// address";
+                                }
+                              },
+                              Importance.MEDIUM,
+                              "Label Studio's address (https://labelstudio.example.org). With"
+                                  + " feedback.labelstudio.api.token, the gateway fetches a project's"
+                                  + " labeling configuration from its API when a delivery does not carry it.")
+                          .define(
+                              LABEL_STUDIO_API_TOKEN,
+                              Type.PASSWORD,
+                              "",
+                              Importance.MEDIUM,
+                              "A Label Studio access token (sent as 'Authorization: Token ...') that may read"
+                                  + " the projects whose labels come here.")
+                          .define(
+                              RECONCILE_PROJECTS,
+                              Type.LIST,
+                              "",
+                              Importance.MEDIUM,
+                              "Label Studio projects whose annotations the service reconciles with"
+                                  + " feedback.preferences.v1 at startup and every"
+                                  + " feedback.labelstudio.reconcile.interval.ms: what the webhooks"
+                                  + " missed is taken, labels deleted in the tool are retracted."
+                                  + " Needs feedback.labelstudio.url and feedback.labelstudio.api.token.")
+                          .define(
+                              RECONCILE_INTERVAL_MS,
+                              Type.LONG,
+                              600_000L,
+                              ConfigDef.Range.atLeast(10_000),
+                              Importance.LOW,
+                              "How often the projects are reconciled.")
+                          .define(
+                              SAMPLE_FIELD,
+                              Type.STRING,
+                              "sample_id",
+                              new ConfigDef.NonEmptyString(),
+                              Importance.MEDIUM,
+                              "Field of a Label Studio task's data, or an Argilla record's metadata, that holds"
+                                  + " the sample id (an Argilla record's external_id is used when it is absent).")
+                          .define(
+                              SAMPLE_CHECK,
+                              Type.BOOLEAN,
+                              true,
+                              Importance.MEDIUM,
+                              "Refuse labels of samples the gateway has not read from feedback.samples.v1, and"
+                                  + " completion ids a sample does not have.")
+                          .define(
+                              TRANSACTIONAL_ID,
+                              Type.STRING,
+                              "refinery-feedback-gateway",
+                              new ConfigDef.NonEmptyString(),
+                              Importance.LOW,
+                              "Transactional id of the gateway's producer (one per gateway instance).")
+                          .define(
+                              APPLICATION_ID,
+                              Type.STRING,
+                              "refinery-feedback",
+                              new ConfigDef.NonEmptyString(),
+                              Importance.MEDIUM,
+                              "Kafka Streams application id of the joiner.")
+                          .define(
+                              STATE_DIR,
+                              Type.STRING,
+                              ".refinery/state/feedback",
+                              new ConfigDef.NonEmptyString(),
+                              Importance.MEDIUM,
+                              "RocksDB state of the joiner.")
+                          .define(
+                              COMMIT_INTERVAL_MS,
+                              Type.LONG,
+                              200L,
+                              ConfigDef.Range.atLeast(10),
+                              Importance.LOW,
+                              "How often the joiner commits its transaction: the latency of a pair."),
+                      "feedback.",
+                      "labeling gateway (and its /metrics and /health)",
+                      8475,
+                      false,
+                      4L * 1024 * 1024)),
+              "feedback."),
           "feedback.");
 
   /** The scopes of the gateway's tokens, one per write endpoint. */

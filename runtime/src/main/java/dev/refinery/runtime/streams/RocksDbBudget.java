@@ -52,6 +52,27 @@ public final class RocksDbBudget {
     this.memtables = new WriteBufferManager(bytes / 2, lru);
   }
 
+  /** The name of a stage's setting, under its prefix ({@code dedup.}, {@code feedback.}). */
+  public static final String SETTING = "rocksdb.memory.bytes";
+
+  /** Defines a stage's budget setting, {@code <prefix>rocksdb.memory.bytes}, 0 by default. */
+  public static org.apache.kafka.common.config.ConfigDef define(
+      org.apache.kafka.common.config.ConfigDef definition, String prefix) {
+    return definition.define(
+        prefix + SETTING,
+        org.apache.kafka.common.config.ConfigDef.Type.LONG,
+        0L,
+        org.apache.kafka.common.config.ConfigDef.Range.between(0L, 1L << 40),
+        org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM,
+        "Memory outside the heap that RocksDB may take for all of this process's stores, their"
+            + " memtables and the blocks, indexes and filters read from their files: one cache,"
+            + " the memtables charged to it (half of it at most, then they are flushed). Add it to"
+            + " the heap when sizing a container, with about 300 MB for the JVM's own. 0: Kafka"
+            + " Streams' settings for each store of each task (a cache of 50 MB and up to three"
+            + " memtables of 16 MB), which grow with the partitions an instance works on and with"
+            + " the state, without bound.");
+  }
+
   /** The process's budget of this size. */
   public static RocksDbBudget of(long bytes) {
     if (bytes <= 0) {
