@@ -1,6 +1,8 @@
 package dev.refinery.runtime.streams;
 
 import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -21,7 +23,9 @@ public final class InputLag implements AutoCloseable {
 
   private final ScheduledExecutorService timer;
   private final Admin admin;
-  private volatile long lag = -1;
+
+  /** The records waiting on each input topic when the cluster last answered; null before. */
+  private volatile Map<String, Long> lags;
 
   /** Whether the cluster answered the last time it was asked. */
   private volatile boolean answered;
@@ -48,7 +52,7 @@ public final class InputLag implements AutoCloseable {
     timer.scheduleWithFixedDelay(
         () -> {
           try {
-            lag = AdminLag.of(admin, applicationId, topics, Duration.ofSeconds(10));
+            lags = AdminLag.byTopic(admin, applicationId, topics, Duration.ofSeconds(10));
             answered = true;
           } catch (Exception e) {
             answered = false;
@@ -62,15 +66,20 @@ public final class InputLag implements AutoCloseable {
 
   /** The records waiting when the cluster last answered, or -1 before it has. */
   public long get() {
-    return lag;
+    Map<String, Long> known = lags;
+    return known == null ? -1 : known.values().stream().mapToLong(Long::longValue).sum();
   }
 
   /**
-   * Whether the application had read everything on its input topics when last asked: false while
-   * the cluster does not answer, whatever it said before.
+   * Whether the application had read everything on these of its input topics when last asked: false
+   * while the cluster does not answer, whatever it said before, and for a topic it was not asked
+   * about.
    */
-  public boolean caughtUp() {
-    return answered && lag == 0;
+  public boolean caughtUp(Collection<String> some) {
+    Map<String, Long> known = lags;
+    return answered
+        && known != null
+        && some.stream().allMatch(t -> known.getOrDefault(t, -1L) == 0);
   }
 
   @Override
