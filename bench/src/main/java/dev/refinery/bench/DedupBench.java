@@ -178,7 +178,7 @@ public final class DedupBench {
           Locale.ROOT, "%-42s %9.2f%n", "ratio dedup-filter / copy", copySeconds / dedupSeconds);
       System.out.printf(
           "(after the last document is read, the answers still held wait for the hold (%d ms) once"
-              + " the stage has found raw and dedup-by-key read: the decisions they bring, and the"
+              + " the stage has found it read all its input: the decisions they bring, and the"
               + " commits between, end dedup-filter's time)%n",
           config.holdMs());
     } finally {
