@@ -89,8 +89,8 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
    *     hash, its smallest holder), from which near-duplicates are found
    * @param rawPartitions the partitions of {@code corpus.raw.v1}, each of which must be read past a
    *     document before its answers are given
-   * @param caughtUp whether the stage had read raw and {@code dedup-by-key} when last asked: a
-   *     partition unheard from for a hold then has nothing more to read
+   * @param caughtUp whether the stage had read all its input when last asked: a partition unheard
+   *     from for a hold then has nothing more to read
    * @param recentBytes the memory the task gives to the keys it took lately ({@link RecentValues})
    */
   BucketProcessor(

@@ -85,8 +85,8 @@ public final class DedupFilterService implements Service {
     }
     Properties streamsConfig = streamsConfig(config, replication);
     // asked four times a second: under a backlog held answers wait on partitions read behind, and
-    // once raw and dedup-by-key are read, on none that is quiet (ReadProgress); the runner's health
-    // probe reads it too (all the inputs), and the runner closes it
+    // once all the input is read, on none that is quiet (ReadProgress); the runner's health probe
+    // reads it too, and the runner closes it
     InputLag inputLag =
         new InputLag(
             streamsConfig,
@@ -94,14 +94,12 @@ public final class DedupFilterService implements Service {
             DedupFilterTopology.inputTopics(config.applicationId()),
             Duration.ofMillis(250),
             "read");
-    java.util.Set<String> keyTopics = DedupFilterTopology.keyTopics(config.applicationId());
     StreamsRunner runner;
     try {
       runner =
           StreamsRunner.start(
               "dedup-filter",
-              DedupFilterTopology.build(
-                  config, rules, metrics, keyPartitions, () -> inputLag.caughtUp(keyTopics)),
+              DedupFilterTopology.build(config, rules, metrics, keyPartitions, inputLag::caughtUp),
               streamsConfig,
               registry,
               config.stallTimeout(),

@@ -80,18 +80,6 @@ public final class DedupFilterTopology {
         applicationId + "-" + GATHER + "-repartition");
   }
 
-  /**
-   * The topics a dedup key comes through: raw and {@code dedup-by-key}. Once they are read, a
-   * partition of raw the by-key step has not heard from for a hold has nothing more to send it,
-   * whatever waits on {@code dedup-gather}: the answers the by-key step gives are read there, and
-   * under a backlog those of one task's held documents kept the others' waiting until they were
-   * read (1.4 s at the end of a {@code bench/run pipeline}).
-   */
-  public static java.util.Set<String> keyTopics(String applicationId) {
-    return java.util.Set.of(
-        Topics.CORPUS_RAW.name(), applicationId + "-" + BY_KEY + "-repartition");
-  }
-
   public static Topology build(DedupFilterConfig config, DedupMetrics metrics) {
     return build(config, RuleSet.from(config), metrics);
   }
@@ -111,8 +99,8 @@ public final class DedupFilterTopology {
    * @param keyPartitions the partitions of {@code dedup-by-key}: those of {@code corpus.raw.v1} on
    *     the cluster, which Kafka Streams gave it when it was created. A document's keys are grouped
    *     by them ({@link KeyBatch}), so they must be the topic's.
-   * @param caughtUp whether the stage had read all the topics its keys come through when last asked
-   *     ({@link #keyTopics}): held answers then wait on no partition that has been quiet for a hold
+   * @param caughtUp whether the stage had read all its input when last asked ({@link
+   *     #inputTopics}): held answers then wait on no partition that has been quiet for a hold
    */
   public static Topology build(
       DedupFilterConfig config,

@@ -16,9 +16,8 @@ import java.util.Arrays;
  *
  * <p>A partition is quiet when the task has not heard from it for a hold and either reads documents
  * as they are written (its newest record time is within {@link #LIVE_LAG_MS} of its clock: the
- * partition has nothing more to read) or the stage had read raw and {@code dedup-by-key} when last
- * asked (the backlog is read). Kept in memory: a task that starts has heard from none since it
- * started.
+ * partition has nothing more to read) or the stage had read all its input when last asked (the
+ * backlog is read). Kept in memory: a task that starts has heard from none since it started.
  */
 final class ReadProgress {
   /**
@@ -74,8 +73,8 @@ final class ReadProgress {
   /**
    * Whether every partition has been read past {@code recordTime} and the hold, or is quiet.
    *
-   * @param caughtUp whether the stage had read all the input its keys come through (raw and {@code
-   *     dedup-by-key}) when last asked ({@link dev.refinery.runtime.streams.InputLag})
+   * @param caughtUp whether the stage had read all its input (raw and internal topics) when last
+   *     asked ({@link dev.refinery.runtime.streams.InputLag})
    */
   boolean readPast(long recordTime, long now, boolean caughtUp) {
     long past = recordTime > Long.MAX_VALUE - holdMs ? Long.MAX_VALUE : recordTime + holdMs;

@@ -102,26 +102,6 @@ class DedupFilterTopologyTest {
   }
 
   @Test
-  void theHeldAnswersWaitOnTheTopicsTheByKeyStepReadsNotOnTheGathersTopic() {
-    DedupFilterConfig config = new DedupFilterConfig(Map.of());
-    org.apache.kafka.streams.TopologyDescription.Subtopology byKey =
-        DedupFilterTopology.build(config, metrics).describe().subtopologies().stream()
-            .filter(t -> t.nodes().stream().anyMatch(n -> n.name().equals("bucket")))
-            .findFirst()
-            .orElseThrow();
-    // the description names a repartition topic without the application id in front
-    java.util.Set<String> read = new java.util.HashSet<>();
-    byKey.nodes().stream()
-        .filter(n -> n instanceof org.apache.kafka.streams.TopologyDescription.Source)
-        .flatMap(n -> ((org.apache.kafka.streams.TopologyDescription.Source) n).topicSet().stream())
-        .forEach(t -> read.add(t.endsWith("-repartition") ? "app-" + t : t));
-
-    assertThat(DedupFilterTopology.keyTopics("app")).isEqualTo(read);
-    assertThat(DedupFilterTopology.keyTopics("app"))
-        .containsExactlyInAnyOrder(Topics.CORPUS_RAW.name(), "app-dedup-by-key-repartition");
-  }
-
-  @Test
   void aDocumentARuleThrowsOnIsRejectedAsAProcessingErrorAndTheStageGoesOn() {
     start(
         Map.of(),

@@ -37,18 +37,6 @@ public final class AdminLag {
    */
   public static long of(Admin admin, String group, Collection<String> topics, Duration timeout)
       throws Exception {
-    return byTopic(admin, group, topics, timeout).values().stream()
-        .mapToLong(Long::longValue)
-        .sum();
-  }
-
-  /**
-   * The records waiting for {@code group} on each of {@code topics}.
-   *
-   * @throws Exception if the cluster does not answer in {@code timeout}
-   */
-  public static Map<String, Long> byTopic(
-      Admin admin, String group, Collection<String> topics, Duration timeout) throws Exception {
     long ms = timeout.toMillis();
     Map<String, TopicDescription> described =
         admin.describeTopics(topics).allTopicNames().get(ms, TimeUnit.MILLISECONDS);
@@ -74,14 +62,13 @@ public final class AdminLag {
             .listConsumerGroupOffsets(group)
             .partitionsToOffsetAndMetadata()
             .get(ms, TimeUnit.MILLISECONDS);
-    Map<String, Long> lag = new HashMap<>();
-    described.keySet().forEach(topic -> lag.put(topic, 0L));
+    long lag = 0;
     for (TopicPartition tp : partitions) {
       long end = ends.get(tp).offset();
       OffsetAndMetadata at = committed.get(tp);
       long from = at != null ? at.offset() : starts.get(tp).offset();
-      lag.merge(tp.topic(), Math.max(0, end - from - 1), Long::sum);
+      lag += Math.max(0, end - from - 1);
     }
-    return Map.copyOf(lag);
+    return lag;
   }
 }

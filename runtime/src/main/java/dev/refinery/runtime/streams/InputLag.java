@@ -1,8 +1,6 @@
 package dev.refinery.runtime.streams;
 
 import java.time.Duration;
-import java.util.Collection;
-import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -23,9 +21,7 @@ public final class InputLag implements AutoCloseable {
 
   private final ScheduledExecutorService timer;
   private final Admin admin;
-
-  /** The records waiting on each input topic when the cluster last answered; null before. */
-  private volatile Map<String, Long> lags;
+  private volatile long lag = -1;
 
   /** Whether the cluster answered the last time it was asked. */
   private volatile boolean answered;
@@ -52,7 +48,7 @@ public final class InputLag implements AutoCloseable {
     timer.scheduleWithFixedDelay(
         () -> {
           try {
-            lags = AdminLag.byTopic(admin, applicationId, topics, Duration.ofSeconds(10));
+            lag = AdminLag.of(admin, applicationId, topics, Duration.ofSeconds(10));
             answered = true;
           } catch (Exception e) {
             answered = false;
@@ -66,20 +62,15 @@ public final class InputLag implements AutoCloseable {
 
   /** The records waiting when the cluster last answered, or -1 before it has. */
   public long get() {
-    Map<String, Long> known = lags;
-    return known == null ? -1 : known.values().stream().mapToLong(Long::longValue).sum();
+    return lag;
   }
 
   /**
-   * Whether the application had read everything on these of its input topics when last asked: false
-   * while the cluster does not answer, whatever it said before, and for a topic it was not asked
-   * about.
+   * Whether the application had read everything on its input topics when last asked: false while
+   * the cluster does not answer, whatever it said before.
    */
-  public boolean caughtUp(Collection<String> some) {
-    Map<String, Long> known = lags;
-    return answered
-        && known != null
-        && some.stream().allMatch(t -> known.getOrDefault(t, -1L) == 0);
+  public boolean caughtUp() {
+    return answered && lag == 0;
   }
 
   @Override
