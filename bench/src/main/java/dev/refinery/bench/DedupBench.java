@@ -177,9 +177,10 @@ public final class DedupBench {
       System.out.printf(
           Locale.ROOT, "%-42s %9.2f%n", "ratio dedup-filter / copy", copySeconds / dedupSeconds);
       System.out.printf(
-          "(after the last document is read, the answers still held wait for the hold (%d ms) once"
-              + " the stage has found it read all its input: the decisions they bring, and the"
-              + " commits between, end dedup-filter's time)%n",
+          "(after the last document is read, the answers still held wait until every partition of"
+              + " raw is marked read past them and the hold (%d ms), which the stage finds four"
+              + " times a second: the decisions they bring, and the commits between, end"
+              + " dedup-filter's time)%n",
           config.holdMs());
     } finally {
       if (kafka != null) {

@@ -269,9 +269,9 @@ public final class PipelineBench {
         dedupCpu = cpu.seconds(CpuSplit.STREAM_THREADS) + cpu.seconds(CpuSplit.STREAM_PRODUCERS);
         tokenizerCpu = cpu.seconds(CpuSplit.TOKENIZER);
         cpu.print("");
-        // the run's tail: a backlog's answers wait until every partition is read and quiet for a
-        // hold, then the decisions come, and the tokenizer flushes after its idle time and commits
-        // at its next checkpoint
+        // the run's tail: a backlog's answers wait until every partition is marked read to its end
+        // (ReadMark), then the decisions come, and the tokenizer flushes after its idle time and
+        // commits at its next checkpoint
         System.out.printf(
             Locale.ROOT,
             "dedup-filter read every document after %.1f s, decided them after %.1f s; the last"

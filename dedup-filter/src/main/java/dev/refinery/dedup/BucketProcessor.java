@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -36,7 +35,6 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
   private final long holdMs;
   private final long holdMaxMs;
   private final int rawPartitions;
-  private final BooleanSupplier caughtUp;
   private final long expireAfterMs;
   private final int imageDistance;
   private final int imageHolders;
@@ -44,7 +42,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
   private KeyValueStore<Bytes, byte[]> smallest;
   private KeyValueStore<Bytes, byte[]> pending;
 
-  /** How far this task has seen each raw partition read, since it started. */
+  /** How far this task has seen each raw partition read, since it started (keys and marks). */
   private ReadProgress progress;
 
   /** The latest event time of a document this task has seen since it started. */
@@ -88,9 +86,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
    * @param imageHolders the images an image band's value keeps, newest first (one a perceptual
    *     hash, its smallest holder), from which near-duplicates are found
    * @param rawPartitions the partitions of {@code corpus.raw.v1}, each of which must be read past a
-   *     document before its answers are given
-   * @param caughtUp whether the stage had read all its input when last asked: a partition unheard
-   *     from for a hold then has nothing more to read
+   *     document before its answers are given (by its keys, or a {@link ReadMark})
    * @param recentBytes the memory the task gives to the keys it took lately ({@link RecentValues})
    */
   BucketProcessor(
@@ -100,7 +96,6 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
       int imageDistance,
       int imageHolders,
       int rawPartitions,
-      BooleanSupplier caughtUp,
       long recentBytes) {
     this.holdMs = holdMs;
     this.holdMaxMs = holdMaxMs;
@@ -108,7 +103,6 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     this.imageDistance = imageDistance;
     this.imageHolders = imageHolders;
     this.rawPartitions = rawPartitions;
-    this.caughtUp = caughtUp;
     // a few seconds of keys where a task takes a few thousand a second (a key, its value: 150 B)
     this.recent = RecentValues.ofBytes(recentBytes);
   }
@@ -120,7 +114,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     this.pending = context.getStateStore(DedupFilterTopology.PENDING_STORE);
     // a task revived after an aborted transaction has its stores restored to the last commit
     this.pendingFrom = Long.MIN_VALUE;
-    this.progress = new ReadProgress(holdMs, rawPartitions, context.currentSystemTimeMs());
+    this.progress = new ReadProgress(holdMs, rawPartitions);
     this.recent.attach(smallest);
     this.legacyKeys = null;
     if (holdMs > 0) {
@@ -178,6 +172,15 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
 
   @Override
   public void process(Record<String, byte[]> record) {
+    if (ReadMark.is(record.value())) {
+      // the answers it lets go are given now, not at the next pass
+      ReadMark mark = ReadMark.fromBytes(record.value());
+      long now = context.currentSystemTimeMs();
+      if (progress.heard(mark.partition(), mark.at(), now) && holdMs > 0) {
+        answerDue(now);
+      }
+      return;
+    }
     if (KeyBatch.is(record.value())) {
       KeyBatch batch = KeyBatch.fromBytes(record.value());
       Map<Member, byte[]> stored = new IdentityHashMap<>();
@@ -349,16 +352,13 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     Bytes upTo = Bytes.wrap(ByteBuffer.allocate(8).putLong(now + 1).array());
     List<KeyValue<Bytes, byte[]>> due = new ArrayList<>();
     long waitingFrom = now + 1;
-    boolean read = caughtUp.getAsBoolean();
     try (KeyValueIterator<Bytes, byte[]> it = pending.range(from, upTo)) {
       while (it.hasNext()) {
         KeyValue<Bytes, byte[]> entry = it.next();
         long dueAt = ByteBuffer.wrap(entry.key.get()).getLong();
         long recordTime = recordTimeOf(entry.key.get());
         boolean waitedLongest = now - (dueAt - holdMs) >= holdMaxMs;
-        if (recordTime != Long.MIN_VALUE
-            && !waitedLongest
-            && !progress.readPast(recordTime, now, read)) {
+        if (recordTime != Long.MIN_VALUE && !waitedLongest && !progress.readPast(recordTime)) {
           waitingFrom = dueAt;
           break;
         }

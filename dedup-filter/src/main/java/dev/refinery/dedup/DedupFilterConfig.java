@@ -101,7 +101,7 @@ public final class DedupFilterConfig extends RefineryConfig {
                               "How long a document's dedup keys wait before answering, so that a smaller duplicate arriving "
                                   + "through another partition within this time is seen, and the smaller one survives. "
                                   + "Under a backlog the answers also wait until every partition of corpus.raw.v1 has been "
-                                  + "read past the time the document was written and this hold (or is quiet), so that copies "
+                                  + "read past the time the document was written and this hold (or read to its end), so that copies "
                                   + "written within it meet however unevenly the backlog is read (see dedup.hold.max.ms).")
                           .define(
                               HOLD_MAX_MS,

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
@@ -84,9 +85,9 @@ public final class DedupFilterService implements Service {
       LOG.warn(small);
     }
     Properties streamsConfig = streamsConfig(config, replication);
-    // asked four times a second: under a backlog held answers wait on partitions read behind, and
-    // once all the input is read, on none that is quiet (ReadProgress); the runner's health probe
-    // reads it too, and the runner closes it
+    // asked four times a second: a screening task that has read its raw partition to the end tells
+    // the bucket tasks so (ReadMark), and their held answers wait on it no longer; the runner's
+    // health probe reads it too, and the runner closes it
     InputLag inputLag =
         new InputLag(
             streamsConfig,
@@ -99,7 +100,16 @@ public final class DedupFilterService implements Service {
       runner =
           StreamsRunner.start(
               "dedup-filter",
-              DedupFilterTopology.build(config, rules, metrics, keyPartitions, inputLag::caughtUp),
+              DedupFilterTopology.build(
+                  config,
+                  rules,
+                  metrics,
+                  keyPartitions,
+                  (partition, next, now) ->
+                      Math.min(
+                          now,
+                          inputLag.readAt(
+                              new TopicPartition(Topics.CORPUS_RAW.name(), partition), next))),
               streamsConfig,
               registry,
               config.stallTimeout(),

@@ -5,6 +5,10 @@ import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Topics;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -36,7 +40,8 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <ul>
  *   <li><b>screen</b> (by raw partition): decodes, applies takedowns and the rules of the
- *       document's source, and computes its keys.
+ *       document's source, and computes its keys; once its partition is read to its end, tells
+ *       every bucket task so ({@link ReadMark}).
  *   <li><b>bucket</b> (by dedup key): keeps the smallest (event time, id) document of every key
  *       ever seen and answers each document, after a hold, with the smaller holder if there is one.
  *   <li><b>gather</b> (by document): waits for the document and all its answers, then decides.
@@ -80,17 +85,49 @@ public final class DedupFilterTopology {
         applicationId + "-" + GATHER + "-repartition");
   }
 
+  /**
+   * Where a record of {@code dedup-by-key} goes: a {@link ReadMark} to every partition, anything
+   * else where the producer puts its key.
+   */
+  static Optional<Set<Integer>> byKeyPartitions(
+      String topic, String key, byte[] value, int partitions) {
+    if (!ReadMark.is(value)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        IntStream.range(0, partitions).boxed().collect(Collectors.toUnmodifiableSet()));
+  }
+
   public static Topology build(DedupFilterConfig config, DedupMetrics metrics) {
     return build(config, RuleSet.from(config), metrics);
   }
 
   /**
+   * When the stage had read a partition of {@code corpus.raw.v1} to its end, for the {@link
+   * ReadMark}s its screening tasks send.
+   */
+  @FunctionalInterface
+  public interface RawReadAt {
+    /**
+     * @param next the offset after the last record of the partition the caller has read; -1 where
+     *     it has read none since it started
+     * @param now the caller's clock
+     * @return the latest moment, no later than {@code now}, at which a reader at {@code next} had
+     *     read everything of the partition; {@link Long#MIN_VALUE} where not known
+     */
+    long readAt(int partition, long next, long now);
+
+    /** Never known: held answers wait on the keys of every partition, or the longest hold. */
+    RawReadAt UNKNOWN = (partition, next, now) -> Long.MIN_VALUE;
+  }
+
+  /**
    * The topology, with as many partitions of {@code dedup-by-key} as the catalog gives raw, never
-   * told that the stage has read all its input (a held answer waits on a partition read behind
-   * until it is read, or is quiet while documents are read as they are written).
+   * told that a partition has been read to its end (a held answer waits until every partition's
+   * keys are read past it, or {@code dedup.hold.max.ms}).
    */
   public static Topology build(DedupFilterConfig config, RuleSet rules, DedupMetrics metrics) {
-    return build(config, rules, metrics, Topics.CORPUS_RAW.partitions(), () -> false);
+    return build(config, rules, metrics, Topics.CORPUS_RAW.partitions(), RawReadAt.UNKNOWN);
   }
 
   /**
@@ -99,15 +136,15 @@ public final class DedupFilterTopology {
    * @param keyPartitions the partitions of {@code dedup-by-key}: those of {@code corpus.raw.v1} on
    *     the cluster, which Kafka Streams gave it when it was created. A document's keys are grouped
    *     by them ({@link KeyBatch}), so they must be the topic's.
-   * @param caughtUp whether the stage had read all its input when last asked ({@link
-   *     #inputTopics}): held answers then wait on no partition that has been quiet for a hold
+   * @param readAt when the stage had read a partition of raw to its end: its screening task then
+   *     tells every bucket task so ({@link ReadMark}), and held answers wait on it no longer
    */
   public static Topology build(
       DedupFilterConfig config,
       RuleSet rules,
       DedupMetrics metrics,
       int keyPartitions,
-      java.util.function.BooleanSupplier caughtUp) {
+      RawReadAt readAt) {
     StreamsBuilder builder = new StreamsBuilder();
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(
@@ -146,7 +183,7 @@ public final class DedupFilterTopology {
                 Topics.CORPUS_RAW.name(),
                 Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("raw-in"))
             .process(
-                () -> new ScreenProcessor(config, rules, metrics, keyPartitions),
+                () -> new ScreenProcessor(config, rules, metrics, keyPartitions, readAt),
                 Named.as("screen"))
             .split(Named.as("screened-"))
             .branch((k, v) -> v instanceof Routed.Rejected, Branched.as("rejected"))
@@ -165,7 +202,8 @@ public final class DedupFilterTopology {
             .repartition(
                 Repartitioned.with(Serdes.String(), Serdes.ByteArray())
                     .withName(BY_KEY)
-                    .withNumberOfPartitions(keyPartitions))
+                    .withNumberOfPartitions(keyPartitions)
+                    .withStreamPartitioner(DedupFilterTopology::byKeyPartitions))
             .process(
                 () ->
                     new BucketProcessor(
@@ -175,7 +213,6 @@ public final class DedupFilterTopology {
                         config.imageNearDistance(),
                         config.imageBandHolders(),
                         keyPartitions,
-                        caughtUp,
                         config.keyCacheBytes()),
                 Named.as("bucket"),
                 SMALLEST_STORE,

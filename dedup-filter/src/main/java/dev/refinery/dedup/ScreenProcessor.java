@@ -14,6 +14,7 @@ import dev.refinery.schemas.Rejections;
 import dev.refinery.schemas.Stage;
 import dev.refinery.schemas.Takedown;
 import dev.refinery.schemas.Topics;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -42,18 +44,31 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
   private final MinHasher minHasher;
   private final DedupMetrics metrics;
   private final int keyPartitions;
+  private final DedupFilterTopology.RawReadAt readAt;
   private ProcessorContext<String, Routed> context;
   private KeyValueStore<String, Takedown> takedowns;
   private Takedowns.Store takedownStore;
 
+  /** The offset after the last raw record this task read since it started; -1 before one. */
+  private long next = -1;
+
+  /** The moment of the last {@link ReadMark} this task sent. */
+  private long marked = Long.MIN_VALUE;
+
   /**
    * @param keyPartitions the partitions of {@code dedup-by-key}, over which a document's keys are
    *     grouped into {@link KeyBatch}es
+   * @param readAt when the task's raw partition had been read to its end, for its {@link ReadMark}s
    */
   ScreenProcessor(
-      DedupFilterConfig config, RuleSet rules, DedupMetrics metrics, int keyPartitions) {
+      DedupFilterConfig config,
+      RuleSet rules,
+      DedupMetrics metrics,
+      int keyPartitions,
+      DedupFilterTopology.RawReadAt readAt) {
     this.config = config;
     this.keyPartitions = keyPartitions;
+    this.readAt = readAt;
     this.rules = rules;
     this.metrics = metrics;
     this.minHasher = new MinHasher(config.ngram(), config.bands(), config.rows(), config.seed());
@@ -79,11 +94,39 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
             return found;
           }
         };
+    this.next = -1;
+    this.marked = Long.MIN_VALUE;
+    if (config.holdMs() > 0) {
+      // as often as a bucket task looks at its held answers
+      context.schedule(
+          Duration.ofMillis(Math.max(20, Math.min(config.holdMs() / 4, 250))),
+          PunctuationType.WALL_CLOCK_TIME,
+          this::mark);
+    }
+  }
+
+  /**
+   * Tells every bucket task that this task's raw partition has been read to its end, when it has
+   * been since the last mark: behind every key this task sent, so a task that sees the mark has
+   * seen them ({@link ReadProgress}).
+   */
+  void mark(long now) {
+    int partition = context.taskId().partition();
+    long at = readAt.readAt(partition, next, now);
+    if (at > marked) {
+      marked = at;
+      context.forward(
+          new Record<>(
+              ReadMark.RECORD_KEY,
+              new Routed.ToKey(new ReadMark(partition, at).toBytes()),
+              Math.min(at, now)));
+    }
   }
 
   @Override
   public void process(Record<String, byte[]> record) {
     metrics.in();
+    context.recordMetadata().ifPresent(m -> next = m.offset() + 1);
     byte[] bytes = record.value() == null ? new byte[0] : record.value();
     String instance =
         context.recordMetadata().map(m -> m.partition() + ":" + m.offset()).orElse("0:0");

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -37,6 +38,18 @@ public final class AdminLag {
    */
   public static long of(Admin admin, String group, Collection<String> topics, Duration timeout)
       throws Exception {
+    return snapshot(admin, group, topics, timeout).lag();
+  }
+
+  /**
+   * The group's offsets and the ends of its topics' partitions, the offsets asked for first: a
+   * partition whose end is then at most one past them was read up to the moment the ends were asked
+   * for ({@link Snapshot#at}), and nothing had been written to it since.
+   *
+   * @throws Exception if the cluster does not answer in {@code timeout}
+   */
+  public static Snapshot snapshot(
+      Admin admin, String group, Collection<String> topics, Duration timeout) throws Exception {
     long ms = timeout.toMillis();
     Map<String, TopicDescription> described =
         admin.describeTopics(topics).allTopicNames().get(ms, TimeUnit.MILLISECONDS);
@@ -47,28 +60,89 @@ public final class AdminLag {
             d ->
                 d.partitions()
                     .forEach(p -> partitions.add(new TopicPartition(d.name(), p.partition()))));
-    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-    Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
-    partitions.forEach(
-        tp -> {
-          latest.put(tp, OffsetSpec.latest());
-          earliest.put(tp, OffsetSpec.earliest());
-        });
-    ListOffsetsOptions committedOnly = new ListOffsetsOptions(IsolationLevel.READ_COMMITTED);
-    var ends = admin.listOffsets(latest, committedOnly).all().get(ms, TimeUnit.MILLISECONDS);
-    var starts = admin.listOffsets(earliest, committedOnly).all().get(ms, TimeUnit.MILLISECONDS);
     Map<TopicPartition, OffsetAndMetadata> committed =
         admin
             .listConsumerGroupOffsets(group)
             .partitionsToOffsetAndMetadata()
             .get(ms, TimeUnit.MILLISECONDS);
-    long lag = 0;
+    long at = System.currentTimeMillis();
+    Map<TopicPartition, Long> ends =
+        offsets(admin, partitions, OffsetSpec.latest(), IsolationLevel.READ_COMMITTED, ms);
+    Map<TopicPartition, Long> written =
+        offsets(admin, partitions, OffsetSpec.latest(), IsolationLevel.READ_UNCOMMITTED, ms);
+    Map<TopicPartition, Long> starts =
+        offsets(admin, partitions, OffsetSpec.earliest(), IsolationLevel.READ_COMMITTED, ms);
+    Map<TopicPartition, Long> read = new HashMap<>();
     for (TopicPartition tp : partitions) {
-      long end = ends.get(tp).offset();
-      OffsetAndMetadata at = committed.get(tp);
-      long from = at != null ? at.offset() : starts.get(tp).offset();
-      lag += Math.max(0, end - from - 1);
+      OffsetAndMetadata o = committed.get(tp);
+      read.put(tp, o != null ? o.offset() : starts.get(tp));
     }
-    return lag;
+    return new Snapshot(at, read, ends, written);
+  }
+
+  private static Map<TopicPartition, Long> offsets(
+      Admin admin,
+      List<TopicPartition> partitions,
+      OffsetSpec spec,
+      IsolationLevel isolation,
+      long ms)
+      throws Exception {
+    Map<TopicPartition, OffsetSpec> asked = new HashMap<>();
+    partitions.forEach(tp -> asked.put(tp, spec));
+    Map<TopicPartition, ListOffsetsResultInfo> answered =
+        admin
+            .listOffsets(asked, new ListOffsetsOptions(isolation))
+            .all()
+            .get(ms, TimeUnit.MILLISECONDS);
+    Map<TopicPartition, Long> out = new HashMap<>();
+    answered.forEach((tp, info) -> out.put(tp, info.offset()));
+    return out;
+  }
+
+  /**
+   * What the cluster said of a group's input at one moment.
+   *
+   * @param at when the ends were asked for, by this process's clock (after the group's offsets were
+   *     answered)
+   * @param read the group's committed offset of each partition, or the partition's start where it
+   *     has committed none
+   * @param ends the last stable offset of each partition (read_committed): the end of what a reader
+   *     may read
+   * @param written the high watermark of each partition: past the last stable offset where a
+   *     transaction is open on it
+   */
+  public record Snapshot(
+      long at,
+      Map<TopicPartition, Long> read,
+      Map<TopicPartition, Long> ends,
+      Map<TopicPartition, Long> written) {
+
+    /** The records waiting, over all partitions (one offset a partition not counted: a marker). */
+    public long lag() {
+      long lag = 0;
+      for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+        lag += Math.max(0, end.getValue() - read.getOrDefault(end.getKey(), 0L) - 1);
+      }
+      return lag;
+    }
+
+    /**
+     * When a reader of {@code partition} whose next offset is {@code next} (or the group's
+     * committed offset, if further) had read everything of it: {@link #at}, where that is at most
+     * one before its end (a transaction's marker) and no transaction was open on it; else {@link
+     * Long#MIN_VALUE}, as for a partition this snapshot does not know. A record written then
+     * without a transaction, alone at the end, counts as read: Refinery's producers write in
+     * transactions.
+     */
+    public long readAt(TopicPartition partition, long next) {
+      Long end = ends.get(partition);
+      Long high = written.get(partition);
+      Long committed = read.get(partition);
+      if (end == null || high == null || high > end) {
+        return Long.MIN_VALUE;
+      }
+      long position = Math.max(next, committed == null ? 0 : committed);
+      return position >= end - 1 ? at : Long.MIN_VALUE;
+    }
   }
 }

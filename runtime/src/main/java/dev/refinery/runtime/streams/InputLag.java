@@ -7,6 +7,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,10 +22,12 @@ public final class InputLag implements AutoCloseable {
 
   private final ScheduledExecutorService timer;
   private final Admin admin;
-  private volatile long lag = -1;
 
-  /** Whether the cluster answered the last time it was asked. */
-  private volatile boolean answered;
+  /** What the cluster said when it last answered; null before it has, or when it last did not. */
+  private volatile AdminLag.Snapshot snapshot;
+
+  /** The records waiting when the cluster last answered; -1 before it has. */
+  private volatile long lag = -1;
 
   /**
    * Starts refreshing at once.
@@ -48,10 +51,12 @@ public final class InputLag implements AutoCloseable {
     timer.scheduleWithFixedDelay(
         () -> {
           try {
-            lag = AdminLag.of(admin, applicationId, topics, Duration.ofSeconds(10));
-            answered = true;
+            AdminLag.Snapshot answer =
+                AdminLag.snapshot(admin, applicationId, topics, Duration.ofSeconds(10));
+            lag = answer.lag();
+            snapshot = answer;
           } catch (Exception e) {
-            answered = false;
+            snapshot = null;
             LOG.debug("input lag of {} not known now: {}", applicationId, e.toString());
           }
         },
@@ -70,7 +75,18 @@ public final class InputLag implements AutoCloseable {
    * the cluster does not answer, whatever it said before.
    */
   public boolean caughtUp() {
-    return answered && lag == 0;
+    AdminLag.Snapshot s = snapshot;
+    return s != null && s.lag() == 0;
+  }
+
+  /**
+   * When a reader of {@code partition} at offset {@code next} had read all of it, as the cluster
+   * last said ({@link AdminLag.Snapshot#readAt}); {@link Long#MIN_VALUE} where not known, or while
+   * the cluster does not answer.
+   */
+  public long readAt(TopicPartition partition, long next) {
+    AdminLag.Snapshot s = snapshot;
+    return s == null ? Long.MIN_VALUE : s.readAt(partition, next);
   }
 
   @Override
