@@ -28,6 +28,7 @@ public final class DedupFilterConfig extends RefineryConfig {
   public static final String HOLD_MS = "dedup.hold.ms";
   public static final String HOLD_MAX_MS = "dedup.hold.max.ms";
   public static final String KEY_BATCHES = "dedup.key.batches";
+  public static final String READ_MARKS = "dedup.read.marks";
   public static final String EXPIRE_AFTER_MS = "dedup.keys.expire.after.ms";
   public static final String NGRAM = "dedup.minhash.ngram";
   public static final String BANDS = "dedup.minhash.bands";
@@ -120,6 +121,16 @@ public final class DedupFilterConfig extends RefineryConfig {
                               "Send a document's dedup keys as one record per partition of the by-key topic, and their "
                                   + "answers as one record back, rather than one record per key. Set false only for the first "
                                   + "bounce of a rolling upgrade from a build without key batches (every build reads both).")
+                          .define(
+                              READ_MARKS,
+                              Type.BOOLEAN,
+                              true,
+                              Importance.LOW,
+                              "Tell every task of the by-key topic when a partition of corpus.raw.v1 has been read to its "
+                                  + "end, so that held answers wait on it no longer. Set false only for the first bounce of a "
+                                  + "rolling upgrade from a build without read marks (0.5 and before: they reject a mark as a "
+                                  + "processing error); meanwhile a partition with nothing more to read holds answers up to "
+                                  + "dedup.hold.max.ms.")
                           .define(
                               EXPIRE_AFTER_MS,
                               Type.LONG,
@@ -374,6 +385,10 @@ public final class DedupFilterConfig extends RefineryConfig {
 
   public boolean keyBatches() {
     return getBoolean(KEY_BATCHES);
+  }
+
+  public boolean readMarks() {
+    return getBoolean(READ_MARKS);
   }
 
   public boolean urlDedup() {

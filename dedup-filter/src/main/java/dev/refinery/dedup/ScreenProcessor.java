@@ -96,7 +96,7 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
         };
     this.next = -1;
     this.marked = Long.MIN_VALUE;
-    if (config.holdMs() > 0) {
+    if (config.holdMs() > 0 && config.readMarks()) {
       // as often as a bucket task looks at its held answers
       context.schedule(
           Duration.ofMillis(Math.max(20, Math.min(config.holdMs() / 4, 250))),

@@ -328,6 +328,34 @@ class DedupFilterTopologyTest {
   }
 
   /**
+   * Without read marks (the first bounce of a rolling upgrade from a build that cannot read them),
+   * a partition with nothing more to read holds the answers until the longest hold.
+   */
+  @Test
+  void withoutReadMarksTheLastAnswersWaitTheLongestHold() {
+    for (boolean marks : new boolean[] {true, false}) {
+      start(
+          Map.of(
+              DedupFilterConfig.HOLD_MS,
+              1_000L,
+              DedupFilterConfig.HOLD_MAX_MS,
+              5_000L,
+              DedupFilterConfig.READ_MARKS,
+              marks),
+          null,
+          1);
+      Document last = prose("last", 9);
+      send(last);
+      driver.advanceWallClockTime(Duration.ofMillis(1_300));
+      assertThat(cleanIds()).as("marks: %s", marks).hasSize(marks ? 1 : 0);
+      driver.advanceWallClockTime(Duration.ofMillis(4_000));
+      assertThat(cleanIds()).as("marks: %s, after the longest hold", marks).hasSize(marks ? 0 : 1);
+      driver.close();
+      driver = null;
+    }
+  }
+
+  /**
    * A partition whose records keep times far behind (a producer with a clock set back) would hold
    * every answer: {@code dedup.hold.max.ms} bounds the wait.
    */

@@ -50,6 +50,9 @@ class StateFormatsTest {
   private static final String IMAGE_ANSWER_V2 = imageAnswer(IMAGE_MEMBER_V2);
   private static final String STATE_V2 = stateWithImage(MEMBER_V1, IMAGE_MEMBER_V2);
 
+  // read marks on dedup-by-key (0.6): version, raw partition 3, the moment it was read to its end
+  private static final String READ_MARK = "30" + "00000003" + "0000019b76daa9f4";
+
   // key batches (0.3)
   private static final String KEY_BATCH = keyBatch(MEMBER_V1, IMAGE_MEMBER_V2);
   private static final String ANSWERS = answers(MEMBER_V1);
@@ -278,6 +281,17 @@ class StateFormatsTest {
     assertThat(HEX.formatHex(Gather.encode(answers))).isEqualTo(ANSWERS_NOW);
     assertThat(Gather.decode(bytes(ANSWERS))).isEqualTo(answers);
     assertThat(Gather.decode(bytes(ANSWERS_NOW))).isEqualTo(answers);
+  }
+
+  @Test
+  void readMarksAreWrittenAsPinnedAndToldFromEveryOtherRecordOfTheByKeyTopic() {
+    ReadMark mark = new ReadMark(3, 0x19b76daa9f4L);
+    assertThat(HEX.formatHex(mark.toBytes())).isEqualTo(READ_MARK);
+    assertThat(ReadMark.fromBytes(bytes(READ_MARK))).isEqualTo(mark);
+    for (String other : new String[] {KEY_BATCH, KEY_BATCH_NOW, MEMBER_V1, MEMBER_V3}) {
+      assertThat(ReadMark.is(bytes(other))).as(other).isFalse();
+    }
+    assertThat(KeyBatch.is(bytes(READ_MARK))).isFalse();
   }
 
   @Test
