@@ -337,6 +337,48 @@ class DedupFilterIT {
     return seen;
   }
 
+  /**
+   * Documents written, in a transaction as ingest writes them, to one partition of four: the other
+   * three have nothing to read and the written one is read to its end soon after, so each screening
+   * task marks its partition read and the held answers go, long before the longest hold (ten
+   * minutes here: awaitDecided gives up after two). With {@code dedup.read.marks=false} this fails.
+   */
+  @Test
+  void partitionsReadToTheirEndHoldNoAnswer() throws Exception {
+    Map<String, Object> settings = new HashMap<>(config("marks", "dedup-marks").originals());
+    settings.put(DedupFilterConfig.HOLD_MAX_MS, 600_000L);
+    try (DedupFilterService service = DedupFilterService.start(new DedupFilterConfig(settings))) {
+      service.awaitRunning(java.time.Duration.ofSeconds(60));
+      List<Document> docs = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        docs.add(doc("marked-" + i, SyntheticText.text(900 + i, 10)));
+      }
+      try (KafkaProducer<String, byte[]> producer = transactionalProducer()) {
+        producer.initTransactions();
+        producer.beginTransaction();
+        for (Document d : docs) {
+          producer.send(
+              new ProducerRecord<>(
+                  Topics.CORPUS_RAW.name(), 0, d.getId(), Topics.CORPUS_RAW.serialize(d)));
+        }
+        producer.commitTransaction();
+      }
+      awaitDecided(ids(docs));
+      assertThat(outcomes(ids(docs))).allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
+    }
+  }
+
+  private static KafkaProducer<String, byte[]> transactionalProducer() {
+    return new KafkaProducer<>(
+        Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            kafka.bootstrapServers(),
+            ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+            "dedup-it-ingest"),
+        new StringSerializer(),
+        new ByteArraySerializer());
+  }
+
   private static void awaitDecided(Set<String> ids) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (outcomes(ids).size() < ids.size()) {
