@@ -71,15 +71,6 @@ public final class InputLag implements AutoCloseable {
   }
 
   /**
-   * Whether the application had read everything on its input topics when last asked: false while
-   * the cluster does not answer, whatever it said before.
-   */
-  public boolean caughtUp() {
-    AdminLag.Snapshot s = snapshot;
-    return s != null && s.lag() == 0;
-  }
-
-  /**
    * When a reader of {@code partition} at offset {@code next} had read all of it, as the cluster
    * last said ({@link AdminLag.Snapshot#readAt}); {@link Long#MIN_VALUE} where not known, or while
    * the cluster does not answer.
