@@ -353,7 +353,8 @@ class DedupFilterIT {
       for (int i = 0; i < 3; i++) {
         docs.add(doc("marked-" + i, SyntheticText.text(900 + i, 10)));
       }
-      try (KafkaProducer<String, byte[]> producer = transactionalProducer()) {
+      try (KafkaProducer<String, byte[]> producer =
+          producer(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "dedup-it-ingest")) {
         producer.initTransactions();
         producer.beginTransaction();
         for (Document d : docs) {
@@ -366,17 +367,6 @@ class DedupFilterIT {
       awaitDecided(ids(docs));
       assertThat(outcomes(ids(docs))).allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
     }
-  }
-
-  private static KafkaProducer<String, byte[]> transactionalProducer() {
-    return new KafkaProducer<>(
-        Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            kafka.bootstrapServers(),
-            ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-            "dedup-it-ingest"),
-        new StringSerializer(),
-        new ByteArraySerializer());
   }
 
   private static void awaitDecided(Set<String> ids) {
@@ -395,12 +385,13 @@ class DedupFilterIT {
   }
 
   private static KafkaProducer<String, byte[]> producer() {
+    return producer(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+  }
+
+  /** A producer to the fixture's broker with one setting of its own. */
+  private static KafkaProducer<String, byte[]> producer(String setting, Object value) {
     return new KafkaProducer<>(
-        Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            kafka.bootstrapServers(),
-            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-            true),
+        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(), setting, value),
         new StringSerializer(),
         new ByteArraySerializer());
   }
