@@ -428,7 +428,7 @@ public final class PipelineBench {
         mb / tokenizerCpu,
         tokenizerCpu,
         mb / limitSeconds);
-    if (!copiesKept.isEmpty() || !lost.isEmpty()) {
+    if (checkKept && (!copiesKept.isEmpty() || !lost.isEmpty())) {
       System.err.println(
           "bench/run pipeline: dedup-filter did not keep what one pass keeps (see \"kept:\"):"
               + " invariant 3 is broken");
