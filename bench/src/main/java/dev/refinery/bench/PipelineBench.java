@@ -68,19 +68,27 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  * <p>The figures are the steady state of a running pipeline, warmed twice. Broker, Streams, Flink
  * and the stages in one JVM are a lot of code for HotSpot's one C2 compiler thread on two cores:
  * after one warm-up of 64 MB, C2 ran 40 to 55 s behind the code the warm-up made hot and took 0.40
- * to 0.49 of a core through the measured corpus (see {@link JitQuiet}). So {@code --warmup-mb} of
- * documents (64 MB; 0 for none) first go through an instance of dedup-filter of its own, for the
- * JIT; then the measured instance, which starts at the end of {@code corpus.raw.v1}, takes as much
- * again of other documents into its store, so that its store holds what a pipeline after one
- * warm-up would (a longer warm-up through one instance saved the JIT's share and lost as much to
- * the larger store); each time the pipeline drains and the compilers go quiet before the next part.
- * Where the cores went while the measured corpus ran is printed ({@link CpuSplit}). dedup-filter
- * runs a stream thread a core ({@code --dedup-threads}, at most one a partition of {@code
- * corpus.raw.v1}), as a stage alone on the machine would be set up. The compute limit is measured
- * warm too: passes until 5 s have gone, then the best of three.
+ * to 0.49 of a core through the measured corpus (see {@link JitQuiet}). So {@code --jit-warmups}
+ * corpora (2) of {@code --warmup-mb} of documents each (64 MB; 0 for none) first go through an
+ * instance of dedup-filter of its own, for the JIT (with one, C2 still took 0.28 to 0.32 of a core
+ * through the measured corpus, its first compiles of hot Kafka client and broker code; with two,
+ * 0.11 to 0.21); then the measured instance, which starts at the end of {@code corpus.raw.v1},
+ * takes as much again of other documents into its store, so that its store holds what a pipeline
+ * after one warm-up would (a longer warm-up through one instance saved the JIT's share and lost as
+ * much to the larger store); each time the pipeline drains and the compilers go quiet before the
+ * next part. Where the cores went while the measured corpus ran is printed ({@link CpuSplit}).
+ * dedup-filter runs a stream thread a core ({@code --dedup-threads}, at most one a partition of
+ * {@code corpus.raw.v1}), as a stage alone on the machine would be set up. The compute limit is
+ * measured warm too (passes until 5 s have gone, then the best of three), just before the measured
+ * corpus is ingested and just after the pipeline drained it, and the ratio is against the faster:
+ * this machine's speed swings by a third over minutes (a limit of 9.4 MB/s in one run, 14.7 in
+ * another, the same day; 12.1 before a measured corpus and 10.7 after it, 40 s later), and a limit
+ * taken two minutes earlier compared the pipeline with another machine than the one it ran on. The
+ * limit measured at the start, in a JVM that runs nothing else yet, is printed too, with the ratio
+ * against it.
  *
  * <pre>
- * bench/run pipeline [--mb 8] [--warmup-mb 64] [--rate MB/s] [--dedup-threads CORES]
+ * bench/run pipeline [--mb 8] [--warmup-mb 64] [--jit-warmups 2] [--rate MB/s] [--dedup-threads CORES]
  *                    [--check-kept true] [--dedup.<setting> V] [--kafka.<setting> V]
  * </pre>
  */
@@ -106,8 +114,22 @@ public final class PipelineBench {
     Files.createDirectories(run);
     Path corpus = run.resolve("corpus.jsonl");
     List<String> texts = corpus(corpus, (long) (targetMb * 1e6), 11, "web-");
-    Path warmup = run.resolve("warmup.jsonl");
-    int warmupDocs = corpus(warmup, (long) (warmupMb * 1e6), 13, "warm-").size();
+    // the JIT's warm-up: jit-warmups corpora of warmup-mb each, other documents every time
+    int jitWarmups = warmupMb > 0 ? Integer.parseInt(options.getOrDefault("jit-warmups", "2")) : 0;
+    List<Path> warmups = new ArrayList<>();
+    List<Integer> warmupCounts = new ArrayList<>();
+    for (int i = 0; i < jitWarmups; i++) {
+      Path warmup = run.resolve("warmup-" + i + ".jsonl");
+      warmups.add(warmup);
+      warmupCounts.add(
+          corpus(
+                  warmup,
+                  (long) (warmupMb * 1e6),
+                  13 + 100L * i,
+                  i == 0 ? "warm-" : "warm" + i + "-")
+              .size());
+    }
+    int warmupDocs = warmupCounts.stream().mapToInt(Integer::intValue).sum();
     // the warm-up of the measured instance's store, after the JIT's (see below)
     Path warmupStore = run.resolve("warmup-store.jsonl");
     int warmupStoreDocs =
@@ -119,7 +141,10 @@ public final class PipelineBench {
         texts.size(),
         corpusBytes / 1e6);
 
-    double limitSeconds = computeLimit(texts);
+    // the compute limit, measured three times: here, in a JVM that runs nothing else yet; and
+    // just before the measured corpus and just after the pipeline drained it, the ratio's
+    double[] limits = new double[3];
+    limits[2] = computeLimit(texts);
     EmbeddedKafka kafka = EmbeddedKafka.startEphemeral(run.resolve("kafka"));
     String bootstrap = kafka.bootstrapServers();
     try (Admin admin =
@@ -186,18 +211,23 @@ public final class PipelineBench {
         try (DedupFilterService jit =
             DedupFilterService.start(new DedupFilterConfig(jitSettings))) {
           jit.awaitRunning(Duration.ofSeconds(60));
-          try (Ingestor ingestor =
-              Ingestor.create(ingestConfig, "bench-pipeline-warmup", IngestMetrics.inMemory())) {
-            ingestor.ingest(warmup, source);
-          }
-          while (decided(jit) < warmupDocs || !audit.read().drained()) {
-            Thread.sleep(200);
+          long sent = 0;
+          for (int i = 0; i < warmups.size(); i++) {
+            try (Ingestor ingestor =
+                Ingestor.create(ingestConfig, "bench-pipeline-warmup", IngestMetrics.inMemory())) {
+              ingestor.ingest(warmups.get(i), source);
+            }
+            sent += warmupCounts.get(i);
+            while (decided(jit) < sent || !audit.read().drained()) {
+              Thread.sleep(200);
+            }
           }
         }
         System.out.printf(
             Locale.ROOT,
-            "warm-up: %,d documents (%.1f MB) through the pipeline in %.1f s (not counted)%n",
+            "warm-up: %,d documents (%d × %.1f MB) through the pipeline in %.1f s (not counted)%n",
             warmupDocs,
+            warmups.size(),
             warmupMb,
             (System.nanoTime() - w0) / 1e9);
         JitQuiet.await(120);
@@ -234,6 +264,8 @@ public final class PipelineBench {
               (System.nanoTime() - w1) / 1e9);
           JitQuiet.await(120);
         }
+        limits[0] = computeLimit(texts);
+        JitQuiet.await(30);
         long warmDecided = decided(dedup);
         long warmIn = dedup.metrics().documentsIn();
         measuredFrom = System.currentTimeMillis();
@@ -281,6 +313,7 @@ public final class PipelineBench {
         dedupCpu = cpu.seconds(CpuSplit.STREAM_THREADS) + cpu.seconds(CpuSplit.STREAM_PRODUCERS);
         tokenizerCpu = cpu.seconds(CpuSplit.TOKENIZER);
         cpu.print("");
+        limits[1] = computeLimit(texts);
         // the run's tail: a backlog's answers wait until every partition is marked read to its end
         // (ReadMark), then the decisions come, and the tokenizer flushes after its idle time and
         // commits at its next checkpoint
@@ -377,6 +410,9 @@ public final class PipelineBench {
 
     double mb = corpusBytes / 1e6;
     int docs = texts.size();
+    // the best of both, as each is the best of its passes: the functions' speed on this machine
+    // near the measured corpus
+    double limitSeconds = Math.min(limits[0], limits[1]);
     System.out.printf(Locale.ROOT, "%n%-46s %10s %9s%n", "", "docs/s", "MB/s");
     if (rate > 0) {
       System.out.printf(
@@ -394,6 +430,14 @@ public final class PipelineBench {
     }
     row("end to end (file to the last token batch)", docs, mb, endToEnd);
     row("compute limit (pure functions, one thread)", docs, mb, limitSeconds);
+    System.out.printf(
+        Locale.ROOT,
+        "  (the best of %.2f MB/s just before the measured corpus and %.2f just after it;"
+            + " %.2f at the start, before the broker and the stages: ratio %.3f against that)%n",
+        mb / limits[0],
+        mb / limits[1],
+        mb / limits[2],
+        limits[2] / endToEnd);
     System.out.printf(
         Locale.ROOT, "%-46s %10.3f%n", "ratio end to end / compute limit", limitSeconds / endToEnd);
     System.out.printf(
