@@ -143,8 +143,9 @@ public final class PipelineBench {
 
     // the compute limit, measured three times: here, in a JVM that runs nothing else yet; and
     // just before the measured corpus and just after the pipeline drained it, the ratio's
-    double[] limits = new double[3];
-    limits[2] = computeLimit(texts);
+    double limitAtStart = computeLimit(texts);
+    double limitBefore;
+    double limitAfter;
     EmbeddedKafka kafka = EmbeddedKafka.startEphemeral(run.resolve("kafka"));
     String bootstrap = kafka.bootstrapServers();
     try (Admin admin =
@@ -264,7 +265,7 @@ public final class PipelineBench {
               (System.nanoTime() - w1) / 1e9);
           JitQuiet.await(120);
         }
-        limits[0] = computeLimit(texts);
+        limitBefore = computeLimit(texts);
         JitQuiet.await(30);
         long warmDecided = decided(dedup);
         long warmIn = dedup.metrics().documentsIn();
@@ -313,7 +314,7 @@ public final class PipelineBench {
         dedupCpu = cpu.seconds(CpuSplit.STREAM_THREADS) + cpu.seconds(CpuSplit.STREAM_PRODUCERS);
         tokenizerCpu = cpu.seconds(CpuSplit.TOKENIZER);
         cpu.print("");
-        limits[1] = computeLimit(texts);
+        limitAfter = computeLimit(texts);
         // the run's tail: a backlog's answers wait until every partition is marked read to its end
         // (ReadMark), then the decisions come, and the tokenizer flushes after its idle time and
         // commits at its next checkpoint
@@ -412,7 +413,7 @@ public final class PipelineBench {
     int docs = texts.size();
     // the best of both, as each is the best of its passes: the functions' speed on this machine
     // near the measured corpus
-    double limitSeconds = Math.min(limits[0], limits[1]);
+    double limitSeconds = Math.min(limitBefore, limitAfter);
     System.out.printf(Locale.ROOT, "%n%-46s %10s %9s%n", "", "docs/s", "MB/s");
     if (rate > 0) {
       System.out.printf(
@@ -434,10 +435,10 @@ public final class PipelineBench {
         Locale.ROOT,
         "  (the best of %.2f MB/s just before the measured corpus and %.2f just after it;"
             + " %.2f at the start, before the broker and the stages: ratio %.3f against that)%n",
-        mb / limits[0],
-        mb / limits[1],
-        mb / limits[2],
-        limits[2] / endToEnd);
+        mb / limitBefore,
+        mb / limitAfter,
+        mb / limitAtStart,
+        limitAtStart / endToEnd);
     System.out.printf(
         Locale.ROOT, "%-46s %10.3f%n", "ratio end to end / compute limit", limitSeconds / endToEnd);
     System.out.printf(
