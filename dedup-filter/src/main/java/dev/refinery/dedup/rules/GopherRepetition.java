@@ -66,7 +66,7 @@ public final class GopherRepetition extends Rule {
     if (repeated.isPresent()) {
       return repeated;
     }
-    Grams words = new Grams(doc.words());
+    Grams words = Grams.of(doc.words());
     for (int i = 0; i < TOP_N.length; i++) {
       int n = TOP_N[i];
       double frac = topNgramChars(words, n) / length;
@@ -305,32 +305,72 @@ public final class GopherRepetition extends Rule {
     return repeated;
   }
 
-  /** A document's words, hashed once for every n-gram size. */
+  /**
+   * A document's words, hashed once for every n-gram size. Each stream thread reuses one ({@link
+   * #of}): made for each document, its tables were 24 KB of a 2 KB document.
+   */
   static final class Grams {
     private static final long BASE = 0x100000001B3L;
+
+    /**
+     * The longest document, in words and in characters, whose tables a thread keeps for the next.
+     */
+    static final int KEPT_WORDS = 1 << 16;
+
+    static final int KEPT_CHARS = 1 << 19;
 
     /** BASE to the power k, shared by every document and grown to the longest seen. */
     private static volatile long[] powers = powers(4096);
 
-    final long[] wordHash;
-    final int[] wordLength;
-    final int[] start; // offset of each word in the concatenated characters, and the total
-    final long[] prefix; // polynomial hash of the first k concatenated characters
-    final long[] power;
+    private static final ThreadLocal<Grams> REUSED = ThreadLocal.withInitial(Grams::new);
+
+    long[] wordHash = new long[0];
+    int[] wordLength = new int[0];
+    int[] start = new int[1]; // offset of each word in the concatenated characters, and the total
+    long[] prefix = new long[1]; // polynomial hash of the first k concatenated characters
+    long[] power;
+    private int size;
 
     /** One table of counts for every pass over this document, cleared between them. */
-    final LongCounts counts;
+    LongCounts counts = new LongCounts(0);
 
     /** {@link #mayRepeat}'s answer, and the run length it was asked for. */
     private boolean[] mayRepeat;
 
     private int mayRepeatFrom;
 
+    private long[] heads = new long[0];
+
+    private Grams() {}
+
+    /** A document's words, in tables of their own. */
     Grams(List<String> words) {
+      reset(words);
+    }
+
+    /**
+     * A document's words in this thread's tables, valid until the thread asks again. Tables grown
+     * past {@link #KEPT_WORDS} words or {@link #KEPT_CHARS} characters (a long document) are not
+     * kept for the next: a thread keeps at most 5 MB.
+     */
+    static Grams of(List<String> words) {
+      Grams reused = REUSED.get();
+      reused.reset(words);
+      if (reused.wordHash.length > KEPT_WORDS || reused.prefix.length > KEPT_CHARS) {
+        REUSED.remove();
+      }
+      return reused;
+    }
+
+    private void reset(List<String> words) {
       int size = words.size();
-      wordHash = new long[size];
-      wordLength = new int[size];
-      start = new int[size + 1];
+      this.size = size;
+      if (wordHash.length < size) {
+        int grown = Math.max(size, wordHash.length * 2);
+        wordHash = new long[grown];
+        wordLength = new int[grown];
+        start = new int[grown + 1];
+      }
       int total = 0;
       for (int i = 0; i < size; i++) {
         String w = words.get(i);
@@ -339,7 +379,9 @@ public final class GopherRepetition extends Rule {
         total += w.length();
       }
       start[size] = total;
-      prefix = new long[total + 1];
+      if (prefix.length < total + 1) {
+        prefix = new long[Math.max(total + 1, prefix.length * 2)];
+      }
       long[] p = powers;
       if (p.length <= total) {
         p = powers(Math.max(total + 1, p.length * 2));
@@ -357,7 +399,15 @@ public final class GopherRepetition extends Rule {
         // the word's own polynomial hash, told apart by its length
         wordHash[i] = (running - prefix[start[i]] * p[w.length()]) ^ ((long) w.length() << 56);
       }
-      counts = new LongCounts(size);
+      // the table's size for this document's words: a larger one left by a longer document costs
+      // its clearing, as a new one cost its allocation
+      if (counts.capacity() < LongCounts.capacityFor(size)
+          || counts.capacity() > 4 * LongCounts.capacityFor(size)) {
+        counts = new LongCounts(size);
+      }
+      counts.clear();
+      mayRepeat = null;
+      mayRepeatFrom = 0;
     }
 
     private static long[] powers(int length) {
@@ -370,7 +420,7 @@ public final class GopherRepetition extends Rule {
     }
 
     int size() {
-      return wordHash.length;
+      return size;
     }
 
     /**
@@ -394,7 +444,10 @@ public final class GopherRepetition extends Rule {
         java.util.Arrays.fill(may, true); // empty words: every run may repeat
       } else if (last >= 0) {
         LongCounts heads = counts();
-        long[] head = new long[last + 1];
+        if (this.heads.length < last + 1) {
+          this.heads = new long[Math.max(last + 1, this.heads.length * 2)];
+        }
+        long[] head = this.heads;
         for (int i = 0; i <= last; i++) {
           head[i] = prefix[start[i] + m] - prefix[start[i]] * power[m];
           heads.increment(head[i]);

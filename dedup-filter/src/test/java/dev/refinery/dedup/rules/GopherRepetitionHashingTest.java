@@ -32,10 +32,16 @@ class GopherRepetitionHashingTest {
                 : vocabulary[random.nextInt(kinds)]);
       }
       GopherRepetition.Grams reused = new GopherRepetition.Grams(words); // one table, all passes
+      // the thread's tables, left by the documents before (longer and shorter ones)
+      GopherRepetition.Grams thread = GopherRepetition.Grams.of(words);
       for (int n = 1; n <= 10; n++) {
-        // the table every pass before this one used, and a fresh one
-        for (GopherRepetition.Grams g : List.of(reused, new GopherRepetition.Grams(words))) {
-          String table = g == reused ? "a table used before" : "a fresh table";
+        // the table every pass before this one used, the thread's, and a fresh one
+        for (GopherRepetition.Grams g :
+            List.of(reused, thread, new GopherRepetition.Grams(words))) {
+          String table =
+              g == reused
+                  ? "a table used before"
+                  : g == thread ? "the thread's tables" : "a fresh table";
           assertThat(GopherRepetition.topNgramChars(g, n))
               .as("top %d-gram of %s, counted in %s", n, words, table)
               .isEqualTo(topNgramChars(words, n));
