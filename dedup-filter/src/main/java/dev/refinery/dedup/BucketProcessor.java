@@ -70,6 +70,20 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
    */
   private Boolean legacyKeys;
 
+  /**
+   * The most held answers one {@link #answerDue} pass gives ({@code dedup.hold.answers.per.pass}).
+   * Under a backlog every held answer becomes due at once, when the last partition is read to its
+   * end: in one pass a task answered tens of thousands, holding them all in a list, and the
+   * gathering step saw none of them until the pass was over and committed, nor the tokenizer a
+   * decision, while the cores had room (bench/run pipeline, a CPU timeline). A pass that stops here
+   * leaves the rest to the next turn of the stream thread's loop, after the records it polled and a
+   * commit when one is due.
+   */
+  private final int answersPerPass;
+
+  /** Whether the last {@link #answerDue} pass stopped at {@link #answersPerPass}. */
+  private boolean moreDue;
+
   /** Where the next expiry pass starts in the store (null: at its start). */
   private Bytes expiryCursor;
 
@@ -79,6 +93,8 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
    *     ({@link ReadProgress})
    * @param holdMaxMs the longest an answer waits for the partitions to be read that far; at or
    *     below {@code holdMs}, the clock alone decides
+   * @param answersPerPass the most held answers one pass gives; the rest go on at the next turn of
+   *     the stream thread's loop
    * @param expireAfterMs forget the exact, near and URL keys whose smallest document's event time
    *     is more than this before the newest one the task has seen; 0 keeps every key
    * @param imageDistance the most bits two perceptual hashes may differ in for near-duplicate
@@ -92,6 +108,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
   BucketProcessor(
       long holdMs,
       long holdMaxMs,
+      int answersPerPass,
       long expireAfterMs,
       int imageDistance,
       int imageHolders,
@@ -99,6 +116,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
       long recentBytes) {
     this.holdMs = holdMs;
     this.holdMaxMs = holdMaxMs;
+    this.answersPerPass = answersPerPass;
     this.expireAfterMs = expireAfterMs;
     this.imageDistance = imageDistance;
     this.imageHolders = imageHolders;
@@ -117,11 +135,21 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     this.progress = new ReadProgress(holdMs, rawPartitions);
     this.recent.attach(smallest);
     this.legacyKeys = null;
+    this.moreDue = false;
     if (holdMs > 0) {
       context.schedule(
           Duration.ofMillis(Math.max(20, Math.min(holdMs / 4, 250))),
           PunctuationType.WALL_CLOCK_TIME,
           this::answerDue);
+      // a pass that stopped at answersPerPass goes on at the next turn of the loop
+      context.schedule(
+          Duration.ofMillis(1),
+          PunctuationType.WALL_CLOCK_TIME,
+          now -> {
+            if (moreDue) {
+              answerDue(now);
+            }
+          });
     }
     if (expireAfterMs > 0) {
       context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::expire);
@@ -352,10 +380,17 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     Bytes upTo = Bytes.wrap(ByteBuffer.allocate(8).putLong(now + 1).array());
     List<KeyValue<Bytes, byte[]>> due = new ArrayList<>();
     long waitingFrom = now + 1;
+    moreDue = false;
     try (KeyValueIterator<Bytes, byte[]> it = pending.range(from, upTo)) {
       while (it.hasNext()) {
         KeyValue<Bytes, byte[]> entry = it.next();
         long dueAt = ByteBuffer.wrap(entry.key.get()).getLong();
+        if (due.size() == answersPerPass) {
+          // the next pass starts here: the answers before it are deleted below
+          waitingFrom = dueAt;
+          moreDue = true;
+          break;
+        }
         long recordTime = recordTimeOf(entry.key.get());
         boolean waitedLongest = now - (dueAt - holdMs) >= holdMaxMs;
         if (recordTime != Long.MIN_VALUE && !waitedLongest && !progress.readPast(recordTime)) {

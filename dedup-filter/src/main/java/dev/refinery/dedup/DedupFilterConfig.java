@@ -27,6 +27,7 @@ public final class DedupFilterConfig extends RefineryConfig {
   public static final String COMMIT_INTERVAL_MS = "dedup.commit.interval.ms";
   public static final String HOLD_MS = "dedup.hold.ms";
   public static final String HOLD_MAX_MS = "dedup.hold.max.ms";
+  public static final String HOLD_ANSWERS_PER_PASS = "dedup.hold.answers.per.pass";
   public static final String KEY_BATCHES = "dedup.key.batches";
   public static final String READ_MARKS = "dedup.read.marks";
   public static final String EXPIRE_AFTER_MS = "dedup.keys.expire.after.ms";
@@ -113,6 +114,17 @@ public final class DedupFilterConfig extends RefineryConfig {
                               "The longest a document's dedup keys wait for the partitions of corpus.raw.v1 to be read past "
                                   + "its record time and dedup.hold.ms (under a backlog, or where a producer's clock is set "
                                   + "back). At or below dedup.hold.ms the keys wait the hold only, by the clock.")
+                          .define(
+                              HOLD_ANSWERS_PER_PASS,
+                              Type.INT,
+                              1_000,
+                              Range.between(1, 1_000_000),
+                              Importance.LOW,
+                              "The most held answers a task of the by-key step gives at once. When a backlog's last "
+                                  + "partition is read to its end every held answer is due: they go out this many at a time, "
+                                  + "with the stream thread's polling and commits between, so that documents are decided "
+                                  + "and tokenized while the rest are answered, and one pass neither holds them all in "
+                                  + "memory nor keeps the thread from its commits.")
                           .define(
                               KEY_BATCHES,
                               Type.BOOLEAN,
@@ -336,6 +348,10 @@ public final class DedupFilterConfig extends RefineryConfig {
 
   public long holdMaxMs() {
     return getLong(HOLD_MAX_MS);
+  }
+
+  public int holdAnswersPerPass() {
+    return getInt(HOLD_ANSWERS_PER_PASS);
   }
 
   public int ngram() {

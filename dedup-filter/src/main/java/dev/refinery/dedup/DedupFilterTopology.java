@@ -209,6 +209,7 @@ public final class DedupFilterTopology {
                     new BucketProcessor(
                         config.holdMs(),
                         config.holdMaxMs(),
+                        config.holdAnswersPerPass(),
                         config.expireAfterMs(),
                         config.imageNearDistance(),
                         config.imageBandHolders(),

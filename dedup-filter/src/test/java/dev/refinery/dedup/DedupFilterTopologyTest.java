@@ -328,6 +328,50 @@ class DedupFilterTopologyTest {
   }
 
   /**
+   * Under a backlog every held answer becomes due when the last partition is read to its end. They
+   * go out in passes of {@code dedup.hold.answers.per.pass}, the rest at the next turns of the loop
+   * (so that the gathering step and the tokenizer work on the first while the others are answered),
+   * and the decisions are those of one pass: the copy is the original's duplicate.
+   */
+  @Test
+  void heldAnswersReleasedAtOnceGoOutInPassesWithTheSameDecisions() {
+    int perPass = 10;
+    start(
+        Map.of(DedupFilterConfig.HOLD_MS, 1_000L, DedupFilterConfig.HOLD_ANSWERS_PER_PASS, perPass),
+        null,
+        1);
+    readToTheEnd.set(false);
+    Instant written = Instant.parse("2026-11-22T11:00:00Z");
+    int documents = 4 * perPass;
+    Document original = fetched(prose("original", 1), 0);
+    Document copy = fetched(doc("copy", original.getText()), 10);
+    send(copy, written);
+    for (int i = 0; i < documents - 2; i++) {
+      send(prose("backlog-" + i, 1_000 + i), written);
+    }
+    send(original, written);
+    driver.advanceWallClockTime(Duration.ofMillis(1_500));
+    assertThat(clean.getQueueSize()).as("held until raw is read to its end").isZero();
+
+    readToTheEnd.set(true);
+    driver.advanceWallClockTime(Duration.ofMillis(300));
+    long decided = clean.getQueueSize() + rejected.getQueueSize();
+    assertThat(decided)
+        .as("a turn of the loop answers a few passes, not every held answer")
+        .isGreaterThanOrEqualTo(perPass)
+        .isLessThan(documents);
+    for (int turn = 0; turn < documents / perPass; turn++) {
+      driver.advanceWallClockTime(Duration.ofMillis(1));
+    }
+    List<String> kept = cleanIds();
+    assertThat(kept).hasSize(documents - 1).contains(original.getId()).doesNotContain(copy.getId());
+    RejectedDocument dup = rejected.readValue();
+    assertThat(dup.getDocId()).isEqualTo(copy.getId());
+    assertThat(dup.getDupOf()).isEqualTo(original.getId());
+    assertThat(rejected.isEmpty()).isTrue();
+  }
+
+  /**
    * Without read marks (the first bounce of a rolling upgrade from a build that cannot read them),
    * a partition with nothing more to read holds the answers until the longest hold.
    */
