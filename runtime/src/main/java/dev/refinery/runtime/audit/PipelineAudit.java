@@ -106,10 +106,6 @@ public final class PipelineAudit {
     if (documents.containsKey(d.getId())) {
       return;
     }
-    // its outcome may have been read before it (the topics are read side by side)
-    if (accounted(d.getId())) {
-      accountedCount++;
-    }
     String source = sourceNames.computeIfAbsent(d.getSource().getName(), n -> n);
     List<Integer> images = new ArrayList<>(d.getImages().size());
     d.getImages().forEach(i -> images.add(i.getIndex()));
@@ -122,6 +118,8 @@ public final class PipelineAudit {
             d.getUrl(),
             d.getText().length(),
             List.copyOf(images)));
+    // its outcome may have been read before it (the topics are read side by side)
+    recount(d.getId(), false);
   }
 
   void add(RejectedDocument r) {
