@@ -52,16 +52,18 @@ final class CpuSplit {
 
   private final Map<String, Long> startNanos;
   private final long startProcessNanos;
+  private final long[] startMachine;
   private final long startedAt = System.nanoTime();
 
-  private CpuSplit(Map<String, Long> startNanos, long startProcessNanos) {
+  private CpuSplit(Map<String, Long> startNanos, long startProcessNanos, long[] startMachine) {
     this.startNanos = startNanos;
     this.startProcessNanos = startProcessNanos;
+    this.startMachine = startMachine;
   }
 
   /** Starts counting from now. */
   static CpuSplit start() {
-    return new CpuSplit(byPart(), processNanos());
+    return new CpuSplit(byPart(), processNanos(), machineTicks());
   }
 
   /** The CPU seconds the part's threads that are still running used since {@link #start}. */
@@ -91,6 +93,21 @@ final class CpuSplit {
         seconds,
         total / 1e9 / seconds,
         Runtime.getRuntime().availableProcessors());
+    long[] machine = machineTicks();
+    if (machine != null && startMachine != null) {
+      // what this JVM's figures leave out: other processes, and the hypervisor's steal (a virtual
+      // core not running while it was wanted), which slows a run without showing in its CPU
+      double busy = (machine[0] - startMachine[0]) * TICK_NANOS / 1e9 / seconds;
+      double stolen = (machine[1] - startMachine[1]) * TICK_NANOS / 1e9 / seconds;
+      System.out.printf(
+          Locale.ROOT,
+          "%s  (the machine: %.2f cores busy, %.2f of them outside this JVM; %.2f stolen by the"
+              + " hypervisor)%n",
+          indent,
+          busy,
+          Math.max(0, busy - total / 1e9 / seconds),
+          stolen);
+    }
     cores.entrySet().stream()
         .filter(e -> e.getValue() >= 0.005)
         .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
@@ -112,7 +129,7 @@ final class CpuSplit {
       }
     }
     // the JVM's own threads are not Java threads: only /proc knows them
-    long tick = 10_000_000L; // USER_HZ is 100 on Linux
+    long tick = TICK_NANOS;
     try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
       for (Path task : tasks.toList()) {
         try {
@@ -131,6 +148,28 @@ final class CpuSplit {
       // not Linux: the JVM's threads are left out
     }
     return parts;
+  }
+
+  /** A clock tick of {@code /proc}: USER_HZ is 100 on Linux. */
+  private static final long TICK_NANOS = 10_000_000L;
+
+  /**
+   * The machine's busy ticks (user, nice, system, irq, softirq) and its stolen ticks, from the
+   * first line of {@code /proc/stat}; null where there is none (not Linux).
+   */
+  private static long[] machineTicks() {
+    try {
+      String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      long busy =
+          Long.parseLong(f[1])
+              + Long.parseLong(f[2])
+              + Long.parseLong(f[3])
+              + Long.parseLong(f[6])
+              + Long.parseLong(f[7]);
+      return new long[] {busy, Long.parseLong(f[8])};
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   private static String partOf(String thread, String otherwise) {

@@ -349,10 +349,10 @@ public final class PipelineBench {
       if (audit != null) {
         audit.close();
       }
+      tokenizer.cancel().get();
       if (visible != null) {
         visible.close();
       }
-      tokenizer.cancel().get();
     }
 
     // the latency of each document: ingested (ingested_at) to its last token batch (created_at);
