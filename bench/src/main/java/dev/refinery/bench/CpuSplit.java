@@ -129,7 +129,6 @@ final class CpuSplit {
       }
     }
     // the JVM's own threads are not Java threads: only /proc knows them
-    long tick = TICK_NANOS;
     try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
       for (Path task : tasks.toList()) {
         try {
@@ -138,7 +137,8 @@ final class CpuSplit {
           if (part != null && (part.equals("JIT compiler") || part.equals("GC"))) {
             String stat = Files.readString(task.resolve("stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            parts.merge(part, (Long.parseLong(f[11]) + Long.parseLong(f[12])) * tick, Long::sum);
+            parts.merge(
+                part, (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_NANOS, Long::sum);
           }
         } catch (IOException | RuntimeException e) {
           // the thread ended meanwhile
