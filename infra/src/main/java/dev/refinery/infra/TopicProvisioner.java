@@ -255,6 +255,7 @@ public final class TopicProvisioner {
     // right after the creation the admin client may not see the topic in its metadata yet
     // (UNKNOWN_TOPIC_OR_PARTITION, which it does not retry): ask again until it does
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+    awaitDescribed(topics, wanted, deadline);
     while (true) {
       try {
         admin.listOffsets(partitions).all().get(TIMEOUT_S, TimeUnit.SECONDS);
@@ -266,6 +267,35 @@ public final class TopicProvisioner {
         }
         Thread.sleep(100);
       }
+    }
+  }
+
+  /**
+   * Waits until the broker asked describes every new topic with all its partitions led, or the
+   * deadline. ListOffsets's lookup of the leaders, asked of a broker that does not know a topic
+   * yet, logs an ERROR with a stack trace for it ("Received unknown topic error", a screenful on a
+   * fresh cluster) before provisioning asks again; DescribeTopics says the same without a log line.
+   */
+  private void awaitDescribed(
+      Collection<String> topics, Map<String, TopicBinding<?, ?>> wanted, long deadline)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    while (System.nanoTime() < deadline) {
+      try {
+        Map<String, TopicDescription> described =
+            admin.describeTopics(topics).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS);
+        if (described.values().stream()
+            .allMatch(
+                d ->
+                    d.partitions().size() >= wanted.get(d.name()).partitions()
+                        && d.partitions().stream().allMatch(p -> p.leader() != null))) {
+          return;
+        }
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+          throw e;
+        }
+      }
+      Thread.sleep(50);
     }
   }
 
