@@ -216,23 +216,13 @@ public final class DedupBench {
   /** The settings with every {@code dedup.*} and {@code kafka.*} option of the command line. */
   static Map<String, Object> withStageOptions(
       Map<String, Object> settings, Map<String, String> options) {
-    options.forEach(
-        (k, v) -> {
-          if (k.startsWith("dedup.") || k.startsWith("kafka.")) {
-            settings.put(k, v);
-          }
-        });
+    settings.putAll(Options.under(options, "dedup.", "kafka."));
     return settings;
   }
 
   /** Prints each {@code dedup.*} and {@code kafka.*} option the run was given. */
   static void printStageOptions(Map<String, String> options) {
-    options.forEach(
-        (k, v) -> {
-          if (k.startsWith("dedup.") || k.startsWith("kafka.")) {
-            System.out.printf(Locale.ROOT, "  with %s=%s%n", k, v);
-          }
-        });
+    Options.printUnder(options, "dedup.", "kafka.");
   }
 
   /** Where each partition of corpus.raw.v1 ends now. */

@@ -195,13 +195,8 @@ public final class PipelineBench {
                 TokenizerConfig.CHECKPOINT_DIR,
                 run.resolve("checkpoints").toString()));
     // --tokenizer.<setting> V, to measure a setting's effect (its checkpoint interval)
-    options.forEach(
-        (k, v) -> {
-          if (k.startsWith("tokenizer.")) {
-            tokenizerSettings.put(k, v);
-            System.out.printf(Locale.ROOT, "  with %s=%s%n", k, v);
-          }
-        });
+    tokenizerSettings.putAll(Options.under(options, "tokenizer."));
+    Options.printUnder(options, "tokenizer.");
     TokenizerConfig tokenizerConfig = new TokenizerConfig(tokenizerSettings);
     IngestConfig ingestConfig = new IngestConfig(Map.of("bootstrap.servers", bootstrap));
     SourceDeclaration source =

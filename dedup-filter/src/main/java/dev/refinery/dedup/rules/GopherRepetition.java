@@ -339,7 +339,8 @@ public final class GopherRepetition extends Rule {
 
     private int mayRepeatFrom;
 
-    private long[] heads = new long[0];
+    /** {@link #mayRepeat}'s hash of each run's head, grown to the longest document. */
+    private long[] headHashes = new long[0];
 
     private Grams() {}
 
@@ -444,10 +445,10 @@ public final class GopherRepetition extends Rule {
         java.util.Arrays.fill(may, true); // empty words: every run may repeat
       } else if (last >= 0) {
         LongCounts heads = counts();
-        if (this.heads.length < last + 1) {
-          this.heads = new long[Math.max(last + 1, this.heads.length * 2)];
+        if (headHashes.length < last + 1) {
+          headHashes = new long[Math.max(last + 1, headHashes.length * 2)];
         }
-        long[] head = this.heads;
+        long[] head = headHashes;
         for (int i = 0; i <= last; i++) {
           head[i] = prefix[start[i] + m] - prefix[start[i]] * power[m];
           heads.increment(head[i]);
