@@ -93,6 +93,11 @@ final class DemoCommand implements Callable<Integer> {
     demo.put("dedup.hold.ms", "500");
     // two stream threads screen the burst of a small corpus on both cores (0.5 s sooner on two)
     demo.put("dedup.stream.threads", "2");
+    // the demo's broker shares this machine's cores and keeps its data for seconds: LZ4 there saves
+    // no network, and costs dedup-filter's producers two fresh 64 KB buffers a batch and the broker
+    // a decompression to validate it (two runs took 27.4 and 26.6 CPU seconds and drained 5.1 and
+    // 4.7 s after ingest; with LZ4, taking turns with them, 29.6 and 29.6, 6.2 and 6.6 s; 2 cores)
+    demo.put("kafka.streams.producer.compression.type", "none");
     Settings settings = global.load();
     if (input != null && !hasSource(settings, source)) {
       demo.put("sources." + source + ".kind", "public_web");
