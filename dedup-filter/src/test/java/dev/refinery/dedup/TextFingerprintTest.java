@@ -34,30 +34,65 @@ class TextFingerprintTest {
     }
   }
 
+  /**
+   * ASCII, white space of every kind, curly quotes, letters with case, Σ and İ (lower-cased by
+   * context or into two chars), compatibility forms NFKC changes, surrogate pairs and lone ones.
+   */
+  private static final String ALPHABET =
+      "aZ \t\n\r\u000B\u001C\u00A0\u2028\u3000\u201C\u201D\u00C9\u00E9\u0130\u03A3\u03C3"
+          + "\u0301\uFF21\uFB01\u2460\u1E9E\u0410\uD83D\uDE00\uD801\uDC00\uDC00\uD800x.";
+
   @Test
-  void fingerprintIsTheHashOfTheNormalizedTextsBytes() throws Exception {
-    // ASCII, white space of every kind, curly quotes, letters with case, Σ and İ (lower-cased by
-    // context or into two chars), compatibility forms NFKC changes, surrogate pairs and lone ones
-    String alphabet =
-        "aZ \t\n\r\u000B\u001C\u00A0\u2028\u3000\u201C\u201D\u00C9\u00E9\u0130\u03A3\u03C3"
-            + "\u0301\uFF21\uFB01\u2460\u1E9E\u0410\uD83D\uDE00\uD801\uDC00\uDC00\uD800x.";
+  void fingerprintIsTheHashOfTheNormalizedTextsBytes() {
     java.util.Random random = new java.util.Random(17);
     for (int round = 0; round < 20_000; round++) {
-      StringBuilder text = new StringBuilder();
-      for (int i = random.nextInt(30); i > 0; i--) {
-        text.append(
-            random.nextInt(4) == 0
-                ? (char) random.nextInt(0x3000)
-                : alphabet.charAt(random.nextInt(alphabet.length())));
+      String t = randomText(random, random.nextInt(30));
+      assertThat(TextFingerprint.of(t)).as("[%s]", t).isEqualTo(hashOfNormalized(t));
+    }
+  }
+
+  @Test
+  void longTextsAreHashedAcrossBufferBoundariesAsAWhole() {
+    java.util.Random random = new java.util.Random(23);
+    for (int round = 0; round < 300; round++) {
+      String t = randomText(random, random.nextInt(4 * TextFingerprint.CHUNK));
+      assertThat(TextFingerprint.of(t)).as("round %d", round).isEqualTo(hashOfNormalized(t));
+    }
+    // white space, a two-byte, a three-byte character and a surrogate pair at every position
+    // around where the buffer is first full, with and without a character that sends the text
+    // through String.toLowerCase
+    for (String tail : new String[] {"", " \u03A3"}) {
+      for (int k = TextFingerprint.CHUNK - 12; k <= TextFingerprint.CHUNK + 4; k++) {
+        for (String at : new String[] {" \t ", "\u00E9", "\u3000\u2460", "\uD83D\uDE00"}) {
+          String t = "  " + "Ab".repeat(k / 2) + "a".repeat(k % 2) + at + "Zz  z" + tail + " ";
+          assertThat(TextFingerprint.of(t)).as("k %d", k).isEqualTo(hashOfNormalized(t));
+        }
       }
-      String t = text.toString();
+    }
+  }
+
+  private static String randomText(java.util.Random random, int length) {
+    StringBuilder text = new StringBuilder(length);
+    for (int i = length; i > 0; i--) {
+      text.append(
+          random.nextInt(4) == 0
+              ? (char) random.nextInt(0x3000)
+              : ALPHABET.charAt(random.nextInt(ALPHABET.length())));
+    }
+    return text.toString();
+  }
+
+  /** What {@link TextFingerprint#of} must be: the hash of {@link TextFingerprint#normalize}. */
+  private static String hashOfNormalized(String text) {
+    try {
       byte[] digest =
           java.security.MessageDigest.getInstance("SHA-256")
               .digest(
-                  TextFingerprint.normalize(t).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      assertThat(TextFingerprint.of(t))
-          .as("[%s]", t)
-          .isEqualTo(java.util.HexFormat.of().formatHex(digest, 0, 16));
+                  TextFingerprint.normalize(text)
+                      .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(digest, 0, 16);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
     }
   }
 
