@@ -84,8 +84,8 @@ public final class DedupBench {
           warmup,
           threads);
 
-      double copySeconds = copy(bootstrap, run, threads, warmup, count);
-      System.out.printf(Locale.ROOT, "  copy (EOS passthrough):  %.1f s%n", copySeconds);
+      double copyBefore = copy(bootstrap, run, "before", threads, warmup, count);
+      System.out.printf(Locale.ROOT, "  copy (EOS passthrough):  %.1f s%n", copyBefore);
       String rules = options.get("rules");
       // the warm-up documents through --warmups fresh instances in turn (see above)
       int warmups = warmup > 0 ? Integer.parseInt(options.getOrDefault("warmups", "2")) : 0;
@@ -169,12 +169,17 @@ public final class DedupBench {
             "  RocksDB memory:          %.1f MB (memtables, blocks, indexes and filters)%n",
             service.rocksDbMemory() / 1e6);
       }
+      // the copy again, and the faster of the two is the baseline: one copy of the backlog takes
+      // half a second, and it ran at 16,018 to 43,278 documents a second in runs of one session
+      double copyAfter = copy(bootstrap, run, "after", threads, warmup, count);
+      System.out.printf(Locale.ROOT, "  copy again, after:       %.1f s%n", copyAfter);
+      double copySeconds = Math.min(copyBefore, copyAfter);
       double mb = bytes / 1e6;
       System.out.printf(Locale.ROOT, "%n%-42s %9s %9s%n", "", "docs/s", "MB/s");
       System.out.printf(
           Locale.ROOT,
           "%-42s %9.0f %9.1f%n",
-          "Kafka Streams EOS copy (baseline)",
+          "Kafka Streams EOS copy (faster of two)",
           count / copySeconds,
           mb / copySeconds);
       System.out.printf(
@@ -318,17 +323,22 @@ public final class DedupBench {
     return bytes;
   }
 
-  /** Seconds a copy of corpus.raw.v1 takes with the stage's Streams settings. */
-  private static double copy(String bootstrap, Path run, int threads, int warmup, int count)
+  /**
+   * Seconds a copy of corpus.raw.v1 takes with the stage's Streams settings, from its first record
+   * after the warm-up's to its last; {@code name} tells copies apart (application, sink topic).
+   */
+  private static double copy(
+      String bootstrap, Path run, String name, int threads, int warmup, int count)
       throws Exception {
-    String sink = "bench.copy.v1";
+    String sink = "bench.copy-" + name + ".v1";
     StreamsBuilder builder = new StreamsBuilder();
     AtomicLong copied = new AtomicLong();
     builder.stream(Topics.CORPUS_RAW.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()))
         .peek((k, v) -> copied.incrementAndGet())
         .to(sink, Produced.with(Serdes.String(), Serdes.ByteArray()));
     DedupFilterConfig config =
-        new DedupFilterConfig(settings(bootstrap, "bench-copy", run.resolve("copy"), threads));
+        new DedupFilterConfig(
+            settings(bootstrap, "bench-copy-" + name, run.resolve("copy-" + name), threads));
     Properties props = DedupFilterService.streamsConfig(config);
     props.put(StreamsConfig.topicPrefix("cleanup.policy"), "delete");
     try (Admin admin =
