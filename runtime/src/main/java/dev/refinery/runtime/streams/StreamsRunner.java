@@ -256,6 +256,7 @@ public final class StreamsRunner implements AutoCloseable {
       MeterRegistry registry,
       Duration stallTimeout,
       InputLag inputLag) {
+    StaleStores.remove(topology, config);
     KafkaStreams streams = new KafkaStreams(topology, config);
     streams.setUncaughtExceptionHandler(
         e -> {
