@@ -193,9 +193,10 @@ public final class DedupFilterService implements Service {
     // read by DedupRocksDbConfig, where RocksDB's stores are opened
     RocksDbBudget.configure(p, config.rocksDbMemoryBytes());
     // task idling orders a task's records across its partitions by time: the screen and the
-    // by-key step share a task, but neither reads the other's records (the hold, not the order,
-    // decides an answer), so it orders nothing that matters here. On, it stops the screen while
-    // a by-key partition has records on the broker and none fetched, and Kafka Streams 4.2 formats
+    // gather step share a task, and the gather takes a document and its answers in any order (a
+    // document's answers come after it anyway), so it orders nothing that matters here. On, it
+    // stops the screen while a gather partition has records on the broker and none fetched, and
+    // Kafka Streams 4.2 formats
     // a log message with String.format each time a task has nothing buffered on a partition,
     // whatever the log level (1.9 % of the stream thread in a profile of bench/run dedup)
     p.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);

@@ -3,6 +3,7 @@ package dev.refinery.dedup;
 import dev.refinery.dedup.rules.RuleSet;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Topics;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -10,6 +11,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
@@ -21,7 +23,7 @@ import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The dedup-filter topology. Three steps, each where Kafka puts its key, so that more instances
+ * The dedup-filter topology. Three steps, each spread over the partitions, so that more instances
  * share every step:
  *
  * <pre>
@@ -32,10 +34,11 @@ import org.apache.kafka.streams.state.Stores;
  *                          │  exact, URL, 14 bands,     dedup-smallest,  a batch
  *                          │  replay: one record        dedup-pending
  *                          │  a partition
- *                          │                                     ▼
- *                          └─ document or its rejection ─▶ [dedup-gather] ─▶ gather ─┬─▶ corpus.clean.v1
- *                                               (by doc id@record)  dedup-gathering,  └─▶ corpus.rejected.v1
- *                                                                   dedup-documents
+ *                          │                                     ▼ [dedup-gather], to the
+ *                          │                                     │ document's raw partition
+ *                          └─ document or its rejection ─────────┴▶ gather ─┬─▶ corpus.clean.v1
+ *                               (in memory: the same task)  dedup-gathering, └─▶ corpus.rejected.v1
+ *                                                           dedup-documents
  * </pre>
  *
  * <ul>
@@ -44,7 +47,9 @@ import org.apache.kafka.streams.state.Stores;
  *       every bucket task so ({@link ReadMark}).
  *   <li><b>bucket</b> (by dedup key): keeps the smallest (event time, id) document of every key
  *       ever seen and answers each document, after a hold, with the smaller holder if there is one.
- *   <li><b>gather</b> (by document): waits for the document and all its answers, then decides.
+ *   <li><b>gather</b> (by raw partition, in the task that screened the document): waits for the
+ *       answers of the document's keys, then decides. The document does not travel: only the
+ *       answers go through a topic, to the raw partition their key names.
  * </ul>
  *
  * Every processor, internal topic and store is named, so an upgrade keeps its state.
@@ -96,6 +101,44 @@ public final class DedupFilterTopology {
     }
     return Optional.of(
         IntStream.range(0, partitions).boxed().collect(Collectors.toUnmodifiableSet()));
+  }
+
+  /** The gather topic's name on the cluster, as Kafka Streams names the repartition topic. */
+  static String gatherTopic(String applicationId) {
+    return applicationId + "-" + GATHER + "-repartition";
+  }
+
+  /**
+   * Where a record of the gather topic goes: to the partition of {@code corpus.raw.v1} its document
+   * was read from, named in its key ({@code <doc id>@<partition>:<offset>}), whose task screened
+   * the document and gathers it. A key without one goes where the producer hashes it.
+   */
+  static Optional<Set<Integer>> gatherPartitions(
+      String topic, String key, byte[] value, int partitions) {
+    int partition = rawPartition(key, partitions);
+    return partition < 0 ? Optional.empty() : Optional.of(Set.of(partition));
+  }
+
+  /**
+   * The task that gathers the document of a gather key among {@code partitions}: the raw partition
+   * its key names, else where Kafka's producer puts the key by its hash.
+   */
+  static int gatherPartition(String key, int partitions) {
+    int partition = rawPartition(key, partitions);
+    return partition >= 0
+        ? partition
+        : Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+  }
+
+  /** The raw partition a gather key names, if it names one below {@code partitions}; else -1. */
+  private static int rawPartition(String key, int partitions) {
+    String instance = key.substring(key.lastIndexOf('@') + 1);
+    int colon = Member.partitionOffsetColon(instance);
+    if (colon < 0) {
+      return -1;
+    }
+    long partition = Long.parseLong(instance, 0, colon, 10);
+    return partition < partitions ? (int) partition : -1;
   }
 
   public static Topology build(DedupFilterConfig config, DedupMetrics metrics) {
@@ -219,21 +262,39 @@ public final class DedupFilterTopology {
                 SMALLEST_STORE,
                 PENDING_STORE);
 
+    // the document stays in the task that screened it (raw partition p) and is gathered there; only
+    // the answers travel, to partition p of the gather topic, so a document is not written to a
+    // topic again between raw and clean
+    Produced<String, byte[]> toGather =
+        Produced.with(Serdes.String(), Serdes.ByteArray())
+            .withStreamPartitioner(DedupFilterTopology::gatherPartitions);
     Map<String, KStream<String, Verdict>> decided =
         screened
             .get("screened-documents")
             .mapValues(v -> ((Routed.ToGather) v).message(), Named.as("document-message"))
-            .merge(answers, Named.as("document-and-answers"))
-            .repartition(Repartitioned.with(Serdes.String(), Serdes.ByteArray()).withName(GATHER))
+            .merge(
+                answers.repartition(
+                    Repartitioned.with(Serdes.String(), Serdes.ByteArray())
+                        .withName(GATHER)
+                        .withNumberOfPartitions(keyPartitions)
+                        .withStreamPartitioner(DedupFilterTopology::gatherPartitions)),
+                Named.as("document-and-answers"))
             .process(
-                () -> new GatherProcessor(config, metrics),
+                () -> new GatherProcessor(config, metrics, keyPartitions),
                 Named.as("gather"),
                 GATHER_STORE,
                 DOCUMENT_STORE)
             .split(Named.as("decided-"))
+            .branch((k, v) -> v.elsewhere() != null, Branched.as("elsewhere"))
             .branch((k, v) -> !v.accepted(), Branched.as("rejected"))
             .defaultBranch(Branched.as("clean"));
 
+    // what reached a task that does not gather its document (written by an earlier build, which
+    // spread documents over the gather topic by the hash of their key) goes on to the one that does
+    decided
+        .get("decided-elsewhere")
+        .mapValues(Verdict::elsewhere, Named.as("gather-elsewhere"))
+        .to(gatherTopic(config.applicationId()), toGather.withName("gather-elsewhere-out"));
     decided
         .get("decided-rejected")
         .mapValues(Verdict::rejection, Named.as("dedup-rejection"))

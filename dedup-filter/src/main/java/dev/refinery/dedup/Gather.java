@@ -16,15 +16,21 @@ import java.util.List;
  * (int16) after its flags. Version 0 (before 0.2) had the type alone ({@code 0x01}, {@code 0x02})
  * and the same fields as version 1; all are read. Version 3 is the type {@link Answers}: the
  * answers of one {@link KeyBatch}, a count (int32), then each as kind, band, flags, image index
- * (int16) and, when there is a smaller document, its member.
+ * (int16) and, when there is a smaller document, its member. Version 4 is the type {@link Moved}:
+ * the length of a gathering state (int32), the state, then the document's message as the {@code
+ * dedup-documents} store keeps it (empty where it had not come).
  */
-sealed interface Gather permits Gather.Doc, Gather.Answer, Gather.Answers {
+sealed interface Gather permits Gather.Doc, Gather.Answer, Gather.Answers, Gather.Moved {
   byte DOC = 1;
   byte ANSWER = 2;
   byte ANSWERS = 3;
+  byte MOVED = 4;
 
   /** The version of {@link Answers}, the only type it has. */
   int ANSWERS_VERSION = 3;
+
+  /** The version of {@link Moved}, the only type it has. */
+  int MOVED_VERSION = 4;
 
   /** The version {@link #encode} writes for text. */
   int VERSION = 1;
@@ -72,7 +78,24 @@ sealed interface Gather permits Gather.Doc, Gather.Answer, Gather.Answers {
   /** The answers of the keys of one {@link KeyBatch}: one record for all of them. */
   record Answers(List<Answer> answers) implements Gather {}
 
+  /**
+   * What a task had gathered of a document that another task gathers (an earlier build spread
+   * documents over the gather topic by their key's hash), sent on to that one.
+   *
+   * @param state the {@link GatherProcessor.State}, as the {@code dedup-gathering} store keeps it
+   * @param document the document's {@link Doc} message, encoded; empty where it had not come
+   */
+  record Moved(byte[] state, byte[] document) implements Gather {}
+
   static byte[] encode(Gather message) {
+    if (message instanceof Moved moved) {
+      return ByteBuffer.allocate(1 + 4 + moved.state().length + moved.document().length)
+          .put((byte) (MOVED_VERSION << 4 | MOVED))
+          .putInt(moved.state().length)
+          .put(moved.state())
+          .put(moved.document())
+          .array();
+    }
     if (message instanceof Answers all) {
       List<byte[]> members = new ArrayList<>(all.answers().size());
       int size = 1 + 4;
@@ -159,6 +182,13 @@ sealed interface Gather permits Gather.Doc, Gather.Answer, Gather.Answers {
         answers.add(new Answer(kind, band, smaller, (flags & 2) != 0, part));
       }
       return new Answers(answers);
+    }
+    if (version == MOVED_VERSION && type == MOVED) {
+      byte[] state = new byte[in.getInt()];
+      in.get(state);
+      byte[] document = new byte[in.remaining()];
+      in.get(document);
+      return new Moved(state, document);
     }
     if (version > IMAGE_VERSION) {
       throw new IllegalArgumentException(

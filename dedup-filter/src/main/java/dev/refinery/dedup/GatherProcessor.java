@@ -14,14 +14,20 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -47,29 +53,57 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
 
   private KeyValueStore<String, byte[]> documents;
 
-  GatherProcessor(DedupFilterConfig config, DedupMetrics metrics) {
+  /** The partitions of the gather topic (those of raw), over which documents are gathered. */
+  private final int partitions;
+
+  /** This task's partition: it gathers the documents the screening of raw's partition read. */
+  private int partition;
+
+  /** The punctuation, run once, that sends on what an earlier build left here. */
+  private Cancellable moving;
+
+  GatherProcessor(DedupFilterConfig config, DedupMetrics metrics, int partitions) {
     this.config = config;
     this.metrics = metrics;
+    this.partitions = partitions;
   }
 
   @Override
   public void init(ProcessorContext<String, Verdict> context) {
     this.context = context;
+    this.partition = context.taskId().partition();
     this.gathering.attach(context.getStateStore(DedupFilterTopology.GATHER_STORE));
     this.documents = context.getStateStore(DedupFilterTopology.DOCUMENT_STORE);
+    // once, as soon as the task runs: what an earlier build left here (it spread documents over the
+    // gather topic by their key's hash) goes on to the task that now gathers it
+    moving =
+        context.schedule(
+            Duration.ofMillis(1), PunctuationType.WALL_CLOCK_TIME, now -> moveGatheredElsewhere());
   }
 
   @Override
   public void process(Record<String, byte[]> record) {
     String key = record.key();
+    if (gatheredElsewhere(key) && record.headers().lastHeader(MOVED) == null) {
+      context.forward(moved(record.withValue(Verdict.elsewhere(record.value()))));
+      return;
+    }
     State state = State.read(gathering.get(key));
     Gather message = Gather.decode(record.value());
     Gather.Doc doc = null;
+    byte[] docMessage = null;
     if (message instanceof Gather.Doc d) {
       doc = d;
+      docMessage = record.value();
       state.expected = d.expected();
     } else if (message instanceof Gather.Answers all) {
       all.answers().forEach(state::add);
+    } else if (message instanceof Gather.Moved moved) {
+      state.merge(State.read(moved.state()));
+      if (moved.document().length > 0) {
+        docMessage = moved.document();
+        doc = (Gather.Doc) Gather.decode(docMessage);
+      }
     } else {
       state.add((Gather.Answer) message);
     }
@@ -77,7 +111,7 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
       gathering.put(key, state.write());
       if (doc != null) {
         // the document waits apart from the answers: written once, not with each answer
-        documents.put(key, record.value());
+        documents.put(key, docMessage);
       }
       return;
     }
@@ -88,6 +122,54 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
     }
     decide(state, doc);
   }
+
+  /** Whether another task gathers the document of this key. */
+  private boolean gatheredElsewhere(String key) {
+    return DedupFilterTopology.gatherPartition(key, partitions) != partition;
+  }
+
+  /**
+   * Sends on, as {@link Gather.Moved} messages, the state of every document this task holds that
+   * another task gathers, and deletes it here. After an upgrade from a build that gathered by the
+   * key's hash, that is what was undecided then; after that, nothing (the scan reads a store of the
+   * documents waiting for their answers, once when the task starts).
+   */
+  private void moveGatheredElsewhere() {
+    moving.cancel();
+    List<String> elsewhere = new ArrayList<>();
+    KeyValueStore<String, byte[]> store = context.getStateStore(DedupFilterTopology.GATHER_STORE);
+    try (KeyValueIterator<String, byte[]> all = store.all()) {
+      while (all.hasNext()) {
+        String key = all.next().key;
+        if (gatheredElsewhere(key)) {
+          elsewhere.add(key);
+        }
+      }
+    }
+    long now = context.currentSystemTimeMs();
+    for (String key : elsewhere) {
+      byte[] document = documents.get(key);
+      byte[] message =
+          Gather.encode(
+              new Gather.Moved(gathering.get(key), document == null ? new byte[0] : document));
+      context.forward(moved(new Record<>(key, Verdict.elsewhere(message), now)));
+      gathering.delete(key);
+      documents.put(key, null);
+    }
+  }
+
+  /**
+   * The record with the header that marks it sent on once: the task it reaches gathers it, whatever
+   * its key says, so that no record goes round (the test driver has one partition of every topic).
+   */
+  private static Record<String, Verdict> moved(Record<String, Verdict> record) {
+    Headers headers = new RecordHeaders(record.headers().toArray());
+    headers.add(MOVED, new byte[0]);
+    return record.withHeaders(headers);
+  }
+
+  /** The header of a gather message that was sent on to the task that gathers its document. */
+  static final String MOVED = "refinery.gather.moved";
 
   private void decide(State state, Gather.Doc gathered) {
     if (state.replay) {
@@ -357,7 +439,25 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
       }
     }
 
+    /** Adds what another task had gathered of the same document. */
+    void merge(State other) {
+      if (other.expected >= 0) {
+        expected = other.expected;
+      }
+      received += other.received;
+      replay |= other.replay;
+      exact = min(exact, other.exact);
+      url = min(url, other.url);
+      near = min(near, other.near);
+      bandsShared += other.bandsShared;
+      other.imageExact.forEach((part, m) -> imageExact.merge(part, m, State::min));
+      other.imageNear.forEach((part, m) -> imageNear.merge(part, m, State::min));
+    }
+
     private static Member min(Member a, Member b) {
+      if (b == null) {
+        return a;
+      }
       return a == null || b.compareTo(a) < 0 ? b : a;
     }
 

@@ -5,24 +5,32 @@ import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Topics;
 
 /**
- * A document that goes on, or the rejection that replaces it. Passed between processors in memory.
+ * A document that goes on, or the rejection that replaces it; or, not a verdict, a {@link Gather}
+ * message that reached a task which does not gather its document, to go on to the one that does.
+ * Passed between processors in memory.
  *
  * @param encoded the document as {@code corpus.clean.v1} takes it, where the bytes it came in are
  *     that already (this build's schema, nothing changed since): passed on rather than encoded
  *     again; else {@code null}
+ * @param elsewhere the gather message to send on, when this is one; else {@code null}
  */
-record Verdict(Document document, byte[] encoded, RejectedDocument rejection) {
+record Verdict(Document document, byte[] encoded, RejectedDocument rejection, byte[] elsewhere) {
   static Verdict accept(Document document) {
-    return new Verdict(document, null, null);
+    return new Verdict(document, null, null, null);
   }
 
   /** The document, and the bytes it came in, which are already what the clean topic takes. */
   static Verdict accept(Document document, byte[] encoded) {
-    return new Verdict(document, encoded, null);
+    return new Verdict(document, encoded, null, null);
   }
 
   static Verdict reject(RejectedDocument rejection) {
-    return new Verdict(null, null, rejection);
+    return new Verdict(null, null, rejection, null);
+  }
+
+  /** A {@link Gather} message for the task that gathers its document. */
+  static Verdict elsewhere(byte[] message) {
+    return new Verdict(null, null, null, message);
   }
 
   boolean accepted() {

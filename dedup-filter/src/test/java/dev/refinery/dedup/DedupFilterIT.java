@@ -214,6 +214,77 @@ class DedupFilterIT {
             });
   }
 
+  /**
+   * A build before this one spread documents over the gather topic by their key's hash; this one
+   * gathers each in the task of the raw partition it was read from. A document undecided at the
+   * upgrade, with two of its three answers still to come (one written by the earlier build, the
+   * other by this one), is sent on from where it waited and decided there, once.
+   */
+  @Test
+  void aDocumentAnEarlierBuildLeftUndecidedInAnotherTaskIsDecidedOnce() throws Exception {
+    String app = "dedup-regather";
+    int partitions = Topics.CORPUS_RAW.partitions();
+    int raw = 1;
+    // a document whose key's hash is another partition than the one it was read from
+    Document doc = null;
+    String key = null;
+    int hashed = raw;
+    for (int i = 0; hashed == raw; i++) {
+      doc = fetched(Docs.prose("regather-" + i, 3100 + i), 0);
+      key = doc.getId() + "@" + raw + ":0";
+      hashed =
+          org.apache.kafka.common.utils.Utils.toPositive(
+                  org.apache.kafka.common.utils.Utils.murmur2(
+                      key.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+              % partitions;
+    }
+    String id = doc.getId();
+    String text = doc.getText();
+    assertThat(DedupFilterTopology.gatherPartition(key, partitions)).isEqualTo(raw);
+    GatherProcessor.State waiting = new GatherProcessor.State();
+    waiting.expected = 3;
+    waiting.add(new Gather.Answer(DedupKey.Kind.ID, 0, null, false));
+    byte[] document =
+        Gather.encode(new Gather.Doc(3, Topics.CORPUS_RAW.serialize(doc), new byte[0]));
+    byte[] answer = Gather.encode(new Gather.Answer(DedupKey.Kind.EXACT, 0, null, false));
+
+    String gathering = app + "-" + DedupFilterTopology.GATHER_STORE + "-changelog";
+    String documents = app + "-" + DedupFilterTopology.DOCUMENT_STORE + "-changelog";
+    String gatherTopic = DedupFilterTopology.gatherTopic(app);
+    try (org.apache.kafka.clients.admin.Admin admin =
+        org.apache.kafka.clients.admin.Admin.create(
+            Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      admin
+          .createTopics(
+              List.of(
+                  new org.apache.kafka.clients.admin.NewTopic(gathering, partitions, (short) 1)
+                      .configs(Map.of("cleanup.policy", "compact")),
+                  new org.apache.kafka.clients.admin.NewTopic(documents, partitions, (short) 1)
+                      .configs(Map.of("cleanup.policy", "compact")),
+                  new org.apache.kafka.clients.admin.NewTopic(gatherTopic, partitions, (short) 1)))
+          .all()
+          .get();
+    }
+    try (KafkaProducer<String, byte[]> producer = producer()) {
+      // the earlier build's state, in the partition of the key's hash, and an answer it sent there
+      producer.send(new ProducerRecord<>(gathering, hashed, key, waiting.write())).get();
+      producer.send(new ProducerRecord<>(documents, hashed, key, document)).get();
+      producer.send(new ProducerRecord<>(gatherTopic, hashed, key, answer)).get();
+      // and the last answer, as this build sends it: to the document's raw partition
+      producer.send(new ProducerRecord<>(gatherTopic, raw, key, answer)).get();
+    }
+
+    try (DedupFilterService service = DedupFilterService.start(config("regather", app))) {
+      service.awaitRunning(java.time.Duration.ofSeconds(60));
+      awaitDecided(Set.of(id));
+    }
+    assertThat(outcomes(Set.of(id))).containsExactly(Map.entry(id, 1));
+    assertThat(kafka.values(Topics.CORPUS_CLEAN))
+        .filteredOn(d -> d.getId().equals(id))
+        .singleElement()
+        .satisfies(d -> assertThat(d.getText()).isEqualTo(text));
+  }
+
   @Test
   void nearDuplicateClustersKeepTheirSmallestMemberWhateverTheArrivalOrder() throws Exception {
     // two instances share the four partitions of corpus.raw.v1 and every internal topic

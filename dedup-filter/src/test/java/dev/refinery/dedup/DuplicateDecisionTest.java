@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
  */
 class DuplicateDecisionTest {
   private final GatherProcessor gather =
-      new GatherProcessor(new DedupFilterConfig(Map.of()), DedupMetrics.inMemory());
+      new GatherProcessor(new DedupFilterConfig(Map.of()), DedupMetrics.inMemory(), 1);
   private final Document copy = Docs.prose("copy", 7);
   private final long textHash = TextFingerprint.hash64(TextFingerprint.of(copy.getText()));
 

@@ -76,6 +76,11 @@ class StateFormatsTest {
   private static final String HOLDER_V4 =
       "04" + "10" + "80a0d5edee66" + "0000000000000000" + "05646f632d31";
 
+  // gathered in the screening task (0.7): what a task had gathered of a document another task
+  // gathers, sent on. Version 4 and type 4: the state's length and bytes, then the document's
+  // message as the documents store keeps it
+  private static final String MOVED = "44" + length(STATE_V1, 4) + STATE_V1 + DOC_V1;
+
   // what this build writes: the formats above, with members of version 3
   private static final String ANSWER_NOW = answer(MEMBER_V3);
   private static final String STATE_NOW = state(MEMBER_V3);
@@ -201,6 +206,35 @@ class StateFormatsTest {
     }
     GatherProcessor.State waiting = new GatherProcessor.State();
     assertThat(GatherProcessor.State.read(waiting.write()).expected).isEqualTo(-1);
+  }
+
+  @Test
+  void movedStatesAreWrittenAsPinnedAndAddToWhatTheTaskGatheredOfTheDocument() {
+    Gather.Moved moved = (Gather.Moved) Gather.decode(bytes(MOVED));
+    assertThat(moved.state()).isEqualTo(bytes(STATE_V1));
+    assertThat(moved.document()).isEqualTo(bytes(DOC_V1));
+    assertThat(HEX.formatHex(Gather.encode(moved))).isEqualTo(MOVED);
+    assertThat(Gather.decode(Gather.encode(new Gather.Moved(bytes(STATE_V1), new byte[0]))))
+        .isInstanceOfSatisfying(
+            Gather.Moved.class, m -> assertThat(m.document()).as("not come yet").isEmpty());
+
+    // the task that gathers the document had its URL's answer, and no document yet
+    GatherProcessor.State here = new GatherProcessor.State();
+    here.add(new Gather.Answer(DedupKey.Kind.URL, 0, M, false));
+    here.merge(GatherProcessor.State.read(moved.state()));
+    assertThat(here.expected).isEqualTo(16);
+    assertThat(here.received).isEqualTo(3);
+    assertThat(here.bandsShared).isEqualTo(1);
+    assertThat(here.exact).isEqualTo(M);
+    assertThat(here.url).isEqualTo(M);
+    assertThat(here.near).isEqualTo(M);
+    // and a state that had not seen the document leaves the expected count to the one that had
+    GatherProcessor.State answersOnly = new GatherProcessor.State();
+    answersOnly.add(new Gather.Answer(DedupKey.Kind.ID, 0, null, true));
+    here.merge(answersOnly);
+    assertThat(here.expected).isEqualTo(16);
+    assertThat(here.received).isEqualTo(4);
+    assertThat(here.replay).isTrue();
   }
 
   @Test
@@ -436,6 +470,8 @@ class StateFormatsTest {
     assertThatThrownBy(() -> DedupKey.ofStoreKey(bytes("03" + BAND_STORE_KEY.substring(2))))
         .hasMessageContaining("version");
     assertThatThrownBy(() -> Gather.decode(bytes("31" + DOC_V0.substring(2))))
+        .hasMessageContaining("version");
+    assertThatThrownBy(() -> Gather.decode(bytes("54" + MOVED.substring(2))))
         .hasMessageContaining("version");
     assertThatThrownBy(() -> GatherProcessor.State.read(bytes("03" + STATE_V0.substring(2))))
         .hasMessageContaining("version");
