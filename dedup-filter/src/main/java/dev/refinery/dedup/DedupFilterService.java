@@ -196,9 +196,9 @@ public final class DedupFilterService implements Service {
     // gather step share a task, and the gather takes a document and its answers in any order (a
     // document's answers come after it anyway), so it orders nothing that matters here. On, it
     // stops the screen while a gather partition has records on the broker and none fetched, and
-    // Kafka Streams 4.2 formats
-    // a log message with String.format each time a task has nothing buffered on a partition,
-    // whatever the log level (1.9 % of the stream thread in a profile of bench/run dedup)
+    // Kafka Streams 4.2 formats a log message with String.format each time a task has nothing
+    // buffered on a partition, whatever the log level (1.9 % of the stream thread in a profile of
+    // bench/run dedup)
     p.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, StreamsConfig.MAX_TASK_IDLE_MS_DISABLED);
     return p;
   }

@@ -176,18 +176,7 @@ class DedupFilterIT {
             "0:1",
             TextFingerprint.hash64(fingerprint));
     String changelog = app + "-" + DedupFilterTopology.SMALLEST_STORE + "-changelog";
-    try (org.apache.kafka.clients.admin.Admin admin =
-        org.apache.kafka.clients.admin.Admin.create(
-            Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-      admin
-          .createTopics(
-              List.of(
-                  new org.apache.kafka.clients.admin.NewTopic(
-                          changelog, Topics.CORPUS_RAW.partitions(), (short) 1)
-                      .configs(Map.of("cleanup.policy", "compact"))))
-          .all()
-          .get();
-    }
+    createTopics(List.of(changelog), List.of());
     try (KafkaProducer<String, byte[]> producer = producer()) {
       producer
           .send(
@@ -251,20 +240,7 @@ class DedupFilterIT {
     String gathering = app + "-" + DedupFilterTopology.GATHER_STORE + "-changelog";
     String documents = app + "-" + DedupFilterTopology.DOCUMENT_STORE + "-changelog";
     String gatherTopic = DedupFilterTopology.gatherTopic(app);
-    try (org.apache.kafka.clients.admin.Admin admin =
-        org.apache.kafka.clients.admin.Admin.create(
-            Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-      admin
-          .createTopics(
-              List.of(
-                  new org.apache.kafka.clients.admin.NewTopic(gathering, partitions, (short) 1)
-                      .configs(Map.of("cleanup.policy", "compact")),
-                  new org.apache.kafka.clients.admin.NewTopic(documents, partitions, (short) 1)
-                      .configs(Map.of("cleanup.policy", "compact")),
-                  new org.apache.kafka.clients.admin.NewTopic(gatherTopic, partitions, (short) 1)))
-          .all()
-          .get();
-    }
+    createTopics(List.of(gathering, documents), List.of(gatherTopic));
     try (KafkaProducer<String, byte[]> producer = producer()) {
       // the earlier build's state, in the partition of the key's hash, and an answer it sent there
       producer.send(new ProducerRecord<>(gathering, hashed, key, waiting.write())).get();
@@ -437,6 +413,31 @@ class DedupFilterIT {
       }
       awaitDecided(ids(docs));
       assertThat(outcomes(ids(docs))).allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
+    }
+  }
+
+  /**
+   * Creates internal topics as the stage would, before it starts: changelogs (compacted) and
+   * repartition topics, each with raw's partitions.
+   */
+  private static void createTopics(List<String> changelogs, List<String> repartition)
+      throws Exception {
+    List<org.apache.kafka.clients.admin.NewTopic> topics = new ArrayList<>();
+    for (String name : changelogs) {
+      topics.add(
+          new org.apache.kafka.clients.admin.NewTopic(
+                  name, Topics.CORPUS_RAW.partitions(), (short) 1)
+              .configs(Map.of("cleanup.policy", "compact")));
+    }
+    for (String name : repartition) {
+      topics.add(
+          new org.apache.kafka.clients.admin.NewTopic(
+              name, Topics.CORPUS_RAW.partitions(), (short) 1));
+    }
+    try (org.apache.kafka.clients.admin.Admin admin =
+        org.apache.kafka.clients.admin.Admin.create(
+            Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      admin.createTopics(topics).all().get();
     }
   }
 
