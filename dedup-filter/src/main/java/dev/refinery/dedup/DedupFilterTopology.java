@@ -3,7 +3,6 @@ package dev.refinery.dedup;
 import dev.refinery.dedup.rules.RuleSet;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Topics;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,7 +10,6 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
@@ -125,20 +123,13 @@ public final class DedupFilterTopology {
    */
   static int gatherPartition(String key, int partitions) {
     int partition = rawPartition(key, partitions);
-    return partition >= 0
-        ? partition
-        : Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+    return partition >= 0 ? partition : KeyBatch.partitionOf(key, partitions);
   }
 
   /** The raw partition a gather key names, if it names one below {@code partitions}; else -1. */
   private static int rawPartition(String key, int partitions) {
-    String instance = key.substring(key.lastIndexOf('@') + 1);
-    int colon = Member.partitionOffsetColon(instance);
-    if (colon < 0) {
-      return -1;
-    }
-    long partition = Long.parseLong(instance, 0, colon, 10);
-    return partition < partitions ? (int) partition : -1;
+    int partition = ReadProgress.partitionOf(key.substring(key.lastIndexOf('@') + 1));
+    return partition < partitions ? partition : -1;
   }
 
   public static Topology build(DedupFilterConfig config, DedupMetrics metrics) {

@@ -221,11 +221,7 @@ class DedupFilterIT {
     for (int i = 0; hashed == raw; i++) {
       doc = fetched(Docs.prose("regather-" + i, 3100 + i), 0);
       key = doc.getId() + "@" + raw + ":0";
-      hashed =
-          org.apache.kafka.common.utils.Utils.toPositive(
-                  org.apache.kafka.common.utils.Utils.murmur2(
-                      key.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
-              % partitions;
+      hashed = KeyBatch.partitionOf(key, partitions);
     }
     String id = doc.getId();
     String text = doc.getText();
