@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The JVM options {@code ./refinery} chooses: the demo of the built-in corpus on C1 in a small
  * young generation, every demo on transparent huge pages where the kernel gives them on request,
  * and nothing of that for a demo of one's own files, for a service, or once {@code
- * REFINERY_JAVA_OPTS} is set. A {@code java} of the test's own, first on the PATH, prints what it
- * was given.
+ * REFINERY_JAVA_OPTS} is set; the log and temporary files in the work folder given. A {@code java}
+ * of the test's own, first on the PATH, prints what it was given.
  */
 class RefineryScriptIT {
   private static final Path THP = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
@@ -51,6 +51,23 @@ class RefineryScriptIT {
     assertThat(jvmOptions(Map.of("REFINERY_JAVA_OPTS", "-Xmx1g"), "demo"))
         .contains("-Xmx1g")
         .doesNotContain("-XX:TieredStopAtLevel=1", "-Xmn64m", "-XX:+UseTransparentHugePages");
+  }
+
+  @Test
+  void theLogAndTemporaryFilesGoToTheWorkDirGiven() throws Exception {
+    for (List<String> args :
+        List.of(
+            List.of("up", "--work-dir", "elsewhere/w"),
+            List.of("up", "--work-dir=elsewhere/w"),
+            List.of("--work-dir", "elsewhere/w", "up"))) {
+      assertThat(jvmOptions(Map.of(), args.toArray(String[]::new)))
+          .as(String.join(" ", args))
+          .contains(
+              "-Djava.io.tmpdir=elsewhere/w/tmp", "-Drefinery.log.file=elsewhere/w/refinery.log");
+      assertThat(dir.resolve("elsewhere/w/tmp")).isDirectory();
+    }
+    assertThat(jvmOptions(Map.of(), "up"))
+        .contains("-Djava.io.tmpdir=.refinery/tmp", "-Drefinery.log.file=.refinery/refinery.log");
   }
 
   private static boolean hugePagesOnRequest() throws IOException {
