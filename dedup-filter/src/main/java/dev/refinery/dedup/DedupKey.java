@@ -33,13 +33,21 @@ record DedupKey(Kind kind, int band, String hash) {
       this.code = code;
     }
 
-    static Kind of(char code) {
+    /** The kinds by their code: {@code values()} copies its array at every call. */
+    private static final Kind[] BY_CODE = new Kind[128];
+
+    static {
       for (Kind k : values()) {
-        if (k.code == code) {
-          return k;
-        }
+        BY_CODE[k.code] = k;
       }
-      throw new IllegalArgumentException("no dedup key kind '" + code + "'");
+    }
+
+    static Kind of(char code) {
+      Kind k = code < BY_CODE.length ? BY_CODE[code] : null;
+      if (k == null) {
+        throw new IllegalArgumentException("no dedup key kind '" + code + "'");
+      }
+      return k;
     }
   }
 
