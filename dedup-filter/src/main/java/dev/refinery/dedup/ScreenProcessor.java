@@ -144,7 +144,7 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
     String gatherKey = doc.getId() + "@" + instance;
     // the replay key: this document's id with its text as it arrived
     DedupKey replayKey =
-        new DedupKey(DedupKey.Kind.ID, 0, TextFingerprint.of(doc.getId() + "\n" + doc.getText()));
+        new DedupKey(DedupKey.Kind.ID, 0, TextFingerprint.of(doc.getId(), doc.getText()));
 
     Takedown takedown = Takedowns.match(doc, takedownStore);
     Outcome screened = takedown != null ? null : screen(doc);
