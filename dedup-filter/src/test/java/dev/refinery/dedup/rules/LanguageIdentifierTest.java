@@ -36,6 +36,22 @@ class LanguageIdentifierTest {
         });
   }
 
+  /**
+   * The set of trigrams a thread keeps between calls is empty again after each: what a text says
+   * does not depend on the texts read before it, long or short.
+   */
+  @Test
+  void theEvidenceOfATextDoesNotDependOnTheTextsBefore() {
+    String shortText = "Ein kurzer Satz über das Wetter.";
+    LanguageIdentifier.Evidence alone = id.evidence(shortText);
+    id.evidence(LanguageRuleTest.FRENCH.repeat(40)); // a larger table than the short text's
+    id.evidence(LanguageRuleTest.GERMAN);
+    LanguageIdentifier.Evidence after = id.evidence(shortText);
+    assertThat(after.trigrams()).isEqualTo(alone.trigrams());
+    assertThat(after.gains()).containsExactly(alone.gains());
+    assertThat(id.evidence("1234 5678 !!")).isNull();
+  }
+
   @Test
   void theProbabilitiesAreADistribution() {
     double[] p = id.probabilities("Ceci est une phrase en français, assez courte.");
