@@ -100,6 +100,30 @@ public final class GopherQuality extends Rule {
     return all == 0 ? 0 : (double) withLetter / all;
   }
 
+  /**
+   * Whether the word from {@code start} to {@code end} of the text, lower-cased, is one of {@link
+   * #STOP_WORDS}: in place where it is ASCII, else as {@link String#toLowerCase} has it.
+   */
+  static boolean isStopWord(String text, int start, int end) {
+    for (String stop : STOP_WORDS) {
+      if (stop.length() != end - start) {
+        continue;
+      }
+      boolean same = true;
+      for (int k = 0; same && k < stop.length(); k++) {
+        char c = text.charAt(start + k);
+        if (c >= 0x80) {
+          return STOP_WORDS.contains(text.substring(start, end).toLowerCase(java.util.Locale.ROOT));
+        }
+        same = (c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c) == stop.charAt(k);
+      }
+      if (same) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static boolean isWhitespace(char c) {
     return c < 0x80 ? isAsciiWhitespace(c) : Character.isWhitespace(c);
   }
@@ -112,20 +136,23 @@ public final class GopherQuality extends Rule {
   @Override
   public Optional<Rejection> apply(Screened doc) {
     String text = doc.text();
-    List<String> words = doc.words();
+    Screened.Tokens words = doc.words();
+    String wordText = words.text();
     int nonSymbol = 0;
     long nonSymbolChars = 0;
     int withLetter = 0;
     int stopWords = 0;
-    for (String w : words) {
-      if (!Words.isSymbol(w)) {
+    for (int i = 0; i < words.size(); i++) {
+      int start = words.start(i);
+      int end = words.end(i);
+      if (!Words.isSymbol(wordText, start, end)) {
         nonSymbol++;
-        nonSymbolChars += w.length();
+        nonSymbolChars += end - start;
       }
-      if (Words.hasLetter(w)) {
+      if (Words.hasLetter(wordText, start, end)) {
         withLetter++;
       }
-      if (w.length() <= 4 && STOP_WORDS.contains(w.toLowerCase(java.util.Locale.ROOT))) {
+      if (end - start <= 4 && isStopWord(wordText, start, end)) {
         stopWords++;
       }
     }

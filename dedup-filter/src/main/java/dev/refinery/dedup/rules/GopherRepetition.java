@@ -346,7 +346,7 @@ public final class GopherRepetition extends Rule {
 
     /** A document's words, in tables of their own. */
     Grams(List<String> words) {
-      reset(words);
+      reset(words instanceof Screened.Tokens t ? t : Screened.Tokens.of(words));
     }
 
     /**
@@ -354,7 +354,7 @@ public final class GopherRepetition extends Rule {
      * past {@link #KEPT_WORDS} words or {@link #KEPT_CHARS} characters (a long document) are not
      * kept for the next: a thread keeps at most 5 MB.
      */
-    static Grams of(List<String> words) {
+    static Grams of(Screened.Tokens words) {
       Grams reused = REUSED.get();
       reused.reset(words);
       if (reused.wordHash.length > KEPT_WORDS || reused.prefix.length > KEPT_CHARS) {
@@ -363,8 +363,9 @@ public final class GopherRepetition extends Rule {
       return reused;
     }
 
-    private void reset(List<String> words) {
+    private void reset(Screened.Tokens words) {
       int size = words.size();
+      String text = words.text();
       this.size = size;
       if (wordHash.length < size) {
         int grown = Math.max(size, wordHash.length * 2);
@@ -374,10 +375,10 @@ public final class GopherRepetition extends Rule {
       }
       int total = 0;
       for (int i = 0; i < size; i++) {
-        String w = words.get(i);
+        int length = words.length(i);
         start[i] = total;
-        wordLength[i] = w.length();
-        total += w.length();
+        wordLength[i] = length;
+        total += length;
       }
       start[size] = total;
       if (prefix.length < total + 1) {
@@ -392,13 +393,14 @@ public final class GopherRepetition extends Rule {
       int at = 0;
       long running = 0;
       for (int i = 0; i < size; i++) {
-        String w = words.get(i);
-        for (int k = 0; k < w.length(); k++) {
-          running = running * BASE + w.charAt(k) + 1;
+        int from = words.start(i);
+        int length = wordLength[i];
+        for (int k = from; k < from + length; k++) {
+          running = running * BASE + text.charAt(k) + 1;
           prefix[++at] = running;
         }
         // the word's own polynomial hash, told apart by its length
-        wordHash[i] = (running - prefix[start[i]] * p[w.length()]) ^ ((long) w.length() << 56);
+        wordHash[i] = (running - prefix[start[i]] * p[length]) ^ ((long) length << 56);
       }
       // the table's size for this document's words: a larger one left by a longer document costs
       // its clearing, as a new one cost its allocation

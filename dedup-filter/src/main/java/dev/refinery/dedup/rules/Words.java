@@ -4,8 +4,13 @@ package dev.refinery.dedup.rules;
 final class Words {
   /** Punctuation and symbols: a word made only of these is a symbol, not a word. */
   static boolean isSymbol(String word) {
-    for (int i = 0; i < word.length(); i++) {
-      int type = Character.getType(word.charAt(i));
+    return isSymbol(word, 0, word.length());
+  }
+
+  /** {@link #isSymbol(String)} of the characters {@code from} to {@code to} of {@code text}. */
+  static boolean isSymbol(String text, int from, int to) {
+    for (int i = from; i < to; i++) {
+      int type = Character.getType(text.charAt(i));
       boolean punctuation =
           type == Character.CONNECTOR_PUNCTUATION
               || type == Character.DASH_PUNCTUATION
@@ -26,8 +31,13 @@ final class Words {
   }
 
   static boolean hasLetter(String word) {
-    for (int i = 0; i < word.length(); i++) {
-      if (Character.isLetter(word.charAt(i))) {
+    return hasLetter(word, 0, word.length());
+  }
+
+  /** {@link #hasLetter(String)} of the characters {@code from} to {@code to} of {@code text}. */
+  static boolean hasLetter(String text, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (Character.isLetter(text.charAt(i))) {
         return true;
       }
     }

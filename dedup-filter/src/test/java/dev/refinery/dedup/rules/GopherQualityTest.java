@@ -25,6 +25,32 @@ class GopherQualityTest {
         .containsKeys("gopher_words", "gopher_mean_word_length", "gopher_stop_words");
   }
 
+  /**
+   * A stop word is found in place as the lower-cased word would be found in the set: any case of
+   * ASCII, and beyond it as {@link String#toLowerCase} has it (the dotted İ lower-cases into two
+   * characters, the Kelvin sign into k).
+   */
+  @Test
+  void aStopWordInPlaceIsTheLowerCasedWordInTheSet() {
+    String alphabet = "theTHEbowfandANDvihaWIT\u0130\u212A\u00C9\u00E9 x";
+    java.util.Random random = new java.util.Random(31);
+    for (int round = 0; round < 50_000; round++) {
+      StringBuilder text = new StringBuilder("..");
+      int length = random.nextInt(6);
+      for (int k = 0; k < length; k++) {
+        text.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      String word = text.substring(2);
+      assertThat(GopherQuality.isStopWord(text.append("..").toString(), 2, 2 + length))
+          .as("[%s]", word)
+          .isEqualTo(GopherQuality.STOP_WORDS.contains(word.toLowerCase(java.util.Locale.ROOT)));
+    }
+    for (String w : GopherQuality.STOP_WORDS) {
+      String upper = w.toUpperCase(java.util.Locale.ROOT);
+      assertThat(GopherQuality.isStopWord("(" + upper + ")", 1, 1 + w.length())).isTrue();
+    }
+  }
+
   @Test
   void fiftyWordsAreEnoughFortyNineAreNot() {
     assertThat(apply(rule, words(50))).isEmpty();

@@ -33,7 +33,7 @@ class GopherRepetitionHashingTest {
       }
       GopherRepetition.Grams reused = new GopherRepetition.Grams(words); // one table, all passes
       // the thread's tables, left by the documents before (longer and shorter ones)
-      GopherRepetition.Grams thread = GopherRepetition.Grams.of(words);
+      GopherRepetition.Grams thread = GopherRepetition.Grams.of(Screened.Tokens.of(words));
       for (int n = 1; n <= 10; n++) {
         // the table every pass before this one used, the thread's, and a fresh one
         for (GopherRepetition.Grams g :

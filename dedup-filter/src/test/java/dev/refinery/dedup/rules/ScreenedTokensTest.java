@@ -79,6 +79,22 @@ class ScreenedTokensTest {
   }
 
   @Test
+  void wordsAreWhereTheyBeginAndEndInTheText() {
+    Screened.Tokens words = Screened.tokens("Hi, 3.5 ok");
+    assertThat(words).containsExactly("Hi", ",", "3.5", "ok");
+    assertThat(words.text()).isEqualTo("Hi, 3.5 ok");
+    assertThat(List.of(words.start(0), words.start(1), words.start(2), words.start(3)))
+        .containsExactly(0, 2, 4, 8);
+    assertThat(words.end(2)).isEqualTo(7);
+    assertThat(words.length(3)).isEqualTo(2);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> words.start(4))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+    // more words than the text's length / 5 it makes room for at first
+    assertThat(Screened.tokens(",".repeat(1000))).hasSize(1000).allMatch(","::equals);
+    assertThat(Screened.Tokens.of(List.of("a", "bc", "", "d"))).containsExactly("a", "bc", "", "d");
+  }
+
+  @Test
   void theWordCountIsTheTextsAfterEveryRewriteWhicheverCameFirst() {
     Screened doc = new Screened("one two three", null, null);
     assertThat(doc.wordCount()).isEqualTo(3);
