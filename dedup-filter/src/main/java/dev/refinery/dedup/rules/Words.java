@@ -2,12 +2,10 @@ package dev.refinery.dedup.rules;
 
 /** Character classes the rules share, as datatrove defines them. */
 final class Words {
-  /** Punctuation and symbols: a word made only of these is a symbol, not a word. */
-  static boolean isSymbol(String word) {
-    return isSymbol(word, 0, word.length());
-  }
-
-  /** {@link #isSymbol(String)} of the characters {@code from} to {@code to} of {@code text}. */
+  /**
+   * Whether the word from {@code from} to {@code to} of the text is punctuation and symbols only: a
+   * symbol, not a word.
+   */
   static boolean isSymbol(String text, int from, int to) {
     for (int i = from; i < to; i++) {
       int type = Character.getType(text.charAt(i));
@@ -30,11 +28,7 @@ final class Words {
     return true;
   }
 
-  static boolean hasLetter(String word) {
-    return hasLetter(word, 0, word.length());
-  }
-
-  /** {@link #hasLetter(String)} of the characters {@code from} to {@code to} of {@code text}. */
+  /** Whether the word from {@code from} to {@code to} of the text has a letter. */
   static boolean hasLetter(String text, int from, int to) {
     for (int i = from; i < to; i++) {
       if (Character.isLetter(text.charAt(i))) {
