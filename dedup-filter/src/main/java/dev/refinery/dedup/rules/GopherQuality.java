@@ -24,6 +24,9 @@ public final class GopherQuality extends Rule {
   static final Set<String> STOP_WORDS =
       Set.of("the", "be", "to", "of", "and", "that", "have", "with");
 
+  /** {@link #STOP_WORDS} in an array, walked for each short word without an iterator. */
+  private static final String[] STOP_WORD_LIST = STOP_WORDS.toArray(String[]::new);
+
   int minWords = 50;
   int maxWords = 100_000;
   double minMeanWordLength = 3;
@@ -105,7 +108,7 @@ public final class GopherQuality extends Rule {
    * #STOP_WORDS}: in place where it is ASCII, else as {@link String#toLowerCase} has it.
    */
   static boolean isStopWord(String text, int start, int end) {
-    for (String stop : STOP_WORDS) {
+    for (String stop : STOP_WORD_LIST) {
       if (stop.length() != end - start) {
         continue;
       }
@@ -137,7 +140,6 @@ public final class GopherQuality extends Rule {
   public Optional<Rejection> apply(Screened doc) {
     String text = doc.text();
     Screened.Tokens words = doc.words();
-    String wordText = words.text();
     int nonSymbol = 0;
     long nonSymbolChars = 0;
     int withLetter = 0;
@@ -145,14 +147,14 @@ public final class GopherQuality extends Rule {
     for (int i = 0; i < words.size(); i++) {
       int start = words.start(i);
       int end = words.end(i);
-      if (!Words.isSymbol(wordText, start, end)) {
+      if (!Words.isSymbol(text, start, end)) {
         nonSymbol++;
         nonSymbolChars += end - start;
       }
-      if (Words.hasLetter(wordText, start, end)) {
+      if (Words.hasLetter(text, start, end)) {
         withLetter++;
       }
-      if (end - start <= 4 && isStopWord(wordText, start, end)) {
+      if (end - start <= 4 && isStopWord(text, start, end)) {
         stopWords++;
       }
     }
