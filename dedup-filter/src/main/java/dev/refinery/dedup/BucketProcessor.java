@@ -121,7 +121,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     this.imageDistance = imageDistance;
     this.imageHolders = imageHolders;
     this.rawPartitions = rawPartitions;
-    // a few seconds of keys where a task takes a few thousand a second (a key, its value: 150 B)
+    // a few seconds of keys where a task takes a few thousand a second (a key and its value: 56 B)
     this.recent = RecentValues.ofBytes(recentBytes);
   }
 
