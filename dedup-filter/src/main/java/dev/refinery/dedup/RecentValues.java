@@ -53,9 +53,6 @@ final class RecentValues<K> {
   private int current;
   private int end;
 
-  /** Where the entries of the older buffer end. */
-  private int olderEnd;
-
   /**
    * The table: each used slot holds the hash of an entry's key and its reference, the buffer (bit
    * 30) and the entry's position in it, plus one; an empty slot, 0 in both.
@@ -98,7 +95,6 @@ final class RecentValues<K> {
     buffers[1] = null;
     current = 0;
     end = 0;
-    olderEnd = 0;
     hashes = null;
     refs = null;
     live = 0;
@@ -109,9 +105,8 @@ final class RecentValues<K> {
     byte[] k = keyBytes.apply(key);
     int slot = find(k, hash(k));
     if (slot >= 0) {
-      int ref = refs[slot];
-      byte[] buffer = buffers[ref >>> 30];
-      int at = position(ref);
+      byte[] buffer = buffers[bufferOf(refs[slot])];
+      int at = position(refs[slot]);
       int keyLength = keyLength(buffer, at);
       int start = at + HEADER + keyLength;
       return Arrays.copyOfRange(buffer, start, start + valueLength(buffer, at));
@@ -154,7 +149,7 @@ final class RecentValues<K> {
     // at most three quarters of the slots taken; twice forgetting the older buffer empties it all
     while ((live + 1) * 4L > refs.length * 3L) {
       if (refs.length < maxSlots) {
-        resize(refs.length * 2);
+        rehash(refs.length * 2, -1);
       } else {
         forgetOlder();
       }
@@ -188,30 +183,15 @@ final class RecentValues<K> {
   }
 
   /**
-   * Forgets the entries of the older buffer (those the table still points to), which then takes the
-   * next entries, as large as the newer one.
+   * Forgets the entries of the older buffer (the table keeps only the newer one's), which then
+   * takes the next entries, as large as the newer one.
    */
   private void forgetOlder() {
     int older = current ^ 1;
-    byte[] buffer = buffers[older];
-    for (int at = 0; buffer != null && at < olderEnd; ) {
-      int keyLength = keyLength(buffer, at);
-      int slot =
-          find(
-              buffer,
-              at + HEADER,
-              keyLength,
-              hash(buffer, at + HEADER, keyLength),
-              (older << 30) | at);
-      if (slot >= 0) {
-        remove(slot);
-        live--;
-      }
-      at += HEADER + keyLength + valueLength(buffer, at);
-    }
+    rehash(refs.length, older);
     int length = buffers[current].length;
+    byte[] buffer = buffers[older];
     buffers[older] = buffer != null && buffer.length == length ? buffer : new byte[length];
-    olderEnd = end;
     current = older;
     end = 0;
   }
@@ -229,31 +209,18 @@ final class RecentValues<K> {
 
   /** The slot of the key's entry, or -1. */
   private int find(byte[] key, int hash) {
-    return refs == null ? -1 : find(key, 0, key.length, hash, -1);
-  }
-
-  /**
-   * The slot of the entry with the key at {@code from} in {@code key} (and, unless -1, the
-   * reference {@code ref}), or -1.
-   */
-  private int find(byte[] key, int from, int length, int hash, int ref) {
+    if (refs == null) {
+      return -1;
+    }
     int mask = refs.length - 1;
     for (int slot = hash & mask; refs[slot] != 0; slot = (slot + 1) & mask) {
-      if (hashes[slot] != hash) {
-        continue;
-      }
-      int r = refs[slot] - 1;
-      if (ref >= 0) {
-        if (r == ref) {
+      if (hashes[slot] == hash) {
+        byte[] buffer = buffers[bufferOf(refs[slot])];
+        int at = position(refs[slot]);
+        if (keyLength(buffer, at) == key.length
+            && Arrays.equals(buffer, at + HEADER, at + HEADER + key.length, key, 0, key.length)) {
           return slot;
         }
-        continue;
-      }
-      byte[] buffer = buffers[r >>> 30];
-      int at = position(r + 1);
-      if (keyLength(buffer, at) == length
-          && Arrays.equals(buffer, at + HEADER, at + HEADER + length, key, from, from + length)) {
-        return slot;
       }
     }
     return -1;
@@ -287,16 +254,27 @@ final class RecentValues<K> {
     refs[gap] = 0;
   }
 
-  private void resize(int slots) {
+  /**
+   * Builds the table again with {@code slots} slots, leaving out the entries of buffer {@code drop}
+   * (-1: none).
+   */
+  private void rehash(int slots, int drop) {
     int[] oldHashes = hashes;
     int[] oldRefs = refs;
     hashes = new int[slots];
     refs = new int[slots];
+    live = 0;
     for (int i = 0; i < oldRefs.length; i++) {
-      if (oldRefs[i] != 0) {
+      if (oldRefs[i] != 0 && bufferOf(oldRefs[i]) != drop) {
         insert(oldHashes[i], oldRefs[i] - 1);
+        live++;
       }
     }
+  }
+
+  /** Which buffer the entry of a slot's reference is in. */
+  private static int bufferOf(int ref) {
+    return (ref - 1) >>> 30;
   }
 
   /** Where the entry of a slot's reference begins in its buffer. */
@@ -315,16 +293,9 @@ final class RecentValues<K> {
         | (buffer[at + 5] & 0xFF);
   }
 
+  /** The key's hash, mixed so that the table's low bits depend on all of its bytes. */
   private static int hash(byte[] key) {
-    return hash(key, 0, key.length);
-  }
-
-  /** The bytes' hash, mixed so that the table's low bits depend on all of them. */
-  private static int hash(byte[] bytes, int from, int length) {
-    int h = 1;
-    for (int i = from; i < from + length; i++) {
-      h = 31 * h + bytes[i];
-    }
+    int h = Arrays.hashCode(key);
     h ^= h >>> 16;
     h *= 0x85EBCA6B;
     h ^= h >>> 13;
