@@ -163,6 +163,19 @@ public final class DedupBench {
               (double) kept[0] / count,
               (double) kept[1] / count);
         }
+        // what a document costs the stores, counted: each write reaches its store's changelog
+        StringBuilder writes = new StringBuilder();
+        long allWrites = 0;
+        for (Map.Entry<String, Long> e : service.changelogRecords().entrySet()) {
+          writes.append(
+              String.format(Locale.ROOT, ", %s %.2f", e.getKey(), (double) e.getValue() / count));
+          allWrites += e.getValue();
+        }
+        System.out.printf(
+            Locale.ROOT,
+            "  store writes a document:  %.2f (changelog records%s)%n",
+            (double) allWrites / count,
+            writes);
         // RocksDB's memory outside the heap (dedup.rocksdb.memory.bytes bounds it)
         System.out.printf(
             Locale.ROOT,

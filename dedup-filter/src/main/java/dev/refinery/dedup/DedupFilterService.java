@@ -254,6 +254,31 @@ public final class DedupFilterService implements Service {
   }
 
   /**
+   * The records this instance's producers have sent to each store's changelog since it started, by
+   * store: one for every write (a put or a delete) that reached the store's RocksDB, which is what
+   * a document costs the stores, counted rather than timed.
+   */
+  public Map<String, Long> changelogRecords() {
+    Map<String, Long> sent = new java.util.TreeMap<>();
+    for (var e : runner.streams().metrics().entrySet()) {
+      var name = e.getKey();
+      String topic = name.tags().get("topic");
+      if (name.name().equals("record-send-total")
+          && name.group().equals("producer-topic-metrics")
+          && topic != null
+          && topic.endsWith("-changelog")) {
+        for (String store : DedupFilterTopology.STORES) {
+          if (topic.endsWith("-" + store + "-changelog")
+              && e.getValue().metricValue() instanceof Number n) {
+            sent.merge(store, n.longValue(), Long::sum);
+          }
+        }
+      }
+    }
+    return sent;
+  }
+
+  /**
    * The entries of one of this instance's stores and the bytes of their keys and values as stored
    * (RocksDB adds its own per-entry overhead and then compresses); {@code null} while the store
    * cannot be queried (starting, rebalancing).

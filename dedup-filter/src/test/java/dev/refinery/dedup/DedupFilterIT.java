@@ -116,6 +116,20 @@ class DedupFilterIT {
               "kafka_stream_");
       // the cluster's view of the input waiting: nothing, once all is decided and committed
       awaitInputLag("dedup-restart", 0);
+      // the writes reach each store's changelog; nothing is left gathering once all is decided
+      assertThat(service.changelogRecords())
+          .containsOnlyKeys(
+              DedupFilterTopology.SMALLEST_STORE,
+              DedupFilterTopology.PENDING_STORE,
+              DedupFilterTopology.GATHER_STORE,
+              DedupFilterTopology.DOCUMENT_STORE)
+          .allSatisfy((store, records) -> assertThat(records).isPositive())
+          // each original holds at least its exact, URL and replay keys
+          .hasEntrySatisfying(
+              DedupFilterTopology.SMALLEST_STORE,
+              records -> assertThat(records).isGreaterThanOrEqualTo(3L * originals.size()));
+      assertThat(service.storeSize(DedupFilterTopology.GATHER_STORE)[0]).isZero();
+      assertThat(service.storeSize(DedupFilterTopology.DOCUMENT_STORE)[0]).isZero();
     }
     // while the stage is down, what arrives waits, and the cluster's view counts it
     produce(secondWave, -1);
