@@ -1,6 +1,7 @@
 package dev.refinery.bench;
 
 import dev.refinery.dedup.DedupFilterConfig;
+import dev.refinery.dedup.TextFingerprint;
 import dev.refinery.dedup.rules.Rule;
 import dev.refinery.dedup.rules.RuleSet;
 import dev.refinery.dedup.rules.Screened;
@@ -76,6 +77,29 @@ public final class RulesBench {
         "all",
         total,
         total - nanos.getOrDefault("language", 0L) / 1e6 / n);
+    // not a rule: what the screen computes of every document it keeps besides them, its exact key
+    // and its replay key, each a SHA-256 of the normalized text
+    for (int round = 0; round < warmRounds; round++) {
+      fingerprints(docs);
+    }
+    long t0 = System.nanoTime();
+    for (int round = 0; round < rounds; round++) {
+      fingerprints(docs);
+    }
+    System.out.printf(
+        Locale.ROOT,
+        "  %-18s %8.4f ms a document (not a rule: the exact and replay keys' fingerprints)%n",
+        "fingerprints",
+        (System.nanoTime() - t0) / 1e6 / n);
+  }
+
+  private static long sink;
+
+  private static void fingerprints(List<String> docs) {
+    for (String text : docs) {
+      sink += TextFingerprint.of(text).charAt(0);
+      sink += TextFingerprint.of("0123456789abcdef0123456789abcdef", text).charAt(0);
+    }
   }
 
   /** Every rule on one fresh {@link Screened} per document, timing each into {@code nanos}. */

@@ -114,8 +114,8 @@ public final class TextFingerprint {
     private final MessageDigest sha;
     private final byte[] bytes;
 
-    /** Past this the buffer may not hold what one character writes: a space and 4 bytes at most. */
-    private final int full;
+    /** The text's chars, a piece at a time: a loop over an array, not a call a char. */
+    private final char[] chars;
 
     /** Bytes in the buffer that the hash has not taken yet. */
     private int n;
@@ -128,8 +128,8 @@ public final class TextFingerprint {
 
     Utf8(MessageDigest sha, int chars) {
       this.sha = sha;
-      this.bytes = new byte[(int) Math.min(CHUNK, 3L * chars + 5)];
-      this.full = bytes.length - 5;
+      this.bytes = new byte[(int) Math.min(CHUNK, 4L * chars + 8)];
+      this.chars = new char[Math.min(CHUNK / 4, chars + 1)];
     }
 
     /**
@@ -157,85 +157,111 @@ public final class TextFingerprint {
      * {@code lowerCase}, char by char as {@link String#toLowerCase} does for all but Σ, İ and
      * surrogates; without, only ASCII (the text being lower case already). Returns false, having
      * given the hash part of it, at a character only {@link String#toLowerCase} lower-cases right.
+     *
+     * <p>The text is read in pieces that fit the buffer's room: a char writes at most 4 bytes (a
+     * space and 3), a surrogate pair 5, so no char checks for room. An ASCII char takes no branch
+     * on what it is: where white space and words alternate every few chars, a branch on each was
+     * mispredicted often enough to be most of the time the fingerprints took (4 % of the stream
+     * thread in a profile of {@code bench/run dedup}).
      */
     private boolean appendNormalized(String s, boolean lowerCase) {
       byte[] out = bytes;
+      char[] piece = chars;
       int n = this.n;
-      boolean written = this.written;
-      boolean space = this.space;
+      int written = this.written ? 1 : 0;
+      int pending = this.space ? 1 : 0;
       int length = s.length();
-      for (int i = 0; i < length; i++) {
-        if (n > full) {
+      int from = 0;
+      while (from < length) {
+        // one byte to spare: a high surrogate at the piece's end reads its pair past it
+        int room = (out.length - 1 - n) / 4;
+        if (room < 1) {
           sha.update(out, 0, n);
           n = 0;
+          room = (out.length - 1) / 4;
         }
-        char c = s.charAt(i);
-        if (c < 0x80) {
-          if (ASCII_SPACE[c]) {
-            space = written;
+        int to = Math.min(length, from + Math.min(room, piece.length));
+        s.getChars(from, to, piece, 0);
+        int count = to - from;
+        for (int j = 0; j < count; j++) {
+          char c = piece[j];
+          if (c < 0x80) {
+            // the char lower-cased, or -1 for white space; written after a space if one is pending
+            int m = ASCII_LOWER[c];
+            int isChar = (m >>> 31) ^ 1;
+            out[n] = ' ';
+            n += pending & isChar;
+            out[n] = (byte) m;
+            n += isChar;
+            written |= isChar;
+            pending = (isChar ^ 1) & written;
             continue;
           }
-          if (space) {
+          if (Character.isWhitespace(c) || Character.isSpaceChar(c)) {
+            pending = written;
+            continue;
+          }
+          if (lowerCase) {
+            if (c == '\u03A3' || c == '\u0130' || Character.isSurrogate(c)) {
+              return false;
+            }
+            int lower = Character.toLowerCase((int) c);
+            if (lower > 0xFFFF) {
+              return false;
+            }
+            c = (char) lower;
+          }
+          if (pending != 0) {
             out[n++] = ' ';
-            space = false;
+            pending = 0;
           }
-          out[n++] = (byte) (c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
-          written = true;
-          continue;
-        }
-        if (Character.isWhitespace(c) || Character.isSpaceChar(c)) {
-          space = written;
-          continue;
-        }
-        if (lowerCase) {
-          if (c == '\u03A3' || c == '\u0130' || Character.isSurrogate(c)) {
-            return false;
+          written = 1;
+          if (c < 0x80) {
+            out[n++] = (byte) c;
+          } else if (c < 0x800) {
+            out[n++] = (byte) (0xC0 | c >> 6);
+            out[n++] = (byte) (0x80 | c & 0x3F);
+          } else if (!Character.isSurrogate(c)) {
+            out[n++] = (byte) (0xE0 | c >> 12);
+            out[n++] = (byte) (0x80 | c >> 6 & 0x3F);
+            out[n++] = (byte) (0x80 | c & 0x3F);
+          } else if (Character.isHighSurrogate(c)
+              && from + j + 1 < length
+              && Character.isLowSurrogate(s.charAt(from + j + 1))) {
+            int cp = Character.toCodePoint(c, s.charAt(from + j + 1));
+            out[n++] = (byte) (0xF0 | cp >> 18);
+            out[n++] = (byte) (0x80 | cp >> 12 & 0x3F);
+            out[n++] = (byte) (0x80 | cp >> 6 & 0x3F);
+            out[n++] = (byte) (0x80 | cp & 0x3F);
+            if (++j == count) {
+              // the pair's low half was the first char of the next piece
+              to++;
+            }
+          } else {
+            out[n++] = '?'; // a lone surrogate, as String.getBytes(UTF_8) writes it
           }
-          int lower = Character.toLowerCase((int) c);
-          if (lower > 0xFFFF) {
-            return false;
-          }
-          c = (char) lower;
         }
-        if (space) {
-          out[n++] = ' ';
-          space = false;
-        }
-        written = true;
-        if (c < 0x80) {
-          out[n++] = (byte) c;
-        } else if (c < 0x800) {
-          out[n++] = (byte) (0xC0 | c >> 6);
-          out[n++] = (byte) (0x80 | c & 0x3F);
-        } else if (!Character.isSurrogate(c)) {
-          out[n++] = (byte) (0xE0 | c >> 12);
-          out[n++] = (byte) (0x80 | c >> 6 & 0x3F);
-          out[n++] = (byte) (0x80 | c & 0x3F);
-        } else if (Character.isHighSurrogate(c)
-            && i + 1 < length
-            && Character.isLowSurrogate(s.charAt(i + 1))) {
-          int cp = Character.toCodePoint(c, s.charAt(++i));
-          out[n++] = (byte) (0xF0 | cp >> 18);
-          out[n++] = (byte) (0x80 | cp >> 12 & 0x3F);
-          out[n++] = (byte) (0x80 | cp >> 6 & 0x3F);
-          out[n++] = (byte) (0x80 | cp & 0x3F);
-        } else {
-          out[n++] = '?'; // a lone surrogate, as String.getBytes(UTF_8) writes it
-        }
+        from = to;
       }
       this.n = n;
-      this.written = written;
-      this.space = space;
+      this.written = written != 0;
+      this.space = pending != 0;
       return true;
     }
   }
 
-  /** The ASCII characters {@link Character#isWhitespace} or {@link Character#isSpaceChar}. */
-  private static final boolean[] ASCII_SPACE = new boolean[0x80];
+  /**
+   * Each ASCII character lower-cased, or -1 for those {@link Character#isWhitespace} or {@link
+   * Character#isSpaceChar}.
+   */
+  private static final int[] ASCII_LOWER = new int[0x80];
 
   static {
     for (char c = 0; c < 0x80; c++) {
-      ASCII_SPACE[c] = Character.isWhitespace(c) || Character.isSpaceChar(c);
+      ASCII_LOWER[c] =
+          Character.isWhitespace(c) || Character.isSpaceChar(c)
+              ? -1
+              : c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
     }
   }
 }

@@ -72,6 +72,24 @@ class TextFingerprintTest {
   }
 
   /**
+   * The text is read in pieces whose ends fall where the buffer's room says: a surrogate pair,
+   * white space and a multi-byte character at every position over the first pieces, after ASCII and
+   * after text that writes more bytes a char.
+   */
+  @Test
+  void aSurrogatePairOrWhiteSpaceWhereAPieceEndsIsReadAsAnywhere() {
+    for (String unit : new String[] {"a", "B ", "\u00E9", "\u3000x", "\u4E2D"}) {
+      for (int k = 0; k <= 700; k++) {
+        String head = unit.repeat(k / unit.length() + 1).substring(0, k);
+        for (String at : new String[] {"\uD83D\uDE00", " \t", "\u00E9", "\uD83D", "\u2460"}) {
+          String t = head + at + "Zz " + "\uD83D\uDE00".repeat(3) + " end";
+          assertThat(TextFingerprint.of(t)).as("%s k %d", unit, k).isEqualTo(hashOfNormalized(t));
+        }
+      }
+    }
+  }
+
+  /**
    * The replay key's fingerprint of an id and a text is that of the two joined by a new line, as
    * every build before wrote it: stores keep it, so a replay of a document stored then is still
    * known. The random parts begin and end with what could read across the join: combining marks, Σ,
