@@ -107,17 +107,35 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
     } else {
       state.add((Gather.Answer) message);
     }
+    if (state.expected < 0 && doc == null) {
+      // no state says how many answers the document waits for: either it has not come (an earlier
+      // build's answer before it), or it waits with nothing gathered, its state held in memory only
+      // and gone (a restart, the memory's bound): then the waiting document says
+      byte[] waiting = documents.get(key);
+      if (waiting != null) {
+        doc = (Gather.Doc) Gather.decode(waiting);
+        state.expected = doc.expected();
+      }
+    }
     if (state.expected < 0 || state.received < state.expected) {
-      gathering.put(key, state.write());
-      if (doc != null) {
+      if (docMessage != null) {
         // the document waits apart from the answers: written once, not with each answer
         documents.put(key, docMessage);
+      }
+      if (docMessage != null && state.received == 0) {
+        // nothing gathered yet, so nothing the document does not say itself: the state reaches
+        // the store with the first answer (a write less a document)
+        gathering.hold(key, state.write());
+      } else {
+        gathering.put(key, state.write());
       }
       return;
     }
     gathering.delete(key);
     if (doc == null) {
       doc = (Gather.Doc) Gather.decode(documents.get(key));
+    }
+    if (docMessage == null) {
       documents.put(key, null); // a delete that does not read the value again first
     }
     decide(state, doc);

@@ -12,8 +12,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * state at each of its answers) costs a lookup in memory and not a RocksDB read: Streams' record
  * cache cost more than it saved here (a sorted map, an LRU list and a flush at every commit), while
  * this one writes through at once and forgets the oldest entries past a memory bound. What it holds
- * is what the store holds, which is why {@link #attach} empties it: a task revived after an aborted
- * transaction has its store restored to the last commit, not to what this cache saw.
+ * is what the store holds (but for the values {@link #hold} keeps in memory only), which is why
+ * {@link #attach} empties it: a task revived after an aborted transaction has its store restored to
+ * the last commit, not to what this cache saw.
  *
  * <p>The entries are packed, in the order written, into two buffers of bytes (each a key's length,
  * its value's length, the key and the value), found through an open-addressing table of their
@@ -120,6 +121,17 @@ final class RecentValues<K> {
 
   void put(K key, byte[] value) {
     store.put(key, value);
+    byte[] k = keyBytes.apply(key);
+    forget(k);
+    remember(k, value);
+  }
+
+  /**
+   * Keeps a value in memory only, for a key the store has no value of: until it is written, the
+   * caller must do without it once it is gone (after {@link #attach}, or past the bound), as it
+   * would without the store's.
+   */
+  void hold(K key, byte[] value) {
     byte[] k = keyBytes.apply(key);
     forget(k);
     remember(k, value);

@@ -1,0 +1,123 @@
+package dev.refinery.dedup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.refinery.schemas.Document;
+import dev.refinery.schemas.Topics;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The gathering step writes a document's state to its store with the first answer, not when the
+ * document comes: until then the state says nothing the waiting document does not, and it is held
+ * in memory only. Where that memory is gone (a task revived, which empties it), the waiting
+ * document says how many answers to wait for.
+ */
+class GatherStateTest {
+  private final Document doc = Docs.prose("gathered", 3);
+  private final String key = doc.getId() + "@0:7";
+  private final byte[] docMessage =
+      Gather.encode(new Gather.Doc(2, Topics.CORPUS_RAW.serialize(doc), new byte[0]));
+  private final byte[] answer =
+      Gather.encode(
+          new Gather.Answers(List.of(new Gather.Answer(DedupKey.Kind.EXACT, 0, null, false))));
+
+  private MockProcessorContext<String, Verdict> context;
+  private KeyValueStore<String, byte[]> gathering;
+  private KeyValueStore<String, byte[]> documents;
+  private GatherProcessor processor;
+
+  @BeforeEach
+  void start() {
+    context = new MockProcessorContext<>();
+    context.setCurrentSystemTimeMs(1_000L);
+    gathering = store(DedupFilterTopology.GATHER_STORE);
+    documents = store(DedupFilterTopology.DOCUMENT_STORE);
+    processor = new GatherProcessor(new DedupFilterConfig(Map.of()), DedupMetrics.inMemory(), 1);
+    processor.init(context);
+  }
+
+  private KeyValueStore<String, byte[]> store(String name) {
+    KeyValueStore<String, byte[]> store =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(name), Serdes.String(), Serdes.ByteArray())
+            .withLoggingDisabled()
+            .build();
+    store.init(context.getStateStoreContext(), store);
+    context.addStateStore(store);
+    return store;
+  }
+
+  private void process(byte[] message) {
+    processor.process(new Record<>(key, message, 0L));
+  }
+
+  private List<String> decided() {
+    return context.forwarded().stream().map(f -> f.record().value().document().getId()).toList();
+  }
+
+  @Test
+  void theStateReachesItsStoreWithTheFirstAnswerAndGoesAtTheLast() {
+    process(docMessage);
+    assertThat(documents.get(key)).isEqualTo(docMessage);
+    assertThat(gathering.get(key)).as("held in memory only").isNull();
+
+    process(answer);
+    GatherProcessor.State state = GatherProcessor.State.read(gathering.get(key));
+    assertThat(state.expected).isEqualTo(2);
+    assertThat(state.received).isEqualTo(1);
+    assertThat(decided()).isEmpty();
+
+    process(answer);
+    assertThat(decided()).containsExactly(doc.getId());
+    assertThat(gathering.get(key)).isNull();
+    assertThat(documents.get(key)).isNull();
+  }
+
+  @Test
+  void aStateHeldInMemoryOnlyAndLostIsTakenFromTheWaitingDocument() {
+    process(docMessage);
+    // a task revived after an aborted transaction, or restarted: its memory is emptied
+    processor.init(context);
+    process(answer);
+    GatherProcessor.State state = GatherProcessor.State.read(gathering.get(key));
+    assertThat(state.expected).isEqualTo(2);
+    assertThat(state.received).isEqualTo(1);
+    processor.init(context);
+    process(answer);
+    assertThat(decided()).containsExactly(doc.getId());
+    assertThat(gathering.get(key)).isNull();
+    assertThat(documents.get(key)).isNull();
+  }
+
+  @Test
+  void aDocumentWaitingForOneAnswerIsDecidedByItEvenWithItsStateLost() {
+    byte[] one = Gather.encode(new Gather.Doc(1, Topics.CORPUS_RAW.serialize(doc), new byte[0]));
+    process(one);
+    processor.init(context);
+    process(answer);
+    assertThat(decided()).containsExactly(doc.getId());
+    assertThat(gathering.get(key)).isNull();
+    assertThat(documents.get(key)).isNull();
+  }
+
+  @Test
+  void anAnswerBeforeItsDocumentWaitsForIt() {
+    // as an earlier build could leave it: the answer first, the document after
+    process(answer);
+    assertThat(GatherProcessor.State.read(gathering.get(key)).expected).isEqualTo(-1);
+    process(answer);
+    assertThat(decided()).isEmpty();
+    process(docMessage);
+    assertThat(decided()).containsExactly(doc.getId());
+    assertThat(gathering.get(key)).isNull();
+    assertThat(documents.get(key)).isNull();
+  }
+}
