@@ -88,7 +88,10 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
       context.forward(moved(record.withValue(Verdict.elsewhere(record.value()))));
       return;
     }
-    State state = State.read(gathering.get(key));
+    byte[] before = gathering.get(key);
+    State state = State.read(before);
+    // whether the store has a state to delete once the document is decided
+    boolean stored = before != null && !state.held;
     Gather message = Gather.decode(record.value());
     Gather.Doc doc = null;
     byte[] docMessage = null;
@@ -125,13 +128,19 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
       if (docMessage != null && state.received == 0) {
         // nothing gathered yet, so nothing the document does not say itself: the state reaches
         // the store with the first answer (a write less a document)
-        gathering.hold(key, state.write());
+        gathering.hold(key, state.writeHeld());
       } else {
         gathering.put(key, state.write());
       }
       return;
     }
-    gathering.delete(key);
+    if (stored) {
+      gathering.delete(key);
+    } else {
+      // decided at its first answer (it waited for one), or from what another task sent on: the
+      // store has no state of it, and a deletion would only add one to the changelog
+      gathering.drop(key);
+    }
     if (doc == null) {
       doc = (Gather.Doc) Gather.decode(documents.get(key));
     }
@@ -413,10 +422,17 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
    * lacks the leading byte; its first byte is that of {@code expected} ({@code 0x00}, or {@code
    * 0xFF} for -1), so both are read. Version 2, written once an image has an answer, adds their
    * count (int32) and each as its kind ({@code m} same bytes, {@code q} near), index (int16) and
-   * member (length, bytes).
+   * member (length, bytes). A state held in memory only, never stored ({@link RecentValues#hold}),
+   * is version 1 with {@link #HELD} for its leading byte.
    */
   static final class State {
     static final byte VERSION = 1;
+
+    /** The leading byte of a state held in memory only, else version 1. */
+    static final byte HELD = 0x11;
+
+    /** Whether the state was read from memory only: the store has none. */
+    boolean held;
 
     /** The version written when images have answers: version 1 and the images' members. */
     static final byte IMAGE_VERSION = 2;
@@ -479,6 +495,16 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
       return a == null || b.compareTo(a) < 0 ? b : a;
     }
 
+    /** The state as {@link RecentValues#hold} keeps it: never stored, told apart when read. */
+    byte[] writeHeld() {
+      byte[] bytes = write();
+      if (bytes[0] != VERSION) {
+        throw new IllegalStateException("only a state without images is held: " + bytes[0]);
+      }
+      bytes[0] = HELD;
+      return bytes;
+    }
+
     byte[] write() {
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       boolean images = !imageExact.isEmpty() || !imageNear.isEmpty();
@@ -517,7 +543,8 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
         return s;
       }
       try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-        if (bytes[0] == VERSION || bytes[0] == IMAGE_VERSION) {
+        if (bytes[0] == VERSION || bytes[0] == IMAGE_VERSION || bytes[0] == HELD) {
+          s.held = bytes[0] == HELD;
           in.readByte();
         } else if (bytes[0] != 0 && bytes[0] != (byte) 0xFF) {
           throw new IllegalArgumentException("unknown gather state version " + bytes[0]);

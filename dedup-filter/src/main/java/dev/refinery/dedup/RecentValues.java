@@ -137,6 +137,11 @@ final class RecentValues<K> {
     remember(k, value);
   }
 
+  /** Forgets a value {@link #hold} kept: the store has none to delete. */
+  void drop(K key) {
+    forget(keyBytes.apply(key));
+  }
+
   /**
    * Deletes the key by writing null: the store's own {@code delete} reads the old value first, to
    * return it, and that read went to RocksDB for every key this cache no longer held.

@@ -30,7 +30,7 @@ class GatherStateTest {
           new Gather.Answers(List.of(new Gather.Answer(DedupKey.Kind.EXACT, 0, null, false))));
 
   private MockProcessorContext<String, Verdict> context;
-  private KeyValueStore<String, byte[]> gathering;
+  private Counted gathering;
   private KeyValueStore<String, byte[]> documents;
   private GatherProcessor processor;
 
@@ -38,7 +38,8 @@ class GatherStateTest {
   void start() {
     context = new MockProcessorContext<>();
     context.setCurrentSystemTimeMs(1_000L);
-    gathering = store(DedupFilterTopology.GATHER_STORE);
+    gathering = new Counted(store(DedupFilterTopology.GATHER_STORE));
+    context.addStateStore(gathering);
     documents = store(DedupFilterTopology.DOCUMENT_STORE);
     processor = new GatherProcessor(new DedupFilterConfig(Map.of()), DedupMetrics.inMemory(), 1);
     processor.init(context);
@@ -57,6 +58,96 @@ class GatherStateTest {
 
   private void process(byte[] message) {
     processor.process(new Record<>(key, message, 0L));
+  }
+
+  /** The gathering store, counting the writes that reach it (puts and deletions). */
+  private static final class Counted implements KeyValueStore<String, byte[]> {
+    private final KeyValueStore<String, byte[]> store;
+    int writes;
+
+    Counted(KeyValueStore<String, byte[]> store) {
+      this.store = store;
+    }
+
+    @Override
+    public void put(String key, byte[] value) {
+      writes++;
+      store.put(key, value);
+    }
+
+    @Override
+    public byte[] putIfAbsent(String key, byte[] value) {
+      writes++;
+      return store.putIfAbsent(key, value);
+    }
+
+    @Override
+    public void putAll(List<org.apache.kafka.streams.KeyValue<String, byte[]>> entries) {
+      writes += entries.size();
+      store.putAll(entries);
+    }
+
+    @Override
+    public byte[] delete(String key) {
+      writes++;
+      return store.delete(key);
+    }
+
+    @Override
+    public byte[] get(String key) {
+      return store.get(key);
+    }
+
+    @Override
+    public org.apache.kafka.streams.state.KeyValueIterator<String, byte[]> range(
+        String from, String to) {
+      return store.range(from, to);
+    }
+
+    @Override
+    public org.apache.kafka.streams.state.KeyValueIterator<String, byte[]> all() {
+      return store.all();
+    }
+
+    @Override
+    public long approximateNumEntries() {
+      return store.approximateNumEntries();
+    }
+
+    @Override
+    public String name() {
+      return store.name();
+    }
+
+    @Override
+    public void init(
+        org.apache.kafka.streams.processor.StateStoreContext context,
+        org.apache.kafka.streams.processor.StateStore root) {}
+
+    @Override
+    public void flush() {
+      store.flush();
+    }
+
+    @Override
+    public void close() {
+      store.close();
+    }
+
+    @Override
+    public boolean persistent() {
+      return false;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return store.isOpen();
+    }
+
+    @Override
+    public org.apache.kafka.streams.query.Position getPosition() {
+      return store.getPosition();
+    }
   }
 
   private List<String> decided() {
@@ -78,6 +169,17 @@ class GatherStateTest {
     process(answer);
     assertThat(decided()).containsExactly(doc.getId());
     assertThat(gathering.get(key)).isNull();
+    assertThat(documents.get(key)).isNull();
+    assertThat(gathering.writes).as("the state with the first answer, its deletion").isEqualTo(2);
+  }
+
+  @Test
+  void aDocumentDecidedAtItsFirstAnswerWritesNoState() {
+    // a document the rules rejected waits for its replay key's answer alone
+    process(Gather.encode(new Gather.Doc(1, Topics.CORPUS_RAW.serialize(doc), new byte[0])));
+    process(answer);
+    assertThat(decided()).containsExactly(doc.getId());
+    assertThat(gathering.writes).isZero();
     assertThat(documents.get(key)).isNull();
   }
 
