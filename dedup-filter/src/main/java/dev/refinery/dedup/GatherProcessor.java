@@ -428,14 +428,14 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
   static final class State {
     static final byte VERSION = 1;
 
+    /** The version written when images have answers: version 1 and the images' members. */
+    static final byte IMAGE_VERSION = 2;
+
     /** The leading byte of a state held in memory only, else version 1. */
     static final byte HELD = 0x11;
 
     /** Whether the state was read from memory only: the store has none. */
     boolean held;
-
-    /** The version written when images have answers: version 1 and the images' members. */
-    static final byte IMAGE_VERSION = 2;
 
     /** Answers awaited; -1 until the document has come. */
     int expected = -1;
