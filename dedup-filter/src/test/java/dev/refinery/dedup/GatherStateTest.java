@@ -150,6 +150,20 @@ class GatherStateTest {
     }
   }
 
+  /** The document decided once (clean), and neither its state nor its copy left in a store. */
+  private void assertDecidedOnceWithNothingLeft() {
+    assertThat(decided()).containsExactly(doc.getId());
+    assertThat(gathering.get(key)).isNull();
+    assertThat(documents.get(key)).isNull();
+  }
+
+  /** The gather state in the store: the answers awaited and received. */
+  private void assertStored(int expected, int received) {
+    GatherProcessor.State state = GatherProcessor.State.read(gathering.get(key));
+    assertThat(state.expected).isEqualTo(expected);
+    assertThat(state.received).isEqualTo(received);
+  }
+
   private List<String> decided() {
     return context.forwarded().stream().map(f -> f.record().value().document().getId()).toList();
   }
@@ -161,15 +175,11 @@ class GatherStateTest {
     assertThat(gathering.get(key)).as("held in memory only").isNull();
 
     process(answer);
-    GatherProcessor.State state = GatherProcessor.State.read(gathering.get(key));
-    assertThat(state.expected).isEqualTo(2);
-    assertThat(state.received).isEqualTo(1);
+    assertStored(2, 1);
     assertThat(decided()).isEmpty();
 
     process(answer);
-    assertThat(decided()).containsExactly(doc.getId());
-    assertThat(gathering.get(key)).isNull();
-    assertThat(documents.get(key)).isNull();
+    assertDecidedOnceWithNothingLeft();
     assertThat(gathering.writes).as("the state with the first answer, its deletion").isEqualTo(2);
   }
 
@@ -178,9 +188,8 @@ class GatherStateTest {
     // a document the rules rejected waits for its replay key's answer alone
     process(Gather.encode(new Gather.Doc(1, Topics.CORPUS_RAW.serialize(doc), new byte[0])));
     process(answer);
-    assertThat(decided()).containsExactly(doc.getId());
+    assertDecidedOnceWithNothingLeft();
     assertThat(gathering.writes).isZero();
-    assertThat(documents.get(key)).isNull();
   }
 
   @Test
@@ -189,14 +198,10 @@ class GatherStateTest {
     // a task revived after an aborted transaction, or restarted: its memory is emptied
     processor.init(context);
     process(answer);
-    GatherProcessor.State state = GatherProcessor.State.read(gathering.get(key));
-    assertThat(state.expected).isEqualTo(2);
-    assertThat(state.received).isEqualTo(1);
+    assertStored(2, 1);
     processor.init(context);
     process(answer);
-    assertThat(decided()).containsExactly(doc.getId());
-    assertThat(gathering.get(key)).isNull();
-    assertThat(documents.get(key)).isNull();
+    assertDecidedOnceWithNothingLeft();
   }
 
   @Test
@@ -205,9 +210,7 @@ class GatherStateTest {
     process(one);
     processor.init(context);
     process(answer);
-    assertThat(decided()).containsExactly(doc.getId());
-    assertThat(gathering.get(key)).isNull();
-    assertThat(documents.get(key)).isNull();
+    assertDecidedOnceWithNothingLeft();
   }
 
   @Test
@@ -218,8 +221,6 @@ class GatherStateTest {
     process(answer);
     assertThat(decided()).isEmpty();
     process(docMessage);
-    assertThat(decided()).containsExactly(doc.getId());
-    assertThat(gathering.get(key)).isNull();
-    assertThat(documents.get(key)).isNull();
+    assertDecidedOnceWithNothingLeft();
   }
 }
