@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
@@ -259,7 +260,7 @@ public final class DedupFilterService implements Service {
    * a document costs the stores, counted rather than timed.
    */
   public Map<String, Long> changelogRecords() {
-    Map<String, Long> sent = new java.util.TreeMap<>();
+    Map<String, Long> sent = new TreeMap<>();
     for (var e : runner.streams().metrics().entrySet()) {
       var name = e.getKey();
       String topic = name.tags().get("topic");

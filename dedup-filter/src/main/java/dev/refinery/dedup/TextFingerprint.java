@@ -115,7 +115,7 @@ public final class TextFingerprint {
     private final byte[] bytes;
 
     /** The text's chars, a piece at a time: a loop over an array, not a call a char. */
-    private final char[] chars;
+    private final char[] piece;
 
     /** Bytes in the buffer that the hash has not taken yet. */
     private int n;
@@ -129,7 +129,7 @@ public final class TextFingerprint {
     Utf8(MessageDigest sha, int chars) {
       this.sha = sha;
       this.bytes = new byte[(int) Math.min(CHUNK, 4L * chars + 8)];
-      this.chars = new char[Math.min(CHUNK / 4, chars + 1)];
+      this.piece = new char[Math.min(CHUNK / 4, chars + 1)];
     }
 
     /**
@@ -166,7 +166,7 @@ public final class TextFingerprint {
      */
     private boolean appendNormalized(String s, boolean lowerCase) {
       byte[] out = bytes;
-      char[] piece = chars;
+      char[] piece = this.piece;
       int n = this.n;
       int written = this.written ? 1 : 0;
       int pending = this.space ? 1 : 0;
