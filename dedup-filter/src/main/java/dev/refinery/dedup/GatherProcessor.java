@@ -23,7 +23,6 @@ import java.util.TreeMap;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.Cancellable;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -62,6 +61,8 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
   /** The punctuation, run once, that sends on what an earlier build left here. */
   private Cancellable moving;
 
+  private final Punctuations punctuations = new Punctuations();
+
   GatherProcessor(DedupFilterConfig config, DedupMetrics metrics, int partitions) {
     this.config = config;
     this.metrics = metrics;
@@ -76,9 +77,13 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
     this.documents = context.getStateStore(DedupFilterTopology.DOCUMENT_STORE);
     // once, as soon as the task runs: what an earlier build left here (it spread documents over the
     // gather topic by their key's hash) goes on to the task that now gathers it
-    moving =
-        context.schedule(
-            Duration.ofMillis(1), PunctuationType.WALL_CLOCK_TIME, now -> moveGatheredElsewhere());
+    punctuations.cancelAll();
+    moving = punctuations.schedule(context, Duration.ofMillis(1), now -> moveGatheredElsewhere());
+  }
+
+  @Override
+  public void close() {
+    punctuations.cancelAll();
   }
 
   @Override

@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -54,6 +53,8 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
 
   /** The moment of the last {@link ReadMark} this task sent. */
   private long marked = Long.MIN_VALUE;
+
+  private final Punctuations punctuations = new Punctuations();
 
   /**
    * @param keyPartitions the partitions of {@code dedup-by-key}, over which a document's keys are
@@ -96,13 +97,17 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
         };
     this.next = -1;
     this.marked = Long.MIN_VALUE;
+    punctuations.cancelAll();
     if (config.holdMs() > 0 && config.readMarks()) {
       // as often as a bucket task looks at its held answers
-      context.schedule(
-          Duration.ofMillis(Math.max(20, Math.min(config.holdMs() / 4, 250))),
-          PunctuationType.WALL_CLOCK_TIME,
-          this::mark);
+      punctuations.schedule(
+          context, Duration.ofMillis(Math.max(20, Math.min(config.holdMs() / 4, 250))), this::mark);
     }
+  }
+
+  @Override
+  public void close() {
+    punctuations.cancelAll();
   }
 
   /**
