@@ -422,7 +422,8 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     if (moreDue && goingOn == null) {
       goingOn = punctuations.schedule(context, Duration.ofMillis(1), this::answerDue);
     } else if (!moreDue && goingOn != null) {
-      goingOn.cancel();
+      // forgotten too: a stage that runs for months meets many backlogs
+      punctuations.cancel(goingOn);
       goingOn = null;
     }
   }

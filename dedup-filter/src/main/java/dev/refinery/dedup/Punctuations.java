@@ -25,6 +25,12 @@ final class Punctuations {
     return cancellable;
   }
 
+  /** Cancels one punctuation scheduled here, and forgets it. */
+  void cancel(Cancellable cancellable) {
+    cancellable.cancel();
+    scheduled.remove(cancellable);
+  }
+
   /** Cancels every punctuation scheduled here (cancelling one twice does nothing). */
   void cancelAll() {
     scheduled.forEach(Cancellable::cancel);
