@@ -147,9 +147,8 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
     Instant eventTime = doc.getFetchedAt() != null ? doc.getFetchedAt() : doc.getIngestedAt();
     long at = eventTime.toEpochMilli();
     String gatherKey = doc.getId() + "@" + instance;
-    // the replay key: this document's id with its text as it arrived
-    DedupKey replayKey =
-        new DedupKey(DedupKey.Kind.ID, 0, TextFingerprint.of(doc.getId(), doc.getText()));
+    // the replay key is of this document's id with its text as it arrived
+    String arrived = doc.getText();
 
     Takedown takedown = Takedowns.match(doc, takedownStore);
     Outcome screened = takedown != null ? null : screen(doc);
@@ -169,7 +168,7 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
       forward(
           gatherKey,
           new Gather.Doc(1, new byte[0], Topics.CORPUS_REJECTED.serialize(rejected)),
-          List.of(replayKey),
+          List.of(replayKey(TextFingerprint.of(doc.getId(), arrived))),
           new Member(at, doc.getId(), instance),
           record.timestamp());
       return;
@@ -190,7 +189,7 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
         forward(
             gatherKey,
             new Gather.Doc(1, new byte[0], Topics.CORPUS_REJECTED.serialize(whole)),
-            List.of(replayKey),
+            List.of(replayKey(TextFingerprint.of(doc.getId(), arrived))),
             new Member(at, doc.getId(), instance),
             record.timestamp());
         return;
@@ -199,11 +198,17 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
 
     // a document's images are part of what makes it the same as another
     String content = doc.getText() + ImageMarkers.tokens(doc);
-    String fingerprint = TextFingerprint.of(content);
+    // most documents leave the rules as they came: their text is then normalized once for both
+    TextFingerprint.TextAndReplay fingerprints =
+        content.equals(arrived)
+            ? TextFingerprint.ofTextAndReplay(doc.getId(), content)
+            : new TextFingerprint.TextAndReplay(
+                TextFingerprint.of(content), TextFingerprint.of(doc.getId(), arrived));
+    String fingerprint = fingerprints.text();
     // a screened document's keys carry its text hash: a copy found by any key is named exact
     Member member = new Member(at, doc.getId(), instance, TextFingerprint.hash64(fingerprint));
     List<DedupKey> keys = keys(doc, content, fingerprint);
-    keys.add(replayKey);
+    keys.add(replayKey(fingerprints.replay()));
     List<Member> members = new ArrayList<>(Collections.nCopies(keys.size(), member));
     for (ImageRef image : doc.getImages()) {
       Member holder = member.image(image.getIndex(), image.getPhash());
@@ -381,6 +386,14 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
       String gatherKey, Gather.Doc doc, List<DedupKey> keys, Member member, long timestamp) {
     context.forward(new Record<>(gatherKey, new Routed.ToGather(Gather.encode(doc)), timestamp));
     toKeys(keys, Collections.nCopies(keys.size(), member), timestamp);
+  }
+
+  /**
+   * The replay key of a document: the fingerprint of its id with its text as it arrived ({@link
+   * TextFingerprint#of(String, String)}).
+   */
+  private static DedupKey replayKey(String fingerprint) {
+    return new DedupKey(DedupKey.Kind.ID, 0, fingerprint);
   }
 
   /** The exact fingerprint, the normalized URL if URL dedup is on, and one key per MinHash band. */

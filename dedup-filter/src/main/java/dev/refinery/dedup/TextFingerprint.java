@@ -72,24 +72,63 @@ public final class TextFingerprint {
     return hashOfNormalized(first, second);
   }
 
+  /**
+   * A text's own fingerprint ({@link #of(String)}) and its replay key's ({@link #of(String,
+   * String)}).
+   */
+  public record TextAndReplay(String text, String replay) {}
+
+  /**
+   * {@link #of(String) of(text)} and {@link #of(String, String) of(id, text)}, normalizing the text
+   * once: the two hash the same bytes after the id's (its normalized form and a space, where both
+   * the id and the text write any), so each piece of the text, once normalized and encoded, goes to
+   * both hashes. Normalizing the text a second time for the replay key was half of what the two
+   * fingerprints took. A text that only {@link String#toLowerCase} lower-cases right (Σ, İ,
+   * surrogates) is hashed for each apart, as {@link #of} does it.
+   */
+  public static TextAndReplay ofTextAndReplay(String id, String text) {
+    String[] idPart = {nfkc(id)};
+    String[] textPart = {nfkc(text)};
+    MessageDigest replay = sha256();
+    Utf8 ids = new Utf8(replay, null, idPart[0].length() + 1);
+    MessageDigest own = sha256();
+    Utf8 out = new Utf8(own, replay, textPart[0].length() + 1);
+    if (ids.appendAll(idPart, true)) {
+      out.spaceFirst = ids.written;
+      if (out.appendAll(textPart, true)) {
+        return new TextAndReplay(hex(own), hex(replay));
+      }
+    }
+    return new TextAndReplay(of(text), of(id, text));
+  }
+
+  private static String nfkc(String text) {
+    return ascii(text) || Normalizer.isNormalized(text, Normalizer.Form.NFKC)
+        ? text
+        : Normalizer.normalize(text, Normalizer.Form.NFKC);
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JVM", e);
+    }
+  }
+
+  private static String hex(MessageDigest sha) {
+    return HexFormat.of().formatHex(sha.digest(), 0, 16);
+  }
+
   /** The fingerprint of the parts joined by white space. */
   private static String hashOfNormalized(String... parts) {
     int chars = 0;
     for (int i = 0; i < parts.length; i++) {
-      String text = parts[i];
-      parts[i] =
-          ascii(text) || Normalizer.isNormalized(text, Normalizer.Form.NFKC)
-              ? text
-              : Normalizer.normalize(text, Normalizer.Form.NFKC);
+      parts[i] = nfkc(parts[i]);
       chars += parts[i].length() + 1;
     }
-    MessageDigest sha;
-    try {
-      sha = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every JVM", e);
-    }
-    Utf8 out = new Utf8(sha, chars);
+    MessageDigest sha = sha256();
+    Utf8 out = new Utf8(sha, null, chars);
     if (!out.appendAll(parts, true)) {
       // a character String lower-cases by its context or into more than one (Σ, İ, surrogates)
       sha.reset();
@@ -98,7 +137,7 @@ public final class TextFingerprint {
       }
       out.appendAll(parts, false);
     }
-    return HexFormat.of().formatHex(sha.digest(), 0, 16);
+    return hex(sha);
   }
 
   /**
@@ -112,6 +151,13 @@ public final class TextFingerprint {
   /** The UTF-8 bytes of a normalized text, written into a buffer the hash empties. */
   private static final class Utf8 {
     private final MessageDigest sha;
+
+    /** A second hash that takes the same bytes, or null. */
+    private final MessageDigest also;
+
+    /** Whether {@link #also} takes a space before the first byte written (the join after an id). */
+    boolean spaceFirst;
+
     private final byte[] bytes;
 
     /** The text's chars, a piece at a time: a loop over an array, not a call a char. */
@@ -121,13 +167,14 @@ public final class TextFingerprint {
     private int n;
 
     /** Whether any character was written, even one the hash has taken already. */
-    private boolean written;
+    boolean written;
 
     /** Whether white space came since the last character written. */
     private boolean space;
 
-    Utf8(MessageDigest sha, int chars) {
+    Utf8(MessageDigest sha, MessageDigest also, int chars) {
       this.sha = sha;
+      this.also = also;
       this.bytes = new byte[(int) Math.min(CHUNK, 4L * chars + 8)];
       this.piece = new char[Math.min(CHUNK / 4, chars + 1)];
     }
@@ -148,8 +195,23 @@ public final class TextFingerprint {
           return false;
         }
       }
-      sha.update(bytes, 0, n);
+      give(bytes, n);
       return true;
+    }
+
+    /** Gives the hashes the first {@code n} bytes of {@code out}. */
+    private void give(byte[] out, int n) {
+      if (n == 0) {
+        return;
+      }
+      sha.update(out, 0, n);
+      if (also != null) {
+        if (spaceFirst) {
+          also.update((byte) ' ');
+          spaceFirst = false;
+        }
+        also.update(out, 0, n);
+      }
     }
 
     /**
@@ -176,7 +238,7 @@ public final class TextFingerprint {
         // one byte to spare: a high surrogate at the piece's end reads its pair past it
         int room = (out.length - 1 - n) / 4;
         if (room < 1) {
-          sha.update(out, 0, n);
+          give(out, n);
           n = 0;
           room = (out.length - 1) / 4;
         }

@@ -119,6 +119,58 @@ class TextFingerprintTest {
     }
   }
 
+  /**
+   * A text's fingerprint and its replay key's, made in one pass over the text, are each what its
+   * own pass makes: ids and texts empty, of white space only, beginning or ending with what reads
+   * across the join, long enough to fill the buffer many times, and with the characters that send a
+   * text through {@link String#toLowerCase} (Σ, İ, surrogate pairs) in the id, the text or neither.
+   */
+  @Test
+  void aTextAndItsReplayKeyInOnePassAreTheFingerprintsOfTheirOwnPasses() {
+    java.util.Random random = new java.util.Random(31);
+    for (int round = 0; round < 20_000; round++) {
+      String id =
+          round % 3 == 0
+              ? java.util.UUID.nameUUIDFromBytes(new byte[] {(byte) round}).toString()
+              : randomText(random, random.nextInt(6));
+      int length = random.nextInt(round % 50 == 0 ? 5 * TextFingerprint.CHUNK : 40);
+      String text = round % 2 == 0 ? randomText(random, length) : randomAscii(random, length);
+      TextFingerprint.TextAndReplay both = TextFingerprint.ofTextAndReplay(id, text);
+      assertThat(both.text()).as("[%s] [%s]", id, text).isEqualTo(TextFingerprint.of(text));
+      assertThat(both.replay())
+          .as("[%s] [%s]", id, text)
+          .isEqualTo(TextFingerprint.of(id, text))
+          .isEqualTo(TextFingerprint.of(id + "\n" + text));
+    }
+    String[][] pairs = {
+      {"id", ""},
+      {"", "Text"},
+      {"", ""},
+      {" ", " "},
+      {"id", " \t "},
+      {" \u3000", " A b "},
+      {"A\u03A3", "\u0301b"},
+      {"\uD83D", "\uDE00"},
+      {"x\u0130", "\u03A3 x"},
+      {"id", "Ab\uD83D\uDE00"},
+    };
+    for (String[] p : pairs) {
+      TextFingerprint.TextAndReplay both = TextFingerprint.ofTextAndReplay(p[0], p[1]);
+      assertThat(both.text()).isEqualTo(TextFingerprint.of(p[1]));
+      assertThat(both.replay()).isEqualTo(TextFingerprint.of(p[0] + "\n" + p[1]));
+    }
+  }
+
+  /** Printable ASCII and white space: web text, which takes the one pass through to its end. */
+  private static String randomAscii(java.util.Random random, int length) {
+    StringBuilder text = new StringBuilder(length);
+    for (int i = length; i > 0; i--) {
+      int r = random.nextInt(8);
+      text.append(r == 0 ? ' ' : r == 1 ? '\n' : (char) (0x21 + random.nextInt(0x5E)));
+    }
+    return text.toString();
+  }
+
   private static String randomText(java.util.Random random, int length) {
     StringBuilder text = new StringBuilder(length);
     for (int i = length; i > 0; i--) {
