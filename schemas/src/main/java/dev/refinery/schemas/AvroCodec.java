@@ -3,12 +3,16 @@ package dev.refinery.schemas;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
@@ -115,6 +119,57 @@ public final class AvroCodec<T extends SpecificRecord> {
    *     schema
    */
   public T decode(byte[] bytes) {
+    return decode(decoder, bytes);
+  }
+
+  /**
+   * A reader of some of this type's fields: the others are skipped, not decoded (a text is not made
+   * a String, a map's entries are not put), where a stage needs a few fields of a record it passes
+   * on as it came. It reads what this codec reads: every released schema and this one.
+   *
+   * @param fields names of fields of this build's schema
+   */
+  public Projection projection(String... fields) {
+    List<Schema.Field> kept = new ArrayList<>();
+    for (String name : fields) {
+      Schema.Field field = schema.getField(name);
+      if (field == null) {
+        throw new IllegalArgumentException(type.getSimpleName() + " has no field " + name);
+      }
+      kept.add(new Schema.Field(field, field.schema()));
+    }
+    Schema projected =
+        Schema.createRecord(
+            schema.getName(), schema.getDoc(), schema.getNamespace(), schema.isError(), kept);
+    BinaryMessageDecoder<GenericRecord> reader =
+        new BinaryMessageDecoder<>(GenericData.get(), projected);
+    reader.addSchema(schema);
+    for (Schema released : ReleasedSchemas.versionsOf(schema.getName())) {
+      reader.addSchema(released);
+    }
+    return new Projection(reader);
+  }
+
+  /** Some fields of this codec's type, read from single-object encoded bytes. */
+  public final class Projection {
+    private final BinaryMessageDecoder<GenericRecord> reader;
+
+    private Projection(BinaryMessageDecoder<GenericRecord> reader) {
+      this.reader = reader;
+    }
+
+    /**
+     * The projected fields of a record, as generic values (a string is a {@link CharSequence});
+     * {@code null} stays {@code null}.
+     *
+     * @throws RecordDecodeException as {@link AvroCodec#decode} does
+     */
+    public GenericRecord decode(byte[] bytes) {
+      return AvroCodec.this.decode(reader, bytes);
+    }
+  }
+
+  private <R> R decode(BinaryMessageDecoder<R> decoder, byte[] bytes) {
     if (bytes == null) {
       return null;
     }

@@ -3,12 +3,24 @@ package dev.refinery.schemas;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
@@ -72,6 +84,69 @@ class AvroCodecTest {
           .as("written by a released version")
           .isEqualTo(fingerprint == current);
     }
+  }
+
+  /**
+   * A projection reads its fields of a record written by this build's schema and by every released
+   * version of it (each written here by converting the sample to that version), and refuses garbage
+   * and a field the type does not have.
+   */
+  @Test
+  void aProjectionReadsItsFieldsOfEveryReleasedVersionAndSkipsTheRest() throws IOException {
+    AvroCodec<Document> codec = AvroCodec.of(Document.class);
+    AvroCodec<Document>.Projection head = codec.projection("id", "images");
+    Document doc = Samples.document();
+    doc.setImages(
+        List.of(
+            ImageRef.newBuilder()
+                .setIndex(0)
+                .setSha256("ab".repeat(32))
+                .setPhash(7L)
+                .setWidth(2)
+                .setHeight(3)
+                .setSize(10L)
+                .setOffset(0)
+                .setMediaType("image/png")
+                .build()));
+
+    GenericRecord own = head.decode(codec.encode(doc));
+    assertThat(own.getSchema().getFields())
+        .extracting(Schema.Field::name)
+        .containsExactly("id", "images");
+    assertThat(own.get("id").toString()).isEqualTo(doc.getId());
+    assertThat((Collection<?>) own.get("images")).hasSize(1);
+
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    BinaryEncoder out = EncoderFactory.get().binaryEncoder(body, null);
+    new SpecificDatumWriter<>(Document.class).write(doc, out);
+    out.flush();
+    for (Schema released : ReleasedSchemas.versionsOf(codec.schema().getName())) {
+      GenericRecord asReleased =
+          new GenericDatumReader<GenericRecord>(codec.schema(), released)
+              .read(null, DecoderFactory.get().binaryDecoder(body.toByteArray(), null));
+      ByteBuffer encoded =
+          new BinaryMessageEncoder<GenericRecord>(GenericData.get(), released).encode(asReleased);
+      byte[] old = new byte[encoded.remaining()];
+      encoded.get(old);
+
+      GenericRecord read = head.decode(old);
+      assertThat(read.get("id").toString()).isEqualTo(doc.getId());
+      assertThat((Collection<?>) read.get("images"))
+          .as("images of a version that had them")
+          .hasSize(released.getField("images") == null ? 0 : 1);
+    }
+
+    assertThat(head.decode(null)).isNull();
+    assertThatThrownBy(() -> head.decode("{\"text\": \"not avro\"}".getBytes()))
+        .isInstanceOf(RecordDecodeException.class)
+        .hasMessageContaining("not Avro single-object encoded Document");
+    byte[] bytes = codec.encode(doc);
+    assertThatThrownBy(() -> head.decode(Arrays.copyOf(bytes, bytes.length / 2)))
+        .isInstanceOf(RecordDecodeException.class)
+        .hasMessageContaining("corrupt Document body");
+    assertThatThrownBy(() -> codec.projection("id", "no_such_field"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Document has no field no_such_field");
   }
 
   @Test
