@@ -9,6 +9,7 @@ import dev.refinery.schemas.Topics;
  * message that reached a task which does not gather its document, to go on to the one that does.
  * Passed between processors in memory.
  *
+ * @param document the document that goes on, where it was decoded; else {@code null}
  * @param encoded the document as {@code corpus.clean.v1} takes it, where the bytes it came in are
  *     that already (this build's schema, nothing changed since): passed on rather than encoded
  *     again; else {@code null}
@@ -24,6 +25,14 @@ record Verdict(Document document, byte[] encoded, RejectedDocument rejection, by
     return new Verdict(document, encoded, null, null);
   }
 
+  /**
+   * A document that goes on as the bytes it came in, which are what the clean topic takes, decided
+   * without decoding it.
+   */
+  static Verdict accept(byte[] encoded) {
+    return new Verdict(null, encoded, null, null);
+  }
+
   static Verdict reject(RejectedDocument rejection) {
     return new Verdict(null, null, rejection, null);
   }
@@ -34,7 +43,7 @@ record Verdict(Document document, byte[] encoded, RejectedDocument rejection, by
   }
 
   boolean accepted() {
-    return document != null;
+    return document != null || encoded != null;
   }
 
   /** The document's bytes for {@code corpus.clean.v1}: as they came, else encoded now. */

@@ -164,8 +164,12 @@ class GatherStateTest {
     assertThat(state.received).isEqualTo(received);
   }
 
+  /** The ids of the documents that went on clean, as the bytes the clean topic takes say. */
   private List<String> decided() {
-    return context.forwarded().stream().map(f -> f.record().value().document().getId()).toList();
+    return context.forwarded().stream()
+        .filter(f -> f.record().value().accepted())
+        .map(f -> Topics.CORPUS_CLEAN.deserialize(f.record().value().cleanBytes()).getId())
+        .toList();
   }
 
   @Test
