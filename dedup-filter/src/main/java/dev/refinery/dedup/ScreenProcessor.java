@@ -198,7 +198,8 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
 
     // a document's images are part of what makes it the same as another
     String content = doc.getText() + ImageMarkers.tokens(doc);
-    // most documents leave the rules as they came: their text is then normalized once for both
+    // a text the rules left as it came (no C4 cleaning, which drops a page's blank lines, nor
+    // redaction) is normalized once for both
     TextFingerprint.TextAndReplay fingerprints =
         content.equals(arrived)
             ? TextFingerprint.ofTextAndReplay(doc.getId(), content)
