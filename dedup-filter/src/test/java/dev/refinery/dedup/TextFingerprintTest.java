@@ -90,6 +90,24 @@ class TextFingerprintTest {
   }
 
   /**
+   * Ids and texts whose join could go wrong: empty, white space only, and what could read across it
+   * (combining marks, Σ, İ, halves of surrogate pairs).
+   */
+  private static final String[][] JOINS = {
+    {"0123456789abcdef0123456789abcdef", "Some text."},
+    {"", "Text"},
+    {"id", ""},
+    {"", ""},
+    {" ", " "},
+    {"id", " \t "},
+    {" \u3000", " A b "},
+    {"A\u03A3", "\u0301b"},
+    {"\uD83D", "\uDE00"},
+    {"x\u0130", "\u03A3 x"},
+    {"id", "Ab\uD83D\uDE00"},
+  };
+
+  /**
    * The replay key's fingerprint of an id and a text is that of the two joined by a new line, as
    * every build before wrote it: stores keep it, so a replay of a document stored then is still
    * known. The random parts begin and end with what could read across the join: combining marks, Σ,
@@ -105,16 +123,7 @@ class TextFingerprintTest {
           .as("[%s] [%s]", id, text)
           .isEqualTo(TextFingerprint.of(id + "\n" + text));
     }
-    String[][] pairs = {
-      {"0123456789abcdef0123456789abcdef", "Some text."},
-      {"", "Text"},
-      {"id", ""},
-      {" ", " "},
-      {"A\u03A3", "\u0301b"},
-      {"\uD83D", "\uDE00"},
-      {"x\u0130", "\u03A3 x"},
-    };
-    for (String[] p : pairs) {
+    for (String[] p : JOINS) {
       assertThat(TextFingerprint.of(p[0], p[1])).isEqualTo(TextFingerprint.of(p[0] + "\n" + p[1]));
     }
   }
@@ -142,19 +151,7 @@ class TextFingerprintTest {
           .isEqualTo(TextFingerprint.of(id, text))
           .isEqualTo(TextFingerprint.of(id + "\n" + text));
     }
-    String[][] pairs = {
-      {"id", ""},
-      {"", "Text"},
-      {"", ""},
-      {" ", " "},
-      {"id", " \t "},
-      {" \u3000", " A b "},
-      {"A\u03A3", "\u0301b"},
-      {"\uD83D", "\uDE00"},
-      {"x\u0130", "\u03A3 x"},
-      {"id", "Ab\uD83D\uDE00"},
-    };
-    for (String[] p : pairs) {
+    for (String[] p : JOINS) {
       TextFingerprint.TextAndReplay both = TextFingerprint.ofTextAndReplay(p[0], p[1]);
       assertThat(both.text()).isEqualTo(TextFingerprint.of(p[1]));
       assertThat(both.replay()).isEqualTo(TextFingerprint.of(p[0] + "\n" + p[1]));
