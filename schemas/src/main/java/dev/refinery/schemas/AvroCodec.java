@@ -43,6 +43,27 @@ public final class AvroCodec<T extends SpecificRecord> {
     trustGeneratedClasses();
   }
 
+  /**
+   * Each thread's buffer that records are encoded into, then copied out of once: Avro's own {@code
+   * encode(record)} copies its buffer into a new one, which was copied again into the array
+   * returned.
+   */
+  private static final ThreadLocal<Buffer> BUFFERS = ThreadLocal.withInitial(Buffer::new);
+
+  /** The largest buffer a thread keeps between records. */
+  private static final int MAX_KEPT_BUFFER = 1 << 20;
+
+  /** A byte array stream that tells how large its array has grown. */
+  private static final class Buffer extends java.io.ByteArrayOutputStream {
+    Buffer() {
+      super(8192);
+    }
+
+    int capacity() {
+      return buf.length;
+    }
+  }
+
   private final Class<T> type;
   private final Schema schema;
   private final BinaryMessageEncoder<T> encoder;
@@ -91,9 +112,14 @@ public final class AvroCodec<T extends SpecificRecord> {
       return null;
     }
     try {
-      ByteBuffer buffer = encoder.encode(record);
-      byte[] bytes = new byte[buffer.remaining()];
-      buffer.get(bytes);
+      Buffer out = BUFFERS.get();
+      out.reset();
+      encoder.encode(record, out);
+      byte[] bytes = out.toByteArray();
+      if (out.capacity() > MAX_KEPT_BUFFER) {
+        // an image or a large batch: its buffer is not kept for the thread's next record
+        BUFFERS.remove();
+      }
       return bytes;
     } catch (IOException | AvroRuntimeException | ClassCastException | NullPointerException e) {
       throw new IllegalArgumentException(

@@ -149,6 +149,27 @@ class AvroCodecTest {
         .hasMessageContaining("Document has no field no_such_field");
   }
 
+  /**
+   * Each thread encodes into a buffer it keeps, up to 1 MB: a record past that, and the records
+   * before and after it, still come out whole and alone.
+   */
+  @Test
+  void recordsLargerAndSmallerThanTheKeptBufferEncodeWhole() {
+    AvroCodec<Document> codec = AvroCodec.of(Document.class);
+    Document small = Samples.document();
+    Document large = Samples.document();
+    large.setText("large text ".repeat(200_000));
+
+    byte[] first = codec.encode(small);
+    byte[] big = codec.encode(large);
+    byte[] after = codec.encode(small);
+
+    assertThat(big.length).isGreaterThan(2_000_000);
+    assertThat(codec.decode(big)).isEqualTo(large);
+    assertThat(after).isEqualTo(first);
+    assertThat(codec.decode(after)).isEqualTo(small);
+  }
+
   @Test
   void nullIsATombstoneBothWays() {
     AvroCodec<Document> codec = AvroCodec.of(Document.class);
