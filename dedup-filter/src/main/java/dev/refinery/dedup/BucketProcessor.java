@@ -151,8 +151,7 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
     this.punctuations.cancelAll();
     this.goingOn = null;
     if (holdMs > 0) {
-      punctuations.schedule(
-          context, Duration.ofMillis(Math.max(20, Math.min(holdMs / 4, 250))), this::answerDue);
+      punctuations.schedule(context, passInterval(holdMs), this::answerDue);
     }
     if (expireAfterMs > 0) {
       punctuations.schedule(context, Duration.ofSeconds(1), this::expire);
@@ -163,6 +162,14 @@ final class BucketProcessor implements Processor<String, byte[], String, byte[]>
   public void close() {
     punctuations.cancelAll();
     goingOn = null;
+  }
+
+  /**
+   * How often a task looks at its held answers: four times a hold, between 20 and 250 ms. The
+   * screen sends its read marks as often.
+   */
+  static Duration passInterval(long holdMs) {
+    return Duration.ofMillis(Math.max(20, Math.min(holdMs / 4, 250)));
   }
 
   /**

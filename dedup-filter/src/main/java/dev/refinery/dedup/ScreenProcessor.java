@@ -14,7 +14,6 @@ import dev.refinery.schemas.Rejections;
 import dev.refinery.schemas.Stage;
 import dev.refinery.schemas.Takedown;
 import dev.refinery.schemas.Topics;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -100,8 +99,7 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
     punctuations.cancelAll();
     if (config.holdMs() > 0 && config.readMarks()) {
       // as often as a bucket task looks at its held answers
-      punctuations.schedule(
-          context, Duration.ofMillis(Math.max(20, Math.min(config.holdMs() / 4, 250))), this::mark);
+      punctuations.schedule(context, BucketProcessor.passInterval(config.holdMs()), this::mark);
     }
   }
 
