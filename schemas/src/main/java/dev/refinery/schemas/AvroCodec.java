@@ -85,9 +85,7 @@ public final class AvroCodec<T extends SpecificRecord> {
             .put((byte) 0x01)
             .putLong(SchemaNormalization.parsingFingerprint64(schema))
             .array();
-    for (Schema released : ReleasedSchemas.versionsOf(schema.getName())) {
-      decoder.addSchema(released);
-    }
+    readsReleased(decoder);
   }
 
   /** The codec for a generated record class. */
@@ -170,10 +168,15 @@ public final class AvroCodec<T extends SpecificRecord> {
     BinaryMessageDecoder<GenericRecord> reader =
         new BinaryMessageDecoder<>(GenericData.get(), projected);
     reader.addSchema(schema);
-    for (Schema released : ReleasedSchemas.versionsOf(schema.getName())) {
-      reader.addSchema(released);
-    }
+    readsReleased(reader);
     return new Projection(reader);
+  }
+
+  /** Lets {@code decoder} read what every released version of this type's schema wrote. */
+  private void readsReleased(BinaryMessageDecoder<?> decoder) {
+    for (Schema released : ReleasedSchemas.versionsOf(schema.getName())) {
+      decoder.addSchema(released);
+    }
   }
 
   /** Some fields of this codec's type, read from single-object encoded bytes. */
