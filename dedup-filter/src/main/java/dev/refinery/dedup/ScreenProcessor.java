@@ -196,10 +196,14 @@ final class ScreenProcessor implements Processor<String, byte[], String, Routed>
 
     // a document's images are part of what makes it the same as another
     String content = doc.getText() + ImageMarkers.tokens(doc);
-    // a text the rules left as it came (no C4 cleaning, which drops a page's blank lines, nor
-    // redaction) is normalized once for both
+    // a text that normalizes as it came is normalized once for both: one the rules left as it was,
+    // or only cleaned of white space (C4's cleaning of a page of prose and blank lines), but not a
+    // conversation's turns joined again nor a document with images
     TextFingerprint.TextAndReplay fingerprints =
         content.equals(arrived)
+                || (screened.document().normalizesAsCreated()
+                    && doc.getImages().isEmpty()
+                    && doc.getMessages() == null)
             ? TextFingerprint.ofTextAndReplay(doc.getId(), content)
             : new TextFingerprint.TextAndReplay(
                 TextFingerprint.of(content), TextFingerprint.of(doc.getId(), arrived));

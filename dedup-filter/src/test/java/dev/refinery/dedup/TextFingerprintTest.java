@@ -213,4 +213,40 @@ class TextFingerprintTest {
     }
     return out.toString();
   }
+
+  /**
+   * What lets the screen take a page C4 cleaned only of white space for the page as it came ({@code
+   * Screened.normalizesAsCreated}): between any two characters, white space of any kind and length
+   * normalizes as one new line, and at the text's ends as none. Every character of the Basic
+   * Multilingual Plane, with every character the normalization takes for white space.
+   */
+  @Test
+  void anyWhiteSpaceBetweenOrAroundCharactersNormalizesAsOneNewLineOrNone() {
+    java.util.List<String> spaces = new java.util.ArrayList<>();
+    for (char w = 0; w < 0xFFFF; w++) {
+      if (Character.isWhitespace(w) || Character.isSpaceChar(w)) {
+        spaces.add(String.valueOf(w));
+      }
+    }
+    assertThat(spaces).hasSizeGreaterThan(20);
+    for (char c = 0; c < 0xFFFF; c++) {
+      if (Character.isSurrogate(c) || spaces.contains(String.valueOf(c))) {
+        continue;
+      }
+      String x = String.valueOf(c);
+      String joined = TextFingerprint.normalize(x + "\n" + x);
+      String alone = TextFingerprint.normalize(x);
+      for (String w : spaces) {
+        assertThat(TextFingerprint.normalize(x + w + x))
+            .as("U+%04X %s", (int) c, w)
+            .isEqualTo(joined);
+        assertThat(TextFingerprint.normalize(x + w + "\n" + w + x))
+            .as("U+%04X %s", (int) c, w)
+            .isEqualTo(joined);
+        assertThat(TextFingerprint.normalize(w + x + w))
+            .as("U+%04X %s", (int) c, w)
+            .isEqualTo(alone);
+      }
+    }
+  }
 }

@@ -42,6 +42,8 @@ public final class C4Filter extends Rule {
     List<String> kept = new ArrayList<>();
     int sentences = 0;
     int dropped = 0;
+    // whether the page loses only white space: blank lines, and white space at a line's ends
+    boolean whiteSpaceOnly = true;
     // the order of c4_utils.clean_page: long words, citations, end mark, words per line; a page is
     // dropped for lorem ipsum or a curly bracket only in a line that has passed those
     for (String raw : doc.text().split("\n")) {
@@ -49,16 +51,21 @@ public final class C4Filter extends Rule {
       // no word is longer than its line
       if (stripped.length() > maxWordLength && longestWord(stripped) > maxWordLength) {
         dropped++;
+        whiteSpaceOnly = false;
         continue;
       }
       String line =
           stripped.indexOf('[') < 0 ? stripped : CITATION.matcher(stripped).replaceAll("");
+      if (line.length() != stripped.length()) {
+        whiteSpaceOnly = false;
+      }
       boolean prose =
           (line.endsWith(".") || line.endsWith("?") || line.endsWith("!") || line.endsWith("\""))
               && !line.endsWith("...")
               && words(line) >= minWordsPerLine;
       if (!prose) {
         dropped++;
+        whiteSpaceOnly &= stripped.isEmpty();
         continue;
       }
       String lower = line.toLowerCase(Locale.ROOT);
@@ -68,6 +75,7 @@ public final class C4Filter extends Rule {
       }
       if (lower.contains("javascript")) {
         dropped++;
+        whiteSpaceOnly = false;
         continue;
       }
       if (line.contains("{")) {
@@ -77,6 +85,7 @@ public final class C4Filter extends Rule {
       }
       if (mentionsPolicy(lower)) {
         dropped++;
+        whiteSpaceOnly = false;
         continue;
       }
       kept.add(line);
@@ -94,7 +103,7 @@ public final class C4Filter extends Rule {
               "<",
               minSentences));
     }
-    doc.rewrite(String.join("\n", kept));
+    doc.rewrite(String.join("\n", kept), whiteSpaceOnly);
     return Optional.empty();
   }
 

@@ -38,6 +38,9 @@ public final class Screened {
   private List<String> lines;
   private String language;
 
+  /** Whether every rewrite so far changed only white space ({@link #normalizesAsCreated}). */
+  private boolean whiteSpaceRewrites = true;
+
   public Screened(String text, String url, String source) {
     this.text = text;
     this.url = url;
@@ -53,13 +56,38 @@ public final class Screened {
    * cleaning gives back a page it cut nothing from.
    */
   public void rewrite(String newText) {
+    rewrite(newText, false);
+  }
+
+  /**
+   * {@link #rewrite(String)}, saying whether the new text differs from the text before it only in
+   * white space: {@link Character#isWhitespace} characters dropped where white space stays between
+   * what they separated (blank lines, the ends of lines), none added between characters that had
+   * none. Such a text normalizes as the text before it ({@link #normalizesAsCreated}).
+   */
+  public void rewrite(String newText, boolean whiteSpaceOnly) {
     if (newText.equals(text)) {
       return;
     }
+    whiteSpaceRewrites &= whiteSpaceOnly;
     this.text = newText;
     this.words = null;
     this.wordCount = -1;
     this.lines = null;
+  }
+
+  /**
+   * Whether the text normalizes (NFKC, lower case, white space collapsed: the exact-duplicate
+   * fingerprint's normal form in {@code dev.refinery.dedup.TextFingerprint}) as the text this was
+   * created with, because no rule rewrote it or every rewrite changed only white space (C4's line
+   * cleaning of a page of prose lines and blank lines). White space is never part of what NFKC
+   * composes or reorders, nor of what lower-casing looks at around a final Σ, so the characters
+   * between white space normalize the same wherever and whatever the white space (a test holds this
+   * for every character and every white space). Then the fingerprints of the two texts are one, and
+   * the screen normalizes the text once for both.
+   */
+  public boolean normalizesAsCreated() {
+    return whiteSpaceRewrites;
   }
 
   public String url() {

@@ -3,6 +3,7 @@ package dev.refinery.dedup.rules;
 import static dev.refinery.dedup.rules.Texts.screened;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.refinery.dedup.TextFingerprint;
 import dev.refinery.infra.text.SyntheticText;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -102,5 +103,95 @@ class C4FilterTest {
           .as("[%s]", line)
           .isEqualTo(Math.max(n, line.toString().isBlank() ? 0 : 1));
     }
+  }
+
+  @Test
+  void aPageCleanedOnlyOfWhiteSpaceSaysSoAndNormalizesAsItCame() {
+    String a = "The committee met on Tuesday to review the annual budget.";
+    String b = "Members agreed to fund the new library wing next spring.";
+    String c = "The vote passed with a clear majority of the members present.";
+    // blank lines, white space at the lines' ends (tabs, an em space, an ideographic space, an
+    // information separator), a carriage return
+    String spaced = "\n\n" + a + " \t\n\n\u2003\n  " + b + "\r\n\u3000\n\u001c" + c + "\n \n";
+    Screened doc = screened(spaced);
+    assertThat(rule.apply(doc)).isEmpty();
+    assertThat(doc.text()).isEqualTo(a + "\n" + b + "\n" + c);
+    assertThat(doc.normalizesAsCreated()).isTrue();
+    assertThat(TextFingerprint.of(doc.text())).isEqualTo(TextFingerprint.of(spaced));
+    assertThat(TextFingerprint.of("id-1", doc.text()))
+        .isEqualTo(TextFingerprint.of("id-1", spaced));
+
+    // a page left as it was has not been rewritten at all
+    Screened same = screened(a + "\n" + b + "\n" + c);
+    rule.apply(same);
+    assertThat(same.normalizesAsCreated()).isTrue();
+
+    // what C4 takes besides white space: a line of words, a citation, a notice, a line of a
+    // no-break space (white space to the fingerprint, not to String.strip: said to be more, safely)
+    for (String more :
+        new String[] {
+          "Home | About", "[1]", "This site uses cookies to improve your visit.", "\u00a0"
+        }) {
+      String page = a + "\n\n" + b + (more.equals("[1]") ? more : "\n" + more) + "\n" + c;
+      Screened cut = screened(page);
+      assertThat(rule.apply(cut)).as(more).isEmpty();
+      assertThat(cut.normalizesAsCreated()).as(more).isFalse();
+    }
+    // a later rewrite that says nothing of white space (a redaction) ends it
+    doc.rewrite(doc.text().replace("Tuesday", "[DATE]"));
+    assertThat(doc.normalizesAsCreated()).isFalse();
+  }
+
+  /**
+   * Random pages of prose, blank and spaced lines, Greek with a final Σ, combining marks opening a
+   * line, lines C4 drops and citations: wherever the rule says the page lost only white space, its
+   * fingerprints are those of the page as it came.
+   */
+  @Test
+  void everyPageSaidToLoseOnlyWhiteSpaceHasTheFingerprintsOfThePageAsItCame() {
+    java.util.Random random = new java.util.Random(53);
+    String[] spaces = {" ", "\t", "\u2003", "\u3000", "\u2028", "\u001f", "\r", "  \t "};
+    String[] lines = {
+      SyntheticText.text(1, 1),
+      SyntheticText.text(2, 1),
+      "ΟΔΟΣ ΚΑΙ ΛΟΓΟΣ ΕΙΝΑΙ ΕΔΩ ΟΛΟΣ ΚΑΙ ΠΑΣ.",
+      "\u0301e\u0301 combining marks open this line of words here.",
+      "Ǆ and ﬁ and Ⅻ and ｆｕｌｌ width words are here too.",
+      "Home | About | Contact",
+      "A line with a citation in it and enough words.[2]",
+      "Please enable JavaScript to see all of the page here.",
+      "\u00a0",
+      "",
+    };
+    int whiteSpaceOnly = 0;
+    for (int round = 0; round < 3000; round++) {
+      StringBuilder page = new StringBuilder();
+      for (int i = 3 + random.nextInt(8); i > 0; i--) {
+        // mostly prose, which C4 keeps, so that many pages lose only white space
+        String line = lines[random.nextInt(5) == 0 ? 5 + random.nextInt(5) : random.nextInt(5)];
+        if (random.nextInt(3) == 0) {
+          line = spaces[random.nextInt(spaces.length)] + line;
+        }
+        if (random.nextInt(3) == 0) {
+          line = line + spaces[random.nextInt(spaces.length)];
+        }
+        page.append(page.length() == 0 && random.nextBoolean() ? "" : "\n").append(line);
+      }
+      String arrived = page.toString();
+      Screened doc = screened(arrived);
+      if (rule.apply(doc).isPresent() || !doc.normalizesAsCreated()) {
+        continue;
+      }
+      whiteSpaceOnly++;
+      assertThat(TextFingerprint.normalize(doc.text()))
+          .as("[%s]", arrived)
+          .isEqualTo(TextFingerprint.normalize(arrived));
+      assertThat(TextFingerprint.ofTextAndReplay("doc-" + round, doc.text()))
+          .as("[%s]", arrived)
+          .isEqualTo(
+              new TextFingerprint.TextAndReplay(
+                  TextFingerprint.of(arrived), TextFingerprint.of("doc-" + round, arrived)));
+    }
+    assertThat(whiteSpaceOnly).isGreaterThan(500);
   }
 }
