@@ -255,7 +255,7 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
       context.forward(
           new Record<>(
               doc.getId(),
-              passOn ? Verdict.accept(doc, gathered.document()) : Verdict.accept(doc),
+              passOn ? Verdict.accept(gathered.document()) : Verdict.accept(doc),
               now));
       return;
     }

@@ -9,7 +9,8 @@ import dev.refinery.schemas.Topics;
  * message that reached a task which does not gather its document, to go on to the one that does.
  * Passed between processors in memory.
  *
- * @param document the document that goes on, where it was decoded; else {@code null}
+ * @param document the document that goes on, where it is to be encoded for the clean topic; else
+ *     {@code null}
  * @param encoded the document as {@code corpus.clean.v1} takes it, where the bytes it came in are
  *     that already (this build's schema, nothing changed since): passed on rather than encoded
  *     again; else {@code null}
@@ -20,14 +21,9 @@ record Verdict(Document document, byte[] encoded, RejectedDocument rejection, by
     return new Verdict(document, null, null, null);
   }
 
-  /** The document, and the bytes it came in, which are already what the clean topic takes. */
-  static Verdict accept(Document document, byte[] encoded) {
-    return new Verdict(document, encoded, null, null);
-  }
-
   /**
-   * A document that goes on as the bytes it came in, which are what the clean topic takes, decided
-   * without decoding it.
+   * A document that goes on as the bytes it came in, which are what the clean topic takes: nothing
+   * reads it decoded after this.
    */
   static Verdict accept(byte[] encoded) {
     return new Verdict(null, encoded, null, null);
