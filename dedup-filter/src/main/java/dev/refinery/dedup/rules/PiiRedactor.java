@@ -81,8 +81,8 @@ public final class PiiRedactor extends Rule {
    * The text with its PII replaced, counted into {@code counts} (e-mail, card, SSN, IP, phone).
    * {@code skipping}: each pattern is tried only where a match of it can start (a digit for an IPv4
    * address, a card or an SSN; up to 64 characters before an {@code @} for an e-mail address; a
-   * digit, {@code +} or {@code (} for a phone number), which finds what a scan of every position
-   * finds, faster.
+   * digit, {@code +} or {@code (} for a phone number; hex digits before a colon for an IPv6
+   * address), which finds what a scan of every position finds, faster.
    */
   static String redact(String text, int[] counts, boolean skipping) {
     // one scan for what each kind needs at the least; a pattern that cannot match is not run
@@ -105,7 +105,8 @@ public final class PiiRedactor extends Rule {
       text = replace(text, IPV4, PiiRedactor::isAddress, "[IP_ADDRESS]", counts, 3, digits);
     }
     if (hints.hexColon) {
-      text = replace(text, IPV6, PiiRedactor::isAddress, "[IP_ADDRESS]", counts, 3, null);
+      Seek hexes = skipping ? HEXES_BEFORE_COLON : null;
+      text = replace(text, IPV6, PiiRedactor::isAddress, "[IP_ADDRESS]", counts, 3, hexes);
     }
     if (hints.digit) {
       text = phones(text, counts, skipping);
@@ -156,6 +157,28 @@ public final class PiiRedactor extends Rule {
       return -1;
     };
   }
+
+  /**
+   * An IPv6 address starts with one to four hex digits and a colon, after no hex digit: at the
+   * first hex digit of at most four that a colon ends. A time of day ({@code 12:30}) has such a
+   * colon too, so the pattern is tried at every one of them, but not at every character of the
+   * text.
+   */
+  private static final Seek HEXES_BEFORE_COLON =
+      (text, from) -> {
+        for (int colon = text.indexOf(':', from);
+            colon >= 0;
+            colon = text.indexOf(':', colon + 1)) {
+          int start = colon;
+          while (start > from && colon - start < 4 && Hints.isHex(text.charAt(start - 1))) {
+            start--;
+          }
+          if (start < colon) {
+            return start;
+          }
+        }
+        return -1;
+      };
 
   /**
    * An e-mail address holds an {@code @} after a local part of at most 64 characters, so it starts
