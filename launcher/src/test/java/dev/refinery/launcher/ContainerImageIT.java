@@ -51,6 +51,8 @@ class ContainerImageIT {
             "@/app/jib-classpath-file")
         .endsWith("dev.refinery.launcher.Refinery");
     assertThat(strings(config.path("Cmd"))).containsExactly("--help");
+    // at most two malloc arenas, as ./refinery runs every service
+    assertThat(strings(config.path("Env"))).contains("MALLOC_ARENA_MAX=2");
     assertThat(config.path("User").asText()).isEqualTo("65532:65532");
     assertThat(config.path("WorkingDir").asText()).isEqualTo("/var/lib/refinery");
     assertThat(image.modes()).containsEntry("var/lib/refinery/", 0777);
