@@ -590,9 +590,7 @@ class DedupFilterTopologyTest {
         List.of(
             new DedupKey(DedupKey.Kind.EXACT, 0, TextFingerprint.of(spaced.getText())),
             new DedupKey(
-                DedupKey.Kind.ID,
-                0,
-                TextFingerprint.of(spaced.getId() + "\n" + spaced.getText())))) {
+                DedupKey.Kind.ID, 0, TextFingerprint.of(spaced.getId(), spaced.getText())))) {
       assertThat(Member.fromBytes(smallest.get(DedupKey.storeKey(key.encode()))).docId())
           .as(key.encode())
           .isEqualTo(spaced.getId());
