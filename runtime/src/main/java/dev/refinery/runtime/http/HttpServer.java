@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -51,12 +52,20 @@ public final class HttpServer implements AutoCloseable {
   private final Server server;
   private final ServerConnector connector;
   private final boolean tls;
+  private final Bodies bodies;
 
-  private HttpServer(String name, Server server, ServerConnector connector, boolean tls) {
+  private HttpServer(
+      String name, Server server, ServerConnector connector, boolean tls, Bodies bodies) {
     this.name = name;
     this.server = server;
     this.connector = connector;
     this.tls = tls;
+    this.bodies = bodies;
+  }
+
+  /** The bytes of request bodies held now ({@link HttpSettings#maxBodiesBytes}). */
+  long bodiesHeld() {
+    return bodies.held();
   }
 
   /** A server named for its logs and threads, with its settings. */
@@ -102,6 +111,7 @@ public final class HttpServer implements AutoCloseable {
     private final String name;
     private final HttpSettings settings;
     private final List<Route> routes = new ArrayList<>();
+    private PrometheusMeterRegistry registry;
 
     private Builder(String name, HttpSettings settings) {
       this.name = name;
@@ -148,6 +158,7 @@ public final class HttpServer implements AutoCloseable {
 
     /** {@code GET /metrics} (Prometheus text) and {@code GET /health} (200 up, 503 down). */
     public Builder metrics(PrometheusMeterRegistry registry, Supplier<Health> health) {
+      this.registry = registry;
       get(
           "/metrics",
           ex ->
@@ -212,7 +223,20 @@ public final class HttpServer implements AutoCloseable {
       connector.setAcceptQueueSize(128);
       connector.setReuseAddress(true);
       server.addConnector(connector);
-      server.setHandler(new Dispatcher(name, List.copyOf(routes), settings));
+      Bodies bodies = new Bodies(settings.maxBodiesBytes());
+      if (registry != null) {
+        io.micrometer.core.instrument.Gauge.builder("refinery.http.bodies", bodies, Bodies::held)
+            .baseUnit("bytes")
+            .description("Bytes of request bodies held, read or being handled")
+            .tag("server", name)
+            .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder(
+                "refinery.http.bodies.refused", bodies, Bodies::refused)
+            .description("Requests answered 503 because the bodies held left no room for theirs")
+            .tag("server", name)
+            .register(registry);
+      }
+      server.setHandler(new Dispatcher(name, List.copyOf(routes), settings, bodies));
       server.setStopTimeout(5_000);
       server.setStopAtShutdown(false);
       try {
@@ -236,7 +260,7 @@ public final class HttpServer implements AutoCloseable {
             e instanceof java.io.IOException io ? io : new java.io.IOException(e));
       }
       LOG.info("{} HTTP on {}:{}", name, settings.host(), connector.getLocalPort());
-      return new HttpServer(name, server, connector, settings.tlsKeystore() != null);
+      return new HttpServer(name, server, connector, settings.tlsKeystore() != null, bodies);
     }
   }
 
@@ -292,16 +316,70 @@ public final class HttpServer implements AutoCloseable {
     }
   }
 
+  /**
+   * The bytes of request bodies a server holds, from the moment it starts reading one until its
+   * request is answered, within {@link HttpSettings#maxBodiesBytes}. Counted without a lock or a
+   * wait: a request that does not fit is refused, not queued.
+   */
+  static final class Bodies {
+    private final long max;
+    private final java.util.concurrent.atomic.AtomicLong held =
+        new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong refused =
+        new java.util.concurrent.atomic.AtomicLong();
+
+    Bodies(long max) {
+      this.max = max;
+    }
+
+    /**
+     * What a request's body counts: its declared length, else the route's limit (it may be that
+     * long), and at most the whole budget, so that a body the route takes is never refused when
+     * nothing else is held.
+     */
+    long share(long declaredLength, long routeLimit) {
+      return Math.min(max, declaredLength >= 0 ? declaredLength : routeLimit);
+    }
+
+    /** Counts {@code bytes} as held if they fit beside what is held; whether they did. */
+    boolean take(long bytes) {
+      while (true) {
+        long now = held.get();
+        if (now + bytes > max) {
+          refused.incrementAndGet();
+          return false;
+        }
+        if (held.compareAndSet(now, now + bytes)) {
+          return true;
+        }
+      }
+    }
+
+    void give(long bytes) {
+      held.addAndGet(-bytes);
+    }
+
+    long held() {
+      return held.get();
+    }
+
+    long refused() {
+      return refused.get();
+    }
+  }
+
   /** Finds the route, runs it, applies the error policy. */
   private static final class Dispatcher extends org.eclipse.jetty.server.Handler.Abstract {
     private final String name;
     private final List<Route> routes;
     private final HttpSettings settings;
+    private final Bodies bodies;
 
-    Dispatcher(String name, List<Route> routes, HttpSettings settings) {
+    Dispatcher(String name, List<Route> routes, HttpSettings settings, Bodies bodies) {
       this.name = name;
       this.routes = routes;
       this.settings = settings;
+      this.bodies = bodies;
     }
 
     @Override
@@ -364,30 +442,55 @@ public final class HttpServer implements AutoCloseable {
         refuseUnread(ex, request, callback, false, () -> fail(ex, request, path, e));
         return true;
       }
-      if (ex.declaredLength() == 0) {
+      if (ex.declaredLength() == 0
+          || ex.declaredLength() < 0
+              && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)) {
+        // HTTP/1.1: a request with neither a length nor a chunked body has none
         ex.body(new byte[0]);
-        run(route, ex, request, path, callback);
+        run(route, ex, request, path, callback, 0);
+        return true;
+      }
+      long share = bodies.share(ex.declaredLength(), route.maxBodyBytes());
+      if (!bodies.take(share)) {
+        ex.header("Retry-After", "1");
+        refuseUnread(ex, request, callback, true, () -> answerError(ex, 503, null, busy()));
         return true;
       }
       // the body is read as it arrives, holding no thread; the handler runs once it is all in
       Route chosen = route;
-      readBody(
-          request,
-          route.maxBodyBytes(),
-          (bytes, failure) -> {
-            if (failure != null) {
-              refuseBody(ex, failure);
-              ex.complete(callback);
-            } else if (bytes.length > chosen.maxBodyBytes()) {
-              HttpError e = ex.tooLarge();
-              answerError(ex, e.status(), e.field(), e.getMessage());
-              ex.complete(callback);
-            } else {
-              ex.body(bytes);
-              run(chosen, ex, request, path, callback);
-            }
-          });
+      try {
+        readBody(
+            request,
+            route.maxBodyBytes(),
+            (bytes, failure) -> {
+              if (failure != null) {
+                refuseBody(ex, failure);
+                bodies.give(share);
+                ex.complete(callback);
+              } else if (bytes.length > chosen.maxBodyBytes()) {
+                HttpError e = ex.tooLarge();
+                answerError(ex, e.status(), e.field(), e.getMessage());
+                bodies.give(share);
+                ex.complete(callback);
+              } else {
+                ex.body(bytes);
+                run(chosen, ex, request, path, callback, share);
+              }
+            });
+      } catch (RuntimeException e) {
+        bodies.give(share);
+        throw e;
+      }
       return true;
+    }
+
+    private String busy() {
+      String setting = settings.maxBodiesSetting();
+      return "the service holds "
+          + settings.maxBodiesBytes()
+          + " bytes of request bodies at most"
+          + (setting == null ? "" : " (" + setting + ")")
+          + " and has too many in hand; retry after a second, or send fewer requests at once";
     }
 
     /**
@@ -437,13 +540,20 @@ public final class HttpServer implements AutoCloseable {
     /** The most of a refused request's body read (and dropped) before the answer. */
     static final long SWALLOW_BYTES = 1 << 20;
 
-    private void run(Route route, Exchange ex, Request request, String path, Callback callback) {
+    /**
+     * Runs the handler and answers; {@code share} of the bodies' budget, held for this request, is
+     * given back before the answer is sent, so that a client's next request finds it free.
+     */
+    private void run(
+        Route route, Exchange ex, Request request, String path, Callback callback, long share) {
       try {
         route.handler().handle(ex);
       } catch (HttpError e) {
         answerError(ex, e.status(), e.field(), e.getMessage());
       } catch (Exception | LinkageError e) {
         fail(ex, request, path, e);
+      } finally {
+        bodies.give(share);
       }
       ex.complete(callback);
     }

@@ -17,6 +17,11 @@ import org.apache.kafka.common.config.ConfigDef;
  *     answered 408 and its connection closed; bodies are read without holding a thread, so clients
  *     trickling their bodies cannot starve the others
  * @param threads most requests served at once
+ * @param maxBodiesBytes most bytes of request bodies the service holds at once, from the moment it
+ *     starts reading one until its handler has answered: the declared length of each (the route's
+ *     limit where none is declared), at most this whole budget for one request. A request that
+ *     would pass it is answered 503 with {@code Retry-After} before its body is read, so that
+ *     clients sending in parallel cannot take the heap, however many connections they open
  * @param prefix the prefix of the settings these came from ({@code ingest.}), so that a refusal can
  *     name the setting to change; empty when they came from code
  * @param tlsKeystore a PKCS12 keystore of the service's certificate and key: the service then
@@ -30,6 +35,7 @@ public record HttpSettings(
     Duration idleTimeout,
     Duration requestTimeout,
     int threads,
+    long maxBodiesBytes,
     String prefix,
     String tlsKeystore,
     String tlsKeystorePassword) {
@@ -39,6 +45,7 @@ public record HttpSettings(
   public static final String IDLE_TIMEOUT_MS = "http.idle.timeout.ms";
   public static final String REQUEST_TIMEOUT_MS = "http.request.timeout.ms";
   public static final String THREADS = "http.threads";
+  public static final String MAX_BODIES_BYTES = "http.max.bodies.bytes";
   public static final String TLS_KEYSTORE = "http.tls.keystore.location";
   public static final String TLS_KEYSTORE_PASSWORD = "http.tls.keystore.password";
 
@@ -48,8 +55,9 @@ public record HttpSettings(
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port " + port + " is not 0..65535");
     }
-    if (maxBodyBytes < 0 || threads < 1) {
-      throw new IllegalArgumentException("maxBodyBytes and threads must be positive");
+    if (maxBodyBytes < 0 || threads < 1 || maxBodiesBytes < 1) {
+      throw new IllegalArgumentException(
+          "maxBodyBytes, threads and maxBodiesBytes must be positive");
     }
     prefix = prefix == null ? "" : prefix;
     tlsKeystore = tlsKeystore == null || tlsKeystore.isBlank() ? null : tlsKeystore;
@@ -63,13 +71,45 @@ public record HttpSettings(
       Duration idleTimeout,
       Duration requestTimeout,
       int threads) {
-    this(host, port, maxBodyBytes, idleTimeout, requestTimeout, threads, "", null, null);
+    this(
+        host,
+        port,
+        maxBodyBytes,
+        idleTimeout,
+        requestTimeout,
+        threads,
+        defaultMaxBodiesBytes(maxBodyBytes),
+        "",
+        null,
+        null);
+  }
+
+  /**
+   * The bodies' budget where none is configured: four bodies of the largest size, and at least 64
+   * MiB, so that small requests are never short of it.
+   */
+  public static long defaultMaxBodiesBytes(long maxBodyBytes) {
+    return Math.max(4 * maxBodyBytes, 64L << 20);
+  }
+
+  /** The name of the bodies' budget's setting, or {@code null} when these came from code. */
+  public String maxBodiesSetting() {
+    return prefix.isEmpty() ? null : prefix + MAX_BODIES_BYTES;
   }
 
   /** The same settings, serving HTTPS with the certificate and key of a PKCS12 keystore. */
   public HttpSettings withTls(String keystore, String password) {
     return new HttpSettings(
-        host, port, maxBodyBytes, idleTimeout, requestTimeout, threads, prefix, keystore, password);
+        host,
+        port,
+        maxBodyBytes,
+        idleTimeout,
+        requestTimeout,
+        threads,
+        maxBodiesBytes,
+        prefix,
+        keystore,
+        password);
   }
 
   /** The name of the body limit's setting, or {@code null} when these came from code. */
@@ -91,6 +131,7 @@ public record HttpSettings(
         idleTimeout,
         requestTimeout,
         threads,
+        maxBodiesBytes,
         prefix,
         tlsKeystore,
         tlsKeystorePassword);
@@ -99,7 +140,8 @@ public record HttpSettings(
   /**
    * Defines a service's HTTP settings under {@code prefix} ({@code ingest.}, say): {@code
    * <prefix>http.host}, {@code .port} ({@code -1} serves nothing where {@code optional}), {@code
-   * .max.body.bytes}, {@code .idle.timeout.ms}, {@code .request.timeout.ms}, {@code .threads},
+   * .max.body.bytes}, {@code .max.bodies.bytes} (by default {@link #defaultMaxBodiesBytes} of the
+   * default body limit), {@code .idle.timeout.ms}, {@code .request.timeout.ms}, {@code .threads},
    * {@code .tls.keystore.location} and {@code .tls.keystore.password}.
    */
   public static ConfigDef define(
@@ -137,6 +179,20 @@ public record HttpSettings(
             ConfigDef.Range.between(0, 1L << 31),
             ConfigDef.Importance.LOW,
             "Largest request body; a longer one is refused with 413.")
+        .define(
+            prefix + MAX_BODIES_BYTES,
+            ConfigDef.Type.LONG,
+            defaultMaxBodiesBytes(defaultMaxBodyBytes),
+            ConfigDef.Range.between(1, Long.MAX_VALUE),
+            ConfigDef.Importance.LOW,
+            "Most bytes of request bodies held in memory at once, from the moment one is read until"
+                + " its request is answered (each counted at its declared length, or at "
+                + prefix
+                + MAX_BODY_BYTES
+                + " where it declares none). A request that would pass it is answered 503 with"
+                + " Retry-After before its body is read. The heap must hold it several times over:"
+                + " a request's body and what is decoded from it (docs/operations.md, \"Memory of the"
+                + " services\").")
         .define(
             prefix + IDLE_TIMEOUT_MS,
             ConfigDef.Type.LONG,
@@ -184,6 +240,7 @@ public record HttpSettings(
         Duration.ofMillis(config.getLong(prefix + IDLE_TIMEOUT_MS)),
         Duration.ofMillis(config.getLong(prefix + REQUEST_TIMEOUT_MS)),
         config.getInt(prefix + THREADS),
+        config.getLong(prefix + MAX_BODIES_BYTES),
         prefix,
         config.getString(prefix + TLS_KEYSTORE),
         config.getPassword(prefix + TLS_KEYSTORE_PASSWORD).value());

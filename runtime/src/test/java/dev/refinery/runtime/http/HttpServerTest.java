@@ -219,6 +219,128 @@ class HttpServerTest {
   }
 
   @Test
+  void bodiesPastTheBudgetAre503BeforeTheyAreReadAndTheBudgetComesBack() throws Exception {
+    HttpSettings settings =
+        new HttpSettings(
+            HttpSettings.LOOPBACK,
+            0,
+            100,
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(30),
+            4,
+            1500,
+            "svc.",
+            null,
+            null);
+    try (HttpServer budget =
+        HttpServer.builder("budget", settings)
+            .post("/v1/small", ex -> ex.json(200, Map.of("bytes", ex.body().length)))
+            .post("/v1/large", 1000, ex -> ex.json(200, Map.of("bytes", ex.body().length)))
+            .metrics(registry(), () -> new Health(true, Map.of()))
+            .start()) {
+      URI base = budget.uri();
+      try (Socket slow = new Socket(InetAddress.getLoopbackAddress(), budget.port())) {
+        slow.setSoTimeout(20_000);
+        OutputStream out = slow.getOutputStream();
+        // 1,000 bytes declared, 10 sent: the server holds the share while the rest comes
+        out.write(
+            "POST /v1/large HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n0123456789"
+                .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        awaitHeld(budget, 1000);
+
+        // 900 more would pass 1,500: refused at once, before a byte of it is read
+        HttpResponse<String> busy = post(base, "/v1/large", "x".repeat(900));
+        assertThat(busy.statusCode()).isEqualTo(503);
+        assertThat(busy.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(json(busy).get("error").asText())
+            .contains("1500 bytes of request bodies", "svc.http.max.bodies.bytes");
+        // a body of undeclared length counts its route's limit: 1,000 on /v1/large, 100 here
+        assertThat(postUndeclared(base, "/v1/large", 10).statusCode()).isEqualTo(503);
+        assertThat(postUndeclared(base, "/v1/small", 10).statusCode()).isEqualTo(200);
+        // what fits beside it is served
+        assertThat(json(post(base, "/v1/small", "x".repeat(100))).get("bytes").asInt())
+            .isEqualTo(100);
+        assertThat(budget.bodiesHeld()).isEqualTo(1000);
+        // a request without a body holds nothing, though it declares no length (curl's GET)
+        try (Socket get = new Socket(InetAddress.getLoopbackAddress(), budget.port())) {
+          get.setSoTimeout(20_000);
+          get.getOutputStream()
+              .write(
+                  "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+          assertThat(readAnswer(get.getInputStream()))
+              .startsWith("HTTP/1.1 200")
+              .contains("refinery_http_bodies_bytes{server=\"budget\"} 1000.0");
+        }
+
+        out.write(new byte[990]);
+        out.flush();
+        String answer = readAnswer(slow.getInputStream());
+        assertThat(answer).startsWith("HTTP/1.1 200").contains("\"bytes\":1000");
+      }
+      // given back before the answer was sent: the next request finds it free
+      assertThat(budget.bodiesHeld()).isZero();
+      assertThat(json(post(base, "/v1/large", "x".repeat(900))).get("bytes").asInt())
+          .isEqualTo(900);
+      // a body found too long as it is read gives it back too
+      assertThat(postUndeclared(base, "/v1/small", 101).statusCode()).isEqualTo(413);
+      assertThat(budget.bodiesHeld()).isZero();
+      String metrics =
+          client
+              .send(
+                  HttpRequest.newBuilder(base.resolve("/metrics")).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertThat(metrics)
+          .contains("refinery_http_bodies_bytes{server=\"budget\"} 0.0")
+          .contains("refinery_http_bodies_refused_total{server=\"budget\"} 2.0");
+    }
+  }
+
+  /** Waits until the server holds {@code bytes} of bodies: it has read the slow request's head. */
+  private static void awaitHeld(HttpServer server, long bytes) throws InterruptedException {
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    while (server.bodiesHeld() != bytes) {
+      assertThat(System.nanoTime()).as("bodies held: %d", server.bodiesHeld()).isLessThan(deadline);
+      Thread.sleep(5);
+    }
+  }
+
+  /** Reads one answer whose body has a declared length, leaving the connection open. */
+  private static String readAnswer(InputStream in) throws java.io.IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        break;
+      }
+      head.append((char) b);
+    }
+    java.util.regex.Matcher length =
+        java.util.regex.Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+    int n = length.find() ? Integer.parseInt(length.group(1)) : 0;
+    return head + new String(in.readNBytes(n), StandardCharsets.UTF_8);
+  }
+
+  private HttpResponse<String> post(URI base, String path, String body) throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(base.resolve(path))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> postUndeclared(URI base, String path, int bytes) throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(base.resolve(path))
+            .POST(
+                HttpRequest.BodyPublishers.ofInputStream(
+                    () -> new java.io.ByteArrayInputStream(new byte[bytes])))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
   void healthAndMetrics() throws Exception {
     HttpResponse<String> health = get("/health");
     assertThat(health.statusCode()).isEqualTo(200);
