@@ -68,6 +68,11 @@ public final class HttpServer implements AutoCloseable {
     return bodies.held();
   }
 
+  /** The requests waiting for room for their bodies now. */
+  int bodiesWaiting() {
+    return bodies.waiting();
+  }
+
   /** A server named for its logs and threads, with its settings. */
   public static Builder builder(String name, HttpSettings settings) {
     return new Builder(name, settings);
@@ -230,9 +235,14 @@ public final class HttpServer implements AutoCloseable {
             .description("Bytes of request bodies held, read or being handled")
             .tag("server", name)
             .register(registry);
+        io.micrometer.core.instrument.Gauge.builder(
+                "refinery.http.bodies.waiting", bodies, Bodies::waiting)
+            .description("Requests waiting for room for their bodies")
+            .tag("server", name)
+            .register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder(
                 "refinery.http.bodies.refused", bodies, Bodies::refused)
-            .description("Requests answered 503 because the bodies held left no room for theirs")
+            .description("Requests answered 503 after waiting the request timeout for room")
             .tag("server", name)
             .register(registry);
       }
@@ -318,15 +328,27 @@ public final class HttpServer implements AutoCloseable {
 
   /**
    * The bytes of request bodies a server holds, from the moment it starts reading one until its
-   * request is answered, within {@link HttpSettings#maxBodiesBytes}. Counted without a lock or a
-   * wait: a request that does not fit is refused, not queued.
+   * request is answered, within {@link HttpSettings#maxBodiesBytes}. A request whose body does not
+   * fit waits, holding no thread, in the order requests came, until the bodies before it are
+   * answered; the first in line is never passed by a smaller one behind it, so that a large body is
+   * not put off for ever.
    */
   static final class Bodies {
     private final long max;
-    private final java.util.concurrent.atomic.AtomicLong held =
-        new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong refused =
-        new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.ArrayDeque<Waiting> waiting = new java.util.ArrayDeque<>();
+    private long held;
+    private long refused;
+
+    /** A request waiting for room: its share, and what reads its body once it has room. */
+    static final class Waiting {
+      private final long share;
+      private final Runnable start;
+
+      private Waiting(long share, Runnable start) {
+        this.share = share;
+        this.start = start;
+      }
+    }
 
     Bodies(long max) {
       this.max = max;
@@ -334,37 +356,83 @@ public final class HttpServer implements AutoCloseable {
 
     /**
      * What a request's body counts: its declared length, else the route's limit (it may be that
-     * long), and at most the whole budget, so that a body the route takes is never refused when
+     * long), and at most the whole budget, so that a body the route takes is always read once
      * nothing else is held.
      */
     long share(long declaredLength, long routeLimit) {
       return Math.min(max, declaredLength >= 0 ? declaredLength : routeLimit);
     }
 
-    /** Counts {@code bytes} as held if they fit beside what is held; whether they did. */
-    boolean take(long bytes) {
-      while (true) {
-        long now = held.get();
-        if (now + bytes > max) {
-          refused.incrementAndGet();
+    /**
+     * Holds {@code share} and runs {@code start} now if it fits and no request waits before it;
+     * else queues it, to run once it fits ({@link #give}).
+     *
+     * @return {@code null} when it ran now, else the place in line, for {@link #abandon}
+     */
+    Waiting take(long share, Runnable start) {
+      synchronized (this) {
+        if (!waiting.isEmpty() || held + share > max) {
+          Waiting w = new Waiting(share, start);
+          waiting.add(w);
+          return w;
+        }
+        held += share;
+      }
+      start.run();
+      return null;
+    }
+
+    /** Gives a share back and starts the requests in line that now fit. */
+    void give(long share) {
+      List<Runnable> starts;
+      synchronized (this) {
+        held -= share;
+        starts = admit();
+      }
+      starts.forEach(Runnable::run);
+    }
+
+    /**
+     * Takes a request out of line that has waited too long; whether it was still waiting (else it
+     * has started, and goes on).
+     */
+    boolean abandon(Waiting w) {
+      List<Runnable> starts;
+      synchronized (this) {
+        if (!waiting.remove(w)) {
           return false;
         }
-        if (held.compareAndSet(now, now + bytes)) {
-          return true;
-        }
+        refused++;
+        // the first in line may have been the one that did not fit
+        starts = admit();
       }
+      starts.forEach(Runnable::run);
+      return true;
     }
 
-    void give(long bytes) {
-      held.addAndGet(-bytes);
+    private List<Runnable> admit() {
+      List<Runnable> starts = List.of();
+      while (!waiting.isEmpty() && held + waiting.peek().share <= max) {
+        Waiting w = waiting.poll();
+        held += w.share;
+        if (starts.isEmpty()) {
+          starts = new ArrayList<>();
+        }
+        starts.add(w.start);
+      }
+      return starts;
     }
 
-    long held() {
-      return held.get();
+    synchronized long held() {
+      return held;
     }
 
-    long refused() {
-      return refused.get();
+    synchronized int waiting() {
+      return waiting.size();
+    }
+
+    synchronized long refused() {
+      return refused;
     }
   }
 
@@ -451,13 +519,34 @@ public final class HttpServer implements AutoCloseable {
         return true;
       }
       long share = bodies.share(ex.declaredLength(), route.maxBodyBytes());
-      if (!bodies.take(share)) {
-        ex.header("Retry-After", "1");
-        refuseUnread(ex, request, callback, true, () -> answerError(ex, 503, null, busy()));
-        return true;
-      }
-      // the body is read as it arrives, holding no thread; the handler runs once it is all in
       Route chosen = route;
+      Bodies.Waiting waiting =
+          bodies.take(share, () -> readAndRun(chosen, ex, request, path, callback, share));
+      if (waiting != null) {
+        // no room for the body yet: it waits, holding no thread, up to the request timeout
+        request
+            .getComponents()
+            .getScheduler()
+            .schedule(
+                () -> {
+                  if (bodies.abandon(waiting)) {
+                    ex.header("Retry-After", "1");
+                    refuseUnread(
+                        ex, request, callback, true, () -> answerError(ex, 503, null, busy()));
+                  }
+                },
+                settings.requestTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
+      }
+      return true;
+    }
+
+    /**
+     * Reads the body as it arrives, holding no thread, then runs the handler once it is all in;
+     * {@code share} of the bodies' budget is held until then.
+     */
+    private void readAndRun(
+        Route route, Exchange ex, Request request, String path, Callback callback, long share) {
       try {
         readBody(
             request,
@@ -467,21 +556,20 @@ public final class HttpServer implements AutoCloseable {
                 refuseBody(ex, failure);
                 bodies.give(share);
                 ex.complete(callback);
-              } else if (bytes.length > chosen.maxBodyBytes()) {
+              } else if (bytes.length > route.maxBodyBytes()) {
                 HttpError e = ex.tooLarge();
                 answerError(ex, e.status(), e.field(), e.getMessage());
                 bodies.give(share);
                 ex.complete(callback);
               } else {
                 ex.body(bytes);
-                run(chosen, ex, request, path, callback, share);
+                run(route, ex, request, path, callback, share);
               }
             });
       } catch (RuntimeException e) {
         bodies.give(share);
         throw e;
       }
-      return true;
     }
 
     private String busy() {
@@ -490,7 +578,9 @@ public final class HttpServer implements AutoCloseable {
           + settings.maxBodiesBytes()
           + " bytes of request bodies at most"
           + (setting == null ? "" : " (" + setting + ")")
-          + " and has too many in hand; retry after a second, or send fewer requests at once";
+          + ", and this one waited "
+          + settings.requestTimeout().toMillis()
+          + " ms for room; retry after a second, or send fewer requests at once";
     }
 
     /**

@@ -20,7 +20,8 @@ import org.apache.kafka.common.config.ConfigDef;
  * @param maxBodiesBytes most bytes of request bodies the service holds at once, from the moment it
  *     starts reading one until its handler has answered: the declared length of each (the route's
  *     limit where none is declared), at most this whole budget for one request. A request that
- *     would pass it is answered 503 with {@code Retry-After} before its body is read, so that
+ *     would pass it waits in line, unread and holding no thread, until the bodies before it are
+ *     answered, and is answered 503 with {@code Retry-After} if it waited the request timeout: so
  *     clients sending in parallel cannot take the heap, however many connections they open
  * @param prefix the prefix of the settings these came from ({@code ingest.}), so that a refusal can
  *     name the setting to change; empty when they came from code
@@ -189,8 +190,9 @@ public record HttpSettings(
                 + " its request is answered (each counted at its declared length, or at "
                 + prefix
                 + MAX_BODY_BYTES
-                + " where it declares none). A request that would pass it is answered 503 with"
-                + " Retry-After before its body is read. The heap must hold it several times over:"
+                + " where it declares none). A request that would pass it waits, unread, until"
+                + " there is room (503 with Retry-After after the request timeout). The heap must"
+                + " hold it several times over:"
                 + " a request's body and what is decoded from it (docs/operations.md, \"Memory of the"
                 + " services\").")
         .define(

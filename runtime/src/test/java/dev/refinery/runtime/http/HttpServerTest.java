@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -218,26 +219,31 @@ class HttpServerTest {
     assertThat(json(good).get("bytes").asInt()).isEqualTo(5);
   }
 
-  @Test
-  void bodiesPastTheBudgetAre503BeforeTheyAreReadAndTheBudgetComesBack() throws Exception {
+  /** A server of 100-byte bodies (1,000 on /v1/large) holding 1,500 bytes of them at once. */
+  private HttpServer budgetServer(Duration requestTimeout, Handler blocking) {
     HttpSettings settings =
         new HttpSettings(
             HttpSettings.LOOPBACK,
             0,
             100,
             Duration.ofSeconds(30),
-            Duration.ofSeconds(30),
+            requestTimeout,
             4,
             1500,
             "svc.",
             null,
             null);
-    try (HttpServer budget =
-        HttpServer.builder("budget", settings)
-            .post("/v1/small", ex -> ex.json(200, Map.of("bytes", ex.body().length)))
-            .post("/v1/large", 1000, ex -> ex.json(200, Map.of("bytes", ex.body().length)))
-            .metrics(registry(), () -> new Health(true, Map.of()))
-            .start()) {
+    return HttpServer.builder("budget", settings)
+        .post("/v1/small", ex -> ex.json(200, Map.of("bytes", ex.body().length)))
+        .post("/v1/large", 1000, ex -> ex.json(200, Map.of("bytes", ex.body().length)))
+        .post("/v1/blocking", 1000, blocking)
+        .metrics(registry(), () -> new Health(true, Map.of()))
+        .start();
+  }
+
+  @Test
+  void bodiesPastTheBudgetWaitInLineUnreadAndTheBudgetComesBack() throws Exception {
+    try (HttpServer budget = budgetServer(Duration.ofSeconds(30), ex -> {})) {
       URI base = budget.uri();
       try (Socket slow = new Socket(InetAddress.getLoopbackAddress(), budget.port())) {
         slow.setSoTimeout(20_000);
@@ -249,51 +255,101 @@ class HttpServerTest {
         out.flush();
         awaitHeld(budget, 1000);
 
-        // 900 more would pass 1,500: refused at once, before a byte of it is read
+        // what fits beside it is served; a body of undeclared length counts its route's limit
+        assertThat(json(post(base, "/v1/small", "x".repeat(100))).get("bytes").asInt())
+            .isEqualTo(100);
+        assertThat(postUndeclared(base, "/v1/small", 10).statusCode()).isEqualTo(200);
+        // a request without a body holds nothing, though it declares no length (curl's GET)
+        assertThat(rawGet(budget, "/metrics"))
+            .startsWith("HTTP/1.1 200")
+            .contains("refinery_http_bodies_bytes{server=\"budget\"} 1000.0");
+
+        // 900 more would pass 1,500: it waits, unread, and so does a small one behind it
+        var waiting = postAsync(base, "/v1/large", "x".repeat(900));
+        awaitWaiting(budget, 1);
+        var behind = postAsync(base, "/v1/small", "x".repeat(50));
+        awaitWaiting(budget, 2);
+        assertThat(rawGet(budget, "/metrics"))
+            .contains("refinery_http_bodies_waiting{server=\"budget\"} 2.0");
+        assertThat(waiting).isNotDone();
+
+        out.write(new byte[990]);
+        out.flush();
+        assertThat(readAnswer(slow.getInputStream()))
+            .startsWith("HTTP/1.1 200")
+            .contains("\"bytes\":1000");
+        // its share given back, the two in line are read and served, in turn
+        assertThat(json(waiting.get(20, TimeUnit.SECONDS)).get("bytes").asInt()).isEqualTo(900);
+        assertThat(json(behind.get(20, TimeUnit.SECONDS)).get("bytes").asInt()).isEqualTo(50);
+      }
+      // given back before each answer was sent: the next request finds it free
+      assertThat(budget.bodiesHeld()).isZero();
+      assertThat(json(post(base, "/v1/large", "x".repeat(1000))).get("bytes").asInt())
+          .isEqualTo(1000);
+      // a body found too long as it is read gives it back too
+      assertThat(postUndeclared(base, "/v1/small", 101).statusCode()).isEqualTo(413);
+      assertThat(budget.bodiesHeld()).isZero();
+      assertThat(budget.bodiesWaiting()).isZero();
+    }
+  }
+
+  @Test
+  void aBodyThatFindsNoRoomWithinTheRequestTimeoutIs503Unread() throws Exception {
+    java.util.concurrent.CountDownLatch handling = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Handler blocking =
+        ex -> {
+          handling.countDown();
+          release.await();
+          ex.json(200, Map.of("bytes", ex.body().length));
+        };
+    try (HttpServer budget = budgetServer(Duration.ofMillis(500), blocking)) {
+      URI base = budget.uri();
+      // a request whose handler holds its 1,000 bytes until released
+      var holder = postAsync(base, "/v1/blocking", "x".repeat(1000));
+      assertThat(handling.await(20, TimeUnit.SECONDS)).isTrue();
+      try {
         HttpResponse<String> busy = post(base, "/v1/large", "x".repeat(900));
         assertThat(busy.statusCode()).isEqualTo(503);
         assertThat(busy.headers().firstValue("Retry-After")).hasValue("1");
         assertThat(json(busy).get("error").asText())
-            .contains("1500 bytes of request bodies", "svc.http.max.bodies.bytes");
-        // a body of undeclared length counts its route's limit: 1,000 on /v1/large, 100 here
-        assertThat(postUndeclared(base, "/v1/large", 10).statusCode()).isEqualTo(503);
-        assertThat(postUndeclared(base, "/v1/small", 10).statusCode()).isEqualTo(200);
-        // what fits beside it is served
-        assertThat(json(post(base, "/v1/small", "x".repeat(100))).get("bytes").asInt())
-            .isEqualTo(100);
-        assertThat(budget.bodiesHeld()).isEqualTo(1000);
-        // a request without a body holds nothing, though it declares no length (curl's GET)
-        try (Socket get = new Socket(InetAddress.getLoopbackAddress(), budget.port())) {
-          get.setSoTimeout(20_000);
-          get.getOutputStream()
-              .write(
-                  "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-          assertThat(readAnswer(get.getInputStream()))
-              .startsWith("HTTP/1.1 200")
-              .contains("refinery_http_bodies_bytes{server=\"budget\"} 1000.0");
-        }
-
-        out.write(new byte[990]);
-        out.flush();
-        String answer = readAnswer(slow.getInputStream());
-        assertThat(answer).startsWith("HTTP/1.1 200").contains("\"bytes\":1000");
+            .contains("1500 bytes of request bodies", "svc.http.max.bodies.bytes", "500 ms");
+      } finally {
+        release.countDown();
       }
-      // given back before the answer was sent: the next request finds it free
+      assertThat(json(holder.get(20, TimeUnit.SECONDS)).get("bytes").asInt()).isEqualTo(1000);
       assertThat(budget.bodiesHeld()).isZero();
-      assertThat(json(post(base, "/v1/large", "x".repeat(900))).get("bytes").asInt())
-          .isEqualTo(900);
-      // a body found too long as it is read gives it back too
-      assertThat(postUndeclared(base, "/v1/small", 101).statusCode()).isEqualTo(413);
-      assertThat(budget.bodiesHeld()).isZero();
-      String metrics =
-          client
-              .send(
-                  HttpRequest.newBuilder(base.resolve("/metrics")).build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
-      assertThat(metrics)
-          .contains("refinery_http_bodies_bytes{server=\"budget\"} 0.0")
-          .contains("refinery_http_bodies_refused_total{server=\"budget\"} 2.0");
+      assertThat(rawGet(budget, "/metrics"))
+          .contains("refinery_http_bodies_refused_total{server=\"budget\"} 1.0");
+    }
+  }
+
+  private java.util.concurrent.CompletableFuture<HttpResponse<String>> postAsync(
+      URI base, String path, String body) {
+    return client.sendAsync(
+        HttpRequest.newBuilder(base.resolve(path))
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A GET with neither a length nor a body, as curl sends it. */
+  private static String rawGet(HttpServer server, String path) throws Exception {
+    try (Socket get = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+      get.setSoTimeout(20_000);
+      get.getOutputStream()
+          .write(
+              ("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      return readAnswer(get.getInputStream());
+    }
+  }
+
+  /** Waits until {@code n} requests wait for room. */
+  private static void awaitWaiting(HttpServer server, int n) throws InterruptedException {
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    while (server.bodiesWaiting() != n) {
+      assertThat(System.nanoTime()).as("waiting: %d", server.bodiesWaiting()).isLessThan(deadline);
+      Thread.sleep(5);
     }
   }
 
