@@ -50,6 +50,15 @@ class KubernetesManifestsTest {
       new ObjectMapper(new YAMLFactory())
           .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
+  /** Each Refinery container's name, and the prefix of its service's settings. */
+  private static final Map<String, String> SETTINGS_PREFIX =
+      Map.of(
+          "ingest", "ingest.",
+          "dedup-filter", "dedup.",
+          "feedback", "feedback.",
+          "console", "console.",
+          "trainer-bridge", "bridge.");
+
   private static List<JsonNode> documents(String file) throws IOException {
     List<JsonNode> docs = new ArrayList<>();
     try (var parser = new YAMLMapper().createParser(Files.readString(DIR.resolve(file)))) {
@@ -169,13 +178,6 @@ class KubernetesManifestsTest {
     List<JsonNode> docs = documents("refinery/refinery.yaml");
     String properties = docs.get(0).path("data").path("refinery.properties").asText();
     List<PodSpec> pods = pods(docs);
-    Map<String, String> prefixes =
-        Map.of(
-            "ingest", "ingest.",
-            "dedup-filter", "dedup.",
-            "feedback", "feedback.",
-            "console", "console.",
-            "trainer-bridge", "bridge.");
     int probed = 0;
     for (PodSpec pod : pods) {
       for (Container c : pod.getContainers()) {
@@ -188,7 +190,7 @@ class KubernetesManifestsTest {
         assertThat(c.getReadinessProbe().getHttpGet().getPort().getIntVal()).isEqualTo(port);
         assertThat(properties)
             .as("%s listens beyond loopback, for the kubelet's probes", c.getName())
-            .contains(prefixes.get(c.getName()) + "http.host=0.0.0.0");
+            .contains(SETTINGS_PREFIX.get(c.getName()) + "http.host=0.0.0.0");
       }
     }
     assertThat(probed).isEqualTo(5);
@@ -210,13 +212,6 @@ class KubernetesManifestsTest {
     var properties = new java.util.Properties();
     properties.load(
         new java.io.StringReader(docs.get(0).path("data").path("refinery.properties").asText()));
-    Map<String, String> prefixes =
-        Map.of(
-            "ingest", "ingest.",
-            "dedup-filter", "dedup.",
-            "feedback", "feedback.",
-            "console", "console.",
-            "trainer-bridge", "bridge.");
     Set<String> withStores = Set.of("dedup.", "feedback.");
     Set<String> takingBodies = Set.of("ingest.", "feedback.", "console.", "bridge.");
     Set<String> checked = new TreeSet<>();
@@ -225,7 +220,7 @@ class KubernetesManifestsTest {
         if (!c.getImage().startsWith("refinery/")) {
           continue;
         }
-        String prefix = prefixes.get(c.getName());
+        String prefix = SETTINGS_PREFIX.get(c.getName());
         String heapOption =
             c.getEnv() == null
                 ? ""
@@ -264,7 +259,7 @@ class KubernetesManifestsTest {
         checked.add(c.getName());
       }
     }
-    assertThat(checked).containsExactlyInAnyOrderElementsOf(prefixes.keySet());
+    assertThat(checked).containsExactlyInAnyOrderElementsOf(SETTINGS_PREFIX.keySet());
   }
 
   private static List<PodSpec> pods(List<JsonNode> docs) throws IOException {
