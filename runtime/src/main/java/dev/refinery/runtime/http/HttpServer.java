@@ -389,7 +389,7 @@ public final class HttpServer implements AutoCloseable {
         held -= share;
         starts = admit();
       }
-      starts.forEach(Runnable::run);
+      start(starts);
     }
 
     /**
@@ -406,8 +406,22 @@ public final class HttpServer implements AutoCloseable {
         // the first in line may have been the one that did not fit
         starts = admit();
       }
-      starts.forEach(Runnable::run);
+      start(starts);
       return true;
+    }
+
+    /**
+     * Starts requests let out of line, on the thread that gave room back: each on its own, so that
+     * one that fails to start neither keeps the others waiting nor fails the request that gave.
+     */
+    private static void start(List<Runnable> starts) {
+      for (Runnable start : starts) {
+        try {
+          start.run();
+        } catch (RuntimeException e) {
+          LOG.warn("a request let out of line for its body could not start: {}", e.toString());
+        }
+      }
     }
 
     private List<Runnable> admit() {
