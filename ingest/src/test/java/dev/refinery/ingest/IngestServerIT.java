@@ -190,9 +190,11 @@ class IngestServerIT {
   @Test
   void anEmptyBodyIsABadRequest() throws Exception {
     for (String type : new String[] {"application/json", "application/x-ndjson"}) {
-      HttpResponse<String> empty = post("/v1/sources/push-test/documents", type, "");
-      assertThat(empty.statusCode()).as(type).isEqualTo(400);
-      assertThat(empty.body()).contains("empty");
+      for (String body : new String[] {"", " \n\t\r\n", " \u3000\u2003\n"}) {
+        HttpResponse<String> empty = post("/v1/sources/push-test/documents", type, body);
+        assertThat(empty.statusCode()).as("%s %s", type, body).isEqualTo(400);
+        assertThat(empty.body()).contains("empty");
+      }
     }
   }
 
