@@ -344,6 +344,9 @@ public final class HttpServer implements AutoCloseable {
       private final long share;
       private final Runnable start;
 
+      /** Until it starts or gives up: the connection's idle timeout does not count while it is. */
+      private volatile boolean inLine = true;
+
       private Waiting(long share, Runnable start) {
         this.share = share;
         this.start = start;
@@ -402,6 +405,7 @@ public final class HttpServer implements AutoCloseable {
         if (!waiting.remove(w)) {
           return false;
         }
+        w.inLine = false;
         refused++;
         // the first in line may have been the one that did not fit
         starts = admit();
@@ -428,6 +432,7 @@ public final class HttpServer implements AutoCloseable {
       List<Runnable> starts = List.of();
       while (!waiting.isEmpty() && held + waiting.peek().share <= max) {
         Waiting w = waiting.poll();
+        w.inLine = false;
         held += w.share;
         if (starts.isEmpty()) {
           starts = new ArrayList<>();
@@ -537,7 +542,10 @@ public final class HttpServer implements AutoCloseable {
       Bodies.Waiting waiting =
           bodies.take(share, () -> readAndRun(chosen, ex, request, path, callback, share));
       if (waiting != null) {
-        // no room for the body yet: it waits, holding no thread, up to the request timeout
+        // no room for the body yet: it waits, holding no thread, up to the request timeout; the
+        // server reads nothing of it meanwhile, so the connection's idle timeout would fail it
+        // (it did, as a 408 once it was let out of line) if it counted
+        request.addIdleTimeoutListener(timeout -> !waiting.inLine);
         request
             .getComponents()
             .getScheduler()

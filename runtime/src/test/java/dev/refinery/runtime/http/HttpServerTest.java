@@ -324,6 +324,48 @@ class HttpServerTest {
     }
   }
 
+  @Test
+  void aBodyWaitingLongerThanTheIdleTimeoutIsStillServed() throws Exception {
+    java.util.concurrent.CountDownLatch handling = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    HttpSettings settings =
+        new HttpSettings(
+            HttpSettings.LOOPBACK,
+            0,
+            1000,
+            Duration.ofMillis(300),
+            Duration.ofSeconds(30),
+            4,
+            1500,
+            "svc.",
+            null,
+            null);
+    try (HttpServer budget =
+        HttpServer.builder("budget", settings)
+            .post(
+                "/v1/blocking",
+                ex -> {
+                  handling.countDown();
+                  release.await();
+                  ex.json(200, Map.of("bytes", ex.body().length));
+                })
+            .post("/v1/large", ex -> ex.json(200, Map.of("bytes", ex.body().length)))
+            .start()) {
+      URI base = budget.uri();
+      var holder = postAsync(base, "/v1/blocking", "x".repeat(1000));
+      assertThat(handling.await(20, TimeUnit.SECONDS)).isTrue();
+      var waiting = postAsync(base, "/v1/large", "x".repeat(900));
+      awaitWaiting(budget, 1);
+      // in line for several idle timeouts, sending nothing the server reads
+      Thread.sleep(1500);
+      release.countDown();
+      HttpResponse<String> h = holder.get(20, TimeUnit.SECONDS);
+      HttpResponse<String> w = waiting.get(20, TimeUnit.SECONDS);
+      assertThat(h.statusCode() + " " + h.body()).isEqualTo("200 {\"bytes\":1000}");
+      assertThat(w.statusCode() + " " + w.body()).isEqualTo("200 {\"bytes\":900}");
+    }
+  }
+
   private java.util.concurrent.CompletableFuture<HttpResponse<String>> postAsync(
       URI base, String path, String body) {
     return client.sendAsync(
