@@ -89,11 +89,7 @@ class HttpServerTest {
   }
 
   private HttpResponse<String> post(String path, String body) throws Exception {
-    return client.send(
-        HttpRequest.newBuilder(server.uri().resolve(path))
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return post(server.uri(), path, body);
   }
 
   private static JsonNode json(HttpResponse<String> response) throws Exception {
@@ -180,14 +176,7 @@ class HttpServerTest {
 
   @Test
   void aBodyOfUndeclaredLengthOverTheLimitIs413Too() throws Exception {
-    HttpResponse<String> response =
-        client.send(
-            HttpRequest.newBuilder(server.uri().resolve("/v1/things/1"))
-                .POST(
-                    HttpRequest.BodyPublishers.ofInputStream(
-                        () -> new java.io.ByteArrayInputStream(new byte[5000])))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response = postUndeclared(server.uri(), "/v1/things/1", 5000);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(413);
   }
 
@@ -368,11 +357,13 @@ class HttpServerTest {
 
   private java.util.concurrent.CompletableFuture<HttpResponse<String>> postAsync(
       URI base, String path, String body) {
-    return client.sendAsync(
-        HttpRequest.newBuilder(base.resolve(path))
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return client.sendAsync(postOf(base, path, body), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpRequest postOf(URI base, String path, String body) {
+    return HttpRequest.newBuilder(base.resolve(path))
+        .POST(HttpRequest.BodyPublishers.ofString(body))
+        .build();
   }
 
   /** A GET with neither a length nor a body, as curl sends it. */
@@ -421,11 +412,7 @@ class HttpServerTest {
   }
 
   private HttpResponse<String> post(URI base, String path, String body) throws Exception {
-    return client.send(
-        HttpRequest.newBuilder(base.resolve(path))
-            .POST(HttpRequest.BodyPublishers.ofString(body))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+    return client.send(postOf(base, path, body), HttpResponse.BodyHandlers.ofString());
   }
 
   private HttpResponse<String> postUndeclared(URI base, String path, int bytes) throws Exception {
