@@ -53,14 +53,21 @@ public final class HttpServer implements AutoCloseable {
   private final ServerConnector connector;
   private final boolean tls;
   private final Bodies bodies;
+  private final Bodies open;
 
   private HttpServer(
-      String name, Server server, ServerConnector connector, boolean tls, Bodies bodies) {
+      String name,
+      Server server,
+      ServerConnector connector,
+      boolean tls,
+      Bodies bodies,
+      Bodies open) {
     this.name = name;
     this.server = server;
     this.connector = connector;
     this.tls = tls;
     this.bodies = bodies;
+    this.open = open;
   }
 
   /** The bytes of request bodies held now ({@link HttpSettings#maxBodiesBytes}). */
@@ -68,9 +75,14 @@ public final class HttpServer implements AutoCloseable {
     return bodies.held();
   }
 
-  /** The requests waiting for room for their bodies now. */
+  /** The bytes of bodies held now for routes that take no token. */
+  long openBodiesHeld() {
+    return open.held();
+  }
+
+  /** The requests waiting for room for their bodies now, with a token or without. */
   int bodiesWaiting() {
-    return bodies.waiting();
+    return bodies.waiting() + open.waiting();
   }
 
   /** A server named for its logs and threads, with its settings. */
@@ -147,6 +159,11 @@ public final class HttpServer implements AutoCloseable {
     /** A POST route whose body limit differs from the server's. */
     public Builder post(String path, long maxBodyBytes, Handler handler) {
       return route("POST", path, maxBodyBytes, null, handler);
+    }
+
+    /** A POST route whose body limit differs from the server's, behind a guard. */
+    public Builder post(String path, long maxBodyBytes, Guard guard, Handler handler) {
+      return route("POST", path, maxBodyBytes, guard, handler);
     }
 
     public Builder route(
@@ -229,24 +246,30 @@ public final class HttpServer implements AutoCloseable {
       connector.setReuseAddress(true);
       server.addConnector(connector);
       Bodies bodies = new Bodies(settings.maxBodiesBytes());
+      Bodies open = new Bodies(Math.max(1, settings.maxBodiesBytes() / 4));
       if (registry != null) {
         io.micrometer.core.instrument.Gauge.builder("refinery.http.bodies", bodies, Bodies::held)
             .baseUnit("bytes")
-            .description("Bytes of request bodies held, read or being handled")
+            .description("Bytes of request bodies held, read or being handled, past a token")
+            .tag("server", name)
+            .register(registry);
+        io.micrometer.core.instrument.Gauge.builder("refinery.http.bodies.open", open, Bodies::held)
+            .baseUnit("bytes")
+            .description("Bytes of request bodies held for routes that take no token")
             .tag("server", name)
             .register(registry);
         io.micrometer.core.instrument.Gauge.builder(
-                "refinery.http.bodies.waiting", bodies, Bodies::waiting)
+                "refinery.http.bodies.waiting", () -> bodies.waiting() + open.waiting())
             .description("Requests waiting for room for their bodies")
             .tag("server", name)
             .register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder(
-                "refinery.http.bodies.refused", bodies, Bodies::refused)
+                "refinery.http.bodies.refused", bodies, b -> b.refused() + open.refused())
             .description("Requests answered 503 after waiting the request timeout for room")
             .tag("server", name)
             .register(registry);
       }
-      server.setHandler(new Dispatcher(name, List.copyOf(routes), settings, bodies));
+      server.setHandler(new Dispatcher(name, List.copyOf(routes), settings, bodies, open));
       server.setStopTimeout(5_000);
       server.setStopAtShutdown(false);
       try {
@@ -270,7 +293,7 @@ public final class HttpServer implements AutoCloseable {
             e instanceof java.io.IOException io ? io : new java.io.IOException(e));
       }
       LOG.info("{} HTTP on {}:{}", name, settings.host(), connector.getLocalPort());
-      return new HttpServer(name, server, connector, settings.tlsKeystore() != null, bodies);
+      return new HttpServer(name, server, connector, settings.tlsKeystore() != null, bodies, open);
     }
   }
 
@@ -442,6 +465,10 @@ public final class HttpServer implements AutoCloseable {
       return starts;
     }
 
+    long max() {
+      return max;
+    }
+
     synchronized long held() {
       return held;
     }
@@ -461,12 +488,20 @@ public final class HttpServer implements AutoCloseable {
     private final List<Route> routes;
     private final HttpSettings settings;
     private final Bodies bodies;
+    private final Bodies open;
 
-    Dispatcher(String name, List<Route> routes, HttpSettings settings, Bodies bodies) {
+    /**
+     * @param bodies the bound of the bodies of routes with a guard (a token), read once it passed
+     * @param open a bound of their own for the bodies of routes without one (a webhook signed over
+     *     its body, or a body sent to a GET), so that clients without a token never keep a request
+     *     with one waiting
+     */
+    Dispatcher(String name, List<Route> routes, HttpSettings settings, Bodies bodies, Bodies open) {
       this.name = name;
       this.routes = routes;
       this.settings = settings;
       this.bodies = bodies;
+      this.open = open;
     }
 
     @Override
@@ -534,13 +569,14 @@ public final class HttpServer implements AutoCloseable {
               && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)) {
         // HTTP/1.1: a request with neither a length nor a chunked body has none
         ex.body(new byte[0]);
-        run(route, ex, request, path, callback, 0);
+        run(route, ex, request, path, callback, bodies, 0);
         return true;
       }
-      long share = bodies.share(ex.declaredLength(), route.maxBodyBytes());
+      Bodies pool = route.guard() != null ? bodies : open;
+      long share = pool.share(ex.declaredLength(), route.maxBodyBytes());
       Route chosen = route;
       Bodies.Waiting waiting =
-          bodies.take(share, () -> readAndRun(chosen, ex, request, path, callback, share));
+          pool.take(share, () -> readAndRun(chosen, ex, request, path, callback, pool, share));
       if (waiting != null) {
         // no room for the body yet: it waits, holding no thread, up to the request timeout; the
         // server reads nothing of it meanwhile, so the connection's idle timeout would fail it
@@ -551,10 +587,14 @@ public final class HttpServer implements AutoCloseable {
             .getScheduler()
             .schedule(
                 () -> {
-                  if (bodies.abandon(waiting)) {
+                  if (pool.abandon(waiting)) {
                     ex.header("Retry-After", "1");
                     refuseUnread(
-                        ex, request, callback, true, () -> answerError(ex, 503, null, busy()));
+                        ex,
+                        request,
+                        callback,
+                        true,
+                        () -> answerError(ex, 503, null, busy(pool.max())));
                   }
                 },
                 settings.requestTimeout().toMillis(),
@@ -565,10 +605,16 @@ public final class HttpServer implements AutoCloseable {
 
     /**
      * Reads the body as it arrives, holding no thread, then runs the handler once it is all in;
-     * {@code share} of the bodies' budget is held until then.
+     * {@code share} of the {@code pool}'s budget is held until then.
      */
     private void readAndRun(
-        Route route, Exchange ex, Request request, String path, Callback callback, long share) {
+        Route route,
+        Exchange ex,
+        Request request,
+        String path,
+        Callback callback,
+        Bodies pool,
+        long share) {
       try {
         readBody(
             request,
@@ -576,28 +622,28 @@ public final class HttpServer implements AutoCloseable {
             (bytes, failure) -> {
               if (failure != null) {
                 refuseBody(ex, failure);
-                bodies.give(share);
+                pool.give(share);
                 ex.complete(callback);
               } else if (bytes.length > route.maxBodyBytes()) {
                 HttpError e = ex.tooLarge();
                 answerError(ex, e.status(), e.field(), e.getMessage());
-                bodies.give(share);
+                pool.give(share);
                 ex.complete(callback);
               } else {
                 ex.body(bytes);
-                run(route, ex, request, path, callback, share);
+                run(route, ex, request, path, callback, pool, share);
               }
             });
       } catch (RuntimeException e) {
-        bodies.give(share);
+        pool.give(share);
         throw e;
       }
     }
 
-    private String busy() {
+    private String busy(long max) {
       String setting = settings.maxBodiesSetting();
       return "the service holds "
-          + settings.maxBodiesBytes()
+          + max
           + " bytes of request bodies at most"
           + (setting == null ? "" : " (" + setting + ")")
           + ", and this one waited "
@@ -653,11 +699,18 @@ public final class HttpServer implements AutoCloseable {
     static final long SWALLOW_BYTES = 1 << 20;
 
     /**
-     * Runs the handler and answers; {@code share} of the bodies' budget, held for this request, is
-     * given back before the answer is sent, so that a client's next request finds it free.
+     * Runs the handler and answers; {@code share} of the {@code pool}'s budget, held for this
+     * request, is given back before the answer is sent, so that a client's next request finds it
+     * free.
      */
     private void run(
-        Route route, Exchange ex, Request request, String path, Callback callback, long share) {
+        Route route,
+        Exchange ex,
+        Request request,
+        String path,
+        Callback callback,
+        Bodies pool,
+        long share) {
       try {
         route.handler().handle(ex);
       } catch (HttpError e) {
@@ -665,7 +718,7 @@ public final class HttpServer implements AutoCloseable {
       } catch (Exception | LinkageError e) {
         fail(ex, request, path, e);
       } finally {
-        bodies.give(share);
+        pool.give(share);
       }
       ex.complete(callback);
     }

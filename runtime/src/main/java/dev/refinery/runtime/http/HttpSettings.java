@@ -22,7 +22,8 @@ import org.apache.kafka.common.config.ConfigDef;
  *     limit where none is declared), at most this whole budget for one request. A request that
  *     would pass it waits in line, unread and holding no thread, until the bodies before it are
  *     answered, and is answered 503 with {@code Retry-After} if it waited the request timeout: so
- *     clients sending in parallel cannot take the heap, however many connections they open
+ *     clients sending in parallel cannot take the heap, however many connections they open. Routes
+ *     without a guard have a quarter of it more, of their own
  * @param prefix the prefix of the settings these came from ({@code ingest.}), so that a refusal can
  *     name the setting to change; empty when they came from code
  * @param tlsKeystore a PKCS12 keystore of the service's certificate and key: the service then
@@ -191,7 +192,8 @@ public record HttpSettings(
                 + prefix
                 + MAX_BODY_BYTES
                 + " where it declares none). A request that would pass it waits, unread, until"
-                + " there is room (503 with Retry-After after the request timeout). The heap must"
+                + " there is room (503 with Retry-After after the request timeout). Routes that take"
+                + " no token have a quarter of it more, of their own. The heap must"
                 + " hold it several times over:"
                 + " a request's body and what is decoded from it (docs/operations.md, \"Memory of the"
                 + " services\").")

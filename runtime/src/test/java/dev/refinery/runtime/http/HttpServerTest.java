@@ -208,7 +208,18 @@ class HttpServerTest {
     assertThat(json(good).get("bytes").asInt()).isEqualTo(5);
   }
 
-  /** A server of 100-byte bodies (1,000 on /v1/large) holding 1,500 bytes of them at once. */
+  /** The token of the routes a budget server guards. */
+  private static final Guard TOKEN =
+      ex -> {
+        if (!"Bearer good".equals(ex.header("Authorization"))) {
+          throw new HttpError(401, "Authorization", "unknown token");
+        }
+      };
+
+  /**
+   * A server of 100-byte bodies (1,000 on /v1/large) holding 1,500 bytes of them at once behind its
+   * token, and a quarter of that for /v1/open, which takes none.
+   */
   private HttpServer budgetServer(Duration requestTimeout, Handler blocking) {
     HttpSettings settings =
         new HttpSettings(
@@ -223,9 +234,10 @@ class HttpServerTest {
             null,
             null);
     return HttpServer.builder("budget", settings)
-        .post("/v1/small", ex -> ex.json(200, Map.of("bytes", ex.body().length)))
-        .post("/v1/large", 1000, ex -> ex.json(200, Map.of("bytes", ex.body().length)))
-        .post("/v1/blocking", 1000, blocking)
+        .post("/v1/small", TOKEN, ex -> ex.json(200, Map.of("bytes", ex.body().length)))
+        .post("/v1/large", 1000, TOKEN, ex -> ex.json(200, Map.of("bytes", ex.body().length)))
+        .post("/v1/blocking", 1000, TOKEN, blocking)
+        .post("/v1/open", ex -> ex.json(200, Map.of("bytes", ex.body().length)))
         .metrics(registry(), () -> new Health(true, Map.of()))
         .start();
   }
@@ -239,7 +251,8 @@ class HttpServerTest {
         OutputStream out = slow.getOutputStream();
         // 1,000 bytes declared, 10 sent: the server holds the share while the rest comes
         out.write(
-            "POST /v1/large HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n0123456789"
+            ("POST /v1/large HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer good\r\n"
+                    + "Content-Length: 1000\r\n\r\n0123456789")
                 .getBytes(StandardCharsets.US_ASCII));
         out.flush();
         awaitHeld(budget, 1000);
@@ -279,6 +292,49 @@ class HttpServerTest {
       assertThat(postUndeclared(base, "/v1/small", 101).statusCode()).isEqualTo(413);
       assertThat(budget.bodiesHeld()).isZero();
       assertThat(budget.bodiesWaiting()).isZero();
+    }
+  }
+
+  @Test
+  void bodiesWithoutATokenHaveRoomOfTheirOwnAndNeverKeepOnesWithATokenWaiting() throws Exception {
+    try (HttpServer budget = budgetServer(Duration.ofSeconds(30), ex -> {})) {
+      URI base = budget.uri();
+      List<Socket> slow = new ArrayList<>();
+      try {
+        // clients without a token send chunked bodies, slowly, to the route that takes none (and
+        // to a GET): each counts the server's 100-byte limit against a room of 375
+        for (String head : new String[] {"POST /v1/open", "POST /v1/open", "GET /health"}) {
+          Socket socket = new Socket(InetAddress.getLoopbackAddress(), budget.port());
+          socket
+              .getOutputStream()
+              .write(
+                  (head + " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n")
+                      .getBytes(StandardCharsets.US_ASCII));
+          slow.add(socket);
+        }
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (budget.openBodiesHeld() != 300) {
+          assertThat(System.nanoTime()).isLessThan(deadline);
+          Thread.sleep(5);
+        }
+        Socket fourth = new Socket(InetAddress.getLoopbackAddress(), budget.port());
+        slow.add(fourth);
+        fourth
+            .getOutputStream()
+            .write(
+                "POST /v1/open HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+        awaitWaiting(budget, 1);
+        // a request with a token still finds all of its own room
+        assertThat(json(post(base, "/v1/large", "x".repeat(1000))).get("bytes").asInt())
+            .isEqualTo(1000);
+        assertThat(budget.bodiesHeld()).isZero();
+        assertThat(budget.openBodiesHeld()).isEqualTo(300);
+      } finally {
+        for (Socket s : slow) {
+          s.close();
+        }
+      }
     }
   }
 
@@ -333,12 +389,13 @@ class HttpServerTest {
         HttpServer.builder("budget", settings)
             .post(
                 "/v1/blocking",
+                TOKEN,
                 ex -> {
                   handling.countDown();
                   release.await();
                   ex.json(200, Map.of("bytes", ex.body().length));
                 })
-            .post("/v1/large", ex -> ex.json(200, Map.of("bytes", ex.body().length)))
+            .post("/v1/large", TOKEN, ex -> ex.json(200, Map.of("bytes", ex.body().length)))
             .start()) {
       URI base = budget.uri();
       var holder = postAsync(base, "/v1/blocking", "x".repeat(1000));
@@ -362,6 +419,7 @@ class HttpServerTest {
 
   private static HttpRequest postOf(URI base, String path, String body) {
     return HttpRequest.newBuilder(base.resolve(path))
+        .header("Authorization", "Bearer good")
         .POST(HttpRequest.BodyPublishers.ofString(body))
         .build();
   }
@@ -418,6 +476,7 @@ class HttpServerTest {
   private HttpResponse<String> postUndeclared(URI base, String path, int bytes) throws Exception {
     return client.send(
         HttpRequest.newBuilder(base.resolve(path))
+            .header("Authorization", "Bearer good")
             .POST(
                 HttpRequest.BodyPublishers.ofInputStream(
                     () -> new java.io.ByteArrayInputStream(new byte[bytes])))
