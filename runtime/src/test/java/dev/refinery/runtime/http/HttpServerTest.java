@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
@@ -296,6 +297,39 @@ class HttpServerTest {
   }
 
   @Test
+  void aBodyThatWaitedInLineIsLetGoOnceAnswered() throws Exception {
+    CountDownLatch handling = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<java.lang.ref.WeakReference<byte[]>> bodies =
+        Collections.synchronizedList(new ArrayList<>());
+    Handler blocking =
+        ex -> {
+          bodies.add(new java.lang.ref.WeakReference<>(ex.body()));
+          handling.countDown();
+          release.await();
+          ex.json(200, Map.of("bytes", ex.body().length));
+        };
+    // a request timeout far longer than the test: what waits for it holds nothing of a request
+    try (HttpServer budget = budgetServer(Duration.ofMinutes(10), blocking)) {
+      var holder = postAsync(budget.uri(), "/v1/blocking", "x".repeat(1000));
+      assertThat(handling.await(20, TimeUnit.SECONDS)).isTrue();
+      var waited = postAsync(budget.uri(), "/v1/blocking", "x".repeat(900));
+      awaitWaiting(budget, 1);
+      release.countDown();
+      assertThat(json(holder.get(20, TimeUnit.SECONDS)).get("bytes").asInt()).isEqualTo(1000);
+      assertThat(json(waited.get(20, TimeUnit.SECONDS)).get("bytes").asInt()).isEqualTo(900);
+      // the waited one's timeout, still scheduled, held its request and body until it fired
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while (bodies.stream().anyMatch(b -> b.get() != null)) {
+        assertThat(System.nanoTime()).as("a body is still reachable").isLessThan(deadline);
+        System.gc();
+        Thread.sleep(50);
+      }
+      assertThat(bodies).hasSize(2);
+    }
+  }
+
+  @Test
   void bodiesWithoutATokenHaveRoomOfTheirOwnAndNeverKeepOnesWithATokenWaiting() throws Exception {
     try (HttpServer budget = budgetServer(Duration.ofSeconds(30), ex -> {})) {
       URI base = budget.uri();
@@ -340,8 +374,8 @@ class HttpServerTest {
 
   @Test
   void aBodyThatFindsNoRoomWithinTheRequestTimeoutIs503Unread() throws Exception {
-    java.util.concurrent.CountDownLatch handling = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    CountDownLatch handling = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
     Handler blocking =
         ex -> {
           handling.countDown();
@@ -371,8 +405,8 @@ class HttpServerTest {
 
   @Test
   void aBodyWaitingLongerThanTheIdleTimeoutIsStillServed() throws Exception {
-    java.util.concurrent.CountDownLatch handling = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    CountDownLatch handling = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
     HttpSettings settings =
         new HttpSettings(
             HttpSettings.LOOPBACK,
