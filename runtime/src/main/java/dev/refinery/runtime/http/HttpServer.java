@@ -13,7 +13,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
@@ -68,6 +68,12 @@ public final class HttpServer implements AutoCloseable {
     this.tls = tls;
     this.bodies = bodies;
     this.open = open;
+  }
+
+  /** The bytes of network buffers kept for reuse, in the heap and outside it. */
+  long pooledBytes() {
+    ArrayByteBufferPool pool = (ArrayByteBufferPool) server.getByteBufferPool();
+    return pool.getHeapMemory() + pool.getDirectMemory();
   }
 
   /** The bytes of request bodies held now ({@link HttpSettings#maxBodiesBytes}). */
@@ -208,6 +214,14 @@ public final class HttpServer implements AutoCloseable {
     }
 
     /**
+     * The most bytes of network buffers the server keeps for reuse, in the heap and again outside
+     * it. A connection reads through one buffer at a time and a body is copied out of it at once
+     * ({@link BodyReader}), so a few hundred connections fit. Jetty's default keeps up to an eighth
+     * of the heap's maximum in each, which made a service's memory depend on its past peaks.
+     */
+    static final long POOL_BYTES_KEPT = 8L * 1024 * 1024;
+
+    /**
      * Binds and starts serving.
      *
      * @throws java.io.UncheckedIOException naming the address when it cannot be bound
@@ -216,7 +230,11 @@ public final class HttpServer implements AutoCloseable {
       QueuedThreadPool threads = new QueuedThreadPool(settings.threads() + 4, 2);
       threads.setName(name + "-http");
       threads.setDaemon(true);
-      Server server = new Server(threads);
+      Server server =
+          new Server(
+              threads,
+              null,
+              new ArrayByteBufferPool(0, -1, -1, -1, POOL_BYTES_KEPT, POOL_BYTES_KEPT));
       HttpConfiguration http = new HttpConfiguration();
       http.setSendServerVersion(false);
       http.setSendDateHeader(false);
@@ -650,11 +668,6 @@ public final class HttpServer implements AutoCloseable {
                 refuseBody(ex, failure);
                 pool.give(share);
                 ex.complete(callback);
-              } else if (bytes.length > route.maxBodyBytes()) {
-                HttpError e = ex.tooLarge();
-                answerError(ex, e.status(), e.field(), e.getMessage());
-                pool.give(share);
-                ex.complete(callback);
               } else {
                 ex.body(bytes);
                 run(route, ex, request, path, callback, pool, share);
@@ -678,13 +691,13 @@ public final class HttpServer implements AutoCloseable {
     }
 
     /**
-     * Reads the body as it arrives, holding no thread, up to one byte over {@code limit} (so that a
-     * longer one shows) and within the request timeout; then runs {@code then} on the server's
-     * executor with the bytes or the failure.
+     * Reads the body as it arrives, holding no thread ({@link BodyReader}), up to {@code limit}
+     * bytes (a longer one fails with {@link BodyReader.TooLarge}) and within the request timeout;
+     * then runs {@code then} on the server's executor with the bytes or the failure.
      */
     private void readBody(
         Request request, long limit, java.util.function.BiConsumer<byte[], Throwable> then) {
-      Content.Source.asByteArrayAsync(request, (int) Math.min(Integer.MAX_VALUE - 8, limit + 1))
+      BodyReader.read(request, request.getLength(), limit)
           .orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
           .whenComplete(
               (bytes, failure) ->
@@ -768,8 +781,8 @@ public final class HttpServer implements AutoCloseable {
             "the request body did not all arrive in "
                 + settings.requestTimeout().toMillis()
                 + " ms; send it faster or in smaller requests");
-      } else if (String.valueOf(cause.getMessage()).startsWith("Max size")) {
-        // Jetty's bounded read stops at the limit: the body is longer than the route takes
+      } else if (cause instanceof BodyReader.TooLarge) {
+        // the read stops at the limit: the body is longer than the route takes
         HttpError e = ex.tooLarge();
         answerError(ex, e.status(), e.field(), e.getMessage());
       } else {
