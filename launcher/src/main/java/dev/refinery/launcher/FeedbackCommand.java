@@ -4,7 +4,6 @@ import dev.refinery.feedback.FeedbackService;
 import dev.refinery.runtime.config.KafkaClients;
 import dev.refinery.runtime.pairs.RewardPairs;
 import dev.refinery.schemas.PairOrigin;
-import dev.refinery.schemas.RewardModelPair;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -124,40 +123,40 @@ final class FeedbackCommand implements Runnable {
       Settings settings = global.load();
       KafkaClients kafka = settings.feedback().kafka();
       long t0 = System.nanoTime();
-      RewardPairs pairs =
+      Set<PairOrigin> chosen =
+          origins == null || origins.isEmpty() ? EnumSet.allOf(PairOrigin.class) : origins;
+      try (RewardPairs pairs =
           RewardPairs.read(
               kafka,
               n -> {
                 err.printf("\rreading feedback.rm-pairs.v1: %,d records", n);
                 err.flush();
-              });
-      err.println();
-      List<RewardModelPair> current =
-          pairs.current(
-              origins == null || origins.isEmpty() ? EnumSet.allOf(PairOrigin.class) : origins);
-      long lines;
-      if (outFile.equals("-")) {
-        OutputStream stdout = new BufferedOutputStream(System.out);
-        lines = RewardPairs.write(current, as, margins, lineage, stdout);
-        stdout.flush();
-      } else {
-        Path file = Path.of(outFile);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp))) {
-          lines = RewardPairs.write(current, as, margins, lineage, os);
+              })) {
+        err.println();
+        long lines;
+        if (outFile.equals("-")) {
+          OutputStream stdout = new BufferedOutputStream(System.out);
+          lines = pairs.write(chosen, as, margins, lineage, stdout);
+          stdout.flush();
+        } else {
+          Path file = Path.of(outFile);
+          Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+          try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp))) {
+            lines = pairs.write(chosen, as, margins, lineage, os);
+          }
+          Files.move(
+              tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        err.printf(
+            "%,d pairs of %,d prompts written to %s (%,d records read, %,d sets, %,d undecodable) in %.1f s%n",
+            lines,
+            pairs.groups(chosen),
+            outFile.equals("-") ? "standard output" : outFile,
+            pairs.records(),
+            pairs.sets(),
+            pairs.undecodable(),
+            Duration.ofNanos(System.nanoTime() - t0).toMillis() / 1000.0);
       }
-      long groups = current.stream().map(RewardModelPair::getGroupId).distinct().count();
-      err.printf(
-          "%,d pairs of %,d prompts written to %s (%,d records read, %,d sets, %,d undecodable) in %.1f s%n",
-          lines,
-          groups,
-          outFile.equals("-") ? "standard output" : outFile,
-          pairs.records(),
-          pairs.sets(),
-          pairs.undecodable(),
-          Duration.ofNanos(System.nanoTime() - t0).toMillis() / 1000.0);
       err.flush();
       return 0;
     }

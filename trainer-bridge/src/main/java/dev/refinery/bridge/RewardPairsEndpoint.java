@@ -15,7 +15,8 @@ import java.util.Set;
  * trl-conversational|openrlhf][&margin=auto|always|never]} on the bridge's HTTP port: the current
  * reward-model pairs as JSONL (the same rows as {@code refinery feedback export}), read from
  * feedback.rm-pairs.v1 at the time of the request, so a reward-model trainer on the node reads them
- * where its policy reads token batches.
+ * where its policy reads token batches. The pairs' records are spooled to a file for the request's
+ * time, not held in the heap ({@link RewardPairs}).
  */
 final class RewardPairsEndpoint {
   private RewardPairsEndpoint() {}
@@ -66,13 +67,13 @@ final class RewardPairsEndpoint {
     } catch (RuntimeException e) {
       throw HttpError.unavailable("cannot read the pairs: " + e.getMessage());
     }
-    Set<PairOrigin> chosen = origins;
-    boolean withLineage = lineage;
-    RewardPairs.Format as = format;
-    RewardPairs.Margin margins = margin;
-    exchange.stream(
-        200,
-        "application/x-ndjson",
-        out -> RewardPairs.write(pairs.current(chosen), as, margins, withLineage, out));
+    try (pairs) {
+      Set<PairOrigin> chosen = origins;
+      boolean withLineage = lineage;
+      RewardPairs.Format as = format;
+      RewardPairs.Margin margins = margin;
+      exchange.stream(
+          200, "application/x-ndjson", out -> pairs.write(chosen, as, margins, withLineage, out));
+    }
   }
 }
