@@ -40,7 +40,8 @@ final class BatchWriter implements AutoCloseable {
    * @throws KafkaException if Kafka did not take them; then nothing of the batch was committed
    */
   synchronized void write(List<Parsed> batch) {
-    // images are sent once a batch; the compacted topic keeps one copy across batches
+    // images are sent once a batch (an encoded document's were chosen as it was encoded); the
+    // compacted topic keeps one copy across batches
     java.util.Set<String> sent = new java.util.HashSet<>();
     try {
       if (producer == null) {
@@ -49,9 +50,12 @@ final class BatchWriter implements AutoCloseable {
       }
       producer.beginTransaction();
       for (Parsed parsed : batch) {
-        if (parsed instanceof Parsed.Accepted a) {
-          Producer<String, byte[]> p = producer;
-          a.send((topic, key, value) -> p.send(new ProducerRecord<>(topic, key, value)), sent);
+        Producer<String, byte[]> p = producer;
+        Parsed.Out out = (topic, key, value) -> p.send(new ProducerRecord<>(topic, key, value));
+        if (parsed instanceof Parsed.Encoded e) {
+          e.send(out);
+        } else if (parsed instanceof Parsed.Accepted a) {
+          a.send(out, sent);
         } else if (parsed instanceof Parsed.Rejected r) {
           RejectedDocument rejection = r.rejection();
           producer.send(

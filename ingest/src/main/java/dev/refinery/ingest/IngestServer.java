@@ -17,8 +17,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
@@ -122,18 +124,19 @@ public final class IngestServer implements Service {
       throw HttpError.notFound("source", e.getMessage());
     }
     Body kind = kindOf(exchange.contentType());
-    byte[] body = exchange.body();
-    if (isBlank(body)) {
+    if (isBlank(exchange.body())) {
       throw HttpError.badRequest(null, "empty body: send documents (" + ACCEPTED + ")");
     }
     String request = "http:" + requests.incrementAndGet();
     Rejector rejector = new Rejector(source, config, clock);
     List<Parsed> batch;
     try {
-      batch = parse(body, kind, request, rejector);
+      batch = parse(exchange.body(), kind, request, rejector);
     } catch (BadRequest e) {
       throw HttpError.badRequest(null, e.getMessage());
     }
+    // the batch holds its records: the body goes before the wait for the writer
+    exchange.releaseBody();
     try {
       writer.write(batch);
     } catch (KafkaException e) {
@@ -169,12 +172,17 @@ public final class IngestServer implements Service {
       throws BadRequest {
     JsonlFormat format = new JsonlFormat(config);
     List<Parsed> batch = new ArrayList<>();
+    // each document is kept as its encoded records from here on, not also as an object with its
+    // text; an image's bytes are encoded once a batch
+    Set<String> images = new HashSet<>();
+    java.util.function.Consumer<Parsed> add =
+        p -> batch.add(p instanceof Parsed.Accepted a ? a.encode(images) : p);
     if (kind == Body.LINES) {
       try (LineReader lines =
           new LineReader(new ByteArrayInputStream(body), config.maxDocumentBytes())) {
         for (LineReader.Line line = lines.next(); line != null; line = lines.next()) {
           if (line.bytes().length > 0) {
-            batch.add(
+            add.accept(
                 format.parse(line.bytes(), line.length(), request + "#" + batch.size(), rejector));
           }
         }
@@ -207,7 +215,7 @@ public final class IngestServer implements Service {
     for (JsonNode element : elements) {
       byte[] original = element.toString().getBytes(StandardCharsets.UTF_8);
       String location = request + "#" + batch.size();
-      batch.add(
+      add.accept(
           original.length > config.maxDocumentBytes()
               ? format.parse(original, original.length, location, rejector)
               : format.parse(element, original, location, rejector));
@@ -225,9 +233,9 @@ public final class IngestServer implements Service {
     for (int i = 0; i < batch.size(); i++) {
       ObjectNode result = results.addObject();
       result.put("index", i);
-      if (batch.get(i) instanceof Parsed.Accepted a) {
+      if (batch.get(i) instanceof Parsed.Encoded a) {
         result.put("status", "accepted");
-        result.put("doc_id", a.document().getId());
+        result.put("doc_id", a.docId());
         accepted++;
       } else if (batch.get(i) instanceof Parsed.Rejected r) {
         result.put("status", "rejected");

@@ -7,7 +7,7 @@ import dev.refinery.schemas.Topics;
 import java.util.List;
 
 /** What one input record became: a document, a rejection, or nothing (it was not a document). */
-sealed interface Parsed permits Parsed.Accepted, Parsed.Rejected, Parsed.Skipped {
+sealed interface Parsed permits Parsed.Accepted, Parsed.Encoded, Parsed.Rejected, Parsed.Skipped {
   /**
    * A document for corpus.raw.v1, with the bytes of the images it references (for corpus.images.v1)
    * and the refusals of those of its images that were not valid.
@@ -23,21 +23,56 @@ sealed interface Parsed permits Parsed.Accepted, Parsed.Rejected, Parsed.Skipped
      * it), the refusals of its bad images, then the document.
      */
     void send(Out out, java.util.Set<String> sent) {
-      for (Image image : images) {
-        if (sent.add(image.getSha256())) {
-          out.send(
-              Topics.CORPUS_IMAGES.name(),
-              image.getSha256(),
-              Topics.CORPUS_IMAGES.serialize(image));
-        }
-      }
-      for (RejectedDocument refusal : refusedImages) {
-        out.send(
-            Topics.CORPUS_REJECTED.name(),
-            refusal.getDocId(),
-            Topics.CORPUS_REJECTED.serialize(refusal));
-      }
-      out.send(Topics.CORPUS_RAW.name(), document.getId(), Topics.CORPUS_RAW.serialize(document));
+      encode(sent).send(out);
+    }
+
+    /**
+     * This document's records, encoded: what a batch keeps until it is written. Its images are
+     * those not yet {@code sent} (by SHA-256, added to it): each image's bytes once a batch.
+     */
+    Encoded encode(java.util.Set<String> sent) {
+      return new Encoded(
+          document.getId(),
+          images.stream()
+              .filter(i -> sent.add(i.getSha256()))
+              .map(
+                  i ->
+                      new Message(
+                          Topics.CORPUS_IMAGES.name(),
+                          i.getSha256(),
+                          Topics.CORPUS_IMAGES.serialize(i)))
+              .toList(),
+          refusedImages.stream()
+              .map(
+                  r ->
+                      new Message(
+                          Topics.CORPUS_REJECTED.name(),
+                          r.getDocId(),
+                          Topics.CORPUS_REJECTED.serialize(r)))
+              .toList(),
+          new Message(
+              Topics.CORPUS_RAW.name(), document.getId(), Topics.CORPUS_RAW.serialize(document)));
+    }
+  }
+
+  /**
+   * An accepted document as its records, encoded, as a pushed batch holds it until the batch is
+   * written: the document's text is then held once, in its record, not also as a string beside it.
+   */
+  record Encoded(String docId, List<Message> images, List<Message> refusals, Message document)
+      implements Parsed {
+    /** Sends its images, the refusals of its bad images, then the document. */
+    void send(Out out) {
+      images.forEach(i -> i.sendTo(out));
+      refusals.forEach(r -> r.sendTo(out));
+      document.sendTo(out);
+    }
+  }
+
+  /** One record for a topic. */
+  record Message(String topic, String key, byte[] value) {
+    void sendTo(Out out) {
+      out.send(topic, key, value);
     }
   }
 

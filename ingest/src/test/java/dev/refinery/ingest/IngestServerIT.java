@@ -143,6 +143,57 @@ class IngestServerIT {
   }
 
   @Test
+  void pushedImagesAreWrittenOnceABatchAndABadOneIsRefusedWhileItsDocumentGoesOn()
+      throws Exception {
+    java.awt.image.BufferedImage picture =
+        new java.awt.image.BufferedImage(16, 16, java.awt.image.BufferedImage.TYPE_INT_RGB);
+    for (int i = 0; i < 16; i++) {
+      picture.setRGB(i, i, 0xFF8800);
+    }
+    java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+    javax.imageio.ImageIO.write(picture, "png", png);
+    String image =
+        "data:image/png;base64," + java.util.Base64.getEncoder().encodeToString(png.toByteArray());
+    String broken =
+        "data:image/png;base64,"
+            + java.util.Base64.getEncoder()
+                .encodeToString("not a png".getBytes(StandardCharsets.UTF_8));
+    HttpResponse<String> response =
+        post(
+            "/v1/sources/push-test/documents",
+            "application/x-ndjson",
+            "{\"image\": \""
+                + image
+                + "\", \"caption\": \"a diagonal, once\"}\n"
+                + "{\"image\": \""
+                + image
+                + "\", \"caption\": \"the same diagonal, again\"}\n"
+                + "{\"image\": \""
+                + broken
+                + "\", \"caption\": \"a picture that is not one\"}\n");
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    JsonNode body = JSON.readTree(response.body());
+    assertThat(body.get("accepted").asInt()).isEqualTo(3);
+    String sha =
+        java.util.HexFormat.of()
+            .formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(png.toByteArray()));
+    String last = body.get("results").get(2).get("doc_id").asText();
+    kafka.await(
+        Topics.CORPUS_RAW,
+        d -> d.stream().anyMatch(x -> x.getId().equals(last)),
+        Duration.ofSeconds(30));
+    assertThat(kafka.values(Topics.CORPUS_IMAGES))
+        .as("the image's bytes once, though two documents of the batch hold it")
+        .filteredOn(i -> i.getSha256().equals(sha))
+        .hasSize(1);
+    assertThat(kafka.values(Topics.CORPUS_REJECTED))
+        .as("the broken image refused, with its document's id")
+        .anySatisfy(r -> assertThat(r.getDocId()).isEqualTo(last));
+  }
+
+  @Test
   void badRequestsGetAFourHundredThatSaysWhy() throws Exception {
     HttpResponse<String> unknown =
         post("/v1/sources/nobody/documents", "application/json", "{\"text\": \"x\"}");

@@ -108,6 +108,17 @@ public final class Exchange {
     this.body = read;
   }
 
+  /**
+   * Lets the body go, once the handler has made of it what it keeps (ingest, its documents'
+   * records) and before it waits for anything, so that a body is not held twice; {@link #body} is
+   * then empty. The body's room in the server's bound is still held until the answer.
+   */
+  public void releaseBody() {
+    if (body != null) {
+      body = new byte[0];
+    }
+  }
+
   /** The declared length of the body, or -1 when it is not declared. */
   long declaredLength() {
     return request.getLength();
