@@ -1,6 +1,8 @@
 package dev.refinery.ingest;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -191,9 +193,31 @@ public final class IngestServer implements Service {
       }
       return batch;
     }
-    JsonNode root;
-    try {
-      root = JSON.readTree(body);
+    // one element at a time: a JSON array of documents is never a tree of the whole body
+    try (JsonParser parser = JSON.createParser(body)) {
+      JsonToken first = parser.nextToken();
+      if (first == null) {
+        throw new BadRequest("empty body");
+      }
+      if (first == JsonToken.START_ARRAY) {
+        for (JsonToken t = parser.nextToken(); t != JsonToken.END_ARRAY; t = parser.nextToken()) {
+          if (t == null) {
+            throw new BadRequest("the body's array does not end");
+          }
+          add.accept(
+              element(parser.readValueAsTree(), format, request + "#" + batch.size(), rejector));
+        }
+      } else {
+        add.accept(
+            element(parser.readValueAsTree(), format, request + "#" + batch.size(), rejector));
+      }
+      if (parser.nextToken() != null) {
+        throw new BadRequest(
+            "content after the JSON value at "
+                + parser.currentLocation().getCharOffset()
+                + "; send one JSON object, one array of objects, or NDJSON with Content-Type:"
+                + " application/x-ndjson");
+      }
     } catch (JacksonException e) {
       throw new BadRequest(
           "body is not JSON ("
@@ -203,24 +227,16 @@ public final class IngestServer implements Service {
     } catch (IOException e) {
       throw new BadRequest("cannot read the body: " + e.getMessage());
     }
-    if (root == null) {
-      throw new BadRequest("empty body");
-    }
-    List<JsonNode> elements = new ArrayList<>();
-    if (root.isArray()) {
-      root.forEach(elements::add);
-    } else {
-      elements.add(root);
-    }
-    for (JsonNode element : elements) {
-      byte[] original = element.toString().getBytes(StandardCharsets.UTF_8);
-      String location = request + "#" + batch.size();
-      add.accept(
-          original.length > config.maxDocumentBytes()
-              ? format.parse(original, original.length, location, rejector)
-              : format.parse(element, original, location, rejector));
-    }
     return batch;
+  }
+
+  /** One element of a JSON body, mapped as a JSONL line: its own bytes are kept as it came. */
+  private Parsed element(JsonNode node, JsonlFormat format, String location, Rejector rejector) {
+    JsonNode element = node == null ? com.fasterxml.jackson.databind.node.NullNode.instance : node;
+    byte[] original = element.toString().getBytes(StandardCharsets.UTF_8);
+    return original.length > config.maxDocumentBytes()
+        ? format.parse(original, original.length, location, rejector)
+        : format.parse(element, original, location, rejector);
   }
 
   private ObjectNode results(SourceDeclaration source, List<Parsed> batch) {

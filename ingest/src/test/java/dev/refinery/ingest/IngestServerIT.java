@@ -216,6 +216,30 @@ class IngestServerIT {
   }
 
   @Test
+  void aJsonBodyIsOneValueWholeAndNothingAfterItAndItsElementsAreEachJudged() throws Exception {
+    String path = "/v1/sources/push-test/documents";
+    HttpResponse<String> unended = post(path, "application/json", "[{\"text\": \"one\"}, ");
+    HttpResponse<String> trailing =
+        post(path, "application/json", "[{\"text\": \"one\"}] {\"text\": \"two\"}");
+    HttpResponse<String> twoObjects =
+        post(path, "application/json", "{\"text\": \"one\"}\n{\"text\": \"two\"}");
+    for (HttpResponse<String> r : List.of(unended, trailing, twoObjects)) {
+      // refused whole: nothing of the body is written
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+    }
+    assertThat(trailing.body()).contains("content after the JSON value").contains("NDJSON");
+
+    HttpResponse<String> mixed =
+        post(path, "application/json", "[null, 5, [], {\"text\": \"an element that is one\"}]");
+    assertThat(mixed.statusCode()).as(mixed.body()).isEqualTo(200);
+    JsonNode body = JSON.readTree(mixed.body());
+    assertThat(body.get("accepted").asInt()).isEqualTo(1);
+    assertThat(body.get("rejected").asInt()).isEqualTo(3);
+    assertThat(body.get("results").get(0).get("reason").asText()).isEqualTo("NOT_AN_OBJECT");
+    assertThat(body.get("results").get(3).get("status").asText()).isEqualTo("accepted");
+  }
+
+  @Test
   void theContentTypeDecidesTheParserAndAnyOtherIsRefused() throws Exception {
     // NDJSON sent as curl sends by default: never read as one JSON value that drops the rest
     HttpResponse<String> form =
