@@ -22,7 +22,14 @@ import org.eclipse.jetty.util.Fields;
  * a bounded body) and answers once: {@link #json}, {@link #send} or {@link #stream}.
  */
 public final class Exchange {
-  static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Reads a body as one JSON value and nothing after it: Jackson's default reads the first value
+   * and ignores the rest, so that NDJSON sent as one JSON body was taken as its first line alone.
+   */
+  static final ObjectMapper JSON =
+      com.fasterxml.jackson.databind.json.JsonMapper.builder()
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
 
   private final Request request;
   private final Response response;
@@ -141,6 +148,11 @@ public final class Exchange {
       }
       return node;
     } catch (JacksonException e) {
+      if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
+        throw HttpError.badRequest(
+            null,
+            "the body has more after its JSON value; send one JSON value (an array for many)");
+      }
       throw HttpError.badRequest(null, "body is not JSON (" + e.getOriginalMessage() + ")");
     } catch (IOException e) {
       throw HttpError.badRequest(null, "cannot read the body: " + e.getMessage());

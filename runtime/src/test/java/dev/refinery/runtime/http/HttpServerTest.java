@@ -154,6 +154,10 @@ class HttpServerTest {
     assertThat(json(notJson).get("error").asText()).contains("not JSON");
 
     assertThat(post("/v1/things/1", "").statusCode()).isEqualTo(400);
+    // one JSON value: lines of JSON objects are not taken as their first
+    HttpResponse<String> twoValues = post("/v1/things/1", "{\"a\": 1}\n{\"b\": 2}");
+    assertThat(twoValues.statusCode()).isEqualTo(400);
+    assertThat(json(twoValues).get("error").asText()).contains("more after its JSON value");
     assertThat(get("/v1/nothing").statusCode()).isEqualTo(204);
   }
 
