@@ -26,7 +26,12 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * with neither text nor image is rejected.
  */
 final class WebDatasetReader implements DocumentReader {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** A sample's JSON is one value: what follows it is not ignored (as Jackson's default does). */
+  private static final ObjectMapper JSON =
+      com.fasterxml.jackson.databind.json.JsonMapper.builder()
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
+
   static final Set<String> IMAGE_EXTENSIONS =
       Set.of("jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff");
   private static final Set<String> TEXT_EXTENSIONS = Set.of("txt", "text", "caption");

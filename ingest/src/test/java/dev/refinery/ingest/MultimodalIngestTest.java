@@ -72,6 +72,8 @@ class MultimodalIngestTest {
     files.put("part/004.json", utf8("{not json"));
     files.put("part/005.txt", utf8("text alone"));
     files.put("part/006.jpg", CAT); // the same bytes again: stored once
+    // two values where one is: refused whole, not read as its first
+    files.put("part/007.json", utf8("{\"caption\": \"one\"} {\"caption\": \"two\"}"));
     Path shard = write(dir, "shard-000.tar", tar(files));
 
     IngestReport report = ingest(shard);
@@ -116,6 +118,7 @@ class MultimodalIngestTest {
         .containsExactlyInAnyOrder(
             ImageReasons.IMAGE_CORRUPT,
             RejectReason.BAD_MULTIMODAL.name(),
+            RejectReason.MALFORMED_JSON.name(),
             RejectReason.MALFORMED_JSON.name());
     RejectedDocument cutImage =
         rejected.stream().filter(r -> r.getImageIndex() != null).findFirst().orElseThrow();
@@ -135,7 +138,7 @@ class MultimodalIngestTest {
     assertThat(report.imagesRejected()).containsEntry(ImageReasons.IMAGE_CORRUPT, 1L);
     assertThat(report.rejected())
         .containsEntry("BAD_MULTIMODAL", 1L)
-        .containsEntry("MALFORMED_JSON", 1L);
+        .containsEntry("MALFORMED_JSON", 2L);
   }
 
   @Test
