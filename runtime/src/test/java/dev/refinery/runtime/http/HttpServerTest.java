@@ -722,6 +722,16 @@ class HttpServerTest {
     try (HttpServer https =
         HttpServer.builder("tls", HttpSettings.loopback(0).withTls(keystore.toString(), "changeit"))
             .get("/ping", ex -> ex.text(200, "pong"))
+            .post(
+                "/v1/digest",
+                2 << 20,
+                ex ->
+                    ex.text(
+                        200,
+                        java.util.HexFormat.of()
+                            .formatHex(
+                                java.security.MessageDigest.getInstance("SHA-256")
+                                    .digest(ex.body()))))
             .start()) {
       assertThat(https.uri().getScheme()).isEqualTo("https");
       java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
@@ -740,6 +750,19 @@ class HttpServerTest {
               HttpRequest.newBuilder(https.uri().resolve("/ping")).build(),
               HttpResponse.BodyHandlers.ofString());
       assertThat(pong.body()).isEqualTo("pong");
+      // a body of many TLS records arrives whole
+      byte[] body = new byte[1_500_000];
+      new java.util.Random(3).nextBytes(body);
+      HttpResponse<String> digest =
+          tlsClient.send(
+              HttpRequest.newBuilder(https.uri().resolve("/v1/digest"))
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(digest.body())
+          .isEqualTo(
+              java.util.HexFormat.of()
+                  .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(body)));
       // plain HTTP on the same port is not served
       org.assertj.core.api.Assertions.assertThatThrownBy(
               () ->
