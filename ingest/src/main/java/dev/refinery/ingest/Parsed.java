@@ -35,23 +35,12 @@ sealed interface Parsed permits Parsed.Accepted, Parsed.Encoded, Parsed.Rejected
           document.getId(),
           images.stream()
               .filter(i -> sent.add(i.getSha256()))
-              .map(
-                  i ->
-                      new Message(
-                          Topics.CORPUS_IMAGES.name(),
-                          i.getSha256(),
-                          Topics.CORPUS_IMAGES.serialize(i)))
+              .map(i -> Message.of(Topics.CORPUS_IMAGES, i.getSha256(), i))
               .toList(),
           refusedImages.stream()
-              .map(
-                  r ->
-                      new Message(
-                          Topics.CORPUS_REJECTED.name(),
-                          r.getDocId(),
-                          Topics.CORPUS_REJECTED.serialize(r)))
+              .map(r -> Message.of(Topics.CORPUS_REJECTED, r.getDocId(), r))
               .toList(),
-          new Message(
-              Topics.CORPUS_RAW.name(), document.getId(), Topics.CORPUS_RAW.serialize(document)));
+          Message.of(Topics.CORPUS_RAW, document.getId(), document));
     }
   }
 
@@ -71,6 +60,10 @@ sealed interface Parsed permits Parsed.Accepted, Parsed.Encoded, Parsed.Rejected
 
   /** One record for a topic. */
   record Message(String topic, String key, byte[] value) {
+    static <V> Message of(dev.refinery.schemas.TopicBinding<String, V> topic, String key, V value) {
+      return new Message(topic.name(), key, topic.serialize(value));
+    }
+
     void sendTo(Out out) {
       out.send(topic, key, value);
     }
