@@ -55,17 +55,7 @@ class HttpServerTest {
             .post(
                 "/v1/digest",
                 4 << 20,
-                ex ->
-                    ex.json(
-                        200,
-                        Map.of(
-                            "bytes",
-                            ex.body().length,
-                            "sha256",
-                            java.util.HexFormat.of()
-                                .formatHex(
-                                    java.security.MessageDigest.getInstance("SHA-256")
-                                        .digest(ex.body())))))
+                ex -> ex.json(200, Map.of("bytes", ex.body().length, "sha256", sha256(ex.body()))))
             .get("/v1/query", ex -> ex.json(200, ex.query()))
             .get(
                 "/v1/refuse",
@@ -203,9 +193,7 @@ class HttpServerTest {
   void bodiesArriveWholeWithOrWithoutADeclaredLengthUpToTheLimitExactly() throws Exception {
     byte[] body = new byte[1_000_003]; // more than many network buffers, and than a first array
     new java.util.Random(7).nextBytes(body);
-    String digest =
-        java.util.HexFormat.of()
-            .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(body));
+    String digest = sha256(body);
     HttpRequest.Builder request =
         HttpRequest.newBuilder(server.uri().resolve("/v1/digest")).header("Authorization", "x");
     HttpResponse<String> declared =
@@ -233,12 +221,7 @@ class HttpServerTest {
     byte[] body = new byte[3 << 20];
     java.util.Arrays.fill(body, (byte) 'x');
     for (int i = 0; i < 4; i++) {
-      HttpResponse<String> response =
-          client.send(
-              HttpRequest.newBuilder(server.uri().resolve("/v1/digest"))
-                  .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response = postBytes(client, server.uri().resolve("/v1/digest"), body);
       assertThat(json(response).get("bytes").asInt()).isEqualTo(body.length);
     }
     // the buffers one connection reads through, not the bodies: Jetty's own read kept every
@@ -551,6 +534,20 @@ class HttpServerTest {
     return raw(server, "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
   }
 
+  /** POSTs bytes with their length declared. */
+  private static HttpResponse<String> postBytes(HttpClient client, URI uri, byte[] body)
+      throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The SHA-256 of some bytes, in hex. */
+  private static String sha256(byte[] bytes) throws java.security.NoSuchAlgorithmException {
+    return java.util.HexFormat.of()
+        .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+  }
+
   /** Sends a request as it is written, and reads its answer. */
   private static String raw(HttpServer server, String request) throws Exception {
     try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
@@ -722,16 +719,7 @@ class HttpServerTest {
     try (HttpServer https =
         HttpServer.builder("tls", HttpSettings.loopback(0).withTls(keystore.toString(), "changeit"))
             .get("/ping", ex -> ex.text(200, "pong"))
-            .post(
-                "/v1/digest",
-                2 << 20,
-                ex ->
-                    ex.text(
-                        200,
-                        java.util.HexFormat.of()
-                            .formatHex(
-                                java.security.MessageDigest.getInstance("SHA-256")
-                                    .digest(ex.body()))))
+            .post("/v1/digest", 2 << 20, ex -> ex.text(200, sha256(ex.body())))
             .start()) {
       assertThat(https.uri().getScheme()).isEqualTo("https");
       java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
@@ -753,16 +741,8 @@ class HttpServerTest {
       // a body of many TLS records arrives whole
       byte[] body = new byte[1_500_000];
       new java.util.Random(3).nextBytes(body);
-      HttpResponse<String> digest =
-          tlsClient.send(
-              HttpRequest.newBuilder(https.uri().resolve("/v1/digest"))
-                  .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      assertThat(digest.body())
-          .isEqualTo(
-              java.util.HexFormat.of()
-                  .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(body)));
+      HttpResponse<String> digest = postBytes(tlsClient, https.uri().resolve("/v1/digest"), body);
+      assertThat(digest.body()).isEqualTo(sha256(body));
       // plain HTTP on the same port is not served
       org.assertj.core.api.Assertions.assertThatThrownBy(
               () ->
