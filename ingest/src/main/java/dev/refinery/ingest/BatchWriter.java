@@ -49,9 +49,9 @@ final class BatchWriter implements AutoCloseable {
         producer.initTransactions();
       }
       producer.beginTransaction();
+      Producer<String, byte[]> p = producer;
+      Parsed.Out out = (topic, key, value) -> p.send(new ProducerRecord<>(topic, key, value));
       for (Parsed parsed : batch) {
-        Producer<String, byte[]> p = producer;
-        Parsed.Out out = (topic, key, value) -> p.send(new ProducerRecord<>(topic, key, value));
         if (parsed instanceof Parsed.Encoded e) {
           e.send(out);
         } else if (parsed instanceof Parsed.Accepted a) {
