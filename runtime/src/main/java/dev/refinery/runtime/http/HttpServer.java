@@ -612,14 +612,13 @@ public final class HttpServer implements AutoCloseable {
               && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)) {
         // HTTP/1.1: a request with neither a length nor a chunked body has none
         ex.body(new byte[0]);
-        run(route, ex, request, path, callback, bodies, 0);
+        run(new Call(route, ex, request, path, callback), bodies, 0);
         return true;
       }
       Bodies pool = route.guard() != null ? bodies : open;
       long share = pool.share(ex.declaredLength(), route.maxBodyBytes());
-      Route chosen = route;
-      Bodies.Waiting waiting =
-          pool.take(share, () -> readAndRun(chosen, ex, request, path, callback, pool, share));
+      Call call = new Call(route, ex, request, path, callback);
+      Bodies.Waiting waiting = pool.take(share, () -> readAndRun(call, pool, share));
       if (waiting != null) {
         // no room for the body yet: it waits, holding no thread, up to the request timeout; the
         // server reads nothing of it meanwhile, so the connection's idle timeout would fail it
@@ -651,26 +650,19 @@ public final class HttpServer implements AutoCloseable {
      * Reads the body as it arrives, holding no thread, then runs the handler once it is all in;
      * {@code share} of the {@code pool}'s budget is held until then.
      */
-    private void readAndRun(
-        Route route,
-        Exchange ex,
-        Request request,
-        String path,
-        Callback callback,
-        Bodies pool,
-        long share) {
+    private void readAndRun(Call call, Bodies pool, long share) {
       try {
         readBody(
-            request,
-            route.maxBodyBytes(),
+            call.request(),
+            call.route().maxBodyBytes(),
             (bytes, failure) -> {
               if (failure != null) {
-                refuseBody(ex, failure);
+                refuseBody(call.ex(), failure);
                 pool.give(share);
-                ex.complete(callback);
+                call.ex().complete(call.callback());
               } else {
-                ex.body(bytes);
-                run(route, ex, request, path, callback, pool, share);
+                call.ex().body(bytes);
+                run(call, pool, share);
               }
             });
       } catch (RuntimeException e) {
@@ -742,25 +734,23 @@ public final class HttpServer implements AutoCloseable {
      * request, is given back before the answer is sent, so that a client's next request finds it
      * free.
      */
-    private void run(
-        Route route,
-        Exchange ex,
-        Request request,
-        String path,
-        Callback callback,
-        Bodies pool,
-        long share) {
+    private void run(Call call, Bodies pool, long share) {
+      Exchange ex = call.ex();
       try {
-        route.handler().handle(ex);
+        call.route().handler().handle(ex);
       } catch (HttpError e) {
         answerError(ex, e.status(), e.field(), e.getMessage());
       } catch (Exception | LinkageError e) {
-        fail(ex, request, path, e);
+        fail(ex, call.request(), call.path(), e);
       } finally {
         pool.give(share);
       }
-      ex.complete(callback);
+      ex.complete(call.callback());
     }
+
+    /** A request routed and past its guard: what reading its body and running it need. */
+    private record Call(
+        Route route, Exchange ex, Request request, String path, Callback callback) {}
 
     private void fail(Exchange ex, Request request, String path, Throwable e) {
       LOG.error("{}: {} {} failed", name, request.getMethod(), path, e);
