@@ -1,5 +1,6 @@
 package dev.refinery.dedup;
 
+import dev.refinery.schemas.VarInts;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
@@ -117,7 +118,7 @@ record Member(long eventTime, String docId, String instance, long textHash, int 
                     | (hexId ? HEX_ID : 0)
                     | (colon >= 0 ? PARTITION_OFFSET : 0)
                     | omit));
-    putVarLong(out, (eventTime << 1) ^ (eventTime >> 63));
+    VarInts.put(out, (eventTime << 1) ^ (eventTime >> 63));
     if ((omit & NO_TEXT_HASH) == 0) {
       out.putLong(textHash);
     }
@@ -125,14 +126,14 @@ record Member(long eventTime, String docId, String instance, long textHash, int 
       out.putShort((short) part);
     }
     if (!hexId) {
-      putVarLong(out, id.length);
+      VarInts.put(out, id.length);
     }
     out.put(id);
     if (colon >= 0) {
-      putVarLong(out, Long.parseLong(instance, 0, colon, 10));
-      putVarLong(out, Long.parseLong(instance, colon + 1, instance.length(), 10));
+      VarInts.put(out, Long.parseLong(instance, 0, colon, 10));
+      VarInts.put(out, Long.parseLong(instance, colon + 1, instance.length(), 10));
     } else if (withInstance) {
-      putVarLong(out, inst.length);
+      VarInts.put(out, inst.length);
       out.put(inst);
     }
     return java.util.Arrays.copyOf(out.array(), out.position());
@@ -147,7 +148,7 @@ record Member(long eventTime, String docId, String instance, long textHash, int 
       if (first == VERSION && (flags & (NO_TEXT_HASH | NO_INSTANCE)) != 0) {
         throw new IllegalArgumentException("a version 3 member leaves nothing out: flags " + flags);
       }
-      long zigzag = getVarLong(in);
+      long zigzag = VarInts.get(in);
       long time = (zigzag >>> 1) ^ -(zigzag & 1);
       long textHash = (flags & NO_TEXT_HASH) != 0 ? 0 : in.getLong();
       int part = (flags & IMAGE) != 0 ? in.getShort() & 0xFFFF : TEXT;
@@ -157,14 +158,14 @@ record Member(long eventTime, String docId, String instance, long textHash, int 
         in.get(raw);
         id = HexFormat.of().formatHex(raw);
       } else {
-        id = utf8(in, (int) getVarLong(in));
+        id = utf8(in, (int) VarInts.get(in));
       }
       String inst =
           (flags & NO_INSTANCE) != 0
               ? ""
               : (flags & PARTITION_OFFSET) != 0
-                  ? getVarLong(in) + ":" + getVarLong(in)
-                  : utf8(in, (int) getVarLong(in));
+                  ? VarInts.get(in) + ":" + VarInts.get(in)
+                  : utf8(in, (int) VarInts.get(in));
       return new Member(time, id, inst, textHash, part);
     }
     boolean v1 = first == VERSION_1 || first == IMAGE_VERSION_2;
@@ -216,26 +217,6 @@ record Member(long eventTime, String docId, String instance, long textHash, int 
       }
     }
     return true;
-  }
-
-  private static void putVarLong(ByteBuffer out, long v) {
-    while ((v & ~0x7FL) != 0) {
-      out.put((byte) ((v & 0x7F) | 0x80));
-      v >>>= 7;
-    }
-    out.put((byte) v);
-  }
-
-  private static long getVarLong(ByteBuffer in) {
-    long v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      byte b = in.get();
-      v |= (long) (b & 0x7F) << shift;
-      if ((b & 0x80) == 0) {
-        return v;
-      }
-    }
-    throw new IllegalArgumentException("malformed varint in a member");
   }
 
   static Member fromBytes(byte[] bytes) {

@@ -2,6 +2,7 @@ package dev.refinery.feedback;
 
 import dev.refinery.schemas.Completion;
 import dev.refinery.schemas.Sample;
+import dev.refinery.schemas.VarInts;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -38,24 +39,28 @@ public record KnownSample(String promptId, List<String> completionIds, List<Long
    * and lists, and holds 246 in this form (739 and 349 with four completions).
    */
   byte[] toCompact() {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(64);
-    writeString(out, promptId);
-    writeVarint(out, completionIds.size());
-    for (int i = 0; i < completionIds.size(); i++) {
-      writeString(out, completionIds.get(i));
-      long hash = textHashes.get(i);
-      for (int shift = 56; shift >= 0; shift -= 8) {
-        out.write((int) (hash >>> shift));
-      }
+    List<byte[]> ids =
+        completionIds.stream().map(id -> id.getBytes(StandardCharsets.UTF_8)).toList();
+    byte[] prompt = promptId.getBytes(StandardCharsets.UTF_8);
+    int bound = VarInts.MAX_BYTES * (2 + ids.size()) + prompt.length + 8 * ids.size();
+    for (byte[] id : ids) {
+      bound += id.length;
     }
-    return out.toByteArray();
+    ByteBuffer out = ByteBuffer.allocate(bound);
+    putBytes(out, prompt);
+    VarInts.put(out, ids.size());
+    for (int i = 0; i < ids.size(); i++) {
+      putBytes(out, ids.get(i));
+      out.putLong(textHashes.get(i));
+    }
+    return java.util.Arrays.copyOf(out.array(), out.position());
   }
 
   /** The sample {@link #toCompact} wrote. */
   static KnownSample ofCompact(byte[] compact) {
     ByteBuffer in = ByteBuffer.wrap(compact);
     String prompt = readString(in);
-    int n = readVarint(in);
+    int n = (int) VarInts.get(in);
     List<String> ids = new java.util.ArrayList<>(n);
     List<Long> hashes = new java.util.ArrayList<>(n);
     for (int i = 0; i < n; i++) {
@@ -65,36 +70,16 @@ public record KnownSample(String promptId, List<String> completionIds, List<Long
     return new KnownSample(prompt, ids, hashes);
   }
 
-  private static void writeString(java.io.ByteArrayOutputStream out, String s) {
-    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-    writeVarint(out, utf8.length);
-    out.writeBytes(utf8);
+  private static void putBytes(ByteBuffer out, byte[] bytes) {
+    VarInts.put(out, bytes.length);
+    out.put(bytes);
   }
 
   private static String readString(ByteBuffer in) {
-    int length = readVarint(in);
+    int length = (int) VarInts.get(in);
     String s = new String(in.array(), in.position(), length, StandardCharsets.UTF_8);
     in.position(in.position() + length);
     return s;
-  }
-
-  private static void writeVarint(java.io.ByteArrayOutputStream out, int value) {
-    while ((value & ~0x7F) != 0) {
-      out.write((value & 0x7F) | 0x80);
-      value >>>= 7;
-    }
-    out.write(value);
-  }
-
-  private static int readVarint(ByteBuffer in) {
-    int value = 0;
-    for (int shift = 0; ; shift += 7) {
-      byte b = in.get();
-      value |= (b & 0x7F) << shift;
-      if (b >= 0) {
-        return value;
-      }
-    }
   }
 
   /** The hash of a text as shown: the first 8 bytes of the SHA-256 of its stripped UTF-8. */
