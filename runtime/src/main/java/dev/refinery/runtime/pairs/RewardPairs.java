@@ -178,21 +178,19 @@ public final class RewardPairs implements AutoCloseable {
 
   /** The prompts (groups) the current pairs of the given origins belong to. */
   public long groups(Set<PairOrigin> origins) {
-    return chosen(origins).stream().map(Entry::groupId).distinct().count();
+    return of(origins).map(Entry::groupId).distinct().count();
+  }
+
+  /** The current pairs of the given origins, in no order. */
+  private java.util.stream.Stream<Entry> of(Set<PairOrigin> origins) {
+    return sets.values().stream()
+        .flatMap(set -> set.pairs.values().stream())
+        .filter(e -> origins.contains(e.origin()));
   }
 
   /** The current pairs of the given origins, grouped by prompt (group id), then by pair id. */
   private List<Entry> chosen(Set<PairOrigin> origins) {
-    List<Entry> all = new ArrayList<>();
-    for (PairSet set : sets.values()) {
-      for (Entry e : set.pairs.values()) {
-        if (origins.contains(e.origin())) {
-          all.add(e);
-        }
-      }
-    }
-    all.sort(ORDER);
-    return all;
+    return of(origins).sorted(ORDER).toList();
   }
 
   private RewardModelPair decode(Entry e) {
