@@ -3,7 +3,11 @@ package dev.refinery.ingest;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Topics;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -11,74 +15,204 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Writes a pushed batch in one Kafka transaction: all of its documents and rejections, or none. One
- * batch at a time. After a failure the producer is replaced, so the next batch starts clean (its
- * {@code initTransactions} aborts whatever the failed one left open).
+ * Writes each pushed batch in one Kafka transaction: all of its documents and rejections, or none.
+ * Batches are written side by side, each on a producer of its own ({@code ingest.http.writers} of
+ * them, each with its own transactional id): with a single producer, concurrent pushes took turns
+ * for the whole of each other's send and commit, so that the endpoint wrote no faster than one
+ * transaction after another, however many clients sent at once. A batch takes the free producer
+ * used last, so that pushes one after another keep to one.
+ *
+ * <p>After a failure a producer is replaced, so its next batch starts clean (its {@code
+ * initTransactions} aborts whatever the failed one left open). {@link #start} starts every producer
+ * at once, whether pushes come or not: a run that was killed in the middle of a transaction leaves
+ * it open, and read_committed readers (dedup-filter) wait at its first record until the same
+ * transactional id is started again or the transaction times out ({@code
+ * ingest.transaction.timeout.ms}, 5 minutes).
  */
 final class BatchWriter implements AutoCloseable {
-  private final Supplier<Producer<String, byte[]>> producers;
-  private Producer<String, byte[]> producer;
+  private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
 
-  BatchWriter(Supplier<Producer<String, byte[]>> producers) {
-    this.producers = producers;
-  }
+  private final List<Writer> writers;
 
-  static BatchWriter create(IngestConfig config, String transactionalId) {
-    return new BatchWriter(
-        () ->
-            new KafkaProducer<>(
-                Ingestor.producerConfig(config, config.transactionalId(transactionalId)),
-                new StringSerializer(),
-                new ByteArraySerializer()));
+  /** The writers not writing a batch; the one freed last is taken first. */
+  private final LinkedBlockingDeque<Writer> free = new LinkedBlockingDeque<>();
+
+  /**
+   * @param producers one maker of producers for each writer, each with its own transactional id
+   */
+  BatchWriter(List<Supplier<Producer<String, byte[]>>> producers) {
+    if (producers.isEmpty()) {
+      throw new IllegalArgumentException("a batch writer needs at least one producer");
+    }
+    this.writers = producers.stream().map(Writer::new).toList();
+    // the first is taken first
+    writers.forEach(free::addLast);
   }
 
   /**
-   * Writes every record of the batch and commits.
+   * Writers with the transactional ids {@code <id>}, {@code <id>-1}, ... {@code <id>-<n-1>}, where
+   * {@code <id>} is {@code ingest.transactional.id} or {@code transactionalId}, and {@code n} is
+   * {@code ingest.http.writers}.
+   */
+  static BatchWriter create(IngestConfig config, String transactionalId) {
+    int count = config.httpWriters();
+    long buffer = bufferMemory(count);
+    List<Supplier<Producer<String, byte[]>>> producers = new ArrayList<>();
+    for (String id : transactionalIds(config.transactionalId(transactionalId), count)) {
+      producers.add(
+          () ->
+              new KafkaProducer<>(
+                  Ingestor.producerConfig(config, id, buffer),
+                  new StringSerializer(),
+                  new ByteArraySerializer()));
+    }
+    return new BatchWriter(producers);
+  }
+
+  /**
+   * Each writer's producer buffer: ingest's one buffer shared among them, and twice the largest
+   * record at least. A producer keeps every buffer it has filled, up to its size.
+   */
+  static long bufferMemory(int writers) {
+    return Math.max(2L * Topics.LARGE_MESSAGE_BYTES, Ingestor.BUFFER_MEMORY_BYTES / writers);
+  }
+
+  /** The transactional ids of {@code count} writers: the first is {@code id} itself. */
+  static List<String> transactionalIds(String id, int count) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      ids.add(i == 0 ? id : id + "-" + i);
+    }
+    return ids;
+  }
+
+  /**
+   * Starts every writer's producer on a thread of its own, one after another: each {@code
+   * initTransactions} fences an earlier run of its id and aborts what that left open. A writer
+   * whose start fails (Kafka not reachable yet) is started again by its next batch.
+   */
+  void start() {
+    Thread starter =
+        new Thread(
+            () -> {
+              for (Writer w : writers) {
+                try {
+                  w.open();
+                } catch (KafkaException e) {
+                  LOG.warn(
+                      "ingest writer not started yet (its first batch starts it): {}",
+                      e.toString());
+                }
+              }
+            },
+            "ingest-writers-start");
+    starter.setDaemon(true);
+    starter.start();
+  }
+
+  /**
+   * Writes every record of the batch and commits, waiting for a free writer first if all are busy.
    *
    * @throws KafkaException if Kafka did not take them; then nothing of the batch was committed
    */
-  synchronized void write(List<Parsed> batch) {
-    // images are sent once a batch (an encoded document's were chosen as it was encoded); the
-    // compacted topic keeps one copy across batches
-    java.util.Set<String> sent = new java.util.HashSet<>();
+  void write(List<Parsed> batch) {
+    Writer writer;
     try {
-      if (producer == null) {
-        producer = producers.get();
-        producer.initTransactions();
-      }
-      producer.beginTransaction();
-      Producer<String, byte[]> p = producer;
-      Parsed.Out out = (topic, key, value) -> p.send(new ProducerRecord<>(topic, key, value));
-      for (Parsed parsed : batch) {
-        if (parsed instanceof Parsed.Encoded e) {
-          e.send(out);
-        } else if (parsed instanceof Parsed.Accepted a) {
-          a.send(out, sent);
-        } else if (parsed instanceof Parsed.Rejected r) {
-          RejectedDocument rejection = r.rejection();
-          producer.send(
-              new ProducerRecord<>(
-                  Topics.CORPUS_REJECTED.name(),
-                  rejection.getDocId(),
-                  Topics.CORPUS_REJECTED.serialize(rejection)));
-        }
-      }
-      producer.commitTransaction();
-    } catch (KafkaException e) {
-      if (producer != null) {
-        producer.close(Duration.ZERO);
-        producer = null;
-      }
-      throw e;
+      writer = free.takeFirst();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KafkaException("interrupted while waiting for a free ingest writer", e);
+    }
+    try {
+      writer.write(batch);
+    } finally {
+      free.addFirst(writer);
     }
   }
 
+  /** How many writers have a producer now (started and not failed since). */
+  int open() {
+    return (int) writers.stream().filter(Writer::isOpen).count();
+  }
+
   @Override
-  public synchronized void close() {
-    if (producer != null) {
-      producer.close(Duration.ofSeconds(10));
+  public void close() {
+    // each waits for the batch it is writing
+    writers.forEach(Writer::close);
+  }
+
+  /** One producer and the batches it writes, one at a time. */
+  private static final class Writer {
+    private final Supplier<Producer<String, byte[]>> producers;
+    private Producer<String, byte[]> producer;
+    private boolean closed;
+
+    Writer(Supplier<Producer<String, byte[]>> producers) {
+      this.producers = producers;
+    }
+
+    synchronized boolean isOpen() {
+      return producer != null;
+    }
+
+    /** Makes and starts the producer, unless it has one. */
+    synchronized void open() {
+      if (closed) {
+        throw new KafkaException("the ingest writer is closed");
+      }
+      if (producer == null) {
+        Producer<String, byte[]> p = producers.get();
+        try {
+          p.initTransactions();
+        } catch (KafkaException e) {
+          p.close(Duration.ZERO);
+          throw e;
+        }
+        producer = p;
+      }
+    }
+
+    synchronized void write(List<Parsed> batch) {
+      // images are sent once a batch (an encoded document's were chosen as it was encoded); the
+      // compacted topic keeps one copy across batches
+      Set<String> sent = new HashSet<>();
+      open();
+      try {
+        producer.beginTransaction();
+        Producer<String, byte[]> p = producer;
+        Parsed.Out out = (topic, key, value) -> p.send(new ProducerRecord<>(topic, key, value));
+        for (Parsed parsed : batch) {
+          if (parsed instanceof Parsed.Encoded e) {
+            e.send(out);
+          } else if (parsed instanceof Parsed.Accepted a) {
+            a.send(out, sent);
+          } else if (parsed instanceof Parsed.Rejected r) {
+            RejectedDocument rejection = r.rejection();
+            out.send(
+                Topics.CORPUS_REJECTED.name(),
+                rejection.getDocId(),
+                Topics.CORPUS_REJECTED.serialize(rejection));
+          }
+        }
+        producer.commitTransaction();
+      } catch (RuntimeException e) {
+        // whatever failed, the transaction may be open: the next batch starts a new producer
+        producer.close(Duration.ZERO);
+        producer = null;
+        throw e;
+      }
+    }
+
+    synchronized void close() {
+      closed = true;
+      if (producer != null) {
+        producer.close(Duration.ofSeconds(10));
+        producer = null;
+      }
     }
   }
 }

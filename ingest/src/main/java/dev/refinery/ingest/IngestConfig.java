@@ -31,6 +31,7 @@ public final class IngestConfig extends RefineryConfig {
   public static final String CLIENT_ID = "ingest.client.id";
   public static final String HTTP_PORT = "ingest.http.port";
   public static final String HTTP_MAX_BODY_BYTES = "ingest.http.max.body.bytes";
+  public static final String HTTP_WRITERS = "ingest.http.writers";
   public static final String WATCH_POLL_MS = "ingest.watch.poll.ms";
   public static final String IMAGE_MAX_BYTES = "ingest.image.max.bytes";
   public static final String IMAGE_MAX_SIDE = "ingest.image.max.side";
@@ -147,6 +148,19 @@ public final class IngestConfig extends RefineryConfig {
                       + "files, refinery-ingest-http for the HTTP endpoint. Two processes running at "
                       + "once need different ids.")
               .define(
+                  HTTP_WRITERS,
+                  Type.INT,
+                  8,
+                  Range.between(1, 64),
+                  Importance.LOW,
+                  "Kafka producers the HTTP endpoint writes pushed batches with, each batch in one "
+                      + "transaction of one of them: concurrent pushes are written side by side, "
+                      + "and wait for a free one when all are busy. Their transactional ids are "
+                      + "the endpoint's id, then the same id followed by -1, -2 and so on; all are "
+                      + "started with the service, so that it aborts at once what a crashed run left "
+                      + "open on any of them. They share ingest's 128 MiB of producer buffers (16 "
+                      + "MiB each at least) unless kafka.producer.buffer.memory is set.")
+              .define(
                   CLIENT_ID,
                   Type.STRING,
                   "refinery-ingest",
@@ -258,6 +272,11 @@ public final class IngestConfig extends RefineryConfig {
   public String transactionalId(String fallback) {
     String id = getString(TRANSACTIONAL_ID);
     return id == null || id.isBlank() ? fallback : id;
+  }
+
+  /** How many producers the HTTP endpoint writes pushed batches with. */
+  public int httpWriters() {
+    return getInt(HTTP_WRITERS);
   }
 
   public String clientId() {

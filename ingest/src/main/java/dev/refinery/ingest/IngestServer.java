@@ -91,8 +91,9 @@ public final class IngestServer implements Service {
   }
 
   /**
-   * Starts the service on {@code ingest.http.port}, writing with transactional id {@code
-   * refinery-ingest-http} unless {@code ingest.transactional.id} is set.
+   * Starts the service on {@code ingest.http.port}, writing with {@code ingest.http.writers}
+   * producers, whose transactional ids are {@code refinery-ingest-http} (unless {@code
+   * ingest.transactional.id} is set), then the same followed by {@code -1}, {@code -2} and so on.
    */
   public static IngestServer start(
       IngestConfig config, SourceRegistry sources, PrometheusMeterRegistry registry)
@@ -104,6 +105,8 @@ public final class IngestServer implements Service {
             BatchWriter.create(config, "refinery-ingest-http"),
             registry,
             Clock.systemUTC());
+    // what a killed run left open is aborted now, not at the first push or its timeout
+    server.writer.start();
     LOG.info("ingest HTTP service on port {}", server.port());
     return server;
   }

@@ -106,14 +106,27 @@ public final class Ingestor implements AutoCloseable {
     return new Ingestor(config, producer, progress, metrics, Clock.systemUTC());
   }
 
+  /** What ingest gives the buffers of its producers, unless {@code kafka.producer.*} says. */
+  static final long BUFFER_MEMORY_BYTES = 128L * 1024 * 1024;
+
   /** The producer settings ingest runs with. */
   public static Map<String, Object> producerConfig(IngestConfig config, String transactionalId) {
+    return producerConfig(config, transactionalId, BUFFER_MEMORY_BYTES);
+  }
+
+  /**
+   * The producer settings ingest runs with, its buffer {@code bufferMemory} bytes unless {@code
+   * kafka.producer.buffer.memory} is set: a producer keeps the buffers it has filled once, up to
+   * this, so producers that work side by side share what one would have.
+   */
+  static Map<String, Object> producerConfig(
+      IngestConfig config, String transactionalId, long bufferMemory) {
     // tuning: kafka.producer.* settings of these win (a cluster's operator may want zstd, say)
     Map<String, Object> tuning = new HashMap<>();
     tuning.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     tuning.put(ProducerConfig.LINGER_MS_CONFIG, 10);
     tuning.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
-    tuning.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 128L * 1024 * 1024);
+    tuning.put(ProducerConfig.BUFFER_MEMORY_CONFIG, bufferMemory);
     Map<String, Object> p = new HashMap<>();
     p.put(ProducerConfig.CLIENT_ID_CONFIG, config.clientId() + "-" + transactionalId);
     p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);

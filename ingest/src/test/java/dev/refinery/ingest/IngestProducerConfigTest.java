@@ -67,4 +67,32 @@ class IngestProducerConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining(IngestConfig.TRANSACTION_TIMEOUT_MS);
   }
+
+  @Test
+  void theHttpWritersShareOneBufferUnlessEachIsGivenItsOwn() {
+    assertThat(new IngestConfig(Map.of()).httpWriters()).isEqualTo(8);
+    assertThat(BatchWriter.bufferMemory(1)).isEqualTo(128L * 1024 * 1024);
+    assertThat(BatchWriter.bufferMemory(8)).isEqualTo(16L * 1024 * 1024);
+    // twice the largest record, however many
+    assertThat(BatchWriter.bufferMemory(64)).isEqualTo(16L * 1024 * 1024);
+    assertThat(
+            Ingestor.producerConfig(new IngestConfig(Map.of()), "t", BatchWriter.bufferMemory(8)))
+        .containsEntry(ProducerConfig.BUFFER_MEMORY_CONFIG, 16L * 1024 * 1024);
+    assertThat(
+            Ingestor.producerConfig(
+                new IngestConfig(Map.of("kafka.producer.buffer.memory", "67108864")),
+                "t",
+                BatchWriter.bufferMemory(8)))
+        .containsEntry(ProducerConfig.BUFFER_MEMORY_CONFIG, "67108864");
+  }
+
+  @Test
+  void writersOutOfRangeOrNotANumberAreRefusedByName() {
+    for (String bad : new String[] {"0", "65", "-1", "many", ""}) {
+      assertThatThrownBy(() -> new IngestConfig(Map.of(IngestConfig.HTTP_WRITERS, bad)))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining(IngestConfig.HTTP_WRITERS);
+    }
+  }
 }

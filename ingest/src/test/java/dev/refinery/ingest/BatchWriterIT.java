@@ -1,0 +1,205 @@
+package dev.refinery.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import dev.refinery.infra.testing.KafkaFixture;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The HTTP endpoint's writers, each a transactional producer, on the embedded broker. */
+class BatchWriterIT {
+  @RegisterExtension static final KafkaFixture kafka = KafkaFixture.withStreams();
+
+  @Test
+  void aBatchIsWrittenWhileAnotherWaitsOnItsCommit() throws Exception {
+    String topic = topic();
+    CountDownLatch commitMayGoOn = new CountDownLatch(1);
+    CountDownLatch firstCommitting = new CountDownLatch(1);
+    String id = "it-side-by-side-" + UUID.randomUUID();
+    List<Supplier<Producer<String, byte[]>>> producers = new ArrayList<>();
+    for (String txId : BatchWriter.transactionalIds(id, 2)) {
+      // a real producer whose first commit, of either writer, waits for the test
+      producers.add(
+          () ->
+              new KafkaProducer<>(
+                  settings(txId, 60_000), new StringSerializer(), new ByteArraySerializer()) {
+                @Override
+                public void commitTransaction() {
+                  if (firstCommitting.getCount() > 0) {
+                    firstCommitting.countDown();
+                    await(commitMayGoOn);
+                  }
+                  super.commitTransaction();
+                }
+              });
+    }
+    try (BatchWriter writer = new BatchWriter(producers)) {
+      try {
+        CompletableFuture<Void> first =
+            CompletableFuture.runAsync(() -> writer.write(batch(topic, "first")));
+        assertThat(firstCommitting.await(60, TimeUnit.SECONDS)).isTrue();
+        // with one producer this waits for the first batch, which waits for the test: the timeout
+        // turns that into a failure, not a hang
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(60), () -> writer.write(batch(topic, "second")));
+        // the second is committed; read_committed readers see it once the first, before it on
+        // the partition, ends
+        assertThat(first).isNotDone();
+        commitMayGoOn.countDown();
+        first.get(60, TimeUnit.SECONDS);
+        assertThat(committedKeys(topic)).containsExactlyInAnyOrder("first", "second");
+        assertThat(writer.open()).isEqualTo(2);
+      } finally {
+        // a failed assertion must not leave the first batch waiting, nor close() behind it
+        commitMayGoOn.countDown();
+      }
+    }
+  }
+
+  @Test
+  void startingAbortsWhatAKilledRunLeftOpenOnEveryWritersId() throws Exception {
+    String topic = topic();
+    String id = "it-killed-" + UUID.randomUUID();
+    // a killed run of three writers that was in the middle of a transaction on its third: closed
+    // at once, it neither commits nor aborts, and the broker would hold it open for 15 minutes
+    KafkaProducer<String, byte[]> killed =
+        new KafkaProducer<>(
+            settings(id + "-2", 900_000), new StringSerializer(), new ByteArraySerializer());
+    killed.initTransactions();
+    killed.beginTransaction();
+    killed.send(new ProducerRecord<>(topic, 0, "open", bytes("open"))).get();
+    killed.close(Duration.ZERO);
+    try (KafkaProducer<String, byte[]> plain = kafka.producer()) {
+      plain.send(new ProducerRecord<>(topic, 0, "after", bytes("after"))).get();
+    }
+    // read_committed readers stop at the open transaction
+    assertThat(lastStableOffset(topic)).isZero();
+
+    Map<String, Object> settings =
+        Map.of(
+            "bootstrap.servers",
+            kafka.bootstrapServers(),
+            IngestConfig.TRANSACTIONAL_ID,
+            id,
+            IngestConfig.HTTP_WRITERS,
+            3);
+    try (BatchWriter writer = BatchWriter.create(new IngestConfig(settings), "unused")) {
+      writer.start();
+      // no push comes: starting the writers alone fences the killed one and aborts its transaction
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (lastStableOffset(topic) == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      // the open record, the one after, and the abort's marker
+      assertThat(lastStableOffset(topic)).isEqualTo(3);
+      assertThat(committedKeys(topic)).containsExactly("after");
+    }
+  }
+
+  @Test
+  void transactionalIdsKeepTheFirstAsConfigured() {
+    assertThat(BatchWriter.transactionalIds("refinery-ingest-http", 3))
+        .containsExactly(
+            "refinery-ingest-http", "refinery-ingest-http-1", "refinery-ingest-http-2");
+  }
+
+  private static List<Parsed> batch(String topic, String key) {
+    return List.of(
+        new Parsed.Encoded(key, List.of(), List.of(), new Parsed.Message(topic, key, bytes(key))));
+  }
+
+  private static Map<String, Object> settings(String transactionalId, int timeoutMs) {
+    return Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        kafka.bootstrapServers(),
+        ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+        transactionalId,
+        ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+        timeoutMs);
+  }
+
+  private static String topic() throws Exception {
+    String name = "it-writers-" + UUID.randomUUID();
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      admin.createTopics(List.of(new NewTopic(name, 1, (short) 1))).all().get();
+    }
+    return name;
+  }
+
+  private static KafkaConsumer<String, byte[]> committedReader() {
+    return new KafkaConsumer<>(
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            kafka.bootstrapServers(),
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            "read_committed",
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+            "earliest"),
+        new StringDeserializer(),
+        new ByteArrayDeserializer());
+  }
+
+  /** Where read_committed readers of the topic's partition stop now. */
+  private static long lastStableOffset(String topic) {
+    try (KafkaConsumer<String, byte[]> consumer = committedReader()) {
+      TopicPartition p = new TopicPartition(topic, 0);
+      return consumer.endOffsets(List.of(p)).get(p);
+    }
+  }
+
+  /** The keys of the committed records of the topic, up to where read_committed readers stop. */
+  private static List<String> committedKeys(String topic) {
+    try (KafkaConsumer<String, byte[]> consumer = committedReader()) {
+      TopicPartition p = new TopicPartition(topic, 0);
+      long end = consumer.endOffsets(List.of(p)).get(p);
+      consumer.assign(List.of(p));
+      consumer.seekToBeginning(List.of(p));
+      List<String> keys = new ArrayList<>();
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (consumer.position(p) < end && System.nanoTime() < deadline) {
+        consumer.poll(Duration.ofMillis(200)).forEach(r -> keys.add(r.key()));
+      }
+      return keys;
+    }
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
