@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * into a Kafka transaction: a writer thread takes every such request waiting and commits them
  * together (group commit), so concurrent requests share the cost of a commit. A request learns its
  * outcome from its future; after a failed transaction the transactional producer is replaced, so
- * the next one starts clean.
+ * the next one starts clean. The transactional producer is started as the writer is, so that what a
+ * killed gateway left open is aborted at once, not at the next request of several records.
  */
 final class FeedbackWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FeedbackWriter.class);
@@ -116,6 +117,15 @@ final class FeedbackWriter implements AutoCloseable {
   }
 
   private void run() {
+    // what a killed gateway left open is aborted now, not at the first request of several records
+    // (until then read_committed readers, the joiner among them, wait at its first record)
+    try {
+      open();
+    } catch (KafkaException e) {
+      LOG.warn(
+          "transactional producer not started yet (its first request starts it): {}", e.toString());
+      dropProducer();
+    }
     List<Write> batch = new ArrayList<>();
     while (!closed || !queue.isEmpty()) {
       try {
@@ -144,10 +154,7 @@ final class FeedbackWriter implements AutoCloseable {
 
   private void commit(List<Write> batch) {
     try {
-      if (producer == null) {
-        producer = producers.get();
-        producer.initTransactions();
-      }
+      open();
       long t0 = System.nanoTime();
       producer.beginTransaction();
       for (Write w : batch) {
@@ -160,15 +167,28 @@ final class FeedbackWriter implements AutoCloseable {
       batch.forEach(w -> w.done().complete(null));
     } catch (KafkaException e) {
       LOG.warn("transaction of {} request(s) failed: {}", batch.size(), e.toString());
-      if (producer != null) {
-        try {
-          producer.close(java.time.Duration.ofSeconds(5));
-        } catch (RuntimeException ignored) {
-          // closing a broken producer
-        }
-        producer = null;
-      }
+      dropProducer();
       batch.forEach(w -> w.done().completeExceptionally(e));
+    }
+  }
+
+  /** Makes and starts the transactional producer, unless there is one. */
+  private void open() {
+    if (producer == null) {
+      producer = producers.get();
+      producer.initTransactions();
+    }
+  }
+
+  /** Closes a producer that failed, so that the next transaction starts on a new one. */
+  private void dropProducer() {
+    if (producer != null) {
+      try {
+        producer.close(java.time.Duration.ofSeconds(5));
+      } catch (RuntimeException ignored) {
+        // closing a broken producer
+      }
+      producer = null;
     }
   }
 

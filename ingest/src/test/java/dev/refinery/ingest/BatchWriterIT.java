@@ -14,9 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -37,7 +34,7 @@ class BatchWriterIT {
 
   @Test
   void aBatchIsWrittenWhileAnotherWaitsOnItsCommit() throws Exception {
-    String topic = topic();
+    String topic = kafka.newTopic("it-writers");
     CountDownLatch commitMayGoOn = new CountDownLatch(1);
     CountDownLatch firstCommitting = new CountDownLatch(1);
     String id = "it-side-by-side-" + UUID.randomUUID();
@@ -83,22 +80,16 @@ class BatchWriterIT {
 
   @Test
   void startingAbortsWhatAKilledRunLeftOpenOnEveryWritersId() throws Exception {
-    String topic = topic();
+    String topic = kafka.newTopic("it-writers");
     String id = "it-killed-" + UUID.randomUUID();
-    // a killed run of three writers that was in the middle of a transaction on its third: closed
-    // at once, it neither commits nor aborts, and the broker would hold it open for 15 minutes
-    KafkaProducer<String, byte[]> killed =
-        new KafkaProducer<>(
-            settings(id + "-2", 900_000), new StringSerializer(), new ByteArraySerializer());
-    killed.initTransactions();
-    killed.beginTransaction();
-    killed.send(new ProducerRecord<>(topic, 0, "open", bytes("open"))).get();
-    killed.close(Duration.ZERO);
+    // a killed run of three writers, in the middle of a transaction on its third, which the broker
+    // would hold open for 15 minutes
+    kafka.leaveTransactionOpen(id + "-2", topic, Duration.ofMinutes(15));
     try (KafkaProducer<String, byte[]> plain = kafka.producer()) {
       plain.send(new ProducerRecord<>(topic, 0, "after", bytes("after"))).get();
     }
     // read_committed readers stop at the open transaction
-    assertThat(lastStableOffset(topic)).isZero();
+    assertThat(kafka.lastStableOffset(topic)).isZero();
 
     Map<String, Object> settings =
         Map.of(
@@ -110,13 +101,9 @@ class BatchWriterIT {
             3);
     try (BatchWriter writer = BatchWriter.create(new IngestConfig(settings), "unused")) {
       writer.start();
-      // no push comes: starting the writers alone fences the killed one and aborts its transaction
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (lastStableOffset(topic) == 0 && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-      }
-      // the open record, the one after, and the abort's marker
-      assertThat(lastStableOffset(topic)).isEqualTo(3);
+      // no push comes: starting the writers alone fences the killed one and aborts its
+      // transaction (the open record, the one after, and the abort's marker)
+      assertThat(kafka.awaitLastStableOffsetPast(topic, 0, Duration.ofSeconds(60))).isEqualTo(3);
       assertThat(committedKeys(topic)).containsExactly("after");
     }
   }
@@ -143,16 +130,6 @@ class BatchWriterIT {
         timeoutMs);
   }
 
-  private static String topic() throws Exception {
-    String name = "it-writers-" + UUID.randomUUID();
-    try (Admin admin =
-        Admin.create(
-            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-      admin.createTopics(List.of(new NewTopic(name, 1, (short) 1))).all().get();
-    }
-    return name;
-  }
-
   private static KafkaConsumer<String, byte[]> committedReader() {
     return new KafkaConsumer<>(
         Map.of(
@@ -164,14 +141,6 @@ class BatchWriterIT {
             "earliest"),
         new StringDeserializer(),
         new ByteArrayDeserializer());
-  }
-
-  /** Where read_committed readers of the topic's partition stop now. */
-  private static long lastStableOffset(String topic) {
-    try (KafkaConsumer<String, byte[]> consumer = committedReader()) {
-      TopicPartition p = new TopicPartition(topic, 0);
-      return consumer.endOffsets(List.of(p)).get(p);
-    }
   }
 
   /** The keys of the committed records of the topic, up to where read_committed readers stop. */

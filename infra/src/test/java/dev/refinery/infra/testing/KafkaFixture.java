@@ -12,9 +12,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -75,6 +82,88 @@ public final class KafkaFixture implements BeforeAllCallback, AfterAllCallback {
         java.util.Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()),
         new StringSerializer(),
         new ByteArraySerializer());
+  }
+
+  /** A new topic of one partition, named {@code <prefix>-<random>}. */
+  public String newTopic(String prefix) {
+    String name = prefix + "-" + java.util.UUID.randomUUID();
+    try (Admin admin = kafka.admin()) {
+      admin.createTopics(List.of(new NewTopic(name, 1, (short) 1))).all().get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("cannot create " + name, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    return name;
+  }
+
+  /**
+   * Leaves a transaction open on partition 0 of {@code topic} as a run killed in the middle of one
+   * does: one record sent under {@code transactionalId}, then the producer closed at once, which
+   * neither commits nor aborts. The broker holds it open for {@code timeout} (at most its
+   * transaction.max.timeout.ms, 15 minutes) unless the same id is started again.
+   */
+  public void leaveTransactionOpen(String transactionalId, String topic, Duration timeout) {
+    KafkaProducer<String, byte[]> killed =
+        new KafkaProducer<>(
+            java.util.Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers(),
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                transactionalId,
+                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                (int) timeout.toMillis()),
+            new StringSerializer(),
+            new ByteArraySerializer());
+    try {
+      killed.initTransactions();
+      killed.beginTransaction();
+      killed.send(new ProducerRecord<>(topic, 0, "open", new byte[0])).get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("cannot write to " + topic, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } finally {
+      // at once: a graceful close would abort the transaction
+      killed.close(Duration.ZERO);
+    }
+  }
+
+  /** Where read_committed readers of partition 0 of {@code topic} stop now. */
+  public long lastStableOffset(String topic) {
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(
+            java.util.Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed"),
+            new StringDeserializer(),
+            new ByteArrayDeserializer())) {
+      TopicPartition p = new TopicPartition(topic, 0);
+      return consumer.endOffsets(List.of(p)).get(p);
+    }
+  }
+
+  /**
+   * Waits, up to {@code timeout}, until read_committed readers of partition 0 of {@code topic} are
+   * let past {@code offset}; returns where they stop then.
+   */
+  public long awaitLastStableOffsetPast(String topic, long offset, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long lso = lastStableOffset(topic);
+    while (lso <= offset && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted", e);
+      }
+      lso = lastStableOffset(topic);
+    }
+    return lso;
   }
 
   /** Every committed value of the topic now. */
