@@ -162,6 +162,15 @@ public final class DedupBench {
               kept[1],
               (double) kept[0] / count,
               (double) kept[1] / count);
+          // what the disk holds of it: RocksDB's files (keys prefix-compressed, blocks with their
+          // indexes and filters, uncompressed as Kafka Streams opens it), without the memtables not
+          // yet flushed
+          long files = sstBytes(run.resolve("streams"), DedupFilterTopology.SMALLEST_STORE);
+          System.out.printf(
+              Locale.ROOT,
+              "  dedup state on disk:     %,d bytes in its SST files: %.0f bytes a document%n",
+              files,
+              (double) files / count);
         }
         // what a document costs the stores, counted: each write reaches its store's changelog
         StringBuilder writes = new StringBuilder();
@@ -264,6 +273,18 @@ public final class DedupBench {
         .get()
         .forEach((tp, info) -> out.put(tp, new OffsetAndMetadata(info.offset())));
     return out;
+  }
+
+  /** The bytes of the SST files of every task's {@code store} under a state directory. */
+  static long sstBytes(Path stateDir, String store) throws java.io.IOException {
+    try (var files = Files.walk(stateDir)) {
+      return files
+          .filter(f -> f.toString().endsWith(".sst"))
+          .filter(
+              f -> f.getParent() != null && f.getParent().getFileName().toString().equals(store))
+          .mapToLong(f -> f.toFile().length())
+          .sum();
+    }
   }
 
   /** Settings of a fresh application (its own id and state) on the broker, without /metrics. */
