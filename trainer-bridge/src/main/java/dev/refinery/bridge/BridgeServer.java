@@ -112,7 +112,7 @@ public final class BridgeServer implements Service {
                   .get(
                       "/v1/rm-pairs",
                       config.tokens().require("pairs"),
-                      exchange -> RewardPairsEndpoint.serve(exchange, config.kafka()))
+                      new RewardPairsEndpoint(SharedPairs.of(config.kafka()))::serve)
                   .metrics(registry, this::health)
                   .start();
     } catch (IOException | RuntimeException e) {

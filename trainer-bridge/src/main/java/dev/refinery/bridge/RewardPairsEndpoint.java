@@ -16,13 +16,17 @@ import java.util.Set;
  * reward-model pairs as JSONL (the same rows as {@code refinery feedback export}), read from
  * feedback.rm-pairs.v1 at the time of the request, so a reward-model trainer on the node reads them
  * where its policy reads token batches. The pairs' records are spooled to a file for the request's
- * time, not held in the heap ({@link RewardPairs}).
+ * time, not held in the heap ({@link RewardPairs}), and calls that overlap while the topic stands
+ * still share one read and one spool ({@link SharedPairs}).
  */
 final class RewardPairsEndpoint {
-  private RewardPairsEndpoint() {}
+  private final SharedPairs<RewardPairs> shared;
 
-  static void serve(Exchange exchange, dev.refinery.runtime.config.KafkaClients clients)
-      throws HttpError, IOException {
+  RewardPairsEndpoint(SharedPairs<RewardPairs> shared) {
+    this.shared = shared;
+  }
+
+  void serve(Exchange exchange) throws HttpError, IOException {
     Set<PairOrigin> origins = EnumSet.allOf(PairOrigin.class);
     boolean lineage = false;
     RewardPairs.Format format = RewardPairs.Format.TRL_PREFERENCE;
@@ -61,13 +65,14 @@ final class RewardPairsEndpoint {
                 + "'; the parameters are origin, lineage, format and margin");
       }
     }
-    RewardPairs pairs;
+    SharedPairs<RewardPairs>.Lease lease;
     try {
-      pairs = RewardPairs.read(clients, n -> {});
+      lease = shared.acquire();
     } catch (RuntimeException e) {
       throw HttpError.unavailable("cannot read the pairs: " + e.getMessage());
     }
-    try (pairs) {
+    try (lease) {
+      RewardPairs pairs = lease.pairs();
       Set<PairOrigin> chosen = origins;
       boolean withLineage = lineage;
       RewardPairs.Format as = format;

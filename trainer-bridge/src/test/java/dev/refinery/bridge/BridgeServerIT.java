@@ -263,6 +263,38 @@ class BridgeServerIT {
   }
 
   @Test
+  void overlappingCallsOfRmPairsAnswerTheSamePairs() throws Exception {
+    RewardPairsFixture.produce(kafka.bootstrapServers());
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpRequest request =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(
+                    "http://127.0.0.1:" + server.httpPort() + "/v1/rm-pairs?lineage=true"))
+            .header("Authorization", "Bearer " + TOKEN)
+            .build();
+    ExecutorService callers = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<java.net.http.HttpResponse<String>>> calls = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        calls.add(
+            callers.submit(
+                () -> http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString())));
+      }
+      Set<String> bodies = new HashSet<>();
+      for (Future<java.net.http.HttpResponse<String>> call : calls) {
+        java.net.http.HttpResponse<String> response = call.get(60, TimeUnit.SECONDS);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        bodies.add(response.body());
+      }
+      // one answer, whether the calls shared a read of the topic or each made its own
+      assertThat(bodies).hasSize(1);
+      assertThat(bodies.iterator().next()).contains("\"pair_id\"");
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+
+  @Test
   void twoAndFourRanksReadDisjointBatchesWhoseUnionIsEverything() throws Exception {
     for (int world : new int[] {2, 4}) {
       BridgeClient.Hello hello = new BridgeClient.Hello("disjoint-" + world, 0, world, AB, 7);
