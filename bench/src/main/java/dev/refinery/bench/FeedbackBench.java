@@ -14,14 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Labels per second through the feedback gateway on loopback, with request latency, on an embedded
@@ -145,57 +140,37 @@ public final class FeedbackBench {
       HttpClient http, String base, int labels, int clients, int batch, String prefix, int samples)
       throws Exception {
     int requests = (labels + batch - 1) / batch;
-    long[] latencies = new long[requests];
-    AtomicInteger next = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(clients);
-    long t0 = System.nanoTime();
-    Future<?>[] senders = new Future<?>[clients];
-    for (int c = 0; c < clients; c++) {
-      senders[c] =
-          pool.submit(
-              () -> {
-                for (int r = next.getAndIncrement(); r < requests; r = next.getAndIncrement()) {
-                  byte[] body;
-                  String path;
-                  String auth;
-                  if (batch == 1) {
-                    body = JSON.writeValueAsBytes(labelStudio(prefix, r, samples));
-                    path = "/v1/webhooks/label-studio";
-                    auth = "Token " + TOKEN;
-                  } else {
-                    ArrayNode array = JSON.createArrayNode();
-                    for (int i = r * batch; i < Math.min(labels, (r + 1) * batch); i++) {
-                      array
-                          .addObject()
-                          .put("label_id", prefix + "-" + i)
-                          .put("sample_id", "s" + (i % samples))
-                          .put("labeler", "labeler-" + (i % 50))
-                          .put("chosen", i % 3 == 0 ? "b" : "a")
-                          .put("rejected", i % 3 == 0 ? "a" : "b")
-                          .put("revision", 1);
-                    }
-                    body = JSON.writeValueAsBytes(array);
-                    path = "/v1/labels";
-                    auth = "Bearer " + TOKEN;
-                  }
-                  long s = System.nanoTime();
-                  check(post(http, base + path, body, auth));
-                  latencies[r] = System.nanoTime() - s;
+    ConcurrentCalls.Timing t =
+        ConcurrentCalls.run(
+            requests,
+            clients,
+            r -> {
+              byte[] body;
+              String path;
+              String auth;
+              if (batch == 1) {
+                body = JSON.writeValueAsBytes(labelStudio(prefix, r, samples));
+                path = "/v1/webhooks/label-studio";
+                auth = "Token " + TOKEN;
+              } else {
+                ArrayNode array = JSON.createArrayNode();
+                for (int i = r * batch; i < Math.min(labels, (r + 1) * batch); i++) {
+                  array
+                      .addObject()
+                      .put("label_id", prefix + "-" + i)
+                      .put("sample_id", "s" + (i % samples))
+                      .put("labeler", "labeler-" + (i % 50))
+                      .put("chosen", i % 3 == 0 ? "b" : "a")
+                      .put("rejected", i % 3 == 0 ? "a" : "b")
+                      .put("revision", 1);
                 }
-                return null;
-              });
-    }
-    for (Future<?> f : senders) {
-      f.get();
-    }
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    pool.shutdown();
-    Arrays.sort(latencies);
-    return new Result(
-        labels / seconds,
-        latencies[(int) (0.50 * (requests - 1))] / 1e6,
-        latencies[(int) (0.99 * (requests - 1))] / 1e6,
-        requests);
+                body = JSON.writeValueAsBytes(array);
+                path = "/v1/labels";
+                auth = "Bearer " + TOKEN;
+              }
+              return () -> check(post(http, base + path, body, auth));
+            });
+    return new Result(labels / t.seconds(), t.p50Ms(), t.p99Ms(), requests);
   }
 
   /** A Label Studio ANNOTATION_CREATED delivery of one pairwise annotation. */

@@ -20,10 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Pushes per second through ingest's HTTP endpoint ({@code POST /v1/sources/{source}/documents}) on
@@ -129,49 +126,30 @@ public final class IngestHttpBench {
   private static Result push(
       HttpClient http, String url, int pushes, int clients, int docs, String prefix)
       throws Exception {
-    long[] latencies = new long[pushes];
-    AtomicInteger next = new AtomicInteger();
-    long[] bytes = new long[clients];
-    ExecutorService pool = Executors.newFixedThreadPool(clients);
-    long t0 = System.nanoTime();
-    List<Future<?>> senders = new ArrayList<>();
-    for (int c = 0; c < clients; c++) {
-      int client = c;
-      senders.add(
-          pool.submit(
-              () -> {
-                for (int p = next.getAndIncrement(); p < pushes; p = next.getAndIncrement()) {
-                  byte[] body = body(prefix, p, docs);
-                  bytes[client] += body.length;
-                  long s = System.nanoTime();
-                  HttpResponse<String> response =
-                      http.send(
-                          HttpRequest.newBuilder(URI.create(url))
-                              .header("Authorization", "Bearer " + TOKEN)
-                              .header("Content-Type", "application/x-ndjson")
-                              .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                              .build(),
-                          HttpResponse.BodyHandlers.ofString());
-                  latencies[p] = System.nanoTime() - s;
-                  if (response.statusCode() != 200) {
-                    throw new IllegalStateException(
-                        "push answered " + response.statusCode() + ": " + response.body());
-                  }
+    AtomicLong bytes = new AtomicLong();
+    ConcurrentCalls.Timing t =
+        ConcurrentCalls.run(
+            pushes,
+            clients,
+            p -> {
+              byte[] body = body(prefix, p, docs);
+              bytes.addAndGet(body.length);
+              HttpRequest request =
+                  HttpRequest.newBuilder(URI.create(url))
+                      .header("Authorization", "Bearer " + TOKEN)
+                      .header("Content-Type", "application/x-ndjson")
+                      .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                      .build();
+              return () -> {
+                HttpResponse<String> response =
+                    http.send(request, HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200) {
+                  throw new IllegalStateException(
+                      "push answered " + response.statusCode() + ": " + response.body());
                 }
-                return null;
-              }));
-    }
-    for (Future<?> f : senders) {
-      f.get();
-    }
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    pool.shutdown();
-    Arrays.sort(latencies);
-    return new Result(
-        pushes / seconds,
-        Arrays.stream(bytes).sum() / 1e6 / seconds,
-        latencies[(int) (0.50 * (pushes - 1))] / 1e6,
-        latencies[(int) (0.99 * (pushes - 1))] / 1e6);
+              };
+            });
+    return new Result(pushes / t.seconds(), bytes.get() / 1e6 / t.seconds(), t.p50Ms(), t.p99Ms());
   }
 
   private static final String[] WORDS =
