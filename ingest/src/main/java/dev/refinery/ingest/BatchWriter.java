@@ -135,7 +135,7 @@ final class BatchWriter implements AutoCloseable {
   }
 
   /** How many writers have a producer now (started and not failed since). */
-  int open() {
+  int started() {
     return (int) writers.stream().filter(Writer::isOpen).count();
   }
 

@@ -145,8 +145,8 @@ public final class IngestConfig extends RefineryConfig {
                   Importance.MEDIUM,
                   "Kafka transactional id of this ingest process. A restart with the same id fences and "
                       + "aborts what the crashed run left open. Empty: refinery-ingest-<source> for "
-                      + "files, refinery-ingest-http for the HTTP endpoint. Two processes running at "
-                      + "once need different ids.")
+                      + "files, refinery-ingest-http for the HTTP endpoint (and its -1, -2 ... with "
+                      + "ingest.http.writers). Two processes running at once need different ids.")
               .define(
                   HTTP_WRITERS,
                   Type.INT,

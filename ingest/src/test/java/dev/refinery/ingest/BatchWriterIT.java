@@ -70,7 +70,7 @@ class BatchWriterIT {
         commitMayGoOn.countDown();
         first.get(60, TimeUnit.SECONDS);
         assertThat(committedKeys(topic)).containsExactlyInAnyOrder("first", "second");
-        assertThat(writer.open()).isEqualTo(2);
+        assertThat(writer.started()).isEqualTo(2);
       } finally {
         // a failed assertion must not leave the first batch waiting, nor close() behind it
         commitMayGoOn.countDown();
