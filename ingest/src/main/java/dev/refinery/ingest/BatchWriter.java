@@ -38,6 +38,9 @@ final class BatchWriter implements AutoCloseable {
 
   private final List<Writer> writers;
 
+  /** The thread of {@link #start}, if started. */
+  private Thread starter;
+
   /** The writers not writing a batch; the one freed last is taken first. */
   private final LinkedBlockingDeque<Writer> free = new LinkedBlockingDeque<>();
 
@@ -95,14 +98,17 @@ final class BatchWriter implements AutoCloseable {
    * initTransactions} fences an earlier run of its id and aborts what that left open. A writer
    * whose start fails (Kafka not reachable yet) is started again by its next batch.
    */
-  void start() {
-    Thread starter =
+  synchronized void start() {
+    starter =
         new Thread(
             () -> {
               for (Writer w : writers) {
                 try {
                   w.open();
                 } catch (KafkaException e) {
+                  if (Thread.currentThread().isInterrupted()) {
+                    return; // closing
+                  }
                   LOG.warn(
                       "ingest writer not started yet (its first batch starts it): {}",
                       e.toString());
@@ -141,6 +147,12 @@ final class BatchWriter implements AutoCloseable {
 
   @Override
   public void close() {
+    synchronized (this) {
+      if (starter != null) {
+        // a start waiting for an unreachable broker holds its writer until max.block.ms
+        starter.interrupt();
+      }
+    }
     // each waits for the batch it is writing
     writers.forEach(Writer::close);
   }
