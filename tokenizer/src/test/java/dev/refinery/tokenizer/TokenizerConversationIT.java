@@ -19,6 +19,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,7 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 class TokenizerConversationIT {
   @RegisterExtension static final KafkaFixture kafka = KafkaFixture.withStreams("chat");
 
-  @TempDir Path checkpoints;
+  // left for the build to clean: see Jobs.cancel
+  @TempDir(cleanup = CleanupMode.NEVER)
+  Path checkpoints;
 
   @Test
   void aConversationsSpansCarryTheAssistantsRanges() throws Exception {
@@ -109,7 +112,7 @@ class TokenizerConversationIT {
           .isEqualTo(
               "Red, yellow and blue are the traditional three.<|im_end|>You are welcome.<|im_end|>");
     } finally {
-      job.cancel().get();
+      Jobs.cancel(job);
     }
   }
 }

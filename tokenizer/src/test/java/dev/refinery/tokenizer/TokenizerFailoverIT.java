@@ -34,6 +34,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,7 +46,9 @@ import org.junit.jupiter.api.io.TempDir;
 class TokenizerFailoverIT {
   @RegisterExtension static final KafkaFixture kafka = KafkaFixture.withStreams("web");
 
-  @TempDir Path checkpoints;
+  // left for the build to clean: see Jobs.cancel
+  @TempDir(cleanup = CleanupMode.NEVER)
+  Path checkpoints;
 
   /** Passes documents through, and throws once, mid-stream, after a checkpoint has completed. */
   static final class FailOnce
@@ -168,7 +171,7 @@ class TokenizerFailoverIT {
             .isEqualTo(tokenizer.encode(d.getText()).length);
       }
     } finally {
-      job.cancel().get();
+      Jobs.cancel(job);
     }
   }
 

@@ -23,6 +23,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,7 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
 class TokenizerPreferenceIT {
   @RegisterExtension static final KafkaFixture kafka = KafkaFixture.withStreams("main", "rlhf");
 
-  @TempDir Path checkpoints;
+  // left for the build to clean: see Jobs.cancel
+  @TempDir(cleanup = CleanupMode.NEVER)
+  Path checkpoints;
 
   private final Tokenizer tokenizer = Tokenizer.forName("cl100k_base");
 
@@ -147,7 +150,7 @@ class TokenizerPreferenceIT {
           .extracting(RejectedDocument::getDocId)
           .containsExactly("label:e/blue>grey");
     } finally {
-      job.cancel().get();
+      Jobs.cancel(job);
     }
   }
 
