@@ -2,12 +2,15 @@ package dev.refinery.ingest;
 
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Topics;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -37,6 +40,10 @@ final class BatchWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
 
   private final List<Writer> writers;
+
+  /** The waits of pushes for a free writer; none kept until {@link #recordWaitsIn}. */
+  private volatile Timer waits =
+      Timer.builder("refinery.ingest.http.writer.wait").register(new SimpleMeterRegistry());
 
   /** The thread of {@link #start}, if started. */
   private Thread starter;
@@ -127,8 +134,10 @@ final class BatchWriter implements AutoCloseable {
    */
   void write(List<Parsed> batch) {
     Writer writer;
+    long t0 = System.nanoTime();
     try {
       writer = free.takeFirst();
+      waits.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new KafkaException("interrupted while waiting for a free ingest writer", e);
@@ -138,6 +147,21 @@ final class BatchWriter implements AutoCloseable {
     } finally {
       free.addFirst(writer);
     }
+  }
+
+  /** How many writers there are. */
+  int size() {
+    return writers.size();
+  }
+
+  /** How many writers are writing a batch now. */
+  int busy() {
+    return writers.size() - free.size();
+  }
+
+  /** Where the waits of pushes for a free writer are recorded ({@link IngestMetrics}). */
+  void recordWaitsIn(Timer timer) {
+    this.waits = timer;
   }
 
   /** How many writers have a producer now (started and not failed since). */

@@ -1,7 +1,9 @@
 package dev.refinery.ingest;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**
@@ -50,6 +52,24 @@ public final class IngestMetrics {
         .tag("outcome", outcome)
         .register(registry)
         .increment();
+  }
+
+  /**
+   * The HTTP endpoint's writers: how many there are, how many are writing a batch now, and how long
+   * pushes waited for a free one (all busy: more writers, {@code ingest.http.writers}, would help).
+   *
+   * @return the timer of the waits
+   */
+  Timer httpWriters(BatchWriter writer) {
+    Gauge.builder("refinery.ingest.http.writers", writer::size)
+        .description("Kafka producers the HTTP endpoint writes pushed batches with")
+        .register(registry);
+    Gauge.builder("refinery.ingest.http.writers.busy", writer::busy)
+        .description("Those writing a pushed batch now")
+        .register(registry);
+    return Timer.builder("refinery.ingest.http.writer.wait")
+        .description("How long a push waited for a free writer")
+        .register(registry);
   }
 
   private Counter counter(String name, String description, String source) {

@@ -71,6 +71,7 @@ public final class IngestServer implements Service {
     this.writer = writer;
     this.registry = registry;
     this.metrics = new IngestMetrics(registry);
+    writer.recordWaitsIn(metrics.httpWriters(writer));
     this.clock = clock;
     this.admin =
         Admin.create(

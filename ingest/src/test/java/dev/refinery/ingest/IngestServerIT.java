@@ -303,6 +303,11 @@ class IngestServerIT {
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.body())
         .contains("refinery_ingest_documents_total{source=\"push-test\"}")
-        .contains("refinery_ingest_rejected_total");
+        .contains("refinery_ingest_rejected_total")
+        // the writers: eight by default, none busy once every push is answered, and the pushes'
+        // waits for one (this class's pushes, all answered before)
+        .contains("refinery_ingest_http_writers 8.0")
+        .contains("refinery_ingest_http_writers_busy 0.0")
+        .containsPattern("refinery_ingest_http_writer_wait_seconds_count [1-9]");
   }
 }
