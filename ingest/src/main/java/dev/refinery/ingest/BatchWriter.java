@@ -3,7 +3,6 @@ package dev.refinery.ingest;
 import dev.refinery.schemas.RejectedDocument;
 import dev.refinery.schemas.Topics;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -41,9 +40,8 @@ final class BatchWriter implements AutoCloseable {
 
   private final List<Writer> writers;
 
-  /** The waits of pushes for a free writer; none kept until {@link #recordWaitsIn}. */
-  private volatile Timer waits =
-      Timer.builder("refinery.ingest.http.writer.wait").register(new SimpleMeterRegistry());
+  /** Where the waits of pushes for a free writer go; null until {@link #recordWaitsIn}. */
+  private volatile Timer waits;
 
   /** The thread of {@link #start}, if started. */
   private Thread starter;
@@ -137,7 +135,10 @@ final class BatchWriter implements AutoCloseable {
     long t0 = System.nanoTime();
     try {
       writer = free.takeFirst();
-      waits.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+      Timer timer = waits;
+      if (timer != null) {
+        timer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new KafkaException("interrupted while waiting for a free ingest writer", e);

@@ -14,16 +14,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -69,7 +64,7 @@ class BatchWriterIT {
         assertThat(first).isNotDone();
         commitMayGoOn.countDown();
         first.get(60, TimeUnit.SECONDS);
-        assertThat(committedKeys(topic)).containsExactlyInAnyOrder("first", "second");
+        assertThat(kafka.committedKeys(topic)).containsExactlyInAnyOrder("first", "second");
         assertThat(writer.started()).isEqualTo(2);
       } finally {
         // a failed assertion must not leave the first batch waiting, nor close() behind it
@@ -104,7 +99,7 @@ class BatchWriterIT {
       // no push comes: starting the writers alone fences the killed one and aborts its
       // transaction (the open record, the one after, and the abort's marker)
       assertThat(kafka.awaitLastStableOffsetPast(topic, 0, Duration.ofSeconds(60))).isEqualTo(3);
-      assertThat(committedKeys(topic)).containsExactly("after");
+      assertThat(kafka.committedKeys(topic)).containsExactly("after");
     }
   }
 
@@ -128,35 +123,6 @@ class BatchWriterIT {
         transactionalId,
         ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
         timeoutMs);
-  }
-
-  private static KafkaConsumer<String, byte[]> committedReader() {
-    return new KafkaConsumer<>(
-        Map.of(
-            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            kafka.bootstrapServers(),
-            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-            "read_committed",
-            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-            "earliest"),
-        new StringDeserializer(),
-        new ByteArrayDeserializer());
-  }
-
-  /** The keys of the committed records of the topic, up to where read_committed readers stop. */
-  private static List<String> committedKeys(String topic) {
-    try (KafkaConsumer<String, byte[]> consumer = committedReader()) {
-      TopicPartition p = new TopicPartition(topic, 0);
-      long end = consumer.endOffsets(List.of(p)).get(p);
-      consumer.assign(List.of(p));
-      consumer.seekToBeginning(List.of(p));
-      List<String> keys = new ArrayList<>();
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (consumer.position(p) < end && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(r -> keys.add(r.key()));
-      }
-      return keys;
-    }
   }
 
   private static byte[] bytes(String s) {

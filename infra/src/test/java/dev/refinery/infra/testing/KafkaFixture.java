@@ -133,18 +133,37 @@ public final class KafkaFixture implements BeforeAllCallback, AfterAllCallback {
 
   /** Where read_committed readers of partition 0 of {@code topic} stop now. */
   public long lastStableOffset(String topic) {
-    try (KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(
-            java.util.Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed"),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
+    try (KafkaConsumer<String, byte[]> consumer = committedReader()) {
       TopicPartition p = new TopicPartition(topic, 0);
       return consumer.endOffsets(List.of(p)).get(p);
     }
+  }
+
+  /** The keys of partition 0 of {@code topic} that read_committed readers see now, in order. */
+  public List<String> committedKeys(String topic) {
+    try (KafkaConsumer<String, byte[]> consumer = committedReader()) {
+      TopicPartition p = new TopicPartition(topic, 0);
+      long end = consumer.endOffsets(List.of(p)).get(p);
+      consumer.assign(List.of(p));
+      consumer.seekToBeginning(List.of(p));
+      List<String> keys = new ArrayList<>();
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (consumer.position(p) < end && System.nanoTime() < deadline) {
+        consumer.poll(Duration.ofMillis(200)).forEach(r -> keys.add(r.key()));
+      }
+      return keys;
+    }
+  }
+
+  private KafkaConsumer<String, byte[]> committedReader() {
+    return new KafkaConsumer<>(
+        java.util.Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrapServers(),
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            "read_committed"),
+        new StringDeserializer(),
+        new ByteArrayDeserializer());
   }
 
   /**
