@@ -289,6 +289,13 @@ class BridgeServerIT {
       // one answer, whether the calls shared a read of the topic or each made its own
       assertThat(bodies).hasSize(1);
       assertThat(bodies.iterator().next()).contains("\"pair_id\"");
+      // and none without the token
+      java.net.http.HttpResponse<String> anonymous =
+          http.send(
+              java.net.http.HttpRequest.newBuilder(request.uri()).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(anonymous.statusCode()).isEqualTo(401);
+      assertThat(anonymous.body()).doesNotContain("pair_id");
     } finally {
       callers.shutdownNow();
     }
