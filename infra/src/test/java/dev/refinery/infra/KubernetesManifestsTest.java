@@ -11,6 +11,7 @@ import dev.refinery.schemas.TopicBinding;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.strimzi.api.kafka.model.kafka.Kafka;
@@ -35,6 +36,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.resource.ResourceType;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -270,10 +272,66 @@ class KubernetesManifestsTest {
         case "StatefulSet" ->
             pods.add(as(doc, StatefulSet.class).getSpec().getTemplate().getSpec());
         case "Pod" -> pods.add(as(doc, Pod.class).getSpec());
+        case "Service" -> as(doc, Service.class);
         default -> throw new AssertionError("unexpected " + doc.path("kind"));
       }
     }
     return pods;
+  }
+
+  /**
+   * ingest scales out: each pod's transactional ids are its name's, which a StatefulSet keeps
+   * across restarts (a restarted pod aborts what its killed run left open) and gives no two pods at
+   * once (pods that share ids fence each other's pushes in turn). The names are within the ingest
+   * user's transactional id prefix, and a Service spreads the pushes over the pods.
+   */
+  @Test
+  void eachIngestPodTakesItsNameAsItsTransactionalIds() throws Exception {
+    List<JsonNode> docs = documents("refinery/refinery.yaml");
+    assertThat(docs.get(0).path("data").path("refinery.properties").asText())
+        .as("one id in the shared configuration would be every pod's")
+        .doesNotContain("ingest.transactional.id");
+    StatefulSet ingest = null;
+    Service service = null;
+    for (JsonNode doc : docs) {
+      if (doc.path("metadata").path("name").asText().equals("refinery-ingest")) {
+        switch (doc.path("kind").asText()) {
+          case "StatefulSet" -> ingest = as(doc, StatefulSet.class);
+          case "Service" -> service = as(doc, Service.class);
+          default -> throw new AssertionError("ingest as a " + doc.path("kind"));
+        }
+      }
+    }
+    assertThat(ingest).as("ingest is a StatefulSet").isNotNull();
+    assertThat(ingest.getSpec().getReplicas()).isGreaterThan(1);
+    Container container = ingest.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(container.getEnv())
+        .filteredOn(e -> e.getName().equals("REFINERY_INGEST_TRANSACTIONAL_ID"))
+        .singleElement()
+        .satisfies(
+            e ->
+                assertThat(e.getValueFrom().getFieldRef().getFieldPath())
+                    .isEqualTo("metadata.name"));
+    String prefix =
+        StageAcls.of(StageAcls.Stage.INGEST, "User:refinery-ingest", null).stream()
+            .filter(b -> b.pattern().resourceType() == ResourceType.TRANSACTIONAL_ID)
+            .map(b -> b.pattern().name())
+            .findFirst()
+            .orElseThrow();
+    // a pod's name is the StatefulSet's and its ordinal
+    assertThat(ingest.getMetadata().getName()).startsWith(prefix);
+
+    assertThat(service).as("a Service before ingest's pods").isNotNull();
+    assertThat(service.getSpec().getSelector())
+        .isEqualTo(ingest.getSpec().getTemplate().getMetadata().getLabels());
+    assertThat(service.getSpec().getPorts())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.getTargetPort().getStrVal())
+                  .isEqualTo(container.getPorts().get(0).getName());
+              assertThat(p.getPort()).isEqualTo(container.getPorts().get(0).getContainerPort());
+            });
   }
 
   @Test

@@ -10,11 +10,15 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
@@ -49,14 +53,18 @@ final class BatchWriter implements AutoCloseable {
   /** The writers not writing a batch; the one freed last is taken first. */
   private final LinkedBlockingDeque<Writer> free = new LinkedBlockingDeque<>();
 
+  /** Writes that found their writer's transactional id taken by another producer. */
+  private final AtomicLong fenced = new AtomicLong();
+
   /**
-   * @param producers one maker of producers for each writer, each with its own transactional id
+   * @param ids the writers' transactional ids, one writer each
+   * @param producers makes a producer with the transactional id it is given
    */
-  BatchWriter(List<Supplier<Producer<String, byte[]>>> producers) {
-    if (producers.isEmpty()) {
+  BatchWriter(List<String> ids, Function<String, Producer<String, byte[]>> producers) {
+    if (ids.isEmpty()) {
       throw new IllegalArgumentException("a batch writer needs at least one producer");
     }
-    this.writers = producers.stream().map(Writer::new).toList();
+    this.writers = ids.stream().map(id -> new Writer(id, () -> producers.apply(id))).toList();
     // the first is taken first
     writers.forEach(free::addLast);
   }
@@ -69,16 +77,13 @@ final class BatchWriter implements AutoCloseable {
   static BatchWriter create(IngestConfig config, String transactionalId) {
     int count = config.httpWriters();
     long buffer = bufferMemory(count);
-    List<Supplier<Producer<String, byte[]>>> producers = new ArrayList<>();
-    for (String id : transactionalIds(config.transactionalId(transactionalId), count)) {
-      producers.add(
-          () ->
-              new KafkaProducer<>(
-                  Ingestor.producerConfig(config, id, buffer),
-                  new StringSerializer(),
-                  new ByteArraySerializer()));
-    }
-    return new BatchWriter(producers);
+    return new BatchWriter(
+        transactionalIds(config.transactionalId(transactionalId), count),
+        id ->
+            new KafkaProducer<>(
+                Ingestor.producerConfig(config, id, buffer),
+                new StringSerializer(),
+                new ByteArraySerializer()));
   }
 
   /**
@@ -145,9 +150,49 @@ final class BatchWriter implements AutoCloseable {
     }
     try {
       writer.write(batch);
+    } catch (KafkaException e) {
+      if (!isFenced(e)) {
+        throw e;
+      }
+      fenced.incrementAndGet();
+      String message =
+          "another producer took transactional id "
+              + writer.id
+              + ": a second ingest process with the same "
+              + IngestConfig.TRANSACTIONAL_ID
+              + " (each needs its own; on Kubernetes, ingest's StatefulSet gives each pod its"
+              + " name), or a transaction the broker aborted after "
+              + IngestConfig.TRANSACTION_TIMEOUT_MS
+              + " ("
+              + e.getMessage()
+              + ")";
+      LOG.error("ingest writer fenced: {}; its next batch starts it again", message);
+      throw new KafkaException(message, e);
     } finally {
       free.addFirst(writer);
     }
+  }
+
+  /**
+   * Whether a failure, or one of its causes, says a newer producer holds the transactional id: the
+   * producer reports it as it is, or wrapped in the error of the call that met it.
+   */
+  static boolean isFenced(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * How many batches found their writer's transactional id taken by another producer since start:
+   * more than a few means two processes share the ids, and take them from each other at every
+   * batch.
+   */
+  long fenced() {
+    return fenced.get();
   }
 
   /** How many writers there are. */
@@ -184,11 +229,13 @@ final class BatchWriter implements AutoCloseable {
 
   /** One producer and the batches it writes, one at a time. */
   private static final class Writer {
+    private final String id;
     private final Supplier<Producer<String, byte[]>> producers;
     private Producer<String, byte[]> producer;
     private boolean closed;
 
-    Writer(Supplier<Producer<String, byte[]>> producers) {
+    Writer(String id, Supplier<Producer<String, byte[]>> producers) {
+      this.id = id;
       this.producers = producers;
     }
 

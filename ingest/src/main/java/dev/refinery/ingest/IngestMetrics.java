@@ -1,6 +1,7 @@
 package dev.refinery.ingest;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -66,6 +67,11 @@ public final class IngestMetrics {
         .register(registry);
     Gauge.builder("refinery.ingest.http.writers.busy", writer::busy)
         .description("Those writing a pushed batch now")
+        .register(registry);
+    FunctionCounter.builder("refinery.ingest.http.writer.fenced", writer, BatchWriter::fenced)
+        .description(
+            "Pushes that found their writer's transactional id taken by another producer (another"
+                + " ingest process with the same ingest.transactional.id)")
         .register(registry);
     return Timer.builder("refinery.ingest.http.writer.wait")
         .description("How long a push waited for a free writer")

@@ -1,23 +1,24 @@
 package dev.refinery.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.refinery.infra.testing.KafkaFixture;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -33,24 +34,21 @@ class BatchWriterIT {
     CountDownLatch commitMayGoOn = new CountDownLatch(1);
     CountDownLatch firstCommitting = new CountDownLatch(1);
     String id = "it-side-by-side-" + UUID.randomUUID();
-    List<Supplier<Producer<String, byte[]>>> producers = new ArrayList<>();
-    for (String txId : BatchWriter.transactionalIds(id, 2)) {
-      // a real producer whose first commit, of either writer, waits for the test
-      producers.add(
-          () ->
-              new KafkaProducer<>(
-                  settings(txId, 60_000), new StringSerializer(), new ByteArraySerializer()) {
-                @Override
-                public void commitTransaction() {
-                  if (firstCommitting.getCount() > 0) {
-                    firstCommitting.countDown();
-                    await(commitMayGoOn);
-                  }
-                  super.commitTransaction();
+    // real producers whose first commit, of either writer, waits for the test
+    Function<String, Producer<String, byte[]>> producers =
+        txId ->
+            new KafkaProducer<>(
+                settings(txId, 60_000), new StringSerializer(), new ByteArraySerializer()) {
+              @Override
+              public void commitTransaction() {
+                if (firstCommitting.getCount() > 0) {
+                  firstCommitting.countDown();
+                  await(commitMayGoOn);
                 }
-              });
-    }
-    try (BatchWriter writer = new BatchWriter(producers)) {
+                super.commitTransaction();
+              }
+            };
+    try (BatchWriter writer = new BatchWriter(BatchWriter.transactionalIds(id, 2), producers)) {
       try {
         CompletableFuture<Void> first =
             CompletableFuture.runAsync(() -> writer.write(batch(topic, "first")));
@@ -100,6 +98,41 @@ class BatchWriterIT {
       // transaction (the open record, the one after, and the abort's marker)
       assertThat(kafka.awaitLastStableOffsetPast(topic, 0, Duration.ofSeconds(60))).isEqualTo(3);
       assertThat(kafka.committedKeys(topic)).containsExactly("after");
+    }
+  }
+
+  /**
+   * Two ingest processes with the same transactional ids (two replicas of one manifest, say) take
+   * them from each other: each push of the one fenced fails, says why and is counted, and the next
+   * starts its producer again.
+   */
+  @Test
+  void aWriterWhoseIdAnotherProcessTookSaysSoAndIsCounted() throws Exception {
+    String topic = kafka.newTopic("it-writers");
+    List<String> ids = List.of("it-shared-" + UUID.randomUUID());
+    Function<String, Producer<String, byte[]>> producers =
+        txId ->
+            new KafkaProducer<>(
+                settings(txId, 60_000), new StringSerializer(), new ByteArraySerializer());
+    try (BatchWriter first = new BatchWriter(ids, producers);
+        BatchWriter second = new BatchWriter(ids, producers)) {
+      first.write(batch(topic, "first-1"));
+      // the second starts the same id: the first's producer is fenced
+      second.write(batch(topic, "second-1"));
+
+      assertThatThrownBy(() -> first.write(batch(topic, "first-2")))
+          .isInstanceOf(KafkaException.class)
+          .hasMessageContaining("another producer took transactional id " + ids.get(0))
+          .hasMessageContaining(IngestConfig.TRANSACTIONAL_ID);
+      assertThat(first.fenced()).isOne();
+      assertThat(second.fenced()).isZero();
+      // started again, the first fences the second in turn
+      first.write(batch(topic, "first-3"));
+      assertThatThrownBy(() -> second.write(batch(topic, "second-2")))
+          .isInstanceOf(KafkaException.class);
+      assertThat(second.fenced()).isOne();
+      assertThat(kafka.committedKeys(topic))
+          .containsExactlyInAnyOrder("first-1", "second-1", "first-3");
     }
   }
 
