@@ -312,6 +312,13 @@ public final class StreamsRunner implements AutoCloseable {
               + v.lag()
               + " records waiting; restart it (and see docs/operations.md)");
     }
+    if (inputLag != null) {
+      // not the stage's fault, and a restart of it would not help: up, and saying what holds it
+      List<String> held = inputLag.held();
+      if (!held.isEmpty()) {
+        all.put("held_by_open_transactions", held);
+      }
+    }
     all.putAll(details);
     return new Health(running() && !v.stalled(), all);
   }
