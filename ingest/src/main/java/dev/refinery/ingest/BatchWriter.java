@@ -38,6 +38,11 @@ import org.slf4j.LoggerFactory;
  * it open, and read_committed readers (dedup-filter) wait at its first record until the same
  * transactional id is started again or the transaction times out ({@code
  * ingest.transaction.timeout.ms}, 5 minutes).
+ *
+ * <p>A writer whose transactional id another producer has taken (a second ingest process with the
+ * same ids) fails its batch saying so, is counted ({@link #fenced}), and starts again at its next
+ * batch, taking the id back: two processes that share ids fence each other in turn, which the count
+ * shows.
  */
 final class BatchWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
