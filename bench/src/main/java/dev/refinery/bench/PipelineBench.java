@@ -326,7 +326,7 @@ public final class PipelineBench {
         dedupSeconds = (decidedAt - t0) / 1e9;
         endToEnd = (System.nanoTime() - t0) / 1e9;
         dedupCpu = cpu.seconds(CpuSplit.STREAM_THREADS) + cpu.seconds(CpuSplit.STREAM_PRODUCERS);
-        tokenizerCpu = cpu.seconds(CpuSplit.TOKENIZER);
+        tokenizerCpu = cpu.seconds(CpuSplit.TOKENIZING) + cpu.seconds(CpuSplit.TOKENIZER);
         cpu.print("");
         limitAfter = computeLimit(texts);
         // the run's tail: a backlog's answers wait until every partition is marked read to its end
