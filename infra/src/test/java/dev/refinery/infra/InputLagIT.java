@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -28,10 +26,7 @@ class InputLagIT {
   void aPartitionHeldByATransactionLeftOpenNamesItsTransactionalId() throws Exception {
     String topic = kafka.newTopic("it-held");
     String id = "it-killed-ingest-" + UUID.randomUUID();
-    kafka.leaveTransactionOpen(id, topic, Duration.ofMinutes(15));
-    try (KafkaProducer<String, byte[]> plain = kafka.producer()) {
-      plain.send(new ProducerRecord<>(topic, 0, "behind", new byte[0])).get();
-    }
+    kafka.leaveTransactionOpen(id, topic, "behind");
     Properties config = new Properties();
     config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     config.put(StreamsConfig.APPLICATION_ID_CONFIG, "it-held");

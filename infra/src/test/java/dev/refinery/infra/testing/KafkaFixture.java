@@ -100,11 +100,13 @@ public final class KafkaFixture implements BeforeAllCallback, AfterAllCallback {
 
   /**
    * Leaves a transaction open on partition 0 of {@code topic} as a run killed in the middle of one
-   * does: one record sent under {@code transactionalId}, then the producer closed at once, which
-   * neither commits nor aborts. The broker holds it open for {@code timeout} (at most its
-   * transaction.max.timeout.ms, 15 minutes) unless the same id is started again.
+   * does, then writes a record keyed {@code keyAfter} behind it without a transaction, which
+   * read_committed readers see only once the transaction ends. The open transaction is one record
+   * sent under {@code transactionalId}, the producer then closed at once, which neither commits nor
+   * aborts: the broker holds it open for 15 minutes (its transaction.max.timeout.ms) unless the
+   * same id is started again.
    */
-  public void leaveTransactionOpen(String transactionalId, String topic, Duration timeout) {
+  public void leaveTransactionOpen(String transactionalId, String topic, String keyAfter) {
     KafkaProducer<String, byte[]> killed =
         new KafkaProducer<>(
             java.util.Map.of(
@@ -113,7 +115,7 @@ public final class KafkaFixture implements BeforeAllCallback, AfterAllCallback {
                 ProducerConfig.TRANSACTIONAL_ID_CONFIG,
                 transactionalId,
                 ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
-                (int) timeout.toMillis()),
+                (int) Duration.ofMinutes(15).toMillis()),
             new StringSerializer(),
             new ByteArraySerializer());
     try {
@@ -128,6 +130,14 @@ public final class KafkaFixture implements BeforeAllCallback, AfterAllCallback {
     } finally {
       // at once: a graceful close would abort the transaction
       killed.close(Duration.ZERO);
+    }
+    try (KafkaProducer<String, byte[]> plain = producer()) {
+      plain.send(new ProducerRecord<>(topic, 0, keyAfter, new byte[0])).get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("cannot write to " + topic, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 
