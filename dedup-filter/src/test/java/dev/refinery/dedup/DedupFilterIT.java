@@ -369,7 +369,10 @@ class DedupFilterIT {
       long used = RocksDbBudget.of(budget).cache().getUsage();
       assertThat(used).isPositive().isLessThanOrEqualTo(budget);
       assertThat(service.rocksDbMemory()).isPositive().isLessThanOrEqualTo(budget);
-      assertThat(get(service, "/metrics")).contains("refinery_dedup_rocksdb_memory_bytes ");
+      assertThat(get(service, "/metrics"))
+          .contains(
+              "refinery_dedup_rocksdb_memory_bytes ",
+              "refinery_streams_input_held_partitions{stage=\"dedup-filter\"} 0.0");
     }
   }
 

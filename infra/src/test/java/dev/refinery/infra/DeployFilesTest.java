@@ -20,6 +20,7 @@ class DeployFilesTest {
           "refinery_bridge_",
           "refinery_feedback_",
           "refinery_console_",
+          "refinery_streams_",
           "flink_taskmanager_job_task_operator_stream_",
           "kafka_consumer_fetch_manager_");
 

@@ -4,6 +4,7 @@ import dev.refinery.runtime.config.KafkaClients;
 import dev.refinery.runtime.config.Replication;
 import dev.refinery.runtime.http.Health;
 import dev.refinery.schemas.Stage;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.nio.file.Path;
@@ -200,6 +201,12 @@ public final class StreamsRunner implements AutoCloseable {
     }
   }
 
+  /**
+   * The meter of the input partitions held by a transaction left open ({@link InputLag#held}), by
+   * stage: {@code refinery_streams_input_held_partitions{stage="dedup-filter"}}.
+   */
+  public static final String HELD_PARTITIONS = "refinery.streams.input.held.partitions";
+
   /** Builds the application, binds its metrics to {@code registry} and starts it. */
   public static StreamsRunner start(
       String name, Topology topology, Properties config, MeterRegistry registry) {
@@ -269,6 +276,14 @@ public final class StreamsRunner implements AutoCloseable {
     streams.setStateListener((now, before) -> LOG.info("{} {} -> {}", name, before, now));
     KafkaStreamsMetrics metrics = new KafkaStreamsMetrics(streams);
     metrics.bindTo(registry);
+    if (inputLag != null) {
+      Gauge.builder(HELD_PARTITIONS, inputLag, l -> l.held().size())
+          .description(
+              "Input partitions a transaction left open has held for a minute or more (/health"
+                  + " names them)")
+          .tag("stage", name)
+          .register(registry);
+    }
     streams.start();
     return new StreamsRunner(name, streams, metrics, stallTimeout, inputLag);
   }
