@@ -2,22 +2,16 @@ package dev.refinery.bridge;
 
 import dev.refinery.runtime.config.KafkaClients;
 import dev.refinery.runtime.pairs.RewardPairs;
+import dev.refinery.runtime.streams.AdminLag;
 import dev.refinery.schemas.Topics;
-import java.util.HashMap;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -162,25 +156,13 @@ final class SharedPairs<P extends AutoCloseable> {
                 Map.of(
                     AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
                     AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000)))) {
-      TopicDescription description =
-          admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
-      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-      description
-          .partitions()
-          .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-      Map<TopicPartition, Long> ends = new HashMap<>();
-      admin
-          .listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
-          .all()
-          .get(30, TimeUnit.SECONDS)
-          .forEach((p, info) -> ends.put(p, info.offset()));
-      return ends;
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException(
-          "cannot read the end offsets of " + topic + ": " + e.getMessage(), e);
+      return AdminLag.lastStableOffsets(admin, List.of(topic), Duration.ofSeconds(30));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while reading the end offsets of " + topic, e);
+    } catch (Exception e) {
+      throw new IllegalStateException(
+          "cannot read the end offsets of " + topic + ": " + e.getMessage(), e);
     }
   }
 }

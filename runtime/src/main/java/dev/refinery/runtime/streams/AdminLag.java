@@ -51,15 +51,7 @@ public final class AdminLag {
   public static Snapshot snapshot(
       Admin admin, String group, Collection<String> topics, Duration timeout) throws Exception {
     long ms = timeout.toMillis();
-    Map<String, TopicDescription> described =
-        admin.describeTopics(topics).allTopicNames().get(ms, TimeUnit.MILLISECONDS);
-    List<TopicPartition> partitions = new ArrayList<>();
-    described
-        .values()
-        .forEach(
-            d ->
-                d.partitions()
-                    .forEach(p -> partitions.add(new TopicPartition(d.name(), p.partition()))));
+    List<TopicPartition> partitions = partitions(admin, topics, ms);
     Map<TopicPartition, OffsetAndMetadata> committed =
         admin
             .listConsumerGroupOffsets(group)
@@ -84,6 +76,37 @@ public final class AdminLag {
           }
         });
     return new Snapshot(at, read, ends, written);
+  }
+
+  /**
+   * The last stable offset of every partition of {@code topics} now: where read_committed readers
+   * stop.
+   *
+   * @throws Exception if the cluster does not answer in {@code timeout}
+   */
+  public static Map<TopicPartition, Long> lastStableOffsets(
+      Admin admin, Collection<String> topics, Duration timeout) throws Exception {
+    long ms = timeout.toMillis();
+    return offsets(
+        admin,
+        partitions(admin, topics, ms),
+        OffsetSpec.latest(),
+        IsolationLevel.READ_COMMITTED,
+        ms);
+  }
+
+  private static List<TopicPartition> partitions(Admin admin, Collection<String> topics, long ms)
+      throws Exception {
+    Map<String, TopicDescription> described =
+        admin.describeTopics(topics).allTopicNames().get(ms, TimeUnit.MILLISECONDS);
+    List<TopicPartition> partitions = new ArrayList<>();
+    described
+        .values()
+        .forEach(
+            d ->
+                d.partitions()
+                    .forEach(p -> partitions.add(new TopicPartition(d.name(), p.partition()))));
+    return partitions;
   }
 
   private static Map<TopicPartition, Long> offsets(

@@ -2,6 +2,7 @@ package dev.refinery.runtime.streams;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -131,10 +132,8 @@ final class OpenTransactions {
           }
         });
     held.sort(
-        (a, b) ->
-            a.partition().topic().equals(b.partition().topic())
-                ? Integer.compare(a.partition().partition(), b.partition().partition())
-                : a.partition().topic().compareTo(b.partition().topic()));
+        Comparator.comparing((Held h) -> h.partition().topic())
+            .thenComparingInt(h -> h.partition().partition()));
     return held;
   }
 }
