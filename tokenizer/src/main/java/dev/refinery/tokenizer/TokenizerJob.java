@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -182,23 +183,28 @@ public final class TokenizerJob {
     env.getConfig().enableObjectReuse();
     ChatTemplate template = config.chatTemplate();
     int threads = config.tokenizeThreads();
-    // tokenized in parallel within the slot, handed on in the order read (the packer sees what
-    // one thread would have given it); the documents in flight are in the checkpoint
+    TokenizeFunction tokenize =
+        new TokenizeFunction(
+            spec,
+            template,
+            config.imageTokens(),
+            config.seqLen(),
+            config.streams(),
+            config.rejectedMaxBytes(),
+            threads);
+    DataStream<RawRecord> records =
+        env.fromSource(source, WatermarkStrategy.noWatermarks(), SOURCE_UID).uid(SOURCE_UID);
+    // on the task thread (see InlineTokenize), or in parallel within the slot and handed on in the
+    // order read (the packer sees what one thread would have given it), the documents in flight in
+    // the checkpoint; both under one uid, so a job may restart with another number of threads
     SingleOutputStreamOperator<TokenizedDocument> tokenized =
-        AsyncDataStream.orderedWait(
-                env.fromSource(source, WatermarkStrategy.noWatermarks(), SOURCE_UID)
-                    .uid(SOURCE_UID),
-                new TokenizeFunction(
-                    spec,
-                    template,
-                    config.imageTokens(),
-                    config.seqLen(),
-                    config.streams(),
-                    config.rejectedMaxBytes(),
-                    threads),
-                10,
-                TimeUnit.MINUTES,
-                threads * 32)
+        (threads == 1
+                ? records.transform(
+                    TOKENIZE_UID,
+                    TypeInformation.of(TokenizedDocument.class),
+                    new InlineTokenize(tokenize))
+                : AsyncDataStream.orderedWait(
+                    records, tokenize, 10, TimeUnit.MINUTES, threads * 2 * TokenizeFunction.RUN))
             .name(TOKENIZE_UID)
             .uid(TOKENIZE_UID)
             .process(new RouteRejections())

@@ -32,10 +32,11 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The job made to fail mid-stream, after a checkpoint, with documents still in open rows: Flink
@@ -44,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * indexes that run on without a gap or a repeat.
  */
 class TokenizerFailoverIT {
-  @RegisterExtension static final KafkaFixture kafka = KafkaFixture.withStreams("web");
+  @RegisterExtension static final KafkaFixture kafka = KafkaFixture.withStreams("web1", "web3");
 
   // left for the build to clean: see Jobs.cancel
   @TempDir(cleanup = CleanupMode.NEVER)
@@ -81,36 +82,41 @@ class TokenizerFailoverIT {
     }
   }
 
-  @Test
-  void aJobThatFailsMidStreamRestoresFromItsCheckpointAndLosesOrRepeatsNothing() throws Exception {
+  /**
+   * At one tokenizing thread, the slot's task thread, nothing is in flight at a checkpoint; at
+   * three, the documents handed to the pool are in it. Each run writes a stream of its own (the
+   * other's documents are rejected as of a stream it does not write).
+   */
+  @ParameterizedTest(name = "{0} tokenizing thread(s)")
+  @ValueSource(ints = {1, 3})
+  void aJobThatFailsMidStreamRestoresFromItsCheckpointAndLosesOrRepeatsNothing(int threads)
+      throws Exception {
+    FailOnce.SEEN.set(0);
+    FailOnce.CHECKPOINTED.set(false);
+    FailOnce.FAILED.set(false);
+    String stream = "web" + threads;
     List<Document> docs = new ArrayList<>();
     SyntheticText prose = new SyntheticText(11);
     for (int i = 0; i < 400; i++) {
-      docs.add(TokenizerJobIT.doc("f" + i, "web", prose.paragraphs(1 + i % 5, "\n")));
+      docs.add(
+          TokenizerJobIT.doc("f" + threads + "-" + i, stream, prose.paragraphs(1 + i % 5, "\n")));
     }
     TokenizerConfig config =
         new TokenizerConfig(
-            Map.of(
-                "bootstrap.servers",
-                kafka.bootstrapServers(),
-                TokenizerConfig.STREAMS,
-                "web",
-                TokenizerConfig.PACKING,
-                "best_fit",
-                TokenizerConfig.LABEL_TOKEN,
-                true,
-                TokenizerConfig.SEQ_LEN,
-                256,
-                TokenizerConfig.BATCH_SEQUENCES,
-                4,
-                TokenizerConfig.FLUSH_IDLE_MS,
-                500,
-                TokenizerConfig.CHECKPOINT_INTERVAL_MS,
-                200,
-                TokenizerConfig.CHECKPOINT_DIR,
-                checkpoints.toString(),
-                TokenizerConfig.METRICS_PORT,
-                -1));
+            Map.ofEntries(
+                Map.entry("bootstrap.servers", kafka.bootstrapServers()),
+                Map.entry(TokenizerConfig.STREAMS, stream),
+                Map.entry(TokenizerConfig.TOKENIZE_THREADS, threads),
+                Map.entry(TokenizerConfig.GROUP_ID, "failover-" + threads),
+                Map.entry(TokenizerConfig.TRANSACTIONAL_ID_PREFIX, "failover-" + threads),
+                Map.entry(TokenizerConfig.PACKING, "best_fit"),
+                Map.entry(TokenizerConfig.LABEL_TOKEN, true),
+                Map.entry(TokenizerConfig.SEQ_LEN, 256),
+                Map.entry(TokenizerConfig.BATCH_SEQUENCES, 4),
+                Map.entry(TokenizerConfig.FLUSH_IDLE_MS, 500),
+                Map.entry(TokenizerConfig.CHECKPOINT_INTERVAL_MS, 200),
+                Map.entry(TokenizerConfig.CHECKPOINT_DIR, checkpoints.resolve(stream).toString()),
+                Map.entry(TokenizerConfig.METRICS_PORT, -1)));
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(
             Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
@@ -137,12 +143,14 @@ class TokenizerFailoverIT {
       long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
       while (!complete(batches, byId) && System.nanoTime() < deadline) {
         Thread.sleep(300);
-        batches = kafka.values(Topics.tokens("web"));
+        batches = kafka.values(Topics.tokens(stream));
       }
       assertThat(FailOnce.FAILED).as("the job failed once").isTrue();
       boolean complete = complete(batches, byId);
       assertThat(complete)
-          .as("every document fully in spans after the restore%s", complete ? "" : diagnosis(job))
+          .as(
+              "every document fully in spans after the restore%s",
+              complete ? "" : diagnosis(job, stream))
           .isTrue();
 
       // batches spread over the topic's partitions by id: their indexes, sorted, run on without a
@@ -176,7 +184,7 @@ class TokenizerFailoverIT {
   }
 
   /** What a stuck run looks like from outside: the job, offsets, open transactions. */
-  private static String diagnosis(JobClient job) throws Exception {
+  private static String diagnosis(JobClient job, String stream) throws Exception {
     StringBuilder out = new StringBuilder("\n");
     out.append("job status: ").append(job.getJobStatus().get()).append('\n');
     for (String isolation : List.of("read_committed", "read_uncommitted")) {
@@ -189,7 +197,7 @@ class TokenizerFailoverIT {
                   isolation),
               new ByteArrayDeserializer(),
               new ByteArrayDeserializer())) {
-        for (String topic : List.of(Topics.CORPUS_CLEAN.name(), Topics.tokens("web").name())) {
+        for (String topic : List.of(Topics.CORPUS_CLEAN.name(), Topics.tokens(stream).name())) {
           List<TopicPartition> partitions =
               consumer.partitionsFor(topic).stream()
                   .map(i -> new TopicPartition(i.topic(), i.partition()))
