@@ -29,11 +29,15 @@ final class CpuSplit {
   /** The part of the network threads of dedup-filter's producers. */
   static final String STREAM_PRODUCERS = "dedup-filter producers' I/O";
 
-  /** The part of the tokenizer's threads that tokenize documents. */
-  static final String TOKENIZING = "tokenizer: its tokenizing threads";
+  /**
+   * The part of the tokenizer's threads that tokenize documents: each slot's task thread, which
+   * reads its input and (at {@code tokenizer.tokenize.threads=1}) tokenizes it, and the slot's pool
+   * where it has one.
+   */
+  static final String TOKENIZING = "tokenizer: reading and tokenizing threads";
 
   /**
-   * The part of the tokenizer's other Flink threads: reading, packing, writing, checkpoints. Apart
+   * The part of the tokenizer's other Flink threads: fetching, packing, writing, checkpoints. Apart
    * from {@link #TOKENIZING}, so that what the stage spends beside the encoding itself shows.
    */
   static final String TOKENIZER = "tokenizer: Flink's other threads";
@@ -44,7 +48,7 @@ final class CpuSplit {
           new Part(
               STREAM_PRODUCERS,
               Pattern.compile("kafka-producer-network-thread \\| .*StreamThread.*")),
-          new Part(TOKENIZING, Pattern.compile("tokenize-\\d+")),
+          new Part(TOKENIZING, Pattern.compile("(tokenize-\\d+|Source: clean-source -> .*)")),
           new Part(
               TOKENIZER,
               Pattern.compile(

@@ -58,6 +58,15 @@ public final class TokenizeBench {
     // after 768 MB it took 0.06 to 0.29 and the stage went 9.7 to 10.5 M (0.94 to 1.07 of jtokkit)
     long warmupBytes = Long.parseLong(options.getOrDefault("warmup-mb", "768")) << 20;
     String encoding = options.getOrDefault("encoding", "cl100k_base");
+    // tokenizing threads of each slot (tokenizer.tokenize.threads), one job for each value at each
+    // parallelism, in the order given: the stage's default unless set
+    List<Integer> threadCounts = new ArrayList<>();
+    for (String t : options.getOrDefault("tokenize-threads", "").split(",")) {
+      threadCounts.add(
+          new TokenizerConfig(
+                  t.isBlank() ? Map.of() : Map.of(TokenizerConfig.TOKENIZE_THREADS, t.trim()))
+              .tokenizeThreads());
+    }
     Path run = work.resolve("tokenize-" + System.nanoTime());
     Files.createDirectories(run);
 
@@ -131,7 +140,7 @@ public final class TokenizeBench {
       passTokens += tokenizer.encode(t).length;
     }
     long warmupTokens = passTokens * (warmupTexts.size() / passages.texts().size());
-    Map<Integer, Double> stage = new java.util.LinkedHashMap<>();
+    List<StageRun> stage = new ArrayList<>();
     EmbeddedKafka kafka = EmbeddedKafka.startEphemeral(run.resolve("kafka"));
     try {
       String bootstrap = kafka.bootstrapServers();
@@ -139,22 +148,23 @@ public final class TokenizeBench {
       produce(bootstrap, warmupTexts, "warm-");
       produce(bootstrap, texts, "doc-");
       for (int parallelism : parallelisms) {
-        stage.put(
-            parallelism,
-            stageRun(
-                bootstrap,
-                run,
-                "stage-" + parallelism,
-                encoding,
-                parallelism,
-                warmupTokens,
-                tokens));
-        System.out.printf(
-            Locale.ROOT,
-            "  tokenizer stage, %d slot(s) (%d tokenizing threads each): %.1f s%n",
-            parallelism,
-            Runtime.getRuntime().availableProcessors(),
-            stage.get(parallelism));
+        for (int threads : threadCounts) {
+          StageRun r =
+              new StageRun(
+                  parallelism,
+                  threads,
+                  stageRun(
+                      bootstrap,
+                      run,
+                      "stage-" + stage.size(),
+                      encoding,
+                      parallelism,
+                      threads,
+                      warmupTokens,
+                      tokens));
+          stage.add(r);
+          System.out.printf(Locale.ROOT, "  %s: %.1f s%n", r.name(), r.seconds());
+        }
       }
     } finally {
       kafka.close();
@@ -171,16 +181,16 @@ public final class TokenizeBench {
     double rawSeconds = Math.min(rawBefore, rawAfter);
     double ownSeconds = Math.min(ownBefore, ownAfter);
     double mb = bytes / 1e6;
-    System.out.printf(Locale.ROOT, "%n%-40s %10s %12s%n", "", "MB/s", "tokens/s");
+    System.out.printf(Locale.ROOT, "%n%-48s %10s %12s%n", "", "MB/s", "tokens/s");
     System.out.printf(
         Locale.ROOT,
-        "%-40s %10.1f %,12.0f%n",
+        "%-48s %10.1f %,12.0f%n",
         "jtokkit encodeOrdinary, one thread",
         mb / rawSeconds,
         tokens / rawSeconds);
     System.out.printf(
         Locale.ROOT,
-        "%-40s %10.1f %,12.0f%n",
+        "%-48s %10.1f %,12.0f%n",
         "Tokenizer.encode (the stage's), one thread",
         mb / ownSeconds,
         tokens / ownSeconds);
@@ -195,33 +205,46 @@ public final class TokenizeBench {
     if (tiktoken != null) {
       System.out.printf(
           Locale.ROOT,
-          "%-40s %10.1f %,12.0f%n",
+          "%-48s %10.1f %,12.0f%n",
           "npm tiktoken encode_ordinary, one thread",
           tiktoken[0] / 1e6 / tiktoken[2],
           tiktoken[1] / tiktoken[2]);
     }
-    for (Map.Entry<Integer, Double> e : stage.entrySet()) {
+    for (StageRun r : stage) {
       System.out.printf(
-          Locale.ROOT,
-          "%-40s %10.1f %,12.0f%n",
-          "tokenizer stage, " + e.getKey() + " slot(s)",
-          mb / e.getValue(),
-          tokens / e.getValue());
+          Locale.ROOT, "%-48s %10.1f %,12.0f%n", r.name(), mb / r.seconds(), tokens / r.seconds());
     }
     System.out.println();
-    for (Map.Entry<Integer, Double> e : stage.entrySet()) {
+    for (StageRun r : stage) {
       System.out.printf(
           Locale.ROOT,
-          "stage / jtokkit at parallelism %d:  %.2f (goal >= 0.8)%n",
-          e.getKey(),
-          rawSeconds / e.getValue());
+          "stage / jtokkit at parallelism %d%s:  %.2f (goal >= 0.8)%n",
+          r.parallelism(),
+          r.threadsNote(threadCounts.size()),
+          rawSeconds / r.seconds());
       if (tiktoken != null) {
         System.out.printf(
             Locale.ROOT,
-            "stage / tiktoken at parallelism %d: %.2f (goal >= 5)%n",
-            e.getKey(),
-            (mb / e.getValue()) / (tiktoken[0] / 1e6 / tiktoken[2]));
+            "stage / tiktoken at parallelism %d%s: %.2f (goal >= 5)%n",
+            r.parallelism(),
+            r.threadsNote(threadCounts.size()),
+            (mb / r.seconds()) / (tiktoken[0] / 1e6 / tiktoken[2]));
       }
+    }
+  }
+
+  /** One job of the stage: its slots, its tokenizing threads a slot, and its seconds. */
+  private record StageRun(int parallelism, int threads, double seconds) {
+    String name() {
+      return "tokenizer stage, "
+          + parallelism
+          + " slot(s), "
+          + (threads == 1 ? "on the task thread" : threads + " tokenizing threads");
+    }
+
+    /** Which threads, where the run tried more than one setting. */
+    String threadsNote(int settings) {
+      return settings == 1 ? "" : threads == 1 ? " (task thread)" : " (" + threads + " threads)";
     }
   }
 
@@ -254,6 +277,7 @@ public final class TokenizeBench {
       String name,
       String encoding,
       int parallelism,
+      int tokenizeThreads,
       long warmupTokens,
       long tokens)
       throws Exception {
@@ -270,7 +294,8 @@ public final class TokenizeBench {
                 Map.entry(
                     TokenizerConfig.CHECKPOINT_DIR, run.resolve("checkpoints-" + name).toString()),
                 Map.entry(TokenizerConfig.METRICS_PORT, -1),
-                Map.entry(TokenizerConfig.PARALLELISM, parallelism)));
+                Map.entry(TokenizerConfig.PARALLELISM, parallelism),
+                Map.entry(TokenizerConfig.TOKENIZE_THREADS, tokenizeThreads)));
     try (KafkaConsumer<String, byte[]> written = tokenConsumer(bootstrap, "read_uncommitted");
         KafkaConsumer<String, byte[]> committed = tokenConsumer(bootstrap, "read_committed")) {
       JobClient job = TokenizerJob.onKafka(config).startLocal();
