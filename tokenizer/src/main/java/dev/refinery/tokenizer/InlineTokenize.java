@@ -16,11 +16,14 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * document is decoded, encoded and handed on in the call that reads it, so nothing waits for
  * another thread and nothing is in flight at a checkpoint.
  *
- * <p>On two cores the slot went 48.4 MB/s this way, where two tokenizing threads behind Flink's
- * ordered async operator went 30 to 45: a handoff a document woke the task thread 16,600 times a
- * second and preempted each tokenizing thread 7,000 to 9,000 times, and encoding, whose rank table
- * must stay in the core's caches, ran at a third of its speed alone ({@link TokenizeFunction}).
- * More threads a slot pay where a slot has more cores than the input has partitions.
+ * <p>On two cores one slot went 46.3 to 51.5 MB/s this way in four jobs of {@code bench/run
+ * tokenize}, on 1.56 cores of the JVM (36.1 in a fifth, in a run where jtokkit too went at half its
+ * speed). Two tokenizing threads behind Flink's ordered async operator went 28.7 to 37.8 MB/s with
+ * a handoff a document, which woke the task thread 16,600 times a second and preempted each
+ * tokenizing thread 7,000 to 9,000 times, so that encoding, whose rank table must stay in the
+ * core's caches, ran at a third of its speed alone; handed work in runs ({@link
+ * TokenizeFunction.Runs}) they went 45.1 and 53.5 MB/s on 1.84 to 1.88 cores. More threads a slot
+ * pay where a slot has more cores than the input has partitions.
  *
  * <p>It runs under the async operator's uid and reads that operator's state: documents that were in
  * flight when a job with more threads took its last checkpoint are tokenized first when this one

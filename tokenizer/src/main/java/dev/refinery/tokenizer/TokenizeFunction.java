@@ -22,12 +22,14 @@ import org.apache.flink.util.OutputTag;
 import org.apache.kafka.common.errors.SerializationException;
 
 /**
- * Decodes a clean document and encodes its text to token ids, on a pool of threads of its own: the
- * job runs it with Flink's ordered async I/O, so the documents of one slot are tokenized in
- * parallel and leave in the order they came (the packer, and so every batch, is as with one thread;
- * in-flight documents are in the checkpoint). What cannot go on (bytes that do not decode, a stream
- * this job does not write) is handed on as a rejection ({@link TokenizedDocument#rejection}), which
- * {@link RouteRejections} sends to the {@link #REJECTED} side output.
+ * Decodes a clean document and encodes its text to token ids. At one tokenizing thread a slot
+ * {@link InlineTokenize} calls {@link #tokenize} on the slot's task thread. With more, it runs on a
+ * pool of threads of its own: the job runs it with Flink's ordered async I/O, so the documents of
+ * one slot are tokenized in parallel and leave in the order they came (the packer, and so every
+ * batch, is as with one thread; in-flight documents are in the checkpoint). What cannot go on
+ * (bytes that do not decode, a stream this job does not write) is handed on as a rejection ({@link
+ * TokenizedDocument#rejection}), which {@link RouteRejections} sends to the {@link #REJECTED} side
+ * output.
  *
  * <p>The threads take documents in runs ({@link Runs}): a document that finds a thread idle starts
  * it at once, and one that finds every thread busy waits for the first to finish, which takes up to
