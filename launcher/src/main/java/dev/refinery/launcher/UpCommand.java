@@ -1,8 +1,11 @@
 package dev.refinery.launcher;
 
+import dev.refinery.dedup.DedupFilterConfig;
+import dev.refinery.feedback.FeedbackConfig;
 import dev.refinery.runtime.service.Services;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,10 +32,34 @@ final class UpCommand implements Callable<Integer> {
       description = "Also ingest files landing in DIR/<source>/.")
   Path watch;
 
+  /**
+   * RocksDB's memory outside the heap under {@code up} where the settings give none: one budget
+   * that dedup-filter and the feedback gateway share (budgets of one size are one in a process). A
+   * stage's own default, 0, leaves each store of each task Kafka Streams' cache of 50 MB and
+   * memtables of 16 MB, and the files' filters and indexes outside any cache: under {@code up},
+   * which runs for days on a workstation beside the broker, Flink and the other services, that grew
+   * with the state without a bound (517 MB after 100,000 documents, {@code bench/run dedup --docs
+   * 100000}). 256 MiB is the least for 64 dedup-filter stores ({@link
+   * dev.refinery.runtime.streams.RocksDbBudget#least}), more than twelve partitions of {@code
+   * corpus.raw.v1}; the catalog gives it 4.
+   */
+  static final long LOCAL_ROCKSDB_BYTES = 256L << 20;
+
+  /** The settings {@code up} runs with: the loaded ones, over {@code up}'s own defaults. */
+  static Settings local(Settings loaded) {
+    String budget = String.valueOf(LOCAL_ROCKSDB_BYTES);
+    return loaded.withDefaults(
+        Map.of(
+            DedupFilterConfig.ROCKSDB_MEMORY_BYTES,
+            budget,
+            FeedbackConfig.ROCKSDB_MEMORY_BYTES,
+            budget));
+  }
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    Settings settings = global.load();
+    Settings settings = local(global.load());
     Services services = new Services();
     Pipeline pipeline = services.start(() -> Pipeline.start(settings, global.embedded(), out));
     Settings running = pipeline.settings();

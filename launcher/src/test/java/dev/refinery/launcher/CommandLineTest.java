@@ -94,4 +94,23 @@ class CommandLineTest {
     assertThat(status[0]).isEqualTo(String.valueOf(Refinery.USAGE));
     assertThat(status[1]).contains("kafka.security.protocl");
   }
+
+  @Test
+  void upBoundsRocksDbWithOneBudgetUnlessTheSettingsGiveOne() {
+    Settings up = UpCommand.local(new Settings(work, null, Map.of(), Map.of()));
+    assertThat(up.dedup().rocksDbMemoryBytes()).isEqualTo(256L << 20);
+    assertThat(up.feedback().rocksDbMemoryBytes()).isEqualTo(256L << 20);
+    // 0, Kafka Streams' own settings, is still there to choose; the environment counts too
+    Settings chosen =
+        UpCommand.local(
+            new Settings(
+                work,
+                null,
+                Map.of("REFINERY_FEEDBACK_ROCKSDB_MEMORY_BYTES", "67108864"),
+                Map.of("dedup.rocksdb.memory.bytes", "0")));
+    assertThat(chosen.dedup().rocksDbMemoryBytes()).isZero();
+    assertThat(chosen.feedback().rocksDbMemoryBytes()).isEqualTo(64L << 20);
+    // a stage run on its own keeps its default
+    assertThat(new Settings(work, null, Map.of(), Map.of()).dedup().rocksDbMemoryBytes()).isZero();
+  }
 }

@@ -70,7 +70,8 @@ public final class RocksDbBudget {
             + " the heap when sizing a container, with about 300 MB for the JVM's own. 0: Kafka"
             + " Streams' settings for each store of each task (a cache of 50 MB and up to three"
             + " memtables of 16 MB), which grow with the partitions an instance works on and with"
-            + " the state, without bound.");
+            + " the state, without bound. refinery up, where nothing sets it, gives dedup-filter"
+            + " and the feedback gateway one budget of 256 MiB between them.");
   }
 
   /** The process's budget of this size. */
