@@ -437,7 +437,8 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
 
   /**
    * The smaller document found through the URL or a band whose text is this one's (their text
-   * hashes match), or {@code null}.
+   * hashes match, as far as the stored holder keeps them: {@link Member#sameText}), or {@code
+   * null}.
    */
   private static Member sameText(State state, Document doc) {
     if (state.url == null && state.near == null) {
@@ -446,7 +447,9 @@ final class GatherProcessor implements Processor<String, byte[], String, Verdict
     long own = TextFingerprint.hash64(TextFingerprint.of(doc.getText()));
     Member found = null;
     for (Member m : new Member[] {state.url, state.near}) {
-      if (m != null && m.textHash() == own && (found == null || m.compareTo(found) < 0)) {
+      if (m != null
+          && Member.sameText(m.textHash(), own)
+          && (found == null || m.compareTo(found) < 0)) {
         found = m;
       }
     }

@@ -27,14 +27,18 @@ import java.util.HexFormat;
  *     in plain decimals), the event time (zig-zag varint), the text hash (int64), the image index
  *     (int16, images only), the id (16 bytes if bit 1, else its length as a varint and UTF-8), the
  *     instance (partition and offset as varints if bit 2, else its length as a varint and UTF-8).
- *     36 bytes for a web document's text, where version 1 took 62. Version 4 ({@link
- *     #toStoredBytes}), what {@code dedup-smallest} keeps for a key, is version 3 that may leave
- *     out the text hash (flag bit 3, read as 0) or the instance (bit 4, read as the empty string):
- *     32 bytes for a web document's text. Read too: version 1, {@code 0x01}, event time (int64),
- *     text hash (int64), id length (int16), id (UTF-8), instance length (int16), instance (UTF-8);
- *     version 2 (an image's member), which adds the image index (int16) after the text hash; and
- *     version 0 (before 0.2), with neither the leading byte nor the text hash, whose first byte is
- *     that of the event time, {@code 0x00} (or {@code 0xFF} before 1970).
+ *     36 bytes for a web document's text, where version 1 took 62. Version 4, what {@code
+ *     dedup-smallest} kept for a key from 0.5, is version 3 that may leave out the text hash (flag
+ *     bit 3, read as 0) or the instance (bit 4, read as the empty string): 32 bytes for a web
+ *     document's text. Version 5 ({@link #toStoredBytes}), what {@code dedup-smallest} keeps since
+ *     0.8, is version 4 that may keep the text hash's upper 32 bits alone (flag bit 5, read back
+ *     with 0 below them) or the instance alone (bit 6, neither event time, text hash, image index
+ *     nor id; read back as 0 and the empty id): 28 bytes for a web document's text, 6 for a replay
+ *     key's record at partition 3, offset 123,456. Read too: version 1, {@code 0x01}, event time
+ *     (int64), text hash (int64), id length (int16), id (UTF-8), instance length (int16), instance
+ *     (UTF-8); version 2 (an image's member), which adds the image index (int16) after the text
+ *     hash; and version 0 (before 0.2), with neither the leading byte nor the text hash, whose
+ *     first byte is that of the event time, {@code 0x00} (or {@code 0xFF} before 1970).
  */
 record Member(long eventTime, String docId, String instance, long textHash, int part)
     implements Comparable<Member> {
@@ -80,11 +84,40 @@ record Member(long eventTime, String docId, String instance, long textHash, int 
   private static final int HEX_ID = 2;
   private static final int PARTITION_OFFSET = 4;
 
-  /** Version 3 with parts left out: what {@code dedup-smallest} keeps of a key's holder. */
-  static final byte STORED_VERSION = 4;
+  /**
+   * Version 3 with parts left out: what {@code dedup-smallest} kept of a key's holder, read only.
+   */
+  static final byte STORED_VERSION_4 = 4;
+
+  /**
+   * Version 4 that may shorten the text hash or keep the instance alone: {@link #toStoredBytes}.
+   */
+  static final byte STORED_VERSION = 5;
 
   private static final int NO_TEXT_HASH = 8;
   private static final int NO_INSTANCE = 16;
+
+  /** Version 5: the text hash's upper 32 bits only ({@link #sameText}), read back with 0 below. */
+  private static final int SHORT_TEXT_HASH = 32;
+
+  /** Version 5: the instance alone, read back with event time 0 and the empty id. */
+  private static final int INSTANCE_ONLY = 64;
+
+  /** The flags each version may set. */
+  private static final int FLAGS_3 = IMAGE | HEX_ID | PARTITION_OFFSET;
+
+  private static final int FLAGS_4 = FLAGS_3 | NO_TEXT_HASH | NO_INSTANCE;
+  private static final int FLAGS_5 = FLAGS_4 | SHORT_TEXT_HASH | INSTANCE_ONLY;
+
+  /**
+   * Whether two text hashes are of the same text, as far as the shorter of them tells: their upper
+   * 32 bits, which is what a version 5 holder keeps. Two different texts' hashes share them once in
+   * 2^32 comparisons, and only a duplicate already found (by its URL or a band) is compared: the
+   * worst it does is name a near duplicate an exact one.
+   */
+  static boolean sameText(long textHash, long other) {
+    return (textHash >>> 32) == (other >>> 32);
+  }
 
   /** The member as answers, batches and held answers carry it: version 3, nothing left out. */
   byte[] toBytes() {
@@ -92,21 +125,33 @@ record Member(long eventTime, String docId, String instance, long textHash, int 
   }
 
   /**
-   * What {@code dedup-smallest} keeps of the holder of a key of this kind, as version 4: a replay
-   * key ({@link DedupKey.Kind#ID}) tells records apart and keeps the instance but not the text
-   * hash; every other key orders, names and compares documents and keeps the text hash but not the
-   * instance, which is read back as the empty string.
+   * What {@code dedup-smallest} keeps of the holder of a key of this kind, as version 5: a replay
+   * key ({@link DedupKey.Kind#ID}) only tells records apart and keeps the instance alone (6 bytes
+   * for partition 3, offset 123,456, where version 4 kept 28); every other key orders, names and
+   * compares documents and keeps the event time, the id and the text hash but not the instance,
+   * which is read back as the empty string: a text's hash as its upper 32 bits (28 bytes for a web
+   * document, where version 4 kept 32), an image's perceptual hash whole.
    */
   byte[] toStoredBytes(DedupKey.Kind kind) {
-    return write(STORED_VERSION, kind == DedupKey.Kind.ID ? NO_TEXT_HASH : NO_INSTANCE);
+    if (kind == DedupKey.Kind.ID) {
+      return write(STORED_VERSION, NO_TEXT_HASH | INSTANCE_ONLY);
+    }
+    return write(STORED_VERSION, NO_INSTANCE | (part == TEXT ? SHORT_TEXT_HASH : 0));
   }
 
   private byte[] write(byte version, int omit) {
     boolean image = part != TEXT;
-    boolean hexId = isHexId(docId);
+    boolean order = (omit & INSTANCE_ONLY) == 0;
+    if (image && !order) {
+      throw new IllegalArgumentException("an image's member keeps its order and id");
+    }
+    boolean hexId = order && isHexId(docId);
     boolean withInstance = (omit & NO_INSTANCE) == 0;
     int colon = withInstance ? partitionOffsetColon(instance) : -1;
-    byte[] id = hexId ? HexFormat.of().parseHex(docId) : docId.getBytes(StandardCharsets.UTF_8);
+    byte[] id =
+        !order
+            ? new byte[0]
+            : hexId ? HexFormat.of().parseHex(docId) : docId.getBytes(StandardCharsets.UTF_8);
     byte[] inst = withInstance && colon < 0 ? instance.getBytes(StandardCharsets.UTF_8) : null;
     ByteBuffer out =
         ByteBuffer.allocate(
@@ -118,17 +163,21 @@ record Member(long eventTime, String docId, String instance, long textHash, int 
                     | (hexId ? HEX_ID : 0)
                     | (colon >= 0 ? PARTITION_OFFSET : 0)
                     | omit));
-    VarInts.put(out, (eventTime << 1) ^ (eventTime >> 63));
-    if ((omit & NO_TEXT_HASH) == 0) {
-      out.putLong(textHash);
+    if (order) {
+      VarInts.put(out, (eventTime << 1) ^ (eventTime >> 63));
+      if ((omit & SHORT_TEXT_HASH) != 0) {
+        out.putInt((int) (textHash >>> 32));
+      } else if ((omit & NO_TEXT_HASH) == 0) {
+        out.putLong(textHash);
+      }
+      if (image) {
+        out.putShort((short) part);
+      }
+      if (!hexId) {
+        VarInts.put(out, id.length);
+      }
+      out.put(id);
     }
-    if (image) {
-      out.putShort((short) part);
-    }
-    if (!hexId) {
-      VarInts.put(out, id.length);
-    }
-    out.put(id);
     if (colon >= 0) {
       VarInts.put(out, Long.parseLong(instance, 0, colon, 10));
       VarInts.put(out, Long.parseLong(instance, colon + 1, instance.length(), 10));
@@ -142,23 +191,40 @@ record Member(long eventTime, String docId, String instance, long textHash, int 
   /** Reads a member of any version from the buffer's position. */
   static Member read(ByteBuffer in) {
     byte first = in.get(in.position());
-    if (first == VERSION || first == STORED_VERSION) {
+    if (first == VERSION || first == STORED_VERSION_4 || first == STORED_VERSION) {
       in.get();
-      int flags = in.get();
-      if (first == VERSION && (flags & (NO_TEXT_HASH | NO_INSTANCE)) != 0) {
+      int flags = in.get() & 0xFF;
+      if (first == VERSION && (flags & ~FLAGS_3) != 0) {
         throw new IllegalArgumentException("a version 3 member leaves nothing out: flags " + flags);
       }
-      long zigzag = VarInts.get(in);
-      long time = (zigzag >>> 1) ^ -(zigzag & 1);
-      long textHash = (flags & NO_TEXT_HASH) != 0 ? 0 : in.getLong();
-      int part = (flags & IMAGE) != 0 ? in.getShort() & 0xFFFF : TEXT;
-      String id;
-      if ((flags & HEX_ID) != 0) {
-        byte[] raw = new byte[16];
-        in.get(raw);
-        id = HexFormat.of().formatHex(raw);
-      } else {
-        id = utf8(in, (int) VarInts.get(in));
+      if ((flags & ~(first == STORED_VERSION_4 ? FLAGS_4 : FLAGS_5)) != 0) {
+        throw new IllegalArgumentException(
+            "a version " + first + " member with unknown flags " + flags);
+      }
+      boolean order = (flags & INSTANCE_ONLY) == 0;
+      if (!order && (flags & (IMAGE | HEX_ID | SHORT_TEXT_HASH | NO_INSTANCE)) != 0
+          || (flags & (SHORT_TEXT_HASH | NO_TEXT_HASH)) == (SHORT_TEXT_HASH | NO_TEXT_HASH)) {
+        throw new IllegalArgumentException("a version 5 member with flags that clash: " + flags);
+      }
+      long time = 0;
+      long textHash = 0;
+      int part = TEXT;
+      String id = "";
+      if (order) {
+        long zigzag = VarInts.get(in);
+        time = (zigzag >>> 1) ^ -(zigzag & 1);
+        textHash =
+            (flags & SHORT_TEXT_HASH) != 0
+                ? (long) in.getInt() << 32
+                : (flags & NO_TEXT_HASH) != 0 ? 0 : in.getLong();
+        part = (flags & IMAGE) != 0 ? in.getShort() & 0xFFFF : TEXT;
+        if ((flags & HEX_ID) != 0) {
+          byte[] raw = new byte[16];
+          in.get(raw);
+          id = HexFormat.of().formatHex(raw);
+        } else {
+          id = utf8(in, (int) VarInts.get(in));
+        }
       }
       String inst =
           (flags & NO_INSTANCE) != 0

@@ -45,11 +45,25 @@ class DuplicateDecisionTest {
   @Test
   void anotherTextFromABandIsANearDuplicate() {
     GatherProcessor.State state = new GatherProcessor.State();
-    state.near = new Member(1, "similar", "0:0", textHash + 1);
+    state.near = new Member(1, "similar", "0:0", textHash ^ (1L << 32));
     state.bandsShared = 3;
     GatherProcessor.Duplicate d = gather.duplicate(state, copy);
     assertThat(d.reason()).isEqualTo(RejectReason.NEAR_DUPLICATE);
     assertThat(d.measured()).isEqualTo(3.0);
+  }
+
+  @Test
+  void aHolderKeepsTheUpperHalfOfTheTextHashWhichIsWhatIsCompared() {
+    // what dedup-smallest keeps since version 5 of its members, as an answer carries it back
+    Member stored =
+        Member.fromBytes(
+            new Member(1, "original", "0:0", textHash).toStoredBytes(DedupKey.Kind.BAND));
+    GatherProcessor.State state = new GatherProcessor.State();
+    state.near = stored;
+    assertThat(gather.duplicate(state, copy).reason()).isEqualTo(RejectReason.EXACT_DUPLICATE);
+    // so a hash that differs in its lower half alone is the same text
+    state.near = new Member(1, "similar", "0:0", textHash ^ 1);
+    assertThat(gather.duplicate(state, copy).reason()).isEqualTo(RejectReason.EXACT_DUPLICATE);
   }
 
   @Test

@@ -76,6 +76,13 @@ class StateFormatsTest {
   private static final String HOLDER_V4 =
       "04" + "10" + "80a0d5edee66" + "0000000000000000" + "05646f632d31";
 
+  // dedup-smallest (0.8): members of version 5. A replay key's: version, flags (text hash left
+  // out, instance as partition:offset, the instance alone), instance
+  private static final String REPLAY_HOLDER_V5 = "05" + "4c" + "02" + "11";
+  // flags (instance left out, the text hash's upper 32 bits), event time, text hash, id
+  private static final String HOLDER_V5 =
+      "05" + "30" + "80a0d5edee66" + "00000000" + "05646f632d31";
+
   // gathered in the screening task (0.7): what a task had gathered of a document another task
   // gathers, sent on. Version 4 and type 4: the state's length and bytes, then the document's
   // message as the documents store keeps it
@@ -443,17 +450,55 @@ class StateFormatsTest {
           .isInstanceOf(IllegalArgumentException.class);
     }
 
-    // a replay key keeps the record, every other key the text hash, and neither the other
-    assertThat(HEX.formatHex(M.toStoredBytes(DedupKey.Kind.ID))).isEqualTo(REPLAY_HOLDER_V4);
-    assertThat(HEX.formatHex(M.toStoredBytes(DedupKey.Kind.BAND))).isEqualTo(HOLDER_V4);
+    // a replay key keeps the record alone, every other key the order, the id and the text hash's
+    // upper half
+    assertThat(HEX.formatHex(M.toStoredBytes(DedupKey.Kind.ID))).isEqualTo(REPLAY_HOLDER_V5);
+    assertThat(HEX.formatHex(M.toStoredBytes(DedupKey.Kind.BAND))).isEqualTo(HOLDER_V5);
+    assertThat(Member.fromBytes(bytes(REPLAY_HOLDER_V5))).isEqualTo(new Member(0, "", "2:17", 0));
+    Member web = new Member(1767225600000L, "0123456789abcdef".repeat(2), "3:123456", -42L);
+    assertThat(web.toStoredBytes(DedupKey.Kind.BAND)).hasSize(28);
+    assertThat(web.toStoredBytes(DedupKey.Kind.ID)).hasSize(6);
+    Member holder = Member.fromBytes(web.toStoredBytes(DedupKey.Kind.EXACT));
+    assertThat(holder).isEqualTo(new Member(web.eventTime(), web.docId(), "", -1L << 32));
+    assertThat(Member.sameText(holder.textHash(), web.textHash())).isTrue();
+    assertThat(Member.sameText(holder.textHash(), web.textHash() ^ (1L << 32))).isFalse();
+    // an image's member keeps its perceptual hash whole, which its distance is counted on
+    Member image = web.image(3, 0x9ff1c18423ce8cbcL);
+    assertThat(Member.fromBytes(image.toStoredBytes(DedupKey.Kind.IMAGE_BAND)))
+        .isEqualTo(new Member(web.eventTime(), web.docId(), "", 0x9ff1c18423ce8cbcL, 3));
+    // an id that is not hex, an instance that is not partition:offset
+    Member odd = new Member(-5L, "é/1", "replayed from a file", 7L << 40);
+    assertThat(Member.fromBytes(odd.toStoredBytes(DedupKey.Kind.URL)))
+        .isEqualTo(new Member(-5L, "é/1", "", 7L << 40));
+    assertThat(Member.fromBytes(odd.toStoredBytes(DedupKey.Kind.ID)))
+        .isEqualTo(new Member(0, "", "replayed from a file", 0));
+    // what earlier builds stored is read as it was
     assertThat(Member.fromBytes(bytes(REPLAY_HOLDER_V4)))
         .isEqualTo(new Member(M.eventTime(), M.docId(), M.instance(), 0));
-    Member web = new Member(1767225600000L, "0123456789abcdef".repeat(2), "3:123456", -42L);
-    assertThat(web.toStoredBytes(DedupKey.Kind.BAND)).hasSize(32);
-    assertThat(Member.fromBytes(web.toStoredBytes(DedupKey.Kind.EXACT)))
-        .isEqualTo(new Member(web.eventTime(), web.docId(), "", web.textHash()));
-    // what earlier builds stored is read as it was
+    assertThat(Member.fromBytes(bytes(HOLDER_V4)))
+        .isEqualTo(new Member(M.eventTime(), "doc-1", ""));
     assertThat(Member.fromBytes(bytes(MEMBER_V3))).isEqualTo(M);
+    // flags a version does not have, or that clash, are a corrupt value
+    for (String bad :
+        List.of(
+            "04" + "30" + HOLDER_V5.substring(4),
+            "05" + "80" + HOLDER_V5.substring(4),
+            "05" + "38" + HOLDER_V5.substring(4),
+            "05" + "5c" + "0211",
+            "05" + "4e" + "0211")) {
+      assertThatThrownBy(() -> Member.fromBytes(bytes(bad)))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("flags");
+    }
+    for (String whole : List.of(REPLAY_HOLDER_V5, HOLDER_V5)) {
+      for (int cut = 2; cut < whole.length(); cut += 2) {
+        String part = whole.substring(0, cut);
+        assertThatThrownBy(() -> Member.fromBytes(bytes(part)))
+            .as(part)
+            .isInstanceOf(RuntimeException.class);
+      }
+    }
     // version 3 never leaves anything out: such flags are a corrupt value
     assertThatThrownBy(() -> Member.fromBytes(bytes("03" + HOLDER_V4.substring(2))))
         .hasMessageContaining("leaves nothing out");
@@ -465,7 +510,7 @@ class StateFormatsTest {
         .hasMessageContaining("version");
     assertThatThrownBy(() -> Gather.decode(bytes("43" + ANSWERS.substring(2))))
         .hasMessageContaining("version");
-    assertThatThrownBy(() -> Member.fromBytes(bytes("05" + MEMBER_V3.substring(2))))
+    assertThatThrownBy(() -> Member.fromBytes(bytes("06" + MEMBER_V3.substring(2))))
         .hasMessageContaining("version");
     assertThatThrownBy(() -> DedupKey.ofStoreKey(bytes("03" + BAND_STORE_KEY.substring(2))))
         .hasMessageContaining("version");
