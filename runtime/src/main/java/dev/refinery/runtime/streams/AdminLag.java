@@ -148,9 +148,16 @@ public final class AdminLag {
 
     /** The records waiting, over all partitions (one offset a partition not counted: a marker). */
     public long lag() {
+      return lag(topic -> true);
+    }
+
+    /** The records waiting on the partitions of the topics {@code topics} accepts. */
+    public long lag(java.util.function.Predicate<String> topics) {
       long lag = 0;
       for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
-        lag += Math.max(0, end.getValue() - read.getOrDefault(end.getKey(), 0L) - 1);
+        if (topics.test(end.getKey().topic())) {
+          lag += Math.max(0, end.getValue() - read.getOrDefault(end.getKey(), 0L) - 1);
+        }
       }
       return lag;
     }

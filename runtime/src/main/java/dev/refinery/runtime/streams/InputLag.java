@@ -149,6 +149,15 @@ public final class InputLag implements AutoCloseable {
   }
 
   /**
+   * The records waiting on the topics {@code topics} accepts when the cluster last answered, or -1
+   * while it does not.
+   */
+  public long get(java.util.function.Predicate<String> topics) {
+    AdminLag.Snapshot s = snapshot;
+    return s == null ? -1 : s.lag(topics);
+  }
+
+  /**
    * When a reader of {@code partition} at offset {@code next} had read all of it, as the cluster
    * last said ({@link AdminLag.Snapshot#readAt}); {@link Long#MIN_VALUE} where not known, or while
    * the cluster does not answer.

@@ -50,14 +50,37 @@ public final class StallWatch {
 
   /** Records waiting on the application's input partitions, from its consumers' metrics. */
   public static long lag(Map<MetricName, ? extends Metric> metrics) {
-    return (long) sum(metrics, "records-lag", "consumer-fetch-manager-metrics");
+    return lag(metrics, topic -> true);
+  }
+
+  /**
+   * Records waiting on the partitions of the input topics {@code topics} accepts, from the
+   * consumers' metrics of each partition.
+   */
+  public static long lag(
+      Map<MetricName, ? extends Metric> metrics, java.util.function.Predicate<String> topics) {
+    return (long)
+        sum(
+            metrics,
+            "records-lag",
+            "consumer-fetch-manager-metrics",
+            name -> topics.test(name.tags().getOrDefault("topic", "")));
   }
 
   private static double sum(Map<MetricName, ? extends Metric> metrics, String name, String group) {
+    return sum(metrics, name, group, m -> true);
+  }
+
+  private static double sum(
+      Map<MetricName, ? extends Metric> metrics,
+      String name,
+      String group,
+      java.util.function.Predicate<MetricName> which) {
     double total = 0;
     for (Map.Entry<MetricName, ? extends Metric> e : metrics.entrySet()) {
       if (e.getKey().name().equals(name)
           && e.getKey().group().equals(group)
+          && which.test(e.getKey())
           && e.getValue().metricValue() instanceof Number n
           && Double.isFinite(n.doubleValue())) {
         total += n.doubleValue();

@@ -36,6 +36,21 @@ class AdminLagSnapshotTest {
   }
 
   @Test
+  void theLagOfSomeTopicsCountsTheirPartitionsAlone() {
+    // raw read to its end; 20 records between the stage's steps (read marks, say)
+    TopicPartition byKey = new TopicPartition("refinery-dedup-filter-dedup-by-key-repartition", 0);
+    var s =
+        new AdminLag.Snapshot(
+            AT,
+            Map.of(RAW_0, 10L, byKey, 100L),
+            Map.of(RAW_0, 11L, byKey, 121L),
+            Map.of(RAW_0, 11L, byKey, 121L));
+    assertThat(s.lag()).isEqualTo(20);
+    assertThat(s.lag(topic -> !topic.startsWith("refinery-dedup-filter-"))).isZero();
+    assertThat(s.lag(topic -> topic.startsWith("refinery-dedup-filter-"))).isEqualTo(20);
+  }
+
+  @Test
   void aPartitionWithATransactionOpenIsNotReadToItsEnd() {
     // records 11 to 14 written in a transaction not yet committed: they will be read, with record
     // times from before the snapshot

@@ -34,4 +34,54 @@ class StallWatchTest {
     StallWatch watch = new StallWatch(Duration.ZERO, 0);
     assertThat(watch.observe(1, 10, 1_000_000 * S).stalled()).isFalse();
   }
+
+  @Test
+  void theLagOfSomeTopicsIsTheirPartitionsRecordsLag() {
+    java.util.Map<org.apache.kafka.common.MetricName, org.apache.kafka.common.Metric> metrics =
+        new java.util.HashMap<>();
+    lag(metrics, "corpus.raw.v1", 0, 3);
+    lag(metrics, "corpus.raw.v1", 1, 4);
+    lag(metrics, "app-dedup-by-key-repartition", 0, 20);
+    // a consumer's own maximum, and a partition not yet measured (NaN), count nowhere
+    put(metrics, "records-lag-max", java.util.Map.of("client-id", "c"), 99);
+    lag(metrics, "corpus.raw.v1", 2, Double.NaN);
+    java.util.function.Predicate<String> internal = t -> t.startsWith("app-");
+    assertThat(StallWatch.lag(metrics)).isEqualTo(27);
+    assertThat(StallWatch.lag(metrics, internal.negate())).isEqualTo(7);
+    assertThat(StallWatch.lag(metrics, internal)).isEqualTo(20);
+  }
+
+  private static void lag(
+      java.util.Map<org.apache.kafka.common.MetricName, org.apache.kafka.common.Metric> metrics,
+      String topic,
+      int partition,
+      double value) {
+    put(
+        metrics,
+        "records-lag",
+        java.util.Map.of("client-id", "c", "topic", topic, "partition", String.valueOf(partition)),
+        value);
+  }
+
+  private static void put(
+      java.util.Map<org.apache.kafka.common.MetricName, org.apache.kafka.common.Metric> metrics,
+      String name,
+      java.util.Map<String, String> tags,
+      double value) {
+    org.apache.kafka.common.MetricName metric =
+        new org.apache.kafka.common.MetricName(name, "consumer-fetch-manager-metrics", "", tags);
+    metrics.put(
+        metric,
+        new org.apache.kafka.common.Metric() {
+          @Override
+          public org.apache.kafka.common.MetricName metricName() {
+            return metric;
+          }
+
+          @Override
+          public Object metricValue() {
+            return value;
+          }
+        });
+  }
 }
