@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
@@ -152,7 +153,7 @@ public final class AdminLag {
     }
 
     /** The records waiting on the partitions of the topics {@code topics} accepts. */
-    public long lag(java.util.function.Predicate<String> topics) {
+    public long lag(Predicate<String> topics) {
       long lag = 0;
       for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
         if (topics.test(end.getKey().topic())) {

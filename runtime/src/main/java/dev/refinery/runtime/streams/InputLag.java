@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListTransactionsOptions;
 import org.apache.kafka.clients.admin.ProducerState;
@@ -152,7 +153,7 @@ public final class InputLag implements AutoCloseable {
    * The records waiting on the topics {@code topics} accepts when the cluster last answered, or -1
    * while it does not.
    */
-  public long get(java.util.function.Predicate<String> topics) {
+  public long get(Predicate<String> topics) {
     AdminLag.Snapshot s = snapshot;
     return s == null ? -1 : s.lag(topics);
   }

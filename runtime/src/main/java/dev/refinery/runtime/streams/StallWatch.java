@@ -2,6 +2,7 @@ package dev.refinery.runtime.streams;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 
@@ -57,8 +58,7 @@ public final class StallWatch {
    * Records waiting on the partitions of the input topics {@code topics} accepts, from the
    * consumers' metrics of each partition.
    */
-  public static long lag(
-      Map<MetricName, ? extends Metric> metrics, java.util.function.Predicate<String> topics) {
+  public static long lag(Map<MetricName, ? extends Metric> metrics, Predicate<String> topics) {
     return (long)
         sum(
             metrics,
@@ -75,7 +75,7 @@ public final class StallWatch {
       Map<MetricName, ? extends Metric> metrics,
       String name,
       String group,
-      java.util.function.Predicate<MetricName> which) {
+      Predicate<MetricName> which) {
     double total = 0;
     for (Map.Entry<MetricName, ? extends Metric> e : metrics.entrySet()) {
       if (e.getKey().name().equals(name)

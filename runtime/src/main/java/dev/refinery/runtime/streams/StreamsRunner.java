@@ -16,6 +16,7 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -45,7 +46,7 @@ public final class StreamsRunner implements AutoCloseable {
   private final InputLag inputLag;
 
   /** Whether a topic is one of the application's own (repartition topics, changelogs). */
-  private final java.util.function.Predicate<String> internal;
+  private final Predicate<String> internal;
 
   private StreamsRunner(
       String name,

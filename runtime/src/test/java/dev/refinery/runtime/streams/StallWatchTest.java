@@ -3,6 +3,11 @@ package dev.refinery.runtime.streams;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.junit.jupiter.api.Test;
 
 class StallWatchTest {
@@ -37,25 +42,21 @@ class StallWatchTest {
 
   @Test
   void theLagOfSomeTopicsIsTheirPartitionsRecordsLag() {
-    java.util.Map<org.apache.kafka.common.MetricName, org.apache.kafka.common.Metric> metrics =
-        new java.util.HashMap<>();
+    Map<MetricName, Metric> metrics = new HashMap<>();
     lag(metrics, "corpus.raw.v1", 0, 3);
     lag(metrics, "corpus.raw.v1", 1, 4);
     lag(metrics, "app-dedup-by-key-repartition", 0, 20);
     // a consumer's own maximum, and a partition not yet measured (NaN), count nowhere
     put(metrics, "records-lag-max", java.util.Map.of("client-id", "c"), 99);
     lag(metrics, "corpus.raw.v1", 2, Double.NaN);
-    java.util.function.Predicate<String> internal = t -> t.startsWith("app-");
+    Predicate<String> internal = t -> t.startsWith("app-");
     assertThat(StallWatch.lag(metrics)).isEqualTo(27);
     assertThat(StallWatch.lag(metrics, internal.negate())).isEqualTo(7);
     assertThat(StallWatch.lag(metrics, internal)).isEqualTo(20);
   }
 
   private static void lag(
-      java.util.Map<org.apache.kafka.common.MetricName, org.apache.kafka.common.Metric> metrics,
-      String topic,
-      int partition,
-      double value) {
+      Map<MetricName, Metric> metrics, String topic, int partition, double value) {
     put(
         metrics,
         "records-lag",
@@ -64,17 +65,13 @@ class StallWatchTest {
   }
 
   private static void put(
-      java.util.Map<org.apache.kafka.common.MetricName, org.apache.kafka.common.Metric> metrics,
-      String name,
-      java.util.Map<String, String> tags,
-      double value) {
-    org.apache.kafka.common.MetricName metric =
-        new org.apache.kafka.common.MetricName(name, "consumer-fetch-manager-metrics", "", tags);
+      Map<MetricName, Metric> metrics, String name, Map<String, String> tags, double value) {
+    MetricName metric = new MetricName(name, "consumer-fetch-manager-metrics", "", tags);
     metrics.put(
         metric,
-        new org.apache.kafka.common.Metric() {
+        new Metric() {
           @Override
-          public org.apache.kafka.common.MetricName metricName() {
+          public MetricName metricName() {
             return metric;
           }
 
