@@ -2,13 +2,17 @@ package dev.refinery.ingest;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,9 +22,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Convention.</b> Write a file under a name the watcher ignores (starting with {@code .} or
  * ending in {@code .tmp}, {@code .part} or {@code .partial}), then rename it to its final name in
- * the same folder: a rename is atomic, so the watcher never sees half a file. With a source given,
- * every file under the folder belongs to it; without, each first-level subfolder is named after the
- * declared source its files belong to ({@code DIR/cc-2024-10/shard-0001.jsonl.gz}).
+ * the same folder: a rename is atomic, so the watcher never sees half a file. A file written or
+ * copied in place is read once it has gone unmodified for {@code ingest.watch.quiet.ms} (1 s), so
+ * that a scan in the middle of its writing does not read half of it and then, modified, all of it
+ * again. With a source given, every file under the folder belongs to it; without, each first-level
+ * subfolder is named after the declared source its files belong to ({@code
+ * DIR/cc-2024-10/shard-0001.jsonl.gz}).
  *
  * <p>A file is ingested once: its progress is on {@code ingest.progress.v1}, so a restarted watcher
  * skips what is done and resumes what was interrupted. When Kafka is away, the file is tried again
@@ -38,6 +45,9 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
 
   private record Seen(Path file, long size, long modified) {}
 
+  /** A file as a scan found it, and when this watcher first found it so. */
+  private record Settling(Seen seen, long since) {}
+
   private final Path root;
   private final SourceRegistry sources;
   private final String source;
@@ -45,9 +55,17 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
   private final long pollMs;
   private final Listener listener;
   private final Set<Seen> finished = new HashSet<>();
+  private final Map<Path, Settling> settling = new HashMap<>();
+  private final long quietMs;
+  private final LongSupplier clock;
   private volatile boolean stopped;
 
+  /** How long a file must go unmodified before it is read, by default. */
+  public static final long DEFAULT_QUIET_MS = 1000;
+
   /**
+   * A watcher that reads a file once it has gone unmodified for {@link #DEFAULT_QUIET_MS}.
+   *
    * @param source the source of every file, or {@code null} to name sources by subfolder
    */
   public FolderWatcher(
@@ -57,12 +75,45 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
       Ingestor ingestor,
       long pollMs,
       Listener listener) {
+    this(root, sources, source, ingestor, pollMs, DEFAULT_QUIET_MS, listener);
+  }
+
+  /**
+   * @param source the source of every file, or {@code null} to name sources by subfolder
+   * @param quietMs how long a file must go unmodified (by its modification time) before it is read
+   */
+  public FolderWatcher(
+      Path root,
+      SourceRegistry sources,
+      String source,
+      Ingestor ingestor,
+      long pollMs,
+      long quietMs,
+      Listener listener) {
+    this(root, sources, source, ingestor, pollMs, quietMs, listener, System::currentTimeMillis);
+  }
+
+  /** As above, with the clock that tells how long ago a file was modified. */
+  FolderWatcher(
+      Path root,
+      SourceRegistry sources,
+      String source,
+      Ingestor ingestor,
+      long pollMs,
+      long quietMs,
+      Listener listener,
+      LongSupplier clock) {
+    if (quietMs < 0) {
+      throw new IllegalArgumentException("a quiet time is 0 ms or more: " + quietMs);
+    }
     this.root = root;
     this.sources = sources;
     this.source = source;
     this.ingestor = ingestor;
     this.pollMs = pollMs;
+    this.quietMs = quietMs;
     this.listener = listener;
+    this.clock = clock;
     if (source != null) {
       sources.get(source);
     }
@@ -85,16 +136,24 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
     }
   }
 
-  /** Ingests what is new in the folder now; returns how many files were finished. */
+  /**
+   * Ingests what is new in the folder now and has gone unmodified for the quiet time; returns how
+   * many files were finished. A file modified more lately is left to a later scan.
+   */
   public int scan() throws IOException {
     int done = 0;
     for (Path file : candidates()) {
       if (stopped) {
         break;
       }
-      BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+      BasicFileAttributes attributes;
+      try {
+        attributes = Files.readAttributes(file, BasicFileAttributes.class);
+      } catch (NoSuchFileException e) {
+        continue; // renamed or removed since the listing
+      }
       Seen seen = new Seen(file, attributes.size(), attributes.lastModifiedTime().toMillis());
-      if (finished.contains(seen)) {
+      if (finished.contains(seen) || !quiet(seen)) {
         continue;
       }
       SourceDeclaration declared = sourceOf(file);
@@ -107,6 +166,7 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
                 new Ingestor.Input(file, declared, null, root.relativize(file).toString()),
                 IngestListener.NONE);
         finished.add(seen);
+        settling.remove(file);
         listener.ingested(file, report);
         done++;
       } catch (IngestException e) {
@@ -115,6 +175,24 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
       }
     }
     return done;
+  }
+
+  /**
+   * Whether a file has gone unmodified for the quiet time: by its modification time, or, where that
+   * is later than this clock (another machine's clock, a copy that kept a time to come), since this
+   * watcher first saw it as it is now.
+   */
+  private boolean quiet(Seen seen) {
+    long now = clock.getAsLong();
+    if (now - seen.modified() >= quietMs) {
+      return true;
+    }
+    Settling before = settling.get(seen.file());
+    if (before == null || !before.seen().equals(seen)) {
+      settling.put(seen.file(), new Settling(seen, now));
+      return quietMs == 0;
+    }
+    return now - before.since() >= quietMs;
   }
 
   private List<Path> candidates() throws IOException {

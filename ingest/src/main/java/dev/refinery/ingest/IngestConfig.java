@@ -33,6 +33,7 @@ public final class IngestConfig extends RefineryConfig {
   public static final String HTTP_MAX_BODY_BYTES = "ingest.http.max.body.bytes";
   public static final String HTTP_WRITERS = "ingest.http.writers";
   public static final String WATCH_POLL_MS = "ingest.watch.poll.ms";
+  public static final String WATCH_QUIET_MS = "ingest.watch.quiet.ms";
   public static final String IMAGE_MAX_BYTES = "ingest.image.max.bytes";
   public static final String IMAGE_MAX_SIDE = "ingest.image.max.side";
   public static final String IMAGE_MAX_PIXELS = "ingest.image.max.pixels";
@@ -174,6 +175,17 @@ public final class IngestConfig extends RefineryConfig {
                   Importance.LOW,
                   "How often a watched folder is listed for new files.")
               .define(
+                  WATCH_QUIET_MS,
+                  Type.LONG,
+                  FolderWatcher.DEFAULT_QUIET_MS,
+                  Range.atLeast(0L),
+                  Importance.LOW,
+                  "How long a file in a watched folder must go unmodified before it is read. A"
+                      + " file renamed into place (the convention) is read once its last write is"
+                      + " this old; one copied or written in place is read once, whole, unless"
+                      + " its writer pauses longer than this between writes. 0: read what each"
+                      + " listing finds, which may be half a file written in place.")
+              .define(
                   IMAGE_MAX_BYTES,
                   Type.INT,
                   (int) ImageLimits.DEFAULT.maxBytes(),
@@ -298,6 +310,10 @@ public final class IngestConfig extends RefineryConfig {
 
   public long watchPollMs() {
     return getLong(WATCH_POLL_MS);
+  }
+
+  public long watchQuietMs() {
+    return getLong(WATCH_QUIET_MS);
   }
 
   public boolean warcImages() {

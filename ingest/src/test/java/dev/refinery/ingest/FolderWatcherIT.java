@@ -72,7 +72,10 @@ class FolderWatcherIT {
           java.nio.file.StandardOpenOption.APPEND);
       Files.move(
           partial, dir.resolve("drop-a").resolve("shard-1.jsonl"), StandardCopyOption.ATOMIC_MOVE);
-      Files.writeString(dir.resolve("drop-b").resolve("chapter.txt"), "A chapter of a book.");
+      Path chapter = dir.resolve("drop-b").resolve(".chapter.txt");
+      Files.writeString(chapter, "A chapter of a book.");
+      Files.move(
+          chapter, dir.resolve("drop-b").resolve("chapter.txt"), StandardCopyOption.ATOMIC_MOVE);
       Files.writeString(
           dir.resolve("unknown-source").resolve("x.jsonl"), "{\"text\": \"ignored\"}\n");
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -101,5 +104,65 @@ class FolderWatcherIT {
         .filteredOn(d -> d.getSource().getName().equals("drop-b"))
         .singleElement()
         .satisfies(d -> assertThat(d.getNativeId()).isEqualTo("drop-b/chapter.txt"));
+  }
+
+  @Test
+  void aFileWrittenInPlaceIsReadOnceWholeAfterItHasGoneUnmodifiedForTheQuietTime()
+      throws Exception {
+    IngestConfig config = new IngestConfig(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+    SourceRegistry sources =
+        SourceRegistry.fromConfig(
+            Map.of("sources.in-place.kind", "books", "sources.in-place.terms", "contract 8"));
+    Path folder = Files.createDirectories(dir.resolve("in-place"));
+    List<Path> done = new CopyOnWriteArrayList<>();
+    FolderWatcher.Listener listener =
+        new FolderWatcher.Listener() {
+          @Override
+          public void ingested(Path file, IngestReport report) {
+            done.add(file);
+          }
+
+          @Override
+          public void failed(Path file, Exception error) {
+            throw new AssertionError(error);
+          }
+        };
+    long t0 = 1_800_000_000_000L;
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+    Path book = folder.resolve("book.txt");
+    Path future = folder.resolve("future.txt");
+    try (Ingestor ingestor = Ingestor.create(config, "watch-quiet", IngestMetrics.inMemory());
+        FolderWatcher watcher =
+            new FolderWatcher(dir, sources, null, ingestor, 50, 1000, listener, now::get)) {
+      // half of it, written 400 ms ago: left for a later scan
+      Files.writeString(book, "The first half");
+      Files.setLastModifiedTime(book, java.nio.file.attribute.FileTime.fromMillis(t0));
+      now.set(t0 + 400);
+      assertThat(watcher.scan()).isZero();
+      // the rest, 400 ms ago again
+      Files.writeString(
+          book, " and the rest.", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+      Files.setLastModifiedTime(book, java.nio.file.attribute.FileTime.fromMillis(t0 + 600));
+      now.set(t0 + 1000);
+      assertThat(watcher.scan()).isZero();
+      now.set(t0 + 1600);
+      assertThat(watcher.scan()).isEqualTo(1);
+      assertThat(watcher.scan()).as("done, and unchanged").isZero();
+
+      // a modification time to come (another machine's clock): quiet from when it was first seen
+      Files.writeString(future, "Written by a clock ahead.");
+      Files.setLastModifiedTime(
+          future, java.nio.file.attribute.FileTime.fromMillis(t0 + 86_400_000L));
+      assertThat(watcher.scan()).isZero();
+      now.set(t0 + 2599);
+      assertThat(watcher.scan()).isZero();
+      now.set(t0 + 2600);
+      assertThat(watcher.scan()).isEqualTo(1);
+    }
+    assertThat(done).containsExactly(book, future);
+    assertThat(kafka.values(Topics.CORPUS_RAW))
+        .filteredOn(d -> d.getSource().getName().equals("in-place"))
+        .extracting(Document::getText)
+        .containsExactlyInAnyOrder("The first half and the rest.", "Written by a clock ahead.");
   }
 }

@@ -131,6 +131,7 @@ final class Launch {
         source,
         ingestor,
         settings.ingest().watchPollMs(),
+        settings.ingest().watchQuietMs(),
         new FolderWatcher.Listener() {
           @Override
           public void ingested(Path file, IngestReport r) {
