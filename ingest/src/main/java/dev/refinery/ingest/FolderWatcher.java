@@ -64,37 +64,12 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
   public static final long DEFAULT_QUIET_MS = 1000;
 
   /**
-   * A watcher that reads a file once it has gone unmodified for {@link #DEFAULT_QUIET_MS}.
-   *
    * @param source the source of every file, or {@code null} to name sources by subfolder
+   * @param quietMs how long a file must go unmodified before it is read ({@link #DEFAULT_QUIET_MS})
+   * @param clock the time now, in epoch milliseconds: how long ago a file was modified is told by
+   *     it ({@code System::currentTimeMillis})
    */
   public FolderWatcher(
-      Path root,
-      SourceRegistry sources,
-      String source,
-      Ingestor ingestor,
-      long pollMs,
-      Listener listener) {
-    this(root, sources, source, ingestor, pollMs, DEFAULT_QUIET_MS, listener);
-  }
-
-  /**
-   * @param source the source of every file, or {@code null} to name sources by subfolder
-   * @param quietMs how long a file must go unmodified (by its modification time) before it is read
-   */
-  public FolderWatcher(
-      Path root,
-      SourceRegistry sources,
-      String source,
-      Ingestor ingestor,
-      long pollMs,
-      long quietMs,
-      Listener listener) {
-    this(root, sources, source, ingestor, pollMs, quietMs, listener, System::currentTimeMillis);
-  }
-
-  /** As above, with the clock that tells how long ago a file was modified. */
-  FolderWatcher(
       Path root,
       SourceRegistry sources,
       String source,

@@ -43,21 +43,10 @@ class FolderWatcherIT {
     Files.createDirectories(dir.resolve("drop-b"));
     Files.createDirectories(dir.resolve("unknown-source"));
     List<Path> done = new CopyOnWriteArrayList<>();
-    FolderWatcher.Listener listener =
-        new FolderWatcher.Listener() {
-          @Override
-          public void ingested(Path file, IngestReport report) {
-            done.add(file);
-          }
-
-          @Override
-          public void failed(Path file, Exception error) {
-            throw new AssertionError(error);
-          }
-        };
+    FolderWatcher.Listener listener = listener(done);
 
     try (Ingestor ingestor = Ingestor.create(config, "watch-it", IngestMetrics.inMemory());
-        FolderWatcher watcher = new FolderWatcher(dir, sources, null, ingestor, 50, listener)) {
+        FolderWatcher watcher = watcher(sources, ingestor, listener)) {
       Thread thread = new Thread(watcher);
       thread.start();
       // the convention: write under a temporary name, rename into place
@@ -91,7 +80,7 @@ class FolderWatcherIT {
 
     // a new watcher on the same folder: progress on Kafka says both files are done
     try (Ingestor again = Ingestor.create(config, "watch-it", IngestMetrics.inMemory());
-        FolderWatcher watcher = new FolderWatcher(dir, sources, null, again, 50, listener)) {
+        FolderWatcher watcher = watcher(sources, again, listener)) {
       done.clear();
       assertThat(watcher.scan()).isEqualTo(2);
     }
@@ -115,18 +104,7 @@ class FolderWatcherIT {
             Map.of("sources.in-place.kind", "books", "sources.in-place.terms", "contract 8"));
     Path folder = Files.createDirectories(dir.resolve("in-place"));
     List<Path> done = new CopyOnWriteArrayList<>();
-    FolderWatcher.Listener listener =
-        new FolderWatcher.Listener() {
-          @Override
-          public void ingested(Path file, IngestReport report) {
-            done.add(file);
-          }
-
-          @Override
-          public void failed(Path file, Exception error) {
-            throw new AssertionError(error);
-          }
-        };
+    FolderWatcher.Listener listener = listener(done);
     long t0 = 1_800_000_000_000L;
     java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
     Path book = folder.resolve("book.txt");
@@ -164,5 +142,33 @@ class FolderWatcherIT {
         .filteredOn(d -> d.getSource().getName().equals("in-place"))
         .extracting(Document::getText)
         .containsExactlyInAnyOrder("The first half and the rest.", "Written by a clock ahead.");
+  }
+
+  private FolderWatcher watcher(
+      SourceRegistry sources, Ingestor ingestor, FolderWatcher.Listener listener) {
+    return new FolderWatcher(
+        dir,
+        sources,
+        null,
+        ingestor,
+        50,
+        FolderWatcher.DEFAULT_QUIET_MS,
+        listener,
+        System::currentTimeMillis);
+  }
+
+  /** Adds each file ingested to {@code done}; a failure fails the test. */
+  private static FolderWatcher.Listener listener(List<Path> done) {
+    return new FolderWatcher.Listener() {
+      @Override
+      public void ingested(Path file, IngestReport report) {
+        done.add(file);
+      }
+
+      @Override
+      public void failed(Path file, Exception error) {
+        throw new AssertionError(error);
+      }
+    };
   }
 }

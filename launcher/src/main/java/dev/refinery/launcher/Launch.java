@@ -160,7 +160,8 @@ final class Launch {
                 LocalTime.now().format(CLOCK), dir.relativize(file), error.getMessage());
             out.flush();
           }
-        });
+        },
+        System::currentTimeMillis);
   }
 
   /** The ingest HTTP service and, if asked, a folder watcher, sharing one metrics registry. */
