@@ -54,8 +54,19 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
   private final Ingestor ingestor;
   private final long pollMs;
   private final Listener listener;
-  private final Set<Seen> finished = new HashSet<>();
+
+  /**
+   * Each file finished, as it was when read (its latest version), while it is in the folder: a file
+   * that leaves it is forgotten at the next scan, so that a watcher fed for months holds only what
+   * is there.
+   */
+  private final Map<Path, Seen> finished = new HashMap<>();
+
   private final Map<Path, Settling> settling = new HashMap<>();
+
+  /** The subfolders named after no declared source, warned of once. */
+  private final Set<Path> unknownFolders = new HashSet<>();
+
   private final long quietMs;
   private final LongSupplier clock;
   private volatile boolean stopped;
@@ -117,7 +128,11 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
    */
   public int scan() throws IOException {
     int done = 0;
-    for (Path file : candidates()) {
+    List<Path> files = candidates();
+    Set<Path> present = new HashSet<>(files);
+    finished.keySet().retainAll(present);
+    settling.keySet().retainAll(present);
+    for (Path file : files) {
       if (stopped) {
         break;
       }
@@ -128,7 +143,7 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
         continue; // renamed or removed since the listing
       }
       Seen seen = new Seen(file, attributes.size(), attributes.lastModifiedTime().toMillis());
-      if (finished.contains(seen) || !quiet(seen)) {
+      if (seen.equals(finished.get(file)) || !quiet(seen)) {
         continue;
       }
       SourceDeclaration declared = sourceOf(file);
@@ -140,7 +155,7 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
             ingestor.ingest(
                 new Ingestor.Input(file, declared, null, root.relativize(file).toString()),
                 IngestListener.NONE);
-        finished.add(seen);
+        finished.put(file, seen);
         settling.remove(file);
         listener.ingested(file, report);
         done++;
@@ -197,11 +212,16 @@ public final class FolderWatcher implements Runnable, AutoCloseable {
     try {
       return sources.get(name);
     } catch (IllegalArgumentException e) {
-      if (finished.add(new Seen(file.getParent(), -1, -1))) {
+      if (unknownFolders.add(file.getParent())) {
         LOG.warn("{}: folder {} names no declared source; its files are left alone", root, name);
       }
       return null;
     }
+  }
+
+  /** How many files the watcher keeps in mind now: finished, or waiting to go quiet. */
+  int remembered() {
+    return finished.size() + settling.size();
   }
 
   /** Hidden, temporary and partial files, anywhere in the path. */

@@ -136,12 +136,23 @@ class FolderWatcherIT {
       assertThat(watcher.scan()).isZero();
       now.set(t0 + 2600);
       assertThat(watcher.scan()).isEqualTo(1);
+
+      // a new version is read, and kept in mind in place of the one before
+      Files.writeString(future, "Written again.");
+      Files.setLastModifiedTime(future, java.nio.file.attribute.FileTime.fromMillis(t0));
+      assertThat(watcher.scan()).isEqualTo(1);
+      assertThat(watcher.remembered()).isEqualTo(2);
+      // a file that leaves the folder is forgotten, so a watcher fed for months holds what is there
+      Files.delete(book);
+      assertThat(watcher.scan()).isZero();
+      assertThat(watcher.remembered()).isEqualTo(1);
     }
-    assertThat(done).containsExactly(book, future);
+    assertThat(done).containsExactly(book, future, future);
     assertThat(kafka.values(Topics.CORPUS_RAW))
         .filteredOn(d -> d.getSource().getName().equals("in-place"))
         .extracting(Document::getText)
-        .containsExactlyInAnyOrder("The first half and the rest.", "Written by a clock ahead.");
+        .containsExactlyInAnyOrder(
+            "The first half and the rest.", "Written by a clock ahead.", "Written again.");
   }
 
   private FolderWatcher watcher(
