@@ -326,9 +326,10 @@ public final class StreamsRunner implements AutoCloseable {
     Map<String, Object> all = new LinkedHashMap<>();
     all.put("state", streams.state().name());
     var m = streams.metrics();
-    long waiting = StallWatch.lag(m);
     long input = StallWatch.lag(m, internal.negate());
     long between = StallWatch.lag(m, internal);
+    // every partition is one or the other: the whole, without reading the metrics a third time
+    long waiting = input + between;
     if (inputLag != null) {
       // the cluster's view too: partitions whose tasks never fetched show no consumer lag
       waiting = Math.max(waiting, inputLag.get());
